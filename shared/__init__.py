@@ -1,0 +1,1 @@
+"""What every caselog service uses and no service owns."""
