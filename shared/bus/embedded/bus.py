@@ -1,0 +1,86 @@
+"""EmbeddedBus: partitions, consumer groups, committed offsets and DLQs in one SQLite file."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from shared.bus.embedded import log
+from shared.bus.embedded.database import Database
+from shared.bus.embedded.handler_member import HandlerMember
+from shared.bus.embedded.schema import create_schema
+from shared.bus.embedded.transform_member import TransformMember
+from shared.bus.interface import Bus, Consumer, Handler, Transform
+from shared.bus.messages import OutgoingMessage
+from shared.bus.policy import DeliveryPolicy
+from shared.bus.topics import TopicSpec, with_dead_letter_topics
+
+
+class EmbeddedBus(Bus):
+    """A durable log for development and single-host deployments.
+
+    Several instances, in one process or many, may open the same file: that is how a
+    restart or a second group member looks. Each consumer gets its own connection.
+    """
+
+    def __init__(
+        self, path: Path, *, poll_interval_s: float = 0.05, session_timeout_s: float = 3.0
+    ) -> None:
+        self._path = path
+        self._poll_interval_s = poll_interval_s
+        self._session_timeout_s = session_timeout_s
+        self._db = Database(path)
+        self._signal = log.AppendSignal()
+
+    async def start(self) -> None:
+        if not self._db.is_open:
+            await self._db.open()
+            await self._db.write(create_schema)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        declared = with_dead_letter_topics(list(specs), dlq_retention_ms=-1)
+        await self._db.write(lambda conn: log.declare_topics(conn, declared))
+
+    async def publish(self, message: OutgoingMessage) -> None:
+        await self._db.write(lambda conn: log.append(conn, [message], log.now_ms()))
+        self._signal.notify()
+
+    async def ping(self) -> None:
+        await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    def subscribe(
+        self,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        policy: DeliveryPolicy | None = None,
+    ) -> Consumer:
+        return HandlerMember(
+            self._path,
+            group,
+            topics,
+            policy or DeliveryPolicy(),
+            self._signal,
+            self._poll_interval_s,
+            self._session_timeout_s,
+            handler,
+        )
+
+    def transform(
+        self,
+        group: str,
+        topics: Sequence[str],
+        transform: Transform,
+        policy: DeliveryPolicy | None = None,
+    ) -> Consumer:
+        return TransformMember(
+            self._path,
+            group,
+            topics,
+            policy or DeliveryPolicy(),
+            self._signal,
+            self._poll_interval_s,
+            self._session_timeout_s,
+            transform,
+        )

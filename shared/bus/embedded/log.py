@@ -1,0 +1,128 @@
+"""The partitioned message log: topic declarations, appends with dense offsets, and reads."""
+
+import asyncio
+import base64
+import json
+import secrets
+import sqlite3
+import time
+from collections.abc import Sequence
+
+from aiokafka.partitioner import murmur2
+
+from shared.bus.errors import UnknownTopicError
+from shared.bus.interface import TopicPartition
+from shared.bus.messages import ConsumedMessage, Headers, OutgoingMessage
+from shared.bus.policy import DLQ_SUFFIX
+from shared.bus.topics import TopicSpec
+
+Position = tuple[TopicPartition, int]
+"""A partition and the next offset to read from it."""
+
+
+def now_ms() -> int:
+    """Wall-clock milliseconds: record timestamps and heartbeats must agree across processes."""
+    return time.time_ns() // 1_000_000
+
+
+def partition_for(key: bytes | None, partitions: int) -> int:
+    """Kafka's default partitioner, so a key lands on the same partition number as on Kafka."""
+    if key is None:
+        return secrets.randbelow(partitions)
+    return (int(murmur2(key)) & 0x7FFFFFFF) % partitions
+
+
+def encode_headers(headers: Headers) -> str:
+    return json.dumps([[name, base64.b64encode(value).decode("ascii")] for name, value in headers])
+
+
+def decode_headers(text: str) -> Headers:
+    return tuple((str(name), base64.b64decode(value)) for name, value in json.loads(text))
+
+
+def declare_topics(conn: sqlite3.Connection, specs: Sequence[TopicSpec]) -> None:
+    """Record topics that are not declared yet; existing ones keep their partition count."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO topics (name, partitions, retention_ms, compacted)"
+        " VALUES (?, ?, ?, ?)",
+        [(s.name, s.partitions, s.retention_ms, int(s.compacted)) for s in specs],
+    )
+
+
+def partition_count(conn: sqlite3.Connection, topic: str) -> int:
+    """How many partitions `topic` has; UnknownTopicError if it was never declared."""
+    row = conn.execute("SELECT partitions FROM topics WHERE name = ?", (topic,)).fetchone()
+    if row is None and topic.endswith(DLQ_SUFFIX):
+        # A dead letter must not be lost because its origin was declared without a DLQ.
+        conn.execute(
+            "INSERT OR IGNORE INTO topics (name, partitions, retention_ms, compacted)"
+            " SELECT ?, partitions, -1, 0 FROM topics WHERE name = ?",
+            (topic, topic.removesuffix(DLQ_SUFFIX)),
+        )
+        row = conn.execute("SELECT partitions FROM topics WHERE name = ?", (topic,)).fetchone()
+    if row is None:
+        raise UnknownTopicError(f"topic {topic!r} is not declared; declare it with ensure_topics")
+    return int(row[0])
+
+
+def append(
+    conn: sqlite3.Connection, messages: Sequence[OutgoingMessage], timestamp_ms: int
+) -> None:
+    """Append `messages` at the end of their partitions (call inside a write transaction)."""
+    for message in messages:
+        partition = partition_for(message.key, partition_count(conn, message.topic))
+        (offset,) = conn.execute(
+            "SELECT COALESCE(MAX(log_offset) + 1, 0) FROM messages"
+            " WHERE topic = ? AND partition = ?",
+            (message.topic, partition),
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO messages"
+            " (topic, partition, log_offset, key, value, headers, timestamp_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                message.topic,
+                partition,
+                offset,
+                message.key,
+                message.value,
+                encode_headers(message.headers),
+                timestamp_ms,
+            ),
+        )
+
+
+def read(
+    conn: sqlite3.Connection, positions: Sequence[Position], limit: int
+) -> list[ConsumedMessage]:
+    """Up to `limit` messages from the given positions on, partitions taken in the given order."""
+    found: list[ConsumedMessage] = []
+    for (topic, partition), start in positions:
+        if len(found) >= limit:
+            break
+        rows = conn.execute(
+            "SELECT log_offset, key, value, headers, timestamp_ms FROM messages"
+            " WHERE topic = ? AND partition = ? AND log_offset >= ?"
+            " ORDER BY log_offset LIMIT ?",
+            (topic, partition, start, limit - len(found)),
+        )
+        found.extend(
+            ConsumedMessage(topic, partition, offset, key, value, decode_headers(headers), stamp)
+            for offset, key, value, headers, stamp in rows
+        )
+    return found
+
+
+class AppendSignal:
+    """Wakes this process's idle consumers when it appends, instead of waiting for their poll."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def current(self) -> asyncio.Event:
+        """The event the next append sets; take it before reading, so no append is missed."""
+        return self._event
+
+    def notify(self) -> None:
+        event, self._event = self._event, asyncio.Event()
+        event.set()

@@ -1,0 +1,126 @@
+"""KafkaBus: the bus on a real Kafka cluster (idempotent producer, acks=all, read_committed)."""
+
+import uuid
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from shared.bus.errors import BusError, UnknownTopicError
+from shared.bus.interface import Bus, Consumer, Handler, Transform
+from shared.bus.kafka.admin import create_missing_topics
+from shared.bus.kafka.handler_member import HandlerMember
+from shared.bus.kafka.records import kafka_headers
+from shared.bus.kafka.transform_member import TransformMember
+from shared.bus.messages import OutgoingMessage
+from shared.bus.policy import DeliveryPolicy
+from shared.bus.topics import TopicSpec
+
+
+class KafkaBus(Bus):
+    """One producer and one admin client per process; one aiokafka consumer per member."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str = "caselog",
+        instance_id: str | None = None,
+        replication_factor: int = 1,
+    ) -> None:
+        self._bootstrap = bootstrap_servers
+        self._client_id = client_id
+        # Transactional ids must be stable per instance so a restarted instance fences its zombie.
+        self._instance_id = instance_id or uuid.uuid4().hex
+        self._replication_factor = replication_factor
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+        )
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=client_id)
+        self._known_topics: set[str] = set()
+        self._transform_members = 0
+
+    async def start(self) -> None:
+        try:
+            await self._producer.start()
+            await self._admin.start()
+        except KafkaError as error:
+            raise BusError(f"cannot reach Kafka at {self._bootstrap}: {error}") from error
+
+    async def close(self) -> None:
+        await self._producer.stop()
+        await self._admin.close()
+
+    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
+        await create_missing_topics(self._admin, specs, self._replication_factor)
+
+    async def publish(self, message: OutgoingMessage) -> None:
+        await self._require_topic(message.topic)
+        try:
+            await self._producer.send_and_wait(
+                message.topic,
+                message.value,
+                key=message.key,
+                headers=kafka_headers(message.headers),
+            )
+        except KafkaError as error:
+            raise BusError(f"publish to {message.topic} failed: {error}") from error
+
+    async def ping(self) -> None:
+        try:
+            cluster = await self._admin.describe_cluster()
+        except KafkaError as error:
+            raise BusError(f"Kafka at {self._bootstrap} does not answer: {error}") from error
+        if not cluster.get("brokers"):
+            raise BusError(f"Kafka at {self._bootstrap} reports no brokers")
+
+    def subscribe(
+        self,
+        group: str,
+        topics: Sequence[str],
+        handler: Handler,
+        policy: DeliveryPolicy | None = None,
+    ) -> Consumer:
+        return HandlerMember(
+            self._bootstrap,
+            self._client_id,
+            group,
+            topics,
+            policy or DeliveryPolicy(),
+            handler,
+            self._producer,
+        )
+
+    def transform(
+        self,
+        group: str,
+        topics: Sequence[str],
+        transform: Transform,
+        policy: DeliveryPolicy | None = None,
+    ) -> Consumer:
+        self._transform_members += 1
+        transactional_id = (
+            f"{self._client_id}-{group}-{self._instance_id}-{self._transform_members}"
+        )
+        return TransformMember(
+            self._bootstrap,
+            self._client_id,
+            group,
+            topics,
+            policy or DeliveryPolicy(),
+            transform,
+            transactional_id,
+        )
+
+    async def _require_topic(self, topic: str) -> None:
+        """Fail clearly on an undeclared topic instead of waiting for metadata to time out."""
+        if topic in self._known_topics:
+            return
+        self._known_topics.update(await self._admin.list_topics())
+        if topic not in self._known_topics:
+            raise UnknownTopicError(
+                f"topic {topic!r} is not declared; see deploy/kafka/topics.toml"
+            )

@@ -1,0 +1,103 @@
+"""The consume loop both Kafka consumer kinds share: start, poll, process a batch, close."""
+
+import asyncio
+from abc import abstractmethod
+from collections.abc import Sequence
+
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from shared.bus.interface import Consumer, TopicPartition as BusPartition
+from shared.bus.kafka.records import Batch
+from shared.bus.policy import DeliveryPolicy
+
+log = structlog.get_logger(__name__)
+POLL_TIMEOUT_MS = 200
+
+
+class KafkaMember(Consumer):
+    """A consumer-group member; subclasses decide how a polled batch is handled and committed."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        group: str,
+        topics: Sequence[str],
+        policy: DeliveryPolicy,
+    ) -> None:
+        self.group = group
+        self.policy = policy
+        self._topics = list(topics)
+        self._stop = asyncio.Event()
+        self._assigned = asyncio.Event()
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=500,
+            max_poll_interval_ms=300_000,
+        )
+
+    @property
+    def assignment(self) -> frozenset[BusPartition]:
+        return frozenset((tp.topic, tp.partition) for tp in self.consumer.assignment())
+
+    async def wait_assigned(self, timeout_s: float) -> frozenset[BusPartition]:
+        try:
+            await asyncio.wait_for(self._assigned.wait(), timeout_s)
+        except TimeoutError:
+            pass
+        return self.assignment
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        await self._open()
+        self.consumer.subscribe(self._topics, listener=self._listener())
+        clean = False
+        try:
+            while not self._stop.is_set():
+                batch = await self.consumer.getmany(
+                    timeout_ms=POLL_TIMEOUT_MS, max_records=self.policy.batch_size
+                )
+                if self.consumer.assignment():
+                    self._assigned.set()
+                if batch:
+                    await self.process(batch)
+            clean = True
+        except Exception:
+            clean = True  # a broker failure is not a crash: keep what was handled
+            raise
+        finally:
+            # A crash (SimulatedCrash, cancellation) must look like a killed process:
+            # nothing more is committed, the group notices the member is gone.
+            await asyncio.shield(self._close(commit=clean))
+
+    async def _open(self) -> None:
+        await self.consumer.start()
+
+    async def _close(self, commit: bool) -> None:
+        try:
+            if commit:
+                await self.commit_handled()
+        finally:
+            await self.consumer.stop()
+            log.info("consumer stopped", group=self.group, committed=commit)
+
+    @abstractmethod
+    def _listener(self) -> object:
+        """The rebalance listener of this member."""
+
+    @abstractmethod
+    async def process(self, batch: Batch) -> None:
+        """Handle one polled batch and commit it."""
+
+    @abstractmethod
+    async def commit_handled(self, partitions: Sequence[TopicPartition] | None = None) -> None:
+        """Commit what was handled (on `partitions`, or all) and not yet committed."""

@@ -1,0 +1,106 @@
+"""A Kafka member whose outputs and input offsets commit in one transaction (exactly-once)."""
+
+import asyncio
+from collections.abc import Sequence
+
+import structlog
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+
+from shared.bus.delivery import attempt
+from shared.bus.interface import Transform
+from shared.bus.kafka.member import KafkaMember
+from shared.bus.kafka.records import Batch, consumed, kafka_headers
+from shared.bus.messages import ConsumedMessage, OutgoingMessage
+from shared.bus.policy import DeliveryPolicy
+
+log = structlog.get_logger(__name__)
+
+
+class NothingToCommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Offsets travel inside each transaction, so a revocation has nothing left to commit."""
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        return None
+
+
+class TransformMember(KafkaMember):
+    """Consume–transform–produce: one Kafka transaction per polled batch."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        group: str,
+        topics: Sequence[str],
+        policy: DeliveryPolicy,
+        transform: Transform,
+        transactional_id: str,
+    ) -> None:
+        super().__init__(bootstrap_servers, client_id, group, topics, policy)
+        self._transform = transform
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            client_id=client_id,
+            transactional_id=transactional_id,
+            enable_idempotence=True,
+            acks="all",
+        )
+
+    def _listener(self) -> object:
+        return NothingToCommitOnRevoke()
+
+    async def _open(self) -> None:
+        await self._producer.start()
+        await super()._open()
+
+    async def _close(self, commit: bool) -> None:
+        try:
+            await super()._close(commit)
+        finally:
+            await self._producer.stop()
+
+    async def process(self, batch: Batch) -> None:
+        await self._producer.begin_transaction()
+        try:
+            offsets = {}
+            for tp, records in batch.items():
+                for record in records:
+                    for output in await self._outputs(consumed(record)):
+                        await self._producer.send(
+                            output.topic,
+                            output.value,
+                            key=output.key,
+                            headers=kafka_headers(output.headers),
+                        )
+                    offsets[tp] = record.offset + 1
+            await self._producer.send_offsets_to_transaction(offsets, self.group)
+            await self._producer.commit_transaction()
+        except BaseException:
+            await asyncio.shield(self._abort(batch))
+            raise
+
+    async def _outputs(self, message: ConsumedMessage) -> Sequence[OutgoingMessage]:
+        produced: list[Sequence[OutgoingMessage]] = []
+
+        async def run_transform() -> None:
+            produced.append(await self._transform(message))
+
+        dead = await attempt(message, run_transform, self.policy, self.group)
+        return [dead] if dead is not None else produced[-1]
+
+    async def _abort(self, batch: Batch) -> None:
+        """Abort the open transaction and rewind, so the batch is delivered again."""
+        await self._producer.abort_transaction()
+        for tp in batch:
+            committed = await self.consumer.committed(tp)
+            if committed is None:
+                await self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, committed)
+        log.warning("transaction aborted; batch will be redelivered", group=self.group)
+
+    async def commit_handled(self, partitions: Sequence[TopicPartition] | None = None) -> None:
+        return None  # every batch was committed (or aborted) in its own transaction

@@ -1,0 +1,1 @@
+"""Event payload schemas: registration by type and version, upcasting, export and compatibility."""

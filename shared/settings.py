@@ -1,0 +1,93 @@
+"""Service settings: one pydantic-settings class, built once at start-up and passed down."""
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.errors import CaselogError
+from shared.validation import summarize
+
+ENV_PREFIX = "CASELOG_"
+
+Environment = Literal["development", "production"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+BusKind = Literal["kafka", "embedded"]
+
+
+def _default_database_url(data: dict[str, Any]) -> str:
+    return f"sqlite+aiosqlite:///data/{data['service_name']}.sqlite3"
+
+
+def _default_client_id(data: dict[str, Any]) -> str:
+    return f"caselog-{data['service_name']}"
+
+
+class CaselogSettings(BaseSettings):
+    """Everything a service reads from its environment; nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    # Declared first: the defaults below are derived from it.
+    service_name: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")
+    environment: Environment = "development"
+    log_level: LogLevel = "INFO"
+    bus: BusKind = "embedded"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices(
+            f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"
+        ),
+    )
+    kafka_client_id: str = Field(default_factory=_default_client_id)
+    embedded_bus_path: Path = Path("data/bus.sqlite3")
+    database_url: str = Field(
+        default_factory=_default_database_url,
+        validation_alias=AliasChoices(f"{ENV_PREFIX}DATABASE_URL", "DATABASE_URL"),
+        repr=False,  # may carry a password
+    )
+    topics_file: Path = Path("deploy/kafka/topics.toml")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    readiness_timeout_s: float = Field(default=2.0, gt=0)
+
+
+class SettingsError(CaselogError):
+    """The environment does not make valid settings; names the variables, never their values."""
+
+
+def load_settings(**overrides: Any) -> CaselogSettings:
+    """Read the environment once; `overrides` (field names) win over it, for code and tests."""
+    try:
+        return CaselogSettings(**overrides)
+    except ValidationError as error:
+        # `from None`: pydantic's own text would print the values, passwords included.
+        raise SettingsError(f"invalid settings: {summarize(error)}") from None
+
+
+def environment_variables(
+    settings_class: type[BaseSettings] = CaselogSettings,
+) -> dict[str, tuple[str, ...]]:
+    """Per field, the environment variable names that set it (any one of them suffices).
+
+    Derived from the model, so a field added to the settings shows up here without
+    anyone keeping a second list (deployment checks rely on that).
+    """
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    names: dict[str, tuple[str, ...]] = {}
+    for field_name, field in settings_class.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names[field_name] = tuple(str(choice).upper() for choice in alias.choices)
+        elif isinstance(alias, str):
+            names[field_name] = (alias.upper(),)
+        else:
+            names[field_name] = (f"{prefix}{field_name}".upper(),)
+    return names

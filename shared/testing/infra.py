@@ -1,0 +1,103 @@
+"""Finds a real Kafka broker and PostgreSQL server for tests, in the order DEVELOPERS.md sets.
+
+1. an address from the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL);
+2. testcontainers, if a Docker engine answers;
+3. the project's own local broker/server (deploy/kafka/kafka.sh, deploy/postgres/postgres.sh).
+"""
+
+import os
+import subprocess
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shared.errors import CaselogError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
+POSTGRES_SCRIPT = REPO_ROOT / "deploy" / "postgres" / "postgres.sh"
+KAFKA_IMAGE = "apache/kafka:4.1.1"
+POSTGRES_IMAGE = "postgres:16"
+
+
+class InfrastructureUnavailable(CaselogError):
+    """No broker or database could be found or started."""
+
+
+@dataclass
+class Endpoint:
+    """Where a service answers, how it was found, and what to clean up afterwards."""
+
+    address: str
+    origin: str
+    _containers: list[AbstractContextManager[object]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for container in self._containers:
+            container.__exit__(None, None, None)
+
+
+def infra_required() -> bool:
+    """CI sets CASELOG_REQUIRE_INFRA=1: missing infrastructure is then a failure, not a skip."""
+    return os.environ.get("CASELOG_REQUIRE_INFRA", "") == "1"
+
+
+def docker_answers() -> bool:
+    """True when a Docker engine (not merely the client) responds."""
+    try:
+        result = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],  # noqa: S607
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def _run_script(script: Path, timeout_s: float) -> str:
+    try:
+        result = subprocess.run(
+            ["bash", str(script), "start"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise InfrastructureUnavailable(f"{script.name} start timed out") from error
+    if result.returncode != 0:
+        raise InfrastructureUnavailable(
+            f"{script.name} start failed: {result.stderr.strip()[-2000:]}"
+        )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def find_kafka() -> Endpoint:
+    """A Kafka bootstrap address that answers metadata requests."""
+    if address := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return Endpoint(address, "environment")
+    if docker_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        container = KafkaContainer(KAFKA_IMAGE).with_kraft()
+        container.start()
+        return Endpoint(container.get_bootstrap_server(), "testcontainers", [container])
+    _run_script(KAFKA_SCRIPT, timeout_s=600)
+    port = os.environ.get("KAFKA_PORT", "9092")
+    return Endpoint(f"127.0.0.1:{port}", "local broker (deploy/kafka)")
+
+
+def find_postgres() -> Endpoint:
+    """An async SQLAlchemy URL (postgresql+asyncpg://...) of a PostgreSQL database."""
+    if address := os.environ.get("DATABASE_URL"):
+        return Endpoint(address, "environment")
+    if docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer(POSTGRES_IMAGE, driver="asyncpg")
+        container.start()
+        return Endpoint(container.get_connection_url(), "testcontainers", [container])
+    url = _run_script(POSTGRES_SCRIPT, timeout_s=180)
+    return Endpoint(url, "local server (deploy/postgres)")

@@ -1,0 +1,60 @@
+"""Validation failures as (field, reason) pairs that never repeat the input (it may be personal)."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+ROOT_FIELD = "<root>"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One invalid field: where it is (dotted path) and what is wrong with it."""
+
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+def field_problems(
+    error: ValidationError | Iterable[Mapping[str, Any]], *, skip_loc: int = 0
+) -> list[FieldProblem]:
+    """The problems of a pydantic error (or of its `errors()` list, as FastAPI hands it over).
+
+    Only `loc`, `type` and `msg` are read; `input` and `ctx` are ignored even if present.
+    `skip_loc` drops leading path parts that name a container (FastAPI's "body").
+    """
+    items = (
+        error.errors(include_input=False, include_url=False, include_context=False)
+        if isinstance(error, ValidationError)
+        else error
+    )
+    return [FieldProblem(_path(item.get("loc", ())[skip_loc:]), _reason(item)) for item in items]
+
+
+def summarize(error: ValidationError, *, limit: int = 10) -> str:
+    """One line naming up to `limit` invalid fields, for exception messages and logs."""
+    problems = field_problems(error)
+    text = "; ".join(str(problem) for problem in problems[:limit])
+    if len(problems) > limit:
+        text += f"; and {len(problems) - limit} more"
+    return text
+
+
+def _path(loc: Sequence[Any]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".") or ROOT_FIELD
+
+
+def _reason(item: Mapping[str, Any]) -> str:
+    message = str(item.get("msg", "invalid"))
+    # Parser details such as "invalid character: found `x` at 3" quote the input.
+    if str(item.get("type", "")).endswith("_parsing"):
+        message = message.split(",", 1)[0]
+    return message

@@ -1,0 +1,46 @@
+"""The FastAPI app factory every service uses: probes, metrics, request ids and error shape."""
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import APIRouter, FastAPI
+
+from shared.errors import CaselogError
+from shared.settings import CaselogSettings
+from shared.web.health import ReadinessCheck, health_router
+from shared.web.metrics import HttpMetrics, MetricsMiddleware
+from shared.web.problems import (
+    DEFAULT_ERROR_STATUSES,
+    UnexpectedErrorMiddleware,
+    install_problem_handlers,
+)
+from shared.web.request_context import RequestContextMiddleware
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    settings: CaselogSettings,
+    *,
+    readiness_checks: Mapping[str, ReadinessCheck],
+    routers: Sequence[APIRouter] = (),
+    lifespan: Lifespan | None = None,
+    error_statuses: Mapping[type[CaselogError], int] | None = None,
+) -> FastAPI:
+    """A service's app. `readiness_checks` are named ("bus", "database") so /readyz can say
+    which one failed; `error_statuses` maps the service's own errors to HTTP statuses."""
+    app = FastAPI(title=f"caselog {settings.service_name}", lifespan=lifespan)
+    metrics = HttpMetrics()
+    app.state.settings = settings
+    app.state.metrics = metrics
+    install_problem_handlers(app, {**DEFAULT_ERROR_STATUSES, **(error_statuses or {})})
+    app.include_router(health_router(readiness_checks, settings.readiness_timeout_s))
+    app.include_router(metrics.router())
+    for router in routers:
+        app.include_router(router)
+    # The last middleware added runs first: ids are bound before anything is measured
+    # or logged, and the catch-all sits innermost so its 500 is counted and carries the ids.
+    app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware)
+    return app
