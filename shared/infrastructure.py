@@ -41,6 +41,6 @@ class Infrastructure:
 
 def build_infrastructure(settings: CaselogSettings) -> Infrastructure:
     """The bus chosen by `settings.bus` and the engine for `settings.database_url`."""
-    from shared.bus.factory import build_bus  # noqa: PLC0415 - see below
+    from shared.bus.factory import build_bus
 
     return Infrastructure(settings, build_bus(settings), create_engine(settings))

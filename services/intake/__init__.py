@@ -1,0 +1,1 @@
+"""Intake: accepts consultations, de-duplicates, encrypts personal fields at the edge, publishes."""

@@ -1,0 +1,1 @@
+"""Intake's adapters: subject index and de-duplication store, field encryption, publishing."""

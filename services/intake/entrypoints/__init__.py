@@ -1,0 +1,1 @@
+"""Intake's entry points: REST, platform webhooks and the Kafka ingress consumer."""

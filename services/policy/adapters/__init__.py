@@ -1,0 +1,1 @@
+"""Policy's adapters: the case-history store, policy versions, transactional publishing."""

@@ -1,0 +1,1 @@
+"""Policy's domain: the rule catalogue and the deterministic decision over a case's history."""

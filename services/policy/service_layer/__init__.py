@@ -1,0 +1,1 @@
+"""Policy's use cases: decide a consultation, a close request or an escalation."""

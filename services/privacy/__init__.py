@@ -1,0 +1,1 @@
+"""Privacy: retention, legal holds, anonymization, access and erasure; owns key destruction."""

@@ -1,0 +1,1 @@
+"""Privacy's adapters: schedule and hold storage, the key store (shredding), receipts."""

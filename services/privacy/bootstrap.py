@@ -1,0 +1,21 @@
+"""Builds the privacy service from settings: its infrastructure now, its handlers as they come."""
+
+from dataclasses import dataclass
+
+from shared.infrastructure import Infrastructure, build_infrastructure
+from shared.settings import CaselogSettings
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyService:
+    """Everything the privacy service runs on, built once at start-up."""
+
+    settings: CaselogSettings
+    infrastructure: Infrastructure
+
+
+def bootstrap(
+    settings: CaselogSettings, infrastructure: Infrastructure | None = None
+) -> PrivacyService:
+    """Wire the service; tests pass infrastructure made of fakes."""
+    return PrivacyService(settings, infrastructure or build_infrastructure(settings))

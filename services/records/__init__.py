@@ -1,0 +1,1 @@
+"""Records: the system of record; appends every event, proves integrity, replays timelines."""

@@ -1,0 +1,1 @@
+"""Records' adapters: the append-only SQL store, checkpoint signing, field decryption."""

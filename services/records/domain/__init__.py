@@ -1,0 +1,1 @@
+"""Records' domain: the append-only log, Merkle tree, checkpoints and bitemporal timelines."""

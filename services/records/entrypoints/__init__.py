@@ -1,0 +1,1 @@
+"""Records' entry points: the consumer of every topic; REST timelines, proofs, bundles."""

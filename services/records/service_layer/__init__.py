@@ -1,0 +1,1 @@
+"""Records' use cases: append an event, replay a timeline, prove, export a bundle."""
