@@ -14,8 +14,9 @@ from shared.bus.topics import TopicSpec
 class BusBackend:
     """Makes fresh Bus instances over one shared backend, so a test can 'restart' a process."""
 
-    def __init__(self, kind: str, make: Callable[[], Bus]) -> None:
+    def __init__(self, kind: str, address: str, make: Callable[[], Bus]) -> None:
         self.kind = kind
+        self.address = address
         self._make = make
         self._opened: list[Bus] = []
         self._run = uuid.uuid4().hex[:8]
@@ -46,11 +47,11 @@ class BusBackend:
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BusBackend]:
     if request.param == "kafka":
         bootstrap = request.getfixturevalue("kafka_bootstrap")
-        made = BusBackend("kafka", lambda: KafkaBus(bootstrap, client_id="conformance"))
+        made = BusBackend("kafka", bootstrap, lambda: KafkaBus(bootstrap, client_id="conformance"))
     else:
         from shared.bus.embedded import EmbeddedBus
 
         path = tmp_path / "bus.sqlite3"
-        made = BusBackend("embedded", lambda: EmbeddedBus(path, session_timeout_s=2.0))
+        made = BusBackend("embedded", str(path), lambda: EmbeddedBus(path, session_timeout_s=2.0))
     yield made
     await made.close_all()
