@@ -62,6 +62,7 @@ class EmbeddedMember(Consumer):
 
     def request_stop(self) -> None:
         self._stop.set()
+        self.signal.notify()  # an idle loop would otherwise notice only after its poll interval
 
     async def run(self) -> None:
         heartbeat: asyncio.Task[None] | None = None

@@ -8,6 +8,8 @@ import pytest
 from shared.bus.embedded import groups, log
 from shared.bus.embedded.assignment import Member, round_robin
 from shared.bus.embedded.schema import create_schema
+from shared.bus.embedded.transform_member import commit_batch
+from shared.bus.messages import OutgoingMessage
 from shared.bus.topics import TopicSpec
 
 SESSION_MS = 1000
@@ -93,3 +95,21 @@ def test_leaving_commits_and_frees_the_partitions_at_once(conn: sqlite3.Connecti
     _, owned = groups.settle(conn, member("b"), now_ms=2, handled={})
     assert set(owned) == {("t", p) for p in range(4)}
     assert owned[("t", 0)] == 4
+
+
+def test_a_fenced_transform_batch_writes_neither_outputs_nor_offsets(
+    conn: sqlite3.Connection,
+) -> None:
+    log.declare_topics(conn, [TopicSpec("out")])
+    groups.settle(conn, member("a"), now_ms=0, handled={})
+    groups.settle(conn, member("b"), now_ms=5000, handled={})
+
+    outputs = [OutgoingMessage("out", b"from a zombie")]
+    lost = commit_batch(conn, member("a"), outputs, {("t", 0): 1})
+    assert lost == {("t", 0)}
+    assert log.read(conn, [(("out", 0), 0)], limit=10) == []
+    assert groups.committed_offset(conn, "g", ("t", 0)) == 0
+
+    assert commit_batch(conn, member("b"), outputs, {("t", 0): 1}) == frozenset()
+    assert len(log.read(conn, [(("out", 0), 0)], limit=10)) == 1
+    assert groups.committed_offset(conn, "g", ("t", 0)) == 1

@@ -52,7 +52,9 @@ def test_messages_without_key_spread_over_all_partitions() -> None:
 
 def test_offsets_start_at_zero_and_are_dense_per_partition(conn: sqlite3.Connection) -> None:
     log.declare_topics(conn, [TopicSpec("t", 3)])
-    log.append(conn, [OutgoingMessage("t", str(i).encode(), f"k{i}".encode()) for i in range(30)], 7)
+    log.append(
+        conn, [OutgoingMessage("t", str(i).encode(), f"k{i}".encode()) for i in range(30)], 7
+    )
 
     for partition in range(3):
         read = log.read(conn, [(("t", partition), 0)], limit=100)
