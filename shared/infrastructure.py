@@ -7,6 +7,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.bus.factory import build_bus
 from shared.bus.interface import Bus
 from shared.bus.topics import load_topic_specs
 from shared.database import create_engine, ping
@@ -41,6 +42,4 @@ class Infrastructure:
 
 def build_infrastructure(settings: CaselogSettings) -> Infrastructure:
     """The bus chosen by `settings.bus` and the engine for `settings.database_url`."""
-    from shared.bus.factory import build_bus
-
     return Infrastructure(settings, build_bus(settings), create_engine(settings))

@@ -60,7 +60,7 @@ class CaselogSettings(BaseSettings):
 
 
 class SettingsError(CaselogError):
-    """The environment does not make valid settings; names the variables, never their values."""
+    """The environment does not make valid settings; names the fields, never their values."""
 
 
 def load_settings(**overrides: Any) -> CaselogSettings:

@@ -6,7 +6,7 @@ import pytest
 
 from shared.testing.infra import (
     Endpoint,
-    InfrastructureUnavailable,
+    InfrastructureUnavailableError,
     find_kafka,
     find_postgres,
     infra_required,
@@ -16,7 +16,7 @@ from shared.testing.infra import (
 def _endpoint_or_stop(finder: Callable[[], Endpoint], what: str) -> Endpoint:
     try:
         return finder()
-    except InfrastructureUnavailable as error:
+    except InfrastructureUnavailableError as error:
         message = f"{what} unavailable: {error}"
         if infra_required():
             pytest.fail(message + " (CASELOG_REQUIRE_INFRA=1)", pytrace=False)

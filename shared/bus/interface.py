@@ -32,7 +32,7 @@ class Consumer(ABC):
 
     @abstractmethod
     def request_stop(self) -> None:
-        """Ask `run()` to finish the current message, commit and return. Safe from signal handlers."""
+        """Ask `run()` to finish its batch, commit and return. Safe from signal handlers."""
 
     @property
     @abstractmethod

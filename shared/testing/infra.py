@@ -20,7 +20,7 @@ KAFKA_IMAGE = "apache/kafka:4.1.1"
 POSTGRES_IMAGE = "postgres:16"
 
 
-class InfrastructureUnavailable(CaselogError):
+class InfrastructureUnavailableError(CaselogError):
     """No broker or database could be found or started."""
 
 
@@ -58,7 +58,7 @@ def docker_answers() -> bool:
 
 def _run_script(script: Path, timeout_s: float) -> str:
     try:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - runs our own script, no outside input
             ["bash", str(script), "start"],  # noqa: S607
             capture_output=True,
             text=True,
@@ -66,9 +66,9 @@ def _run_script(script: Path, timeout_s: float) -> str:
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        raise InfrastructureUnavailable(f"{script.name} start timed out") from error
+        raise InfrastructureUnavailableError(f"{script.name} start timed out") from error
     if result.returncode != 0:
-        raise InfrastructureUnavailable(
+        raise InfrastructureUnavailableError(
             f"{script.name} start failed: {result.stderr.strip()[-2000:]}"
         )
     return result.stdout.strip().splitlines()[-1]

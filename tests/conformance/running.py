@@ -37,7 +37,9 @@ class Collector:
         return [message.value for message in self.messages]
 
 
-async def eventually(condition: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S) -> None:
+async def eventually(
+    condition: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S
+) -> None:
     """Wait until `condition()` holds; fail naming `what` after the deadline."""
     deadline = time.monotonic() + timeout_s
     while not condition():

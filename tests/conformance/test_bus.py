@@ -83,7 +83,9 @@ async def test_committed_offsets_survive_a_restart(backend: BusBackend) -> None:
 
     await publish_values(backend, topic, numbered("new", 5), key=b"case-1")
     after = Collector()
-    async with running((await backend.new_bus()).subscribe(backend.group("restarts"), [topic], after)):
+    async with running(
+        (await backend.new_bus()).subscribe(backend.group("restarts"), [topic], after)
+    ):
         await eventually(lambda: len(after.values) >= 5, "the five new ones")
         await asyncio.sleep(0.5)  # room for a wrongly redelivered old message to show up
     assert after.values == numbered("new", 5)
@@ -96,10 +98,12 @@ async def test_two_members_of_a_group_share_the_partitions(backend: BusBackend) 
     member_b = (await backend.new_bus()).subscribe(backend.group("sharing"), [topic], right)
     async with running(member_a), running(member_b):
         await eventually(
-            lambda: bool(member_a.assignment)
-            and bool(member_b.assignment)
-            and not member_a.assignment & member_b.assignment
-            and len(member_a.assignment | member_b.assignment) == 4,
+            lambda: (
+                bool(member_a.assignment)
+                and bool(member_b.assignment)
+                and not member_a.assignment & member_b.assignment
+                and len(member_a.assignment | member_b.assignment) == 4
+            ),
             "both members to own disjoint halves",
         )
         bus = await backend.new_bus()
@@ -108,7 +112,8 @@ async def test_two_members_of_a_group_share_the_partitions(backend: BusBackend) 
         await eventually(lambda: len(left.values) + len(right.values) >= 40, "all 40 messages")
         owned_a, owned_b = member_a.assignment, member_b.assignment
 
-    assert left.values and right.values, "each member handled some messages"
+    assert left.values, "each member handled some messages"
+    assert right.values, "each member handled some messages"
     assert not set(left.values) & set(right.values), "no message handled twice"
     assert {(m.topic, m.partition) for m in left.messages} <= owned_a
     assert {(m.topic, m.partition) for m in right.messages} <= owned_b
@@ -163,7 +168,10 @@ async def test_an_aborted_transaction_is_invisible_and_its_input_redelivered(
     restarted = (await backend.new_bus()).transform(backend.group("doubling"), [source], double)
     reader = Collector()
     reading_bus = await backend.new_bus()
-    async with running(restarted), running(reading_bus.subscribe(backend.group("reader"), [sink], reader)):
+    async with (
+        running(restarted),
+        running(reading_bus.subscribe(backend.group("reader"), [sink], reader)),
+    ):
         await eventually(lambda: len(reader.values) >= len(inputs), "every output")
         await asyncio.sleep(1.0)  # room for an aborted duplicate to show up
 

@@ -23,9 +23,16 @@ async def test_sigterm_finishes_the_message_in_hand_and_commits(
     outfile = tmp_path / "handled.txt"
     outfile.touch()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.conformance.signalled_consumer",
-        backend.kind, backend.address, topic, group, str(outfile),
-        cwd=REPO_ROOT, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.conformance.signalled_consumer",
+        backend.kind,
+        backend.address,
+        topic,
+        group,
+        str(outfile),
+        cwd=REPO_ROOT,
+        stderr=asyncio.subprocess.PIPE,
     )
     await eventually(lambda: "slow-started" in outfile.read_text(), "the slow message to start")
     process.send_signal(signal.SIGTERM)

@@ -43,7 +43,16 @@ async def test_a_message_produced_by_kcat_is_consumed_by_kafka_bus(
     try:
         await bus.ensure_topics([TopicSpec(topic, partitions=2)])
         produce = await asyncio.create_subprocess_exec(
-            kcat, "-b", kafka_bootstrap, "-t", topic, "-P", "-k", "case-42", "-H", "origin=kcat",
+            kcat,
+            "-b",
+            kafka_bootstrap,
+            "-t",
+            topic,
+            "-P",
+            "-k",
+            "case-42",
+            "-H",
+            "origin=kcat",
             stdin=asyncio.subprocess.PIPE,
         )
         await produce.communicate("相談を受け付けました hello from kcat\n".encode())

@@ -1,13 +1,15 @@
 """The consume loop both Kafka consumer kinds share: start, poll, process a batch, close."""
 
 import asyncio
+import contextlib
 from abc import abstractmethod
 from collections.abc import Sequence
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.bus.interface import Consumer, TopicPartition as BusPartition
+from shared.bus.interface import Consumer
+from shared.bus.interface import TopicPartition as BusPartition
 from shared.bus.kafka.records import Batch
 from shared.bus.policy import DeliveryPolicy
 
@@ -48,10 +50,8 @@ class KafkaMember(Consumer):
         return frozenset((tp.topic, tp.partition) for tp in self.consumer.assignment())
 
     async def wait_assigned(self, timeout_s: float) -> frozenset[BusPartition]:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._assigned.wait(), timeout_s)
-        except TimeoutError:
-            pass
         return self.assignment
 
     def request_stop(self) -> None:

@@ -27,7 +27,7 @@ class NothingToCommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class TransformMember(KafkaMember):
-    """Consume–transform–produce: one Kafka transaction per polled batch."""
+    """Consume-transform-produce: one Kafka transaction per polled batch."""
 
     def __init__(
         self,

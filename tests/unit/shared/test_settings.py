@@ -1,0 +1,94 @@
+"""Settings are read from CASELOG_* (and two plain variables), once, and fail without values."""
+
+import pytest
+
+from shared.settings import SettingsError, environment_variables, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for names in environment_variables().values():
+        for name in names:
+            monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_are_derived_from_the_service_name() -> None:
+    settings = load_settings(service_name="intake")
+
+    assert settings.database_url == "sqlite+aiosqlite:///data/intake.sqlite3"
+    assert settings.kafka_client_id == "caselog-intake"
+    assert settings.bus == "embedded"
+    assert settings.environment == "development"
+
+
+def test_prefixed_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASELOG_SERVICE_NAME", "records")
+    monkeypatch.setenv("CASELOG_BUS", "kafka")
+    monkeypatch.setenv("CASELOG_HTTP_PORT", "8123")
+    monkeypatch.setenv("CASELOG_ENVIRONMENT", "production")
+
+    settings = load_settings()
+
+    assert (settings.service_name, settings.bus, settings.http_port) == ("records", "kafka", 8123)
+    assert settings.environment == "production"
+
+
+def test_plain_kafka_and_database_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u:p@db/x")
+
+    settings = load_settings(service_name="policy")
+
+    assert settings.kafka_bootstrap_servers == "kafka:9092"
+    assert settings.database_url == "postgresql+asyncpg://u:p@db/x"
+
+
+def test_prefixed_variable_wins_over_plain_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "plain:9092")
+    monkeypatch.setenv("CASELOG_KAFKA_BOOTSTRAP_SERVERS", "prefixed:9092")
+
+    assert load_settings(service_name="policy").kafka_bootstrap_servers == "prefixed:9092"
+
+
+def test_overrides_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u:p@db/x")
+
+    settings = load_settings(service_name="policy", database_url="sqlite+aiosqlite:///:memory:")
+
+    assert settings.database_url == "sqlite+aiosqlite:///:memory:"
+
+
+def test_invalid_settings_name_the_field_but_not_the_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CASELOG_HTTP_PORT", "hunter2-secret")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(service_name="intake")
+
+    assert "http_port" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+    assert raised.value.__cause__ is None
+
+
+def test_unknown_override_is_refused() -> None:
+    with pytest.raises(SettingsError, match="databse_url"):
+        load_settings(service_name="intake", databse_url="x")
+
+
+def test_database_url_is_kept_out_of_repr() -> None:
+    settings = load_settings(service_name="intake", database_url="postgresql://u:secret@db/x")
+
+    assert "secret" not in repr(settings)
+
+
+def test_environment_variables_cover_every_field_and_alias() -> None:
+    names = environment_variables()
+
+    assert set(names) == set(load_settings(service_name="x").model_dump())
+    assert names["service_name"] == ("CASELOG_SERVICE_NAME",)
+    assert names["kafka_bootstrap_servers"] == (
+        "CASELOG_KAFKA_BOOTSTRAP_SERVERS",
+        "KAFKA_BOOTSTRAP_SERVERS",
+    )
+    assert names["database_url"] == ("CASELOG_DATABASE_URL", "DATABASE_URL")

@@ -1,0 +1,109 @@
+"""docker-compose.yml gives each service every setting it needs, and no setting it does not know."""
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from services.__main__ import SERVICES
+from shared.settings import ENV_PREFIX, environment_variables
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Settings a compose service may leave out, each with the reason its default is right there.
+SAFE_DEFAULTS = {
+    "service_name": "given on the command line (`command: [intake]`), checked below",
+    "log_level": "INFO suits development and production alike",
+    "kafka_client_id": "derived from the service name",
+    "embedded_bus_path": "only read when CASELOG_BUS=embedded; compose runs Kafka",
+    "topics_file": "the image ships deploy/kafka/topics.toml at the default path, checked below",
+    "http_port": "every container has its own network namespace, so 8000 everywhere",
+    "readiness_timeout_s": "2 s suits every deployment",
+}
+
+
+def service_environment(service: dict[str, Any]) -> dict[str, str]:
+    """A compose `environment`, in either of its two forms (mapping or list of NAME=value)."""
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        return dict(str(item).partition("=")[::2] for item in environment)
+    return {str(name): str(value) for name, value in environment.items()}
+
+
+def compose_problems(compose: dict[str, Any]) -> list[str]:
+    """What is missing or unknown in the environment of each caselog service."""
+    accepted = environment_variables()
+    known = {name for names in accepted.values() for name in names}
+    problems = []
+    for service_name in SERVICES:
+        service = compose["services"].get(service_name)
+        if service is None:
+            problems.append(f"{service_name}: no such compose service")
+            continue
+        environment = service_environment(service)
+        for field, names in accepted.items():
+            if field not in SAFE_DEFAULTS and not any(name in environment for name in names):
+                problems.append(f"{service_name}: {' or '.join(names)} is not set")
+        for name in sorted(environment):
+            if name.startswith(ENV_PREFIX) and name not in known:
+                problems.append(f"{service_name}: {name} is not a setting")
+        if service.get("command") != [service_name]:
+            problems.append(f"{service_name}: command must be [{service_name}]")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return document
+
+
+def test_every_service_gets_every_setting_it_needs(compose: dict[str, Any]) -> None:
+    assert compose_problems(compose) == []
+
+
+def test_safe_defaults_name_real_settings() -> None:
+    assert set(SAFE_DEFAULTS) <= set(environment_variables())
+
+
+def test_image_ships_the_default_topics_file() -> None:
+    assert (
+        "COPY deploy/kafka/topics.toml deploy/kafka/topics.toml"
+        in (ROOT / "Dockerfile").read_text()
+    )
+
+
+def test_a_missing_setting_is_caught(compose: dict[str, Any]) -> None:
+    broken = copy.deepcopy(compose)
+    del broken["services"]["records"]["environment"]["DATABASE_URL"]
+
+    assert compose_problems(broken) == ["records: CASELOG_DATABASE_URL or DATABASE_URL is not set"]
+
+
+def test_a_misspelt_setting_is_caught(compose: dict[str, Any]) -> None:
+    broken = copy.deepcopy(compose)
+    environment = broken["services"]["policy"]["environment"]
+    environment["CASELOG_ENVIRONMNET"] = environment.pop("CASELOG_ENVIRONMENT")
+
+    assert compose_problems(broken) == [
+        "policy: CASELOG_ENVIRONMENT is not set",
+        "policy: CASELOG_ENVIRONMNET is not a setting",
+    ]
+
+
+def test_list_form_environments_are_read(compose: dict[str, Any]) -> None:
+    listed = copy.deepcopy(compose)
+    for name in SERVICES:
+        environment = listed["services"][name]["environment"]
+        listed["services"][name]["environment"] = [f"{k}={v}" for k, v in environment.items()]
+
+    assert compose_problems(listed) == []
+
+
+def test_a_service_running_the_wrong_program_is_caught(compose: dict[str, Any]) -> None:
+    broken = copy.deepcopy(compose)
+    broken["services"]["intake"]["command"] = ["policy"]
+
+    assert compose_problems(broken) == ["intake: command must be [intake]"]
