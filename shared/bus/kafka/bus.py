@@ -33,17 +33,22 @@ class KafkaBus(Bus):
         # Transactional ids must be stable per instance so a restarted instance fences its zombie.
         self._instance_id = instance_id or uuid.uuid4().hex
         self._replication_factor = replication_factor
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            client_id=client_id,
-            acks="all",
-            enable_idempotence=True,
-        )
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=client_id)
+        # aiokafka clients need a running event loop: they are created in start().
+        self._producer: AIOKafkaProducer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
         self._known_topics: set[str] = set()
         self._transform_members = 0
 
     async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            acks="all",
+            enable_idempotence=True,
+        )
+        self._admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._bootstrap, client_id=self._client_id
+        )
         try:
             await self._producer.start()
             await self._admin.start()
@@ -51,16 +56,19 @@ class KafkaBus(Bus):
             raise BusError(f"cannot reach Kafka at {self._bootstrap}: {error}") from error
 
     async def close(self) -> None:
-        await self._producer.stop()
-        await self._admin.close()
+        if self._producer is not None:
+            await self._producer.stop()
+        if self._admin is not None:
+            await self._admin.close()
+        self._producer = self._admin = None
 
     async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
-        await create_missing_topics(self._admin, specs, self._replication_factor)
+        await create_missing_topics(self._started()[1], specs, self._replication_factor)
 
     async def publish(self, message: OutgoingMessage) -> None:
         await self._require_topic(message.topic)
         try:
-            await self._producer.send_and_wait(
+            await self._started()[0].send_and_wait(
                 message.topic,
                 message.value,
                 key=message.key,
@@ -71,7 +79,7 @@ class KafkaBus(Bus):
 
     async def ping(self) -> None:
         try:
-            cluster = await self._admin.describe_cluster()
+            cluster = await self._started()[1].describe_cluster()
         except KafkaError as error:
             raise BusError(f"Kafka at {self._bootstrap} does not answer: {error}") from error
         if not cluster.get("brokers"):
@@ -91,7 +99,7 @@ class KafkaBus(Bus):
             topics,
             policy or DeliveryPolicy(),
             handler,
-            self._producer,
+            self._started()[0],
         )
 
     def transform(
@@ -115,11 +123,16 @@ class KafkaBus(Bus):
             transactional_id,
         )
 
+    def _started(self) -> tuple[AIOKafkaProducer, AIOKafkaAdminClient]:
+        if self._producer is None or self._admin is None:
+            raise BusError("KafkaBus used before start()")
+        return self._producer, self._admin
+
     async def _require_topic(self, topic: str) -> None:
         """Fail clearly on an undeclared topic instead of waiting for metadata to time out."""
         if topic in self._known_topics:
             return
-        self._known_topics.update(await self._admin.list_topics())
+        self._known_topics.update(await self._started()[1].list_topics())
         if topic not in self._known_topics:
             raise UnknownTopicError(
                 f"topic {topic!r} is not declared; see deploy/kafka/topics.toml"

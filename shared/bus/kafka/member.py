@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.bus.errors import BusError
 from shared.bus.interface import Consumer
 from shared.bus.interface import TopicPartition as BusPartition
 from shared.bus.kafka.records import Batch
@@ -33,21 +34,22 @@ class KafkaMember(Consumer):
         self._topics = list(topics)
         self._stop = asyncio.Event()
         self._assigned = asyncio.Event()
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            client_id=client_id,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            session_timeout_ms=6000,
-            heartbeat_interval_ms=500,
-            max_poll_interval_ms=300_000,
-        )
+        self._bootstrap = bootstrap_servers
+        self._client_id = client_id
+        self._consumer: AIOKafkaConsumer | None = None
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer:
+        """The aiokafka consumer; it exists while `run()` runs (it needs the event loop)."""
+        if self._consumer is None:
+            raise BusError("the consumer is not running")
+        return self._consumer
 
     @property
     def assignment(self) -> frozenset[BusPartition]:
-        return frozenset((tp.topic, tp.partition) for tp in self.consumer.assignment())
+        if self._consumer is None:
+            return frozenset()
+        return frozenset((tp.topic, tp.partition) for tp in self._consumer.assignment())
 
     async def wait_assigned(self, timeout_s: float) -> frozenset[BusPartition]:
         with contextlib.suppress(TimeoutError):
@@ -80,7 +82,18 @@ class KafkaMember(Consumer):
             await asyncio.shield(self._close(commit=clean))
 
     async def _open(self) -> None:
-        await self.consumer.start()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            group_id=self.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            session_timeout_ms=6000,
+            heartbeat_interval_ms=500,
+            max_poll_interval_ms=300_000,
+        )
+        await self._consumer.start()
 
     async def _close(self, commit: bool) -> None:
         try:

@@ -7,6 +7,7 @@ import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
 from shared.bus.delivery import attempt
+from shared.bus.errors import BusError
 from shared.bus.interface import Transform
 from shared.bus.kafka.member import KafkaMember
 from shared.bus.kafka.records import Batch, consumed, kafka_headers
@@ -41,18 +42,26 @@ class TransformMember(KafkaMember):
     ) -> None:
         super().__init__(bootstrap_servers, client_id, group, topics, policy)
         self._transform = transform
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            client_id=client_id,
-            transactional_id=transactional_id,
-            enable_idempotence=True,
-            acks="all",
-        )
+        self._transactional_id = transactional_id
+        self._producer_or_none: AIOKafkaProducer | None = None
+
+    @property
+    def _producer(self) -> AIOKafkaProducer:
+        if self._producer_or_none is None:
+            raise BusError("the transform consumer is not running")
+        return self._producer_or_none
 
     def _listener(self) -> object:
         return NothingToCommitOnRevoke()
 
     async def _open(self) -> None:
+        self._producer_or_none = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            transactional_id=self._transactional_id,
+            enable_idempotence=True,
+            acks="all",
+        )
         await self._producer.start()
         await super()._open()
 
@@ -60,7 +69,8 @@ class TransformMember(KafkaMember):
         try:
             await super()._close(commit)
         finally:
-            await self._producer.stop()
+            if self._producer_or_none is not None:
+                await self._producer_or_none.stop()
 
     async def process(self, batch: Batch) -> None:
         await self._producer.begin_transaction()

@@ -1,0 +1,34 @@
+"""`caselog run`: the four services in one process answer under their own prefixes."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.runtime.embedded import SERVICES, embedded_app
+from shared.settings import load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_service_is_ready_on_the_embedded_bus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(
+        service_name="caselog",
+        embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
+        topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
+    )
+    with TestClient(embedded_app(settings)) as client:
+        index = client.get("/")
+        readiness = {name: client.get(f"/{name}/readyz") for name in SERVICES}
+
+    assert index.status_code == 200
+    for name, response in readiness.items():
+        assert f"/{name}/docs" in index.text
+        assert response.status_code == 200, (name, response.text)
+        assert response.json()["checks"] == {"bus": "ok", "database": "ok"}
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == sorted(
+        ["bus.sqlite3", *(f"{name}.sqlite3" for name in SERVICES)]
+    )
