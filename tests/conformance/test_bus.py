@@ -1,7 +1,9 @@
 """The bus contract, proven for KafkaBus and EmbeddedBus alike (ids `kafka` and `embedded`)."""
 
 import asyncio
+import json
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,8 +13,10 @@ from shared.bus.delivery import (
     DLQ_HEADER_PARTITION,
     DLQ_HEADER_TOPIC,
 )
+from shared.bus.envelopes import envelope_handler, envelope_message
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
 from shared.bus.policy import DeliveryPolicy, dlq_topic
+from shared.envelope import Envelope, encode_envelope
 from tests.conformance.conftest import BusBackend
 from tests.conformance.running import Collector, SimulatedCrash, eventually, running
 
@@ -177,3 +181,44 @@ async def test_an_aborted_transaction_is_invisible_and_its_input_redelivered(
 
     assert reader.values == [b"out-" + value for value in inputs], "each output exactly once"
     assert b"in-004" in seen[crashed_at:], "the aborted input is delivered again"
+
+
+async def test_bytes_that_are_not_an_envelope_are_dead_lettered_with_the_reason(
+    backend: BusBackend,
+) -> None:
+    topic = await backend.topic()
+    bus = await backend.new_bus()
+    valid = Envelope(
+        type="consultation.received",
+        schema_version=1,
+        case_id="case-77",
+        occurred_at=datetime(2026, 11, 1, 9, 30, tzinfo=UTC),
+        producer="intake",
+        correlation_id="corr-1",
+        payload={"body": {"enc": "v1", "kid": "k", "nonce": "n", "ct": "c"}},
+    )
+    missing_type = json.loads(encode_envelope(valid))
+    del missing_type["type"]
+    missing_type["payload"] = {"email": "taro@example.jp"}
+    await bus.publish(OutgoingMessage(topic, b"\xff not json {", key=b"case-77"))
+    await bus.publish(OutgoingMessage(topic, json.dumps(missing_type).encode(), key=b"case-77"))
+    await bus.publish(envelope_message(topic, valid))
+
+    handled: list[Envelope] = []
+
+    async def record(envelope: Envelope) -> None:
+        handled.append(envelope)
+
+    reader = bus.subscribe(backend.group("envelopes"), [topic], envelope_handler(record))
+    dead = Collector()
+    async with (
+        running(reader),
+        running(bus.subscribe(backend.group("dlq"), [dlq_topic(topic)], dead)),
+    ):
+        await eventually(lambda: len(handled) == 1 and len(dead.messages) == 2, "1 ok, 2 dead")
+
+    assert handled == [valid]
+    reasons = [letter.header(DLQ_HEADER_ERROR) or b"" for letter in dead.messages]
+    assert b"invalid envelope" in reasons[0]
+    assert b"type" in reasons[1]
+    assert all(b"taro@example.jp" not in reason for reason in reasons)
