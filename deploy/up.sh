@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The distributed runtime without Docker: each service its own process on the local Kafka
+# broker and PostgreSQL cluster (started by `make kafka postgres`), logs in .run/logs/.
+# Usage: up.sh start|stop|status
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+services=(intake policy records privacy)
+first_port=${CASELOG_FIRST_PORT:-8101}
+run_dir=$root/.run/services
+logs=$root/.run/logs
+caselog=$root/.venv/bin/caselog
+
+port_of() { local i; for i in "${!services[@]}"; do [ "${services[$i]}" = "$1" ] && echo $((first_port + i)); done; }
+pid_of() { local f=$run_dir/$1.pid; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"; }
+
+database_for() {
+  # One database per service: each service owns its data.
+  local base; base=$(bash "$root/deploy/postgres/postgres.sh" url)
+  local admin=${base/postgresql+asyncpg:/postgresql:}
+  local name=caselog_$1
+  if [ -z "$(psql "$admin" -qtAc "select 1 from pg_database where datname='$name'")" ]; then
+    psql "$admin" -qc "create database $name" >/dev/null
+  fi
+  echo "${base%/*}/$name"
+}
+
+start() {
+  mkdir -p "$run_dir" "$logs"
+  local kafka=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}
+  CASELOG_BUS=kafka KAFKA_BOOTSTRAP_SERVERS=$kafka "$caselog" topics
+  for name in "${services[@]}"; do
+    if [ -n "$(pid_of "$name" || true)" ]; then echo "up.sh: $name already running"; continue; fi
+    CASELOG_BUS=kafka KAFKA_BOOTSTRAP_SERVERS=$kafka CASELOG_ENVIRONMENT=production \
+      DATABASE_URL=$(database_for "$name") CASELOG_HTTP_PORT=$(port_of "$name") \
+      nohup "$caselog" serve "$name" >>"$logs/$name.log" 2>&1 </dev/null &
+    echo $! >"$run_dir/$name.pid"
+  done
+  for name in "${services[@]}"; do
+    local url="http://127.0.0.1:$(port_of "$name")/readyz" ready=""
+    for _ in $(seq 1 120); do
+      if curl -fsS "$url" >/dev/null 2>&1; then ready=1; break; fi
+      [ -n "$(pid_of "$name" || true)" ] || break
+      sleep 0.5
+    done
+    if [ -z "$ready" ]; then echo "up.sh: $name is not ready; see $logs/$name.log" >&2; tail -n 20 "$logs/$name.log" >&2; exit 1; fi
+    echo "up.sh: $name ready on http://127.0.0.1:$(port_of "$name")/docs"
+  done
+  echo "up.sh: logs in $logs"
+}
+
+stop() {
+  for name in "${services[@]}"; do
+    local pid; pid=$(pid_of "$name" || true)
+    [ -n "$pid" ] || continue
+    kill "$pid"
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    rm -f "$run_dir/$name.pid"
+    echo "up.sh: $name stopped"
+  done
+}
+
+status() {
+  for name in "${services[@]}"; do
+    if curl -fsS "http://127.0.0.1:$(port_of "$name")/readyz" >/dev/null 2>&1; then echo "$name: ready"; else echo "$name: down"; fi
+  done
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
