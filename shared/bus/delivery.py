@@ -1,6 +1,6 @@
 """Bounded retries and dead-lettering, shared by every bus implementation."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 from pydantic import ValidationError
@@ -106,3 +106,19 @@ async def attempt(
         )
         return dead_letter(message, error, group)
     return None
+
+
+async def attempt_transform(
+    message: ConsumedMessage,
+    transform: Callable[[ConsumedMessage], Awaitable[Sequence[OutgoingMessage]]],
+    policy: DeliveryPolicy,
+    group: str,
+) -> Sequence[OutgoingMessage]:
+    """The transform's outputs for `message`, or, once retries are spent, its dead letter."""
+    produced: list[Sequence[OutgoingMessage]] = []
+
+    async def run_transform() -> None:
+        produced.append(await transform(message))
+
+    dead = await attempt(message, run_transform, policy, group)
+    return [dead] if dead is not None else produced[-1]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from services.__main__ import SERVICES
+from services.runtime.embedded import SERVICES
 from shared.settings import ENV_PREFIX, environment_variables
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,8 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from services.__main__ import SERVICES, main
+from services.runtime.cli import main
+from services.runtime.embedded import SERVICES
 from shared.bus.errors import BusError
 from shared.bus.interface import Bus, Consumer, Handler, Transform
 from shared.bus.messages import OutgoingMessage
@@ -112,4 +113,4 @@ async def test_service_is_not_ready_without_its_bus(name: str) -> None:
 
 def test_entry_point_refuses_unknown_services() -> None:
     with pytest.raises(SystemExit):
-        main(["billing"])
+        main(["serve", "billing"])

@@ -2,17 +2,11 @@
 
 from fastapi import FastAPI
 
-from services.policy.bootstrap import bootstrap
 from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
-from shared.web.app import create_app as create_service_app
+from shared.web.service import create_service_app
 
 
 def create_app(settings: CaselogSettings, infrastructure: Infrastructure | None = None) -> FastAPI:
-    """The policy app; it starts the bus on start-up and closes bus and database on shutdown."""
-    service = bootstrap(settings, infrastructure)
-    return create_service_app(
-        settings,
-        readiness_checks=service.infrastructure.readiness_checks(),
-        lifespan=lambda _app: service.infrastructure.running(),
-    )
+    """The policy app on `infrastructure` (built from settings when not given)."""
+    return create_service_app(settings, infrastructure, routers=())

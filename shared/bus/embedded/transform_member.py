@@ -4,7 +4,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from shared.bus.delivery import attempt
+from shared.bus.delivery import attempt_transform
 from shared.bus.embedded import groups, log
 from shared.bus.embedded.assignment import Member
 from shared.bus.embedded.member import EmbeddedMember
@@ -66,10 +66,4 @@ class TransformMember(EmbeddedMember):
             self.signal.notify()
 
     async def _outputs(self, message: ConsumedMessage) -> Sequence[OutgoingMessage]:
-        produced: list[Sequence[OutgoingMessage]] = []
-
-        async def run_transform() -> None:
-            produced.append(await self._transform(message))
-
-        dead = await attempt(message, run_transform, self.policy, self.group)
-        return [dead] if dead is not None else produced[-1]
+        return await attempt_transform(message, self._transform, self.policy, self.group)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
-from shared.bus.delivery import attempt
+from shared.bus.delivery import attempt_transform
 from shared.bus.errors import BusError
 from shared.bus.interface import Transform
 from shared.bus.kafka.member import KafkaMember
@@ -93,13 +93,7 @@ class TransformMember(KafkaMember):
             raise
 
     async def _outputs(self, message: ConsumedMessage) -> Sequence[OutgoingMessage]:
-        produced: list[Sequence[OutgoingMessage]] = []
-
-        async def run_transform() -> None:
-            produced.append(await self._transform(message))
-
-        dead = await attempt(message, run_transform, self.policy, self.group)
-        return [dead] if dead is not None else produced[-1]
+        return await attempt_transform(message, self._transform, self.policy, self.group)
 
     async def _abort(self, batch: Batch) -> None:
         """Abort the open transaction and rewind, so the batch is delivered again."""
