@@ -59,4 +59,5 @@ topics: install kafka ## Create the declared topics (deploy/kafka/topics.toml) o
 	$(RUN) caselog topics
 
 clean: down ## Stop everything and remove .venv, caches, broker/database data and embedded data
+	-bash deploy/postgres/postgres.sh destroy
 	rm -rf .venv .run .cache .mypy_cache .ruff_cache .pytest_cache .import_linter_cache data

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Runs a throwaway PostgreSQL cluster from the local server binaries (initdb/pg_ctl) on 127.0.0.1.
-# Usage: postgres.sh start|stop|url|status   (start reuses a running cluster; prints its URL)
-# The cluster lives in .run/postgres/ (PGPORT picks the port, default: a free one on first start).
+# Usage: postgres.sh start|stop|url|status|destroy   (start reuses a running cluster; prints its URL)
+# The cluster lives in .run/postgres/ (as root: /tmp/caselog-postgres-<checkout hash>/);
+# PGPORT picks the port (default: a free one on first start).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-run_dir=${POSTGRES_RUN_DIR:-$root/.run/postgres}
+# As root the server runs as 'postgres', which may not be able to enter the checkout
+# (mktemp -d folders are 0700), so the cluster then lives under /tmp, one per checkout.
+if [ "$(id -u)" = 0 ]; then
+  default_run_dir=${TMPDIR:-/tmp}/caselog-postgres-$(printf '%s' "$root" | sha1sum | cut -c1-12)
+else
+  default_run_dir=$root/.run/postgres
+fi
+run_dir=${POSTGRES_RUN_DIR:-$default_run_dir}
 data=$run_dir/data
 port_file=$run_dir/port
 
@@ -24,7 +32,7 @@ bindir() {
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --home-dir "$run_dir" postgres
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
@@ -65,6 +73,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   url) url ;;
+  destroy) stop; rm -rf "$run_dir"; echo "postgres.sh: removed $run_dir" ;;
   status) if is_running; then url; else echo "postgres.sh: not running" >&2; exit 1; fi ;;
-  *) echo "usage: $0 start|stop|url|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|url|status|destroy" >&2; exit 2 ;;
 esac
