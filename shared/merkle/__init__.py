@@ -1,0 +1,1 @@
+"""Merkle log primitives for the records service: RFC 9162 trees, proofs, signed checkpoints."""
