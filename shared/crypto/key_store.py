@@ -1,0 +1,143 @@
+"""The per-case DEK store: create-or-get, cached reads, and destruction (crypto-shredding)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cachetools import TTLCache
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.crypto.data_key import DataKey, new_key_id, new_key_material
+from shared.crypto.errors import CryptoError, KeyDestroyedError, KeyNotFoundError
+from shared.crypto.kek import KeyEncryptionKey
+from shared.crypto.tables import CryptoTables, insert_unless_present
+
+# The widths of the tombstone's columns (see tables.py).
+_ACTOR_CHARS, _REASON_CHARS = 128, 512
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """What remains of a destroyed key: which, whose, when, by whom and why."""
+
+    kid: str
+    case_id: str
+    destroyed_at: datetime
+    destroyed_by: str
+    reason: str
+
+
+class KeyStore:
+    """DEKs wrapped by a KEK in the database, unwrapped ones in a small in-process cache.
+
+    A key destroyed by another process stays usable here until its cache entry
+    expires, so the cache TTL bounds how late a shred takes effect everywhere.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: CryptoTables,
+        kek: KeyEncryptionKey,
+        *,
+        cache_size: int = 10_000,
+        cache_ttl_s: float = 60.0,
+    ) -> None:
+        self._engine = engine
+        self._table = tables.data_keys
+        self._kek = kek
+        self._cache: TTLCache[str, DataKey] = TTLCache(maxsize=cache_size, ttl=cache_ttl_s)
+        # Bumped by every destroy: a read that began before it must not cache its key.
+        self._destroys = 0
+
+    async def create_or_get(self, case_id: str) -> DataKey:
+        """The case's DEK, created on first use; concurrent creators all get the same one."""
+        try:
+            return await self.get(case_id)
+        except KeyNotFoundError:
+            pass
+        material = new_key_material()
+        row = {
+            "case_id": case_id,
+            "kid": new_key_id(),
+            "kek_id": self._kek.kek_id,
+            "wrapped": await self._kek.wrap(material),
+            "created_at": datetime.now(UTC),
+        }
+        async with self._engine.begin() as connection:
+            await insert_unless_present(connection, self._table, row)
+        return await self.get(case_id)
+
+    async def get(self, case_id: str) -> DataKey:
+        """The case's DEK; KeyDestroyedError after shredding, KeyNotFoundError if never made."""
+        if (key := self._cache.get(case_id)) is not None:
+            return key
+        destroys = self._destroys
+        async with self._engine.connect() as connection:
+            row = await self._row(connection, case_id)
+        if row is None:
+            raise KeyNotFoundError(f"no data key for case {case_id}")
+        if row.destroyed_at is not None:
+            raise KeyDestroyedError(f"data key {row.kid} of case {case_id} was destroyed")
+        key = DataKey(row.kid, await self._kek.unwrap(row.kek_id, row.wrapped))
+        if destroys == self._destroys:
+            self._cache[case_id] = key
+        return key
+
+    async def destroy(self, case_id: str, *, actor: str, reason: str) -> Tombstone:
+        """Shred the case's DEK; idempotent, and a case that never had one can get none later.
+
+        `reason` is kept for audit: a matter or request reference, never personal data.
+        """
+        if not 0 < len(actor) <= _ACTOR_CHARS or not 0 < len(reason) <= _REASON_CHARS:
+            raise CryptoError(
+                f"destroy needs an actor of 1-{_ACTOR_CHARS} and a reason of 1-{_REASON_CHARS}"
+                " characters"
+            )
+        self._evict(case_id)
+        now = datetime.now(UTC)
+        tombstone = {"destroyed_at": now, "destroyed_by": actor, "destroy_reason": reason}
+        async with self._engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # Have SQLite zero the freed bytes in its file, not merely unlink them.
+                await connection.exec_driver_sql("PRAGMA secure_delete=ON")
+            await insert_unless_present(
+                connection,
+                self._table,
+                {"case_id": case_id, "kid": new_key_id(), "created_at": now, **tombstone},
+            )
+            await connection.execute(
+                update(self._table)
+                .where(self._table.c.case_id == case_id, self._table.c.destroyed_at.is_(None))
+                .values(kek_id=None, wrapped=None, **tombstone)
+            )
+            row = await self._row(connection, case_id)
+        # Again after commit: a read that began during the transaction saw the old row.
+        self._evict(case_id)
+        assert row is not None  # inserted or updated just above, in the same transaction
+        return _tombstone(row)
+
+    async def tombstone(self, case_id: str) -> Tombstone | None:
+        """The record of the case's key destruction, if it was destroyed."""
+        async with self._engine.connect() as connection:
+            row = await self._row(connection, case_id)
+        return None if row is None or row.destroyed_at is None else _tombstone(row)
+
+    def _evict(self, case_id: str) -> None:
+        self._destroys += 1
+        self._cache.pop(case_id, None)
+
+    async def _row(self, connection: AsyncConnection, case_id: str) -> Any:
+        statement = select(self._table).where(self._table.c.case_id == case_id)
+        return (await connection.execute(statement)).one_or_none()
+
+    def __repr__(self) -> str:
+        return f"KeyStore(table={self._table.name!r}, kek={self._kek!r})"
+
+
+def _tombstone(row: Any) -> Tombstone:
+    destroyed_at = row.destroyed_at
+    if destroyed_at.tzinfo is None:  # SQLite drops the zone; every time here is UTC
+        destroyed_at = destroyed_at.replace(tzinfo=UTC)
+    return Tombstone(row.kid, row.case_id, destroyed_at, row.destroyed_by, row.destroy_reason)

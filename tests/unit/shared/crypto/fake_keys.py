@@ -1,0 +1,28 @@
+"""An in-memory key source for codec tests: one DEK per case in a dict."""
+
+from shared.crypto.data_key import DataKey, new_key_id, new_key_material
+from shared.crypto.errors import KeyDestroyedError, KeyNotFoundError
+
+
+class FakeKeys:
+    """One DEK per case in a dict; `destroy` drops it and remembers the case."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, DataKey] = {}
+        self.destroyed: set[str] = set()
+
+    async def create_or_get(self, case_id: str) -> DataKey:
+        if case_id in self.destroyed:
+            raise KeyDestroyedError(case_id)
+        return self.keys.setdefault(case_id, DataKey(new_key_id(), new_key_material()))
+
+    async def get(self, case_id: str) -> DataKey:
+        if case_id in self.destroyed:
+            raise KeyDestroyedError(case_id)
+        if case_id not in self.keys:
+            raise KeyNotFoundError(case_id)
+        return self.keys[case_id]
+
+    def destroy(self, case_id: str) -> None:
+        self.keys.pop(case_id, None)
+        self.destroyed.add(case_id)

@@ -1,0 +1,46 @@
+"""On SQLite, a destroyed wrapped DEK is gone from the database file, not only from its rows."""
+
+import os
+from pathlib import Path
+
+from sqlalchemy import select
+
+from shared.crypto.kek import AesKek
+from shared.crypto.key_store import KeyStore
+from shared.crypto.secret import SecretBytes
+from shared.crypto.tables import create_tables, crypto_tables
+from shared.database import create_engine
+from shared.settings import load_settings
+
+
+async def test_destroyed_keys_leave_no_bytes_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "keys.sqlite3"
+    engine = create_engine(
+        load_settings(service_name="keys", database_url=f"sqlite+aiosqlite:///{path}")
+    )
+    tables = crypto_tables()
+    store = KeyStore(engine, tables, AesKek(SecretBytes(os.urandom(32))))
+    try:
+        await create_tables(engine, tables)
+        for number in range(100):
+            await store.create_or_get(f"case-{number:03d}")
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(tables.data_keys))).all()
+        wrapped = {row.case_id: bytes(row.wrapped) for row in rows}
+        doomed = sorted(wrapped)[::5]
+        for case_id in doomed:
+            await store.destroy(case_id, actor="privacy", reason="erasure")
+        async with engine.connect() as connection:
+            # Fold the write-ahead log into the file, as SQLite does on its own over time.
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        data = _database_files(tmp_path)
+    finally:
+        await engine.dispose()
+
+    assert [case_id for case_id in doomed if wrapped[case_id] in data] == []
+    assert sum(wrapped[case_id] in data for case_id in wrapped if case_id not in doomed) == 80
+
+
+def _database_files(folder: Path) -> bytes:
+    """The database file with its -wal and -shm companions."""
+    return b"".join(file.read_bytes() for file in sorted(folder.glob("keys.sqlite3*")))
