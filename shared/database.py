@@ -16,11 +16,16 @@ class DatabaseUnavailableError(CaselogError):
 
 
 def create_engine(settings: CaselogSettings) -> AsyncEngine:
-    """An engine for `settings.database_url` (`sqlite+aiosqlite` or `postgresql+asyncpg`).
+    """An engine for the service's own database, `settings.database_url`."""
+    return engine_for_url(settings.database_url)
+
+
+def engine_for_url(database_url: str) -> AsyncEngine:
+    """An engine for `database_url` (`sqlite+aiosqlite` or `postgresql+asyncpg`).
 
     Connects lazily: building the engine never fails because the database is down.
     """
-    url = make_url(settings.database_url)
+    url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
     database = url.database or ""

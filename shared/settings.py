@@ -3,9 +3,10 @@
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.crypto.settings import CryptoSettings
 from shared.errors import CaselogError
 from shared.validation import summarize
 
@@ -29,6 +30,7 @@ class CaselogSettings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
         frozen=True,
         extra="forbid",
         validate_by_name=True,
@@ -53,6 +55,10 @@ class CaselogSettings(BaseSettings):
         validation_alias=AliasChoices(f"{ENV_PREFIX}DATABASE_URL", "DATABASE_URL"),
         repr=False,  # may carry a password
     )
+    # The key store (wrapped DEKs) and subject index: shared by the services that encrypt,
+    # decrypt or shred; only the KEK can unwrap what it holds.
+    keystore_url: str = Field(default="sqlite+aiosqlite:///data/keys.sqlite3", repr=False)
+    crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     topics_file: Path = Path("deploy/kafka/topics.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
@@ -81,10 +87,17 @@ def environment_variables(
     anyone keeping a second list (deployment checks rely on that).
     """
     prefix = str(settings_class.model_config.get("env_prefix", ""))
+    nested = str(settings_class.model_config.get("env_nested_delimiter") or "")
     names: dict[str, tuple[str, ...]] = {}
     for field_name, field in settings_class.model_fields.items():
         alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
+        annotation = field.annotation
+        if nested and isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            # Nested settings are set field by field: CASELOG_CRYPTO__KEK_PROVIDER.
+            for sub_name in annotation.model_fields:
+                key = f"{field_name}.{sub_name}"
+                names[key] = (f"{prefix}{field_name}{nested}{sub_name}".upper(),)
+        elif isinstance(alias, AliasChoices):
             names[field_name] = tuple(str(choice).upper() for choice in alias.choices)
         elif isinstance(alias, str):
             names[field_name] = (alias.upper(),)

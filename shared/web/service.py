@@ -1,25 +1,43 @@
 """A service's app on its infrastructure: bus and database probes, a lifespan that runs them."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
 from shared.web.app import create_app
+
+Running = Callable[[], AbstractAsyncContextManager[None]]
 
 
 def create_service_app(
     settings: CaselogSettings,
     infrastructure: Infrastructure | None = None,
     routers: Sequence[APIRouter] = (),
+    running: Running | None = None,
+    error_statuses: Mapping[type[CaselogError], int] | None = None,
 ) -> FastAPI:
-    """The app starts the bus (declaring topics) on start-up and closes bus and database on
-    shutdown; tests pass infrastructure made of fakes."""
+    """The app starts the bus (declaring topics) and then `running` (the service's own
+    start-up: tables, consumers, background tasks) and stops them in reverse order.
+    Tests pass infrastructure made of fakes."""
     infra = infrastructure or build_infrastructure(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with infra.running():
+            if running is None:
+                yield
+                return
+            async with running():
+                yield
+
     return create_app(
         settings,
         readiness_checks=infra.readiness_checks(),
         routers=routers,
-        lifespan=lambda _app: infra.running(),
+        lifespan=lifespan,
+        error_statuses=error_statuses,
     )

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from services.runtime.embedded import SERVICES
+from shared.crypto.settings import CryptoSettings
 from shared.settings import ENV_PREFIX, environment_variables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,17 @@ SAFE_DEFAULTS = {
     "topics_file": "the image ships deploy/kafka/topics.toml at the default path, checked below",
     "http_port": "every container has its own network namespace, so 8000 everywhere",
     "readiness_timeout_s": "2 s suits every deployment",
+    "crypto.kek_file": "compose reads the KEK from an environment variable, not a file",
+    "crypto.previous_kek_files": "no retired KEKs in a fresh deployment",
+    "crypto.kek_env_var": "the default CASELOG_KEK is the variable compose sets",
+    "crypto.previous_kek_env_vars": "no retired KEKs in a fresh deployment",
+    "crypto.pepper_file": "compose reads the pepper from an environment variable",
+    "crypto.pepper_env_var": "the default CASELOG_SUBJECT_PEPPER is the variable compose sets",
+    "crypto.key_cache_size": "10,000 unwrapped keys suit one service process",
+    "crypto.key_cache_ttl_s": "60 s bounds how long a shredded key stays usable elsewhere",
 }
+# Secrets are read from the variables the settings name, not as settings themselves.
+SECRET_VARIABLES = {CryptoSettings().kek_env_var, CryptoSettings().pepper_env_var}
 
 
 def service_environment(service: dict[str, Any]) -> dict[str, str]:
@@ -35,7 +46,7 @@ def service_environment(service: dict[str, Any]) -> dict[str, str]:
 def compose_problems(compose: dict[str, Any]) -> list[str]:
     """What is missing or unknown in the environment of each caselog service."""
     accepted = environment_variables()
-    known = {name for names in accepted.values() for name in names}
+    known = {name for names in accepted.values() for name in names} | SECRET_VARIABLES
     problems = []
     for service_name in SERVICES:
         service = compose["services"].get(service_name)

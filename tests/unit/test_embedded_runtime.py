@@ -30,5 +30,5 @@ def test_every_service_is_ready_on_the_embedded_bus(
         assert response.status_code == 200, (name, response.text)
         assert response.json()["checks"] == {"bus": "ok", "database": "ok"}
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == sorted(
-        ["bus.sqlite3", *(f"{name}.sqlite3" for name in SERVICES)]
+        ["bus.sqlite3", "keys.sqlite3", *(f"{name}.sqlite3" for name in SERVICES)]
     )

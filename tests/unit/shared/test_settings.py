@@ -85,10 +85,25 @@ def test_database_url_is_kept_out_of_repr() -> None:
 def test_environment_variables_cover_every_field_and_alias() -> None:
     names = environment_variables()
 
-    assert set(names) == set(load_settings(service_name="x").model_dump())
+    dumped = load_settings(service_name="x").model_dump()
+    nested = {f"crypto.{name}" for name in dumped.pop("crypto")}
+    assert set(names) == set(dumped) | nested
+    assert names["crypto.kek_provider"] == ("CASELOG_CRYPTO__KEK_PROVIDER",)
     assert names["service_name"] == ("CASELOG_SERVICE_NAME",)
     assert names["kafka_bootstrap_servers"] == (
         "CASELOG_KAFKA_BOOTSTRAP_SERVERS",
         "KAFKA_BOOTSTRAP_SERVERS",
     )
     assert names["database_url"] == ("CASELOG_DATABASE_URL", "DATABASE_URL")
+
+
+def test_nested_crypto_settings_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CASELOG_CRYPTO__KEK_PROVIDER", "env")
+    monkeypatch.setenv("CASELOG_CRYPTO__KEY_CACHE_TTL_S", "5")
+
+    crypto = load_settings(service_name="x").crypto
+
+    assert crypto.kek_provider == "env"
+    assert crypto.key_cache_ttl_s == 5

@@ -1,0 +1,68 @@
+"""Builds the intake service from settings: ledger, personal data, outbox relay, handlers."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from services.intake.adapters.ledger import SqlLedger
+from services.intake.adapters.subjects import IndexedSubjects
+from services.intake.service_layer.commands import Accepted, CaseCommand, RecordConsultation
+from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies
+from services.intake.service_layer.outbox import OutboxRelay
+from shared.crypto.runtime import PersonalData, build_personal_data
+from shared.infrastructure import Infrastructure, build_infrastructure
+from shared.settings import CaselogSettings
+
+INTAKE_TOPIC = "caselog.intake"
+OUTBOX_INTERVAL_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """The intake service, wired: entry points hand it commands."""
+
+    settings: CaselogSettings
+    infrastructure: Infrastructure
+    personal: PersonalData
+    ledger: SqlLedger
+    relay: OutboxRelay
+    dependencies: IntakeDependencies
+
+    async def handle(
+        self, command: RecordConsultation | CaseCommand, correlation_id: str | None = None
+    ) -> Accepted:
+        return await HANDLERS[type(command)](command, self.dependencies, correlation_id)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Create tables, then keep the outbox drained until shutdown."""
+        await self.personal.start()
+        await self.ledger.create_tables()
+        stop = asyncio.Event()
+        relay = asyncio.create_task(self.relay.run(OUTBOX_INTERVAL_S, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await relay
+            await self.personal.close()
+
+
+def bootstrap(
+    settings: CaselogSettings,
+    infrastructure: Infrastructure | None = None,
+    personal: PersonalData | None = None,
+) -> Intake:
+    infra = infrastructure or build_infrastructure(settings)
+    personal_data = personal or build_personal_data(settings)
+    ledger = SqlLedger(infra.engine)
+    relay = OutboxRelay(ledger, infra.bus)
+    dependencies = IntakeDependencies(
+        ledger=ledger,
+        encryptor=personal_data.codec,
+        subjects=IndexedSubjects(personal_data.subjects),
+        relay=relay,
+        topic=INTAKE_TOPIC,
+    )
+    return Intake(settings, infra, personal_data, ledger, relay, dependencies)

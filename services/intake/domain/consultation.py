@@ -1,0 +1,119 @@
+"""A consultation as intake accepts it, whichever platform sent it; personal fields declared."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.crypto.fields import Content, Identity
+
+MAX_BODY_BYTES = 64 * 1024
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_BODY_BYTES)]
+ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    WEB_FORM = "web_form"
+    SNS = "sns"
+    VISIT = "visit"
+    LETTER = "letter"
+    OTHER = "other"
+
+
+class Relationship(StrEnum):
+    PURCHASER = "purchaser"
+    PROSPECTIVE = "prospective"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class DemandType(StrEnum):
+    EXCHANGE = "exchange"
+    REFUND = "refund"
+    COMPENSATION = "compensation"
+    APOLOGY = "apology"
+    VISIT = "visit"
+    INFORMATION = "information"
+    OTHER = "other"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Source(Strict):
+    """Where the consultation came from; (platform, external_id) identifies it for idempotency."""
+
+    platform: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")] = Field(
+        examples=["zendesk", "rest"]
+    )
+    external_id: Reference = Field(examples=["35436"])
+
+
+class Money(Strict):
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(examples=["JPY"])
+
+
+class Customer(Strict):
+    name: Identity[ShortText]
+    email: Identity[Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]] | None = (
+        None
+    )
+    phone: Identity[Annotated[str, Field(max_length=40)]] | None = None
+    relationship: Relationship = Relationship.UNKNOWN
+    # Information the customer asked us to keep confidential is protected like identity.
+    confidential_notes: Identity[Text] | None = None
+
+
+class Product(Strict):
+    sku: Reference | None = None
+    name: ShortText | None = None
+    purchase_date: date | None = None
+    price: Money | None = None
+
+
+class Demand(Strict):
+    type: DemandType
+    amount: Money | None = None
+    details: Content[Text] | None = None
+
+
+class Call(Strict):
+    duration_seconds: int = Field(ge=0, le=24 * 3600)
+    recorded: bool = False
+    final_answer_given_at: AwareDatetime | None = None
+
+
+class Consultation(Strict):
+    """What intake records as `consultation.received`; policy judges it later, not here."""
+
+    source: Source
+    channel: Channel
+    received_at: AwareDatetime
+    customer: Customer
+    product: Product | None = None
+    subject: Content[ShortText]
+    body: Content[Text]
+    demand: Demand | None = None
+    call: Call | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
+
+    @model_validator(mode="after")
+    def body_fits(self) -> "Consultation":
+        # max_length counts characters; the limit is on bytes (Japanese text is 3 per char).
+        if len(self.body.encode("utf-8")) > MAX_BODY_BYTES:
+            raise ValueError(f"body is larger than {MAX_BODY_BYTES} bytes of UTF-8")
+        return self
+
+
+def received_at_is_not_future(received_at: datetime, now: datetime) -> bool:
+    """Platforms' clocks drift a little; anything beyond five minutes ahead is an error."""
+    return (received_at - now).total_seconds() <= 300

@@ -1,0 +1,101 @@
+"""Intake's REST API (/v1): consultations, follow-ups, close requests, recordings, status."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path
+
+from services.intake.domain.consultation import Consultation
+from services.intake.domain.contacts import ClosureRequest, Contact, RecordingReference
+from services.intake.domain.errors import CaseNotFoundError
+from services.intake.entrypoints.deps import CorrelationId, IdempotencyKey, IntakeDep
+from services.intake.entrypoints.examples import CONSULTATION_EXAMPLES
+from services.intake.entrypoints.schemas import (
+    AcceptedResponse,
+    CaseStatusResponse,
+    EventStatusResponse,
+)
+from services.intake.service_layer.commands import (
+    Accepted,
+    AttachRecording,
+    LogContact,
+    RecordConsultation,
+    RequestClosure,
+)
+
+router = APIRouter(prefix="/v1", tags=["intake"])
+CaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+def answer(accepted: Accepted) -> AcceptedResponse:
+    return AcceptedResponse(
+        case_id=accepted.case_id, event_id=accepted.event_id, duplicate=accepted.duplicate
+    )
+
+
+@router.post("/consultations", status_code=202, response_model=AcceptedResponse)
+async def create_consultation(
+    consultation: Annotated[Consultation, Body(openapi_examples=CONSULTATION_EXAMPLES)],
+    intake: IntakeDep,
+    correlation_id: CorrelationId,
+) -> AcceptedResponse:
+    """Record a consultation; the same `source` again returns the first answer."""
+    return answer(await intake.handle(RecordConsultation(consultation), correlation_id))
+
+
+@router.post("/cases/{case_id}/contacts", status_code=202, response_model=AcceptedResponse)
+async def log_contact(
+    case_id: CaseId,
+    contact: Contact,
+    intake: IntakeDep,
+    correlation_id: CorrelationId,
+    idempotency_key: IdempotencyKey = None,
+) -> AcceptedResponse:
+    """A customer contact or an agent response (`final_answer` marks the final answer)."""
+    command = LogContact(case_id, contact, idempotency_key)
+    return answer(await intake.handle(command, correlation_id))
+
+
+@router.post("/cases/{case_id}/close", status_code=202, response_model=AcceptedResponse)
+async def request_closure(
+    case_id: CaseId,
+    request: ClosureRequest,
+    intake: IntakeDep,
+    correlation_id: CorrelationId,
+    idempotency_key: IdempotencyKey = None,
+) -> AcceptedResponse:
+    """Ask to close the case; policy decides whether the guideline allows it."""
+    command = RequestClosure(case_id, request, idempotency_key)
+    return answer(await intake.handle(command, correlation_id))
+
+
+@router.post("/cases/{case_id}/recordings", status_code=202, response_model=AcceptedResponse)
+async def attach_recording(
+    case_id: CaseId,
+    recording: RecordingReference,
+    intake: IntakeDep,
+    correlation_id: CorrelationId,
+    idempotency_key: IdempotencyKey = None,
+) -> AcceptedResponse:
+    """Attach a call recording by reference and digest (the audio stays where it is)."""
+    command = AttachRecording(case_id, recording, idempotency_key)
+    return answer(await intake.handle(command, correlation_id))
+
+
+@router.get("/cases/{case_id}", response_model=CaseStatusResponse)
+async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
+    """What intake recorded for the case and whether it reached the bus (no personal data)."""
+    if await intake.ledger.case(case_id) is None:
+        raise CaseNotFoundError(case_id)
+    events = await intake.ledger.case_events(case_id)
+    return CaseStatusResponse(
+        case_id=case_id,
+        events=[
+            EventStatusResponse(
+                event_id=e.event_id,
+                type=e.event_type,
+                recorded_at=e.recorded_at,
+                published=e.published_at is not None,
+            )
+            for e in events
+        ],
+    )

@@ -1,0 +1,139 @@
+"""Intake's handlers: record an event for a command, once, encrypted, then publish it."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from services.intake.domain.errors import CaseNotFoundError
+from services.intake.domain.events import (
+    CLOSURE_REQUESTED,
+    CONSULTATION_RECEIVED,
+    CONTACT_LOGGED,
+    RECORDING_ATTACHED,
+    EventKind,
+)
+from services.intake.service_layer.commands import (
+    Accepted,
+    AttachRecording,
+    CaseCommand,
+    LogContact,
+    RecordConsultation,
+    RequestClosure,
+)
+from services.intake.service_layer.outbox import OutboxRelay
+from services.intake.service_layer.ports import (
+    CaseRef,
+    FieldEncryptor,
+    Ledger,
+    PendingMessage,
+    SubjectResolver,
+)
+from shared.bus.envelopes import envelope_message
+from shared.envelope import Envelope, utc_now
+from shared.ids import new_event_id, new_identifier
+
+PRODUCER = "intake"
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeDependencies:
+    ledger: Ledger
+    encryptor: FieldEncryptor
+    subjects: SubjectResolver
+    relay: OutboxRelay
+    topic: str
+
+
+def ticket_key(platform: str, external_id: str) -> str:
+    """The idempotency key of a platform's ticket, conversation or message."""
+    return f"source:{platform}:{external_id}"
+
+
+async def record_consultation(
+    command: RecordConsultation, deps: IntakeDependencies, correlation_id: str | None
+) -> Accepted:
+    source = command.consultation.source
+    key = ticket_key(source.platform, source.external_id)
+    if (found := await deps.ledger.find(key)) is not None:
+        return found
+    case_id = new_identifier()
+    subject_id = await deps.subjects.resolve(command.consultation.customer)
+    case = CaseRef(case_id, subject_id, source.platform, source.external_id)
+    return await _record(
+        deps,
+        key,
+        case,
+        CONSULTATION_RECEIVED,
+        command.consultation,
+        command.consultation.received_at,
+        correlation_id,
+        new_case=True,
+    )
+
+
+async def record_case_event(
+    command: CaseCommand, deps: IntakeDependencies, correlation_id: str | None
+) -> Accepted:
+    kind, model, occurred_at, source_key = _case_event(command)
+    key = source_key or (f"request:{command.idempotency_key}" if command.idempotency_key else None)
+    if key is not None and (found := await deps.ledger.find(key)) is not None:
+        return found
+    case = await deps.ledger.case(command.case_id)
+    if case is None:
+        raise CaseNotFoundError(command.case_id)
+    return await _record(deps, key, case, kind, model, occurred_at, correlation_id, new_case=False)
+
+
+def _case_event(command: CaseCommand) -> tuple[EventKind, BaseModel, datetime, str | None]:
+    if isinstance(command, LogContact):
+        source = command.contact.source
+        key = ticket_key(source.platform, source.external_id) if source else None
+        return CONTACT_LOGGED, command.contact, command.contact.occurred_at, key
+    if isinstance(command, RequestClosure):
+        return CLOSURE_REQUESTED, command.request, command.request.requested_at, None
+    occurred = command.recording.recorded_at or utc_now()
+    return RECORDING_ATTACHED, command.recording, occurred, None
+
+
+async def _record(
+    deps: IntakeDependencies,
+    key: str | None,
+    case: CaseRef,
+    kind: EventKind,
+    model: BaseModel,
+    occurred_at: datetime,
+    correlation_id: str | None,
+    *,
+    new_case: bool,
+) -> Accepted:
+    event_id = new_event_id()
+    payload = await deps.encryptor.encrypt(model, case_id=case.case_id, event_id=event_id)
+    envelope = Envelope(
+        event_id=event_id,
+        type=kind.event_type,
+        schema_version=kind.schema_version,
+        case_id=case.case_id,
+        subject_id=case.subject_id,
+        occurred_at=occurred_at,
+        producer=PRODUCER,
+        correlation_id=correlation_id or str(event_id),
+        payload=payload,
+    )
+    message = envelope_message(deps.topic, envelope)
+    key = key or f"event:{event_id}"
+    accepted = Accepted(case.case_id, str(event_id))
+    stored = await deps.ledger.record(key, accepted, message, case if new_case else None)
+    if not stored.duplicate:
+        await deps.relay.publish_now(PendingMessage(key, message))
+    return stored
+
+
+Handler = Callable[..., Awaitable[Accepted]]
+HANDLERS: dict[type, Handler] = {
+    RecordConsultation: record_consultation,
+    LogContact: record_case_event,
+    RequestClosure: record_case_event,
+    AttachRecording: record_case_event,
+}
