@@ -53,7 +53,13 @@ def install_problem_handlers(app: FastAPI, statuses: Mapping[type[CaselogError],
     async def invalid_request(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         # FastAPI's own answer echoes the input, which is personal data here.
-        found = field_problems(error.errors())
+        # A body field is named by its path in the body ("customer.name"); query, path
+        # and header problems keep their prefix ("header.Idempotency-Key").
+        items = [
+            {**item, "loc": tuple(item["loc"])[1:]} if tuple(item["loc"])[:1] == ("body",) else item
+            for item in error.errors()
+        ]
+        found = field_problems(items)
         details = [{"field": item.field, "reason": item.reason} for item in found]
         return problem(422, found[0].reason, found[0].field, errors=details)
 

@@ -99,6 +99,7 @@ class SqlLedger:
                         case_id=accepted.case_id,
                         event_id=accepted.event_id,
                         topic=message.topic,
+                        event_type=_event_type(message),
                         message_key=message.key,
                         value=message.value,
                         headers=_encode_headers(message),

@@ -1,0 +1,29 @@
+"""Test support: a fresh PostgreSQL database per test on the real server, dropped afterwards."""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(server_url: str) -> AsyncIterator[str]:
+    """The SQLAlchemy URL of a new, empty database on the server of `server_url`."""
+    url = make_url(server_url)
+    name = f"caselog_test_{uuid.uuid4().hex[:12]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()

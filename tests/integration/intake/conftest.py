@@ -1,0 +1,71 @@
+"""Intake on real infrastructure: Kafka for the bus, PostgreSQL for its ledger and key store."""
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from services.intake.entrypoints.http import create_app
+from shared.settings import CaselogSettings, load_settings
+from tests.integration.databases import fresh_database
+
+TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
+
+AppFactory = Callable[[], contextlib.AbstractAsyncContextManager[AsyncClient]]
+
+
+@pytest.fixture
+async def intake_settings(
+    kafka_bootstrap: str, postgres_url: str
+) -> AsyncIterator[CaselogSettings]:
+    async with fresh_database(postgres_url) as ledger, fresh_database(postgres_url) as keys:
+        yield load_settings(
+            service_name="intake",
+            bus="kafka",
+            kafka_bootstrap_servers=kafka_bootstrap,
+            database_url=ledger,
+            keystore_url=keys,
+            topics_file=TOPICS_FILE,
+        )
+
+
+@pytest.fixture
+def intake_client(intake_settings: CaselogSettings) -> AppFactory:
+    """Starts an intake app (a 'process') on the test's databases; call it again to restart."""
+
+    @contextlib.asynccontextmanager
+    async def started() -> AsyncIterator[AsyncClient]:
+        app: FastAPI = create_app(intake_settings)
+        async with app.router.lifespan_context(app):
+            transport = ASGITransport(app)
+            async with AsyncClient(transport=transport, base_url="http://intake") as client:
+                yield client
+
+    return started
+
+
+def consultation(external_id: str, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "source": {"platform": "rest", "external_id": external_id},
+        "channel": "phone",
+        "received_at": "2026-11-02T10:15:00+09:00",
+        "customer": {
+            "name": "山田 花子",
+            "email": "hanako.yamada@example.jp",
+            "phone": "090-2345-6789",
+            "relationship": "purchaser",
+            "confidential_notes": "夫には内緒にしてください",
+        },
+        "product": {"name": "電気ケトル", "price": {"amount": "4980", "currency": "JPY"}},
+        "subject": "ケトルの水漏れ",
+        "body": "山田花子です。090-2345-6789 まで折り返しください。底から水が漏れます。",
+        "demand": {"type": "exchange", "details": "新品と交換してほしい"},
+        "call": {"duration_seconds": 540, "recorded": True},
+        "language": "ja",
+    }
+    body.update(changes)
+    return body
