@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from services.intake.adapters.ledger import SqlLedger
 from services.intake.adapters.subjects import IndexedSubjects
-from services.intake.service_layer.commands import Accepted, CaseCommand, RecordConsultation
+from services.intake.service_layer.commands import Accepted, IntakeCommand
 from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies
 from services.intake.service_layer.outbox import OutboxRelay
 from shared.crypto.runtime import PersonalData, build_personal_data
@@ -29,9 +29,7 @@ class Intake:
     relay: OutboxRelay
     dependencies: IntakeDependencies
 
-    async def handle(
-        self, command: RecordConsultation | CaseCommand, correlation_id: str | None = None
-    ) -> Accepted:
+    async def handle(self, command: IntakeCommand, correlation_id: str | None = None) -> Accepted:
         return await HANDLERS[type(command)](command, self.dependencies, correlation_id)
 
     @contextlib.asynccontextmanager

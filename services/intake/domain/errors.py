@@ -21,3 +21,11 @@ class InvalidRequestError(IntakeError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
+
+
+class TicketNotFoundError(IntakeError):
+    """A platform follow-up names a ticket whose creation intake never received."""
+
+    def __init__(self, platform: str, ticket_id: str) -> None:
+        super().__init__(f"{platform} ticket {ticket_id} was never received as a consultation")
+        self.field = "ticket_id"

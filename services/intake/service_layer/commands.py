@@ -3,7 +3,12 @@
 from dataclasses import dataclass
 
 from services.intake.domain.consultation import Consultation
-from services.intake.domain.contacts import ClosureRequest, Contact, RecordingReference
+from services.intake.domain.contacts import (
+    ClosureRequest,
+    Contact,
+    PlatformFollowUp,
+    RecordingReference,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,13 @@ class AttachRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class LogPlatformFollowUp:
+    """A platform's event about a ticket it sent before: logged on that ticket's case."""
+
+    follow_up: PlatformFollowUp
+
+
+@dataclass(frozen=True, slots=True)
 class Accepted:
     """What a write answers: the case and the event that records it (the same on a retry)."""
 
@@ -43,3 +55,4 @@ class Accepted:
 
 
 CaseCommand = LogContact | RequestClosure | AttachRecording
+IntakeCommand = RecordConsultation | CaseCommand | LogPlatformFollowUp

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from services.intake.domain.errors import CaseNotFoundError
+from services.intake.domain.errors import CaseNotFoundError, TicketNotFoundError
 from services.intake.domain.events import (
     CLOSURE_REQUESTED,
     CONSULTATION_RECEIVED,
@@ -19,6 +19,7 @@ from services.intake.service_layer.commands import (
     AttachRecording,
     CaseCommand,
     LogContact,
+    LogPlatformFollowUp,
     RecordConsultation,
     RequestClosure,
 )
@@ -86,6 +87,18 @@ async def record_case_event(
     return await _record(deps, key, case, kind, model, occurred_at, correlation_id, new_case=False)
 
 
+async def log_platform_follow_up(
+    command: LogPlatformFollowUp, deps: IntakeDependencies, correlation_id: str | None
+) -> Accepted:
+    follow_up = command.follow_up
+    case = await deps.ledger.case_for_ticket(follow_up.platform, follow_up.ticket_id)
+    if case is None:
+        raise TicketNotFoundError(follow_up.platform, follow_up.ticket_id)
+    return await record_case_event(
+        LogContact(case.case_id, follow_up.contact), deps, correlation_id
+    )
+
+
 def _case_event(command: CaseCommand) -> tuple[EventKind, BaseModel, datetime, str | None]:
     if isinstance(command, LogContact):
         source = command.contact.source
@@ -136,4 +149,5 @@ HANDLERS: dict[type, Handler] = {
     LogContact: record_case_event,
     RequestClosure: record_case_event,
     AttachRecording: record_case_event,
+    LogPlatformFollowUp: log_platform_follow_up,
 }

@@ -1,4 +1,4 @@
-"""Zendesk: signature and freshness checks, and ticket events mapped to consultations and contacts."""
+"""Zendesk: signature and freshness checks, and ticket events mapped to consultations, contacts."""
 
 import base64
 import hashlib

@@ -1,0 +1,1 @@
+"""Support platforms' webhooks and change events: authenticity checks, mapping to intake models."""

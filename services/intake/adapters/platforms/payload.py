@@ -1,0 +1,116 @@
+"""Reading fields of a platform's JSON by path; every failure names the path, never the value."""
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from services.intake.adapters.platforms.errors import PlatformPayloadError
+
+Path = tuple[str | int, ...]
+
+MISSING = "required but missing or empty"
+
+
+def dotted(path: Path) -> str:
+    """`("data", "item", "parts", 0)` as `data.item.parts[0]`, the form errors and docs use."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "(payload)"
+
+
+def value_at(payload: Mapping[str, Any], path: Path) -> Any:
+    """The value at `path`, or None when a step is missing or null."""
+    current: Any = payload
+    for depth, part in enumerate(path):
+        if current is None:
+            return None
+        if isinstance(part, int):
+            if not isinstance(current, list):
+                raise PlatformPayloadError(dotted(path[:depth]), "expected a list")
+            current = current[part] if -len(current) <= part < len(current) else None
+        else:
+            if not isinstance(current, Mapping):
+                raise PlatformPayloadError(dotted(path[:depth]), "expected an object")
+            current = current.get(part)
+    return current
+
+
+def optional_text(payload: Mapping[str, Any], path: Path) -> str | None:
+    """A string (or an integer id) with surrounding blanks removed; None when absent or blank."""
+    value = value_at(payload, path)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise PlatformPayloadError(dotted(path), "expected a string")
+    return str(value).strip() or None
+
+
+def text(payload: Mapping[str, Any], path: Path) -> str:
+    value = optional_text(payload, path)
+    if value is None:
+        raise PlatformPayloadError(dotted(path), MISSING)
+    return value
+
+
+def mapping(payload: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
+    value = value_at(payload, path)
+    if value is None:
+        raise PlatformPayloadError(dotted(path), MISSING)
+    if not isinstance(value, Mapping):
+        raise PlatformPayloadError(dotted(path), "expected an object")
+    return value
+
+
+def items(payload: Mapping[str, Any], path: Path) -> Sequence[Any]:
+    value = value_at(payload, path)
+    if not isinstance(value, list) or not value:
+        raise PlatformPayloadError(dotted(path), "expected a non-empty list")
+    return value
+
+
+def flag(payload: Mapping[str, Any], path: Path) -> bool:
+    value = value_at(payload, path)
+    if not isinstance(value, bool):
+        raise PlatformPayloadError(dotted(path), "required: true or false")
+    return value
+
+
+def timestamp(payload: Mapping[str, Any], path: Path, also: Sequence[str] = ()) -> datetime:
+    """An ISO 8601 date-time with a UTC offset (`Z` allowed), or in one of the `also` formats."""
+    raw = text(payload, path)
+    parsed = _parsed(raw, also)
+    if parsed is None:
+        raise PlatformPayloadError(dotted(path), "expected an ISO 8601 date-time")
+    if parsed.utcoffset() is None:
+        raise PlatformPayloadError(dotted(path), "date-time has no UTC offset")
+    return parsed
+
+
+def epoch(payload: Mapping[str, Any], path: Path, unit: Literal["s", "ms"] = "s") -> datetime:
+    """A UNIX time in seconds or milliseconds, as an aware UTC datetime."""
+    value = value_at(payload, path)
+    what = "seconds" if unit == "s" else "milliseconds"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PlatformPayloadError(dotted(path), f"expected a UNIX time in {what}")
+    seconds = value / 1000 if unit == "ms" else value
+    if not 0 <= seconds < 253402300800:  # up to 9999-12-31, what datetime can hold
+        raise PlatformPayloadError(dotted(path), f"UNIX time in {what} out of range")
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _parsed(raw: str, formats: Sequence[str]) -> datetime | None:
+    # ValueError messages quote the input, so they are swallowed here and never chained.
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    for layout in formats:
+        try:
+            return datetime.strptime(raw, layout)
+        except ValueError:
+            continue
+    return None

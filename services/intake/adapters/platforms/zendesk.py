@@ -1,0 +1,143 @@
+"""Zendesk event webhooks: the signature check, and ticket.created / ticket.comment_added mapped."""
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.intake.adapters.platforms import models
+from services.intake.adapters.platforms.authenticity import header, require_fresh, secret_key
+from services.intake.adapters.platforms.errors import (
+    UnsupportedPlatformEvent,
+    WebhookAuthenticationError,
+)
+from services.intake.adapters.platforms.payload import (
+    flag,
+    optional_text,
+    text,
+    timestamp,
+    value_at,
+)
+from services.intake.domain.consultation import Channel, Consultation
+from services.intake.domain.contacts import ContactKind, PlatformFollowUp
+
+PLATFORM = "zendesk"
+SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
+MAX_AGE = timedelta(minutes=5)
+TICKET_CREATED = "zen:event-type:ticket.created"
+COMMENT_ADDED = "zen:event-type:ticket.comment_added"
+
+# Zendesk's "Via types reference": a channel is a via type name or, equally valid, its via id.
+_VIA_IDS = {
+    0: "web_form", 4: "mail", 5: "web_service", 17: "dropbox", 26: "twitter_dm", 29: "chat",
+    30: "twitter", 33: "voicemail", 34: "phone_call_inbound", 35: "phone_call_outbound",
+    37: "text_message", 38: "facebook_post", 41: "facebook_message",
+}  # fmt: skip
+_CHANNELS = {
+    **dict.fromkeys(("web_form", "web", "dropbox", "help_center", "web_widget"), Channel.WEB_FORM),
+    **dict.fromkeys(("mail", "email"), Channel.EMAIL),
+    **dict.fromkeys(("chat", "native_messaging", "messaging"), Channel.CHAT),
+    **dict.fromkeys(
+        ("voice", "voicemail", "phone_call_inbound", "phone_call_outbound"), Channel.PHONE
+    ),
+    **dict.fromkeys(
+        ("twitter", "twitter_dm", "twitter_favorite", "facebook", "facebook_post"), Channel.SNS
+    ),
+    **dict.fromkeys(("facebook_message", "instagram_dm", "whatsapp", "line"), Channel.SNS),
+}
+
+_CONSULTATION_PATHS = {
+    "source.external_id": "detail.id",
+    "received_at": "detail.created_at",
+    "customer.name": "detail.requester.name",
+    "customer.email": "detail.requester.email",
+    "customer.phone": "detail.requester.phone",
+    "subject": "detail.subject",
+    "body": "detail.description",
+}
+_FOLLOW_UP_PATHS = {
+    "ticket_id": "detail.id",
+    "contact.source.external_id": "event.comment.id",
+    "contact.occurred_at": "time",
+    "contact.body": "event.comment.body",
+}
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> None:
+    """base64(HMAC-SHA256(secret, timestamp + body)), and a timestamp within five minutes."""
+    key = secret_key(secret)
+    signature = header(headers, SIGNATURE_HEADER)
+    sent = header(headers, TIMESTAMP_HEADER)
+    expected = base64.b64encode(hmac.new(key, sent.encode() + body, hashlib.sha256).digest())
+    if not hmac.compare_digest(expected, signature.encode()):
+        raise WebhookAuthenticationError("bad signature")
+    require_fresh(_sent_at(sent), now, MAX_AGE)
+
+
+def normalize(payload: Mapping[str, Any]) -> Consultation | PlatformFollowUp:
+    event_type = text(payload, ("type",))
+    if event_type == TICKET_CREATED:
+        return _consultation(payload)
+    if event_type == COMMENT_ADDED:
+        return _follow_up(payload)
+    raise UnsupportedPlatformEvent("type", f"supported: {TICKET_CREATED}, {COMMENT_ADDED}")
+
+
+def _consultation(payload: Mapping[str, Any]) -> Consultation:
+    # Zendesk sends only detail.requester_id; the entry point merges the requester's user
+    # record into detail.requester before normalizing (see docs/webhooks.md).
+    requester = ("detail", "requester")
+    return models.consultation(
+        paths=_CONSULTATION_PATHS,
+        platform=PLATFORM,
+        external_id=text(payload, ("detail", "id")),
+        channel=_channel(payload),
+        received_at=timestamp(payload, ("detail", "created_at")),
+        customer={
+            "name": text(payload, (*requester, "name")),
+            "email": optional_text(payload, (*requester, "email")),
+            "phone": optional_text(payload, (*requester, "phone")),
+        },
+        subject=optional_text(payload, ("detail", "subject")),
+        body=text(payload, ("detail", "description")),
+    )
+
+
+def _follow_up(payload: Mapping[str, Any]) -> PlatformFollowUp:
+    comment = ("event", "comment")
+    if not flag(payload, (*comment, "is_public")):
+        raise UnsupportedPlatformEvent("event.comment.is_public", "internal notes are not contacts")
+    is_staff = flag(payload, (*comment, "author", "is_staff"))
+    return models.follow_up(
+        paths=_FOLLOW_UP_PATHS,
+        platform=PLATFORM,
+        ticket_id=text(payload, ("detail", "id")),
+        contact_id=text(payload, (*comment, "id")),
+        kind=ContactKind.AGENT_RESPONSE if is_staff else ContactKind.CUSTOMER_CONTACT,
+        channel=_channel(payload),
+        occurred_at=timestamp(payload, ("time",)),
+        body=text(payload, (*comment, "body")),
+    )
+
+
+def _channel(payload: Mapping[str, Any]) -> Channel:
+    via = value_at(payload, ("detail", "via", "channel"))
+    if via is None:
+        via = value_at(payload, ("detail", "via_channel"))
+    raw = "" if via is None else str(via).strip().lower()
+    name = _VIA_IDS.get(int(raw), "") if raw.isdecimal() else raw
+    return _CHANNELS.get(name, Channel.OTHER)
+
+
+def _sent_at(sent: str) -> datetime:
+    # The header is ISO 8601 (`2021-07-25T10:00:00Z`); the parser's message is not chained.
+    try:
+        sent_at = datetime.fromisoformat(sent)
+    except ValueError:
+        sent_at = None
+    if sent_at is None or sent_at.utcoffset() is None:
+        raise WebhookAuthenticationError("malformed timestamp")
+    return sent_at
