@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.crypto.settings import CryptoSettings
@@ -59,6 +59,11 @@ class CaselogSettings(BaseSettings):
     # decrypt or shred; only the KEK can unwrap what it holds.
     keystore_url: str = Field(default="sqlite+aiosqlite:///data/keys.sqlite3", repr=False)
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
+    # Platform webhook credentials (intake); a platform left empty is refused with 401.
+    zendesk_webhook_secret: SecretStr = SecretStr("")
+    freshdesk_webhook_secret: SecretStr = SecretStr("")
+    freshdesk_basic_auth: SecretStr = SecretStr("")  # "username:password"
+    intercom_client_secret: SecretStr = SecretStr("")
     topics_file: Path = Path("deploy/kafka/topics.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from services.intake.adapters.ledger import SqlLedger
+from services.intake.adapters.platforms.registry import WebhookPlatform, webhook_platforms
 from services.intake.adapters.subjects import IndexedSubjects
 from services.intake.service_layer.commands import Accepted, IntakeCommand
 from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies
@@ -28,6 +29,7 @@ class Intake:
     ledger: SqlLedger
     relay: OutboxRelay
     dependencies: IntakeDependencies
+    webhooks: dict[str, WebhookPlatform]
 
     async def handle(self, command: IntakeCommand, correlation_id: str | None = None) -> Accepted:
         return await HANDLERS[type(command)](command, self.dependencies, correlation_id)
@@ -63,4 +65,6 @@ def bootstrap(
         relay=relay,
         topic=INTAKE_TOPIC,
     )
-    return Intake(settings, infra, personal_data, ledger, relay, dependencies)
+    return Intake(
+        settings, infra, personal_data, ledger, relay, dependencies, webhook_platforms(settings)
+    )

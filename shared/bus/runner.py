@@ -1,8 +1,9 @@
 """Runs consumers until SIGTERM or SIGINT, then lets each finish, commit and close."""
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import structlog
 
@@ -38,3 +39,17 @@ async def run_until_signalled(consumers: Sequence[Consumer]) -> None:
     finally:
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
+
+
+@contextlib.asynccontextmanager
+async def consuming(consumer: Consumer) -> AsyncIterator[None]:
+    """Run `consumer` in the background for the block; then stop it cleanly (it commits).
+
+    For consumers inside a web service, whose server owns the signals.
+    """
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield
+    finally:
+        consumer.request_stop()
+        await task

@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from shared.bus.interface import Consumer
 from shared.bus.messages import ConsumedMessage
@@ -46,6 +46,17 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def eventually_async(
+    condition: Callable[[], Awaitable[bool]], what: str, timeout_s: float = DEADLINE_S
+) -> None:
+    """`eventually` for a condition that must await (e.g. read a topic)."""
+    deadline = time.monotonic() + timeout_s
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        await asyncio.sleep(0.2)
 
 
 @contextlib.asynccontextmanager

@@ -1,16 +1,33 @@
 """The intake HTTP API: the shared probes, metrics and error shape, plus intake's routes."""
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
+from services.intake.adapters.platforms.errors import (
+    PlatformPayloadError,
+    WebhookAuthenticationError,
+)
 from services.intake.bootstrap import Intake, bootstrap
-from services.intake.domain.errors import CaseNotFoundError, IntakeError
+from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
+from services.intake.entrypoints import webhooks
+from services.intake.entrypoints.ingress import INGRESS_GROUP, INGRESS_TOPIC, ingress_handler
 from services.intake.entrypoints.routes import router
+from shared.bus.runner import consuming
 from shared.crypto.runtime import PersonalData
+from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
 from shared.web.service import create_service_app
 
-ERROR_STATUSES = {IntakeError: 422, CaseNotFoundError: 404}
+ERROR_STATUSES: dict[type[CaselogError], int] = {
+    IntakeError: 422,
+    CaseNotFoundError: 404,
+    TicketNotFoundError: 404,
+    WebhookAuthenticationError: 401,
+    PlatformPayloadError: 422,
+}
 
 
 def create_app(
@@ -20,11 +37,20 @@ def create_app(
 ) -> FastAPI:
     """The intake app; tests may pass infrastructure and personal-data machinery."""
     intake: Intake = bootstrap(settings, infrastructure, personal)
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        consumer = intake.infrastructure.bus.subscribe(
+            INGRESS_GROUP, [INGRESS_TOPIC], ingress_handler(intake.handle)
+        )
+        async with intake.running(), consuming(consumer):
+            yield
+
     app = create_service_app(
         settings,
         intake.infrastructure,
-        routers=[router],
-        running=intake.running,
+        routers=[router, webhooks.router],
+        running=running,
         error_statuses=ERROR_STATUSES,
     )
     app.state.intake = intake

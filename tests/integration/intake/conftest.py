@@ -15,6 +15,7 @@ from tests.integration.databases import fresh_database
 
 TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
 
+ZENDESK_SECRET = "zendesk-secret-for-integration-tests"
 AppFactory = Callable[[], contextlib.AbstractAsyncContextManager[AsyncClient]]
 
 
@@ -30,6 +31,7 @@ async def intake_settings(
             database_url=ledger,
             keystore_url=keys,
             topics_file=TOPICS_FILE,
+            zendesk_webhook_secret=ZENDESK_SECRET,
         )
 
 

@@ -1,0 +1,57 @@
+"""Which platforms intake takes webhooks from, each with its check and mapping bound to settings."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from services.intake.adapters.platforms import freshdesk, intercom, zendesk
+from services.intake.domain.consultation import Consultation
+from services.intake.domain.contacts import PlatformFollowUp
+from shared.settings import CaselogSettings
+
+Verify = Callable[[Mapping[str, str], bytes, datetime], None]
+Normalize = Callable[[Mapping[str, Any]], Consultation | PlatformFollowUp]
+
+
+S = TypeVar("S")
+
+
+def _with_secret(
+    verify: Callable[[Mapping[str, str], bytes, S, datetime], None], secret: S
+) -> Verify:
+    def verify_with_secret(headers: Mapping[str, str], body: bytes, now: datetime) -> None:
+        verify(headers, body, secret, now)
+
+    return verify_with_secret
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookPlatform:
+    verify: Verify
+    normalize: Normalize
+
+
+def webhook_platforms(settings: CaselogSettings) -> dict[str, WebhookPlatform]:
+    freshdesk_secret: freshdesk.FreshdeskSecret
+    if settings.freshdesk_basic_auth.get_secret_value():
+        freshdesk_secret = freshdesk.BasicAuth.from_setting(
+            settings.freshdesk_basic_auth.get_secret_value()
+        )
+    else:
+        freshdesk_secret = freshdesk.SharedSecretHeader(
+            settings.freshdesk_webhook_secret.get_secret_value()
+        )
+    return {
+        "zendesk": WebhookPlatform(
+            _with_secret(zendesk.verify, settings.zendesk_webhook_secret.get_secret_value()),
+            zendesk.normalize,
+        ),
+        "freshdesk": WebhookPlatform(
+            _with_secret(freshdesk.verify, freshdesk_secret), freshdesk.normalize
+        ),
+        "intercom": WebhookPlatform(
+            _with_secret(intercom.verify, settings.intercom_client_secret.get_secret_value()),
+            intercom.normalize,
+        ),
+    }

@@ -1,0 +1,70 @@
+"""The ingress topic: platforms that publish to Kafka (Salesforce CDC, or our own format)."""
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from services.intake.adapters.platforms import salesforce
+from services.intake.domain.consultation import Consultation
+from services.intake.service_layer.commands import Accepted, IntakeCommand, RecordConsultation
+from shared.bus.errors import BusError, PermanentHandlingError
+from shared.bus.messages import ConsumedMessage
+from shared.database import DatabaseUnavailableError
+from shared.errors import CaselogError
+from shared.validation import summarize
+
+INGRESS_TOPIC = "caselog.ingress"
+INGRESS_GROUP = "caselog-intake-ingress"
+PLATFORM_HEADER = "caselog.platform"
+Handle = Callable[[IntakeCommand, str | None], Awaitable[Accepted]]
+
+
+class InvalidIngressMessageError(PermanentHandlingError):
+    """Retrying cannot help: the message goes to the dead-letter topic with this reason."""
+
+
+def command_from(message: ConsumedMessage) -> IntakeCommand:
+    """Map one ingress message by its `caselog.platform` header (default: our own JSON)."""
+    platform = (message.header(PLATFORM_HEADER) or b"caselog").decode("ascii", "replace")
+    try:
+        if platform == "caselog":
+            return RecordConsultation(Consultation.model_validate_json(message.value))
+        if platform == "salesforce":
+            return RecordConsultation(salesforce.normalize(_json_object(message.value)))
+    except ValidationError as error:
+        raise InvalidIngressMessageError(f"invalid consultation: {summarize(error)}") from None
+    except CaselogError as error:
+        raise InvalidIngressMessageError(f"{platform}: {error}") from None
+    raise InvalidIngressMessageError(f"no ingress mapping for platform {platform!r}")
+
+
+def ingress_handler(handle: Handle) -> Callable[[ConsumedMessage], Awaitable[None]]:
+    """The bus handler: map, then record (idempotent by the platform's ticket id)."""
+
+    async def handle_message(message: ConsumedMessage) -> None:
+        command = command_from(message)
+        try:
+            await handle(command, None)
+        except CaselogError as error:
+            if isinstance(error, PermanentHandlingError) or not _retryable(error):
+                raise InvalidIngressMessageError(str(error)) from None
+            raise
+
+    return handle_message
+
+
+def _retryable(error: CaselogError) -> bool:
+    # Bus or database outages pass; a refusal of the content (bad phone...) never will.
+    return isinstance(error, BusError | DatabaseUnavailableError)
+
+
+def _json_object(value: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidIngressMessageError("not valid JSON") from None
+    if not isinstance(document, dict):
+        raise InvalidIngressMessageError("a JSON object is expected")
+    return document

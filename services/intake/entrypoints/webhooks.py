@@ -1,0 +1,46 @@
+"""Platform webhooks (/v1/webhooks/{platform}): authenticity first, then parse and map."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Request
+
+from services.intake.adapters.platforms.errors import PlatformPayloadError
+from services.intake.domain.consultation import Consultation
+from services.intake.entrypoints.deps import CorrelationId, IntakeDep
+from services.intake.entrypoints.routes import answer
+from services.intake.entrypoints.schemas import AcceptedResponse
+from services.intake.service_layer.commands import LogPlatformFollowUp, RecordConsultation
+from shared.envelope import utc_now
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+PlatformName = Annotated[str, Path(pattern=r"^[a-z]{1,40}$")]
+
+
+@router.post("/{platform}", status_code=202, response_model=AcceptedResponse)
+async def receive_webhook(
+    platform: PlatformName, request: Request, intake: IntakeDep, correlation_id: CorrelationId
+) -> AcceptedResponse:
+    """Authenticated by the platform's signature or credential (docs/webhooks.md), not a token."""
+    webhook = intake.webhooks.get(platform)
+    if webhook is None:
+        raise HTTPException(404, f"no webhook for platform {platform!r}")
+    body = await request.body()
+    webhook.verify(dict(request.headers), body, utc_now())
+    mapped = webhook.normalize(_json_object(body))
+    command = (
+        RecordConsultation(mapped)
+        if isinstance(mapped, Consultation)
+        else LogPlatformFollowUp(mapped)
+    )
+    return answer(await intake.handle(command, correlation_id))
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise PlatformPayloadError("body", "not valid JSON") from None
+    if not isinstance(document, dict):
+        raise PlatformPayloadError("body", "a JSON object is expected")
+    return document
