@@ -21,8 +21,11 @@ from services.intake.service_layer.commands import (
     RecordConsultation,
     RequestClosure,
 )
+from shared.web.openapi import problem_responses
 
-router = APIRouter(prefix="/v1", tags=["intake"])
+router = APIRouter(
+    prefix="/v1", tags=["intake"], responses=problem_responses(404, 413, 415, 422, 503)
+)
 CaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 

@@ -12,8 +12,13 @@ from services.intake.entrypoints.routes import answer
 from services.intake.entrypoints.schemas import AcceptedResponse
 from services.intake.service_layer.commands import LogPlatformFollowUp, RecordConsultation
 from shared.envelope import utc_now
+from shared.web.openapi import problem_responses
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(
+    prefix="/v1/webhooks",
+    tags=["webhooks"],
+    responses=problem_responses(401, 404, 413, 415, 422, 503),
+)
 PlatformName = Annotated[str, Path(pattern=r"^[a-z]{1,40}$")]
 
 
