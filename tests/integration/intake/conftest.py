@@ -16,6 +16,8 @@ from tests.integration.databases import fresh_database
 TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
 
 ZENDESK_SECRET = "zendesk-secret-for-integration-tests"
+FRESHDESK_SECRET = "freshdesk-secret-for-integration-tests"
+INTERCOM_SECRET = "intercom-secret-for-integration-tests"
 AppFactory = Callable[[], contextlib.AbstractAsyncContextManager[AsyncClient]]
 
 
@@ -32,6 +34,8 @@ async def intake_settings(
             keystore_url=keys,
             topics_file=TOPICS_FILE,
             zendesk_webhook_secret=ZENDESK_SECRET,
+            freshdesk_webhook_secret=FRESHDESK_SECRET,
+            intercom_client_secret=INTERCOM_SECRET,
         )
 
 

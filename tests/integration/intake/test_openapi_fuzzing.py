@@ -43,7 +43,7 @@ def intake_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "CASELOG_HTTP_PORT": str(port),
         "CASELOG_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(  # noqa: S603 - our own entry point
+    server = subprocess.Popen(
         [sys.executable, "-m", "services", "intake"], cwd=data, env=environment
     )
     url = f"http://127.0.0.1:{port}"
