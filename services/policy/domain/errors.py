@@ -1,0 +1,27 @@
+"""Errors of the policy service: one base class, and the one a bad policy file raises."""
+
+from dataclasses import dataclass
+
+
+class PolicyError(Exception):
+    """Base class of every error the policy service raises on purpose."""
+
+
+@dataclass(frozen=True)
+class PolicyProblem:
+    """One thing wrong with a policy file: where (dotted path, `[i]` for list items) and why."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class PolicyFileError(PolicyError):
+    """A policy file that cannot be used; lists every problem found, each with its path."""
+
+    def __init__(self, problems: tuple[PolicyProblem, ...]) -> None:
+        self.problems = problems
+        listing = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(f"policy file has {len(problems)} problem(s):\n{listing}")

@@ -1,0 +1,122 @@
+"""Lexicons of the policy file (Japanese and English terms) and finding them in free text."""
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from services.policy.domain.text_folding import (
+    FoldedText,
+    fold_english,
+    fold_japanese,
+    fold_term,
+    is_latin_word_char,
+)
+
+
+def _japanese_term(term: str) -> str:
+    if not fold_term(term, japanese=True):
+        raise ValueError("term is empty once spaces and punctuation are removed")
+    if term.isascii():
+        # Japanese terms match without word boundaries; an ASCII term there would match
+        # inside English words, so it belongs in the `en` list.
+        raise ValueError("term has no Japanese characters; put it in the `en` list")
+    return term
+
+
+def _english_term(term: str) -> str:
+    if not fold_term(term, japanese=False):
+        raise ValueError("term is empty once punctuation is removed")
+    return term
+
+
+JapaneseTerm = Annotated[str, AfterValidator(_japanese_term)]
+EnglishTerm = Annotated[str, AfterValidator(_english_term)]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One free-text field, folded once for Japanese and once for English matching."""
+
+    field: str
+    text: str
+    japanese: FoldedText
+    english: FoldedText
+
+    @classmethod
+    def of(cls, field: str, text: str) -> "Document":
+        return cls(field, text, fold_japanese(text), fold_english(text))
+
+
+@dataclass(frozen=True, order=True)
+class Hit:
+    """A term found in a document: `[start, end)` are offsets in the original text."""
+
+    field: str
+    start: int
+    end: int
+    term: str
+
+    def within(self, other: "Hit") -> bool:
+        return self.field == other.field and other.start <= self.start and self.end <= other.end
+
+
+class Lexicon(BaseModel):
+    """Terms in Japanese (matched after folding, across spaces and punctuation) and English
+    (matched case-insensitively on word boundaries)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ja: tuple[JapaneseTerm, ...] = ()
+    en: tuple[EnglishTerm, ...] = ()
+
+    @cached_property
+    def _japanese(self) -> tuple[tuple[str, str], ...]:
+        return tuple((term, fold_term(term, japanese=True)) for term in self.ja)
+
+    @cached_property
+    def _english(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        return tuple(
+            (term, re.compile(re.escape(fold_term(term, japanese=False)))) for term in self.en
+        )
+
+    def find(self, document: Document) -> list[Hit]:
+        """Every occurrence of every term, without hits lying inside a longer hit."""
+        hits: list[Hit] = []
+        folded = document.japanese
+        for term, needle in self._japanese:
+            at = folded.chars.find(needle)
+            while at >= 0:
+                hits.append(Hit(document.field, *folded.original_span(at, at + len(needle)), term))
+                at = folded.chars.find(needle, at + 1)
+        folded = document.english
+        for term, pattern in self._english:
+            for match in pattern.finditer(folded.chars):
+                if _on_word_boundaries(folded.chars, match.start(), match.end()):
+                    hits.append(Hit(document.field, *folded.original_span(*match.span()), term))
+        return outermost(hits)
+
+
+def _on_word_boundaries(chars: str, start: int, end: int) -> bool:
+    before = chars[start - 1] if start > 0 else " "
+    after = chars[end] if end < len(chars) else " "
+    return not is_latin_word_char(before) and not is_latin_word_char(after)
+
+
+def outermost(hits: list[Hit]) -> list[Hit]:
+    """Sorted hits, dropping any that lies inside another (殺す inside 殺すぞ)."""
+    ordered = sorted(set(hits), key=lambda hit: (hit.field, hit.start, -hit.end, hit.term))
+    kept: list[Hit] = []
+    for hit in ordered:
+        if not any(hit.within(other) for other in kept):
+            kept.append(hit)
+    return kept
+
+
+class BilingualLexicon(Lexicon):
+    """A lexicon that must have both Japanese and English terms."""
+
+    ja: tuple[JapaneseTerm, ...] = Field(min_length=1)
+    en: tuple[EnglishTerm, ...] = Field(min_length=1)

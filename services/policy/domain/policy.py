@@ -1,0 +1,106 @@
+"""The policy: the guideline's rules with their thresholds and lexicons, and its version,
+the SHA-256 of its canonical form, which every decision carries."""
+
+import hashlib
+import json
+from functools import cached_property
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from services.policy.domain.conduct_config import ConductRule, LegitimateComplaintRule
+from services.policy.domain.rule_config import (
+    ChannelRule,
+    ConfidentialityRule,
+    DamagesRule,
+    DemandProportionalityRule,
+    DemandValidityRule,
+    Frozen,
+    RecordCompletenessRule,
+    RecordingRule,
+    RepeatRule,
+    RuleConfig,
+    ScopeIdentityRule,
+    ScopeRelationshipRule,
+    TerminationRule,
+    TimeRestraintRule,
+)
+
+
+class Rules(Frozen):
+    """One entry per catalogue rule, keyed by the rule id."""
+
+    channel: ChannelRule
+    scope_identity: ScopeIdentityRule = Field(alias="scope-identity")
+    scope_relationship: ScopeRelationshipRule = Field(alias="scope-relationship")
+    conduct: ConductRule
+    legitimate_complaint: LegitimateComplaintRule = Field(alias="legitimate-complaint")
+    demand_validity: DemandValidityRule = Field(alias="demand-validity")
+    demand_proportionality: DemandProportionalityRule = Field(alias="demand-proportionality")
+    repeat: RepeatRule
+    time_restraint: TimeRestraintRule = Field(alias="time-restraint")
+    termination: TerminationRule
+    record_completeness: RecordCompletenessRule = Field(alias="record-completeness")
+    recording: RecordingRule
+    confidentiality: ConfidentialityRule
+    damages: DamagesRule
+
+    @field_validator("legitimate_complaint", "recording", "damages")
+    @classmethod
+    def categories_exist(cls, rule: RuleConfig, info: ValidationInfo) -> RuleConfig:
+        conduct: ConductRule | None = info.data.get("conduct")
+        if conduct is None:
+            return rule  # conduct is invalid itself, and reported
+        problems = [
+            f"{key} names unknown conduct categories: {', '.join(sorted(unknown))}"
+            for key, names in rule.conduct_categories_named().items()
+            if (unknown := set(names) - set(conduct.categories))
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return rule
+
+    @field_validator("damages")
+    @classmethod
+    def phrase_kinds_exist(cls, rule: DamagesRule, info: ValidationInfo) -> DamagesRule:
+        complaint: LegitimateComplaintRule | None = info.data.get("legitimate_complaint")
+        if complaint is not None and (unknown := set(rule.demand_phrases) - set(complaint.phrases)):
+            raise ValueError(
+                f"demand_phrases names unknown phrase kinds: {', '.join(sorted(unknown))}"
+            )
+        return rule
+
+
+class Guideline(Frozen):
+    title: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Retention(Frozen):
+    """Hints for the privacy service; policy itself does not act on them."""
+
+    case_records_years_after_closure: int = Field(ge=1)
+    call_recordings_years: int = Field(ge=1)
+    anonymize_for_business_use: bool = True
+
+
+class Policy(Frozen):
+    """A validated policy file."""
+
+    schema_version: Literal[1]
+    guideline: Guideline
+    retention: Retention
+    rules: Rules
+
+    def canonical_json(self) -> str:
+        """Sorted keys, no whitespace: comments, layout and key order in the file do not count."""
+        return json.dumps(
+            self.model_dump(mode="json", by_alias=True),
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @cached_property
+    def version(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()

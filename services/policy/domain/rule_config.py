@@ -1,0 +1,127 @@
+"""Settings of the rules that judge facts rather than text, as the policy file states them."""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.policy.domain.catalogue import Action, Outcome
+from services.policy.domain.lexicon import Lexicon
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Names = Annotated[tuple[Name, ...], Field(min_length=1)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Effect(Frozen):
+    """What a rule does when it fires: an outcome and the follow-up actions."""
+
+    outcome: Outcome
+    actions: tuple[Action, ...] = ()
+
+
+class RuleConfig(Frozen):
+    """Every rule cites the guideline article it applies, and may name further sources."""
+
+    article: str = Field(min_length=1)
+    sources: tuple[str, ...] = ()
+
+    def conduct_categories_named(self) -> dict[str, tuple[str, ...]]:
+        """Settings that name conduct categories, checked against the conduct rule."""
+        return {}
+
+
+class ChannelRule(RuleConfig):
+    allowed: Names
+    effect: Effect
+
+
+class ScopeIdentityRule(RuleConfig):
+    require_name: bool = True
+    require_email_or_phone: bool = True
+    effect: Effect
+
+
+class ScopeRelationshipRule(RuleConfig):
+    allowed: Names
+    undetermined: tuple[Name, ...] = ()
+    effect: Effect
+    undetermined_effect: Effect
+
+
+class DemandValidityRule(RuleConfig):
+    requires_fault: tuple[Name, ...]
+    unverified: Effect
+    invalid: Effect
+
+
+class DemandProportionalityRule(RuleConfig):
+    max_ratio_to_price: dict[Name, Annotated[float, Field(gt=0)]]
+    loss_lifts_limit: tuple[Name, ...] = ()
+    needs_supervisor: tuple[Name, ...] = ()
+    excessive: Effect
+    unknown_price: Effect
+
+
+class RepeatRule(RuleConfig):
+    warn_at: int = Field(ge=1)
+    refuse_at: int = Field(ge=1)
+    warn: Effect
+    refuse: Effect
+
+    @model_validator(mode="after")
+    def refuse_after_warning(self) -> Self:
+        if self.refuse_at <= self.warn_at:
+            raise ValueError("refuse_at must be greater than warn_at")
+        return self
+
+
+class TimeRestraintRule(RuleConfig):
+    minutes_after_final_answer: int = Field(ge=1)
+    effect: Effect
+
+
+PersuasionBasis = Literal["repeat", "time-restraint", "supervisor_approval"]
+
+
+class TerminationRule(RuleConfig):
+    persuasion_difficult_needs_final_answer: bool = True
+    persuasion_difficult_bases: Annotated[tuple[PersuasionBasis, ...], Field(min_length=1)]
+    closed: Effect
+    refused: Effect
+
+
+RecordItem = Literal["content", "times", "customer", "channel", "handler"]
+
+
+class RecordCompletenessRule(RuleConfig):
+    required: Annotated[tuple[RecordItem, ...], Field(min_length=1)]
+    incomplete: Effect
+
+
+class RecordingRule(RuleConfig):
+    keep: tuple[Literal["reference", "digest"], ...]
+    retained: Effect
+    publication: Lexicon
+    publication_counts_as: Name
+    publication_effect: Effect
+
+    def conduct_categories_named(self) -> dict[str, tuple[str, ...]]:
+        return {"publication_counts_as": (self.publication_counts_as,)}
+
+
+class ConfidentialityRule(RuleConfig):
+    markers: Lexicon
+    effect: Effect
+
+
+class DamagesRule(RuleConfig):
+    liability: Effect
+    malicious_categories: Names
+    demand_phrases: tuple[Name, ...] = ()
+    malicious: Effect
+
+    def conduct_categories_named(self) -> dict[str, tuple[str, ...]]:
+        return {"malicious_categories": self.malicious_categories}
