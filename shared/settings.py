@@ -64,6 +64,13 @@ class CaselogSettings(BaseSettings):
     freshdesk_webhook_secret: SecretStr = SecretStr("")
     freshdesk_basic_auth: SecretStr = SecretStr("")  # "username:password"
     intercom_client_secret: SecretStr = SecretStr("")
+    # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left
+    # unset in development, caselog's own dev keys in auth_dev_keys_dir are used.
+    auth_jwks_url: str | None = None
+    auth_jwks_file: Path | None = None
+    auth_issuer: str = "caselog-development"
+    auth_audience: str = "caselog"
+    auth_dev_keys_dir: Path = Path("data/auth")
     topics_file: Path = Path("deploy/kafka/topics.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.auth.errors import ForbiddenError, NotAuthenticatedError
 from shared.bus.errors import BusError
 from shared.database import DatabaseUnavailableError
 from shared.errors import CaselogError
@@ -21,6 +22,8 @@ log = structlog.get_logger(__name__)
 # A CaselogError whose class (or a base class) is not mapped answers 400.
 DEFAULT_STATUS = 400
 DEFAULT_ERROR_STATUSES: Mapping[type[CaselogError], int] = {
+    NotAuthenticatedError: 401,
+    ForbiddenError: 403,
     BusError: 503,
     DatabaseUnavailableError: 503,
     SchemaRegistryError: 500,

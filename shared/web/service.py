@@ -5,6 +5,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from shared.auth.factory import build_verifier
+from shared.auth.verifier import TokenVerifier
 from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
@@ -19,6 +21,7 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     running: Running | None = None,
     error_statuses: Mapping[type[CaselogError], int] | None = None,
+    verifier: TokenVerifier | None = None,
 ) -> FastAPI:
     """The app starts the bus (declaring topics) and then `running` (the service's own
     start-up: tables, consumers, background tasks) and stops them in reverse order.
@@ -34,10 +37,12 @@ def create_service_app(
             async with running():
                 yield
 
-    return create_app(
+    app = create_app(
         settings,
         readiness_checks=infra.readiness_checks(),
         routers=routers,
         lifespan=lifespan,
         error_statuses=error_statuses,
     )
+    app.state.token_verifier = verifier or build_verifier(settings)
+    return app

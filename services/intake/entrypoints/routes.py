@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Depends, Path
 
 from services.intake.domain.consultation import Consultation
 from services.intake.domain.contacts import ClosureRequest, Contact, RecordingReference
@@ -21,11 +21,15 @@ from services.intake.service_layer.commands import (
     RecordConsultation,
     RequestClosure,
 )
+from shared.auth.roles import Role
+from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
 router = APIRouter(
-    prefix="/v1", tags=["intake"], responses=problem_responses(404, 413, 415, 422, 503)
+    prefix="/v1", tags=["intake"], responses=problem_responses(401, 403, 404, 413, 415, 422, 503)
 )
+WRITERS = (Role.PLATFORM, Role.AGENT, Role.SUPERVISOR)
+READERS = (*WRITERS, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 CaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
@@ -35,7 +39,12 @@ def answer(accepted: Accepted) -> AcceptedResponse:
     )
 
 
-@router.post("/consultations", status_code=202, response_model=AcceptedResponse)
+@router.post(
+    "/consultations",
+    status_code=202,
+    response_model=AcceptedResponse,
+    dependencies=[Depends(require_roles(*WRITERS))],
+)
 async def create_consultation(
     consultation: Annotated[Consultation, Body(openapi_examples=CONSULTATION_EXAMPLES)],
     intake: IntakeDep,
@@ -45,7 +54,12 @@ async def create_consultation(
     return answer(await intake.handle(RecordConsultation(consultation), correlation_id))
 
 
-@router.post("/cases/{case_id}/contacts", status_code=202, response_model=AcceptedResponse)
+@router.post(
+    "/cases/{case_id}/contacts",
+    status_code=202,
+    response_model=AcceptedResponse,
+    dependencies=[Depends(require_roles(*WRITERS))],
+)
 async def log_contact(
     case_id: CaseId,
     contact: Contact,
@@ -58,7 +72,12 @@ async def log_contact(
     return answer(await intake.handle(command, correlation_id))
 
 
-@router.post("/cases/{case_id}/close", status_code=202, response_model=AcceptedResponse)
+@router.post(
+    "/cases/{case_id}/close",
+    status_code=202,
+    response_model=AcceptedResponse,
+    dependencies=[Depends(require_roles(Role.AGENT, Role.SUPERVISOR))],
+)
 async def request_closure(
     case_id: CaseId,
     request: ClosureRequest,
@@ -71,7 +90,12 @@ async def request_closure(
     return answer(await intake.handle(command, correlation_id))
 
 
-@router.post("/cases/{case_id}/recordings", status_code=202, response_model=AcceptedResponse)
+@router.post(
+    "/cases/{case_id}/recordings",
+    status_code=202,
+    response_model=AcceptedResponse,
+    dependencies=[Depends(require_roles(*WRITERS))],
+)
 async def attach_recording(
     case_id: CaseId,
     recording: RecordingReference,
@@ -84,7 +108,11 @@ async def attach_recording(
     return answer(await intake.handle(command, correlation_id))
 
 
-@router.get("/cases/{case_id}", response_model=CaseStatusResponse)
+@router.get(
+    "/cases/{case_id}",
+    response_model=CaseStatusResponse,
+    dependencies=[Depends(require_roles(*READERS))],
+)
 async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
     """What intake recorded for the case and whether it reached the bus (no personal data)."""
     if await intake.ledger.case(case_id) is None:

@@ -1,6 +1,7 @@
 """Intake on real infrastructure: Kafka for the bus, PostgreSQL for its ledger and key store."""
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from services.intake.entrypoints.http import create_app
+from shared.auth.development import DevelopmentIssuer, development_issuer
+from shared.auth.roles import Role
 from shared.settings import CaselogSettings, load_settings
 from tests.integration.databases import fresh_database
 
@@ -21,10 +24,20 @@ INTERCOM_SECRET = "intercom-secret-for-integration-tests"
 AppFactory = Callable[[], contextlib.AbstractAsyncContextManager[AsyncClient]]
 
 
+@pytest.fixture(scope="session")
+def token_issuer(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentIssuer:
+    return development_issuer(tmp_path_factory.mktemp("auth"))
+
+
+def bearer(issuer: DevelopmentIssuer, *roles: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.token('tester', list(roles), 'caselog')}"}
+
+
 @pytest.fixture
 async def intake_settings(
-    kafka_bootstrap: str, postgres_url: str
+    kafka_bootstrap: str, postgres_url: str, token_issuer: DevelopmentIssuer, tmp_path: Path
 ) -> AsyncIterator[CaselogSettings]:
+    (tmp_path / "jwks.json").write_text(json.dumps(token_issuer.jwks()))
     async with fresh_database(postgres_url) as ledger, fresh_database(postgres_url) as keys:
         yield load_settings(
             service_name="intake",
@@ -36,11 +49,12 @@ async def intake_settings(
             zendesk_webhook_secret=ZENDESK_SECRET,
             freshdesk_webhook_secret=FRESHDESK_SECRET,
             intercom_client_secret=INTERCOM_SECRET,
+            auth_jwks_file=tmp_path / "jwks.json",
         )
 
 
 @pytest.fixture
-def intake_client(intake_settings: CaselogSettings) -> AppFactory:
+def intake_client(intake_settings: CaselogSettings, token_issuer: DevelopmentIssuer) -> AppFactory:
     """Starts an intake app (a 'process') on the test's databases; call it again to restart."""
 
     @contextlib.asynccontextmanager
@@ -48,7 +62,10 @@ def intake_client(intake_settings: CaselogSettings) -> AppFactory:
         app: FastAPI = create_app(intake_settings)
         async with app.router.lifespan_context(app):
             transport = ASGITransport(app)
-            async with AsyncClient(transport=transport, base_url="http://intake") as client:
+            headers = bearer(token_issuer, Role.PLATFORM)
+            async with AsyncClient(
+                transport=transport, base_url="http://intake", headers=headers
+            ) as client:
                 yield client
 
     return started

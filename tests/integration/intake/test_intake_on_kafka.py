@@ -4,9 +4,11 @@ import asyncio
 import io
 import uuid
 
+from shared.auth.development import DevelopmentIssuer
+from shared.auth.roles import Role
 from shared.envelope import decode_envelope
 from shared.settings import CaselogSettings
-from tests.integration.intake.conftest import AppFactory, consultation
+from tests.integration.intake.conftest import AppFactory, bearer, consultation
 from tests.integration.personal_forms import leaks
 from tests.integration.topic_reader import read_topic
 
@@ -154,3 +156,35 @@ async def test_bad_input_is_refused_with_the_field_and_nothing_is_published(
         )
     after = len(await read_topic(intake_settings.kafka_bootstrap_servers, TOPIC))
     assert after == before
+
+
+async def test_every_route_checks_the_callers_role(
+    intake_client: AppFactory, token_issuer: DevelopmentIssuer
+) -> None:
+    async with intake_client() as client:
+        created = await client.post("/v1/consultations", json=consultation(ticket()))
+        case_url = f"/v1/cases/{created.json()['case_id']}"
+        anonymous = await client.post(
+            "/v1/consultations", json=consultation(ticket()), headers={"Authorization": ""}
+        )
+        forged = await client.post(
+            "/v1/consultations",
+            json=consultation(ticket()),
+            headers={"Authorization": "Bearer " + "e30." * 2 + "c2ln"},
+        )
+        legal_writes = await client.post(
+            "/v1/consultations",
+            json=consultation(ticket()),
+            headers=bearer(token_issuer, Role.LEGAL),
+        )
+        platform_closes = await client.post(
+            f"{case_url}/close",
+            json={"reason": "satisfied", "requested_at": "2026-11-02T12:00:00+09:00"},
+        )
+        legal_reads = await client.get(case_url, headers=bearer(token_issuer, Role.LEGAL))
+    assert created.status_code == 202
+    assert anonymous.status_code == 401
+    assert forged.status_code == 401
+    assert legal_writes.status_code == 403
+    assert platform_closes.status_code == 403
+    assert legal_reads.status_code == 200

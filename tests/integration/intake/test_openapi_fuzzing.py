@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from shared.auth.development import development_issuer
+from shared.auth.roles import Role
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -28,10 +32,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class RunningIntake:
+    url: str
+    headers: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def intake_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def intake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningIntake]:
     """`caselog serve intake` as its own process, on the embedded bus and SQLite."""
     data = tmp_path_factory.mktemp("intake")
+    # The server (development mode, no JWKS configured) trusts the dev keys in ./data/auth.
+    issuer = development_issuer(data / "data" / "auth")
+    token = issuer.token("fuzzer", [Role.PLATFORM], "caselog")
     port = free_port()
     environment = {
         **os.environ,
@@ -59,15 +72,15 @@ def intake_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         else:
             pytest.fail("intake did not become ready within 60 s")
-        yield url
+        yield RunningIntake(url, {"Authorization": f"Bearer {token}"})
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
-def api_schema(intake_url: str) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_url(f"{intake_url}/openapi.json")
+def api_schema(intake: RunningIntake) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_url(f"{intake.url}/openapi.json")
 
 
 CHECKS = [
@@ -79,7 +92,7 @@ CHECKS = [
 
 
 def test_intake_answers_every_generated_request_within_its_schema(
-    api_schema: schemathesis.BaseSchema,
+    api_schema: schemathesis.BaseSchema, intake: RunningIntake
 ) -> None:
     # Driven by hand, not by schemathesis.pytest.from_fixture, which breaks on pytest 9.
     operations = [
@@ -91,6 +104,6 @@ def test_intake_answers_every_generated_request_within_its_schema(
         @given(case=operation.as_strategy())
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
         def answers_within_schema(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=CHECKS)
+            case.call_and_validate(checks=CHECKS, headers=intake.headers)
 
         answers_within_schema()

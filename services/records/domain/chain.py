@@ -1,0 +1,82 @@
+"""The per-case hash chain: each event names its predecessor's leaf hash and extends a running hash.
+
+`prev_hash` is the RFC 9162 leaf hash of the previous event of the case (32 zero bytes for the
+first): the same value the Merkle tree holds, so one hash function serves chain and proofs.
+`chain_hash` = SHA-256(0x02 || previous chain_hash || own leaf hash), so the newest event's
+chain hash commits to the whole case. The 0x02 prefix keeps it apart from RFC 9162's 0x00/0x01.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from services.records.domain.events import StoredEvent
+from shared.merkle.hashing import leaf_hash
+
+ZERO_HASH = bytes(32)
+CHAIN_PREFIX = b"\x02"
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """An event's place in its case's chain; the next event of the case is linked to it."""
+
+    case_position: int
+    leaf_hash: bytes
+    prev_hash: bytes
+    chain_hash: bytes
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first event of a case whose chain fields disagree with the events before it."""
+
+    event_id: str
+    position: int
+    reason: str
+
+
+def next_link(previous: ChainLink | None, leaf: bytes) -> ChainLink:
+    """The link of the event with canonical bytes `leaf` that follows `previous` in its case."""
+    own = leaf_hash(leaf)
+    if previous is None:
+        return ChainLink(0, own, ZERO_HASH, _chain(ZERO_HASH, own))
+    return ChainLink(
+        previous.case_position + 1, own, previous.leaf_hash, _chain(previous.chain_hash, own)
+    )
+
+
+def verify_chain(events: Iterable[StoredEvent]) -> ChainBreak | None:
+    """Recomputes one case's chain from the stored bytes; None if every event links up.
+
+    Events are taken in the order of their stored case positions, whatever order they come in.
+    """
+    previous: ChainLink | None = None
+    case_id: str | None = None
+    for event in sorted(events, key=lambda e: e.case_position):
+        case_id = case_id or event.case_id
+        expected = next_link(previous, event.leaf)
+        reason = _mismatch(event, expected, case_id)
+        if reason:
+            return ChainBreak(event.event_id, event.position, reason)
+        previous = expected
+    return None
+
+
+def _mismatch(event: StoredEvent, expected: ChainLink, case_id: str) -> str:
+    if event.case_id != case_id:
+        return f"belongs to case {event.case_id}, not {case_id}"
+    if event.case_position != expected.case_position:
+        return (
+            f"case position {event.case_position} where {expected.case_position} comes next: "
+            "an event of the case is missing or duplicated"
+        )
+    if event.prev_hash != expected.prev_hash:
+        return "prev_hash is not the leaf hash of the previous event of the case"
+    if event.chain_hash != expected.chain_hash:
+        return "chain_hash does not match the event's bytes and its predecessor"
+    return ""
+
+
+def _chain(previous_chain_hash: bytes, own_leaf_hash: bytes) -> bytes:
+    return hashlib.sha256(CHAIN_PREFIX + previous_chain_hash + own_leaf_hash).digest()

@@ -1,0 +1,52 @@
+"""Issuing signed checkpoints: on demand, or when the policy says one is due."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from services.records.domain.checkpoints import CheckpointPolicy, StoredCheckpoint
+from services.records.service_layer.ports import CheckpointStore
+from shared.envelope import utc_now
+from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
+from shared.merkle.keys import NoteSigner
+
+
+class CheckpointIssuer:
+    """Signs the log's tree head as a C2SP checkpoint for `origin` (e.g. caselog.example/records).
+
+    Signing the same size twice is harmless: the store keeps the first checkpoint of a size.
+    """
+
+    def __init__(
+        self,
+        store: CheckpointStore,
+        signer: NoteSigner,
+        *,
+        origin: str,
+        policy: CheckpointPolicy | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._signer = signer
+        self._origin = origin
+        self._policy = policy or CheckpointPolicy()
+        self._clock = clock
+
+    async def issue(self) -> StoredCheckpoint:
+        """A checkpoint at the current size: the one already kept, else a newly signed one."""
+        size = await self._store.size()
+        return await self._checkpoint(size, await self._store.checkpoint(size))
+
+    async def issue_if_due(self) -> StoredCheckpoint | None:
+        """Signs the current size if the policy says so (call after appends and on a timer)."""
+        size, last = await self._store.size(), await self._store.latest_checkpoint()
+        last_size, last_time = (last.size, last.issued_at) if last else (0, None)
+        if not self._policy.due(last_size, last_time, size, self._clock()):
+            return None
+        return await self._checkpoint(size, None)
+
+    async def _checkpoint(self, size: int, kept: StoredCheckpoint | None) -> StoredCheckpoint:
+        if kept is not None:
+            return kept
+        root = await self._store.root(size)
+        note = sign_checkpoint(Checkpoint(self._origin, size, root), [self._signer])
+        return await self._store.add_checkpoint(StoredCheckpoint(size, root, note, self._clock()))

@@ -1,0 +1,67 @@
+"""What records' use cases need from storage, as interfaces the SQL adapter implements."""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from services.records.domain.checkpoints import StoredCheckpoint
+from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
+from services.records.domain.proofs import ConsistencyProof, InclusionProof
+
+
+class CheckpointStore(Protocol):
+    """The tree heads of the log: its size and roots, and the signed checkpoints kept so far."""
+
+    async def size(self) -> int:
+        """How many events (Merkle leaves) the log holds."""
+        ...
+
+    async def root(self, size: int) -> bytes:
+        """The RFC 9162 root hash of the first `size` events."""
+        ...
+
+    async def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
+        """Keeps a checkpoint whose root is the log's at its size; returns the one kept for
+        that size, which is an earlier one if the size had a checkpoint already."""
+        ...
+
+    async def checkpoint(self, size: int) -> StoredCheckpoint | None: ...
+
+    async def latest_checkpoint(self) -> StoredCheckpoint | None: ...
+
+    async def checkpoints(self) -> list[StoredCheckpoint]:
+        """Every checkpoint, smallest size first."""
+        ...
+
+
+class EventStore(CheckpointStore, Protocol):
+    """The append-only event log: one row per event id, a Merkle leaf per row, chained by case."""
+
+    async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
+        """Appends in one transaction, all or nothing, one result per event in order.
+
+        An event id already stored keeps its position and changes nothing; the same id with
+        other bytes refuses the batch (EventConflictError).
+        """
+        ...
+
+    async def event(self, event_id: str) -> StoredEvent:
+        """The stored event; UnknownEventError if there is none."""
+        ...
+
+    async def events(self) -> list[StoredEvent]:
+        """Every event, in log order."""
+        ...
+
+    async def case_events(self, case_id: str) -> list[StoredEvent]:
+        """The events of one case, in log (and so case) order."""
+        ...
+
+    async def leaf_hashes(self) -> dict[int, bytes]:
+        """The leaf hash the Merkle tree committed to for each position."""
+        ...
+
+    async def inclusion_proof(self, event_id: str, size: int) -> InclusionProof:
+        """The event's audit path in the tree of `size` events."""
+        ...
+
+    async def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof: ...
