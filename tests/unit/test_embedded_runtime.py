@@ -29,6 +29,5 @@ def test_every_service_is_ready_on_the_embedded_bus(
         assert f"/{name}/docs" in index.text
         assert response.status_code == 200, (name, response.text)
         assert response.json()["checks"] == {"bus": "ok", "database": "ok"}
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == sorted(
-        ["bus.sqlite3", "keys.sqlite3", *(f"{name}.sqlite3" for name in SERVICES)]
-    )
+    expected = {"bus.sqlite3", "keys.sqlite3", *(f"{name}.sqlite3" for name in SERVICES)}
+    assert expected <= {p.name for p in (tmp_path / "data").iterdir()}
