@@ -26,8 +26,25 @@ database_for() {
   echo "${base%/*}/$name"
 }
 
+# Production mode refuses the published development keys: make local ones once, kept in .run/.
+secrets() {
+  local dir=$root/.run/secrets
+  mkdir -p "$dir" && chmod 700 "$dir"
+  for name in kek pepper; do
+    [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
+  done
+  # Tokens: caselog's development issuer stands in for an identity provider.
+  CASELOG_AUTH_DEV_KEYS_DIR=$root/.run/auth "$caselog" token issue --role admin --sub up.sh >/dev/null
+  export CASELOG_CRYPTO__KEK_PROVIDER=file CASELOG_CRYPTO__KEK_FILE=$dir/kek.b64
+  export CASELOG_CRYPTO__PEPPER_SOURCE=file CASELOG_CRYPTO__PEPPER_FILE=$dir/pepper.b64
+  export CASELOG_AUTH_JWKS_FILE=$root/.run/auth/dev-jwks.json
+  export CASELOG_KEYSTORE_URL
+  CASELOG_KEYSTORE_URL=$(database_for keys)
+}
+
 start() {
   mkdir -p "$run_dir" "$logs"
+  secrets
   local kafka=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}
   CASELOG_BUS=kafka KAFKA_BOOTSTRAP_SERVERS=$kafka "$caselog" topics
   for name in "${services[@]}"; do
@@ -48,6 +65,7 @@ start() {
     echo "up.sh: $name ready on http://127.0.0.1:$(port_of "$name")/docs"
   done
   echo "up.sh: logs in $logs"
+  echo "up.sh: a token for a role: CASELOG_AUTH_DEV_KEYS_DIR=.run/auth .venv/bin/caselog token issue --role agent --sub you"
 }
 
 stop() {
