@@ -64,6 +64,11 @@ class CaselogSettings(BaseSettings):
     freshdesk_webhook_secret: SecretStr = SecretStr("")
     freshdesk_basic_auth: SecretStr = SecretStr("")  # "username:password"
     intercom_client_secret: SecretStr = SecretStr("")
+    # Zendesk ticket events name only the requester's id; intake reads the user from the
+    # Users API with an API token (https://<subdomain>.zendesk.com).
+    zendesk_api_url: str | None = None
+    zendesk_api_email: str = ""
+    zendesk_api_token: SecretStr = SecretStr("")
     # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left
     # unset in development, caselog's own dev keys in auth_dev_keys_dir are used.
     auth_jwks_url: str | None = None

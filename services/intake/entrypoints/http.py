@@ -9,6 +9,7 @@ from services.intake.adapters.platforms.errors import (
     PlatformPayloadError,
     WebhookAuthenticationError,
 )
+from services.intake.adapters.platforms.zendesk_users import PlatformUnavailableError
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
@@ -26,6 +27,7 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     CaseNotFoundError: 404,
     TicketNotFoundError: 404,
     WebhookAuthenticationError: 401,
+    PlatformUnavailableError: 503,
     PlatformPayloadError: 422,
 }
 

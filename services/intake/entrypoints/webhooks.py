@@ -32,7 +32,7 @@ async def receive_webhook(
         raise HTTPException(404, f"no webhook for platform {platform!r}")
     body = await request.body()
     webhook.verify(dict(request.headers), body, utc_now())
-    mapped = webhook.normalize(_json_object(body))
+    mapped = webhook.normalize(await webhook.enrich(_json_object(body)))
     command = (
         RecordConsultation(mapped)
         if isinstance(mapped, Consultation)
