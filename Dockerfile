@@ -21,6 +21,8 @@ COPY shared shared
 COPY services services
 # The default CASELOG_TOPICS_FILE: the services declare their topics from it at start-up.
 COPY deploy/kafka/topics.toml deploy/kafka/topics.toml
+# The default CASELOG_POLICY_FILE: the guideline the policy service decides by.
+COPY deploy/policy deploy/policy
 # Where SQLite databases and the embedded bus live when those are chosen.
 RUN mkdir -p /app/data && chown caselog /app/data
 ENV PATH=/app/.venv/bin:$PATH \

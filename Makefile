@@ -4,8 +4,9 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help install run up down test test-unit lint format kafka kafka-stop postgres postgres-stop topics clean
+.PHONY: help install run up down test test-unit bench bench-quick lint format kafka kafka-stop postgres postgres-stop topics clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +33,12 @@ test: install ## All tests: unit, conformance (kafka + embedded), integration; s
 
 test-unit: install ## Unit tests only (no infrastructure)
 	$(RUN) pytest -v tests/unit $(PYTEST_ARGS)
+
+bench: install ## Benchmarks vs baselines in the same run (< 10 min): bench/results/<time>.json and .md
+	$(RUN) python -m bench $(BENCH_ARGS)
+
+bench-quick: install ## The same benchmarks at small sizes (< 1 min); CI runs them as a smoke test
+	$(RUN) python -m bench --quick $(BENCH_ARGS)
 
 lint: install ## ruff (lint + format check), mypy --strict, import-linter contracts
 	$(RUN) ruff check .

@@ -11,6 +11,7 @@ from shared.errors import CaselogError
 from shared.validation import summarize
 
 ENV_PREFIX = "CASELOG_"
+SHIPPED_POLICY_FILE = Path(__file__).resolve().parents[1] / "deploy" / "policy" / "guideline.toml"
 
 Environment = Literal["development", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -76,7 +77,33 @@ class CaselogSettings(BaseSettings):
     auth_issuer: str = "caselog-development"
     auth_audience: str = "caselog"
     auth_dev_keys_dir: Path = Path("data/auth")
+    # `caselog run` records a few demo consultations on first start (CASELOG_DEMO_SEED=false: none).
+    demo_seed: bool = True
     topics_file: Path = Path("deploy/kafka/topics.toml")
+    # The guideline as data (policy); a file that does not validate stops start-up. The
+    # default is the file shipped beside the code, found whatever the working directory.
+    policy_file: Path = SHIPPED_POLICY_FILE
+    # Records: the key that signs checkpoints (C2SP PRIVATE+KEY+... form, as a value or a
+    # file; production refuses to start without one), the log's origin line, and when to sign.
+    records_signing_key: SecretStr = SecretStr("")
+    records_signing_key_file: Path | None = None
+    records_dev_signing_key_file: Path = Path("data/records-signing.key")
+    records_origin: str = Field(
+        default="caselog.local/records", pattern=r"^[A-Za-z0-9._~:/@-]{1,200}$"
+    )
+    records_checkpoint_every_events: int = Field(default=1000, ge=1)
+    records_checkpoint_every_seconds: float = Field(default=60.0, gt=0)
+    # Consumer-group members in one records process: appends of concurrent members share
+    # a transaction, so more members make bigger batches (up to the topics' partitions).
+    records_consumer_members: int = Field(default=2, ge=1, le=32)
+    # Privacy: retention periods, person names and request deadlines as a TOML file (unset:
+    # the built-in defaults); how often the retention sweep runs; the key that signs erasure
+    # receipts (PRIVATE+KEY+... note key, as a value or a file; production refuses without).
+    privacy_rules_file: Path | None = None
+    privacy_sweep_interval_s: float = Field(default=86400.0, gt=0)
+    privacy_signing_key: SecretStr = SecretStr("")
+    privacy_signing_key_file: Path | None = None
+    privacy_dev_signing_key_file: Path = Path("data/privacy-signing.key")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     readiness_timeout_s: float = Field(default=2.0, gt=0)

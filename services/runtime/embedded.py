@@ -32,6 +32,11 @@ def embedded_app(base: CaselogSettings) -> FastAPI:
         async with AsyncExitStack() as stack:
             for app in apps.values():
                 await stack.enter_async_context(app.router.lifespan_context(app))
+            if base.demo_seed:
+                # Imported here: processes serving one service never load the demo data.
+                from services.runtime.demo import seed_demo
+
+                await seed_demo(apps["intake"].state.intake)
             yield
 
     root = FastAPI(title="caselog (embedded)", lifespan=lifespan)

@@ -222,3 +222,27 @@ async def test_bytes_that_are_not_an_envelope_are_dead_lettered_with_the_reason(
     assert b"invalid envelope" in reasons[0]
     assert b"type" in reasons[1]
     assert all(b"taro@example.jp" not in reason for reason in reasons)
+
+
+async def test_a_rebalance_during_a_slow_batch_loses_nothing_and_stops_no_member(
+    backend: BusBackend,
+) -> None:
+    topic = await backend.topic(partitions=4)
+    bus = await backend.new_bus()
+    values = numbered("slow", 40)
+    for i, value in enumerate(values):
+        await bus.publish(OutgoingMessage(topic, value, key=f"k{i}".encode()))
+    seen: list[bytes] = []
+
+    async def slow(message: ConsumedMessage) -> None:
+        await asyncio.sleep(0.05)  # long enough for a member to join mid-batch
+        seen.append(message.value)
+
+    first = (await backend.new_bus()).subscribe(backend.group("rebalancing"), [topic], slow)
+    second = (await backend.new_bus()).subscribe(backend.group("rebalancing"), [topic], slow)
+    async with running(first) as first_task:
+        await eventually(lambda: len(seen) >= 3, "the first member to be mid-batch")
+        async with running(second) as second_task:
+            await eventually(lambda: set(values) <= set(seen), "every message handled")
+            assert not first_task.done(), "the first member survived the rebalance"
+            assert not second_task.done()

@@ -1,10 +1,12 @@
 """`caselog run`: the four services in one process answer under their own prefixes."""
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from services.runtime.demo import DEMOS
 from services.runtime.embedded import SERVICES, embedded_app
 from shared.settings import load_settings
 
@@ -31,3 +33,22 @@ def test_every_service_is_ready_on_the_embedded_bus(
         assert response.json()["checks"] == {"bus": "ok", "database": "ok"}
     expected = {"bus.sqlite3", "keys.sqlite3", *(f"{name}.sqlite3" for name in SERVICES)}
     assert expected <= {p.name for p in (tmp_path / "data").iterdir()}
+
+
+def test_demo_consultations_are_seeded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(
+        service_name="caselog",
+        embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
+        topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
+    )
+    counts = []
+    for _restart in range(2):
+        with TestClient(embedded_app(settings)):
+            pass
+        with sqlite3.connect(tmp_path / "data" / "intake.sqlite3") as db:
+            counts.append(db.execute("select count(*) from intake_outbox").fetchone()[0])
+    assert counts == [len(DEMOS), len(DEMOS)]
+    assert len(DEMOS) >= 4

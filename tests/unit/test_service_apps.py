@@ -84,7 +84,8 @@ class FakeBus(Bus):
         transform: Transform,
         policy: DeliveryPolicy | None = None,
     ) -> Consumer:
-        raise NotImplementedError
+        self.calls.append(f"transform {','.join(topics)}")
+        return IdleConsumer()
 
 
 def service_settings(name: str) -> CaselogSettings:

@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass
 
+from shared.errors import CaselogError
 
-class PolicyError(Exception):
-    """Base class of every error the policy service raises on purpose."""
+
+class PolicyError(CaselogError):
+    """Base class of every error the policy service raises on purpose; a CaselogError, so the
+    API answers it in the problem shape and the bus can dead-letter it with its reason."""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,48 @@
-"""The policy HTTP API: the shared probes, metrics and error shape; its own routes join here."""
+"""The policy HTTP API and its decision consumer, started and stopped with the app."""
+
+import contextlib
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.policy.bootstrap import PolicyService, PolicyTopics, bootstrap
+from services.policy.domain.errors import PolicyError
+from services.policy.entrypoints.routes import router
+from services.policy.service_layer.errors import UnevaluableEventError, UnknownPolicyVersionError
+from shared.bus.runner import consuming
+from shared.crypto.runtime import PersonalData
+from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
 from shared.web.service import create_service_app
 
+ERROR_STATUSES: dict[type[CaselogError], int] = {
+    PolicyError: 422,
+    UnevaluableEventError: 422,
+    UnknownPolicyVersionError: 404,
+}
 
-def create_app(settings: CaselogSettings, infrastructure: Infrastructure | None = None) -> FastAPI:
-    """The policy app on `infrastructure` (built from settings when not given)."""
-    return create_service_app(settings, infrastructure, routers=())
+
+def create_app(
+    settings: CaselogSettings,
+    infrastructure: Infrastructure | None = None,
+    personal: PersonalData | None = None,
+    topics: PolicyTopics | None = None,
+) -> FastAPI:
+    """The policy app; a policy file that does not validate raises here, before anything runs."""
+    service: PolicyService = bootstrap(settings, infrastructure, personal, topics)
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        async with service.running(), consuming(service.decision_consumer()):
+            yield
+
+    app = create_service_app(
+        settings,
+        service.infrastructure,
+        routers=[router],
+        running=running,
+        error_statuses=ERROR_STATUSES,
+    )
+    app.state.policy = service
+    return app

@@ -1,1 +1,1 @@
-"""Policy's use cases: decide a consultation, a close request or an escalation."""
+"""Policy's use cases: decide intake's events exactly once and replay a case, through ports."""

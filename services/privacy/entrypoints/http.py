@@ -1,12 +1,74 @@
-"""The privacy HTTP API: the shared probes, metrics and error shape; its own routes join here."""
+"""The privacy HTTP API: the shared probes, metrics and error shape, privacy's routes, and the
+consumer that keeps privacy's store while the app runs."""
+
+import contextlib
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.privacy.bootstrap import CONSUMER_GROUP, Privacy, bootstrap
+from services.privacy.domain.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    PrivacyError,
+)
+from services.privacy.entrypoints import holds, requests, retention
+from services.privacy.entrypoints.consumer import consumed_topics, privacy_handler
+from services.privacy.service_layer.ports import Clock
+from services.privacy.service_layer.projection import Topics
+from shared.bus.runner import consuming
+from shared.crypto.runtime import PersonalData
+from shared.envelope import utc_now
+from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
 from shared.web.service import create_service_app
 
+ERROR_STATUSES: dict[type[CaselogError], int] = {
+    PrivacyError: 500,
+    InvalidRequestError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+}
 
-def create_app(settings: CaselogSettings, infrastructure: Infrastructure | None = None) -> FastAPI:
-    """The privacy app on `infrastructure` (built from settings when not given)."""
-    return create_service_app(settings, infrastructure, routers=())
+
+def create_app(
+    settings: CaselogSettings,
+    infrastructure: Infrastructure | None = None,
+    personal: PersonalData | None = None,
+    *,
+    clock: Clock = utc_now,
+    topics: Topics | None = None,
+    consumer_group: str = CONSUMER_GROUP,
+) -> FastAPI:
+    """The privacy app; tests may pass infrastructure, personal-data machinery, a clock (to
+    age cases), and topics or a consumer group of their own (to run isolated)."""
+    privacy: Privacy = bootstrap(
+        settings,
+        infrastructure,
+        personal,
+        clock=clock,
+        topics=topics,
+        consumer_group=consumer_group,
+    )
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        consumer = privacy.infrastructure.bus.subscribe(
+            privacy.consumer_group,
+            consumed_topics(privacy.topics),
+            privacy_handler(privacy.projection, privacy.topics),
+        )
+        async with privacy.running(), consuming(consumer):
+            yield
+
+    app = create_service_app(
+        settings,
+        privacy.infrastructure,
+        routers=[holds.router, retention.router, requests.router],
+        running=running,
+        error_statuses=ERROR_STATUSES,
+    )
+    app.state.privacy = privacy
+    return app

@@ -60,11 +60,17 @@ class SqlEventStore(EventStore):
     async def events(self) -> list[StoredEvent]:
         return await self._read(reading.select_events)
 
+    async def events_from(self, position: int, limit: int) -> list[StoredEvent]:
+        return await self._read(reading.events_page, position, limit)
+
     async def case_events(self, case_id: str) -> list[StoredEvent]:
         return await self._read(reading.select_events, self._tables.events.c.case_id == case_id)
 
     async def leaf_hashes(self) -> dict[int, bytes]:
         return await self._read(reading.stored_leaf_hashes)
+
+    async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
+        return await self._read(reading.stored_leaf_hashes, start, end)
 
     async def root(self, size: int) -> bytes:
         return await self._read(reading.root, size)

@@ -27,6 +27,15 @@ def select_events(
     return [stored_event(row) for row in connection.execute(query)]
 
 
+def events_page(
+    connection: Connection, tables: RecordsTables, position: int, limit: int
+) -> list[StoredEvent]:
+    """Up to `limit` events from `position` on, in log order."""
+    events = tables.events
+    query = select(events).where(events.c.position >= position).order_by(events.c.position)
+    return [stored_event(row) for row in connection.execute(query.limit(limit))]
+
+
 def event_by_id(connection: Connection, tables: RecordsTables, event_id: str) -> StoredEvent:
     found = select_events(connection, tables, tables.events.c.event_id == event_id)
     if not found:
@@ -34,11 +43,15 @@ def event_by_id(connection: Connection, tables: RecordsTables, event_id: str) ->
     return found[0]
 
 
-def stored_leaf_hashes(connection: Connection, tables: RecordsTables) -> dict[int, bytes]:
+def stored_leaf_hashes(
+    connection: Connection, tables: RecordsTables, start: int = 0, end: int | None = None
+) -> dict[int, bytes]:
     """Level 0 of the stored Merkle tree: the leaf hash committed for each position."""
     nodes = tables.merkle_nodes
-    rows = connection.execute(select(nodes.c.idx, nodes.c.hash).where(nodes.c.level == 0))
-    return {row.idx: bytes(row.hash) for row in rows}
+    query = select(nodes.c.idx, nodes.c.hash).where(nodes.c.level == 0, nodes.c.idx >= start)
+    if end is not None:
+        query = query.where(nodes.c.idx < end)
+    return {row.idx: bytes(row.hash) for row in connection.execute(query)}
 
 
 def tree_size(connection: Connection, tables: RecordsTables) -> int:

@@ -63,19 +63,26 @@ def verify_chain(events: Iterable[StoredEvent]) -> ChainBreak | None:
     return None
 
 
+def link_mismatch(
+    expected: ChainLink, case_position: int, prev_hash: bytes, chain_hash: bytes
+) -> str:
+    """Why an event's claimed chain fields are not `expected`; empty if they are."""
+    if case_position != expected.case_position:
+        return (
+            f"case position {case_position} where {expected.case_position} comes next: "
+            "an event of the case is missing or duplicated"
+        )
+    if prev_hash != expected.prev_hash:
+        return "prev_hash is not the leaf hash of the previous event of the case"
+    if chain_hash != expected.chain_hash:
+        return "chain_hash does not match the event's bytes and its predecessor"
+    return ""
+
+
 def _mismatch(event: StoredEvent, expected: ChainLink, case_id: str) -> str:
     if event.case_id != case_id:
         return f"belongs to case {event.case_id}, not {case_id}"
-    if event.case_position != expected.case_position:
-        return (
-            f"case position {event.case_position} where {expected.case_position} comes next: "
-            "an event of the case is missing or duplicated"
-        )
-    if event.prev_hash != expected.prev_hash:
-        return "prev_hash is not the leaf hash of the previous event of the case"
-    if event.chain_hash != expected.chain_hash:
-        return "chain_hash does not match the event's bytes and its predecessor"
-    return ""
+    return link_mismatch(expected, event.case_position, event.prev_hash, event.chain_hash)
 
 
 def _chain(previous_chain_hash: bytes, own_leaf_hash: bytes) -> bytes:

@@ -33,3 +33,44 @@ class StoreIntegrityError(RecordsError):
 
 class InvalidPolicyError(RecordsError):
     """A checkpoint policy with a non-positive interval."""
+
+
+class CaseNotFoundError(RecordsError):
+    """No event of this case is in the log (at the times asked for)."""
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"no event of case {case_id} is recorded")
+        self.field = "case_id"
+
+
+class CheckpointNotFoundError(RecordsError):
+    """No checkpoint was issued at this tree size (or none at all yet)."""
+
+    def __init__(self, reason: str, field: str = "size") -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+class RevealRefusedError(RecordsError):
+    """The caller's role may not see personal data in plaintext (answered 403)."""
+
+
+class PurposeRequiredError(RecordsError):
+    """A reveal names no purpose or matter, so it could not be accounted for (answered 422)."""
+
+    def __init__(self) -> None:
+        super().__init__("a reveal needs a purpose or a matter reference")
+        self.field = "purpose"
+
+
+class SigningKeyError(RecordsError):
+    """The checkpoint signing key is missing or malformed; the message never quotes the key."""
+
+
+class BundleFormatError(RecordsError):
+    """A file that is not a litigation bundle of a format this verifier knows."""
+
+
+class UnreadableFieldsError(RecordsError):
+    """A personal field could not be decrypted: no key was ever made for the case, or the
+    ciphertext does not authenticate where it stands. Shown as stored, flagged unreadable."""

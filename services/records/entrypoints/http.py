@@ -1,12 +1,72 @@
-"""The records HTTP API: the shared probes, metrics and error shape; its own routes join here."""
+"""The records HTTP API: the shared probes, metrics and error shape, records' routes, and the
+consumer that appends every topic's events while the app runs."""
+
+import contextlib
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.records.bootstrap import Records, bootstrap
+from services.records.domain.errors import (
+    CaseNotFoundError,
+    CheckpointNotFoundError,
+    PurposeRequiredError,
+    RecordsError,
+    RevealRefusedError,
+    SizeOutOfRangeError,
+    UnknownEventError,
+)
+from services.records.entrypoints import cases, proofs
+from services.records.entrypoints.consumer import (
+    PATIENT_DELIVERY,
+    RECORDED_TOPICS,
+    RECORDS_GROUP,
+    record_handler,
+)
+from services.records.entrypoints.members import supervised
+from shared.crypto.runtime import PersonalData
+from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
 from shared.web.service import create_service_app
 
+ERROR_STATUSES: dict[type[CaselogError], int] = {
+    RecordsError: 500,
+    CaseNotFoundError: 404,
+    UnknownEventError: 404,
+    CheckpointNotFoundError: 404,
+    SizeOutOfRangeError: 422,
+    PurposeRequiredError: 422,
+    RevealRefusedError: 403,
+}
 
-def create_app(settings: CaselogSettings, infrastructure: Infrastructure | None = None) -> FastAPI:
-    """The records app on `infrastructure` (built from settings when not given)."""
-    return create_service_app(settings, infrastructure, routers=())
+
+def create_app(
+    settings: CaselogSettings,
+    infrastructure: Infrastructure | None = None,
+    personal: PersonalData | None = None,
+) -> FastAPI:
+    """The records app; tests may pass infrastructure and personal-data machinery."""
+    records: Records = bootstrap(settings, infrastructure, personal)
+
+    @contextlib.asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        handler = record_handler(records.recorder)
+        bus = records.infrastructure.bus
+        members = settings.records_consumer_members
+        topics, delivery = RECORDED_TOPICS, PATIENT_DELIVERY
+        async with (
+            records.running(),
+            supervised(lambda: bus.subscribe(RECORDS_GROUP, topics, handler, delivery), members),
+        ):
+            yield
+
+    app = create_service_app(
+        settings,
+        records.infrastructure,
+        routers=[cases.router, proofs.router],
+        running=running,
+        error_statuses=ERROR_STATUSES,
+    )
+    app.state.records = records
+    return app

@@ -1,13 +1,20 @@
 """Issuing signed checkpoints: on demand, or when the policy says one is due."""
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
+
+import structlog
 
 from services.records.domain.checkpoints import CheckpointPolicy, StoredCheckpoint
 from services.records.service_layer.ports import CheckpointStore
 from shared.envelope import utc_now
+from shared.errors import CaselogError
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.keys import NoteSigner
+
+log = structlog.get_logger(__name__)
 
 
 class CheckpointIssuer:
@@ -50,3 +57,17 @@ class CheckpointIssuer:
         root = await self._store.root(size)
         note = sign_checkpoint(Checkpoint(self._origin, size, root), [self._signer])
         return await self._store.add_checkpoint(StoredCheckpoint(size, root, note, self._clock()))
+
+
+async def issue_when_due(issuer: CheckpointIssuer, interval_s: float, stop: asyncio.Event) -> None:
+    """The timer half of the policy: a quiet log still gets its checkpoint `every_seconds`
+    after its last events, though no append comes to trigger it. Runs until `stop` is set."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)
+        if stop.is_set():
+            return
+        try:
+            await issuer.issue_if_due()
+        except CaselogError as error:
+            log.warning("checkpoint not issued; will retry", error=str(error))

@@ -1,11 +1,14 @@
 """What records' use cases need from storage, as interfaces the SQL adapter implements."""
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from services.records.domain.proofs import ConsistencyProof, InclusionProof
+from shared.bus.messages import OutgoingMessage
 
 
 class CheckpointStore(Protocol):
@@ -52,6 +55,10 @@ class EventStore(CheckpointStore, Protocol):
         """Every event, in log order."""
         ...
 
+    async def events_from(self, position: int, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events at `position` or later, in log order (a page of an audit)."""
+        ...
+
     async def case_events(self, case_id: str) -> list[StoredEvent]:
         """The events of one case, in log (and so case) order."""
         ...
@@ -60,8 +67,34 @@ class EventStore(CheckpointStore, Protocol):
         """The leaf hash the Merkle tree committed to for each position."""
         ...
 
+    async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
+        """The committed leaf hashes of positions [start, end)."""
+        ...
+
     async def inclusion_proof(self, event_id: str, size: int) -> InclusionProof:
         """The event's audit path in the tree of `size` events."""
         ...
 
     async def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof: ...
+
+
+class PersonalFields(Protocol):
+    """Decryption for reveals, with the key store's word on whether a case was shredded."""
+
+    async def reveal(
+        self,
+        payload: Mapping[str, Any],
+        schema: type[BaseModel],
+        *,
+        case_id: str,
+        event_id: str,
+        reader: str,
+    ) -> dict[str, Any]:
+        """`payload` with every personal field of `schema` in plaintext, or `[erased]`."""
+        ...
+
+    async def key_destroyed(self, case_id: str) -> bool: ...
+
+
+class Publisher(Protocol):
+    async def publish(self, message: OutgoingMessage) -> None: ...

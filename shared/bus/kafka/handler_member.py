@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from shared.bus.delivery import attempt
 from shared.bus.interface import Handler
@@ -74,12 +75,21 @@ class HandlerMember(KafkaMember):
 
     async def commit_handled(self, partitions: Sequence[TopicPartition] | None = None) -> None:
         chosen = (
-            self._handled
+            dict(self._handled)
             if partitions is None
             else {tp: offset for tp, offset in self._handled.items() if tp in partitions}
         )
-        if not chosen:
-            return
-        await self.consumer.commit(dict(chosen))
         for tp in list(chosen):
             self._handled.pop(tp, None)
+        if partitions is None:
+            # Offsets of partitions lost in a rebalance cannot be committed by this member:
+            # their new owner starts from the last commit (at-least-once, handlers dedupe).
+            owned = self.consumer.assignment()
+            chosen = {tp: offset for tp, offset in chosen.items() if tp in owned}
+        if not chosen:
+            return
+        try:
+            await self.consumer.commit(dict(chosen))
+        except (CommitFailedError, IllegalStateError) as error:
+            # A rebalance overtook the commit; the messages will be delivered again.
+            log.warning("commit lost to a rebalance", group=self.group, error=type(error).__name__)

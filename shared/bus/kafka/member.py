@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from shared.bus.errors import BusError
 from shared.bus.interface import Consumer
@@ -16,6 +17,7 @@ from shared.bus.policy import DeliveryPolicy
 
 log = structlog.get_logger(__name__)
 POLL_TIMEOUT_MS = 200
+REWIND_BACKOFF_S = 1.0
 
 
 class KafkaMember(Consumer):
@@ -71,7 +73,7 @@ class KafkaMember(Consumer):
                 if self.consumer.assignment():
                     self._assigned.set()
                 if batch:
-                    await self.process(batch)
+                    await self._process_or_rewind(batch)
             clean = True
         except Exception:
             clean = True  # a broker failure is not a crash: keep what was handled
@@ -80,6 +82,27 @@ class KafkaMember(Consumer):
             # A crash (SimulatedCrash, cancellation) must look like a killed process:
             # nothing more is committed, the group notices the member is gone.
             await asyncio.shield(self._close(commit=clean))
+
+    async def _process_or_rewind(self, batch: Batch) -> None:
+        """A broker error mid-batch (a dead-letter publish failing, say) must not end the
+        member: rewind to the committed offsets, back off, and let the batch come again."""
+        try:
+            await self.process(batch)
+        except KafkaError as error:
+            log.warning("batch failed; rewinding", group=self.group, error=type(error).__name__)
+            await self.rewind(batch)
+            await asyncio.sleep(REWIND_BACKOFF_S)
+
+    async def rewind(self, batch: Batch) -> None:
+        """Seek the batch's partitions back to their committed offsets (delivered again)."""
+        for tp in batch:
+            if tp not in self.consumer.assignment():
+                continue
+            committed = await self.consumer.committed(tp)
+            if committed is None:
+                await self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, committed)
 
     async def _open(self) -> None:
         self._consumer = AIOKafkaConsumer(

@@ -98,12 +98,7 @@ class TransformMember(KafkaMember):
     async def _abort(self, batch: Batch) -> None:
         """Abort the open transaction and rewind, so the batch is delivered again."""
         await self._producer.abort_transaction()
-        for tp in batch:
-            committed = await self.consumer.committed(tp)
-            if committed is None:
-                await self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, committed)
+        await self.rewind(batch)
         log.warning("transaction aborted; batch will be redelivered", group=self.group)
 
     async def commit_handled(self, partitions: Sequence[TopicPartition] | None = None) -> None:

@@ -1,11 +1,12 @@
 """Issuing checkpoints against an in-memory log: signed, kept once per size, issued when due."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.records.domain.checkpoints import CheckpointPolicy, StoredCheckpoint
-from services.records.service_layer.checkpoints import CheckpointIssuer
+from services.records.service_layer.checkpoints import CheckpointIssuer, issue_when_due
 from shared.merkle.checkpoint import open_checkpoint
 from shared.merkle.keys import NoteSigner
 from shared.merkle.store import InMemoryNodeStore
@@ -102,3 +103,20 @@ async def test_checkpoints_follow_the_policy(
     due = await issuer.issue_if_due()
     assert due is not None
     assert (due.size, due.issued_at) == (12, clock[0])
+
+
+async def test_the_timer_signs_a_quiet_log_and_stops_when_asked(
+    store: FakeCheckpointStore, issuer: CheckpointIssuer, clock: list[datetime]
+) -> None:
+    store.tree.extend([b"first"])
+    await issuer.issue()
+    store.tree.extend([b"late"])  # too few for the event rule: only time will sign it
+    clock[0] += timedelta(seconds=60)
+    stop = asyncio.Event()
+    timer = asyncio.create_task(issue_when_due(issuer, 0.01, stop))
+
+    async with asyncio.timeout(5):
+        while (await store.latest_checkpoint()).size != 2:  # type: ignore[union-attr]  # noqa: ASYNC110 - the timer has no event to wait on
+            await asyncio.sleep(0.01)
+        stop.set()
+        await timer

@@ -1,0 +1,1 @@
+"""One module per benchmark of issue 9; `bench.suite` lists them and those not yet measurable."""

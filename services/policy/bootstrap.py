@@ -1,0 +1,80 @@
+"""Builds the policy service from settings: the policy file, its store, the intake reader and
+the decision consumer. The policy file is read first, so a bad one stops start-up at once."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from services.policy.adapters.decision_store import SqlDecisionStore
+from services.policy.adapters.intake_reader import IntakeEventReader
+from services.policy.adapters.policy_source import read_policy_file
+from services.policy.adapters.policy_versions import SqlPolicyVersions
+from services.policy.adapters.tables import create_tables
+from services.policy.service_layer.consuming import DecisionConsumer
+from services.policy.service_layer.ports import LoadedPolicy
+from shared.bus.interface import Consumer
+from shared.crypto.runtime import PersonalData, build_personal_data
+from shared.infrastructure import Infrastructure, build_infrastructure
+from shared.settings import CaselogSettings
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyTopics:
+    """Where policy reads and writes; tests run on prefixed copies of the real topics."""
+
+    intake: str = "caselog.intake"
+    decisions: str = "caselog.policy"
+    group: str = "caselog-policy"
+
+    @classmethod
+    def prefixed(cls, prefix: str) -> "PolicyTopics":
+        real = cls()
+        return cls(prefix + real.intake, prefix + real.decisions, prefix + real.group)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyService:
+    """The policy service, wired."""
+
+    settings: CaselogSettings
+    infrastructure: Infrastructure
+    personal: PersonalData
+    loaded: LoadedPolicy
+    versions: SqlPolicyVersions
+    reader: IntakeEventReader
+    consumer: DecisionConsumer
+    topics: PolicyTopics
+
+    def decision_consumer(self) -> Consumer:
+        """The consume-decide-produce member (one Kafka transaction per batch)."""
+        return self.infrastructure.bus.transform(
+            self.topics.group, [self.topics.intake], self.consumer.transform
+        )
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Create tables and record the policy version in force, before any decision."""
+        await self.personal.start()
+        try:
+            await create_tables(self.infrastructure.engine)
+            await self.versions.remember(self.loaded)
+            yield
+        finally:
+            await self.personal.close()
+
+
+def bootstrap(
+    settings: CaselogSettings,
+    infrastructure: Infrastructure | None = None,
+    personal: PersonalData | None = None,
+    topics: PolicyTopics | None = None,
+) -> PolicyService:
+    loaded = read_policy_file(settings.policy_file)
+    infra = infrastructure or build_infrastructure(settings)
+    personal_data = personal or build_personal_data(settings)
+    chosen = topics or PolicyTopics()
+    reader = IntakeEventReader(personal_data.codec)
+    store = SqlDecisionStore(infra.engine)
+    consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions)
+    versions = SqlPolicyVersions(infra.engine)
+    return PolicyService(settings, infra, personal_data, loaded, versions, reader, consumer, chosen)

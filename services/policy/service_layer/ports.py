@@ -1,0 +1,81 @@
+"""What policy's use cases need from the outside: reading intake events, remembering what was
+decided, and keeping every policy version it has run."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from services.policy.domain.policy import Policy
+from services.policy.service_layer.events import CaseEvent
+from services.policy.service_layer.state import SubjectState
+from shared.bus.messages import OutgoingMessage
+from shared.envelope import Envelope
+
+
+class EventReader(Protocol):
+    async def read(self, envelope: Envelope) -> CaseEvent | None:
+        """The event policy decides on, content decrypted; None for events policy does not
+        read. Raises UnevaluableEventError for one it should read but cannot."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    state: SubjectState
+    version: int = 0  # 0: nothing stored yet; the store's compare-and-set token otherwise
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """An input already handled, and the decision message it yielded (if any), as sent."""
+
+    output: OutgoingMessage | None
+
+    def outputs(self) -> list[OutgoingMessage]:
+        return [] if self.output is None else [self.output]
+
+
+class DecisionStore(Protocol):
+    async def recall(self, event_id: str, subject_key: str) -> Processed | StoredState:
+        """The record of `event_id` if it was processed, else the subject's state to build on."""
+
+    async def save(
+        self,
+        event_id: str,
+        subject_key: str,
+        loaded: StoredState,
+        state: SubjectState,
+        output: OutgoingMessage | None,
+    ) -> Processed:
+        """In one transaction: mark `event_id` processed with its output, and replace the state
+        read as `loaded` by `state`. If the event was recorded meanwhile, returns that record
+        and changes nothing; if the state moved on, raises StateConflictError."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPolicy:
+    """A policy file as read at start-up: the validated policy and the text it came from."""
+
+    policy: Policy
+    text: str
+
+    @property
+    def version(self) -> str:
+        return self.policy.version
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPolicy:
+    version: str
+    file_text: str
+    canonical_json: str
+    first_seen_at: datetime
+
+
+class PolicyVersions(Protocol):
+    async def remember(self, loaded: LoadedPolicy) -> None:
+        """Keep this version's text (the first text seen of a version is kept)."""
+
+    async def stored(self, version: str) -> StoredPolicy | None: ...
+
+    async def policy(self, version: str) -> Policy:
+        """The policy of a version seen before; UnknownPolicyVersionError otherwise."""

@@ -1,0 +1,78 @@
+"""What policy remembers of a subject: per case the contacts, final answers, repeats, decisions
+and what the record holds; per person the conduct findings. No personal data, only facts."""
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from services.policy.domain.catalogue import RuleId
+from services.policy.domain.decision import Decision
+from services.policy.domain.facts import PriorContact, PriorDecision, SubjectHistory
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CaseRecord(_Frozen):
+    """What closing a case needs the record to hold (record-completeness, art. 7)."""
+
+    has_content: bool = False
+    has_times: bool = False
+    has_customer: bool = False
+    has_channel: bool = False
+    has_handler: bool = False
+
+
+class CaseState(_Frozen):
+    relationship: str = "unknown"
+    has_email_or_phone: bool = False
+    record: CaseRecord = CaseRecord()
+    contacts: tuple[PriorContact, ...] = ()
+    final_answers: tuple[AwareDatetime, ...] = ()
+    # Customer contacts since the last final answer, counted as they arrive rather than
+    # derived from timestamps, which platforms do not always get right.
+    repeats: int = 0
+    decisions: tuple[PriorDecision, ...] = ()
+
+
+class ConductFinding(_Frozen):
+    case_id: str
+    decision: PriorDecision
+
+
+class SubjectState(_Frozen):
+    """Repeats and final answers belong to a case (one matter); conduct belongs to the person,
+    so a first-offence warning is given once per person, not once per case."""
+
+    cases: dict[str, CaseState] = {}
+    conduct: tuple[ConductFinding, ...] = ()
+
+    def case(self, case_id: str) -> CaseState:
+        return self.cases.get(case_id, CaseState())
+
+    def history(self, case_id: str) -> SubjectHistory:
+        case = self.case(case_id)
+        elsewhere = [f.decision for f in self.conduct if f.case_id != case_id]
+        return SubjectHistory(
+            prior_contacts=case.contacts,
+            final_answers=case.final_answers,
+            prior_decisions=tuple(sorted([*case.decisions, *elsewhere], key=lambda d: d.at)),
+            repeat_count_since_final_answer=case.repeats,
+        )
+
+    def with_case(self, case_id: str, case: CaseState) -> "SubjectState":
+        return self.model_copy(update={"cases": {**self.cases, case_id: case}})
+
+    def with_decision(self, case_id: str, at: datetime, decision: Decision) -> "SubjectState":
+        """Remembers `decision`, made at `at`, on the case (and, citing conduct, on the person)."""
+        rules = tuple(dict.fromkeys(reason.rule.value for reason in decision.reasons))
+        prior = PriorDecision(at=at, outcome=decision.outcome, rules=rules)
+        case = self.case(case_id)
+        state = self.with_case(
+            case_id, case.model_copy(update={"decisions": (*case.decisions, prior)})
+        )
+        if RuleId.CONDUCT not in rules:
+            return state
+        finding = ConductFinding(case_id=case_id, decision=prior)
+        return state.model_copy(update={"conduct": (*state.conduct, finding)})

@@ -1,0 +1,69 @@
+"""Privacy's side of the personal-data machinery: decrypting kept envelopes (privacy holds the
+grant for every field class) and finding or forgetting subjects by e-mail or phone."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.privacy.domain.errors import InvalidRequestError
+from services.privacy.service_layer.ports import Identities
+from shared.crypto.codec import FieldCodec
+from shared.crypto.errors import InvalidIdentityError
+from shared.crypto.grants import reader_for
+from shared.crypto.identities import IdentityKey, email_identity, phone_identity
+from shared.crypto.subjects import SubjectIndex
+from shared.envelope import Envelope
+
+READER = reader_for("privacy")
+
+
+class CodecDecryptor:
+    def __init__(self, codec: FieldCodec) -> None:
+        self._codec = codec
+
+    async def decrypt(self, envelope: Envelope, schema: type[BaseModel]) -> dict[str, Any]:
+        return await self._codec.decrypt(
+            envelope.payload,
+            schema,
+            case_id=envelope.case_id,
+            event_id=envelope.event_id,
+            reader=READER,
+        )
+
+
+class IndexedSubjects:
+    """The subject index, asked by identity; the identity itself is never kept."""
+
+    def __init__(self, index: SubjectIndex, default_phone_region: str = "JP") -> None:
+        self._index = index
+        self._region = default_phone_region
+
+    async def lookup(self, identities: Identities) -> tuple[str, ...]:
+        found: dict[str, None] = {}
+        for key in self._keys(identities):
+            subject = await self._index.lookup(key)
+            if subject is not None:
+                found[subject] = None
+        return tuple(found)
+
+    async def still_known(self, identities: Identities) -> bool:
+        return bool(await self.lookup(identities))
+
+    async def forget(self, subject_id: str) -> int:
+        return await self._index.forget(subject_id)
+
+    def _keys(self, identities: Identities) -> list[IdentityKey]:
+        if identities.email is None and identities.phone is None:
+            raise InvalidRequestError("email", "give the subject's e-mail address or phone number")
+        keys = []
+        try:
+            if identities.email is not None:
+                keys.append(email_identity(identities.email))
+        except InvalidIdentityError as error:
+            raise InvalidRequestError("email", str(error)) from None
+        try:
+            if identities.phone is not None:
+                keys.append(phone_identity(identities.phone, self._region))
+        except InvalidIdentityError as error:
+            raise InvalidRequestError("phone", str(error)) from None
+        return keys

@@ -1,0 +1,148 @@
+"""Reading privacy's store: cases, kept envelopes, holds, copies, requests, checkpoint."""
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.privacy.adapters.tables import (
+    cases,
+    checkpoint,
+    copies,
+    erased_subjects,
+    holds,
+    kept_events,
+    recommendations,
+    requests,
+    utc,
+)
+from services.privacy.domain.cases import CaseRecord, CopyMeta
+from services.privacy.domain.copies import AnonymizedCopy
+from services.privacy.domain.holds import Hold, Recommendation
+from services.privacy.domain.receipt import RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.requests import PrivacyRequest, RequestKind
+from shared.envelope import Envelope, decode_envelope
+
+_MOMENTS = ("opened_at", "closed_at", "anonymized_at", "erased_at", "key_destroyed_at")
+
+
+class StoreReads:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._reads = engine
+
+    async def case(self, case_id: str) -> CaseRecord | None:
+        rows = await self._rows(select(cases).where(cases.c.case_id == case_id))
+        return _case(rows[0]) if rows else None
+
+    async def cases(self, subject_ids: Collection[str] | None = None) -> list[CaseRecord]:
+        query = select(cases).order_by(cases.c.case_id)
+        if subject_ids is not None:
+            query = query.where(cases.c.subject_id.in_(list(subject_ids)))
+        return [_case(row) for row in await self._rows(query)]
+
+    async def case_envelopes(self, case_id: str) -> list[Envelope]:
+        query = (
+            select(kept_events.c.envelope)
+            .where(kept_events.c.case_id == case_id)
+            .order_by(kept_events.c.occurred_at, kept_events.c.event_id)
+        )
+        return [decode_envelope(row.envelope.encode()) for row in await self._rows(query)]
+
+    async def kept_events(self, case_ids: Collection[str]) -> int:
+        query = select(func.count()).where(kept_events.c.case_id.in_(list(case_ids)))
+        async with self._reads.connect() as connection:
+            return int(await connection.scalar(query) or 0)
+
+    async def decision_caused_by(self, event_id: str) -> Envelope | None:
+        query = select(kept_events.c.envelope).where(kept_events.c.causation_id == event_id)
+        rows = await self._rows(query)
+        return decode_envelope(rows[0].envelope.encode()) if rows else None
+
+    async def erasure_of(self, subject_id: str) -> str | None:
+        query = select(erased_subjects.c.request_id).where(
+            erased_subjects.c.subject_id == subject_id
+        )
+        rows = await self._rows(query)
+        return str(rows[0].request_id) if rows else None
+
+    async def holds(self, *, active_only: bool) -> list[Hold]:
+        query = select(holds.c.document).order_by(holds.c.hold_id)
+        if active_only:
+            query = query.where(holds.c.active)
+        found = [Hold.model_validate_json(row.document) for row in await self._rows(query)]
+        return sorted(found, key=lambda hold: hold.placed_at)
+
+    async def hold(self, hold_id: str) -> Hold | None:
+        rows = await self._rows(select(holds.c.document).where(holds.c.hold_id == hold_id))
+        return Hold.model_validate_json(rows[0].document) if rows else None
+
+    async def recommendations(self, *, pending_only: bool) -> list[Recommendation]:
+        query = select(recommendations).order_by(recommendations.c.recommendation_id)
+        if pending_only:
+            query = query.where(recommendations.c.hold_id.is_(None))
+        return [_recommendation(row) for row in await self._rows(query)]
+
+    async def recommendation(self, recommendation_id: str) -> Recommendation | None:
+        key = recommendations.c.recommendation_id == recommendation_id
+        rows = await self._rows(select(recommendations).where(key))
+        return _recommendation(rows[0]) if rows else None
+
+    async def copies(self, after: str | None, limit: int) -> list[AnonymizedCopy]:
+        query = select(copies.c.document).order_by(copies.c.copy_id).limit(limit)
+        if after is not None:
+            query = query.where(copies.c.copy_id > after)
+        return [AnonymizedCopy.model_validate_json(r.document) for r in await self._rows(query)]
+
+    async def copy_metas(self) -> list[CopyMeta]:
+        query = select(
+            copies.c.copy_id, copies.c.case_id, copies.c.closed_at, copies.c.closure_reason
+        )
+        return [
+            CopyMeta(
+                copy_id=row.copy_id,
+                case_id=row.case_id,
+                closed_at=utc(row.closed_at),
+                closure_reason=row.closure_reason,
+            )
+            for row in await self._rows(query)
+        ]
+
+    async def requests(self, kind: RequestKind | None) -> list[PrivacyRequest]:
+        query = select(requests.c.document).order_by(requests.c.request_id)
+        if kind is not None:
+            query = query.where(requests.c.kind == kind.value)
+        return [PrivacyRequest.model_validate_json(r.document) for r in await self._rows(query)]
+
+    async def request(self, request_id: str) -> PrivacyRequest | None:
+        query = select(requests.c.document).where(requests.c.request_id == request_id)
+        rows = await self._rows(query)
+        return PrivacyRequest.model_validate_json(rows[0].document) if rows else None
+
+    async def receipt(self, request_id: str) -> SignedReceipt | None:
+        query = select(requests.c.receipt).where(requests.c.request_id == request_id)
+        rows = await self._rows(query)
+        if not rows or rows[0].receipt is None:
+            return None
+        return SignedReceipt.model_validate_json(rows[0].receipt)
+
+    async def checkpoint(self) -> RecordsCheckpoint | None:
+        rows = await self._rows(select(checkpoint.c.document))
+        return RecordsCheckpoint.model_validate_json(rows[0].document) if rows else None
+
+    async def _rows(self, query: Any) -> list[Any]:
+        async with self._reads.connect() as connection:
+            return list((await connection.execute(query)).all())
+
+
+def _case(row: Any) -> CaseRecord:
+    values = dict(row._mapping)
+    values.pop("closure_event_id", None)
+    for name in (*_MOMENTS, "recording_expired_at"):
+        values[name] = utc(values[name])
+    return CaseRecord.model_validate(values)
+
+
+def _recommendation(row: Any) -> Recommendation:
+    found = Recommendation.model_validate_json(row.document)
+    return found.model_copy(update={"hold_id": row.hold_id})

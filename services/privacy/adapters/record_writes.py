@@ -1,0 +1,97 @@
+"""Applying the other changes: holds, recommendations, requests and receipts, copies, and the
+records checkpoint last acknowledged."""
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.privacy.adapters.tables import checkpoint, copies, holds, recommendations, requests
+from services.privacy.domain.holds import Hold
+from services.privacy.domain.requests import PrivacyRequest
+from services.privacy.service_layer import changes as c
+from shared.crypto.tables import insert_unless_present
+
+
+async def recommendation_made(connection: AsyncConnection, change: c.RecommendationMade) -> None:
+    found = change.recommendation
+    await insert_unless_present(
+        connection,
+        recommendations,
+        {"recommendation_id": found.recommendation_id, "document": found.model_dump_json()},
+    )
+
+
+async def hold_saved(connection: AsyncConnection, change: c.HoldSaved) -> None:
+    hold = change.hold
+    row = {"hold_id": hold.hold_id, "active": hold.active, "document": hold.model_dump_json()}
+    await insert_unless_present(connection, holds, row)
+    if hold.recommendation_id is not None:
+        await connection.execute(
+            update(recommendations)
+            .where(recommendations.c.recommendation_id == hold.recommendation_id)
+            .values(hold_id=hold.hold_id)
+        )
+
+
+async def hold_ended(connection: AsyncConnection, change: c.HoldEnded) -> None:
+    query = select(holds.c.document).where(holds.c.hold_id == change.hold_id, holds.c.active)
+    document = await connection.scalar(query)
+    if document is None:
+        return  # released already (or placed by an event not read yet)
+    released = Hold.model_validate_json(document).model_copy(
+        update={
+            "released_by": change.released_by,
+            "released_at": change.released_at,
+            "release_note": change.note,
+        }
+    )
+    await connection.execute(
+        update(holds)
+        .where(holds.c.hold_id == change.hold_id)
+        .values(active=False, document=released.model_dump_json())
+    )
+
+
+async def request_saved(connection: AsyncConnection, change: c.RequestSaved) -> None:
+    """A new request, or the new state of a known one (registration details are kept)."""
+    request = change.request
+    query = select(requests.c.document).where(requests.c.request_id == request.request_id)
+    known = await connection.scalar(query)
+    if known is None:
+        row = {"request_id": request.request_id, "kind": request.kind.value}
+        await insert_unless_present(
+            connection, requests, {**row, "document": request.model_dump_json()}
+        )
+        return
+    updated = PrivacyRequest.model_validate_json(known).model_copy(
+        update={"status": request.status, "fulfilled_at": request.fulfilled_at}
+    )
+    await connection.execute(
+        update(requests)
+        .where(requests.c.request_id == request.request_id)
+        .values(document=updated.model_dump_json())
+    )
+
+
+async def receipt_saved(connection: AsyncConnection, change: c.ReceiptSaved) -> None:
+    await connection.execute(
+        update(requests)
+        .where(requests.c.request_id == change.request_id)
+        .values(receipt=change.receipt.model_dump_json())
+    )
+
+
+async def copies_expired(connection: AsyncConnection, change: c.CopiesExpired) -> None:
+    await connection.execute(delete(copies).where(copies.c.copy_id.in_(change.copy_ids)))
+
+
+async def checkpoint_seen(connection: AsyncConnection, change: c.CheckpointSeen) -> None:
+    seen = change.checkpoint
+    size = seen.tree_size or 0
+    row = {"slot": 1, "tree_size": size, "document": seen.model_dump_json()}
+    if not await insert_unless_present(connection, checkpoint, row):
+        # Acknowledgements of several partitions arrive in any order: keep the largest log.
+        await connection.execute(
+            update(checkpoint)
+            .where(checkpoint.c.slot == 1, checkpoint.c.tree_size < size)
+            .values(tree_size=size, document=seen.model_dump_json())
+        )

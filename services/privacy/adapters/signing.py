@@ -1,0 +1,107 @@
+"""Erasure receipts signed with Ed25519 as C2SP signed notes, and their offline verification.
+
+The key comes from settings (a `PRIVATE+KEY+...` note key, or a file holding one); in
+development one is generated into `privacy_dev_signing_key_file` on first use; production
+refuses to start without one.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from services.privacy.domain.errors import ReceiptVerificationError, SigningKeyError
+from services.privacy.domain.receipt import (
+    ErasureReceipt,
+    SignedReceipt,
+    receipt_from_text,
+    receipt_text,
+)
+from shared.merkle.errors import NoteError
+from shared.merkle.keys import NoteSigner, NoteVerifier
+from shared.merkle.note import open_note, sign_note
+from shared.settings import CaselogSettings
+from shared.validation import summarize
+
+KEY_NAME = "caselog-privacy"
+
+
+class NoteReceiptSigner:
+    def __init__(self, signer: NoteSigner) -> None:
+        self._signer = signer
+
+    @property
+    def verifier_key(self) -> str:
+        return self._signer.verifier.key_string()
+
+    def sign(self, receipt: ErasureReceipt) -> SignedReceipt:
+        return SignedReceipt(
+            receipt=receipt.model_dump(mode="json"),
+            signed_note=sign_note(receipt_text(receipt), [self._signer]),
+            verifier_key=self.verifier_key,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedReceipt:
+    receipt: ErasureReceipt
+    verifier_key: str
+    bundled_key: bool  # verified with the key inside the file: proves integrity, not origin
+
+
+def verify_receipt(document: str | bytes, trusted_key: str | None = None) -> VerifiedReceipt:
+    """The receipt if its signature verifies and no field differs from what was signed."""
+    try:
+        signed = SignedReceipt.model_validate_json(document)
+    except ValidationError as error:
+        raise ReceiptVerificationError(f"not an erasure receipt: {summarize(error)}") from None
+    key = trusted_key or signed.verifier_key
+    try:
+        note = open_note(signed.signed_note, [NoteVerifier.parse(key.strip())])
+    except NoteError as error:
+        raise ReceiptVerificationError(f"signature: {error}") from None
+    receipt = receipt_from_text(note.text, signed.receipt)
+    return VerifiedReceipt(receipt, key.strip(), bundled_key=trusted_key is None)
+
+
+def load_receipt_signer(settings: CaselogSettings) -> NoteReceiptSigner:
+    secret = settings.privacy_signing_key.get_secret_value().strip()
+    if secret:
+        return NoteReceiptSigner(_parse(secret, "privacy_signing_key"))
+    if settings.privacy_signing_key_file is not None:
+        path = settings.privacy_signing_key_file
+        return NoteReceiptSigner(_parse(_read(path), f"key file {path}"))
+    if settings.environment == "production":
+        raise SigningKeyError(
+            "production needs a receipt signing key: set CASELOG_PRIVACY_SIGNING_KEY or"
+            " CASELOG_PRIVACY_SIGNING_KEY_FILE (`caselog receipt-key` makes one)"
+        )
+    return NoteReceiptSigner(_development_key(settings.privacy_dev_signing_key_file))
+
+
+def _development_key(path: Path) -> NoteSigner:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    signer = NoteSigner.generate(KEY_NAME)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process of this deployment made it first
+        return _parse(_read(path), f"key file {path}")
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(signer.key_string() + "\n")
+    path.with_suffix(".pub").write_text(signer.verifier.key_string() + "\n", encoding="ascii")
+    return signer
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SigningKeyError(f"cannot read key file {path}: {type(error).__name__}") from None
+
+
+def _parse(text: str, source: str) -> NoteSigner:
+    try:
+        return NoteSigner.parse(text)
+    except NoteError:
+        raise SigningKeyError(f"{source} is not a PRIVATE+KEY+ note signer key") from None

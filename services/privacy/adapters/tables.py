@@ -1,0 +1,108 @@
+"""Privacy's tables (SQLite or PostgreSQL). No column holds a personal value in plaintext:
+kept envelopes are ciphertext as received, copies are anonymized, subjects are pseudonyms."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+Id = String(160)
+Moment = DateTime(timezone=True)
+
+seen_events = Table(
+    "privacy_seen_events",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("seen_at", Moment, nullable=False),
+)
+cases = Table(
+    "privacy_cases",
+    metadata,
+    Column("case_id", Id, primary_key=True),
+    Column("subject_id", Id, nullable=True, index=True),
+    Column("opened_at", Moment, nullable=True),
+    Column("closed_at", Moment, nullable=True),
+    Column("closure_reason", String(64), nullable=True),
+    Column("closure_event_id", Id, nullable=True),
+    Column("has_recording", Boolean, nullable=False, default=False),
+    Column("disposition", String(16), nullable=False),
+    Column("anonymized_at", Moment, nullable=True),
+    Column("erased_at", Moment, nullable=True),
+    Column("key_destroyed_at", Moment, nullable=True),
+    Column("recording_expired_at", Moment, nullable=True),
+)
+# Envelopes as received (personal fields are ciphertext), dropped once the case is shredded.
+kept_events = Table(
+    "privacy_kept_events",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("case_id", Id, nullable=False),
+    Column("type", String(128), nullable=False),
+    Column("occurred_at", Moment, nullable=False),
+    Column("causation_id", Id, nullable=True, index=True),
+    Column("envelope", Text, nullable=False),
+    Index("privacy_kept_events_case", "case_id", "occurred_at"),
+)
+holds = Table(
+    "privacy_holds",
+    metadata,
+    Column("hold_id", Id, primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("document", Text, nullable=False),
+)
+recommendations = Table(
+    "privacy_recommendations",
+    metadata,
+    Column("recommendation_id", Id, primary_key=True),
+    Column("hold_id", Id, nullable=True),
+    Column("document", Text, nullable=False),
+)
+copies = Table(
+    "privacy_copies",
+    metadata,
+    Column("copy_id", Id, primary_key=True),
+    Column("case_id", Id, nullable=False, unique=True),
+    Column("closed_at", Moment, nullable=False),
+    Column("closure_reason", String(64), nullable=True),
+    Column("document", Text, nullable=False),
+)
+requests = Table(
+    "privacy_requests",
+    metadata,
+    Column("request_id", Id, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("receipt", Text, nullable=True),
+)
+erased_subjects = Table(
+    "privacy_erased_subjects",
+    metadata,
+    Column("subject_id", Id, primary_key=True),
+    Column("request_id", Id, nullable=False),
+    Column("erased_at", Moment, nullable=False),
+)
+checkpoint = Table(
+    "privacy_records_checkpoint",
+    metadata,
+    Column("slot", Integer, primary_key=True),  # one row: the newest acknowledgement
+    Column("tree_size", BigInteger, nullable=False),
+    Column("document", Text, nullable=False),
+)
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; every time stored here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -1,0 +1,118 @@
+"""The events privacy publishes on `caselog.privacy`: type names, versions and payloads.
+
+docs/decisions/0007-privacy.md documents each; records projects them by type name.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from services.privacy.domain.copies import AnonymizedCopy
+from services.privacy.domain.holds import Hold, HoldScope
+from services.privacy.domain.requests import Regime
+from services.privacy.domain.retention import RecordKind
+
+PRODUCER = "privacy"
+
+
+@dataclass(frozen=True, slots=True)
+class EventKind:
+    event_type: str
+    schema_version: int
+    payload: type[BaseModel]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class HoldPlaced(Hold):
+    """The hold as placed; `case_ids`: the subject's cases known then (subject holds)."""
+
+    case_ids: tuple[str, ...] = ()
+
+
+class HoldReleased(_Payload):
+    hold_id: str
+    scope: HoldScope
+    matter: str
+    case_id: str | None = None
+    subject_id: str | None = None
+    released_by: str
+    released_at: datetime
+    release_note: str | None = None
+
+
+class CaseAnonymized(_Payload):
+    run_id: str
+    anonymized_copy: AnonymizedCopy
+    key_id: str | None
+    closed_at: datetime
+    closure_reason: str | None
+    rule: str
+    retention_ends_at: datetime
+    anonymized_at: datetime
+
+
+class SubjectErased(_Payload):
+    """One per erased case (the envelope's case); `erased_case_ids` and `held_case_ids` cover
+    the whole request, so any one of them tells a consumer what became of the subject."""
+
+    request_id: str
+    subject_ids: tuple[str, ...]
+    key_id: str | None = None
+    key_destroyed_at: datetime | None = None
+    erased_case_ids: tuple[str, ...]
+    held_case_ids: tuple[str, ...]
+    subject_index_forgotten: bool
+    erased_at: datetime
+
+
+class AccessExported(_Payload):
+    request_id: str
+    regime: Regime
+    subject_ids: tuple[str, ...]
+    case_ids: tuple[str, ...]
+    events: int
+    received_at: datetime
+    due_at: datetime
+    exported_at: datetime
+    exported_by: str
+    export_sha256: str
+
+
+class SweptItem(_Payload):
+    kind: RecordKind
+    case_id: str
+    copy_id: str | None = None
+    hold_ids: tuple[str, ...] = ()
+
+
+class RetentionSwept(_Payload):
+    """What one (not dry) sweep did; its projection expires recordings and copies."""
+
+    run_id: str
+    as_of: datetime
+    done: tuple[SweptItem, ...]
+    held: tuple[SweptItem, ...]
+    failed: tuple[SweptItem, ...]
+    overdue: int
+
+
+HOLD_PLACED = EventKind("hold.placed", 1, HoldPlaced)
+HOLD_RELEASED = EventKind("hold.released", 1, HoldReleased)
+CASE_ANONYMIZED = EventKind("case.anonymized", 1, CaseAnonymized)
+SUBJECT_ERASED = EventKind("subject.erased", 1, SubjectErased)
+ACCESS_EXPORTED = EventKind("access.exported", 1, AccessExported)
+RETENTION_SWEPT = EventKind("retention.swept", 1, RetentionSwept)
+
+ALL_EVENTS = (
+    HOLD_PLACED,
+    HOLD_RELEASED,
+    CASE_ANONYMIZED,
+    SUBJECT_ERASED,
+    ACCESS_EXPORTED,
+    RETENTION_SWEPT,
+)
+BY_TYPE = {kind.event_type: kind for kind in ALL_EVENTS}

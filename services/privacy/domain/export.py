@@ -1,0 +1,53 @@
+"""The access export: everything kept about a data subject, decrypted, as one JSON document."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.privacy.domain.cases import Disposition
+from services.privacy.domain.requests import PrivacyRequest, Regime
+
+
+class ExportedEvent(BaseModel):
+    event_id: str
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    producer: str
+    payload: dict[str, Any]
+
+
+class ExportedCase(BaseModel):
+    """A case and its events: consultation, contacts, close requests, recordings, decisions.
+    An anonymized or erased case is listed with what became of it and no events."""
+
+    case_id: str
+    opened_at: datetime | None
+    closed_at: datetime | None
+    closure_reason: str | None
+    disposition: Disposition
+    events: list[ExportedEvent]
+
+
+class AccessExport(BaseModel):
+    request_id: str
+    regime: Regime
+    received_at: datetime
+    due_at: datetime
+    generated_at: datetime
+    subject_refs: tuple[str, ...]
+    cases: list[ExportedCase]
+
+
+class OverdueRequest(BaseModel):
+    request: PrivacyRequest
+    overdue_days: int
+
+
+class OverdueReport(BaseModel):
+    """Open requests past their due date, most overdue first; `open`: all still open."""
+
+    as_of: datetime
+    open: int
+    overdue: list[OverdueRequest]

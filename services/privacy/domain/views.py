@@ -1,0 +1,122 @@
+"""Privacy's own read models of the events it consumes (intake's and policy's payloads).
+
+The personal fields are declared at the paths intake encrypts them under, so the codec can
+decrypt a stored payload with these models; other fields are read leniently.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.crypto.fields import Content, Identity, Recording
+
+CONSULTATION_RECEIVED = "consultation.received"
+CONTACT_LOGGED = "contact.logged"
+CLOSURE_REQUESTED = "closure.requested"
+RECORDING_ATTACHED = "recording.attached"
+POLICY_DECIDED_SUFFIX = ".decided"
+CLOSURE_DECIDED = "closure.decided"
+CASE_CLOSED = "case.closed"
+LEGAL_HOLD_RECOMMENDED = "legal_hold_recommended"
+RECORDS_ACKNOWLEDGED = "records.acknowledged"
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class MoneyView(View):
+    amount: Decimal
+    currency: str
+
+
+class ProductView(View):
+    sku: str | None = None
+    name: str | None = None
+    purchase_date: date | None = None
+    price: MoneyView | None = None
+
+
+class CustomerView(View):
+    name: Identity[str]
+    email: Identity[str] | None = None
+    phone: Identity[str] | None = None
+    relationship: str = "unknown"
+    confidential_notes: Identity[str] | None = None
+
+
+class DemandView(View):
+    type: str
+    amount: MoneyView | None = None
+    details: Content[str] | None = None
+
+
+class CallView(View):
+    duration_seconds: int = 0
+    recorded: bool = False
+
+
+class SourceView(View):
+    platform: str
+
+
+class ConsultationView(View):
+    source: SourceView | None = None
+    channel: str | None = None
+    received_at: datetime
+    customer: CustomerView
+    product: ProductView | None = None
+    subject: Content[str]
+    body: Content[str]
+    demand: DemandView | None = None
+    call: CallView | None = None
+    language: str | None = None
+
+
+class ContactView(View):
+    kind: str
+    channel: str | None = None
+    occurred_at: datetime
+    body: Content[str]
+    final_answer: bool = False
+    duration_seconds: int | None = None
+
+
+class ClosureView(View):
+    reason: str
+    requested_at: datetime
+    note: Content[str] | None = None
+
+
+class RecordingView(View):
+    uri: Recording[str]
+    sha256: str
+    duration_seconds: int = 0
+    recorded_at: datetime | None = None
+
+
+class DecisionView(View):
+    """Policy's decision payload (not encrypted: it cites rules and offsets, never values)."""
+
+    outcome: str = "unknown"
+    actions: tuple[str, ...] = ()
+    reasons: tuple[dict[str, Any], ...] = ()
+    policy_version: str | None = None
+
+    def rules(self) -> tuple[str, ...]:
+        return tuple(str(r["rule"]) for r in self.reasons if isinstance(r.get("rule"), str))
+
+
+ENCRYPTED_SCHEMAS: dict[str, type[View]] = {
+    CONSULTATION_RECEIVED: ConsultationView,
+    CONTACT_LOGGED: ContactView,
+    CLOSURE_REQUESTED: ClosureView,
+    RECORDING_ATTACHED: RecordingView,
+}
+"""The intake events whose payloads carry ciphertext, and the model that decrypts each."""
+
+
+def is_decision(event_type: str) -> bool:
+    return event_type.endswith(POLICY_DECIDED_SUFFIX)

@@ -1,0 +1,34 @@
+"""FastAPI dependencies of privacy's routes, as Annotated aliases; roles per kind of use."""
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from services.privacy.bootstrap import Privacy
+from services.privacy.service_layer.dependencies import PrivacyDependencies
+from shared.auth.roles import Principal, Role
+from shared.ids import IDENTIFIER_PATTERN
+from shared.web.auth import require_roles
+from shared.web.request_context import request_correlation_id
+
+OFFICER = (Role.PRIVACY_OFFICER,)
+HOLDERS = (Role.PRIVACY_OFFICER, Role.LEGAL)
+READERS = (Role.PRIVACY_OFFICER, Role.LEGAL, Role.ADMIN)
+
+
+def get_privacy(request: Request) -> Privacy:
+    privacy: Privacy = request.app.state.privacy
+    return privacy
+
+
+def get_dependencies(request: Request) -> PrivacyDependencies:
+    return get_privacy(request).deps
+
+
+PrivacyDep = Annotated[Privacy, Depends(get_privacy)]
+Deps = Annotated[PrivacyDependencies, Depends(get_dependencies)]
+CorrelationId = Annotated[str, Depends(request_correlation_id)]
+Officer = Annotated[Principal, Depends(require_roles(*OFFICER))]
+HoldPlacer = Annotated[Principal, Depends(require_roles(*HOLDERS))]
+Reader = Annotated[Principal, Depends(require_roles(*READERS))]
+IdPath = Annotated[str, Path(min_length=1, max_length=160, pattern=IDENTIFIER_PATTERN)]

@@ -1,0 +1,92 @@
+"""Request and response bodies of privacy's API that are not domain models themselves."""
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.privacy.domain.cases import CaseRecord
+from services.privacy.domain.copies import AnonymizedCopy
+from services.privacy.domain.holds import BlockingHold
+from services.privacy.domain.requests import Regime
+from services.privacy.domain.retention import RecordKind
+from services.privacy.service_layer.ports import Identities
+from shared.ids import Identifier
+
+Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]+$")]
+Email = Annotated[str, Field(min_length=3, max_length=320)]
+Phone = Annotated[str, Field(min_length=4, max_length=40)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class HoldIn(_In):
+    """Exactly one target: `case_id`, `subject_id`, `email`/`phone` (the subject they lead
+    to), or `recommendation_id` (confirms policy's recommendation for its case)."""
+
+    case_id: Identifier | None = None
+    subject_id: Identifier | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    recommendation_id: Identifier | None = None
+    matter: Text = Field(description="The legal matter's reference, e.g. a docket number")
+    reason: Text = Field(description="Why the hold is needed; name the matter, not a person")
+
+    def identities(self) -> Identities | None:
+        if self.email is None and self.phone is None:
+            return None
+        return Identities(self.email, self.phone)
+
+
+class ReleaseIn(_In):
+    note: Text | None = None
+
+
+class SweepIn(_In):
+    dry_run: bool = False
+    as_of: AwareDatetime | None = Field(
+        default=None, description="Dry runs only: report what will have expired by then"
+    )
+
+
+class SubjectRequestIn(_In):
+    """A data subject's request, by the e-mail address or phone number they gave us."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    regime: Regime = Regime.INTERNAL
+    received_at: AwareDatetime | None = Field(
+        default=None, description="When the subject asked (default: now); the due date runs from it"
+    )
+    reference: Text | None = Field(default=None, description="Your ticket or letter reference")
+
+    def identities(self) -> Identities:
+        return Identities(self.email, self.phone)
+
+
+class HoldsOut(BaseModel):
+    holds: list[BlockingHold]
+
+
+class RetentionOut(BaseModel):
+    kind: RecordKind
+    rule: str
+    ends_at: AwareDatetime | None
+
+
+class CaseOut(BaseModel):
+    """Privacy's view of a case: no personal data, its retention and what holds it."""
+
+    case: CaseRecord
+    holds: list[BlockingHold]
+    retention: list[RetentionOut]
+
+
+class CopiesOut(BaseModel):
+    copies: list[AnonymizedCopy]
+    next_after: str | None = Field(description="Pass as `after` for the next page; null at the end")
+
+
+class VerifierKeyOut(BaseModel):
+    verifier_key: str = Field(description="Ed25519 note verifier key: name+key id+base64 key")

@@ -1,0 +1,133 @@
+"""Access requests: register with a due date, export everything about the subject decrypted
+(recorded as `access.exported`), and report what is overdue."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.privacy.domain.cases import Disposition
+from services.privacy.domain.errors import InvalidRequestError, NotFoundError
+from services.privacy.domain.events import ACCESS_EXPORTED, AccessExported
+from services.privacy.domain.export import (
+    AccessExport,
+    ExportedCase,
+    ExportedEvent,
+    OverdueReport,
+    OverdueRequest,
+)
+from services.privacy.domain.requests import PrivacyRequest, Regime, RequestKind, RequestStatus
+from services.privacy.service_layer.changes import RequestSaved
+from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.ports import Identities
+from services.privacy.service_layer.reading import read_events
+from shared.ids import new_identifier
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRequest:
+    identities: Identities
+    regime: Regime
+    actor: str
+    received_at: datetime | None = None
+    reference: str | None = None
+
+
+async def register_access(deps: PrivacyDependencies, command: RegisterRequest) -> PrivacyRequest:
+    """Find the subjects now (the identity itself is never stored) and start the clock."""
+    request = await new_request(deps, command, RequestKind.ACCESS)
+    await deps.store.apply(None, [RequestSaved(request)])
+    return request
+
+
+async def new_request(
+    deps: PrivacyDependencies, command: RegisterRequest, kind: RequestKind
+) -> PrivacyRequest:
+    now = deps.clock()
+    received = command.received_at or now
+    if received > now:
+        raise InvalidRequestError("received_at", "lies in the future")
+    return PrivacyRequest(
+        request_id=f"{kind.value}-{new_identifier()}",
+        kind=kind,
+        regime=command.regime,
+        subject_ids=await deps.subjects.lookup(command.identities),
+        received_at=received,
+        due_at=deps.rules.deadlines.due_at(received, command.regime),
+        registered_by=command.actor,
+        reference=command.reference,
+    )
+
+
+async def export_access(
+    deps: PrivacyDependencies, request_id: str, actor: str, correlation_id: str | None = None
+) -> AccessExport:
+    request = await deps.store.request(request_id)
+    if request is None or request.kind is not RequestKind.ACCESS:
+        raise NotFoundError("access request", request_id, "request_id")
+    cases = await deps.store.cases(request.subject_ids) if request.subject_ids else []
+    exported = []
+    for case in cases:
+        readable = case.disposition is Disposition.KEPT and not case.shredded
+        events = await read_events(deps.store, deps.decryptor, case.case_id) if readable else []
+        exported.append(
+            ExportedCase(
+                case_id=case.case_id,
+                opened_at=case.opened_at,
+                closed_at=case.closed_at,
+                closure_reason=case.closure_reason,
+                disposition=case.disposition,
+                events=[
+                    ExportedEvent(
+                        event_id=str(e.envelope.event_id),
+                        type=e.envelope.type,
+                        occurred_at=e.envelope.occurred_at,
+                        recorded_at=e.envelope.recorded_at,
+                        producer=e.envelope.producer,
+                        payload=e.payload,
+                    )
+                    for e in events
+                ],
+            )
+        )
+    export = AccessExport(
+        request_id=request.request_id,
+        regime=request.regime,
+        received_at=request.received_at,
+        due_at=request.due_at,
+        generated_at=deps.clock(),
+        subject_refs=request.subject_ids,
+        cases=exported,
+    )
+    recorded = AccessExported(
+        request_id=request.request_id,
+        regime=request.regime,
+        subject_ids=request.subject_ids,
+        case_ids=tuple(case.case_id for case in exported),
+        events=sum(len(case.events) for case in exported),
+        received_at=request.received_at,
+        due_at=request.due_at,
+        exported_at=export.generated_at,
+        exported_by=actor,
+        # Proves later what was handed over, without keeping a copy of it.
+        export_sha256=hashlib.sha256(export.model_dump_json().encode()).hexdigest(),
+    )
+    await deps.events.emit(
+        ACCESS_EXPORTED,
+        recorded,
+        case_id=request.request_id,
+        subject_id=request.subject_ids[0] if request.subject_ids else None,
+        correlation_id=correlation_id,
+    )
+    return export
+
+
+async def overdue_requests(deps: PrivacyDependencies) -> OverdueReport:
+    now = deps.clock()
+    still_open = [r for r in await deps.store.requests(None) if r.status is RequestStatus.OPEN]
+    late = [
+        OverdueRequest(request=r, overdue_days=days)
+        for r in still_open
+        if (days := r.overdue_days(now)) is not None
+    ]
+    late.sort(key=lambda item: item.request.due_at)
+    return OverdueReport(as_of=now, open=len(still_open), overdue=late)

@@ -1,0 +1,67 @@
+"""Anonymizing one case past retention: publish the anonymized copy, then destroy the case key.
+
+In that order: a copy lost after the key is gone could never be written again, while a key
+left behind by a failure after publishing is destroyed by the next sweep.
+"""
+
+import structlog
+
+from services.privacy.domain.anonymized_copy import anonymized_copy
+from services.privacy.domain.cases import CaseRecord, Disposition
+from services.privacy.domain.events import CASE_ANONYMIZED, CaseAnonymized
+from services.privacy.domain.sweep import SweepItem
+from services.privacy.service_layer.changes import KeyDestroyed
+from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.reading import case_content, key_id_of, read_events
+from shared.ids import new_identifier
+
+log = structlog.get_logger(__name__)
+ACTOR = "privacy:retention"
+
+
+async def anonymize_case(
+    deps: PrivacyDependencies, case: CaseRecord, item: SweepItem, run_id: str
+) -> None:
+    reason = f"retention sweep {run_id}: {item.rule} after closure"
+    if case.disposition is Disposition.ANONYMIZED:
+        await _destroy_key(deps, case.case_id, reason)  # the copy was published before
+        return
+    if (tombstone := await deps.keys.tombstone(case.case_id)) is not None:
+        # Shredded elsewhere (an erasure): nothing is left to copy.
+        await deps.store.apply(None, [KeyDestroyed(case.case_id, tombstone.destroyed_at)])
+        return
+    events = await read_events(deps.store, deps.decryptor, case.case_id)
+    content = case_content(case.case_id, events)
+    now = deps.clock()
+    copy = anonymized_copy(
+        content,
+        deps.scrubber.for_subject(content.own_values()),
+        copy_id=f"copy-{new_identifier()}",
+        closed_at=item.closed_at,
+        closure_reason=item.closure_reason,
+        anonymized_at=now,
+    )
+    payload = CaseAnonymized(
+        run_id=run_id,
+        anonymized_copy=copy,
+        key_id=key_id_of(events),
+        closed_at=item.closed_at,
+        closure_reason=item.closure_reason,
+        rule=item.rule,
+        retention_ends_at=item.retention_ends_at,
+        anonymized_at=now,
+    )
+    await deps.events.emit(
+        CASE_ANONYMIZED,
+        payload,
+        case_id=case.case_id,
+        subject_id=case.subject_id,
+        correlation_id=run_id,
+    )
+    await _destroy_key(deps, case.case_id, reason)
+    log.info("case anonymized", case_id=case.case_id, run_id=run_id)
+
+
+async def _destroy_key(deps: PrivacyDependencies, case_id: str, reason: str) -> None:
+    tombstone = await deps.keys.destroy(case_id, actor=ACTOR, reason=reason)
+    await deps.store.apply(None, [KeyDestroyed(case_id, tombstone.destroyed_at)])

@@ -1,0 +1,155 @@
+"""What the store is asked to change, as values: the use cases decide, the adapter applies a
+list of them in one transaction (together with the id of the event that caused them)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.privacy.domain.copies import AnonymizedCopy
+from services.privacy.domain.holds import Hold, Recommendation
+from services.privacy.domain.receipt import RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.requests import PrivacyRequest
+from shared.envelope import Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSeen:
+    """Create the case if new; learn its subject if not known yet."""
+
+    case_id: str
+    subject_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOpened:
+    case_id: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseClosed:
+    case_id: str
+    closed_at: datetime
+    reason: str | None
+    closure_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureRefused:
+    """Policy refused the close request `closure_event_id`: the case is open again."""
+
+    case_id: str
+    closure_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingAttached:
+    case_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventKept:
+    """Keep the envelope as received (ciphertext); never for a shredded case."""
+
+    envelope: Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationMade:
+    recommendation: Recommendation
+
+
+@dataclass(frozen=True, slots=True)
+class HoldSaved:
+    hold: Hold
+
+
+@dataclass(frozen=True, slots=True)
+class HoldEnded:
+    hold_id: str
+    released_by: str
+    released_at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAnonymized:
+    """Keep the copy, mark the case, and drop its stored events (they no longer decrypt)."""
+
+    case_id: str
+    anonymized_copy: AnonymizedCopy
+    closed_at: datetime
+    closure_reason: str | None
+    anonymized_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDestroyed:
+    case_id: str
+    destroyed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseErased:
+    """Mark the case erased and drop every copy privacy held of its events."""
+
+    case_id: str
+    erased_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectErased:
+    """Remember the erased pseudonym, so events of it that arrive late are shredded too."""
+
+    subject_id: str
+    request_id: str
+    erased_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSaved:
+    request: PrivacyRequest
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptSaved:
+    request_id: str
+    receipt: SignedReceipt
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingsExpired:
+    case_ids: Sequence[str]
+    expired_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CopiesExpired:
+    copy_ids: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointSeen:
+    checkpoint: RecordsCheckpoint
+
+
+Change = (
+    CaseSeen
+    | CaseOpened
+    | CaseClosed
+    | ClosureRefused
+    | RecordingAttached
+    | EventKept
+    | RecommendationMade
+    | HoldSaved
+    | HoldEnded
+    | CaseAnonymized
+    | KeyDestroyed
+    | CaseErased
+    | SubjectErased
+    | RequestSaved
+    | ReceiptSaved
+    | RecordingsExpired
+    | CopiesExpired
+    | CheckpointSeen
+)

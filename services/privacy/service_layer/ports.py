@@ -1,0 +1,109 @@
+"""What privacy's use cases need from outside: its store, the key store, the subject index,
+decryption, the bus and the receipt signer, as interfaces adapters implement."""
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from services.privacy.domain.cases import CaseRecord, CopyMeta
+from services.privacy.domain.copies import AnonymizedCopy
+from services.privacy.domain.holds import Hold, Recommendation
+from services.privacy.domain.receipt import ErasureReceipt, RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.requests import PrivacyRequest, RequestKind
+from services.privacy.service_layer.changes import Change
+from shared.bus.messages import OutgoingMessage
+from shared.crypto.key_store import Tombstone
+from shared.envelope import Envelope
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Identities:
+    """How a data subject names themself in a request; used for a lookup, never stored."""
+
+    email: str | None = None
+    phone: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Identities(email={self.email is not None}, phone={self.phone is not None})"
+
+
+class PrivacyStore(Protocol):
+    """Privacy's own database: cases, kept envelopes, holds, copies, requests, checkpoints."""
+
+    async def apply(self, event_id: str | None, changes: Sequence[Change]) -> bool:
+        """All `changes` in one transaction; with an `event_id` once only (False if seen)."""
+
+    async def case(self, case_id: str) -> CaseRecord | None: ...
+
+    async def cases(self, subject_ids: Collection[str] | None = None) -> list[CaseRecord]:
+        """Every case, or the cases of these subjects."""
+
+    async def case_envelopes(self, case_id: str) -> list[Envelope]:
+        """The kept envelopes of the case, in the order they happened."""
+
+    async def kept_events(self, case_ids: Collection[str]) -> int:
+        """How many envelopes are still kept for these cases."""
+
+    async def decision_caused_by(self, event_id: str) -> Envelope | None: ...
+
+    async def erasure_of(self, subject_id: str) -> str | None:
+        """The request that erased this subject, if one did."""
+
+    async def holds(self, *, active_only: bool) -> list[Hold]: ...
+
+    async def hold(self, hold_id: str) -> Hold | None: ...
+
+    async def recommendations(self, *, pending_only: bool) -> list[Recommendation]: ...
+
+    async def recommendation(self, recommendation_id: str) -> Recommendation | None: ...
+
+    async def copies(self, after: str | None, limit: int) -> list[AnonymizedCopy]:
+        """Anonymized copies ordered by copy id, after `after`."""
+
+    async def copy_metas(self) -> list[CopyMeta]: ...
+
+    async def requests(self, kind: RequestKind | None) -> list[PrivacyRequest]: ...
+
+    async def request(self, request_id: str) -> PrivacyRequest | None: ...
+
+    async def receipt(self, request_id: str) -> SignedReceipt | None: ...
+
+    async def checkpoint(self) -> RecordsCheckpoint | None: ...
+
+
+class KeyShredder(Protocol):
+    async def destroy(self, case_id: str, *, actor: str, reason: str) -> Tombstone: ...
+
+    async def tombstone(self, case_id: str) -> Tombstone | None: ...
+
+
+class SubjectDirectory(Protocol):
+    async def lookup(self, identities: Identities) -> tuple[str, ...]:
+        """The subjects of the e-mail and phone given (InvalidRequestError if malformed)."""
+
+    async def still_known(self, identities: Identities) -> bool:
+        """Whether any of the identities still leads to a subject."""
+
+    async def forget(self, subject_id: str) -> int: ...
+
+
+class Decryptor(Protocol):
+    async def decrypt(self, envelope: Envelope, schema: type[BaseModel]) -> dict[str, Any]:
+        """The payload with its personal fields in plaintext (`[erased]` once shredded)."""
+
+
+class Publisher(Protocol):
+    async def publish(self, message: OutgoingMessage) -> None: ...
+
+
+class ReceiptSigner(Protocol):
+    @property
+    def verifier_key(self) -> str:
+        """The public key in note verifier form (name+id+key), for offline verification."""
+
+    def sign(self, receipt: ErasureReceipt) -> SignedReceipt: ...

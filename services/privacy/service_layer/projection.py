@@ -1,0 +1,136 @@
+"""Folds every consumed event into privacy's store, once per event id: intake's and policy's
+(cases, kept ciphertext, recommendations), privacy's own, and records' acknowledgements."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from services.privacy.domain import events as privacy_events
+from services.privacy.domain import views
+from services.privacy.domain.holds import Recommendation
+from services.privacy.domain.receipt import RecordsCheckpoint
+from services.privacy.service_layer import changes as c
+from services.privacy.service_layer.ports import KeyShredder, PrivacyStore
+from services.privacy.service_layer.projection_privacy import privacy_changes
+from shared.bus.errors import PermanentHandlingError
+from shared.envelope import Envelope
+from shared.validation import summarize
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    intake: str = "caselog.intake"
+    policy: str = "caselog.policy"
+    privacy: str = "caselog.privacy"
+    records: str = "caselog.records"
+
+
+class UnreadableEventError(PermanentHandlingError):
+    """An event of a known type whose payload privacy cannot read: dead-lettered at once."""
+
+
+class Projection:
+    def __init__(self, store: PrivacyStore, keys: KeyShredder, topics: Topics) -> None:
+        self._store, self._keys, self._topics = store, keys, topics
+
+    async def handle(self, topic: str, envelope: Envelope) -> None:
+        event_id = str(envelope.event_id)
+        try:
+            if topic == self._topics.records:
+                await self._store.apply(None, _acknowledged(envelope))
+            elif topic == self._topics.privacy and envelope.type in privacy_events.BY_TYPE:
+                await self._store.apply(event_id, privacy_changes(envelope))
+            elif topic == self._topics.intake and envelope.type in views.ENCRYPTED_SCHEMAS:
+                await self._intake(envelope)
+            elif topic == self._topics.policy:
+                await self._store.apply(event_id, await self._policy(envelope))
+        except ValidationError as error:
+            raise UnreadableEventError(f"{envelope.type}: {summarize(error)}") from None
+
+    async def _intake(self, envelope: Envelope) -> None:
+        subject = envelope.subject_id
+        erased_by = await self._store.erasure_of(subject) if subject else None
+        if erased_by is not None:
+            # Arrived after the subject's erasure (the bus is asynchronous): shred it too.
+            await self._keys.destroy(
+                envelope.case_id, actor="privacy", reason=f"late event after erasure {erased_by}"
+            )
+            log.info("late event of an erased subject shredded", case_id=envelope.case_id)
+            return
+        found: list[c.Change] = [c.CaseSeen(envelope.case_id, subject), c.EventKept(envelope)]
+        if envelope.type == views.CONSULTATION_RECEIVED:
+            found.append(c.CaseOpened(envelope.case_id, envelope.occurred_at))
+        elif envelope.type == views.RECORDING_ATTACHED:
+            found.append(c.RecordingAttached(envelope.case_id))
+        elif envelope.type == views.CLOSURE_REQUESTED:
+            found += await self._closure(envelope)
+        await self._store.apply(str(envelope.event_id), found)
+
+    async def _closure(self, envelope: Envelope) -> list[c.Change]:
+        reason = _text(envelope.payload.get("reason"))
+        decided = await self._store.decision_caused_by(str(envelope.event_id))
+        if decided is not None and _outcome(decided.payload) != "accept":
+            return []  # policy refused this close request before we saw it
+        return [
+            c.CaseClosed(envelope.case_id, envelope.occurred_at, reason, str(envelope.event_id))
+        ]
+
+    async def _policy(self, envelope: Envelope) -> list[c.Change]:
+        found: list[c.Change] = [c.CaseSeen(envelope.case_id, envelope.subject_id)]
+        if envelope.type == views.CASE_CLOSED:
+            reason = _text(envelope.payload.get("reason"))
+            found.append(
+                c.CaseClosed(envelope.case_id, envelope.occurred_at, reason, str(envelope.event_id))
+            )
+            return found
+        if not views.is_decision(envelope.type):
+            return found
+        found.append(c.EventKept(envelope))
+        decision = views.DecisionView.model_validate(envelope.payload)
+        cause = envelope.causation_id
+        if envelope.type == views.CLOSURE_DECIDED and decision.outcome != "accept" and cause:
+            found.append(c.ClosureRefused(envelope.case_id, cause))
+        if views.LEGAL_HOLD_RECOMMENDED in decision.actions:
+            recommendation = Recommendation(
+                recommendation_id=str(envelope.event_id),
+                case_id=envelope.case_id,
+                subject_id=envelope.subject_id,
+                decision_type=envelope.type,
+                outcome=decision.outcome,
+                rules=decision.rules(),
+                recommended_at=envelope.occurred_at,
+            )
+            found.append(c.RecommendationMade(recommendation))
+        return found
+
+
+def _acknowledged(envelope: Envelope) -> list[c.Change]:
+    """Records' acknowledgement: the log's size and latest signed size at that moment."""
+    if envelope.type != views.RECORDS_ACKNOWLEDGED:
+        return []
+    payload = envelope.payload
+    tree_size, signed_size = payload.get("tree_size"), payload.get("checkpoint_size")
+    if not isinstance(tree_size, int):
+        return []
+    checkpoint = RecordsCheckpoint(
+        available=True,
+        tree_size=tree_size,
+        checkpoint_size=signed_size if isinstance(signed_size, int) else None,
+        acknowledged_at=envelope.occurred_at,
+        note=_text(payload.get("checkpoint_note")),
+        detail=f"latest acknowledgement on caselog.records ({envelope.event_id})",
+    )
+    return [c.CheckpointSeen(checkpoint)]
+
+
+def _outcome(payload: Mapping[str, Any]) -> str | None:
+    return _text(payload.get("outcome"))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

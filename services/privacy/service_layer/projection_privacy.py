@@ -1,0 +1,81 @@
+"""Privacy's own events as store changes: the same code applies an event when privacy emits it
+and when it is read back from the topic (another instance, or a rebuilt database)."""
+
+from services.privacy.domain import events as e
+from services.privacy.domain.holds import Hold
+from services.privacy.domain.requests import PrivacyRequest, RequestKind, RequestStatus
+from services.privacy.domain.retention import RecordKind
+from services.privacy.service_layer import changes as c
+from shared.envelope import Envelope
+
+
+def privacy_changes(envelope: Envelope) -> list[c.Change]:
+    kind = e.BY_TYPE[envelope.type]
+    payload = kind.payload.model_validate(envelope.payload)
+    match payload:
+        case e.HoldPlaced():
+            hold = Hold.model_validate(payload.model_dump(exclude={"case_ids"}))
+            return [c.HoldSaved(hold)]
+        case e.HoldReleased():
+            return [
+                c.HoldEnded(
+                    payload.hold_id, payload.released_by, payload.released_at, payload.release_note
+                )
+            ]
+        case e.CaseAnonymized():
+            return [
+                c.CaseAnonymized(
+                    envelope.case_id,
+                    payload.anonymized_copy,
+                    payload.closed_at,
+                    payload.closure_reason,
+                    payload.anonymized_at,
+                )
+            ]
+        case e.SubjectErased():
+            return _erased(envelope.case_id, payload)
+        case e.AccessExported():
+            return [c.RequestSaved(_fulfilled_access(payload))]
+        case e.RetentionSwept():
+            return _swept(payload)
+    return []
+
+
+def _erased(case_id: str, payload: e.SubjectErased) -> list[c.Change]:
+    found: list[c.Change] = []
+    if payload.key_id is not None and payload.key_destroyed_at is not None:
+        found += [
+            c.CaseErased(case_id, payload.erased_at),
+            c.KeyDestroyed(case_id, payload.key_destroyed_at),
+        ]
+    if payload.subject_index_forgotten:
+        found += [
+            c.SubjectErased(subject, payload.request_id, payload.erased_at)
+            for subject in payload.subject_ids
+        ]
+    return found
+
+
+def _fulfilled_access(payload: e.AccessExported) -> PrivacyRequest:
+    return PrivacyRequest(
+        request_id=payload.request_id,
+        kind=RequestKind.ACCESS,
+        regime=payload.regime,
+        subject_ids=payload.subject_ids,
+        received_at=payload.received_at,
+        due_at=payload.due_at,
+        status=RequestStatus.FULFILLED,
+        fulfilled_at=payload.exported_at,
+        registered_by=payload.exported_by,
+    )
+
+
+def _swept(payload: e.RetentionSwept) -> list[c.Change]:
+    recordings = [i.case_id for i in payload.done if i.kind is RecordKind.CALL_RECORDING]
+    copies = [i.copy_id for i in payload.done if i.kind is RecordKind.ANONYMIZED_COPY and i.copy_id]
+    found: list[c.Change] = []
+    if recordings:
+        found.append(c.RecordingsExpired(recordings, payload.as_of))
+    if copies:
+        found.append(c.CopiesExpired(copies))
+    return found

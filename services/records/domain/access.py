@@ -1,0 +1,80 @@
+"""Who may see personal data in plaintext, and the `access.recorded` event each reveal leaves:
+the fields revealed, never their values."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from services.records.domain import vocabulary
+from services.records.domain.errors import PurposeRequiredError, RevealRefusedError
+from services.records.domain.timeline import Window
+from shared.auth.roles import REVEALING_ROLES, Principal, Role
+from shared.envelope import Envelope
+
+View = Literal["timeline", "bundle"]
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """A reveal that was allowed: the caller, the revealing role it acts in, and why. `purpose`
+    is a reason such as a request reference: like a key-destruction reason, never personal data."""
+
+    actor: str
+    role: Role
+    purpose: str | None
+    matter: str | None
+
+    @classmethod
+    def authorize(cls, principal: Principal, purpose: str | None, matter: str | None) -> "Reveal":
+        """RevealRefusedError unless a revealing role asks; PurposeRequiredError without a why."""
+        roles = sorted(principal.roles & REVEALING_ROLES)
+        if not roles:
+            allowed = ", ".join(sorted(REVEALING_ROLES))
+            raise RevealRefusedError(f"revealing personal data needs one of the roles: {allowed}")
+        if not (purpose or matter):
+            raise PurposeRequiredError()
+        return cls(principal.subject, roles[0], purpose, matter)
+
+    @property
+    def reader(self) -> str:
+        """The name the codec reports in denials, e.g. `records/legal`."""
+        return f"{vocabulary.PRODUCER}/{self.role.value}"
+
+
+def access_event(
+    reveal: Reveal,
+    *,
+    case_id: str,
+    subject_id: str | None,
+    view: View,
+    window: Window,
+    fields: Mapping[str, Sequence[str]],
+    correlation_id: str,
+    now: datetime,
+) -> Envelope:
+    """The `access.recorded` event: `fields` are the revealed field paths by event id."""
+    return Envelope(
+        type=vocabulary.ACCESS_RECORDED,
+        schema_version=1,
+        case_id=case_id,
+        subject_id=subject_id,
+        occurred_at=now,
+        recorded_at=now,
+        producer=vocabulary.PRODUCER,
+        correlation_id=correlation_id,
+        payload={
+            "actor": reveal.actor,
+            "role": reveal.role.value,
+            "purpose": reveal.purpose,
+            "matter": reveal.matter,
+            "view": view,
+            "as_of": window.as_of.isoformat() if window.as_of else None,
+            "valid_at": window.valid_at.isoformat() if window.valid_at else None,
+            "revealed": [
+                {"event_id": event_id, "fields": list(paths)}
+                for event_id, paths in fields.items()
+                if paths
+            ],
+        },
+    )

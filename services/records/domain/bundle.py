@@ -1,0 +1,75 @@
+"""The litigation bundle: one JSON file holding a case's events exactly as stored and everything
+an outsider needs to check them offline (proofs, signed checkpoint, public key)."""
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
+
+from services.records.domain.errors import BundleFormatError
+from shared.validation import summarize
+
+BUNDLE_FORMAT: Literal["caselog.bundle.v1"] = "caselog.bundle.v1"
+Base64 = str
+"""Standard base64 (RFC 4648 §4), as the C2SP formats use it."""
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BundleEvent(_Part):
+    """One event: its stored bytes (the Merkle leaf), its chain link and its audit path."""
+
+    event_id: str
+    leaf_index: int = Field(ge=0)
+    case_position: int = Field(ge=0)
+    leaf: Base64 = Field(description="the canonical envelope bytes that were hashed")
+    prev_hash: Base64
+    chain_hash: Base64
+    inclusion_proof: list[Base64] = Field(description="RFC 9162 audit path at `tree_size`")
+
+
+class BundleConsistency(_Part):
+    """Proof that the bundle's tree extends an older checkpoint (one the recipient holds)."""
+
+    checkpoint: str = Field(description="the older signed checkpoint note")
+    proof: list[Base64]
+
+
+class RevealedEvent(_Part):
+    """An event's payload with its personal fields in plaintext (or `[erased]`)."""
+
+    event_id: str
+    payload: dict[str, JsonValue]
+    revealed_fields: list[str]
+
+
+class Bundle(_Part):
+    """`caselog verify` checks everything here but `revealed`, which no proof can cover: the
+    plaintext is only as good as the ciphertext it was decrypted from."""
+
+    format: Literal["caselog.bundle.v1"] = BUNDLE_FORMAT
+    case_id: str
+    origin: str
+    generated_at: AwareDatetime
+    verifier_key: str = Field(description="the log's public key, C2SP note verifier-key form")
+    checkpoint: str = Field(description="the signed checkpoint note covering every event")
+    tree_size: int = Field(ge=0)
+    events: list[BundleEvent]
+    consistency: BundleConsistency | None = None
+    revealed: list[RevealedEvent] | None = None
+    access_event_id: str | None = Field(
+        default=None, description="the access.recorded event of the reveal, if any"
+    )
+
+
+def encode_bundle(bundle: Bundle) -> bytes:
+    return bundle.model_dump_json(indent=2).encode("utf-8")
+
+
+def parse_bundle(data: bytes) -> Bundle:
+    """BundleFormatError names the fields that are wrong (never their values)."""
+    try:
+        return Bundle.model_validate_json(data)
+    except ValidationError as error:
+        raise BundleFormatError(f"not a {BUNDLE_FORMAT} file: {summarize(error)}") from None

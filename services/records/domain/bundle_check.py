@@ -1,0 +1,104 @@
+"""Offline verification of a litigation bundle: no database, no network, only the bundle and the
+shared Merkle and signed-note verifiers. Stops at the first failure and names it."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from services.records.domain.bundle import Bundle
+from services.records.domain.bundle_events import check_events
+from services.records.domain.bundle_failures import BundleCheckFailed, BundleFailure, decoded
+from shared.merkle.checkpoint import Checkpoint, open_checkpoint
+from shared.merkle.errors import MerkleError
+from shared.merkle.keys import NoteVerifier
+from shared.merkle.verify import verify_consistency
+
+
+@dataclass(frozen=True)
+class BundleVerdict:
+    case_id: str
+    events: int
+    tree_size: int
+    key_trusted: bool  # checked against a key the user gave, not only the bundle's own
+    failure: BundleFailure | None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def verify_bundle(
+    bundle: Bundle, trusted: Sequence[NoteVerifier] = (), held: str | None = None
+) -> BundleVerdict:
+    """Checks the checkpoint's signature (by `trusted` keys if given, else by the bundled key),
+    each event against its bytes, audit path and case chain, the consistency proof, and, given
+    `held` (a checkpoint note the user kept), that the bundle's log extends it."""
+    failure = None
+    try:
+        keys = list(trusted) or [_bundled_key(bundle)]
+        checkpoint = _checkpoint(bundle, keys)
+        check_events(bundle, checkpoint)
+        older = _check_consistency(bundle, checkpoint, keys)
+        if held is not None:
+            _check_held(bundle, (checkpoint, older), keys, held)
+    except BundleCheckFailed as failed:
+        failure = failed.failure
+    return BundleVerdict(
+        bundle.case_id, len(bundle.events), bundle.tree_size, bool(trusted), failure
+    )
+
+
+def _bundled_key(bundle: Bundle) -> NoteVerifier:
+    try:
+        return NoteVerifier.parse(bundle.verifier_key)
+    except MerkleError as error:
+        raise BundleCheckFailed("verifier key", str(error)) from None
+
+
+def _open(note: str, keys: Sequence[NoteVerifier], origin: str, subject: str) -> Checkpoint:
+    try:
+        return open_checkpoint(note, keys, origin=origin)
+    except MerkleError as error:
+        raise BundleCheckFailed(subject, f"the signed note does not verify: {error}") from None
+
+
+def _checkpoint(bundle: Bundle, keys: Sequence[NoteVerifier]) -> Checkpoint:
+    checkpoint = _open(bundle.checkpoint, keys, bundle.origin, "checkpoint")
+    if checkpoint.size != bundle.tree_size:
+        reason = f"it signs size {checkpoint.size}, the bundle claims {bundle.tree_size}"
+        raise BundleCheckFailed("checkpoint", reason)
+    return checkpoint
+
+
+def _check_consistency(
+    bundle: Bundle, checkpoint: Checkpoint, keys: Sequence[NoteVerifier]
+) -> Checkpoint | None:
+    if bundle.consistency is None:
+        return None
+    subject = "consistency proof"
+    older = _open(bundle.consistency.checkpoint, keys, bundle.origin, subject)
+    proof = [decoded(item, subject, "a proof hash") for item in bundle.consistency.proof]
+    try:
+        verify_consistency(
+            older.size, checkpoint.size, older.root_hash, checkpoint.root_hash, proof
+        )
+    except MerkleError as error:
+        raise BundleCheckFailed(subject, f"from size {older.size}: {error}") from None
+    return older
+
+
+def _check_held(
+    bundle: Bundle,
+    proven: tuple[Checkpoint, Checkpoint | None],
+    keys: Sequence[NoteVerifier],
+    held: str,
+) -> None:
+    subject = "your checkpoint"
+    mine = _open(held, keys, bundle.origin, subject)
+    same = [checkpoint for checkpoint in proven if checkpoint and checkpoint.size == mine.size]
+    if not same:
+        reason = (
+            f"the bundle proves nothing about size {mine.size}: ask with since_size={mine.size}"
+        )
+        raise BundleCheckFailed(subject, reason)
+    if same[0].root_hash != mine.root_hash:
+        raise BundleCheckFailed(subject, f"the log signed another root at size {mine.size}")

@@ -1,0 +1,39 @@
+"""The records consumer: every event of every caselog topic into the log, once."""
+
+from collections.abc import Awaitable, Callable
+
+from services.records.domain.errors import InvalidEventError, RecordsError
+from services.records.domain.events import Origin, ReceivedEvent
+from services.records.service_layer.recorder import Recorder
+from shared.bus.errors import PermanentHandlingError
+from shared.bus.messages import ConsumedMessage
+from shared.bus.policy import DeliveryPolicy
+from shared.envelope import decode_envelope
+
+RECORDED_TOPICS = ("caselog.intake", "caselog.policy", "caselog.privacy")
+"""Not `caselog.records`: acknowledgements derive from the log, and records' own events are
+appended before they are published. Not the dead-letter topics: what failed is not a record."""
+RECORDS_GROUP = "caselog-records"
+PATIENT_DELIVERY = DeliveryPolicy(max_attempts=12, initial_backoff_s=0.1, max_backoff_s=10.0)
+"""About a minute of retries before the dead-letter topic: a database restart must not send
+the system of record's input there (what does land there replays safely: appends are
+idempotent). Refused events skip the retries."""
+
+
+class UnrecordableMessageError(RecordsError, PermanentHandlingError):
+    """Retrying cannot help (the same event id with other bytes): dead-lettered with the reason."""
+
+
+def record_handler(recorder: Recorder) -> Callable[[ConsumedMessage], Awaitable[None]]:
+    """The bus handler. Bytes that are not an envelope raise InvalidEnvelopeError, a permanent
+    error: the DLQ at once. Outages propagate and are retried; redelivery changes nothing."""
+
+    async def handle(message: ConsumedMessage) -> None:
+        envelope = decode_envelope(message.value)
+        origin = Origin(message.topic, message.partition, message.offset)
+        try:
+            await recorder.record(ReceivedEvent(envelope, origin))
+        except InvalidEventError as error:
+            raise UnrecordableMessageError(str(error)) from None
+
+    return handle

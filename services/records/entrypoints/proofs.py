@@ -1,0 +1,109 @@
+"""The log's proofs (/v1): key and size, checkpoints, inclusion and consistency proofs; no
+personal data, so any authenticated caller may read them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from services.records.domain.errors import CheckpointNotFoundError
+from services.records.entrypoints.deps import AUDITORS, RecordsDep
+from services.records.entrypoints.schemas import (
+    CheckpointResponse,
+    ConsistencyProofResponse,
+    InclusionProofResponse,
+    LogResponse,
+)
+from services.records.entrypoints.views import checkpoint_response
+from shared.auth.roles import Role
+from shared.merkle import encoding
+from shared.web.auth import require_roles
+from shared.web.openapi import problem_responses
+
+router = APIRouter(
+    prefix="/v1",
+    tags=["proofs"],
+    dependencies=[Depends(require_roles(*Role))],
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+Size = Annotated[int, Path(ge=0, description="A tree size (number of events)")]
+EventId = Annotated[str, Query(min_length=1, max_length=36)]
+
+
+@router.get("/log", response_model=LogResponse)
+async def log(records: RecordsDep) -> LogResponse:
+    """The log's origin and public key (trust it once, then check every checkpoint with it)."""
+    return LogResponse(
+        origin=records.identity.origin,
+        verifier_key=records.identity.verifier_key,
+        size=await records.store.size(),
+        latest_checkpoint=checkpoint_response(await records.store.latest_checkpoint()),
+    )
+
+
+@router.get("/checkpoints/latest", response_model=CheckpointResponse)
+async def latest_checkpoint(records: RecordsDep) -> CheckpointResponse:
+    found = checkpoint_response(await records.store.latest_checkpoint())
+    if found is None:
+        raise CheckpointNotFoundError("no checkpoint has been issued yet")
+    return found
+
+
+@router.post(
+    "/checkpoints",
+    response_model=CheckpointResponse,
+    dependencies=[Depends(require_roles(*AUDITORS))],
+)
+async def issue_checkpoint(records: RecordsDep) -> CheckpointResponse:
+    """Sign the log at its current size now (the one kept, if that size was signed before);
+    legal, privacy officers and admins."""
+    issued = checkpoint_response(await records.issuer.issue())
+    assert issued is not None  # issue() always returns a checkpoint
+    return issued
+
+
+@router.get("/checkpoints/{size}", response_model=CheckpointResponse)
+async def checkpoint(size: Size, records: RecordsDep) -> CheckpointResponse:
+    found = checkpoint_response(await records.store.checkpoint(size))
+    if found is None:
+        raise CheckpointNotFoundError(f"no checkpoint was issued at size {size}")
+    return found
+
+
+@router.get("/proofs/inclusion", response_model=InclusionProofResponse)
+async def inclusion_proof(
+    records: RecordsDep,
+    event_id: EventId,
+    size: Annotated[int | None, Query(ge=1, description="Default: the latest checkpoint's")] = None,
+) -> InclusionProofResponse:
+    """The audit path of an event in the tree of `size` events."""
+    if size is None:
+        latest = await records.store.latest_checkpoint()
+        if latest is None:
+            raise CheckpointNotFoundError("no checkpoint has been issued yet; give a size")
+        size = latest.size
+    proof = await records.store.inclusion_proof(event_id, size)
+    return InclusionProofResponse(
+        event_id=proof.event_id,
+        leaf_index=proof.index,
+        tree_size=proof.size,
+        leaf_hash=encoding.encode(proof.leaf_hash),
+        hashes=[encoding.encode(digest) for digest in proof.hashes],
+        checkpoint=checkpoint_response(await records.store.checkpoint(size)),
+    )
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProofResponse)
+async def consistency_proof(
+    records: RecordsDep,
+    old_size: Annotated[int, Query(ge=0)],
+    new_size: Annotated[int, Query(ge=0)],
+) -> ConsistencyProofResponse:
+    """The proof that the tree of `new_size` events extends the tree of `old_size`."""
+    proof = await records.store.consistency_proof(old_size, new_size)
+    return ConsistencyProofResponse(
+        old_size=old_size,
+        new_size=new_size,
+        hashes=[encoding.encode(digest) for digest in proof.hashes],
+        old_checkpoint=checkpoint_response(await records.store.checkpoint(old_size)),
+        new_checkpoint=checkpoint_response(await records.store.checkpoint(new_size)),
+    )

@@ -1,0 +1,141 @@
+"""The audit's state while it streams through the log: the tree's right edge, one chain link per
+case and the checkpoints still to reach; fed page by page in log order, pure, no I/O."""
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+
+from services.records.domain.chain import ChainLink, link_mismatch, next_link
+from services.records.domain.checkpoints import StoredCheckpoint
+from services.records.domain.events import StoredEvent
+from services.records.service_layer.audit_report import AuditReport, Problem
+from shared.envelope import InvalidEnvelopeError, decode_envelope, encode_envelope
+from shared.merkle.checkpoint import open_checkpoint
+from shared.merkle.errors import MerkleError, MissingNodeError
+from shared.merkle.hashing import leaf_hash
+from shared.merkle.keys import NoteVerifier
+from shared.merkle.store import NodeId
+from shared.merkle.tree import MerkleTree
+
+
+class _RightEdgeOnly:
+    """A NodeStore that keeps nothing: the audit asks only for the root of the current size,
+    which the tree folds from its right edge in memory."""
+
+    def leaf_count(self) -> int:
+        return 0
+
+    def get(self, ids: Sequence[NodeId]) -> list[bytes]:
+        if ids:
+            raise MissingNodeError("the audit keeps only the tree's right edge")
+        return []
+
+    def put(self, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+        pass
+
+
+class StoreAudit:
+    """Checks rows against their bytes and leaves, case chains, and each checkpoint as soon as
+    the recomputed tree reaches its size. Rows must come in increasing position order."""
+
+    def __init__(
+        self,
+        checkpoints: Iterable[StoredCheckpoint],
+        verifiers: Sequence[NoteVerifier],
+        origin: str,
+    ) -> None:
+        self._kept = sorted(checkpoints, key=lambda checkpoint: checkpoint.size)
+        self._due = deque(self._kept)
+        self._verifiers, self._origin = verifiers, origin
+        self._tree = MerkleTree(_RightEdgeOnly())
+        self._links: dict[str, ChainLink] = {}
+        self._broken: set[str] = set()
+        self._next = self._rows = 0
+        self._problems: list[Problem] = []
+        self._checkpoint_problems: list[Problem] = []
+        self._check_due()
+
+    def add(self, rows: Iterable[StoredEvent], stored_leaves: Mapping[int, bytes]) -> None:
+        for event in rows:
+            self._missing_until(event.position)
+            self._problems += _event_problems(event, stored_leaves)
+            self._chain(event)
+            self._tree.append(event.leaf)
+            self._next, self._rows = event.position + 1, self._rows + 1
+            self._check_due()
+
+    def finish(self, size: int) -> AuditReport:
+        """The report for a log that should hold `size` events."""
+        self._missing_until(size)
+        while self._due:
+            self._check(self._due.popleft())
+        problems = (*self._problems, *self._checkpoint_problems)
+        return AuditReport(self._rows, len(self._kept), problems)
+
+    def _missing_until(self, position: int) -> None:
+        reason = "no event is stored at this position"
+        self._problems += [Problem("missing", reason, p) for p in range(self._next, position)]
+        self._next = max(self._next, position)
+
+    def _chain(self, event: StoredEvent) -> None:
+        if event.case_id in self._broken:
+            return  # one break per case: what follows it cannot be judged
+        expected = next_link(self._links.get(event.case_id), event.leaf)
+        if reason := link_mismatch(
+            expected, event.case_position, event.prev_hash, event.chain_hash
+        ):
+            self._problems.append(Problem("chain", reason, event.position, event.event_id))
+            self._broken.add(event.case_id)
+        else:
+            self._links[event.case_id] = expected
+
+    def _check_due(self) -> None:
+        while self._due and self._due[0].size <= self._tree.size:
+            self._check(self._due.popleft())
+
+    def _check(self, stored: StoredCheckpoint) -> None:
+        if reason := self._checkpoint_problem(stored):
+            problem = Problem("checkpoint", reason, checkpoint_size=stored.size)
+            self._checkpoint_problems.append(problem)
+
+    def _checkpoint_problem(self, stored: StoredCheckpoint) -> str:
+        try:
+            signed = open_checkpoint(stored.note, self._verifiers, origin=self._origin)
+        except MerkleError as error:
+            return f"its note does not verify: {error}"
+        if (signed.size, signed.root_hash) != (stored.size, stored.root_hash):
+            return "its columns disagree with its signed note"
+        if signed.size > self._tree.size:
+            return f"it covers {signed.size} events, but {self._tree.size} are stored"
+        if self._tree.root() != signed.root_hash:
+            return (
+                f"its root is not the root of the stored events: one of the first {signed.size} "
+                "was changed, removed or moved"
+            )
+        return ""
+
+
+def _event_problems(event: StoredEvent, stored_leaves: Mapping[int, bytes]) -> list[Problem]:
+    problems: list[Problem] = []
+    if reason := _row_problem(event):
+        problems.append(Problem("row", reason, event.position, event.event_id))
+    committed = stored_leaves.get(event.position)
+    if committed is None:
+        problems.append(Problem("leaf", "the Merkle tree has no leaf here", event.position))
+    elif committed != leaf_hash(event.leaf):
+        reason = "its bytes do not hash to the Merkle tree's leaf: changed or moved"
+        problems.append(Problem("leaf", reason, event.position, event.event_id))
+    return problems
+
+
+def _row_problem(event: StoredEvent) -> str:
+    try:
+        envelope = decode_envelope(event.leaf)
+    except InvalidEnvelopeError:
+        return "its stored bytes are not a valid envelope"
+    if encode_envelope(envelope) != event.leaf:
+        return "its stored bytes are not the canonical encoding of an envelope"
+    claimed = (event.event_id, event.case_id, event.event_type, event.occurred_at)
+    actual = (str(envelope.event_id), envelope.case_id, envelope.type, envelope.occurred_at)
+    if claimed != actual or event.recorded_at != envelope.recorded_at:
+        return "its columns disagree with its stored envelope"
+    return ""

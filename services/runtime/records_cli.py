@@ -1,0 +1,153 @@
+"""`caselog verify <bundle>` (offline: the file and nothing else) and `caselog verify-log` (the
+whole records store, against every checkpoint); both exit 1 and name the first failure."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from services.records.adapters.event_store import SqlEventStore
+from services.records.adapters.signing_key import load_signer
+from services.records.adapters.tables import records_tables
+from services.records.domain.bundle import parse_bundle
+from services.records.domain.bundle_check import verify_bundle
+from services.records.service_layer.audit import audit_store
+from services.records.service_layer.audit_report import AuditReport
+from shared.database import create_engine
+from shared.errors import CaselogError
+from shared.merkle.keys import NoteVerifier
+from shared.settings import CaselogSettings, load_settings
+
+SHOWN_PROBLEMS = 20
+
+
+def verify_file(
+    path: Path, keys: Sequence[str] = (), held: Path | None = None, out: TextIO | None = None
+) -> int:
+    """Checks the bundle at `path`; `keys` are verifier keys the user trusts, `held` a
+    checkpoint note they kept. Exit status: 0 if everything verifies, else 1."""
+    out = out or sys.stdout
+    try:
+        bundle = parse_bundle(path.read_bytes())
+        trusted = [NoteVerifier.parse(key) for key in keys]
+        held_note = held.read_text(encoding="utf-8") if held else None
+    except OSError as error:
+        print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
+        return 1
+    except CaselogError as error:
+        print(f"FAILED: {error}", file=out)
+        return 1
+    verdict = verify_bundle(bundle, trusted, held_note)
+    if verdict.failure is not None:
+        print(f"FAILED: {verdict.failure}", file=out)
+        return 1
+    print(f"verified: case {verdict.case_id}, {verdict.events} events", file=out)
+    print(
+        f"  every event is in the tree of {verdict.tree_size} signed by {bundle.origin}", file=out
+    )
+    if bundle.consistency is not None:
+        print("  and that tree extends the older checkpoint in the bundle", file=out)
+    if not verdict.key_trusted:
+        print(
+            "  signature checked with the key inside the bundle only: pass --key with the", file=out
+        )
+        print("  log's key from a source you trust (GET /records/v1/log)", file=out)
+    return 0
+
+
+async def verify_log(
+    settings: CaselogSettings, keys: Sequence[str] = (), out: TextIO | None = None
+) -> int:
+    """Audits the records database of `settings` against every checkpoint, with a progress bar."""
+    out = out or sys.stdout
+    try:
+        verifiers = [NoteVerifier.parse(key) for key in keys] or [
+            load_signer(settings, create=False).verifier
+        ]
+    except CaselogError as error:
+        print(f"FAILED: {error}; pass --key <verifier key>", file=out)
+        return 1
+    if missing := _missing_sqlite_file(settings.database_url):
+        print(f"FAILED: there is no records database at {missing}", file=out)
+        return 1
+    engine = create_engine(settings)
+    store = SqlEventStore(engine, records_tables())
+    try:
+        report = await _audit_with_progress(store, verifiers, settings.records_origin)
+    except SQLAlchemyError as error:
+        print(f"FAILED: cannot read the records database ({type(error).__name__})", file=out)
+        return 1
+    finally:
+        await engine.dispose()
+    return _print_report(report, out)
+
+
+def _missing_sqlite_file(database_url: str) -> str:
+    """The SQLite file named by the URL if it does not exist (connecting would create it)."""
+    url = make_url(database_url)
+    path = url.database or ""
+    exists = url.get_backend_name() != "sqlite" or Path(path).is_file()
+    return "" if exists else path
+
+
+async def _audit_with_progress(
+    store: SqlEventStore, verifiers: Sequence[NoteVerifier], origin: str
+) -> AuditReport:
+    columns = (TextColumn("checking the log"), BarColumn(), MofNCompleteColumn())
+    progress = Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True))
+    with progress:
+        task = progress.add_task("events", total=await store.size())
+        return await audit_store(
+            store,
+            verifiers,
+            origin=origin,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+
+
+def _print_report(report: AuditReport, out: TextIO) -> int:
+    if report.first is None:
+        print(
+            f"the log is intact: {report.events} events, {report.checkpoints} checkpoints", file=out
+        )
+        return 0
+    print(f"FAILED: {report.first}", file=out)
+    for problem in report.problems[1:SHOWN_PROBLEMS]:
+        print(f"  also: {problem}", file=out)
+    if len(report.problems) > SHOWN_PROBLEMS:
+        print(f"  and {len(report.problems) - SHOWN_PROBLEMS} more problems", file=out)
+    return 1
+
+
+def _verify(args: argparse.Namespace) -> None:
+    raise SystemExit(verify_file(args.bundle, args.key, args.checkpoint))
+
+
+def _verify_log(args: argparse.Namespace) -> None:
+    settings = load_settings(service_name="records")
+    raise SystemExit(asyncio.run(verify_log(settings, args.key)))
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    key_help = "a C2SP verifier key you trust for the log (repeatable)"
+    bundle = commands.add_parser(
+        "verify", help="check a litigation bundle offline (no database, no network)"
+    )
+    bundle.add_argument("bundle", type=Path, help="the bundle file (JSON)")
+    bundle.add_argument("--key", action="append", default=[], help=key_help)
+    bundle.add_argument(
+        "--checkpoint", type=Path, help="a checkpoint note you hold: the bundle must extend it"
+    )
+    bundle.set_defaults(action=_verify)
+    audit = commands.add_parser(
+        "verify-log", help="recompute the records store's chains and tree against every checkpoint"
+    )
+    audit.add_argument("--key", action="append", default=[], help=key_help)
+    audit.set_defaults(action=_verify_log)

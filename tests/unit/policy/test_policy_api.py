@@ -1,0 +1,201 @@
+"""Policy's REST API and consumer on the embedded bus and SQLite: roles, the policy in force,
+its past versions, evaluate without side effects, replay, and a decision end to end."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from services.policy.bootstrap import PolicyService
+from services.policy.domain import Policy
+from services.policy.entrypoints.http import create_app
+from shared.auth.development import DevelopmentIssuer, development_issuer
+from shared.auth.roles import Role
+from shared.bus.envelopes import envelope_message
+from shared.bus.messages import ConsumedMessage
+from shared.bus.runner import consuming
+from shared.envelope import Envelope, decode_envelope
+from shared.settings import SHIPPED_POLICY_FILE, load_settings
+from tests.unit.policy.intake_envelopes import THREAT, consultation, sealed
+
+TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
+NO_SUCH_VERSION = "0" * 64
+
+
+@dataclass
+class Running:
+    client: AsyncClient
+    service: PolicyService
+    issuer: DevelopmentIssuer
+
+    def as_(self, *roles: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.token('tester', list(roles), 'caselog')}"}
+
+    async def sealed_threat(self) -> Envelope:
+        codec = self.service.personal.codec
+        return await sealed(codec, consultation(THREAT), case_id="case-1", subject_id="subj-1")
+
+
+@pytest.fixture
+async def running(tmp_path: Path) -> AsyncIterator[Running]:
+    issuer = development_issuer(tmp_path / "auth")
+    (tmp_path / "jwks.json").write_text(json.dumps(issuer.jwks()))
+    settings = load_settings(
+        service_name="policy",
+        bus="embedded",
+        embedded_bus_path=tmp_path / "bus.sqlite3",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'policy.sqlite3'}",
+        keystore_url=f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}",
+        topics_file=TOPICS_FILE,
+        auth_jwks_file=tmp_path / "jwks.json",
+    )
+    app: FastAPI = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app), base_url="http://policy") as client,
+    ):
+        yield Running(client, app.state.policy, issuer)
+
+
+async def test_reads_need_a_token_and_a_reading_role(running: Running) -> None:
+    anonymous = await running.client.get("/v1/policy")
+    platform = await running.client.get("/v1/policy", headers=running.as_(Role.PLATFORM))
+    allowed = [
+        await running.client.get("/v1/policy", headers=running.as_(role))
+        for role in (Role.AGENT, Role.SUPERVISOR, Role.LEGAL, Role.ADMIN)
+    ]
+
+    assert (anonymous.status_code, platform.status_code) == (401, 403)
+    assert [response.status_code for response in allowed] == [200] * 4
+
+
+async def test_the_policy_in_force_shows_version_rules_and_thresholds(
+    running: Running, policy: Policy
+) -> None:
+    body = (await running.client.get("/v1/policy", headers=running.as_(Role.AGENT))).json()
+
+    assert body["version"] == policy.version
+    assert body["rules"]["repeat"]["warn_at"] == 1
+    assert body["rules"]["time-restraint"]["minutes_after_final_answer"] == 30
+
+
+async def test_a_version_run_here_is_retrievable_by_its_hash(
+    running: Running, policy: Policy
+) -> None:
+    headers = running.as_(Role.LEGAL)
+    found = await running.client.get(f"/v1/policy/versions/{policy.version}", headers=headers)
+    unknown = await running.client.get(f"/v1/policy/versions/{NO_SUCH_VERSION}", headers=headers)
+    malformed = await running.client.get("/v1/policy/versions/abc", headers=headers)
+
+    assert found.status_code == 200
+    assert found.json()["file_text"] == SHIPPED_POLICY_FILE.read_text(encoding="utf-8")
+    assert found.json()["current"] is True
+    assert (unknown.status_code, malformed.status_code) == (404, 422)
+
+
+def evaluation(body: str, **extra: Any) -> dict[str, Any]:
+    facts = {
+        "channel": "phone",
+        "received_at": "2026-11-02T10:15:00+09:00",
+        "relationship": "purchaser",
+        "has_name": True,
+        "has_email_or_phone": True,
+        "body": body,
+    }
+    return {"consultation": facts | extra}
+
+
+async def test_evaluate_decides_without_publishing_anything(running: Running) -> None:
+    headers = running.as_(Role.AGENT)
+    threat = await running.client.post(
+        "/v1/policy/evaluate", json=evaluation(THREAT), headers=headers
+    )
+    identity = await running.client.post(
+        "/v1/policy/evaluate", json=evaluation("x", email="taro@example.jp"), headers=headers
+    )
+    old = await running.client.post(
+        "/v1/policy/evaluate",
+        json=evaluation("x") | {"policy_version": NO_SUCH_VERSION},
+        headers=headers,
+    )
+
+    assert threat.status_code == 200
+    assert threat.json()["outcome"] == "escalate"
+    assert identity.status_code == 422
+    assert identity.json()["field"] == "consultation.email"
+    assert "taro@example.jp" not in identity.text
+    assert old.status_code == 404
+    assert await decisions_on_bus(running, expected=0) == []
+
+
+async def test_replay_decides_recorded_events_under_a_named_version(
+    running: Running, policy: Policy
+) -> None:
+    headers = running.as_(Role.LEGAL)
+    event = json.loads((await running.sealed_threat()).model_dump_json())
+
+    replayed = await running.client.post(
+        "/v1/policy/replay",
+        json={"policy_version": policy.version, "events": [event]},
+        headers=headers,
+    )
+    unknown = await running.client.post(
+        "/v1/policy/replay",
+        json={"policy_version": NO_SUCH_VERSION, "events": [event]},
+        headers=headers,
+    )
+    garbage = await running.client.post(
+        "/v1/policy/replay",
+        json={"policy_version": policy.version, "events": [{"x": 1}]},
+        headers=headers,
+    )
+
+    assert replayed.status_code == 200
+    assert replayed.json()["decision"]["outcome"] == "escalate"
+    assert replayed.json()["decisions"][0]["event_id"] == event["event_id"]
+    assert unknown.status_code == 404
+    assert garbage.status_code == 422
+    assert garbage.json()["field"] == "events[0]"
+
+
+async def test_a_consultation_on_the_bus_is_decided_on_the_policy_topic(running: Running) -> None:
+    event = await running.sealed_threat()
+    await running.service.infrastructure.bus.publish(envelope_message("caselog.intake", event))
+
+    [decided] = await decisions_on_bus(running, expected=1)
+
+    assert decided.causation_id == str(event.event_id)
+    assert decided.payload["outcome"] == "escalate"
+
+
+async def decisions_on_bus(running: Running, expected: int) -> list[Envelope]:
+    """What is on caselog.policy once `expected` decisions arrived; for none, after a pause
+    long enough for a stray decision to show up."""
+    seen: list[Envelope] = []
+
+    async def collect(message: ConsumedMessage) -> None:
+        seen.append(decode_envelope(message.value))
+
+    bus = running.service.infrastructure.bus
+    patience_s = 5.0 if expected else 0.5
+    async with consuming(bus.subscribe("policy-api-test", ["caselog.policy"], collect)):
+        while patience_s > 0 and not (expected and len(seen) >= expected):
+            await asyncio.sleep(0.05)
+            patience_s -= 0.05
+    return seen
+
+
+async def test_the_api_is_described_in_openapi(running: Running) -> None:
+    schema = (await running.client.get("/openapi.json")).json()
+
+    assert {"/v1/policy", "/v1/policy/versions/{version}", "/v1/policy/evaluate"} <= set(
+        schema["paths"]
+    )
+    assert "/v1/policy/replay" in schema["paths"]
+    assert "404" in schema["paths"]["/v1/policy/replay"]["post"]["responses"]

@@ -1,0 +1,135 @@
+"""The sweep through privacy's bootstrap: nothing before retention ends, a dry run that looks
+ahead, then anonymization (copy published, key destroyed) and recordings expired."""
+
+import json
+
+from services.privacy.bootstrap import Privacy
+from services.privacy.service_layer.sweeping import RunSweep, run_sweep
+from shared.crypto.grants import reader_for
+from tests.integration.personal_forms import leaks
+from tests.unit.privacy.conftest import Clock, RecordingBus, received
+from tests.unit.privacy.samples import NAME_PARTS, PERSONAL, consultation
+
+SWEEP = RunSweep(actor="officer")
+
+
+async def test_nothing_is_due_before_retention_ends(privacy: Privacy, clock: Clock) -> None:
+    await received(privacy)
+    clock.advance(days=300)
+
+    report = await run_sweep(privacy.deps, SWEEP)
+
+    assert (report.due, report.held, report.done) == ([], [], [])
+
+
+async def test_a_recording_expires_after_a_year_and_the_case_record_stays(
+    privacy: Privacy, clock: Clock, bus: RecordingBus
+) -> None:
+    case = await received(privacy)
+    clock.advance(days=365)  # within a day of the end: due, not yet overdue
+
+    report = await run_sweep(privacy.deps, SWEEP)
+
+    assert [(i.kind.value, i.overdue) for i in report.done] == [("call_recording", False)]
+    stored = await privacy.store.case(case.case_id)
+    assert stored is not None
+    assert stored.recording_expired_at is not None
+    assert stored.disposition.value == "kept"
+    assert not stored.shredded
+    [swept] = bus.envelopes("retention.swept")
+    assert swept.payload["done"] == [  # the phone system deletes the audio on this
+        {"kind": "call_recording", "case_id": case.case_id, "copy_id": None, "hold_ids": []}
+    ]
+    assert (await run_sweep(privacy.deps, SWEEP)).due == []
+
+
+async def test_a_dry_run_reports_what_will_be_due_and_changes_nothing(
+    privacy: Privacy, clock: Clock, bus: RecordingBus
+) -> None:
+    case = await received(privacy)
+    later = clock.now.replace(year=2032)
+
+    report = await run_sweep(privacy.deps, RunSweep(actor="officer", dry_run=True, as_of=later))
+
+    assert [(i.kind.value, i.case_id, i.rule) for i in report.due] == [
+        ("case_record", case.case_id, "P5Y"),
+        ("call_recording", case.case_id, "P1Y"),
+    ]
+    assert [i.kind.value for i in report.overdue] == ["case_record", "call_recording"]
+    assert report.done == []
+    assert bus.published == []
+    assert len(await privacy.store.case_envelopes(case.case_id)) == 4
+
+
+async def test_a_case_past_retention_is_anonymized_and_its_key_destroyed(
+    privacy: Privacy, clock: Clock, bus: RecordingBus
+) -> None:
+    case = await received(privacy)
+    clock.advance(days=365 * 5 + 2)
+
+    report = await run_sweep(privacy.deps, SWEEP)
+
+    assert [(i.kind.value, i.case_id) for i in report.done] == [
+        ("case_record", case.case_id),
+        ("call_recording", case.case_id),
+    ]
+    [copy] = await privacy.store.copies(None, 10)
+    document = copy.model_dump_json()
+    assert leaks(document.encode(), PERSONAL) == []
+    assert [part for part in NAME_PARTS if part.lower() in document.lower()] == []
+    assert case.case_id not in document
+    assert case.subject_id not in document
+    assert copy.product is not None
+    assert copy.product.price is not None
+    assert (str(copy.product.price.amount), copy.product.purchase_month) == ("4980", "2026-11")
+    assert (copy.received_month, copy.closed_month, copy.closure_reason) == (
+        "2026-11",
+        "2026-11",
+        "satisfied",
+    )
+    assert copy.body is not None
+    assert "2026年11月に購入" in copy.body
+    assert "[customer]" in copy.body
+    assert copy.contacts[0].body.count("[person]") == 1  # 担当の佐藤様
+    original = case.envelopes[0]
+    decrypted = await privacy.personal.codec.decrypt(
+        original.payload,
+        type(consultation()),
+        case_id=case.case_id,
+        event_id=original.event_id,
+        reader=reader_for("privacy"),
+    )
+    assert decrypted["customer"]["name"] == "[erased]"
+    assert (await privacy.personal.keys.tombstone(case.case_id)) is not None
+    stored = await privacy.store.case(case.case_id)
+    assert stored is not None
+    assert stored.disposition.value == "anonymized"
+    assert stored.recording_expired_at is not None
+    assert await privacy.store.case_envelopes(case.case_id) == []
+    [anonymized] = bus.envelopes("case.anonymized")
+    assert anonymized.case_id == case.case_id
+    assert json.loads(json.dumps(anonymized.payload))["anonymized_copy"]["copy_id"] == copy.copy_id
+    [swept] = bus.envelopes("retention.swept")
+    assert len(swept.payload["done"]) == 2  # type: ignore[arg-type]
+
+
+async def test_the_next_sweep_finds_nothing_and_redelivery_keeps_nothing(
+    privacy: Privacy, clock: Clock
+) -> None:
+    case = await received(privacy)
+    clock.advance(days=365 * 6)
+    await run_sweep(privacy.deps, SWEEP)
+
+    for envelope in case.envelopes:  # the bus delivers again after a restart
+        await privacy.projection.handle(privacy.topics.intake, envelope)
+    again = await run_sweep(privacy.deps, SWEEP)
+
+    assert (again.due, again.done) == ([], [])
+    assert await privacy.store.case_envelopes(case.case_id) == []
+
+
+async def test_an_open_case_never_expires(privacy: Privacy, clock: Clock) -> None:
+    await received(privacy, closed_at=None)
+    clock.advance(days=365 * 30)
+
+    assert (await run_sweep(privacy.deps, SWEEP)).due == []
