@@ -33,6 +33,13 @@ secrets() {
   for name in kek pepper; do
     [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
   done
+  for name in records privacy; do
+    [ -s "$dir/$name-signing.key" ] || "$root/.venv/bin/python" -c \
+      "from shared.merkle.keys import NoteSigner; print(NoteSigner.generate('caselog.local/$name').key_string())" \
+      >"$dir/$name-signing.key"
+  done
+  export CASELOG_RECORDS_SIGNING_KEY_FILE=$dir/records-signing.key
+  export CASELOG_PRIVACY_SIGNING_KEY_FILE=$dir/privacy-signing.key
   # Tokens: caselog's development issuer stands in for an identity provider.
   CASELOG_AUTH_DEV_KEYS_DIR=$root/.run/auth "$caselog" token issue --role admin --sub up.sh >/dev/null
   export CASELOG_CRYPTO__KEK_PROVIDER=file CASELOG_CRYPTO__KEK_FILE=$dir/kek.b64

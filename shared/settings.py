@@ -1,5 +1,6 @@
 """Service settings: one pydantic-settings class, built once at start-up and passed down."""
 
+import socket
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,6 +51,9 @@ class CaselogSettings(BaseSettings):
         ),
     )
     kafka_client_id: str = Field(default_factory=_default_client_id)
+    # Stable across restarts of one instance (a pod or host name): a restarted instance then
+    # fences its dead predecessor's open transaction instead of waiting for it to time out.
+    kafka_instance_id: str = Field(default_factory=socket.gethostname)
     embedded_bus_path: Path = Path("data/bus.sqlite3")
     database_url: str = Field(
         default_factory=_default_database_url,

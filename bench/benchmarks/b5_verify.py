@@ -100,7 +100,7 @@ async def run(context: Context) -> list[Figure]:
     return [
         Figure(
             "B5",
-            "verify the whole store (audit_store)",
+            "verify the whole store (audit_store, as caselog verify-log)",
             "leaves/s",
             True,
             spreads["verify-log"],

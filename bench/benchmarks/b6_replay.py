@@ -86,8 +86,8 @@ async def run(context: Context) -> list[Figure]:
                 "fold": projection.PROJECTION,
             },
             (
-                f"B6: the store's read alone (SqlEventStore.case_events, no folding): "
-                f"{spreads['store read'].median:.1f} ms; the fold is {projection.PROJECTION}",
+                "B6: the store's read alone (SqlEventStore.case_events, no folding): "
+                f"{spreads['store read'].median:.1f} ms",
             ),
         )
     ]

@@ -9,7 +9,11 @@ def build_bus(settings: CaselogSettings) -> Bus:
     if settings.bus == "kafka":
         from shared.bus.kafka import KafkaBus
 
-        return KafkaBus(settings.kafka_bootstrap_servers, client_id=settings.kafka_client_id)
+        return KafkaBus(
+            settings.kafka_bootstrap_servers,
+            client_id=settings.kafka_client_id,
+            instance_id=f"{settings.service_name}-{settings.kafka_instance_id}",
+        )
     from shared.bus.embedded import EmbeddedBus
 
     settings.embedded_bus_path.parent.mkdir(parents=True, exist_ok=True)

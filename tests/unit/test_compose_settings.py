@@ -18,6 +18,7 @@ SAFE_DEFAULTS = {
     "service_name": "given on the command line (`command: [intake]`), checked below",
     "log_level": "INFO suits development and production alike",
     "kafka_client_id": "derived from the service name",
+    "kafka_instance_id": "the container's host name, stable across its restarts",
     "embedded_bus_path": "only read when CASELOG_BUS=embedded; compose runs Kafka",
     "topics_file": "the image ships deploy/kafka/topics.toml at the default path, checked below",
     "policy_file": "the image ships deploy/policy/guideline.toml at the default path",

@@ -65,10 +65,6 @@ class SubjectRequestIn(_In):
         return Identities(self.email, self.phone)
 
 
-class HoldsOut(BaseModel):
-    holds: list[BlockingHold]
-
-
 class RetentionOut(BaseModel):
     kind: RecordKind
     rule: str
