@@ -1,5 +1,5 @@
-"""Builds the policy service from settings: the policy file, its store, the intake reader and
-the decision consumer. The policy file is read first, so a bad one stops start-up at once."""
+"""Builds the policy service from settings: the policy file, its store, the intake reader, the
+decision and erasure consumers. The policy file is read first, so a bad one stops start-up."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -11,6 +11,7 @@ from services.policy.adapters.policy_source import read_policy_file
 from services.policy.adapters.policy_versions import SqlPolicyVersions
 from services.policy.adapters.tables import create_tables
 from services.policy.service_layer.consuming import DecisionConsumer
+from services.policy.service_layer.erasing import ErasureConsumer
 from services.policy.service_layer.ports import LoadedPolicy
 from shared.bus.interface import Consumer
 from shared.crypto.runtime import PersonalData, build_personal_data
@@ -25,11 +26,21 @@ class PolicyTopics:
     intake: str = "caselog.intake"
     decisions: str = "caselog.policy"
     group: str = "caselog-policy"
+    privacy: str = "caselog.privacy"
+    # A group of its own: the erasure handler commits on its own, not in the decisions'
+    # Kafka transactions, and must not share partitions with them.
+    erasure_group: str = "caselog-policy-erasures"
 
     @classmethod
     def prefixed(cls, prefix: str) -> "PolicyTopics":
         real = cls()
-        return cls(prefix + real.intake, prefix + real.decisions, prefix + real.group)
+        return cls(
+            prefix + real.intake,
+            prefix + real.decisions,
+            prefix + real.group,
+            prefix + real.privacy,
+            prefix + real.erasure_group,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +55,18 @@ class PolicyService:
     reader: IntakeEventReader
     consumer: DecisionConsumer
     topics: PolicyTopics
+    eraser: ErasureConsumer
 
     def decision_consumer(self) -> Consumer:
         """The consume-decide-produce member (one Kafka transaction per batch)."""
         return self.infrastructure.bus.transform(
             self.topics.group, [self.topics.intake], self.consumer.transform
+        )
+
+    def erasure_consumer(self) -> Consumer:
+        """Drops an erased subject's state on `subject.erased` (idempotent, at-least-once)."""
+        return self.infrastructure.bus.subscribe(
+            self.topics.erasure_group, [self.topics.privacy], self.eraser.handle
         )
 
     @contextlib.asynccontextmanager
@@ -77,4 +95,7 @@ def bootstrap(
     store = SqlDecisionStore(infra.engine)
     consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions)
     versions = SqlPolicyVersions(infra.engine)
-    return PolicyService(settings, infra, personal_data, loaded, versions, reader, consumer, chosen)
+    eraser = ErasureConsumer(store)
+    return PolicyService(
+        settings, infra, personal_data, loaded, versions, reader, consumer, chosen, eraser
+    )

@@ -22,8 +22,16 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        connection = await asyncpg.connect(admin)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+        await drop_database(url.set(database=name).render_as_string(hide_password=False))
+
+
+async def drop_database(database_url: str) -> None:
+    """Drop the database of `database_url`, closing its connections (WITH FORCE)."""
+    url = make_url(database_url)
+    # From the maintenance database: a database cannot be dropped from inside itself.
+    admin = url.set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    finally:
+        await connection.close()

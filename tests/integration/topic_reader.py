@@ -5,6 +5,8 @@ import asyncio
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
+from shared.envelope import InvalidEnvelopeError, decode_envelope
+
 
 async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every committed record of `topic`, from the beginning to the current end."""
@@ -30,3 +32,18 @@ async def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, b
         return records
     finally:
         await consumer.stop()
+
+
+async def case_messages(bootstrap: str, topic: str, case_id: str) -> list[bytes]:
+    """The envelopes of one case on `topic`, in order. Other tests put poison messages on
+    shared topics on purpose (to test dead-lettering), so bytes that are not an envelope
+    are skipped here rather than failing an unrelated test."""
+    found = []
+    for record in await read_topic(bootstrap, topic):
+        try:
+            envelope = decode_envelope(record.value)
+        except InvalidEnvelopeError:
+            continue
+        if envelope.case_id == case_id:
+            found.append(record.value)
+    return found

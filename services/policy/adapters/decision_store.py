@@ -1,16 +1,19 @@
 """The decision store in SQL (SQLite or PostgreSQL): processed inputs keyed by event id and
-subject states replaced by compare-and-set, written together in one transaction."""
+subject states replaced by compare-and-set, written together in one transaction; erasures
+drop states and leave a marker."""
 
 import base64
 import json
+from collections.abc import Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.policy.adapters.tables import processed_events, subject_states
+from services.policy.adapters.tables import erased_keys, processed_events, subject_states
 from services.policy.service_layer.errors import StateConflictError
-from services.policy.service_layer.ports import Processed, StoredState
+from services.policy.service_layer.events import case_key
+from services.policy.service_layer.ports import Erasure, Processed, StoredState
 from services.policy.service_layer.state import SubjectState
 from shared.bus.messages import Headers, OutgoingMessage
 from shared.envelope import utc_now
@@ -20,11 +23,18 @@ class SqlDecisionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def recall(self, event_id: str, subject_key: str) -> Processed | StoredState:
-        """One connection for the two reads every input needs (this runs once per message)."""
+    async def recall(
+        self, event_id: str, subject_key: str, erasure_keys: Sequence[str] = ()
+    ) -> Processed | StoredState:
+        """One connection for the reads every input needs (this runs once per message)."""
         async with self._engine.connect() as connection:
             done = await _processed(connection, event_id)
-            return done if done is not None else await _load(connection, subject_key)
+            if done is not None:
+                return done
+            loaded = await _load(connection, subject_key)
+            if erasure_keys and await _any_erased(connection, erasure_keys):
+                return StoredState(loaded.state, loaded.version, erased=True)
+            return loaded
 
     async def processed(self, event_id: str) -> Processed | None:
         async with self._engine.connect() as connection:
@@ -39,7 +49,7 @@ class SqlDecisionStore:
         event_id: str,
         subject_key: str,
         loaded: StoredState,
-        state: SubjectState,
+        state: SubjectState | None,
         output: OutgoingMessage | None,
     ) -> Processed:
         try:
@@ -55,7 +65,8 @@ class SqlDecisionStore:
                         processed_at=utc_now(),
                     )
                 )
-                await _replace_state(connection, subject_key, loaded.version, state)
+                if state is not None:
+                    await _replace_state(connection, subject_key, loaded.version, state)
         except IntegrityError:
             # Another instance recorded this event, or created this subject, first.
             found = await self.processed(event_id)
@@ -63,6 +74,22 @@ class SqlDecisionStore:
                 raise StateConflictError(f"state of {subject_key} changed; retrying") from None
             return found
         return Processed(output)
+
+    async def forget(self, erasure: Erasure) -> None:
+        case_keys = [case_key(case_id) for case_id in erasure.case_ids]
+        subjects = erasure.subject_ids if erasure.complete else ()
+        try:
+            async with self._engine.begin() as connection:
+                await _mark_erased(connection, [*case_keys, *subjects])
+                if case_keys:
+                    await connection.execute(
+                        delete(subject_states).where(subject_states.c.subject_key.in_(case_keys))
+                    )
+                for subject_id in erasure.subject_ids:
+                    await _prune(connection, subject_id, erasure)
+        except IntegrityError:
+            # Another instance marked the same erasure first; the retry finds it done.
+            raise StateConflictError("erasure recorded concurrently; retrying") from None
 
 
 async def _processed(connection: AsyncConnection, event_id: str) -> Processed | None:
@@ -84,6 +111,41 @@ async def _load(connection: AsyncConnection, subject_key: str) -> StoredState:
     if row is None:
         return StoredState(SubjectState())
     return StoredState(SubjectState.model_validate_json(row.state), row.version)
+
+
+async def _any_erased(connection: AsyncConnection, keys: Sequence[str]) -> bool:
+    query = select(erased_keys.c.erased_key).where(erased_keys.c.erased_key.in_(keys)).limit(1)
+    return (await connection.execute(query)).first() is not None
+
+
+async def _mark_erased(connection: AsyncConnection, keys: Sequence[str]) -> None:
+    query = select(erased_keys.c.erased_key).where(erased_keys.c.erased_key.in_(keys))
+    known = set((await connection.execute(query)).scalars())
+    now = utc_now()
+    for key in dict.fromkeys(keys):
+        if key not in known:
+            await connection.execute(insert(erased_keys).values(erased_key=key, erased_at=now))
+
+
+async def _prune(connection: AsyncConnection, subject_id: str, erasure: Erasure) -> None:
+    """The subject's state without the erased cases; the row goes when nothing is left. By
+    compare-and-set, so a decision built on the state read before the erasure is refused."""
+    loaded = await _load(connection, subject_id)
+    if loaded.version == 0:
+        return
+    left = SubjectState() if erasure.complete else loaded.state.without_cases(erasure.case_ids)
+    if left == loaded.state:
+        return
+    if left != SubjectState():
+        await _replace_state(connection, subject_id, loaded.version, left)
+        return
+    result = await connection.execute(
+        delete(subject_states)
+        .where(subject_states.c.subject_key == subject_id)
+        .where(subject_states.c.version == loaded.version)
+    )
+    if result.rowcount != 1:
+        raise StateConflictError(f"state of {subject_id} changed; retrying")
 
 
 async def _replace_state(

@@ -1,5 +1,5 @@
-"""Policy's own tables: inputs processed (with the decision each yielded), subject states, and
-the text of every policy version it has run. None holds personal data."""
+"""Policy's own tables: inputs processed (with the decision each yielded), subject states, what
+was erased, and the text of every policy version it has run. None holds personal data."""
 
 from sqlalchemy import (
     Column,
@@ -36,6 +36,15 @@ subject_states = Table(
     Column("version", Integer, nullable=False),  # compare-and-set token, +1 per write
     Column("state", Text, nullable=False),  # SubjectState as JSON
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Erased subjects (by subject id) and cases (by case key): random ids, never personal data.
+# An intake event arriving after the erasure is still decided but builds no state on them.
+erased_keys = Table(
+    "policy_erased_keys",
+    metadata,
+    Column("erased_key", String(200), primary_key=True),
+    Column("erased_at", DateTime(timezone=True), nullable=False),
 )
 
 policy_versions = Table(

@@ -1,1 +1,1 @@
-"""Policy's entry points: the consumer that decides, and the REST view of decisions."""
+"""Policy's entry points: the consumers (decisions, erasures) and the REST view of decisions."""

@@ -1,4 +1,4 @@
-"""The policy HTTP API and its decision consumer, started and stopped with the app."""
+"""The policy HTTP API and its decision and erasure consumers, started and stopped with it."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -34,7 +34,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        async with service.running(), consuming(service.decision_consumer()):
+        async with (
+            service.running(),
+            consuming(service.decision_consumer()),
+            consuming(service.erasure_consumer()),
+        ):
             yield
 
     app = create_service_app(

@@ -5,7 +5,7 @@ import structlog
 from services.policy.domain.decision import Decision
 from services.policy.domain.policy import Policy
 from services.policy.service_layer.advancing import DECISION_SCHEMA_VERSION, advance
-from services.policy.service_layer.events import subject_key
+from services.policy.service_layer.events import erasure_keys, subject_key
 from services.policy.service_layer.ports import DecisionStore, EventReader, Processed
 from shared.bus.envelopes import envelope_message
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
@@ -30,6 +30,9 @@ class DecisionConsumer:
     the write, nothing was recorded and the input is decided afresh. Either way the state
     counts each input once and the committed topic holds one decision per input. A zombie
     instance racing the new owner loses on the primary key or on the state's version.
+
+    An event whose subject or case was erased (see `ErasureConsumer`) is still decided, so
+    nothing is lost, but on what is left of the state and without writing it back.
     """
 
     def __init__(
@@ -43,7 +46,7 @@ class DecisionConsumer:
     async def transform(self, message: ConsumedMessage) -> list[OutgoingMessage]:
         envelope = decode_envelope(message.value)
         event_id, key = str(envelope.event_id), subject_key(envelope)
-        loaded = await self._store.recall(event_id, key)
+        loaded = await self._store.recall(event_id, key, erasure_keys(envelope))
         if isinstance(loaded, Processed):
             log.info("decision re-sent", event_id=event_id, case_id=envelope.case_id)
             return loaded.outputs()
@@ -54,7 +57,8 @@ class DecisionConsumer:
         output = None
         if step.decision is not None and step.event_type is not None:
             output = self._message(envelope, step.event_type, step.decision)
-        saved = await self._store.save(event_id, key, loaded, step.state, output)
+        state = None if loaded.erased else step.state
+        saved = await self._store.save(event_id, key, loaded, state, output)
         if step.decision is not None:
             log.info(
                 "decided",

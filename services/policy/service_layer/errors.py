@@ -30,3 +30,8 @@ class PolicySourceError(PolicyError):
 class StateConflictError(PolicyError):
     """The subject's state changed between reading and writing it (another consumer instance
     took over the partition). Not permanent: the retry reads the new state."""
+
+
+class UnreadableErasureError(PolicyError, PermanentHandlingError):
+    """A `subject.erased` policy cannot read (unknown version, malformed payload): dead-lettered
+    at once with the reason, for someone to look at, since retrying cannot help."""

@@ -47,4 +47,15 @@ CaseEvent = ConsultationSeen | CustomerContact | AgentResponse | ClosureSeen
 def subject_key(envelope: Envelope) -> str:
     """Whose state an event changes: the subject, else the case (matching the message key, so
     one partition, read in order, owns each state)."""
-    return envelope.subject_id or f"case:{envelope.case_id}"
+    return envelope.subject_id or case_key(envelope.case_id)
+
+
+def case_key(case_id: str) -> str:
+    """The key of a case without a subject (its state, or its erasure marker)."""
+    return f"case:{case_id}"
+
+
+def erasure_keys(envelope: Envelope) -> tuple[str, ...]:
+    """The erasure markers that keep an event from building state: its subject's, its case's."""
+    case = case_key(envelope.case_id)
+    return (envelope.subject_id, case) if envelope.subject_id else (case,)

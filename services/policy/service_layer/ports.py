@@ -1,6 +1,7 @@
 """What policy's use cases need from the outside: reading intake events, remembering what was
 decided, and keeping every policy version it has run."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -22,6 +23,7 @@ class EventReader(Protocol):
 class StoredState:
     state: SubjectState
     version: int = 0  # 0: nothing stored yet; the store's compare-and-set token otherwise
+    erased: bool = False  # the event's subject or case was erased: decide, but build no state
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,20 +37,41 @@ class Processed:
 
 
 class DecisionStore(Protocol):
-    async def recall(self, event_id: str, subject_key: str) -> Processed | StoredState:
-        """The record of `event_id` if it was processed, else the subject's state to build on."""
+    async def recall(
+        self, event_id: str, subject_key: str, erasure_keys: Sequence[str] = ()
+    ) -> Processed | StoredState:
+        """The record of `event_id` if it was processed, else the subject's state to build on
+        (`erased` if any of `erasure_keys` was erased)."""
 
     async def save(
         self,
         event_id: str,
         subject_key: str,
         loaded: StoredState,
-        state: SubjectState,
+        state: SubjectState | None,
         output: OutgoingMessage | None,
     ) -> Processed:
         """In one transaction: mark `event_id` processed with its output, and replace the state
-        read as `loaded` by `state`. If the event was recorded meanwhile, returns that record
-        and changes nothing; if the state moved on, raises StateConflictError."""
+        read as `loaded` by `state` (None: leave the state alone). If the event was recorded
+        meanwhile, returns that record and changes nothing; if the state moved on, raises
+        StateConflictError."""
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What one `subject.erased` asks policy to forget; every id is random, none personal."""
+
+    subject_ids: tuple[str, ...]
+    case_ids: tuple[str, ...]
+    # No case of the subjects is held: the subjects go, not only these cases.
+    complete: bool
+
+
+class ErasureStore(Protocol):
+    async def forget(self, erasure: Erasure) -> None:
+        """In one transaction: drop the erased cases' states (the subjects' whole states when
+        `complete`) and remember what was erased, so late events build no state for it.
+        Idempotent; raises StateConflictError if a state changed meanwhile."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """What policy remembers of a subject: per case the contacts, final answers, repeats, decisions
 and what the record holds; per person the conduct findings. No personal data, only facts."""
 
+from collections.abc import Collection
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -76,3 +77,10 @@ class SubjectState(_Frozen):
             return state
         finding = ConductFinding(case_id=case_id, decision=prior)
         return state.model_copy(update={"conduct": (*state.conduct, finding)})
+
+    def without_cases(self, case_ids: Collection[str]) -> "SubjectState":
+        """What is left once `case_ids` are erased: their cases and the conduct found in them go."""
+        return SubjectState(
+            cases={key: case for key, case in self.cases.items() if key not in case_ids},
+            conduct=tuple(f for f in self.conduct if f.case_id not in case_ids),
+        )

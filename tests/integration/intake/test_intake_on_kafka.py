@@ -10,7 +10,7 @@ from shared.envelope import decode_envelope
 from shared.settings import CaselogSettings
 from tests.integration.intake.conftest import AppFactory, bearer, consultation
 from tests.integration.personal_forms import leaks
-from tests.integration.topic_reader import read_topic
+from tests.integration.topic_reader import case_messages, read_topic
 
 TOPIC = "caselog.intake"
 PERSONAL = [
@@ -25,8 +25,7 @@ PERSONAL = [
 
 
 async def events_of(settings: CaselogSettings, case_id: str) -> list[bytes]:
-    records = await read_topic(settings.kafka_bootstrap_servers, TOPIC)
-    return [r.value for r in records if decode_envelope(r.value).case_id == case_id]
+    return await case_messages(settings.kafka_bootstrap_servers, TOPIC, case_id)
 
 
 def ticket() -> str:
