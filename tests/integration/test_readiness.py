@@ -8,6 +8,7 @@ from sqlalchemy.engine import make_url
 
 from services.runtime.embedded import service_app
 from shared.settings import load_settings
+from shared.web.service import create_service_app
 from tests.integration.databases import drop_database, fresh_database
 
 TOPICS_FILE = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / "topics.toml"
@@ -36,7 +37,9 @@ async def test_not_ready_names_the_database_once_it_stops_answering(
     kafka_bootstrap: str, postgres_url: str
 ) -> None:
     async with fresh_database(postgres_url) as url:
-        app = service_app("records", distributed_settings(kafka_bootstrap, url))
+        # The bare service app (probes only): a service's own consumers would go on
+        # writing to the database this test drops.
+        app = create_service_app(distributed_settings(kafka_bootstrap, url))
         async with app.router.lifespan_context(app):
             transport = ASGITransport(app)
             async with AsyncClient(transport=transport, base_url="http://records") as client:
