@@ -124,6 +124,11 @@ class KeyStore:
             row = await self._row(connection, case_id)
         return None if row is None or row.destroyed_at is None else _tombstone(row)
 
+    def evict(self, case_id: str) -> None:
+        """Drop the case's key from this process's cache: another process destroyed it
+        (its event arrived here), so it must not stay usable until the cache expires."""
+        self._evict(case_id)
+
     def _evict(self, case_id: str) -> None:
         self._destroys += 1
         self._cache.pop(case_id, None)

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from services.records.domain.errors import InvalidEventError, RecordsError
 from services.records.domain.events import Origin, ReceivedEvent
+from services.records.domain.vocabulary import CASE_ANONYMIZED, SUBJECT_ERASED
 from services.records.service_layer.recorder import Recorder
 from shared.bus.errors import PermanentHandlingError
 from shared.bus.messages import ConsumedMessage
@@ -14,6 +15,7 @@ RECORDED_TOPICS = ("caselog.intake", "caselog.policy", "caselog.privacy")
 """Not `caselog.records`: acknowledgements derive from the log, and records' own events are
 appended before they are published. Not the dead-letter topics: what failed is not a record."""
 RECORDS_GROUP = "caselog-records"
+KEY_DESTROYING_EVENTS = frozenset({CASE_ANONYMIZED, SUBJECT_ERASED})
 PATIENT_DELIVERY = DeliveryPolicy(max_attempts=12, initial_backoff_s=0.1, max_backoff_s=10.0)
 """About a minute of retries before the dead-letter topic: a database restart must not send
 the system of record's input there (what does land there replays safely: appends are
@@ -24,9 +26,13 @@ class UnrecordableMessageError(RecordsError, PermanentHandlingError):
     """Retrying cannot help (the same event id with other bytes): dead-lettered with the reason."""
 
 
-def record_handler(recorder: Recorder) -> Callable[[ConsumedMessage], Awaitable[None]]:
+def record_handler(
+    recorder: Recorder, forget_key: Callable[[str], None]
+) -> Callable[[ConsumedMessage], Awaitable[None]]:
     """The bus handler. Bytes that are not an envelope raise InvalidEnvelopeError, a permanent
-    error: the DLQ at once. Outages propagate and are retried; redelivery changes nothing."""
+    error: the DLQ at once. Outages propagate and are retried; redelivery changes nothing.
+    When privacy reports a case's key destroyed, `forget_key` drops it from the key cache at
+    once, so a reveal cannot show plaintext until the cache would have expired."""
 
     async def handle(message: ConsumedMessage) -> None:
         envelope = decode_envelope(message.value)
@@ -35,5 +41,7 @@ def record_handler(recorder: Recorder) -> Callable[[ConsumedMessage], Awaitable[
             await recorder.record(ReceivedEvent(envelope, origin))
         except InvalidEventError as error:
             raise UnrecordableMessageError(str(error)) from None
+        if envelope.type in KEY_DESTROYING_EVENTS:
+            forget_key(envelope.case_id)
 
     return handle

@@ -51,7 +51,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        handler = record_handler(records.recorder)
+        handler = record_handler(records.recorder, records.personal.keys.evict)
         bus = records.infrastructure.bus
         members = settings.records_consumer_members
         topics, delivery = RECORDED_TOPICS, PATIENT_DELIVERY

@@ -164,7 +164,8 @@ async def test_records_own_events_are_published_under_their_own_key(
 async def test_the_bus_handler_records_with_origin_and_refuses_for_good(
     recorder: Recorder, store: CountingStore, make_envelope: MakeEnvelope
 ) -> None:
-    handle = record_handler(recorder)
+    forgotten: list[str] = []
+    handle = record_handler(recorder, forgotten.append)
     original = make_envelope("case-1", 0)
     forged = original.model_copy(update={"payload": {"note": "another story"}})
 
@@ -176,4 +177,5 @@ async def test_the_bus_handler_records_with_origin_and_refuses_for_good(
 
     stored = await store.event(str(original.event_id))
     assert stored.origin == Origin("caselog.policy", 3, 41)
+    assert forgotten == [], "only privacy's key-destroying events evict a cached key"
     assert isinstance(UnrecordableMessageError("x"), PermanentHandlingError)

@@ -1,0 +1,253 @@
+"""Privacy and records together on real Kafka and PostgreSQL, over one key store: a closed
+consultation ages past retention (privacy's clock), the sweep anonymizes it; the copy holds
+nothing of the subject in any written form, the original reads [erased] everywhere, and every
+records proof still holds: both checkpoints and the consistency between them, each event's
+inclusion, the store audit and `verify-log`, and the case's bundle checked offline.
+
+Both services read the real topics, so that privacy's events reach records as in production,
+each with a new consumer group started at the topics' current ends (see `group_offsets`): the
+broker is shared with other suites and other runs."""
+
+import asyncio
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from services.privacy.entrypoints.consumer import consumed_topics
+from services.privacy.entrypoints.http import create_app as create_privacy_app
+from services.privacy.service_layer.projection import Topics
+from services.records.domain.events import StoredEvent
+from services.records.entrypoints import http as records_http
+from services.records.entrypoints.consumer import RECORDED_TOPICS
+from services.records.service_layer.audit import audit_store
+from services.runtime.records_cli import verify_file, verify_log
+from shared.auth.development import DevelopmentIssuer, development_issuer
+from shared.auth.roles import Role
+from shared.crypto.grants import reader_for
+from shared.crypto.runtime import build_personal_data
+from shared.envelope import decode_envelope
+from shared.merkle import encoding
+from shared.merkle.checkpoint import open_checkpoint
+from shared.merkle.hashing import leaf_hash
+from shared.merkle.verify import verify_consistency, verify_inclusion
+from shared.settings import CaselogSettings, load_settings
+from tests.integration.databases import fresh_database
+from tests.integration.group_offsets import start_group_at_end
+from tests.integration.personal_forms import leaks
+from tests.integration.privacy.conftest import Clock, Running
+from tests.integration.records.conftest import ORIGIN, SIGNER, TOPICS_FILE, WAIT_S, RunningRecords
+from tests.integration.records.conftest import started as started_records
+from tests.unit.privacy.samples import consultation, random_person
+
+PURPOSE = "litigation L-2031-007 document review"
+RETENTION_PASSED = {"days": 365 * 5 + 30}
+PERSONAL_FIELDS = ("name", "email", "phone")
+
+
+@pytest.fixture(scope="module")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentIssuer:
+    return development_issuer(tmp_path_factory.mktemp("auth"))
+
+
+@pytest.fixture
+async def both_settings(
+    kafka_bootstrap: str, postgres_url: str, issuer: DevelopmentIssuer, tmp_path: Path
+) -> AsyncIterator[tuple[CaselogSettings, CaselogSettings]]:
+    """Privacy's and records' settings: a store each, ONE key store, the real topics."""
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(issuer.jwks()))
+    common: dict[str, Any] = {
+        "bus": "kafka",
+        "kafka_bootstrap_servers": kafka_bootstrap,
+        "topics_file": TOPICS_FILE,
+        "auth_jwks_file": jwks,
+    }
+    async with (
+        fresh_database(postgres_url) as keys,
+        fresh_database(postgres_url) as privacy_store,
+        fresh_database(postgres_url) as records_log,
+    ):
+        privacy = load_settings(
+            service_name="privacy",
+            database_url=privacy_store,
+            keystore_url=keys,
+            privacy_dev_signing_key_file=tmp_path / "receipt-signing.key",
+            **common,
+        )
+        records = load_settings(
+            service_name="records",
+            database_url=records_log,
+            keystore_url=keys,
+            records_signing_key=SIGNER.key_string(),
+            records_origin=ORIGIN,
+            records_checkpoint_every_events=4,
+            records_checkpoint_every_seconds=0.5,
+            # Long on purpose: records must drop the cached key when privacy's event
+            # arrives, not when the cache happens to expire.
+            crypto={"key_cache_ttl_s": 3600},
+            **common,
+        )
+        yield privacy, records
+
+
+@pytest.fixture
+async def apps(
+    both_settings: tuple[CaselogSettings, CaselogSettings],
+    issuer: DevelopmentIssuer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[Running, RunningRecords]]:
+    """Records, then privacy (clock injected), on the real topics, each with a new consumer
+    group started at their current ends."""
+    privacy_settings, records_settings = both_settings
+    topics = Topics()
+    group = f"caselog-privacy-test-{uuid.uuid4().hex[:8]}"
+    records_group = f"caselog-records-test-{uuid.uuid4().hex[:8]}"
+    bootstrap = privacy_settings.kafka_bootstrap_servers
+    await start_group_at_end(bootstrap, group, consumed_topics(topics))
+    await start_group_at_end(bootstrap, records_group, list(RECORDED_TOPICS))
+    # Records' app takes no consumer group (privacy's does): with the real one, another run
+    # on the same broker shares its partitions and records this test's events in its own log.
+    monkeypatch.setattr(records_http, "RECORDS_GROUP", records_group)
+    async with started_records(records_settings, issuer) as records:
+        clock = Clock()
+        app = create_privacy_app(privacy_settings, clock=clock, topics=topics, consumer_group=group)
+        intake = build_personal_data(privacy_settings)  # intake's own key-store client
+        async with app.router.lifespan_context(app):
+            await intake.start()
+            transport = ASGITransport(app)
+            async with AsyncClient(transport=transport, base_url="http://privacy") as client:
+                yield Running(app, app.state.privacy, clock, intake, issuer, client), records
+            await intake.close()
+
+
+async def _wait_recorded(records: RunningRecords, case_id: str, event_type: str) -> StoredEvent:
+    """The first `event_type` event of the case, once records has it in its log."""
+    async with asyncio.timeout(WAIT_S):
+        while True:
+            for event in await records.records.store.case_events(case_id):
+                if event.event_type == event_type:
+                    return event
+            await asyncio.sleep(0.1)
+
+
+async def test_anonymization_erases_the_subject_and_keeps_every_proof(
+    apps: tuple[Running, RunningRecords],
+    both_settings: tuple[CaselogSettings, CaselogSettings],
+    tmp_path: Path,
+) -> None:
+    privacy, records = apps
+    privacy_settings, records_settings = both_settings
+    person = random_person()
+    key = SIGNER.verifier.key_string()
+
+    # Intake publishes a closed consultation; both services read it off caselog.intake.
+    case = await privacy.intake_case(person)
+    await records.wait_stored(*case.envelopes)
+    before_reveal = await records.get(
+        f"/v1/cases/{case.case_id}/timeline", Role.LEGAL, "legal-3", reveal="true", purpose=PURPOSE
+    )
+    before = await records.post("/v1/checkpoints", Role.LEGAL)
+    assert before.status_code == 200, before.text
+
+    privacy.clock.advance(**RETENTION_PASSED)
+    officer = privacy.as_role(Role.PRIVACY_OFFICER)
+    swept = await privacy.client.post("/v1/retention/sweep", json={}, headers=officer)
+    anonymized = await _wait_recorded(records, case.case_id, "case.anonymized")
+    copies = await privacy.client.get("/v1/anonymized?limit=1000", headers=officer)
+    after_reveal = await records.get(
+        f"/v1/cases/{case.case_id}/timeline", Role.LEGAL, "legal-3", reveal="true", purpose=PURPOSE
+    )
+    after = await records.post("/v1/checkpoints", Role.LEGAL)
+    assert after.status_code == 200, after.text
+
+    # Before the sweep, legal could read the subject; records is on the same key store.
+    assert before_reveal.status_code == 200, before_reveal.text
+    opened = before_reveal.json()["events"][0]["payload"]["customer"]
+    assert tuple(opened[f] for f in PERSONAL_FIELDS) == (person.name, person.email, person.phone)
+
+    # The sweep anonymized the case; the copy (and privacy's event) hold none of the subject.
+    assert swept.status_code == 200, swept.text
+    assert ("case_record", case.case_id) in {
+        (i["kind"], i["case_id"]) for i in swept.json()["done"]
+    }
+    event = decode_envelope(anonymized.leaf)
+    copy_id = event.payload["anonymized_copy"]["copy_id"]  # type: ignore[index,call-overload]
+    [copy] = [c for c in copies.json()["copies"] if c["copy_id"] == copy_id]
+    document = json.dumps(copy, ensure_ascii=False)
+    assert leaks(document.encode(), person.values()) == []
+    assert [part for part in person.name.split() if part in document] == []
+    for stored in await records.records.store.case_events(case.case_id):
+        if stored.event_type.startswith(("case.", "key.", "subject.")):
+            assert leaks(stored.leaf, person.values()) == [], stored.event_type
+
+    # The original now decrypts to [erased], for any reader with no cached key ...
+    fresh = build_personal_data(privacy_settings)
+    try:
+        original = await fresh.codec.decrypt(
+            case.envelopes[0].payload,
+            type(consultation()),
+            case_id=case.case_id,
+            event_id=case.envelopes[0].event_id,
+            reader=reader_for("privacy"),
+        )
+    finally:
+        await fresh.close()
+    assert (original["customer"]["name"], original["body"]) == ("[erased]", "[erased]")
+    # ... and in records' revealed timeline, as legal with a purpose.
+    assert after_reveal.status_code == 200, after_reveal.text
+    timeline = after_reveal.json()
+    customer = timeline["events"][0]["payload"]["customer"]
+    assert tuple(customer[f] for f in PERSONAL_FIELDS) == ("[erased]",) * 3
+    assert timeline["events"][0]["payload"]["body"] == "[erased]"
+    assert timeline["key_destroyed"] is True
+    assert leaks(after_reveal.content, person.values()) == []
+
+    # Both checkpoints verify, and the newer extends the older.
+    old = open_checkpoint(before.json()["note"], [SIGNER.verifier], origin=ORIGIN)
+    new = open_checkpoint(after.json()["note"], [SIGNER.verifier], origin=ORIGIN)
+    assert old.size < new.size
+    consistency = await records.get(
+        "/v1/proofs/consistency", Role.AGENT, old_size=old.size, new_size=new.size
+    )
+    assert consistency.status_code == 200, consistency.text
+    hashes = [encoding.decode(h) for h in consistency.json()["hashes"]]
+    verify_consistency(old.size, new.size, old.root_hash, new.root_hash, hashes)
+
+    # Each of the case's events (intake's, privacy's, records' accesses) is in the new tree.
+    events = await records.records.store.case_events(case.case_id)
+    recorded = {e.event_id for e in events}
+    assert {str(e.event_id) for e in case.envelopes} | {str(event.event_id)} <= recorded
+    for stored in events:
+        assert stored.position < new.size, stored.event_type
+        proof = await records.get(
+            "/v1/proofs/inclusion", Role.AGENT, event_id=stored.event_id, size=new.size
+        )
+        assert proof.status_code == 200, proof.text
+        body = proof.json()
+        assert encoding.decode(body["leaf_hash"]) == leaf_hash(stored.leaf)
+        path = [encoding.decode(h) for h in body["hashes"]]
+        verify_inclusion(leaf_hash(stored.leaf), body["leaf_index"], new.size, path, new.root_hash)
+
+    # The whole store still audits, in-process and as `caselog verify-log` runs it.
+    report = await audit_store(records.records.store, [SIGNER.verifier], origin=ORIGIN)
+    assert report.ok, [str(p) for p in report.problems]
+    out = io.StringIO()
+    assert await verify_log(records_settings, [key], out=out) == 0, out.getvalue()
+
+    # A litigation bundle of the case, since the checkpoint held before, verifies offline.
+    bundle = await records.get(f"/v1/cases/{case.case_id}/bundle", Role.LEGAL, since_size=old.size)
+    assert bundle.status_code == 200, bundle.text
+    (tmp_path / "bundle.json").write_bytes(bundle.content)
+    (tmp_path / "held.note").write_text(before.json()["note"])
+    out = io.StringIO()
+    status = verify_file(tmp_path / "bundle.json", [key], tmp_path / "held.note", out=out)
+    assert status == 0, out.getvalue()
+    assert "extends the older checkpoint" in out.getvalue()
+    bundled = {e["event_id"] for e in json.loads(bundle.content)["events"]}
+    assert recorded <= bundled
