@@ -40,6 +40,10 @@ class ClosureRequest(Strict):
     reason: ClosureReason
     requested_at: AwareDatetime
     note: Content[Text] | None = None
+    supervisor_approved: bool = Field(
+        default=False,
+        description="A supervisor approves ending as persuasion-difficult (supervisors only)",
+    )
 
 
 class RecordingReference(Strict):

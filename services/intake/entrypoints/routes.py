@@ -21,7 +21,8 @@ from services.intake.service_layer.commands import (
     RecordConsultation,
     RequestClosure,
 )
-from shared.auth.roles import Role
+from shared.auth.errors import ForbiddenError
+from shared.auth.roles import Principal, Role
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
@@ -72,20 +73,18 @@ async def log_contact(
     return answer(await intake.handle(command, correlation_id))
 
 
-@router.post(
-    "/cases/{case_id}/close",
-    status_code=202,
-    response_model=AcceptedResponse,
-    dependencies=[Depends(require_roles(Role.AGENT, Role.SUPERVISOR))],
-)
+@router.post("/cases/{case_id}/close", status_code=202, response_model=AcceptedResponse)
 async def request_closure(
     case_id: CaseId,
     request: ClosureRequest,
     intake: IntakeDep,
     correlation_id: CorrelationId,
+    caller: Annotated[Principal, Depends(require_roles(Role.AGENT, Role.SUPERVISOR))],
     idempotency_key: IdempotencyKey = None,
 ) -> AcceptedResponse:
     """Ask to close the case; policy decides whether the guideline allows it."""
+    if request.supervisor_approved and Role.SUPERVISOR not in caller.roles:
+        raise ForbiddenError("only a supervisor may approve ending a case as persuasion-difficult")
     command = RequestClosure(case_id, request, idempotency_key)
     return answer(await intake.handle(command, correlation_id))
 

@@ -79,3 +79,4 @@ class ClosureRead(_Read):
 
     reason: ClosureReason
     requested_at: AwareDatetime
+    supervisor_approved: bool = False

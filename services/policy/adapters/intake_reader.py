@@ -74,7 +74,7 @@ def _event(read: BaseModel) -> CaseEvent:
             return AgentResponse(read.occurred_at, read.final_answer)
         return CustomerContact(read.occurred_at, read.channel, read.body, read.duration_seconds)
     assert isinstance(read, ClosureRead)
-    return ClosureSeen(read.reason, read.requested_at)
+    return ClosureSeen(read.reason, read.requested_at, read.supervisor_approved)
 
 
 def _facts(read: ConsultationRead) -> ConsultationFacts:

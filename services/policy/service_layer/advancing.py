@@ -119,7 +119,10 @@ def _agent_response(case_id: str, response: AgentResponse, state: SubjectState) 
 def _closure(case_id: str, closure: ClosureSeen, state: SubjectState, policy: Policy) -> Step:
     record: CaseRecord = state.case(case_id).record
     facts = ClosureFacts(
-        reason=closure.reason, requested_at=closure.requested_at, **record.model_dump()
+        reason=closure.reason,
+        requested_at=closure.requested_at,
+        supervisor_approved=closure.supervisor_approved,
+        **record.model_dump(),
     )
     decision = decide_closure(facts, state.history(case_id), policy)
     next_state = state.with_decision(case_id, closure.requested_at, decision)

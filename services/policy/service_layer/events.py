@@ -39,6 +39,7 @@ class ClosureSeen:
 
     reason: ClosureReason
     requested_at: datetime
+    supervisor_approved: bool = False
 
 
 CaseEvent = ConsultationSeen | CustomerContact | AgentResponse | ClosureSeen

@@ -185,9 +185,22 @@ async def test_every_route_checks_the_callers_role(
             json={"reason": "satisfied", "requested_at": "2026-11-02T12:00:00+09:00"},
         )
         legal_reads = await client.get(case_url, headers=bearer(token_issuer, Role.LEGAL))
+        approval = {
+            "reason": "persuasion_difficult",
+            "requested_at": "2026-11-02T12:00:00+09:00",
+            "supervisor_approved": True,
+        }
+        agent_approves = await client.post(
+            f"{case_url}/close", json=approval, headers=bearer(token_issuer, Role.AGENT)
+        )
+        supervisor_approves = await client.post(
+            f"{case_url}/close", json=approval, headers=bearer(token_issuer, Role.SUPERVISOR)
+        )
     assert created.status_code == 202
     assert anonymous.status_code == 401
     assert forged.status_code == 401
     assert legal_writes.status_code == 403
     assert platform_closes.status_code == 403
     assert legal_reads.status_code == 200
+    assert agent_approves.status_code == 403, "only a supervisor may approve"
+    assert supervisor_approves.status_code == 202

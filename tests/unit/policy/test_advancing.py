@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from services.policy.domain import ConsultationFacts, Decision, Outcome, Policy
 from services.policy.domain.facts import ClosureReason
 from services.policy.service_layer.advancing import CLOSURE_DECIDED, POLICY_DECIDED, advance
@@ -142,3 +144,24 @@ def test_folding_is_deterministic(policy: Policy) -> None:
     ]
 
     assert fold(policy, *events) == fold(policy, *events)
+
+
+@pytest.mark.parametrize(
+    ("approved", "expected"), [(False, Outcome.REFUSE), (True, Outcome.ACCEPT)]
+)
+def test_supervisor_approval_carries_a_persuasion_difficult_closing(
+    policy: Policy, approved: bool, expected: Outcome
+) -> None:
+    answer_at = T0 + DAY
+    _state, decisions = fold(
+        policy,
+        ("case-1", opened()),
+        ("case-1", AgentResponse(answer_at, final_answer=True)),
+        (
+            "case-1",
+            ClosureSeen(ClosureReason.PERSUASION_DIFFICULT, answer_at + DAY, approved),
+        ),
+    )
+
+    assert "termination" in rules(decisions[2])
+    assert outcome(decisions[2]) is expected
