@@ -4,16 +4,13 @@ The Users API is played by a small HTTP server on loopback that checks the API t
 way Zendesk does (basic auth `email/token:secret`), since tests cannot reach Zendesk.
 """
 
-import asyncio
 import base64
 import contextlib
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
@@ -25,6 +22,7 @@ from shared.envelope import decode_envelope
 from shared.settings import CaselogSettings
 from tests.integration.intake.conftest import bearer
 from tests.integration.intake.test_platforms_on_kafka import intake_events, zendesk_headers
+from tests.integration.serving import serving
 from tests.unit.intake.platforms.test_zendesk import ticket_created
 
 API_EMAIL, API_TOKEN = "bot@example.jp", "zendesk-api-token"
@@ -44,22 +42,6 @@ def users_api() -> FastAPI:
         return {"user": USER}
 
     return api
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @contextlib.asynccontextmanager
