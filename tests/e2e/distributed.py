@@ -1,0 +1,148 @@
+"""The distributed runtime for a test: each service its own `python -m services <name>`
+process in production mode, on the real Kafka broker and one PostgreSQL database each."""
+
+import asyncio
+import base64
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+
+from services.runtime.embedded import SERVICES
+from shared.auth.development import DEV_ISSUER
+from shared.bus.factory import build_bus
+from shared.bus.topics import load_topic_specs
+from shared.merkle.keys import NoteSigner
+from shared.settings import load_settings
+from tests.e2e.scenario import ServiceUrls
+from tests.integration.databases import fresh_database
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOPICS_FILE = REPO_ROOT / "deploy" / "kafka" / "topics.toml"
+READY_S = 60.0
+STOP_S = 20.0
+
+
+@contextlib.asynccontextmanager
+async def distributed_services(
+    kafka: str, postgres: str, folder: Path, jwks_file: Path
+) -> AsyncIterator[ServiceUrls]:
+    """The four services serving on free loopback ports; logs in `folder`/<name>.log."""
+    await _declare_topics(kafka)
+    async with contextlib.AsyncExitStack() as stack:
+        keystore = await stack.enter_async_context(fresh_database(postgres))
+        shared = _shared_environment(kafka, keystore, folder, jwks_file)
+        databases = {
+            name: await stack.enter_async_context(fresh_database(postgres)) for name in SERVICES
+        }
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        # Registered after the databases: the services stop before their databases are dropped.
+        stack.callback(_stop_all, processes)
+        urls: dict[str, str] = {}
+        for name, database in databases.items():
+            port = _free_port()
+            environment = {**shared, "DATABASE_URL": database, "CASELOG_HTTP_PORT": str(port)}
+            processes[name] = _start(name, environment, folder)
+            urls[name] = f"http://127.0.0.1:{port}"
+        for name, url in urls.items():
+            await _until_ready(name, url, processes[name], folder)
+        yield ServiceUrls(**urls)
+
+
+async def _declare_topics(kafka: str) -> None:
+    settings = load_settings(service_name="e2e-admin", bus="kafka", kafka_bootstrap_servers=kafka)
+    bus = build_bus(settings)
+    await bus.start()
+    try:
+        await bus.ensure_topics(load_topic_specs(TOPICS_FILE))
+    finally:
+        await bus.close()
+
+
+def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path) -> dict[str, str]:
+    """What deploy/up.sh exports, with secrets of this test's own; nothing of ours leaks in."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CASELOG_") and key not in {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"}
+    }
+    secret_files = {}
+    for name in ("kek", "pepper"):
+        path = folder / f"{name}.b64"
+        path.write_text(base64.b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
+        secret_files[name] = str(path)
+    for name in ("records", "privacy"):
+        path = folder / f"{name}-signing.key"
+        path.write_text(NoteSigner.generate(f"caselog.e2e/{name}").key_string(), encoding="utf-8")
+        secret_files[name] = str(path)
+    return {
+        **inherited,
+        "CASELOG_BUS": "kafka",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "CASELOG_ENVIRONMENT": "production",
+        # Unique per run: the transactional ids include it, and equal ids fence each other.
+        "CASELOG_KAFKA_INSTANCE_ID": f"e2e-{uuid.uuid4().hex[:12]}",
+        "CASELOG_KEYSTORE_URL": keystore,
+        "CASELOG_TOPICS_FILE": str(TOPICS_FILE),
+        "CASELOG_CRYPTO__KEK_PROVIDER": "file",
+        "CASELOG_CRYPTO__KEK_FILE": secret_files["kek"],
+        "CASELOG_CRYPTO__PEPPER_SOURCE": "file",
+        "CASELOG_CRYPTO__PEPPER_FILE": secret_files["pepper"],
+        "CASELOG_RECORDS_SIGNING_KEY_FILE": secret_files["records"],
+        "CASELOG_PRIVACY_SIGNING_KEY_FILE": secret_files["privacy"],
+        "CASELOG_AUTH_JWKS_FILE": str(jwks_file),
+        "CASELOG_AUTH_ISSUER": DEV_ISSUER,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _start(name: str, environment: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
+    log = (folder / f"{name}.log").open("wb")
+    with log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "services", name],
+            cwd=folder,  # any default data/ path lands in the test's folder
+            env={**environment, "PYTHONPATH": str(REPO_ROOT)},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def _until_ready(name: str, url: str, process: subprocess.Popen[bytes], folder: Path) -> None:
+    deadline = time.monotonic() + READY_S
+    async with httpx.AsyncClient(timeout=2.0) as http:
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await http.get(f"{url}/readyz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.25)
+    log = (folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+    raise AssertionError(f"{name} not ready (exit status {process.poll()}):\n{log[-3000:]}")
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=STOP_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
