@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -32,10 +33,19 @@ READY_S = 60.0
 STOP_S = 20.0
 
 
+@dataclass(frozen=True, slots=True)
+class Distributed:
+    """A running deployment: where the services serve, what they store and where they log."""
+
+    urls: ServiceUrls
+    databases: dict[str, str]  # SQLAlchemy URLs: one per service, and "keystore"
+    logs: list[Path]
+
+
 @contextlib.asynccontextmanager
 async def distributed_services(
     kafka: str, postgres: str, folder: Path, jwks_file: Path
-) -> AsyncIterator[ServiceUrls]:
+) -> AsyncIterator[Distributed]:
     """The four services serving on free loopback ports; logs in `folder`/<name>.log."""
     await _declare_topics(kafka)
     async with contextlib.AsyncExitStack() as stack:
@@ -55,7 +65,11 @@ async def distributed_services(
             urls[name] = f"http://127.0.0.1:{port}"
         for name, url in urls.items():
             await _until_ready(name, url, processes[name], folder)
-        yield ServiceUrls(**urls)
+        yield Distributed(
+            urls=ServiceUrls(**urls),
+            databases={**databases, "keystore": keystore},
+            logs=[folder / f"{name}.log" for name in processes],
+        )
 
 
 async def _declare_topics(kafka: str) -> None:
@@ -117,7 +131,8 @@ def _start(name: str, environment: dict[str, str], folder: Path) -> subprocess.P
         return subprocess.Popen(
             [sys.executable, "-m", "services", name],
             cwd=folder,  # any default data/ path lands in the test's folder
-            env={**environment, "PYTHONPATH": str(REPO_ROOT)},
+            # Unbuffered: the log file holds everything said so far, for the leak scan.
+            env={**environment, "PYTHONPATH": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -3,6 +3,8 @@
 import asyncio
 import io
 import json
+import secrets
+import string
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,6 +17,7 @@ import httpx
 from services.intake.entrypoints.examples import ENGLISH
 from services.runtime.records_cli import verify_file
 from shared.auth.roles import Role
+from tests.integration.personal_forms import full_width
 
 TokenFactory = Callable[[Role], str]
 T = TypeVar("T")
@@ -32,18 +35,74 @@ class ServiceUrls:
     privacy: str
 
 
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The scenario's person, unique per run; the body repeats the name and phone in the
+    spellings a customer might type (full-width, hyphenated)."""
+
+    name: str
+    email: str
+    phone: str
+
+    @classmethod
+    def new(cls) -> "Subject":
+        surname = "".join(secrets.choice(string.ascii_lowercase) for _ in range(10)).title()
+        # 090-0xxx is not a mobile range: the subscriber number starts with 1-9.
+        digits = f"{1 + secrets.randbelow(9)}{secrets.randbelow(10**7):07d}"
+        return cls(
+            name=f"Hanako {surname}",
+            email=f"e2e.subject.{uuid.uuid4().hex[:12]}@example.com",
+            phone=f"090-{digits[:4]}-{digits[4:]}",
+        )
+
+    @property
+    def name_in_body(self) -> str:
+        return full_width(self.name).replace(" ", "\u3000")
+
+    @property
+    def phone_in_body(self) -> str:
+        return full_width(self.phone)  # hyphens as U+FF0D
+
+    @property
+    def body(self) -> str:
+        return (
+            f"{ENGLISH['body']} This is {self.name_in_body}; please call me back on "
+            f"{self.phone_in_body} or {self.phone}."
+        )
+
+    @property
+    def personal_values(self) -> list[str]:
+        """Every value to scan stored bytes for (each also in its other written forms)."""
+        return [self.name, self.email, self.phone, self.name_in_body, self.phone_in_body]
+
+
+# Called with the subject and case id once the case is decided, before the erasure.
+BeforeErasure = Callable[[Subject, str], Awaitable[None]]
+
+
 async def consultation_through_erasure(
-    urls: ServiceUrls, token: TokenFactory, folder: Path
-) -> None:
+    urls: ServiceUrls,
+    token: TokenFactory,
+    folder: Path,
+    before_erasure: BeforeErasure | None = None,
+) -> tuple[Subject, str]:
     """Intake -> policy decision -> records timeline; legal replays as of before the decision
     and exports a bundle that verifies offline; the privacy officer erases the subject -> the
-    revealed timeline shows `[erased]` and a fresh bundle still verifies."""
+    revealed timeline shows `[erased]` and a fresh bundle still verifies.
+    Returns the subject and the case id."""
     run = uuid.uuid4().hex[:12]
-    email = f"e2e.subject.{run}@example.com"
+    subject = Subject.new()
+    email = subject.email
     consultation = {
         **ENGLISH,
         "source": {"platform": "rest", "external_id": f"e2e-{run}"},
-        "customer": {**ENGLISH["customer"], "email": email},
+        "customer": {
+            **ENGLISH["customer"],
+            "name": subject.name,
+            "email": email,
+            "phone": subject.phone,
+        },
+        "body": subject.body,
     }
     async with httpx.AsyncClient(timeout=30.0) as http:
         accepted = await http.post(
@@ -78,7 +137,10 @@ async def consultation_through_erasure(
         )
         assert revealed.status_code == 200, revealed.text
         assert email in revealed.text
+        assert subject.name in revealed.text
         await _bundle_verifies(http, urls.records, case_id, legal, folder / "before.json")
+        if before_erasure is not None:
+            await before_erasure(subject, case_id)
 
         officer = _as(token, Role.PRIVACY_OFFICER)
 
@@ -107,7 +169,9 @@ async def consultation_through_erasure(
 
         after = await _eventually(shredded, f"case {case_id} shown [erased] by records")
         assert email not in after
+        assert subject.name not in after
         await _bundle_verifies(http, urls.records, case_id, legal, folder / "after.json")
+    return subject, case_id
 
 
 def _as(token: TokenFactory, role: Role) -> dict[str, str]:
