@@ -18,6 +18,7 @@ from services.privacy.domain.export import (
 from services.privacy.domain.requests import PrivacyRequest, Regime, RequestKind, RequestStatus
 from services.privacy.service_layer.changes import RequestSaved
 from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.reading import read_events
 from shared.ids import new_identifier
@@ -42,6 +43,7 @@ async def register_access(deps: PrivacyDependencies, command: RegisterRequest) -
 async def new_request(
     deps: PrivacyDependencies, command: RegisterRequest, kind: RequestKind
 ) -> PrivacyRequest:
+    refuse_contact_details("reference", command.reference)
     now = deps.clock()
     received = command.received_at or now
     if received > now:

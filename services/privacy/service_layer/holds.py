@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from services.privacy.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from services.privacy.domain.events import HOLD_PLACED, HOLD_RELEASED, HoldPlaced, HoldReleased
 from services.privacy.domain.holds import Hold, HoldScope
-from services.privacy.domain.patterns import remove_by_shape
-from services.privacy.domain.text_forms import folded
 from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import Identities
 from shared.ids import new_identifier
 
@@ -37,8 +36,8 @@ async def place_hold(
     deps: PrivacyDependencies, command: PlaceHold, correlation_id: str | None = None
 ) -> list[Hold]:
     """The holds placed: one, or one per subject when an e-mail and a phone name two."""
-    _no_contact_details("matter", command.matter)
-    _no_contact_details("reason", command.reason)
+    refuse_contact_details("matter", command.matter)
+    refuse_contact_details("reason", command.reason)
     targets = await _targets(deps, command)
     placed = []
     for case_id, subject_id in targets:
@@ -70,7 +69,7 @@ async def release_hold(
     deps: PrivacyDependencies, command: ReleaseHold, correlation_id: str | None = None
 ) -> Hold:
     if command.note is not None:
-        _no_contact_details("note", command.note)
+        refuse_contact_details("note", command.note)
     hold = await deps.store.hold(command.hold_id)
     if hold is None:
         raise NotFoundError("hold", command.hold_id, "hold_id")
@@ -138,9 +137,3 @@ async def _targets(
     if not subjects:
         raise NotFoundError("subject", "of this e-mail or phone", "email")
     return [(None, subject) for subject in subjects]
-
-
-def _no_contact_details(field: str, text: str) -> None:
-    # Holds are kept and published in plaintext: they may name a matter, never a person.
-    if remove_by_shape(folded(text)) != folded(text):
-        raise InvalidRequestError(field, "name the matter, not a person's contact details")

@@ -112,3 +112,20 @@ async def test_requests_name_the_field_to_fix(privacy: Privacy, clock: Clock) ->
         "phone",
         "email",
     )
+
+
+@pytest.mark.parametrize("reference", [f"re {EMAIL}", f"call back on {PHONE}", "〒100-0001"])
+async def test_a_reference_naming_a_person_is_refused_and_nothing_is_kept(
+    privacy: Privacy, reference: str
+) -> None:
+    # The reference is kept, signed into receipts and published in plaintext.
+    command = RegisterRequest(
+        Identities(email=EMAIL), Regime.GDPR, "officer-1", reference=reference
+    )
+
+    with pytest.raises(InvalidRequestError) as refused:
+        await register_access(privacy.deps, command)
+
+    assert refused.value.field == "reference"
+    assert EMAIL not in str(refused.value)
+    assert await privacy.deps.store.requests(None) == [], "nothing was kept"
