@@ -2,7 +2,7 @@
 
 import socket
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +17,8 @@ SHIPPED_POLICY_FILE = Path(__file__).resolve().parents[1] / "deploy" / "policy" 
 Environment = Literal["development", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 BusKind = Literal["kafka", "embedded"]
+TopicName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")]  # Kafka's rule
+GroupName = Annotated[str, Field(min_length=1, max_length=249)]
 
 
 def _default_database_url(data: dict[str, Any]) -> str:
@@ -64,6 +66,8 @@ class CaselogSettings(BaseSettings):
     # decrypt or shred; only the KEK can unwrap what it holds.
     keystore_url: str = Field(default="sqlite+aiosqlite:///data/keys.sqlite3", repr=False)
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
+    # The consumer group intake reads the ingress topic in (own groups: as records' below).
+    intake_ingress_group: GroupName = "caselog-intake-ingress"
     # Platform webhook credentials (intake); a platform left empty is refused with 401.
     zendesk_webhook_secret: SecretStr = SecretStr("")
     freshdesk_webhook_secret: SecretStr = SecretStr("")
@@ -100,6 +104,15 @@ class CaselogSettings(BaseSettings):
     # Consumer-group members in one records process: appends of concurrent members share
     # a transaction, so more members make bigger batches (up to the topics' partitions).
     records_consumer_members: int = Field(default=2, ge=1, le=32)
+    # What records appends, and the consumer group it reads them in (a second deployment or a
+    # test run on the same broker takes a group of its own, or the two share partitions). Not
+    # `caselog.records`: acknowledgements derive from the log, and records' own events are
+    # appended before they are published. Not the dead-letter topics: what failed is not a
+    # record. As JSON in the environment: CASELOG_RECORDS_TOPICS='["caselog.intake", ...]'.
+    records_topics: tuple[TopicName, ...] = Field(
+        default=("caselog.intake", "caselog.policy", "caselog.privacy"), min_length=1
+    )
+    records_consumer_group: GroupName = "caselog-records"
     # Privacy: retention periods, person names and request deadlines as a TOML file (unset:
     # the built-in defaults); how often the retention sweep runs; the key that signs erasure
     # receipts (PRIVATE+KEY+... note key, as a value or a file; production refuses without).

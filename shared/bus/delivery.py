@@ -1,5 +1,6 @@
 """Bounded retries and dead-lettering, shared by every bus implementation."""
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
@@ -78,34 +79,63 @@ async def attempt(
 
     PermanentHandlingError skips the retries. BaseExceptions that are not Exceptions
     (cancellation, a crash) propagate untouched: the message is not handled.
+
+    The first try runs bare: nearly every message succeeds there, and building tenacity's
+    retrier for each one cost more than a 1 KiB event's whole trip through Kafka (issue #9,
+    B1). Only a failed first try enters tenacity for the remaining attempts.
     """
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.max_attempts),
-        wait=wait_exponential(min=policy.initial_backoff_s, max=policy.max_backoff_s),
+    try:
+        await action()
+        return None
+    except PermanentHandlingError as error:
+        return _dead_letter_logged(message, error, group)
+    except Exception as first_failure:  # noqa: BLE001 - retried below, else dead-lettered
+        if policy.max_attempts <= 1:
+            return _dead_letter_logged(message, first_failure, group)
+    await asyncio.sleep(_clamped(1.0, policy))
+    try:
+        await _retrying(policy)(_awaited(action))
+    except Exception as error:  # noqa: BLE001 - every handler failure ends in the DLQ
+        return _dead_letter_logged(message, error, group)
+    return None
+
+
+def _retrying(policy: DeliveryPolicy) -> AsyncRetrying:
+    """The attempts after a failed first one, with the waits they had when tenacity also ran
+    the first: after the n-th failure overall, 2**(n-1) s within the policy's bounds."""
+    return AsyncRetrying(
+        stop=stop_after_attempt(policy.max_attempts - 1),
+        wait=wait_exponential(multiplier=2, min=policy.initial_backoff_s, max=policy.max_backoff_s),
         # Only ordinary failures are retried: a crash or a cancellation must propagate at once.
         retry=retry_if_exception_type(Exception)
         & retry_if_not_exception_type(PermanentHandlingError),
         reraise=True,
     )
 
+
+def _clamped(seconds: float, policy: DeliveryPolicy) -> float:
+    return max(policy.initial_backoff_s, min(seconds, policy.max_backoff_s))
+
+
+def _awaited(action: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    # tenacity tells sync from async callables by inspection, which misses partials
+    # and callable objects; a plain coroutine function is always awaited.
     async def run_action() -> None:
-        # tenacity tells sync from async callables by inspection, which misses partials
-        # and callable objects; a plain coroutine function is always awaited.
         await action()
 
-    try:
-        await retrying(run_action)
-    except Exception as error:  # noqa: BLE001 - every handler failure ends in the DLQ
-        log.warning(
-            "message dead-lettered",
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            group=group,
-            error=describe_error(error),
-        )
-        return dead_letter(message, error, group)
-    return None
+    return run_action
+
+
+def _dead_letter_logged(message: ConsumedMessage, error: Exception, group: str) -> OutgoingMessage:
+    log.warning(
+        "message dead-lettered",
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        group=group,
+        error=describe_error(error),
+    )
+    return dead_letter(message, error, group)
 
 
 async def attempt_transform(

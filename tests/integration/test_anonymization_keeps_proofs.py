@@ -23,8 +23,6 @@ from services.privacy.entrypoints.consumer import consumed_topics
 from services.privacy.entrypoints.http import create_app as create_privacy_app
 from services.privacy.service_layer.projection import Topics
 from services.records.domain.events import StoredEvent
-from services.records.entrypoints import http as records_http
-from services.records.entrypoints.consumer import RECORDED_TOPICS
 from services.records.service_layer.audit import audit_store
 from services.runtime.records_cli import verify_file, verify_log
 from shared.auth.development import DevelopmentIssuer, development_issuer
@@ -88,6 +86,9 @@ async def both_settings(
             records_origin=ORIGIN,
             records_checkpoint_every_events=4,
             records_checkpoint_every_seconds=0.5,
+            # Its own group: with the real one, another run on the same broker shares its
+            # partitions and records this test's events in its own log.
+            records_consumer_group=f"caselog-records-test-{uuid.uuid4().hex[:8]}",
             # Long on purpose: records must drop the cached key when privacy's event
             # arrives, not when the cache happens to expire.
             crypto={"key_cache_ttl_s": 3600},
@@ -100,20 +101,16 @@ async def both_settings(
 async def apps(
     both_settings: tuple[CaselogSettings, CaselogSettings],
     issuer: DevelopmentIssuer,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[tuple[Running, RunningRecords]]:
     """Records, then privacy (clock injected), on the real topics, each with a new consumer
     group started at their current ends."""
     privacy_settings, records_settings = both_settings
     topics = Topics()
     group = f"caselog-privacy-test-{uuid.uuid4().hex[:8]}"
-    records_group = f"caselog-records-test-{uuid.uuid4().hex[:8]}"
     bootstrap = privacy_settings.kafka_bootstrap_servers
     await start_group_at_end(bootstrap, group, consumed_topics(topics))
-    await start_group_at_end(bootstrap, records_group, list(RECORDED_TOPICS))
-    # Records' app takes no consumer group (privacy's does): with the real one, another run
-    # on the same broker shares its partitions and records this test's events in its own log.
-    monkeypatch.setattr(records_http, "RECORDS_GROUP", records_group)
+    recorded = list(records_settings.records_topics)
+    await start_group_at_end(bootstrap, records_settings.records_consumer_group, recorded)
     async with started_records(records_settings, issuer) as records:
         clock = Clock()
         app = create_privacy_app(privacy_settings, clock=clock, topics=topics, consumer_group=group)

@@ -43,6 +43,9 @@ SAFE_DEFAULTS = {
     "records_checkpoint_every_events": "a checkpoint per 1,000 events suits every deployment",
     "records_checkpoint_every_seconds": "60 s bounds how long an event waits for a checkpoint",
     "records_consumer_members": "2 members per records process; scale by processes",
+    "records_topics": "the topics of deploy/kafka/topics.toml that records appends",
+    "records_consumer_group": "caselog-records: one deployment per broker",
+    "intake_ingress_group": "caselog-intake-ingress: one deployment per broker",
     "privacy_rules_file": "privacy only; unset, the built-in retention and name rules apply",
     "privacy_sweep_interval_s": "privacy only; a daily retention sweep suits every deployment",
     "privacy_signing_key": "privacy only; its production start refuses to run without this or"

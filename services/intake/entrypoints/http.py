@@ -13,7 +13,7 @@ from services.intake.adapters.platforms.zendesk_users import PlatformUnavailable
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
-from services.intake.entrypoints.ingress import INGRESS_GROUP, INGRESS_TOPIC, ingress_handler
+from services.intake.entrypoints.ingress import INGRESS_TOPIC, ingress_handler
 from services.intake.entrypoints.routes import router
 from shared.bus.runner import consuming
 from shared.crypto.runtime import PersonalData
@@ -43,7 +43,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
         consumer = intake.infrastructure.bus.subscribe(
-            INGRESS_GROUP, [INGRESS_TOPIC], ingress_handler(intake.handle)
+            settings.intake_ingress_group, [INGRESS_TOPIC], ingress_handler(intake.handle)
         )
         async with intake.running(), consuming(consumer):
             yield

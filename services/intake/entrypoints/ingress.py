@@ -16,7 +16,6 @@ from shared.errors import CaselogError
 from shared.validation import summarize
 
 INGRESS_TOPIC = "caselog.ingress"
-INGRESS_GROUP = "caselog-intake-ingress"
 PLATFORM_HEADER = "caselog.platform"
 Handle = Callable[[IntakeCommand, str | None], Awaitable[Accepted]]
 

@@ -11,10 +11,6 @@ from shared.bus.messages import ConsumedMessage
 from shared.bus.policy import DeliveryPolicy
 from shared.envelope import decode_envelope
 
-RECORDED_TOPICS = ("caselog.intake", "caselog.policy", "caselog.privacy")
-"""Not `caselog.records`: acknowledgements derive from the log, and records' own events are
-appended before they are published. Not the dead-letter topics: what failed is not a record."""
-RECORDS_GROUP = "caselog-records"
 KEY_DESTROYING_EVENTS = frozenset({CASE_ANONYMIZED, SUBJECT_ERASED})
 PATIENT_DELIVERY = DeliveryPolicy(max_attempts=12, initial_backoff_s=0.1, max_backoff_s=10.0)
 """About a minute of retries before the dead-letter topic: a database restart must not send

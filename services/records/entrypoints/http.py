@@ -17,12 +17,7 @@ from services.records.domain.errors import (
     UnknownEventError,
 )
 from services.records.entrypoints import cases, proofs
-from services.records.entrypoints.consumer import (
-    PATIENT_DELIVERY,
-    RECORDED_TOPICS,
-    RECORDS_GROUP,
-    record_handler,
-)
+from services.records.entrypoints.consumer import PATIENT_DELIVERY, record_handler
 from services.records.entrypoints.members import supervised
 from shared.crypto.runtime import PersonalData
 from shared.errors import CaselogError
@@ -53,11 +48,11 @@ def create_app(
     async def running() -> AsyncIterator[None]:
         handler = record_handler(records.recorder, records.personal.keys.evict)
         bus = records.infrastructure.bus
+        group, topics = settings.records_consumer_group, settings.records_topics
         members = settings.records_consumer_members
-        topics, delivery = RECORDED_TOPICS, PATIENT_DELIVERY
         async with (
             records.running(),
-            supervised(lambda: bus.subscribe(RECORDS_GROUP, topics, handler, delivery), members),
+            supervised(lambda: bus.subscribe(group, topics, handler, PATIENT_DELIVERY), members),
         ):
             yield
 

@@ -1,13 +1,15 @@
 """Records on real infrastructure: Kafka for the bus, PostgreSQL for the log and the key store.
 
 One records app per test module (its own log and key-store databases); tests use cases of
-their own, so they share it. The consumer group is the real one: a new group would read every
-topic from the start, while this one carries on where the last run left off.
+their own, so they share it. Each module's app reads in a consumer group of its own, started at
+the topics' current ends (see `group_offsets`): with the real group, two runs on one broker
+would share its partitions and record each other's events.
 """
 
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ from shared.envelope import Envelope
 from shared.merkle.keys import NoteSigner
 from shared.settings import CaselogSettings, load_settings
 from tests.integration.databases import fresh_database
+from tests.integration.group_offsets import start_group_at_end
 
 TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
 ORIGIN = "caselog.test/records"
@@ -49,7 +52,7 @@ async def records_settings(
     jwks = tmp_path_factory.mktemp("jwks") / "jwks.json"
     jwks.write_text(json.dumps(token_issuer.jwks()))
     async with fresh_database(postgres_url) as log, fresh_database(postgres_url) as keys:
-        yield load_settings(
+        settings = load_settings(
             service_name="records",
             bus="kafka",
             kafka_bootstrap_servers=kafka_bootstrap,
@@ -61,7 +64,11 @@ async def records_settings(
             records_origin=ORIGIN,
             records_checkpoint_every_events=4,
             records_checkpoint_every_seconds=0.5,
+            records_consumer_group=f"caselog-records-test-{uuid.uuid4().hex[:8]}",
         )
+        topics = list(settings.records_topics)
+        await start_group_at_end(kafka_bootstrap, settings.records_consumer_group, topics)
+        yield settings
 
 
 @dataclass

@@ -89,7 +89,8 @@ async def test_poison_is_dead_lettered_and_the_consumer_goes_on(
     dead = await read_topic(records_settings.kafka_bootstrap_servers, "caselog.intake.dlq")
     mine = [r for r in dead if r.value == poison]
     assert mine
-    assert dict(mine[-1].headers)["caselog.dlq.group"] == b"caselog-records"
+    group = records_settings.records_consumer_group.encode()
+    assert dict(mine[-1].headers)["caselog.dlq.group"] == group
 
 
 async def test_a_restarted_records_stores_redelivered_events_once(

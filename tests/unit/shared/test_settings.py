@@ -112,3 +112,28 @@ def test_nested_crypto_settings_are_read_from_the_environment(
 
     assert crypto.kek_provider == "env"
     assert crypto.key_cache_ttl_s == 5
+
+
+def test_consumer_groups_and_recorded_topics_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASELOG_RECORDS_TOPICS", '["tenant-a.intake", "tenant-a.policy"]')
+    monkeypatch.setenv("CASELOG_RECORDS_CONSUMER_GROUP", "tenant-a-records")
+    monkeypatch.setenv("CASELOG_INTAKE_INGRESS_GROUP", "tenant-a-ingress")
+
+    settings = load_settings(service_name="records")
+
+    assert settings.records_topics == ("tenant-a.intake", "tenant-a.policy")
+    assert settings.records_consumer_group == "tenant-a-records"
+    assert settings.intake_ingress_group == "tenant-a-ingress"
+
+
+def test_recorded_topics_default_to_every_topic_but_records_own() -> None:
+    settings = load_settings(service_name="records")
+
+    assert settings.records_topics == ("caselog.intake", "caselog.policy", "caselog.privacy")
+    assert settings.records_consumer_group == "caselog-records"
+
+
+@pytest.mark.parametrize("topics", [(), ("caselog intake",), ("",)])
+def test_recorded_topics_must_be_kafka_topic_names(topics: tuple[str, ...]) -> None:
+    with pytest.raises(SettingsError, match="records_topics"):
+        load_settings(service_name="records", records_topics=topics)

@@ -1,5 +1,7 @@
 """Retries and dead letters: what is retried, and what a dead letter carries (and never does)."""
 
+import asyncio
+
 import pytest
 from pydantic import BaseModel, ValidationError
 
@@ -95,3 +97,36 @@ async def test_success_after_a_retry_needs_no_dead_letter() -> None:
 
     assert await attempt(MESSAGE, flaky, POLICY, "g") is None
     assert len(calls) == 2
+
+
+async def test_waits_double_from_one_second_within_the_policy_bounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def failing() -> None:
+        raise RuntimeError
+
+    monkeypatch.setattr(asyncio, "sleep", no_wait)
+    patient = DeliveryPolicy(max_attempts=7, initial_backoff_s=0.1, max_backoff_s=10.0)
+    assert await attempt(MESSAGE, failing, patient, "g") is not None
+    assert waits == [1, 2, 4, 8, 10, 10]
+    waits.clear()
+    floor = DeliveryPolicy(max_attempts=3, initial_backoff_s=3.0, max_backoff_s=5.0)
+    assert await attempt(MESSAGE, failing, floor, "g") is not None
+    assert waits == [3, 3]
+
+
+async def test_a_failure_then_a_success_is_handled_without_a_dead_letter() -> None:
+    calls = []
+
+    async def flaky() -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise RuntimeError
+
+    assert await attempt(MESSAGE, flaky, POLICY, "g") is None
+    assert len(calls) == 3
