@@ -15,19 +15,31 @@ from shared.merkle.store import NodeId, NodeStore
 class MerkleTree:
     """An append-only Merkle tree whose nodes live in `store`.
 
-    Only one MerkleTree may append to a store at a time: the size and the frontier (the
-    roots of the perfect subtrees that make up the current tree) are read once, at
-    construction, and then kept up to date in memory.
+    Only one MerkleTree may append to a store at a time: the size is read at construction,
+    the frontier (the roots of the perfect subtrees that make up the current tree) at the
+    first append or current root, and both are then kept up to date in memory. A tree that
+    only serves proofs of past sizes never reads the frontier.
     """
 
-    def __init__(self, store: NodeStore) -> None:
+    def __init__(self, store: NodeStore, *, frontier: Sequence[bytes] | None = None) -> None:
+        """`frontier`: the right edge as `frontier` gave it when the store last had its current
+        size, kept by a caller that appends again; it spares the read."""
         self._store = store
         self._size = store.leaf_count()
-        self._frontier = store.get(perfect_subtrees(0, self._size))
+        if frontier is not None and len(frontier) != self._size.bit_count():
+            raise TreeSizeError(
+                f"a tree of {self._size} leaves has no right edge of {len(frontier)}"
+            )
+        self._known_frontier = None if frontier is None else list(frontier)
 
     @property
     def size(self) -> int:
         return self._size
+
+    @property
+    def frontier(self) -> tuple[bytes, ...]:
+        """The roots of the perfect subtrees that make up the tree, largest first."""
+        return tuple(self._frontier())
 
     def append(self, leaf: bytes) -> int:
         """Adds one entry and returns its leaf index."""
@@ -35,12 +47,15 @@ class MerkleTree:
 
     def extend(self, leaves: Iterable[bytes]) -> range:
         """Adds entries in order, storing their nodes in one write; returns their leaf indexes."""
+        return self.extend_hashed(leaf_hash(leaf) for leaf in leaves)
+
+    def extend_hashed(self, leaf_hashes: Iterable[bytes]) -> range:
+        """`extend` for callers that hashed the entries already (`leaf_hash` of each)."""
         first = size = self._size
-        frontier = list(self._frontier)
+        frontier = list(self._frontier())
         nodes: list[tuple[NodeId, bytes]] = []
-        for leaf in leaves:
+        for digest in leaf_hashes:
             index, size = size, size + 1
-            digest = leaf_hash(leaf)
             nodes.append(((0, index), digest))
             level = 0
             # Each trailing 1 bit of the index completes a perfect subtree with its left sibling.
@@ -51,7 +66,7 @@ class MerkleTree:
             frontier.append(digest)
         if nodes:
             self._store.put(nodes)
-        self._frontier, self._size = frontier, size
+        self._known_frontier, self._size = frontier, size
         return range(first, size)
 
     def leaf_hash(self, index: int) -> bytes:
@@ -66,7 +81,7 @@ class MerkleTree:
         if size == 0:
             return EMPTY_ROOT
         if size == self._size:
-            return _fold(self._frontier)  # the current root needs no read
+            return _fold(self._frontier())  # folded from the right edge, read at most once
         return self._hash_ranges([(0, size)])[0]
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
@@ -80,6 +95,11 @@ class MerkleTree:
         new_size = self._size if new_size is None else new_size
         self._require_size(new_size)
         return self._hash_ranges(consistency_ranges(old_size, new_size))
+
+    def _frontier(self) -> list[bytes]:
+        if self._known_frontier is None:
+            self._known_frontier = self._store.get(perfect_subtrees(0, self._size))
+        return self._known_frontier
 
     def _require_size(self, size: int) -> None:
         if not 0 <= size <= self._size:

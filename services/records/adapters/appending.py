@@ -4,15 +4,16 @@ import hashlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from services.records.adapters.node_store import SqlNodeStore
+from services.records.adapters.case_heads import Tail, batch_heads, next_tail
+from services.records.adapters.many_rows import among, insert_rows
+from services.records.adapters.node_store import SqlNodeStore, count_after, last_leaf
 from services.records.adapters.rows import event_row, stored_event
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.batches import plan_batch
-from services.records.domain.chain import ChainLink
 from services.records.domain.errors import StoreIntegrityError
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from shared.merkle.errors import MerkleError
@@ -24,28 +25,36 @@ def append_events(
     tables: RecordsTables,
     events: Sequence[ReceivedEvent],
     stored_at: datetime,
-) -> tuple[Appended, ...]:
-    """Appends `events` in the connection's transaction; the caller commits or rolls back."""
+    tail: Tail | None = None,
+) -> tuple[tuple[Appended, ...], Tail]:
+    """Appends `events` in the connection's transaction; the caller commits or rolls back, and
+    passes the returned Tail to its next append only if the commit succeeded."""
     lock_writer(connection, tables)
     try:
-        tree = MerkleTree(SqlNodeStore(connection, tables))
-        _require_same_size(connection, tables, tree.size)
+        size = _log_size(connection, tables)
+        if tail is not None and tail.size != size:
+            tail = None  # someone else appended since: what it kept may be out of date
+        tree = MerkleTree(
+            SqlNodeStore(connection, tables, leaf_count=size),
+            frontier=None if tail is None else tail.frontier,
+        )
+        heads = batch_heads(connection, tables, {e.envelope.case_id for e in events}, tail)
         plan = plan_batch(
             events,
             known=_known(connection, tables, {str(e.envelope.event_id) for e in events}),
-            heads=_case_heads(connection, tables, {e.envelope.case_id for e in events}),
-            size=tree.size,
+            heads=heads,
+            size=size,
             stored_at=stored_at,
         )
         if plan.new_events:
-            connection.execute(insert(tables.events), [event_row(e) for e in plan.new_events])
-            tree.extend(event.leaf for event in plan.new_events)
+            insert_rows(connection, tables.events, [event_row(e) for e in plan.new_events])
+            tree.extend_hashed(plan.leaf_hashes)
     except (IntegrityError, MerkleError) as error:
         # A second writer got in first, or the tables were damaged. `from None`: a driver's
         # message quotes the row it refused.
         reason = error if isinstance(error, MerkleError) else "a row clashed with a stored one"
         raise StoreIntegrityError(f"append refused, nothing written: {reason}") from None
-    return plan.appended
+    return plan.appended, next_tail(tail, tree, heads, plan)
 
 
 def lock_writer(connection: Connection, tables: RecordsTables) -> None:
@@ -59,48 +68,22 @@ def lock_writer(connection: Connection, tables: RecordsTables) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def _require_same_size(connection: Connection, tables: RecordsTables, size: int) -> None:
-    last = connection.scalar(select(func.max(tables.events.c.position)))
-    events = 0 if last is None else int(last) + 1
-    if events != size:
+def _log_size(connection: Connection, tables: RecordsTables) -> int:
+    """How many events the log holds, checked against its Merkle tree's leaves in one statement
+    (after the lock, so it sees every append committed before)."""
+    last_event = select(func.max(tables.events.c.position)).scalar_subquery()
+    query = select(last_event, last_leaf(tables.merkle_nodes).scalar_subquery())
+    events, leaves = (count_after(last) for last in connection.execute(query).one())
+    if events != leaves:
         raise StoreIntegrityError(
-            f"the log holds {events} events but its Merkle tree {size} leaves; nothing written"
+            f"the log holds {events} events but its Merkle tree {leaves} leaves; nothing written"
         )
+    return events
 
 
 def _known(
     connection: Connection, tables: RecordsTables, event_ids: Collection[str]
 ) -> dict[str, StoredEvent]:
-    rows = connection.execute(select(tables.events).where(tables.events.c.event_id.in_(event_ids)))
-    return {row.event_id: stored_event(row) for row in rows}
-
-
-def _case_heads(
-    connection: Connection, tables: RecordsTables, case_ids: Collection[str]
-) -> dict[str, ChainLink]:
-    """The chain link of each case's last event; its leaf hash is the one the tree committed to."""
-    events, nodes = tables.events, tables.merkle_nodes
-    last = (
-        select(events.c.case_id, func.max(events.c.case_position).label("case_position"))
-        .where(events.c.case_id.in_(case_ids))
-        .group_by(events.c.case_id)
-        .subquery()
-    )
-    query = (
-        select(events.c.case_id, events.c.case_position, nodes.c.hash)
-        .add_columns(events.c.prev_hash, events.c.chain_hash)
-        .join(
-            last,
-            and_(
-                events.c.case_id == last.c.case_id,
-                events.c.case_position == last.c.case_position,
-            ),
-        )
-        .join(nodes, and_(nodes.c.level == 0, nodes.c.idx == events.c.position))
-    )
-    return {
-        row.case_id: ChainLink(
-            row.case_position, bytes(row.hash), bytes(row.prev_hash), bytes(row.chain_hash)
-        )
-        for row in connection.execute(query)
-    }
+    events = tables.events
+    rows = connection.execute(select(events).where(among(connection, events.c.event_id, event_ids)))
+    return {event.event_id: event for event in map(stored_event, rows)}

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.records.adapters import checkpoint_log, reading
 from services.records.adapters.appending import append_events
+from services.records.adapters.case_heads import Tail
 from services.records.adapters.rows import utc
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import StoredCheckpoint
@@ -43,13 +44,16 @@ class SqlEventStore(EventStore):
         self._tables = tables
         self._clock = clock
         self._writer = asyncio.Lock()
+        self._tail: Tail | None = None
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
         """Appends in one transaction (events, Merkle nodes, chain); all of the batch or none."""
         if not events:
             return ()
         stored_at = utc(self._clock())
-        return await self._write(append_events, events, stored_at)
+        tail, self._tail = self._tail, None  # kept again only once this append has committed
+        appended, self._tail = await self._write(append_events, events, stored_at, tail)
+        return appended
 
     async def size(self) -> int:
         return await self._read(reading.tree_size)

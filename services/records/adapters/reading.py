@@ -24,7 +24,8 @@ def select_events(
     query = select(tables.events).order_by(tables.events.c.position)
     if where is not None:
         query = query.where(where)
-    return [stored_event(row) for row in connection.execute(query)]
+    # all() fetches the rows in one call; iterating the result would fetch them one by one.
+    return list(map(stored_event, connection.execute(query).all()))
 
 
 def events_page(
@@ -33,7 +34,7 @@ def events_page(
     """Up to `limit` events from `position` on, in log order."""
     events = tables.events
     query = select(events).where(events.c.position >= position).order_by(events.c.position)
-    return [stored_event(row) for row in connection.execute(query.limit(limit))]
+    return list(map(stored_event, connection.execute(query.limit(limit)).all()))
 
 
 def event_by_id(connection: Connection, tables: RecordsTables, event_id: str) -> StoredEvent:
@@ -51,7 +52,7 @@ def stored_leaf_hashes(
     query = select(nodes.c.idx, nodes.c.hash).where(nodes.c.level == 0, nodes.c.idx >= start)
     if end is not None:
         query = query.where(nodes.c.idx < end)
-    return {row.idx: bytes(row.hash) for row in connection.execute(query)}
+    return {index: bytes(digest) for index, digest in connection.execute(query).all()}
 
 
 def tree_size(connection: Connection, tables: RecordsTables) -> int:

@@ -1,5 +1,6 @@
 """Rows of the records tables to domain objects and back; timestamps are UTC both ways."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,43 +10,62 @@ from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import Origin, StoredEvent
 
 
-def event_row(event: StoredEvent) -> dict[str, Any]:
+def event_row(event: StoredEvent) -> tuple[Any, ...]:
+    """The event's values in the columns' order, the inverse of `stored_event`."""
     origin = event.origin
-    return {
-        "position": event.position,
-        "event_id": event.event_id,
-        "case_id": event.case_id,
-        "case_position": event.case_position,
-        "event_type": event.event_type,
-        "occurred_at": event.occurred_at,
-        "recorded_at": event.recorded_at,
-        "stored_at": event.stored_at,
-        "origin_topic": origin.topic if origin else None,
-        "origin_partition": origin.partition if origin else None,
-        "origin_offset": origin.offset if origin else None,
-        "leaf": event.leaf,
-        "prev_hash": event.prev_hash,
-        "chain_hash": event.chain_hash,
-    }
+    return (
+        event.position,
+        event.event_id,
+        event.case_id,
+        event.case_position,
+        event.event_type,
+        event.occurred_at,
+        event.recorded_at,
+        event.stored_at,
+        origin.topic if origin else None,
+        origin.partition if origin else None,
+        origin.offset if origin else None,
+        event.leaf,
+        event.prev_hash,
+        event.chain_hash,
+    )
 
 
-def stored_event(row: Row[Any]) -> StoredEvent:
+def stored_event(row: Sequence[Any]) -> StoredEvent:
+    """A row of `select(tables.events)`, its columns in the table's order."""
+    # Unpacked by position: replays and audits map every row, and named access costs more.
+    (
+        position,
+        event_id,
+        case_id,
+        case_position,
+        event_type,
+        occurred_at,
+        recorded_at,
+        stored_at,
+        origin_topic,
+        origin_partition,
+        origin_offset,
+        leaf,
+        prev_hash,
+        chain_hash,
+    ) = row
     origin = None
-    if row.origin_topic is not None:
-        origin = Origin(row.origin_topic, row.origin_partition, row.origin_offset)
+    if origin_topic is not None:
+        origin = Origin(origin_topic, origin_partition, origin_offset)
     return StoredEvent(
-        position=row.position,
-        event_id=row.event_id,
-        case_id=row.case_id,
-        case_position=row.case_position,
-        event_type=row.event_type,
-        occurred_at=utc(row.occurred_at),
-        recorded_at=utc(row.recorded_at),
-        stored_at=utc(row.stored_at),
-        origin=origin,
-        leaf=bytes(row.leaf),
-        prev_hash=bytes(row.prev_hash),
-        chain_hash=bytes(row.chain_hash),
+        position,
+        event_id,
+        case_id,
+        case_position,
+        event_type,
+        utc(occurred_at),
+        utc(recorded_at),
+        utc(stored_at),
+        origin,
+        bytes(leaf),
+        bytes(prev_hash),
+        bytes(chain_hash),
     )
 
 
@@ -64,6 +84,8 @@ def stored_checkpoint(row: Row[Any]) -> StoredCheckpoint:
 
 def utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every value was written in UTC."""
+    if moment.tzinfo is UTC:
+        return moment  # asyncpg's timestamptz values: nothing to convert
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -44,7 +44,8 @@ def records_tables(prefix: str = "") -> RecordsTables:
     if not _PREFIX.fullmatch(prefix):
         raise RecordsError("a table prefix is lower-case letters, digits and underscores")
     metadata = MetaData()
-    # position is the event's leaf index in the Merkle tree, so it is dense from 0.
+    # position is the event's leaf index in the Merkle tree, so it is dense from 0. The column
+    # order is the one rows.stored_event unpacks.
     events = Table(
         f"{prefix}events",
         metadata,

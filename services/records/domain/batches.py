@@ -15,10 +15,12 @@ MAX_BATCH_EVENTS = 1000
 
 @dataclass(frozen=True)
 class BatchPlan:
-    """What appending a batch means: one result per event given, and the rows to insert."""
+    """What appending a batch means: one result per event given, the rows to insert and, for the
+    Merkle tree, their leaf hashes (the chain computed them already)."""
 
     appended: tuple[Appended, ...]
     new_events: tuple[StoredEvent, ...]
+    leaf_hashes: tuple[bytes, ...]
 
 
 def plan_batch(
@@ -40,6 +42,7 @@ def plan_batch(
     seen, links = dict(known), dict(heads)
     appended: list[Appended] = []
     new_events: list[StoredEvent] = []
+    leaf_hashes: list[bytes] = []
     for received in events:
         envelope = received.envelope
         event_id, leaf = str(envelope.event_id), encode_envelope(envelope)
@@ -66,5 +69,6 @@ def plan_batch(
         )
         seen[event_id], links[envelope.case_id] = event, link
         new_events.append(event)
+        leaf_hashes.append(link.leaf_hash)
         appended.append(Appended(event_id, event.position, event.case_position, True))
-    return BatchPlan(tuple(appended), tuple(new_events))
+    return BatchPlan(tuple(appended), tuple(new_events), tuple(leaf_hashes))

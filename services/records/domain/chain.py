@@ -17,7 +17,7 @@ ZERO_HASH = bytes(32)
 CHAIN_PREFIX = b"\x02"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChainLink:
     """An event's place in its case's chain; the next event of the case is linked to it."""
 
@@ -38,7 +38,11 @@ class ChainBreak:
 
 def next_link(previous: ChainLink | None, leaf: bytes) -> ChainLink:
     """The link of the event with canonical bytes `leaf` that follows `previous` in its case."""
-    own = leaf_hash(leaf)
+    return link_after(previous, leaf_hash(leaf))
+
+
+def link_after(previous: ChainLink | None, own: bytes) -> ChainLink:
+    """`next_link` for an event whose leaf hash `own` is known already."""
     if previous is None:
         return ChainLink(0, own, ZERO_HASH, _chain(ZERO_HASH, own))
     return ChainLink(

@@ -7,7 +7,7 @@ from services.records.domain.errors import InvalidEventError
 from shared.envelope import Envelope
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where on the bus an event was read: kept so any stored event can be traced to a message."""
 
@@ -30,9 +30,9 @@ class ReceivedEvent:
     origin: Origin | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One row of the log.
+    """One row of the log (slots: replays and audits build one per row, and build them faster).
 
     `leaf` holds the exact bytes that were hashed: the canonical envelope (`encode_envelope`),
     which is the RFC 9162 leaf at index `position`. The other columns repeat fields of the
@@ -53,7 +53,7 @@ class StoredEvent:
     chain_hash: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Appended:
     """Where an appended event is; `is_new` is False when it had been stored before."""
 

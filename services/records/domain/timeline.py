@@ -28,7 +28,7 @@ class Window:
         return recorded and happened
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseEvent:
     """A stored event with its envelope decoded from the stored bytes."""
 

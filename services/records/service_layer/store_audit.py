@@ -4,7 +4,7 @@ case and the checkpoints still to reach; fed page by page in log order, pure, no
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-from services.records.domain.chain import ChainLink, link_mismatch, next_link
+from services.records.domain.chain import ChainLink, link_after, link_mismatch
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import StoredEvent
 from services.records.service_layer.audit_report import AuditReport, Problem
@@ -55,13 +55,17 @@ class StoreAudit:
         self._check_due()
 
     def add(self, rows: Iterable[StoredEvent], stored_leaves: Mapping[int, bytes]) -> None:
+        digests: list[bytes] = []
         for event in rows:
+            # Hashed once: the same digest is checked against the stored leaf, extends the
+            # case's chain and becomes the tree's leaf.
+            digest = leaf_hash(event.leaf)
             self._missing_until(event.position)
-            self._problems += _event_problems(event, stored_leaves)
-            self._chain(event)
-            self._tree.append(event.leaf)
+            self._problems += _event_problems(event, digest, stored_leaves)
+            self._chain(event, digest)
+            digests.append(digest)
             self._next, self._rows = event.position + 1, self._rows + 1
-            self._check_due()
+        self._grow(digests)
 
     def finish(self, size: int) -> AuditReport:
         """The report for a log that should hold `size` events."""
@@ -76,10 +80,10 @@ class StoreAudit:
         self._problems += [Problem("missing", reason, p) for p in range(self._next, position)]
         self._next = max(self._next, position)
 
-    def _chain(self, event: StoredEvent) -> None:
+    def _chain(self, event: StoredEvent, digest: bytes) -> None:
         if event.case_id in self._broken:
             return  # one break per case: what follows it cannot be judged
-        expected = next_link(self._links.get(event.case_id), event.leaf)
+        expected = link_after(self._links.get(event.case_id), digest)
         if reason := link_mismatch(
             expected, event.case_position, event.prev_hash, event.chain_hash
         ):
@@ -87,6 +91,17 @@ class StoreAudit:
             self._broken.add(event.case_id)
         else:
             self._links[event.case_id] = expected
+
+    def _grow(self, digests: Sequence[bytes]) -> None:
+        """Extends the tree, stopping at each checkpoint's size to check it against the root."""
+        done = 0
+        while done < len(digests):
+            step = len(digests) - done
+            if self._due:  # _check_due has left only sizes beyond the tree's
+                step = min(step, self._due[0].size - self._tree.size)
+            self._tree.extend_hashed(digests[done : done + step])
+            done += step
+            self._check_due()
 
     def _check_due(self) -> None:
         while self._due and self._due[0].size <= self._tree.size:
@@ -114,14 +129,16 @@ class StoreAudit:
         return ""
 
 
-def _event_problems(event: StoredEvent, stored_leaves: Mapping[int, bytes]) -> list[Problem]:
+def _event_problems(
+    event: StoredEvent, digest: bytes, stored_leaves: Mapping[int, bytes]
+) -> list[Problem]:
     problems: list[Problem] = []
     if reason := _row_problem(event):
         problems.append(Problem("row", reason, event.position, event.event_id))
     committed = stored_leaves.get(event.position)
     if committed is None:
         problems.append(Problem("leaf", "the Merkle tree has no leaf here", event.position))
-    elif committed != leaf_hash(event.leaf):
+    elif committed != digest:
         reason = "its bytes do not hash to the Merkle tree's leaf: changed or moved"
         problems.append(Problem("leaf", reason, event.position, event.event_id))
     return problems

@@ -222,5 +222,24 @@ def test_the_store_refuses_rewrites_and_gaps_and_keeps_refused_batches_out() -> 
 def test_a_store_missing_a_node_is_reported_not_papered_over() -> None:
     store = InMemoryNodeStore()
     store.put([((0, 0), leaf_hash(b"a")), ((0, 1), leaf_hash(b"b"))])
+    tree = MerkleTree(store)  # the frontier is read when first needed, and needs node (1, 0)
     with pytest.raises(MissingNodeError):
-        MerkleTree(store)  # the frontier needs node (1, 0), never written
+        tree.append(b"c")
+    with pytest.raises(MissingNodeError):
+        tree.root()
+    assert store.leaf_count() == 2  # the refused append wrote nothing
+
+
+def test_a_kept_right_edge_spares_the_read_and_gives_the_same_tree(roots: list[bytes]) -> None:
+    store = CountingStore()
+    writer = MerkleTree(store)
+    writer.extend(LEAVES[:100])
+    store.gets.clear()
+
+    resumed = MerkleTree(store, frontier=writer.frontier)
+    resumed.extend(LEAVES[100:])
+
+    assert store.gets == []
+    assert resumed.root() == roots[N]
+    with pytest.raises(TreeSizeError):
+        MerkleTree(store, frontier=writer.frontier[:-1])
