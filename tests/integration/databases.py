@@ -6,6 +6,12 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_fixed
+
+# FORCE may not end a backend it does not own, e.g. an autovacuum worker still busy after a
+# large insert ("must be a member of the role whose process is being terminated"): it goes
+# away by itself, so the drop is tried again.
+_TRANSIENT = (asyncpg.exceptions.InsufficientPrivilegeError, asyncpg.exceptions.ObjectInUseError)
 
 
 @contextlib.asynccontextmanager
@@ -30,8 +36,16 @@ async def drop_database(database_url: str) -> None:
     url = make_url(database_url)
     # From the maintenance database: a database cannot be dropped from inside itself.
     admin = url.set(drivername="postgresql", database="postgres")
-    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(_TRANSIENT),
+        stop=stop_after_attempt(10),
+        wait=wait_fixed(0.5),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+            try:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+            finally:
+                await connection.close()
