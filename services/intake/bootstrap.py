@@ -5,9 +5,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from services.intake.adapters.case_keys import KeyStoreCaseOpener
 from services.intake.adapters.ledger import SqlLedger
 from services.intake.adapters.platforms.registry import WebhookPlatform, webhook_platforms
-from services.intake.adapters.subjects import IndexedSubjects
 from services.intake.service_layer.commands import Accepted, IntakeCommand
 from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies
 from services.intake.service_layer.outbox import OutboxRelay
@@ -61,7 +61,7 @@ def bootstrap(
     dependencies = IntakeDependencies(
         ledger=ledger,
         encryptor=personal_data.codec,
-        subjects=IndexedSubjects(personal_data.subjects),
+        cases=KeyStoreCaseOpener(personal_data.engine, personal_data.subjects, personal_data.keys),
         relay=relay,
         topic=INTAKE_TOPIC,
     )

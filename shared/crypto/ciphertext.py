@@ -1,14 +1,13 @@
 """The v1 ciphertext object of one personal field, bound to its case, event and field path."""
 
-import base64
 import binascii
 import os
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from shared.crypto.data_key import NONCE_BYTES, DataKey
 from shared.crypto.errors import CiphertextError
@@ -47,6 +46,32 @@ class FieldBinding:
         ).encode()
 
 
+class SealedParts(Protocol):
+    """What `open_sealed` reads: a `Ciphertext`, or what `parse` returns."""
+
+    @property
+    def kid(self) -> str: ...
+
+    @property
+    def nonce(self) -> str: ...
+
+    @property
+    def ct(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCiphertext:
+    """A v1 ciphertext object checked field by field: as `Ciphertext` validates it, but a
+    few times cheaper (this runs once per personal field read)."""
+
+    kid: str
+    nonce: str
+    ct: str
+
+
+_FIELDS = frozenset(Ciphertext.model_fields)
+
+
 def seal(key: DataKey, plaintext: bytes, binding: FieldBinding) -> dict[str, str]:
     """Encrypt under a fresh random 96-bit nonce; returns the ciphertext object as a dict."""
     nonce = os.urandom(NONCE_BYTES)
@@ -54,25 +79,29 @@ def seal(key: DataKey, plaintext: bytes, binding: FieldBinding) -> dict[str, str
     return {"enc": VERSION, "kid": key.kid, "nonce": _b64(nonce), "ct": _b64(sealed)}
 
 
-def parse(value: Any, path: str) -> Ciphertext:
+def parse(value: Any, path: str) -> SealedParts:
     """The ciphertext object in `value`, or CiphertextError naming the path (never the value)."""
-    try:
-        return Ciphertext.model_validate(value)
-    except ValidationError:
-        raise CiphertextError(f"{path}: not a v1 ciphertext object") from None
+    if isinstance(value, Ciphertext):
+        return value
+    if isinstance(value, dict) and value.keys() == _FIELDS and value["enc"] == VERSION:
+        kid, nonce, ct = value["kid"], value["nonce"], value["ct"]
+        if type(kid) is str and type(nonce) is str and type(ct) is str:
+            return ParsedCiphertext(kid, nonce, ct)
+    raise CiphertextError(f"{path}: not a v1 ciphertext object")
 
 
-def open_sealed(key: DataKey, ciphertext: Ciphertext, binding: FieldBinding) -> bytes:
+def open_sealed(key: DataKey, ciphertext: SealedParts, binding: FieldBinding) -> bytes:
     """The plaintext, or CiphertextError if anything differs from what was sealed."""
     if ciphertext.kid != key.kid:
         raise CiphertextError(f"{binding.path}: sealed under key {ciphertext.kid}, not {key.kid}")
     try:
-        nonce = base64.b64decode(ciphertext.nonce, validate=True)
-        sealed = base64.b64decode(ciphertext.ct, validate=True)
+        # strict_mode: only the base64 alphabet, padding where it belongs (as validate=True).
+        nonce = binascii.a2b_base64(ciphertext.nonce, strict_mode=True)
+        sealed = binascii.a2b_base64(ciphertext.ct, strict_mode=True)
         if len(nonce) != NONCE_BYTES:
             raise CiphertextError(f"{binding.path}: nonce is not {NONCE_BYTES} bytes")
         return key.decrypt(nonce, sealed, binding.associated_data(key.kid))
-    except (InvalidTag, binascii.Error):
+    except (InvalidTag, ValueError):  # binascii.Error, or a str that is not ASCII
         raise CiphertextError(
             f"{binding.path}: ciphertext does not authenticate for case {binding.case_id},"
             f" event {binding.event_id} (altered, or moved from elsewhere)"
@@ -80,4 +109,4 @@ def open_sealed(key: DataKey, ciphertext: Ciphertext, binding: FieldBinding) -> 
 
 
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return binascii.b2a_base64(data, newline=False).decode("ascii")

@@ -50,7 +50,7 @@ class PersonalPlan:
     fields: Mapping[str, "Node"]
 
     def classes(self) -> frozenset[FieldClass]:
-        return frozenset(_classes(self))
+        return _plan_classes(self)
 
 
 Node = FieldClass | PersonalPlan | Each
@@ -94,6 +94,18 @@ def _node(annotation: Any, metadata: Sequence[Any], where: str) -> Node | None:
         # Silently skipping would leave personal data in plaintext.
         raise CryptoError(f"{where}: personal data inside {origin} is not supported")
     return None
+
+
+def _plan_classes(plan: PersonalPlan) -> frozenset[FieldClass]:
+    # Kept by identity (a plan holds a dict, so it cannot be hashed), with the plan itself,
+    # so its id cannot be reused while the entry lives. Plans come from `plan_of`: one per model.
+    found = _CLASSES.get(id(plan))
+    if found is None:
+        found = _CLASSES[id(plan)] = (plan, frozenset(_classes(plan)))
+    return found[1]
+
+
+_CLASSES: dict[int, tuple[PersonalPlan, frozenset[FieldClass]]] = {}
 
 
 def _classes(node: Node) -> Iterator[FieldClass]:

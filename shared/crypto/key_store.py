@@ -53,21 +53,38 @@ class KeyStore:
 
     async def create_or_get(self, case_id: str) -> DataKey:
         """The case's DEK, created on first use; concurrent creators all get the same one."""
-        try:
-            return await self.get(case_id)
-        except KeyNotFoundError:
-            pass
-        material = new_key_material()
+        if (key := self._cache.get(case_id)) is not None:
+            return key
+        destroys = self._destroys
+        async with self._engine.begin() as connection:
+            row = await self._row(connection, case_id)
+            key = await (
+                self._unwrapped(case_id, row)
+                if row is not None
+                else self.create_within(connection, case_id)
+            )
+        self._remember(case_id, key, destroys)
+        return key
+
+    async def create_within(self, connection: AsyncConnection, case_id: str) -> DataKey:
+        """The DEK of a case the caller has just opened, created in the caller's transaction
+        on the key-store database: if that transaction rolls back, no key was ever stored.
+
+        Tries the insert first (one statement for a new case); a case that already has a
+        key, or a tombstone, gets that one (or KeyDestroyedError). Not cached: the caller's
+        transaction has not committed yet.
+        """
+        material, kid = new_key_material(), new_key_id()
         row = {
             "case_id": case_id,
-            "kid": new_key_id(),
+            "kid": kid,
             "kek_id": self._kek.kek_id,
             "wrapped": await self._kek.wrap(material),
             "created_at": datetime.now(UTC),
         }
-        async with self._engine.begin() as connection:
-            await insert_unless_present(connection, self._table, row)
-        return await self.get(case_id)
+        if await insert_unless_present(connection, self._table, row):
+            return DataKey(kid, material)
+        return await self._unwrapped(case_id, await self._row(connection, case_id))
 
     async def get(self, case_id: str) -> DataKey:
         """The case's DEK; KeyDestroyedError after shredding, KeyNotFoundError if never made."""
@@ -76,14 +93,21 @@ class KeyStore:
         destroys = self._destroys
         async with self._engine.connect() as connection:
             row = await self._row(connection, case_id)
+        key = await self._unwrapped(case_id, row)
+        self._remember(case_id, key, destroys)
+        return key
+
+    async def _unwrapped(self, case_id: str, row: Any) -> DataKey:
         if row is None:
             raise KeyNotFoundError(f"no data key for case {case_id}")
         if row.destroyed_at is not None:
             raise KeyDestroyedError(f"data key {row.kid} of case {case_id} was destroyed")
-        key = DataKey(row.kid, await self._kek.unwrap(row.kek_id, row.wrapped))
+        return DataKey(row.kid, await self._kek.unwrap(row.kek_id, row.wrapped))
+
+    def _remember(self, case_id: str, key: DataKey, destroys: int) -> None:
+        # A destroy since the read began must win: its key is not cached.
         if destroys == self._destroys:
             self._cache[case_id] = key
-        return key
 
     async def destroy(self, case_id: str, *, actor: str, reason: str) -> Tombstone:
         """Shred the case's DEK; idempotent, and a case that never had one can get none later.

@@ -5,13 +5,13 @@ import hmac
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.crypto.errors import KeyMaterialError
 from shared.crypto.identities import IdentityKey
 from shared.crypto.secret import REDACTED, SecretBytes
-from shared.crypto.tables import CryptoTables, insert_unless_present
+from shared.crypto.tables import CryptoTables, insert_all_unless_present
 
 MIN_PEPPER_BYTES = 32
 
@@ -29,34 +29,48 @@ class SubjectIndex:
         self._engine = engine
         self._table = tables.subjects
         self._pepper = pepper
+        self._by_digests = select(self._table.c.digest, self._table.c.subject_id).where(
+            self._table.c.digest.in_(bindparam("digests", expanding=True))
+        )
 
     async def resolve(self, identity: IdentityKey, *more: IdentityKey) -> str:
         """The subject of the first identity known, else a new one; links every identity
         given to it. Concurrent callers with the same identity get the same subject."""
-        identities = (identity, *more)
-        known = [subject for i in identities if (subject := await self.lookup(i)) is not None]
-        candidate = known[0] if known else uuid4().hex
-        subject_id = candidate
-        for position, each in enumerate(identities):
-            row = {"digest": self._digest(each), "subject_id": subject_id}
-            async with self._engine.begin() as connection:
-                await insert_unless_present(
-                    connection, self._table, {**row, "created_at": datetime.now(UTC)}
+        async with self._engine.begin() as connection:
+            return await self.resolve_within(connection, identity, *more)
+
+    async def resolve_within(
+        self, connection: AsyncConnection, identity: IdentityKey, *more: IdentityKey
+    ) -> str:
+        """`resolve` inside the caller's transaction on the key-store database: its links
+        are kept only if that transaction commits."""
+        digests = [self._digest(each) for each in (identity, *more)]
+        known = await self._subjects(connection, digests)
+        subject_id = next((known[d] for d in digests if d in known), None) or uuid4().hex
+        new = [d for d in digests if d not in known]
+        if not new:
+            return subject_id
+        now = datetime.now(UTC)
+        rows = [{"digest": d, "subject_id": subject_id, "created_at": now} for d in new]
+        linked = await insert_all_unless_present(connection, self._table, rows)
+        first = digests[0]
+        if first in new and first not in linked:
+            # A concurrent caller linked the first identity meanwhile (the insert waited for
+            # it to commit): adopt its subject, and link the others given here to it too.
+            subject_id = (await self._subjects(connection, [first]))[first]
+            if linked:
+                await connection.execute(
+                    update(self._table)
+                    .where(self._table.c.digest.in_(linked))
+                    .values(subject_id=subject_id)
                 )
-            if position == 0:
-                # A concurrent caller may have won the race: adopt its subject, so the
-                # remaining identities get linked to the same one.
-                subject_id = await self.lookup(each) or candidate
         return subject_id
 
     async def lookup(self, identity: IdentityKey) -> str | None:
         """The subject of this identity, or None if it is unknown (or was forgotten)."""
-        statement = select(self._table.c.subject_id).where(
-            self._table.c.digest == self._digest(identity)
-        )
+        digest = self._digest(identity)
         async with self._engine.connect() as connection:
-            subject_id: str | None = await connection.scalar(statement)
-        return subject_id
+            return (await self._subjects(connection, [digest])).get(digest)
 
     async def forget(self, subject_id: str) -> int:
         """Delete every identity linked to the subject; returns how many were removed."""
@@ -65,6 +79,12 @@ class SubjectIndex:
                 delete(self._table).where(self._table.c.subject_id == subject_id)
             )
         return int(result.rowcount)
+
+    async def _subjects(
+        self, connection: AsyncConnection, digests: list[bytes]
+    ) -> dict[bytes, str]:
+        rows = await connection.execute(self._by_digests, {"digests": digests})
+        return {bytes(row.digest): row.subject_id for row in rows}
 
     def _digest(self, identity: IdentityKey) -> bytes:
         return hmac.new(self._pepper.reveal(), identity.canonical(), hashlib.sha256).digest()

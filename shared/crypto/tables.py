@@ -1,5 +1,6 @@
 """The key store and subject index tables, and the conflict-ignoring insert both rely on."""
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,13 +72,31 @@ async def insert_unless_present(
     The database settles races between processes: callers re-select afterwards and
     all of them see the one row that won.
     """
+    statement = _insert_unless_present(connection.dialect.name, table)
+    result = await connection.execute(statement, dict(row))
+    return bool(result.rowcount == 1)
+
+
+async def insert_all_unless_present(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]
+) -> set[Any]:
+    """`insert_unless_present` for several rows in one statement; the primary keys (of a
+    one-column key) of the rows that went in."""
+    [key] = table.primary_key.columns
+    statement = _insert_unless_present(connection.dialect.name, table).returning(key)
+    result = await connection.execute(statement, rows)
+    return set(result.scalars())
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_unless_present(dialect: str, table: Table) -> Any:
+    # Built once, values bound per call: SQLAlchemy then reuses its compiled form instead
+    # of building a cache key from every value of every insert.
     key = [column.name for column in table.primary_key.columns]
-    match connection.dialect.name:
+    match dialect:
         case "postgresql":
-            statement: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
+            return postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
         case "sqlite":
-            statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
+            return sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
         case other:
             raise CryptoError(f"the key store does not support the {other} dialect")
-    result = await connection.execute(statement.values(**row))
-    return bool(result.rowcount == 1)

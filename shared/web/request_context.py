@@ -55,6 +55,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_ids)
 
 
-def request_correlation_id(request: Request) -> str:
-    """The correlation id of the current request (a FastAPI dependency for routes)."""
+async def request_correlation_id(request: Request) -> str:
+    """The correlation id of the current request (a FastAPI dependency for routes; async,
+    so FastAPI calls it in the event loop rather than in a worker thread)."""
     return str(request.state.correlation_id)

@@ -1,11 +1,15 @@
 """Intake's ledger in SQL (SQLite or PostgreSQL): opened cases and the idempotent outbox."""
 
+import contextlib
 import json
 from base64 import b64decode, b64encode
+from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy import (
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -13,13 +17,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    insert,
+    bindparam,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.intake.domain.errors import InvalidRequestError
 from services.intake.service_layer.commands import Accepted
 from services.intake.service_layer.ports import CaseRef, EventStatus, PendingMessage
 from shared.bus.envelopes import HEADER_EVENT_TYPE
@@ -53,6 +58,14 @@ outbox = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=True),
 )
+# The relay's drain asks every second for what is unpublished: a few rows of a growing table.
+_UNPUBLISHED = outbox.c.published_at.is_(None)
+Index(
+    "intake_outbox_unpublished",
+    outbox.c.seq,
+    postgresql_where=_UNPUBLISHED,
+    sqlite_where=_UNPUBLISHED,
+)
 
 
 class SqlLedger:
@@ -64,10 +77,8 @@ class SqlLedger:
             await connection.run_sync(metadata.create_all)
 
     async def find(self, key: str) -> Accepted | None:
-        query = select(outbox.c.case_id, outbox.c.event_id).where(outbox.c.key == key)
         async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
-        return None if row is None else Accepted(row.case_id, row.event_id, duplicate=True)
+            return await _find(connection, key)
 
     async def case(self, case_id: str) -> CaseRef | None:
         return await self._case(cases.c.case_id == case_id)
@@ -80,47 +91,22 @@ class SqlLedger:
     async def record(
         self, key: str, accepted: Accepted, message: OutgoingMessage, new_case: CaseRef | None
     ) -> Accepted:
-        now = utc_now()
         try:
-            async with self._engine.begin() as connection:
-                if new_case is not None:
-                    await connection.execute(
-                        insert(cases).values(
-                            case_id=new_case.case_id,
-                            subject_id=new_case.subject_id,
-                            platform=new_case.platform,
-                            external_id=new_case.external_id,
-                            opened_at=now,
-                        )
-                    )
-                await connection.execute(
-                    insert(outbox).values(
-                        key=key,
-                        case_id=accepted.case_id,
-                        event_id=accepted.event_id,
-                        topic=message.topic,
-                        event_type=_event_type(message),
-                        message_key=message.key,
-                        value=message.value,
-                        headers=_encode_headers(message),
-                        recorded_at=now,
-                    )
-                )
-        except IntegrityError:
-            # A concurrent request with the same key (or ticket) won the race.
-            found = await self.find(key)
-            if found is None:
-                raise
-            return found
-        return accepted
+            async with self.writing() as write:
+                stored = await write.record(key, accepted, message, new_case)
+                if stored.duplicate:
+                    raise _Recorded(stored)  # rolls back whatever this write inserted
+        except _Recorded as recorded:
+            return recorded.answer
+        return stored
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator["SqlLedgerWrite"]:
+        async with self._engine.begin() as connection:
+            yield SqlLedgerWrite(connection)
 
     async def pending(self, limit: int) -> list[PendingMessage]:
-        query = (
-            select(outbox)
-            .where(outbox.c.published_at.is_(None))
-            .order_by(outbox.c.seq)
-            .limit(limit)
-        )
+        query = select(outbox).where(_UNPUBLISHED).order_by(outbox.c.seq).limit(limit)
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [
@@ -158,6 +144,81 @@ class SqlLedger:
         if row is None:
             return None
         return CaseRef(row.case_id, row.subject_id, row.platform, row.external_id)
+
+
+class SqlLedgerWrite:
+    """One transaction's records; see `LedgerWrite`."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def record(
+        self, key: str, accepted: Accepted, message: OutgoingMessage, new_case: CaseRef | None
+    ) -> Accepted:
+        # ON CONFLICT DO NOTHING, not an IntegrityError: the transaction stays usable to read
+        # the first answer. A racing request's uncommitted row makes the insert wait for its
+        # transaction to end, so that answer is committed (READ COMMITTED reads it).
+        now = utc_now()
+        if new_case is not None:
+            opened = await self._connection.execute(
+                _insert_ignoring_conflicts(self._connection, cases),
+                {
+                    "case_id": new_case.case_id,
+                    "subject_id": new_case.subject_id,
+                    "platform": new_case.platform,
+                    "external_id": new_case.external_id,
+                    "opened_at": now,
+                },
+            )
+            if opened.rowcount != 1:
+                return await self._first_answer(key)
+        recorded = await self._connection.execute(
+            _insert_ignoring_conflicts(self._connection, outbox),
+            {
+                "key": key,
+                "case_id": accepted.case_id,
+                "event_id": accepted.event_id,
+                "topic": message.topic,
+                "event_type": _event_type(message),
+                "message_key": message.key,
+                "value": message.value,
+                "headers": _encode_headers(message),
+                "recorded_at": now,
+            },
+        )
+        return accepted if recorded.rowcount == 1 else await self._first_answer(key)
+
+    async def _first_answer(self, key: str) -> Accepted:
+        found = await _find(self._connection, key)
+        if found is None:
+            # The ticket's case exists without an event under this key: not a retry of it.
+            raise InvalidRequestError("source", "the ticket's case was recorded another way")
+        return found
+
+
+class _Recorded(Exception):  # noqa: N818 - control flow, never escapes this module
+    def __init__(self, answer: Accepted) -> None:
+        self.answer = answer
+
+
+async def _find(connection: AsyncConnection, key: str) -> Accepted | None:
+    row = (await connection.execute(_FIND, {"key": key})).first()
+    return None if row is None else Accepted(row.case_id, row.event_id, duplicate=True)
+
+
+_FIND = select(outbox.c.case_id, outbox.c.event_id).where(outbox.c.key == bindparam("key"))
+
+
+def _insert_ignoring_conflicts(connection: AsyncConnection, table: Table) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return _INSERTS[dialect.__name__, table.name]
+
+
+_INSERTS = {
+    (dialect.__name__, table.name): dialect.insert(table).on_conflict_do_nothing()
+    for dialect in (postgresql, sqlite)
+    for table in (cases, outbox)
+}
 
 
 def _event_type(message: OutgoingMessage) -> str:

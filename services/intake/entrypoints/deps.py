@@ -8,7 +8,7 @@ from services.intake.bootstrap import Intake
 from shared.web.request_context import request_correlation_id
 
 
-def get_intake(request: Request) -> Intake:
+async def get_intake(request: Request) -> Intake:  # async: no worker-thread hop per request
     intake: Intake = request.app.state.intake
     return intake
 

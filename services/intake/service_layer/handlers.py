@@ -3,6 +3,8 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel
 
@@ -25,13 +27,14 @@ from services.intake.service_layer.commands import (
 )
 from services.intake.service_layer.outbox import OutboxRelay
 from services.intake.service_layer.ports import (
+    CaseOpener,
     CaseRef,
     FieldEncryptor,
     Ledger,
     PendingMessage,
-    SubjectResolver,
 )
 from shared.bus.envelopes import envelope_message
+from shared.bus.messages import OutgoingMessage
 from shared.envelope import Envelope, utc_now
 from shared.ids import new_event_id, new_identifier
 
@@ -42,7 +45,7 @@ PRODUCER = "intake"
 class IntakeDependencies:
     ledger: Ledger
     encryptor: FieldEncryptor
-    subjects: SubjectResolver
+    cases: CaseOpener
     relay: OutboxRelay
     topic: str
 
@@ -55,23 +58,47 @@ def ticket_key(platform: str, external_id: str) -> str:
 async def record_consultation(
     command: RecordConsultation, deps: IntakeDependencies, correlation_id: str | None
 ) -> Accepted:
-    source = command.consultation.source
+    """Opens the case and records its first event, or answers as the first time.
+
+    The ledger write (whose insert claims the ticket) stays open around the key-store
+    transaction that makes the case's subject links and data key: a repeat of a recorded
+    ticket, even one racing it, rolls that back, so no key is left for a case never kept.
+    The key store commits before the ledger, so every recorded event has its key.
+    """
+    consultation = command.consultation
+    source = consultation.source
     key = ticket_key(source.platform, source.external_id)
-    if (found := await deps.ledger.find(key)) is not None:
-        return found
-    case_id = new_identifier()
-    subject_id = await deps.subjects.resolve(command.consultation.customer)
-    case = CaseRef(case_id, subject_id, source.platform, source.external_id)
-    return await _record(
-        deps,
-        key,
-        case,
-        CONSULTATION_RECEIVED,
-        command.consultation,
-        command.consultation.received_at,
-        correlation_id,
-        new_case=True,
-    )
+    case_id, event_id = new_identifier(), new_event_id()
+    try:
+        async with (
+            deps.ledger.writing() as ledger,
+            deps.cases.opening(case_id, consultation.customer) as opened,
+        ):
+            case = CaseRef(case_id, opened.subject_id, source.platform, source.external_id)
+            payload = deps.encryptor.encrypt_with(
+                consultation, opened.key, case_id=case_id, event_id=event_id
+            )
+            message = _message(
+                deps,
+                case,
+                CONSULTATION_RECEIVED,
+                payload,
+                event_id,
+                consultation.received_at,
+                correlation_id,
+            )
+            stored = await ledger.record(key, Accepted(case_id, str(event_id)), message, case)
+            if stored.duplicate:
+                raise _AlreadyRecorded(stored)
+    except _AlreadyRecorded as recorded:
+        return recorded.answer
+    await deps.relay.publish_now(PendingMessage(key, message))
+    return stored
+
+
+class _AlreadyRecorded(Exception):  # noqa: N818 - control flow: rolls back both transactions
+    def __init__(self, answer: Accepted) -> None:
+        self.answer = answer
 
 
 async def record_case_event(
@@ -84,7 +111,7 @@ async def record_case_event(
     case = await deps.ledger.case(command.case_id)
     if case is None:
         raise CaseNotFoundError(command.case_id)
-    return await _record(deps, key, case, kind, model, occurred_at, correlation_id, new_case=False)
+    return await _record(deps, key, case, kind, model, occurred_at, correlation_id)
 
 
 async def log_platform_follow_up(
@@ -118,11 +145,26 @@ async def _record(
     model: BaseModel,
     occurred_at: datetime,
     correlation_id: str | None,
-    *,
-    new_case: bool,
 ) -> Accepted:
     event_id = new_event_id()
     payload = await deps.encryptor.encrypt(model, case_id=case.case_id, event_id=event_id)
+    message = _message(deps, case, kind, payload, event_id, occurred_at, correlation_id)
+    key = key or f"event:{event_id}"
+    stored = await deps.ledger.record(key, Accepted(case.case_id, str(event_id)), message, None)
+    if not stored.duplicate:
+        await deps.relay.publish_now(PendingMessage(key, message))
+    return stored
+
+
+def _message(
+    deps: IntakeDependencies,
+    case: CaseRef,
+    kind: EventKind,
+    payload: dict[str, Any],
+    event_id: UUID,
+    occurred_at: datetime,
+    correlation_id: str | None,
+) -> OutgoingMessage:
     envelope = Envelope(
         event_id=event_id,
         type=kind.event_type,
@@ -134,13 +176,7 @@ async def _record(
         correlation_id=correlation_id or str(event_id),
         payload=payload,
     )
-    message = envelope_message(deps.topic, envelope)
-    key = key or f"event:{event_id}"
-    accepted = Accepted(case.case_id, str(event_id))
-    stored = await deps.ledger.record(key, accepted, message, case if new_case else None)
-    if not stored.duplicate:
-        await deps.relay.publish_now(PendingMessage(key, message))
-    return stored
+    return envelope_message(deps.topic, envelope)
 
 
 Handler = Callable[..., Awaitable[Accepted]]
