@@ -7,7 +7,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from shared.bus.factory import build_bus
 from shared.bus.topics import load_topic_specs
 from shared.merkle.keys import NoteSigner
 from shared.settings import load_settings
+from tests.e2e.broker import free_port
 from tests.e2e.scenario import ServiceUrls
 from tests.integration.databases import fresh_database
 
@@ -35,11 +35,27 @@ STOP_S = 20.0
 
 @dataclass(frozen=True, slots=True)
 class Distributed:
-    """A running deployment: where the services serve, what they store and where they log."""
+    """A running deployment: where the services serve, what they store and where they log;
+    any service may be killed and started again as it was (same environment, port, database)."""
 
     urls: ServiceUrls
     databases: dict[str, str]  # SQLAlchemy URLs: one per service, and "keystore"
     logs: list[Path]
+    environments: dict[str, dict[str, str]]
+    processes: dict[str, subprocess.Popen[bytes]]
+    folder: Path
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown, no commit, no flush; in-flight work is simply gone."""
+        process = self.processes[name]
+        process.kill()
+        process.wait()
+
+    async def restart(self, name: str) -> None:
+        """Start `name` again as before, its log continued; returns once it is ready."""
+        assert self.processes[name].poll() is not None, f"{name} is still running"
+        self.processes[name] = _start(name, self.environments[name], self.folder, append=True)
+        await _until_ready(name, getattr(self.urls, name), self.processes[name], self.folder)
 
 
 @contextlib.asynccontextmanager
@@ -58,9 +74,11 @@ async def distributed_services(
         # Registered after the databases: the services stop before their databases are dropped.
         stack.callback(_stop_all, processes)
         urls: dict[str, str] = {}
+        environments: dict[str, dict[str, str]] = {}
         for name, database in databases.items():
-            port = _free_port()
+            port = free_port()
             environment = {**shared, "DATABASE_URL": database, "CASELOG_HTTP_PORT": str(port)}
+            environments[name] = environment
             processes[name] = _start(name, environment, folder)
             urls[name] = f"http://127.0.0.1:{port}"
         for name, url in urls.items():
@@ -69,6 +87,9 @@ async def distributed_services(
             urls=ServiceUrls(**urls),
             databases={**databases, "keystore": keystore},
             logs=[folder / f"{name}.log" for name in processes],
+            environments=environments,
+            processes=processes,
+            folder=folder,
         )
 
 
@@ -118,15 +139,10 @@ def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _start(name: str, environment: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
-    log = (folder / f"{name}.log").open("wb")
+def _start(
+    name: str, environment: dict[str, str], folder: Path, append: bool = False
+) -> subprocess.Popen[bytes]:
+    log = (folder / f"{name}.log").open("ab" if append else "wb")
     with log:  # the child keeps its own descriptor
         return subprocess.Popen(
             [sys.executable, "-m", "services", name],

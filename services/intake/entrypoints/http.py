@@ -15,7 +15,8 @@ from services.intake.domain.errors import CaseNotFoundError, IntakeError, Ticket
 from services.intake.entrypoints import webhooks
 from services.intake.entrypoints.ingress import INGRESS_TOPIC, ingress_handler
 from services.intake.entrypoints.routes import router
-from shared.bus.runner import consuming
+from shared.bus.interface import Consumer
+from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
 from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
@@ -42,10 +43,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        consumer = intake.infrastructure.bus.subscribe(
-            settings.intake_ingress_group, [INGRESS_TOPIC], ingress_handler(intake.handle)
-        )
-        async with intake.running(), consuming(consumer):
+        def subscribe() -> Consumer:
+            return intake.infrastructure.bus.subscribe(
+                settings.intake_ingress_group, [INGRESS_TOPIC], ingress_handler(intake.handle)
+            )
+
+        async with intake.running(), supervised(subscribe, count=1):
             yield
 
     app = create_service_app(

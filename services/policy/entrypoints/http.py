@@ -9,7 +9,7 @@ from services.policy.bootstrap import PolicyService, PolicyTopics, bootstrap
 from services.policy.domain.errors import PolicyError
 from services.policy.entrypoints.routes import router
 from services.policy.service_layer.errors import UnevaluableEventError, UnknownPolicyVersionError
-from shared.bus.runner import consuming
+from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
 from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
@@ -36,8 +36,10 @@ def create_app(
     async def running() -> AsyncIterator[None]:
         async with (
             service.running(),
-            consuming(service.decision_consumer()),
-            consuming(service.erasure_consumer()),
+            # Supervised: a member that a broker failure ends is replaced, not left dead
+            # beside an API that still answers (the fault tests restart the broker).
+            supervised(service.decision_consumer, count=1),
+            supervised(service.erasure_consumer, count=1),
         ):
             yield
 

@@ -17,7 +17,8 @@ from services.privacy.entrypoints import holds, requests, retention
 from services.privacy.entrypoints.consumer import consumed_topics, privacy_handler
 from services.privacy.service_layer.ports import Clock
 from services.privacy.service_layer.projection import Topics
-from shared.bus.runner import consuming
+from shared.bus.interface import Consumer
+from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
 from shared.envelope import utc_now
 from shared.errors import CaselogError
@@ -55,12 +56,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        consumer = privacy.infrastructure.bus.subscribe(
-            privacy.consumer_group,
-            consumed_topics(privacy.topics),
-            privacy_handler(privacy.projection, privacy.topics),
-        )
-        async with privacy.running(), consuming(consumer):
+        def subscribe() -> Consumer:
+            return privacy.infrastructure.bus.subscribe(
+                privacy.consumer_group,
+                consumed_topics(privacy.topics),
+                privacy_handler(privacy.projection),
+            )
+
+        async with privacy.running(), supervised(subscribe, count=1):
             yield
 
     app = create_service_app(

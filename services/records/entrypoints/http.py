@@ -18,7 +18,7 @@ from services.records.domain.errors import (
 )
 from services.records.entrypoints import cases, proofs
 from services.records.entrypoints.consumer import PATIENT_DELIVERY, record_handler
-from services.records.entrypoints.members import supervised
+from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
 from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure

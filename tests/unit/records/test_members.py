@@ -2,8 +2,8 @@
 
 import asyncio
 
-from services.records.entrypoints.members import supervised
 from shared.bus.interface import Consumer
+from shared.bus.runner import supervised
 
 
 class Member(Consumer):

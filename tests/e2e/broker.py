@@ -1,0 +1,86 @@
+"""A Kafka broker of the test's own, which it may stop and start again mid-stream: the shared
+broker serves every other test. The same `deploy/kafka/kafka.sh` as `make kafka`, on free
+ports, with its data in the test's folder."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.testing.infra import KAFKA_SCRIPT, InfrastructureUnavailableError
+
+# The script waits up to 90 s for the broker to answer; a first fetch of the jars takes longer.
+SCRIPT_S = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class OwnBroker:
+    """One single-node KRaft broker: `kafka.sh` with KAFKA_PORT/_CONTROLLER_PORT/_RUN_DIR."""
+
+    folder: Path
+    port: int
+    controller_port: int
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> float:
+        """Start (or restart, keeping the data) the broker; the seconds until it answered."""
+        return self._script("start")
+
+    def stop(self) -> float:
+        """Stop the broker (SIGTERM, a controlled shutdown); the seconds it took."""
+        return self._script("stop")
+
+    def _script(self, command: str) -> float:
+        started = time.monotonic()
+        environment = {
+            **os.environ,
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "KAFKA_RUN_DIR": str(self.folder),
+        }
+        try:
+            result = subprocess.run(
+                ["bash", str(KAFKA_SCRIPT), command],
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=SCRIPT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise InfrastructureUnavailableError(f"kafka.sh {command} timed out") from error
+        if result.returncode != 0:
+            raise InfrastructureUnavailableError(
+                f"kafka.sh {command} failed on port {self.port}: {result.stderr.strip()[-2000:]}"
+            )
+        return time.monotonic() - started
+
+
+@contextlib.contextmanager
+def own_broker(folder: Path) -> Iterator[OwnBroker]:
+    """A broker on free loopback ports for the block, stopped afterwards."""
+    port = free_port()
+    controller_port = free_port()
+    while controller_port == port:
+        controller_port = free_port()
+    broker = OwnBroker(folder, port, controller_port)
+    try:
+        broker.start()
+        yield broker
+    finally:
+        broker.stop()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

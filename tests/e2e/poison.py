@@ -1,0 +1,119 @@
+"""Poison messages for every topic, who must dead-letter them, and what the DLQs hold of them."""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from services.intake.entrypoints.ingress import INGRESS_TOPIC
+from services.policy.bootstrap import PolicyTopics
+from services.privacy.bootstrap import CONSUMER_GROUP as PRIVACY_GROUP
+from services.privacy.entrypoints.consumer import consumed_topics
+from services.privacy.service_layer.projection import Topics as PrivacyTopics
+from shared.bus.delivery import DLQ_HEADER_ERROR, DLQ_HEADER_GROUP, DLQ_HEADER_TOPIC
+from shared.bus.policy import dlq_topic
+from shared.envelope import Envelope, encode_envelope, utc_now
+from shared.settings import CaselogSettings
+from tests.integration.topic_reader import read_topic
+
+
+def consumer_groups() -> dict[str, set[str]]:
+    """Topic -> the consumer groups that read it, as the services subscribe them with the
+    default settings (the distributed test deployment sets none of these)."""
+    policy = PolicyTopics()
+    subscriptions = [
+        (_default("intake_ingress_group"), [INGRESS_TOPIC]),
+        (policy.group, [policy.intake]),
+        (policy.erasure_group, [policy.privacy]),
+        (_default("records_consumer_group"), list(_default("records_topics"))),
+        (PRIVACY_GROUP, consumed_topics(PrivacyTopics())),
+    ]
+    groups: dict[str, set[str]] = defaultdict(set)
+    for group, topics in subscriptions:
+        for topic in topics:
+            groups[topic].add(group)
+    return dict(groups)
+
+
+def _default(setting: str) -> Any:
+    return CaselogSettings.model_fields[setting].get_default(call_default_factory=True)
+
+
+# A well-formed envelope whose payload is not what its type promises, by topic: its type, and
+# the reader that must refuse it, policy, which evaluates the payload. The others are tolerant
+# readers by design: records appends what was published, privacy keeps intake's events unread
+# (ciphertext) and reads decisions with defaults for what is missing.
+UNREADABLE = {"caselog.intake": ("consultation.received", PolicyTopics().group)}
+
+
+@dataclass(frozen=True, slots=True)
+class Poison:
+    """One bad message, findable by its marker wherever it is copied, and the consumer groups
+    that must dead-letter it."""
+
+    topic: str
+    kind: str
+    value: bytes
+    marker: str
+    groups: frozenset[str]
+
+    @classmethod
+    def for_topic(cls, topic: str) -> list["Poison"]:
+        """Bytes that are no JSON at all; on the ingress topic also a JSON object that is not a
+        consultation; on the intake topic also an envelope with an unreadable payload (the
+        other paths to the DLQ there)."""
+        readers = frozenset(consumer_groups()[topic])
+        garbage = _marker()
+        found = [cls(topic, "not JSON", b"\xff\x00" + garbage.encode(), garbage, readers)]
+        if topic == INGRESS_TOPIC:
+            stranger = _marker()
+            value = b'{"poison":"%s"}' % stranger.encode()
+            found.append(cls(topic, "not a consultation", value, stranger, readers))
+        if topic in UNREADABLE:
+            event_type, reader = UNREADABLE[topic]
+            odd = _marker()
+            envelope = Envelope(
+                type=event_type,
+                schema_version=1,
+                case_id=odd,
+                occurred_at=utc_now(),
+                producer="fault-test",
+                correlation_id=odd,
+                payload={"poison": odd},
+            )
+            value = encode_envelope(envelope)
+            found.append(cls(topic, "unreadable payload", value, odd, frozenset({reader})))
+        return found
+
+    async def send(self, producer: AIOKafkaProducer) -> None:
+        await producer.send_and_wait(self.topic, self.value, key=self.marker.encode())
+
+
+def _marker() -> str:
+    return f"poison-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    group: str
+    origin_topic: str
+    error: str
+
+
+async def dead_letters(bootstrap: str, poison: Poison) -> list[DeadLetter]:
+    """The copies of `poison` on its topic's DLQ, with the headers the consumers added."""
+    found = []
+    for record in await read_topic(bootstrap, dlq_topic(poison.topic)):
+        if record.value is None or poison.marker.encode() not in record.value:
+            continue
+        headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
+        found.append(
+            DeadLetter(
+                group=headers.get(DLQ_HEADER_GROUP, ""),
+                origin_topic=headers.get(DLQ_HEADER_TOPIC, ""),
+                error=headers.get(DLQ_HEADER_ERROR, ""),
+            )
+        )
+    return found
