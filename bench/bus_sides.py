@@ -1,6 +1,7 @@
 """B1's two ways to publish and handle the same messages: through KafkaBus, and with aiokafka
 alone as one would write it (same settings as the bus: acks=all, an idempotent producer;
-auto-commit off, a commit after each polled batch, read_committed)."""
+auto-commit off, a commit after each polled batch, read_committed). The raw one is also B2's
+baseline: `raw_one_hop`."""
 
 import asyncio
 import contextlib
@@ -10,14 +11,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.trials import Trial
+from bench.workload import envelope
+from shared.bus.envelopes import envelope_message
 from shared.bus.interface import Consumer
 from shared.bus.kafka import KafkaBus
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
-from shared.bus.policy import DeliveryPolicy
+from shared.bus.policy import DeliveryPolicy, dlq_topic
+from shared.bus.topics import TopicSpec
 
 Publish = Callable[[OutgoingMessage], Awaitable[None]]
+PARTITIONS = 6  # as caselog's topics (deploy/kafka/topics.toml)
+IN_FLIGHT = 64
+KEYS = 100
+WARM_UP = 200
 HANDLED_TIMEOUT_S = 120.0
 ASSIGNED_TIMEOUT_S = 60.0
 POLL_TIMEOUT_MS = 200
@@ -152,3 +161,47 @@ async def raw_side(
         await task
         await consumer.stop()
         await producer.stop()
+
+
+def one_hop_messages(topic: str, count: int) -> list[OutgoingMessage]:
+    """`count` 1 KiB events of KEYS cases, for `topic`."""
+    return [envelope_message(topic, envelope(f"case-{i % KEYS:03d}", i)) for i in range(count)]
+
+
+@contextlib.asynccontextmanager
+async def bench_topics(bus: KafkaBus, bootstrap: str, topics: list[str]) -> AsyncIterator[None]:
+    """Topics of the run's own, deleted afterwards: the broker is left as it was."""
+    specs = [TopicSpec(topic, PARTITIONS, retention_ms=3_600_000) for topic in topics]
+    try:
+        await bus.ensure_topics(specs)
+        yield
+    finally:
+        await _delete_topics(bootstrap, topics)
+
+
+@contextlib.asynccontextmanager
+async def raw_one_hop(bootstrap: str, topic: str, count: int) -> AsyncIterator[Side]:
+    """B1's raw side, warmed up, on a topic of its own: B2's baseline in the same run."""
+    bus = KafkaBus(bootstrap, client_id="caselog-bench")
+    await bus.start()
+    try:
+        async with (
+            bench_topics(bus, bootstrap, [topic]),
+            raw_side(bootstrap, topic, one_hop_messages(topic, count)) as side,
+        ):
+            await side.trial(WARM_UP, IN_FLIGHT)()
+            yield side
+    finally:
+        await bus.close()
+
+
+async def _delete_topics(bootstrap: str, topics: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="caselog-bench")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [t for topic in topics for t in (topic, dlq_topic(topic)) if t in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()

@@ -43,41 +43,49 @@ class Spread:
 
 @dataclass(frozen=True)
 class Target:
-    """The issue's aim for a ratio (caselog / baseline), e.g. `>= 0.8`; shown, never asserted."""
+    """The issue's aim, shown and never asserted: for a ratio (caselog / baseline), e.g.
+    `>= 0.8`, or with a `unit` for caselog's own median, e.g. `<= 250 ms`."""
 
     op: Literal[">=", "<="]
     value: float
+    unit: str | None = None
 
-    def met_by(self, ratio: float) -> bool:
-        return ratio >= self.value if self.op == ">=" else ratio <= self.value
+    def met_by(self, value: float) -> bool:
+        return value >= self.value if self.op == ">=" else value <= self.value
 
     def __str__(self) -> str:
-        return f"{'≥' if self.op == '>=' else '≤'} {self.value:g}{TIMES}"
+        bound = f"{'≥' if self.op == '>=' else '≤'} {self.value:g}"
+        return f"{bound} {self.unit}" if self.unit else f"{bound}{TIMES}"
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One row of the results: caselog's measure and its baseline's, in the same unit."""
+    """One row of the results: caselog's measure and its baseline's, in the same unit. Some
+    measures have no baseline (latency percentiles, memory, erasure): no ratio then."""
 
     key: str
     name: str
     unit: str
     higher_is_better: bool
     caselog: Spread
-    baseline_name: str
-    baseline: Spread
+    baseline_name: str | None
+    baseline: Spread | None
     target: Target | None
     parameters: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     @property
-    def ratio(self) -> float:
+    def ratio(self) -> float | None:
         """caselog / baseline, of the medians: above 1 means more (events/s or ms) than it."""
-        return self.caselog.median / self.baseline.median
+        return None if self.baseline is None else self.caselog.median / self.baseline.median
 
     @property
     def meets_target(self) -> bool | None:
-        return None if self.target is None else self.target.met_by(self.ratio)
+        if self.target is None:
+            return None
+        if self.target.unit is not None:
+            return self.target.met_by(self.caselog.median)
+        return None if self.ratio is None else self.target.met_by(self.ratio)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +94,9 @@ class Figure:
             "unit": self.unit,
             "higher_is_better": self.higher_is_better,
             "caselog": self.caselog.as_dict(),
-            "baseline": {"name": self.baseline_name, **self.baseline.as_dict()},
+            "baseline": None
+            if self.baseline is None
+            else {"name": self.baseline_name, **self.baseline.as_dict()},
             "ratio": self.ratio,
             "target": None if self.target is None else str(self.target),
             "meets_target": self.meets_target,

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from bench.figures import Figure, Spread
 from bench.infra import Infrastructure
+from bench.resources import Resources
 from bench.trials import Trial, alternate
 
 T = TypeVar("T")
@@ -25,6 +26,9 @@ class Context:
     scratch: Path
     intake_bus: str = "embedded"
     report_status: Callable[[str], None] = lambda _: None
+    resources: Resources = field(default_factory=Resources)
+    # Spreads a later benchmark compares with (B9's baseline is B2's rate), by name.
+    measured: dict[str, Spread] = field(default_factory=dict)
 
     def pick(self, quick: T, full: T) -> T:
         """The quick mode's size or the full run's."""
@@ -46,6 +50,7 @@ class Benchmark:
     key: str
     title: str
     run: Callable[[Context], Awaitable[list[Figure]]]
+    uses: frozenset[str] = frozenset()  # names in `Context.resources`
 
 
 @dataclass(frozen=True)
@@ -77,19 +82,38 @@ async def run_suite(
     on_done: Callable[[Benchmark], None] = lambda _: None,
 ) -> SuiteResult:
     result = SuiteResult()
-    for benchmark in benchmarks:
-        context.report_status(benchmark.key)
-        started = time.perf_counter()
-        try:
-            result.figures += await benchmark.run(context)
-        except Exception as error:  # noqa: BLE001 - one broken benchmark must not lose the rest
-            last = traceback.extract_tb(error.__traceback__)[-1]
-            where = f"{Path(last.filename).name}:{last.lineno}"
-            result.failures.append(
-                Failure(
-                    benchmark.key, benchmark.title, f"{type(error).__name__}: {error} ({where})"
-                )
-            )
-        result.seconds[benchmark.key] = round(time.perf_counter() - started, 2)
-        on_done(benchmark)
+    try:
+        for done, benchmark in enumerate(benchmarks, 1):
+            await _run_one(benchmark, context, result)
+            on_done(benchmark)
+            # A shared resource stops after its last user, not idling through the others.
+            still_used = {name for later in benchmarks[done:] for name in later.uses}
+            for name in benchmark.uses - still_used:
+                await _release(context, name, result)
+    finally:
+        for name in context.resources.names():
+            await _release(context, name, result)
     return result
+
+
+async def _release(context: Context, name: str, result: SuiteResult) -> None:
+    try:
+        await context.resources.release(name)
+    except Exception as error:  # noqa: BLE001 - the figures measured before still count
+        result.failures.append(
+            Failure("-", f"stopping the {name}", f"{type(error).__name__}: {error}")
+        )
+
+
+async def _run_one(benchmark: Benchmark, context: Context, result: SuiteResult) -> None:
+    context.report_status(benchmark.key)
+    started = time.perf_counter()
+    try:
+        result.figures += await benchmark.run(context)
+    except Exception as error:  # noqa: BLE001 - one broken benchmark must not lose the rest
+        last = traceback.extract_tb(error.__traceback__)[-1]
+        where = f"{Path(last.filename).name}:{last.lineno}"
+        result.failures.append(
+            Failure(benchmark.key, benchmark.title, f"{type(error).__name__}: {error} ({where})")
+        )
+    result.seconds[benchmark.key] = round(time.perf_counter() - started, 2)

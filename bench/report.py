@@ -49,10 +49,11 @@ def markdown(doc: dict[str, Any]) -> str:
             notes.append(note)
             marks += f" [{len(notes)}]"
         met = {True: "yes", False: "no", None: "—"}[figure["meets_target"]]
+        baseline = figure["baseline"]
         lines.append(
             f"| {figure['id']} | {figure['name']}{marks} | {figure['unit']} "
-            f"| {_spread(figure['caselog'])} | {figure['baseline']['name']} "
-            f"| {_spread(figure['baseline'])} | {_ratio(figure['ratio'])}{TIMES} "
+            f"| {_spread(figure['caselog'])} | {baseline['name'] if baseline else '—'} "
+            f"| {_spread(baseline) if baseline else '—'} | {_ratio(figure['ratio'])} "
             f"| {figure['target'] or '—'} | {met} |"
         )
     lines += ["", *(f"[{number}] {note}  " for number, note in enumerate(notes, 1))]
@@ -63,10 +64,11 @@ def markdown(doc: dict[str, Any]) -> str:
         if text and (figure["id"], text) not in seen:
             seen.add((figure["id"], text))
             lines.append(f"- {figure['id']}: {text}")
-    lines += ["", "Not yet measured:", ""]
-    lines += [
-        f"- {item['key']} {item['title']}: {item['reason']}" for item in doc["not_yet_measured"]
-    ]
+    if doc["not_yet_measured"]:
+        lines += ["", "Not yet measured:", ""]
+        lines += [
+            f"- {item['key']} {item['title']}: {item['reason']}" for item in doc["not_yet_measured"]
+        ]
     if doc["failures"]:
         lines += ["", "Failed in this run:", ""]
         lines += [f"- {item['key']} {item['title']}: {item['error']}" for item in doc["failures"]]
@@ -79,9 +81,11 @@ def _spread(values: dict[str, Any]) -> str:
     return f"{_number(values['median'])} ({_number(values['min'])}{DASH}{_number(values['max'])})"
 
 
-def _ratio(value: float) -> str:
+def _ratio(value: float | None) -> str:
+    if value is None:
+        return "—"
     # Two significant digits below 0.1, so a small ratio never reads as zero.
-    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
+    return f"{value:.2f}{TIMES}" if value >= 0.1 else f"{value:.2g}{TIMES}"
 
 
 def _number(value: float) -> str:

@@ -1,34 +1,32 @@
-"""The benchmarks of issue 9: those the harness measures, and those that wait for the pipeline."""
+"""The benchmarks of issue 9, in the order a run measures them, and any not measured yet."""
 
-from bench.benchmarks import b1_bus, b3_intake_http, b4_append, b5_verify, b6_replay, b8_crypto
-from bench.figures import TIMES
+from bench.benchmarks import (
+    b1_bus,
+    b2_pipeline,
+    b3_intake_http,
+    b4_append,
+    b5_verify,
+    b6_replay,
+    b7_erasure,
+    b8_crypto,
+    b9_embedded,
+)
 from bench.harness import Benchmark, Pending
 
 IMPLEMENTED: tuple[Benchmark, ...] = (
     b1_bus.BENCHMARK,
+    b2_pipeline.BENCHMARK,
     b3_intake_http.BENCHMARK,
     b4_append.BENCHMARK,
     b5_verify.BENCHMARK,
     b6_replay.BENCHMARK,
+    b7_erasure.BENCHMARK,
     b8_crypto.BENCHMARK,
+    b9_embedded.BENCHMARK,
 )
-
-_PIPELINE = "needs the full pipeline (intake → policy → records as running services)"
-PENDING: tuple[Pending, ...] = (
-    Pending(
-        "B2",
-        "pipeline: consultations/s end to end, p50/p95/p99 at 50% and 90% load "
-        f"(target ≥ 0.3{TIMES} B1 raw; p99 ≤ 250 ms at 50%)",
-        _PIPELINE,
-    ),
-    Pending(
-        "B7",
-        "erasure: ms to erase a subject with 100 cases, receipt included (target ≤ 1 s)",
-        "needs the privacy service's erasure",
-    ),
-    Pending("B9", f"embedded: B2 in the embedded runtime (target ≥ 0.5{TIMES} B2)", _PIPELINE),
-    Pending("RSS", "peak RSS of each service during B2", _PIPELINE),
-)
+# Figures whose id is not a benchmark's own: the services' memory, measured during B2.
+EXTRA_FIGURE_IDS = frozenset({"RSS"})
+PENDING: tuple[Pending, ...] = ()
 
 
 def select(keys: set[str] | None) -> tuple[Benchmark, ...]:

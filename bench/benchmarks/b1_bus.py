@@ -4,21 +4,20 @@ aiokafka producing and consuming the same bytes with the same settings (bench/bu
 import uuid
 from dataclasses import dataclass
 
-from aiokafka.admin import AIOKafkaAdminClient
-
-from bench.bus_sides import caselog_side, raw_side
+from bench.bus_sides import (
+    IN_FLIGHT,
+    KEYS,
+    PARTITIONS,
+    WARM_UP,
+    bench_topics,
+    caselog_side,
+    one_hop_messages,
+    raw_side,
+)
 from bench.figures import Figure, Target
 from bench.harness import Benchmark, Context
-from bench.workload import EVENT_BYTES, envelope
-from shared.bus.envelopes import envelope_message
+from bench.workload import EVENT_BYTES
 from shared.bus.kafka import KafkaBus
-from shared.bus.policy import dlq_topic
-from shared.bus.topics import TopicSpec
-
-PARTITIONS = 6  # as caselog's topics (deploy/kafka/topics.toml)
-IN_FLIGHT = 64
-KEYS = 100
-WARM_UP = 200
 
 
 @dataclass(frozen=True)
@@ -36,16 +35,12 @@ async def run(context: Context) -> list[Figure]:
     name = f"bench.b1.{context.run_id.lower()}.{uuid.uuid4().hex[:6]}"
     topics = {"bus": f"{name}.bus", "raw": f"{name}.raw"}
     count = max(size.in_flight, size.one_at_a_time)
-    messages = {
-        kind: [envelope_message(topic, envelope(f"case-{i % KEYS:03d}", i)) for i in range(count)]
-        for kind, topic in topics.items()
-    }
+    messages = {kind: one_hop_messages(topic, count) for kind, topic in topics.items()}
     bus = KafkaBus(bootstrap, client_id="caselog-bench")
     await bus.start()
     try:
-        specs = [TopicSpec(topic, PARTITIONS, retention_ms=3_600_000) for topic in topics.values()]
-        await bus.ensure_topics(specs)
         async with (
+            bench_topics(bus, bootstrap, list(topics.values())),
             caselog_side(bus, topics["bus"], messages["bus"]) as bus_side,
             raw_side(bootstrap, topics["raw"], messages["raw"]) as raw,
         ):
@@ -63,7 +58,6 @@ async def run(context: Context) -> list[Figure]:
             spreads = await context.repeat("B1 bus", trials)
     finally:
         await bus.close()
-        await _delete_topics(bootstrap, list(topics.values()))
     parameters = {"event_bytes": EVENT_BYTES, "partitions": PARTITIONS, "keys": KEYS}
     raw_name = "raw aiokafka produce + consume, same bytes and settings"
     return [
@@ -91,19 +85,6 @@ async def run(context: Context) -> list[Figure]:
             ("B1: one at a time is how intake's outbox relay publishes today",),
         ),
     ]
-
-
-async def _delete_topics(bootstrap: str, topics: list[str]) -> None:
-    """The run's topics are its own: leave the broker as it was."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="caselog-bench")
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [t for topic in topics for t in (topic, dlq_topic(topic)) if t in existing]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
 
 
 BENCHMARK = Benchmark("B1", "bus: KafkaBus vs raw aiokafka", run)

@@ -1,4 +1,4 @@
-"""Server processes for B3: started together, each with its own environment and log file,
+"""Server processes for B3 and B9: started together, each with its own environment and log file,
 ready once /readyz answers 200, stopped with SIGTERM as `make down` stops the services."""
 
 import asyncio
@@ -31,6 +31,7 @@ class Server:
     cwd: Path
     log: Path
     port: int = field(default_factory=free_port)
+    ready_path: str = "/readyz"
 
     @property
     def url(self) -> str:
@@ -88,7 +89,7 @@ async def _wait_ready(process: asyncio.subprocess.Process, server: Server) -> No
                     f"{server.module} exited during start-up:\n{log_tail(server.log)}"
                 )
             with contextlib.suppress(httpx.TransportError):
-                if (await client.get(f"{server.url}/readyz")).status_code == 200:
+                if (await client.get(f"{server.url}{server.ready_path}")).status_code == 200:
                     return
             await asyncio.sleep(0.2)
     raise RuntimeError(
