@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help install run up down test test-unit bench bench-quick lint format kafka kafka-stop postgres postgres-stop topics clean
+.PHONY: help install run up down test test-unit bench bench-quick bench-profile lint format kafka kafka-stop postgres postgres-stop topics clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ bench: install ## Benchmarks vs baselines in the same run (< 10 min): bench/resu
 
 bench-quick: install ## The same benchmarks at small sizes (< 1 min); CI runs them as a smoke test
 	$(RUN) python -m bench --quick $(BENCH_ARGS)
+
+bench-profile: install ## Profile the four services with py-spy during a B2 backlog: bench/profiles/
+	$(UV) run --frozen --with py-spy==0.4.3 python -m bench.profile_b2 $(BENCH_ARGS)
 
 lint: install ## ruff (lint + format check), mypy --strict, import-linter contracts
 	$(RUN) ruff check .

@@ -12,18 +12,15 @@ from shared.testing.infra import (
     InfrastructureUnavailableError,
     find_kafka,
     find_postgres,
-    infra_required,
 )
+from tests.unavailable import missing_infrastructure
 
 
 def _endpoint_or_stop(finder: Callable[[], Endpoint], what: str) -> Endpoint:
     try:
         return finder()
     except InfrastructureUnavailableError as error:
-        message = f"{what} unavailable: {error}"
-        if infra_required():
-            pytest.fail(message + " (CASELOG_REQUIRE_INFRA=1)", pytrace=False)
-        pytest.skip(message)
+        missing_infrastructure(f"{what} unavailable: {error}")
 
 
 @pytest.fixture(scope="session")

@@ -56,22 +56,30 @@ def docker_answers() -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
-def _run_script(script: Path, timeout_s: float) -> str:
+def run_script(
+    script: Path,
+    timeout_s: float,
+    command: str = "start",
+    environment: dict[str, str] | None = None,
+) -> str:
+    """Run one of deploy/'s scripts with `command`; the last line it printed."""
     try:
         result = subprocess.run(  # noqa: S603 - runs our own script, no outside input
-            ["bash", str(script), "start"],  # noqa: S607
+            ["bash", str(script), command],  # noqa: S607
             capture_output=True,
             text=True,
             timeout=timeout_s,
             check=False,
+            env=None if environment is None else {**os.environ, **environment},
         )
     except subprocess.TimeoutExpired as error:
-        raise InfrastructureUnavailableError(f"{script.name} start timed out") from error
+        raise InfrastructureUnavailableError(f"{script.name} {command} timed out") from error
     if result.returncode != 0:
         raise InfrastructureUnavailableError(
-            f"{script.name} start failed: {result.stderr.strip()[-2000:]}"
+            f"{script.name} {command} failed: {result.stderr.strip()[-2000:]}"
         )
-    return result.stdout.strip().splitlines()[-1]
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def find_kafka() -> Endpoint:
@@ -84,7 +92,7 @@ def find_kafka() -> Endpoint:
         container = KafkaContainer(KAFKA_IMAGE).with_kraft()
         container.start()
         return Endpoint(container.get_bootstrap_server(), "testcontainers", [container])
-    _run_script(KAFKA_SCRIPT, timeout_s=600)
+    run_script(KAFKA_SCRIPT, timeout_s=600)
     port = os.environ.get("KAFKA_PORT", "9092")
     return Endpoint(f"127.0.0.1:{port}", "local broker (deploy/kafka)")
 
@@ -99,5 +107,5 @@ def find_postgres() -> Endpoint:
         container = PostgresContainer(POSTGRES_IMAGE, driver="asyncpg")
         container.start()
         return Endpoint(container.get_connection_url(), "testcontainers", [container])
-    url = _run_script(POSTGRES_SCRIPT, timeout_s=180)
+    url = run_script(POSTGRES_SCRIPT, timeout_s=180)
     return Endpoint(url, "local server (deploy/postgres)")

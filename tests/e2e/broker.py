@@ -3,15 +3,13 @@ broker serves every other test. The same `deploy/kafka/kafka.sh` as `make kafka`
 ports, with its data in the test's folder."""
 
 import contextlib
-import os
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.testing.infra import KAFKA_SCRIPT, InfrastructureUnavailableError
+from shared.testing.infra import KAFKA_SCRIPT, run_script
 
 # The script waits up to 90 s for the broker to answer; a first fetch of the jars takes longer.
 SCRIPT_S = 600.0
@@ -40,26 +38,11 @@ class OwnBroker:
     def _script(self, command: str) -> float:
         started = time.monotonic()
         environment = {
-            **os.environ,
             "KAFKA_PORT": str(self.port),
             "KAFKA_CONTROLLER_PORT": str(self.controller_port),
             "KAFKA_RUN_DIR": str(self.folder),
         }
-        try:
-            result = subprocess.run(
-                ["bash", str(KAFKA_SCRIPT), command],
-                env=environment,
-                capture_output=True,
-                text=True,
-                timeout=SCRIPT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as error:
-            raise InfrastructureUnavailableError(f"kafka.sh {command} timed out") from error
-        if result.returncode != 0:
-            raise InfrastructureUnavailableError(
-                f"kafka.sh {command} failed on port {self.port}: {result.stderr.strip()[-2000:]}"
-            )
+        run_script(KAFKA_SCRIPT, SCRIPT_S, command, environment)
         return time.monotonic() - started
 
 

@@ -29,7 +29,7 @@ from tests.integration.databases import fresh_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOPICS_FILE = REPO_ROOT / "deploy" / "kafka" / "topics.toml"
-READY_S = 60.0
+READY_S = 120.0  # a loaded 2-core machine has taken 56 s to start intake
 STOP_S = 20.0
 
 

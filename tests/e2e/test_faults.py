@@ -20,12 +20,13 @@ from services.runtime.embedded import SERVICES
 from shared.auth.development import development_issuer
 from shared.bus.policy import DLQ_SUFFIX
 from shared.bus.topics import load_topic_specs
-from shared.testing.infra import InfrastructureUnavailableError, infra_required
+from shared.testing.infra import InfrastructureUnavailableError
 from tests.e2e.broker import OwnBroker, own_broker
 from tests.e2e.distributed import TOPICS_FILE, Distributed, distributed_services
 from tests.e2e.load import Stream
 from tests.e2e.poison import DeadLetter, Poison, consumer_groups, dead_letters
 from tests.e2e.tally import Progress, Tally, until_held, verify_log
+from tests.unavailable import missing_infrastructure
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(900)]
 
@@ -45,10 +46,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnBroker]:
         with own_broker(folder) as started:
             yield started
     except InfrastructureUnavailableError as error:
-        message = f"a Kafka broker of the fault tests' own: {error}"
-        if infra_required():
-            pytest.fail(message + " (CASELOG_REQUIRE_INFRA=1)", pytrace=False)
-        pytest.skip(message)
+        missing_infrastructure(f"a Kafka broker of the fault tests' own: {error}")
 
 
 @pytest.fixture(scope="module")
