@@ -1,6 +1,8 @@
 """Structured logging: console in development, JSON in production, personal data redacted."""
 
+import functools
 import logging
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -19,6 +21,19 @@ MAX_DEPTH = 16
 # message or logger name is never dropped whole.
 STRUCTURAL_KEYS = frozenset({"event", "level", "logger", "logger_name", "timestamp"})
 
+# Values our own processors write over whatever a caller passed: a level name, a logger
+# name from the code, the clock. Nothing personal can reach them, so they are not scanned.
+GENERATED_KEYS = frozenset({"level", "logger", "timestamp"})
+
+# A canonical UUID (request and correlation ids, event ids) is 32 hex digits in dashed
+# groups: no '@', and no run of 9 digits free of letters on both sides, so neither the
+# e-mail nor the phone pattern can match inside it (tests/unit/shared/test_logs_redaction.py
+# holds scrub_text to that). Scanning one cost more than the rest of a log line.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+# Log keys come from code and repeat on every line; the answer per name never changes.
+_is_personal_key = functools.lru_cache(maxsize=4096)(is_personal_field)
+
 
 def redact_personal_data(
     logger: WrappedLogger, method_name: str, event_dict: EventDict
@@ -27,11 +42,14 @@ def redact_personal_data(
 
     A processor, so that redaction never depends on the discipline of whoever logs.
     """
-    return {key: _redact_item(key, value, 0) for key, value in event_dict.items()}
+    return {
+        key: value if key in GENERATED_KEYS else _redact_item(key, value, 0)
+        for key, value in event_dict.items()
+    }
 
 
 def _redact_item(key: object, value: Any, depth: int) -> Any:
-    if isinstance(key, str) and key not in STRUCTURAL_KEYS and is_personal_field(key):
+    if isinstance(key, str) and key not in STRUCTURAL_KEYS and _is_personal_key(key):
         return REDACTED
     return _redact_value(value, depth)
 
@@ -40,7 +58,7 @@ def _redact_value(value: Any, depth: int) -> Any:
     if depth > MAX_DEPTH:
         return REDACTED
     if isinstance(value, str):
-        return scrub_text(value)
+        return value if len(value) == 36 and _UUID.fullmatch(value) else scrub_text(value)
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json")
     if isinstance(value, Mapping):

@@ -1,16 +1,24 @@
 """Verifies bearer JWTs against a JWKS (file or URL) with PyJWT, and reads their roles."""
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import jwt
+from cachetools import TLRUCache
 
 from shared.auth.errors import AuthConfigurationError, NotAuthenticatedError
 from shared.auth.roles import Principal, Role
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
 ROLES_CLAIM = "roles"
+# Verified tokens are remembered by their exact text, never past their `exp`, and never for
+# longer than the JWKS client keeps a key set, so a key withdrawn by rotation stops working
+# as soon as it would without the cache. Failures are not remembered. No lock: `verify`
+# runs on the event loop (shared/web/auth.py's dependency is async).
+VERIFIED_CACHE_SIZE = 1024
+VERIFIED_CACHE_MAX_S = 60.0
 
 
 class TokenVerifier:
@@ -20,6 +28,9 @@ class TokenVerifier:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._verified: TLRUCache[str, tuple[Principal, float]] = TLRUCache(
+            maxsize=VERIFIED_CACHE_SIZE, ttu=_valid_until, timer=time.time
+        )
 
     @classmethod
     def from_jwks_file(cls, path: Path, *, issuer: str, audience: str) -> "TokenVerifier":
@@ -37,6 +48,9 @@ class TokenVerifier:
         return cls(jwt.PyJWKClient(url, cache_keys=True), issuer=issuer, audience=audience)
 
     def verify(self, token: str) -> Principal:
+        cached = self._verified.get(token)
+        if cached is not None:
+            return cached[0]
         try:
             key = self._signing_key(token)
             claims: dict[str, Any] = jwt.decode(
@@ -51,7 +65,9 @@ class TokenVerifier:
             raise NotAuthenticatedError("the token has expired") from None
         except jwt.PyJWTError as error:
             raise NotAuthenticatedError(f"invalid token ({type(error).__name__})") from None
-        return Principal(str(claims["sub"]), _roles(claims.get(ROLES_CLAIM)))
+        principal = Principal(str(claims["sub"]), _roles(claims.get(ROLES_CLAIM)))
+        self._verified[token] = (principal, float(claims["exp"]))
+        return principal
 
     def _signing_key(self, token: str) -> Any:
         if isinstance(self._keys, jwt.PyJWKClient):
@@ -61,6 +77,11 @@ class TokenVerifier:
             if kid is None or candidate.key_id == kid:
                 return candidate.key
         raise jwt.InvalidKeyError("no key for the token's key id")
+
+
+def _valid_until(_token: str, verified: tuple[Principal, float], now: float) -> float:
+    # PyJWT refuses a token once `exp <= now`; the cache gives it up at the same instant.
+    return min(verified[1], now + VERIFIED_CACHE_MAX_S)
 
 
 def _roles(raw: object) -> frozenset[Role]:

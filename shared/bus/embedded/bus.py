@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shared.bus.embedded import log
+from shared.bus.embedded.appender import GroupAppender
 from shared.bus.embedded.database import Database
 from shared.bus.embedded.handler_member import HandlerMember
 from shared.bus.embedded.schema import create_schema
@@ -29,6 +30,7 @@ class EmbeddedBus(Bus):
         self._session_timeout_s = session_timeout_s
         self._db = Database(path)
         self._signal = log.AppendSignal()
+        self._appender = GroupAppender(self._db, self._signal)
 
     async def start(self) -> None:
         if not self._db.is_open:
@@ -36,6 +38,7 @@ class EmbeddedBus(Bus):
             await self._db.write(create_schema)
 
     async def close(self) -> None:
+        await self._appender.drain()
         await self._db.close()
 
     async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
@@ -43,8 +46,7 @@ class EmbeddedBus(Bus):
         await self._db.write(lambda conn: log.declare_topics(conn, declared))
 
     async def publish(self, message: OutgoingMessage) -> None:
-        await self._db.write(lambda conn: log.append(conn, [message], log.now_ms()))
-        self._signal.notify()
+        await self._appender.append(message)
 
     async def ping(self) -> None:
         await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())

@@ -47,4 +47,4 @@ class HandlerMember(EmbeddedMember):
 
     async def _publish(self, message: OutgoingMessage) -> None:
         await self.db.write(lambda conn: log.append(conn, [message], log.now_ms()))
-        self.signal.notify()
+        self.signal.notify([message.topic])

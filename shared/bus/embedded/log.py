@@ -6,7 +6,7 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aiokafka.partitioner import murmur2
 
@@ -69,27 +69,29 @@ def append(
     conn: sqlite3.Connection, messages: Sequence[OutgoingMessage], timestamp_ms: int
 ) -> None:
     """Append `messages` at the end of their partitions (call inside a write transaction)."""
+    # Within one transaction nobody else appends: each count and offset is read once.
+    counts: dict[str, int] = {}
+    ends: dict[TopicPartition, int] = {}
+    rows = []
     for message in messages:
-        partition = partition_for(message.key, partition_count(conn, message.topic))
-        (offset,) = conn.execute(
-            "SELECT COALESCE(MAX(log_offset) + 1, 0) FROM messages"
-            " WHERE topic = ? AND partition = ?",
-            (message.topic, partition),
-        ).fetchone()
-        conn.execute(
-            "INSERT INTO messages"
-            " (topic, partition, log_offset, key, value, headers, timestamp_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                message.topic,
-                partition,
-                offset,
-                message.key,
-                message.value,
-                encode_headers(message.headers),
-                timestamp_ms,
-            ),
-        )
+        if message.topic not in counts:
+            counts[message.topic] = partition_count(conn, message.topic)
+        place = (message.topic, partition_for(message.key, counts[message.topic]))
+        if place not in ends:
+            (ends[place],) = conn.execute(
+                "SELECT COALESCE(MAX(log_offset) + 1, 0) FROM messages"
+                " WHERE topic = ? AND partition = ?",
+                place,
+            ).fetchone()
+        offset, ends[place] = ends[place], ends[place] + 1
+        headers = encode_headers(message.headers)
+        rows.append((*place, offset, message.key, message.value, headers, timestamp_ms))
+    conn.executemany(
+        "INSERT INTO messages"
+        " (topic, partition, log_offset, key, value, headers, timestamp_ms)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def read(
@@ -114,15 +116,23 @@ def read(
 
 
 class AppendSignal:
-    """Wakes this process's idle consumers when it appends, instead of waiting for their poll."""
+    """Wakes this process's idle consumers of a topic when it appends there, instead of
+    waiting for their poll; consumers of other topics sleep on (they would read nothing)."""
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        self._wakers: list[tuple[frozenset[str], asyncio.Event]] = []
 
-    def current(self) -> asyncio.Event:
-        """The event the next append sets; take it before reading, so no append is missed."""
-        return self._event
+    def watch(self, topics: Iterable[str], event: asyncio.Event) -> None:
+        """Set `event` on every append to `topics` until `forget`; a consumer clears it
+        before reading, so no append is missed."""
+        self._wakers.append((frozenset(topics), event))
 
-    def notify(self) -> None:
-        event, self._event = self._event, asyncio.Event()
-        event.set()
+    def forget(self, event: asyncio.Event) -> None:
+        self._wakers = [(topics, waker) for topics, waker in self._wakers if waker is not event]
+
+    def notify(self, topics: Iterable[str] | None = None) -> None:
+        """Wake the consumers of `topics` (of every topic when None)."""
+        appended = None if topics is None else frozenset(topics)
+        for watched, event in self._wakers:
+            if appended is None or not watched.isdisjoint(appended):
+                event.set()

@@ -46,6 +46,7 @@ class EmbeddedMember(Consumer):
         self._stop = asyncio.Event()
         self._owning = asyncio.Event()
         self._rotation = 0
+        self._appended = asyncio.Event()  # set by this process's appends to our topics
 
     @property
     def assignment(self) -> frozenset[TopicPartition]:
@@ -62,28 +63,30 @@ class EmbeddedMember(Consumer):
 
     def request_stop(self) -> None:
         self._stop.set()
-        self.signal.notify()  # an idle loop would otherwise notice only after its poll interval
+        self._appended.set()  # an idle loop would otherwise notice only after its poll interval
 
     async def run(self) -> None:
         heartbeat: asyncio.Task[None] | None = None
         clean = False
         try:
+            self.signal.watch(self.member.topics, self._appended)
             await self.db.open()
             heartbeat = asyncio.create_task(self._heartbeat())
             while not self._stop.is_set():
-                appended = self.signal.current()
+                self._appended.clear()
                 await self._rebalance()
                 batch = await self._fetch()
                 if batch:
                     await self.process(batch)
-                else:
+                elif not self._stop.is_set():
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(appended.wait(), self._poll_s)
+                        await asyncio.wait_for(self._appended.wait(), self._poll_s)
             clean = True
         except Exception:
             clean = True  # a storage failure is not a crash: keep what was handled
             raise
         finally:
+            self.signal.forget(self._appended)
             if heartbeat is not None:
                 heartbeat.cancel()
             if clean:

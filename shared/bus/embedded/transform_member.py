@@ -63,7 +63,7 @@ class TransformMember(EmbeddedMember):
             return
         self.positions.update(next_offsets)
         if outputs:
-            self.signal.notify()
+            self.signal.notify({output.topic for output in outputs})
 
     async def _outputs(self, message: ConsumedMessage) -> Sequence[OutgoingMessage]:
         return await attempt_transform(message, self._transform, self.policy, self.group)

@@ -3,6 +3,8 @@
 import io
 import json
 import logging
+import random
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -199,3 +201,23 @@ def test_timestamps_ids_and_addresses_are_not_mistaken_for_phone_numbers(text: s
 )
 def test_phone_numbers_and_addresses_are_found(text: str) -> None:
     assert scrub_text(f"see {text}.") == f"see {REDACTED}."
+
+
+def test_uuids_that_redaction_skips_are_ones_scrubbing_would_keep() -> None:
+    # The processor does not scan canonical UUIDs (ids on every line): that must change nothing.
+    rng = random.Random(9)
+    uuids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(2000)]
+    digits_only = ["".join(c if c == "-" else rng.choice("0123456789") for c in u) for u in uuids]
+    for text in [*uuids, *digits_only, "12345678-1234-1234-1234-123456789012"]:
+        assert scrub_text(text) == text
+
+
+def test_generated_fields_cannot_carry_personal_data_from_a_caller(capture: Capture) -> None:
+    buffer = capture("production")
+
+    structlog.get_logger("t").info(
+        "x", timestamp="taro@example.com", level="090-1234-5678", logger="taro@example.com"
+    )
+
+    assert "taro@example.com" not in buffer.getvalue()
+    assert "090-1234-5678" not in buffer.getvalue()

@@ -60,6 +60,26 @@ async def test_publishing_needs_a_declared_topic_but_its_dlq_comes_free(
     await bus.publish(OutgoingMessage("t.dlq", b"x"))
 
 
+async def test_concurrent_publishes_share_commits_yet_keep_order_and_their_own_errors(
+    new_bus: BusFactory,
+) -> None:
+    bus = await started(new_bus)
+    values = [b"%03d" % i for i in range(60)]
+    outcomes = await asyncio.gather(
+        *(bus.publish(OutgoingMessage("t", value, key=b"same")) for value in values[:30]),
+        bus.publish(OutgoingMessage("undeclared", b"x")),
+        *(bus.publish(OutgoingMessage("t", value, key=b"same")) for value in values[30:]),
+        return_exceptions=True,
+    )
+    assert [type(outcome) for outcome in outcomes if outcome is not None] == [UnknownTopicError]
+
+    # Every publish that returned is in the log, in the order of the calls.
+    collector = Collector()
+    async with running(bus.subscribe("g", ["t"], collector, ONE_TRY)):
+        await eventually(lambda: len(collector.messages) == len(values), "all consumed")
+    assert [message.value for message in collector.messages] == values
+
+
 async def test_a_crashed_member_is_replaced_within_the_session_timeout(
     new_bus: BusFactory,
 ) -> None:
