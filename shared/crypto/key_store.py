@@ -1,5 +1,6 @@
 """The per-case DEK store: create-or-get, cached reads, and destruction (crypto-shredding)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.crypto.data_key import DataKey, new_key_id, new_key_material
 from shared.crypto.errors import CryptoError, KeyDestroyedError, KeyNotFoundError
 from shared.crypto.kek import KeyEncryptionKey
-from shared.crypto.tables import CryptoTables, insert_unless_present
+from shared.crypto.tables import CryptoTables, insert_all_unless_present, insert_unless_present
 
 # The widths of the tombstone's columns (see tables.py).
 _ACTOR_CHARS, _REASON_CHARS = 128, 512
+# Cases per statement of a batch: under even an old SQLite's 999 bound parameters.
+_CHUNK = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,39 +117,70 @@ class KeyStore:
 
         `reason` is kept for audit: a matter or request reference, never personal data.
         """
+        [tombstone] = await self.destroy_many([case_id], actor=actor, reason=reason)
+        return tombstone
+
+    async def destroy_many(
+        self, case_ids: Sequence[str], *, actor: str, reason: str
+    ) -> list[Tombstone]:
+        """`destroy` for several cases in one transaction: every key is gone, or none is.
+
+        The tombstones come back in the order of `case_ids` (a repeated id counts once).
+        """
         if not 0 < len(actor) <= _ACTOR_CHARS or not 0 < len(reason) <= _REASON_CHARS:
             raise CryptoError(
                 f"destroy needs an actor of 1-{_ACTOR_CHARS} and a reason of 1-{_REASON_CHARS}"
                 " characters"
             )
-        self._evict(case_id)
+        wanted = list(dict.fromkeys(case_ids))
+        if not wanted:
+            return []
+        self._evict_all(wanted)
         now = datetime.now(UTC)
         tombstone = {"destroyed_at": now, "destroyed_by": actor, "destroy_reason": reason}
+        rows: dict[str, Any] = {}
         async with self._engine.begin() as connection:
             if connection.dialect.name == "sqlite":
                 # Have SQLite zero the freed bytes in its file, not merely unlink them.
                 await connection.exec_driver_sql("PRAGMA secure_delete=ON")
-            await insert_unless_present(
-                connection,
-                self._table,
-                {"case_id": case_id, "kid": new_key_id(), "created_at": now, **tombstone},
-            )
-            await connection.execute(
-                update(self._table)
-                .where(self._table.c.case_id == case_id, self._table.c.destroyed_at.is_(None))
-                .values(kek_id=None, wrapped=None, **tombstone)
-            )
-            row = await self._row(connection, case_id)
-        # Again after commit: a read that began during the transaction saw the old row.
-        self._evict(case_id)
-        assert row is not None  # inserted or updated just above, in the same transaction
-        return _tombstone(row)
+            for chunk in _chunks(wanted):
+                await insert_all_unless_present(
+                    connection,
+                    self._table,
+                    [
+                        {"case_id": case_id, "kid": new_key_id(), "created_at": now, **tombstone}
+                        for case_id in chunk
+                    ],
+                )
+                await connection.execute(
+                    update(self._table)
+                    .where(self._table.c.case_id.in_(chunk), self._table.c.destroyed_at.is_(None))
+                    .values(kek_id=None, wrapped=None, **tombstone)
+                )
+                rows |= await self._rows(connection, chunk)
+        # Again after commit: a read that began during the transaction saw the old rows.
+        self._evict_all(wanted)
+        # Inserted or updated just above, in the same transaction: every case has its row.
+        return [_tombstone(rows[case_id]) for case_id in wanted]
 
     async def tombstone(self, case_id: str) -> Tombstone | None:
         """The record of the case's key destruction, if it was destroyed."""
-        async with self._engine.connect() as connection:
-            row = await self._row(connection, case_id)
-        return None if row is None or row.destroyed_at is None else _tombstone(row)
+        return (await self.tombstones([case_id]))[case_id]
+
+    async def tombstones(self, case_ids: Sequence[str]) -> dict[str, Tombstone | None]:
+        """`tombstone` of several cases, read together; None for a case not destroyed."""
+        wanted = list(dict.fromkeys(case_ids))
+        rows: dict[str, Any] = {}
+        if wanted:
+            async with self._engine.connect() as connection:
+                for chunk in _chunks(wanted):
+                    rows |= await self._rows(connection, chunk)
+        return {
+            case_id: None
+            if (row := rows.get(case_id)) is None or row.destroyed_at is None
+            else _tombstone(row)
+            for case_id in wanted
+        }
 
     def evict(self, case_id: str) -> None:
         """Drop the case's key from this process's cache: another process destroyed it
@@ -154,15 +188,28 @@ class KeyStore:
         self._evict(case_id)
 
     def _evict(self, case_id: str) -> None:
+        self._evict_all([case_id])
+
+    def _evict_all(self, case_ids: Sequence[str]) -> None:
         self._destroys += 1
-        self._cache.pop(case_id, None)
+        for case_id in case_ids:
+            self._cache.pop(case_id, None)
 
     async def _row(self, connection: AsyncConnection, case_id: str) -> Any:
         statement = select(self._table).where(self._table.c.case_id == case_id)
         return (await connection.execute(statement)).one_or_none()
 
+    async def _rows(self, connection: AsyncConnection, case_ids: Sequence[str]) -> dict[str, Any]:
+        statement = select(self._table).where(self._table.c.case_id.in_(case_ids))
+        return {row.case_id: row for row in await connection.execute(statement)}
+
     def __repr__(self) -> str:
         return f"KeyStore(table={self._table.name!r}, kek={self._kek!r})"
+
+
+def _chunks(case_ids: list[str]) -> list[list[str]]:
+    # Bounded statements: SQLite caps the bound parameters of one statement.
+    return [case_ids[i : i + _CHUNK] for i in range(0, len(case_ids), _CHUNK)]
 
 
 def _tombstone(row: Any) -> Tombstone:

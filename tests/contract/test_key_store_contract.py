@@ -137,6 +137,45 @@ async def test_after_destroy_fields_read_erased_and_the_dek_is_gone_from_every_t
     assert found_in(values, wrapped) == []
 
 
+async def test_destroy_many_shreds_every_case_at_once_and_the_deks_are_gone_from_every_table(
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+) -> None:
+    store, other = KeyStore(engine, tables, kek), KeyStore(other_engine, tables, kek)
+    cases = [f"case-{n}" for n in range(150)]  # more than one statement's worth
+    keys = [await store.create_or_get(case_id) for case_id in cases[:-1]]  # the last: no key
+    await store.create_or_get("bystander")
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(tables.data_keys).where(tables.data_keys.c.case_id.in_(cases))
+        )
+        wrapped = [bytes(row.wrapped) for row in rows]
+    secrets = wrapped + [await kek.unwrap(kek.kek_id, w) for w in wrapped]
+    already = await store.destroy(cases[0], actor="sweep", reason="retention")
+
+    tombstones = await store.destroy_many(
+        [*cases, cases[1]], actor="privacy-officer-7", reason="erasure ER-124"
+    )
+
+    assert [t.case_id for t in tombstones] == cases
+    assert tombstones[0] == already  # idempotent: the first destruction stands
+    assert [t.kid for t in tombstones[1:-1]] == [key.kid for key in keys[1:]]
+    assert {(t.destroyed_by, t.reason) for t in tombstones[1:]} == {
+        ("privacy-officer-7", "erasure ER-124")
+    }
+    assert await other.tombstones([*cases, "bystander"]) == {
+        **{t.case_id: t for t in tombstones},
+        "bystander": None,
+    }
+    for reader in (store, other):
+        for case_id in (cases[1], cases[-1]):
+            with pytest.raises(KeyDestroyedError):
+                await reader.create_or_get(case_id)
+    await store.get("bystander")
+    values = await stored_values(engine, tables.data_keys.name.removesuffix("data_keys"))
+    assert [secret for secret in secrets if found_in(values, secret)] == []
+    assert await store.destroy_many([], actor="privacy", reason="erasure ER-125") == []
+
+
 async def test_rotation_and_rewrap_keep_every_old_event_readable(
     engine: AsyncEngine, tables: CryptoTables
 ) -> None:

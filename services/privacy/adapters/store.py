@@ -2,16 +2,18 @@
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.privacy.adapters import case_writes as cw
 from services.privacy.adapters import record_writes as rw
+from services.privacy.adapters.erasure_writes import BATCHED, apply_batched
 from services.privacy.adapters.reads import StoreReads
 from services.privacy.adapters.tables import metadata, seen_events
 from services.privacy.service_layer import changes as c
-from shared.crypto.tables import insert_unless_present
+from shared.crypto.tables import insert_all_unless_present
 
 Apply = Callable[[AsyncConnection, Any], Awaitable[None]]
 APPLY: dict[type, Apply] = {
@@ -46,11 +48,38 @@ class SqlPrivacyStore(StoreReads):
             await connection.run_sync(metadata.create_all)
 
     async def apply(self, event_id: str | None, changes: Sequence[c.Change]) -> bool:
+        [applied] = await self.apply_each([(event_id, changes)])
+        return applied
+
+    async def apply_each(
+        self, events: Sequence[tuple[str | None, Sequence[c.Change]]]
+    ) -> list[bool]:
         async with self._engine.begin() as connection:
-            if event_id is not None:
-                row = {"event_id": event_id, "seen_at": datetime.now(UTC)}
-                if not await insert_unless_present(connection, seen_events, row):
-                    return False  # a redelivery: applied before
-            for change in changes:
-                await APPLY[type(change)](connection, change)
-        return True
+            applied = await _first_seen(connection, [event_id for event_id, _ in events])
+            todo = [
+                change
+                for (_, changes), new in zip(events, applied, strict=True)
+                if new
+                for change in changes
+            ]
+            # In order, except that a run of erasure changes goes in a few statements.
+            for batched, run in groupby(todo, key=lambda change: isinstance(change, BATCHED)):
+                if batched:
+                    await apply_batched(connection, list(run))
+                else:
+                    for change in run:
+                        await APPLY[type(change)](connection, change)
+        return applied
+
+
+async def _first_seen(connection: AsyncConnection, event_ids: list[str | None]) -> list[bool]:
+    """Records the event ids as seen; False for each one seen before (a redelivery)."""
+    now = datetime.now(UTC)
+    known = [event_id for event_id in dict.fromkeys(event_ids) if event_id is not None]
+    rows = [{"event_id": event_id, "seen_at": now} for event_id in known]
+    new = await insert_all_unless_present(connection, seen_events, rows) if rows else set()
+    first: list[bool] = []
+    for event_id in event_ids:
+        first.append(event_id is None or event_id in new)
+        new.discard(event_id)  # the same id twice in one call: applied once
+    return first

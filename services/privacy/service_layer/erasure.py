@@ -16,6 +16,7 @@ from services.privacy.service_layer.access import RegisterRequest, new_request
 from services.privacy.service_layer.changes import ReceiptSaved, RequestSaved
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from services.privacy.service_layer.erasure_places import confirm_places
+from services.privacy.service_layer.publishing import Emission
 
 NO_CHECKPOINT = RecordsCheckpoint(
     available=False, detail="no acknowledgement from records had been read by privacy"
@@ -72,18 +73,17 @@ async def erase_subject(
 async def _shred(
     deps: PrivacyDependencies, cases: list[CaseRecord], actor: str, request_id: str
 ) -> list[DestroyedKey]:
-    keys = []
-    for case in cases:
-        # The key store keeps who and why with the tombstone: ids only, never a person.
-        tombstone = await deps.keys.destroy(
-            case.case_id, actor=f"privacy:{actor}"[:128], reason=f"erasure {request_id}"
-        )
-        keys.append(
-            DestroyedKey(
-                case_id=case.case_id, key_id=tombstone.kid, destroyed_at=tombstone.destroyed_at
-            )
-        )
-    return keys
+    """Every key in one transaction, committed before any event or receipt says so."""
+    # The key store keeps who and why with the tombstone: ids only, never a person.
+    tombstones = await deps.keys.destroy_many(
+        [case.case_id for case in cases],
+        actor=f"privacy:{actor}"[:128],
+        reason=f"erasure {request_id}",
+    )
+    return [
+        DestroyedKey(case_id=t.case_id, key_id=t.kid, destroyed_at=t.destroyed_at)
+        for t in tombstones
+    ]
 
 
 async def _announce(
@@ -116,14 +116,12 @@ async def _announce(
     ]
     if not announced and forget and subjects:
         announced = [(request_id, subjects[0], {})]
-    ids = []
-    for case_id, subject_id, key in announced:
-        envelope = await deps.events.emit(
-            SUBJECT_ERASED,
-            SubjectErased.model_validate({**common, **key}),
-            case_id=case_id,
-            subject_id=subject_id,
-            correlation_id=correlation_id or request_id,
-        )
-        ids.append(str(envelope.event_id))
-    return ids
+    emissions = [
+        Emission(SubjectErased.model_validate({**common, **key}), case_id, subject_id)
+        for case_id, subject_id, key in announced
+    ]
+    # One event per case, so publishing them together keeps every case's own order.
+    envelopes = await deps.events.emit_all(
+        SUBJECT_ERASED, emissions, correlation_id=correlation_id or request_id
+    )
+    return [str(envelope.event_id) for envelope in envelopes]

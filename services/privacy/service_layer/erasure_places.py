@@ -19,8 +19,8 @@ async def confirm_places(
 ) -> tuple[Place, ...]:
     case_ids = [case.case_id for case in erased]
     kept = await deps.store.kept_events(case_ids)
-    tombstones = [await deps.keys.tombstone(case_id) for case_id in case_ids]
-    shredded = sum(tombstone is not None for tombstone in tombstones)
+    tombstones = await deps.keys.tombstones(case_ids)
+    shredded = sum(tombstone is not None for tombstone in tombstones.values())
     still_known = await deps.subjects.still_known(identities)
     by_event = f"on subject.erased ({len(event_ids)} events)" if event_ids else "(nothing erased)"
     return (

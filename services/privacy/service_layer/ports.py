@@ -38,6 +38,9 @@ class PrivacyStore(Protocol):
     async def apply(self, event_id: str | None, changes: Sequence[Change]) -> bool:
         """All `changes` in one transaction; with an `event_id` once only (False if seen)."""
 
+    async def apply_each(self, events: Sequence[tuple[str | None, Sequence[Change]]]) -> list[bool]:
+        """`apply` for each event's changes, all in one transaction; which of them went in."""
+
     async def case(self, case_id: str) -> CaseRecord | None: ...
 
     async def cases(self, subject_ids: Collection[str] | None = None) -> list[CaseRecord]:
@@ -79,7 +82,14 @@ class PrivacyStore(Protocol):
 class KeyShredder(Protocol):
     async def destroy(self, case_id: str, *, actor: str, reason: str) -> Tombstone: ...
 
+    async def destroy_many(
+        self, case_ids: Sequence[str], *, actor: str, reason: str
+    ) -> list[Tombstone]:
+        """`destroy` of every case in one transaction; tombstones in the order given."""
+
     async def tombstone(self, case_id: str) -> Tombstone | None: ...
+
+    async def tombstones(self, case_ids: Sequence[str]) -> dict[str, Tombstone | None]: ...
 
 
 class SubjectDirectory(Protocol):

@@ -1,7 +1,7 @@
 """Folds every consumed event into privacy's store, once per event id: intake's and policy's
 (cases, kept ciphertext, recommendations), privacy's own, and records' acknowledgements."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,13 +44,23 @@ class Projection:
             if topic == self._topics.records:
                 await self._store.apply(None, _acknowledged(envelope))
             elif topic == self._topics.privacy and envelope.type in privacy_events.BY_TYPE:
-                await self._store.apply(event_id, privacy_changes(envelope))
+                await self.handle_own([envelope])
             elif topic == self._topics.intake and envelope.type in views.ENCRYPTED_SCHEMAS:
                 await self._intake(envelope)
             elif topic == self._topics.policy:
                 await self._store.apply(event_id, await self._policy(envelope))
         except ValidationError as error:
             raise UnreadableEventError(f"{envelope.type}: {summarize(error)}") from None
+
+    async def handle_own(self, envelopes: Sequence[Envelope]) -> None:
+        """Privacy's own events, applied together in one transaction (each once per id)."""
+        changes: list[tuple[str | None, list[c.Change]]] = []
+        for envelope in envelopes:
+            try:
+                changes.append((str(envelope.event_id), privacy_changes(envelope)))
+            except ValidationError as error:
+                raise UnreadableEventError(f"{envelope.type}: {summarize(error)}") from None
+        await self._store.apply_each(changes)
 
     async def _intake(self, envelope: Envelope) -> None:
         subject = envelope.subject_id
