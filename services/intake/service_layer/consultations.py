@@ -1,0 +1,54 @@
+"""Handler of a new consultation: open its case and record its first event, once."""
+
+from services.intake.domain.events import CONSULTATION_RECEIVED
+from services.intake.service_layer.commands import Accepted, RecordConsultation
+from services.intake.service_layer.dependencies import IntakeDependencies
+from services.intake.service_layer.event_messages import event_message, ticket_key
+from services.intake.service_layer.ports import CaseRef, PendingMessage
+from shared.ids import new_event_id, new_identifier
+
+
+async def record_consultation(
+    command: RecordConsultation, deps: IntakeDependencies, correlation_id: str | None
+) -> Accepted:
+    """Opens the case and records its first event, or answers as the first time.
+
+    The ledger write (whose insert claims the ticket) stays open around the key-store
+    transaction that makes the case's subject links and data key: a repeat of a recorded
+    ticket, even one racing it, rolls that back, so no key is left for a case never kept.
+    The key store commits before the ledger, so every recorded event has its key.
+    """
+    consultation = command.consultation
+    source = consultation.source
+    key = ticket_key(source.platform, source.external_id)
+    case_id, event_id = new_identifier(), new_event_id()
+    try:
+        async with (
+            deps.ledger.writing() as ledger,
+            deps.cases.opening(case_id, consultation.customer) as opened,
+        ):
+            case = CaseRef(case_id, opened.subject_id, source.platform, source.external_id)
+            payload = deps.encryptor.encrypt_with(
+                consultation, opened.key, case_id=case_id, event_id=event_id
+            )
+            message = event_message(
+                deps,
+                case,
+                CONSULTATION_RECEIVED,
+                payload,
+                event_id,
+                consultation.received_at,
+                correlation_id,
+            )
+            stored = await ledger.record(key, Accepted(case_id, str(event_id)), message, case)
+            if stored.duplicate:
+                raise _AlreadyRecorded(stored)
+    except _AlreadyRecorded as recorded:
+        return recorded.answer
+    await deps.relay.publish_now(PendingMessage(key, message))
+    return stored
+
+
+class _AlreadyRecorded(Exception):  # noqa: N818 - control flow: rolls back both transactions
+    def __init__(self, answer: Accepted) -> None:
+        self.answer = answer

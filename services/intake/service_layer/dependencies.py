@@ -1,0 +1,15 @@
+"""What intake's handlers are given: the ports they use and the topic they publish to."""
+
+from dataclasses import dataclass
+
+from services.intake.service_layer.outbox import OutboxRelay
+from services.intake.service_layer.ports import CaseOpener, FieldEncryptor, Ledger
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeDependencies:
+    ledger: Ledger
+    encryptor: FieldEncryptor
+    cases: CaseOpener
+    relay: OutboxRelay
+    topic: str
