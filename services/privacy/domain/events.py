@@ -100,12 +100,26 @@ class RetentionSwept(_Payload):
     overdue: int
 
 
+class EpochClosed(_Payload):
+    """A key epoch closed: every live data key re-wrapped under `opened_kek_id`, then the KEK
+    `destroyed_kek_id` destroyed in its keyring. Erasures whose keys were destroyed during
+    epoch `closed_epoch` are complete from `closed_at` on (no copy can be unwrapped)."""
+
+    closed_epoch: int
+    destroyed_kek_id: str
+    opened_epoch: int
+    opened_kek_id: str
+    rewrapped_keys: int
+    closed_at: datetime
+
+
 HOLD_PLACED = EventKind("hold.placed", 1, HoldPlaced)
 HOLD_RELEASED = EventKind("hold.released", 1, HoldReleased)
 CASE_ANONYMIZED = EventKind("case.anonymized", 1, CaseAnonymized)
 SUBJECT_ERASED = EventKind("subject.erased", 1, SubjectErased)
 ACCESS_EXPORTED = EventKind("access.exported", 1, AccessExported)
 RETENTION_SWEPT = EventKind("retention.swept", 1, RetentionSwept)
+KEYS_EPOCH_CLOSED = EventKind("keys.epoch_closed", 1, EpochClosed)
 
 ALL_EVENTS = (
     HOLD_PLACED,
@@ -114,5 +128,6 @@ ALL_EVENTS = (
     SUBJECT_ERASED,
     ACCESS_EXPORTED,
     RETENTION_SWEPT,
+    KEYS_EPOCH_CLOSED,
 )
 BY_TYPE = {kind.event_type: kind for kind in ALL_EVENTS}
