@@ -1,4 +1,5 @@
-"""Erasure receipts signed with Ed25519 as C2SP signed notes, and their offline verification.
+"""Erasure receipts and completion statements signed with Ed25519 as C2SP signed notes, and
+their offline verification.
 
 The key comes from settings (a `PRIVATE+KEY+...` note key, or a file holding one); in
 development one is generated into `privacy_dev_signing_key_file` on first use; production
@@ -11,9 +12,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from services.privacy.domain.completion import (
+    CompletionStatement,
+    ErasureState,
+    completion_from_text,
+    completion_text,
+)
 from services.privacy.domain.errors import ReceiptVerificationError, SigningKeyError
 from services.privacy.domain.receipt import (
     ErasureReceipt,
+    SignedCompletion,
     SignedReceipt,
     receipt_from_text,
     receipt_text,
@@ -42,27 +50,59 @@ class NoteReceiptSigner:
             verifier_key=self.verifier_key,
         )
 
+    def sign_completion(self, statement: CompletionStatement) -> SignedCompletion:
+        return SignedCompletion(
+            statement=statement.model_dump(mode="json"),
+            signed_note=sign_note(completion_text(statement), [self._signer]),
+            verifier_key=self.verifier_key,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class VerifiedReceipt:
     receipt: ErasureReceipt
     verifier_key: str
     bundled_key: bool  # verified with the key inside the file: proves integrity, not origin
+    completion: CompletionStatement | None = None  # verified with the same key, and names it
+
+    @property
+    def state(self) -> ErasureState:
+        return ErasureState.COMPLETE if self.completion is not None else ErasureState.PENDING
 
 
 def verify_receipt(document: str | bytes, trusted_key: str | None = None) -> VerifiedReceipt:
-    """The receipt if its signature verifies and no field differs from what was signed."""
+    """The receipt if its signature verifies and no field differs from what was signed; with
+    its completion statement, if the file holds one, verified by the same key and shown to
+    complete this receipt (else the whole file fails)."""
     try:
         signed = SignedReceipt.model_validate_json(document)
     except ValidationError as error:
         raise ReceiptVerificationError(f"not an erasure receipt: {summarize(error)}") from None
-    key = trusted_key or signed.verifier_key
+    key = (trusted_key or signed.verifier_key).strip()
+    verifier = _verifier(key)
+    receipt = receipt_from_text(_open(signed.signed_note, verifier, "signature"), signed.receipt)
+    completion = None
+    if signed.completion is not None:
+        text = _open(signed.completion.signed_note, verifier, "completion signature")
+        completion = completion_from_text(text, signed.completion.statement)
+        unmet = completion.completes_receipt(receipt)
+        if unmet is not None:
+            raise ReceiptVerificationError(f"completion: {unmet}")
+    return VerifiedReceipt(receipt, key, trusted_key is None, completion)
+
+
+def _verifier(key: str) -> NoteVerifier:
     try:
-        note = open_note(signed.signed_note, [NoteVerifier.parse(key.strip())])
+        return NoteVerifier.parse(key)
     except NoteError as error:
-        raise ReceiptVerificationError(f"signature: {error}") from None
-    receipt = receipt_from_text(note.text, signed.receipt)
-    return VerifiedReceipt(receipt, key.strip(), bundled_key=trusted_key is None)
+        raise ReceiptVerificationError(f"verifier key: {error}") from None
+
+
+def _open(note: str, verifier: NoteVerifier, what: str) -> str:
+    try:
+        return open_note(note, [verifier]).text
+    except NoteError as error:
+        raise ReceiptVerificationError(f"{what}: {error}") from None
 
 
 def load_receipt_signer(settings: CaselogSettings) -> NoteReceiptSigner:

@@ -18,7 +18,8 @@ def acknowledgements(
     now: datetime,
 ) -> list[Envelope]:
     """One per case of the batch, for its last event. The topic is compacted by case, so the
-    newest acknowledgement is what stays: the case's log index and the latest signed size."""
+    newest acknowledgement is what stays: the case's log index, and the latest signed
+    checkpoint (its size and the signed note itself, which privacy binds into receipts)."""
     last: dict[str, tuple[ReceivedEvent, Appended]] = {}
     for received, where in zip(events, appended, strict=True):
         last[received.envelope.case_id] = (received, where)
@@ -39,6 +40,7 @@ def acknowledgements(
                 "case_position": where.case_position,
                 "tree_size": tree_size,
                 "checkpoint_size": checkpoint.size if checkpoint else None,
+                "checkpoint_note": checkpoint.note if checkpoint else None,
             },
         )
         for case_id, (received, where) in last.items()
