@@ -5,8 +5,8 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 

@@ -2,9 +2,8 @@
 
 import asyncio
 import json
-from pathlib import Path
-
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx

@@ -221,7 +221,8 @@ async def test_the_receipt_is_pending_until_its_epoch_closes_then_complete(
     await privacy.projection.handle(privacy.topics.privacy, epoch_closed(receipt))
 
     served = await receipt_file(privacy.deps, receipt.request_id)
-    assert served is not None and served.completion is not None
+    assert served is not None
+    assert served.completion is not None
     verified = verify_receipt(served.model_dump_json(), key)
     assert verified.state is ErasureState.COMPLETE
     assert verified.completion is not None
@@ -255,7 +256,8 @@ async def test_a_close_of_another_kek_does_not_complete_the_receipt(privacy: Pri
     await privacy.projection.handle(privacy.topics.privacy, epoch_closed(receipt, kek_id="kek-x"))
 
     served = await receipt_file(privacy.deps, receipt.request_id)
-    assert served is not None and served.completion is not None
+    assert served is not None
+    assert served.completion is not None
     with pytest.raises(ReceiptVerificationError, match="destroyed KEK is not"):
         verify_receipt(served.model_dump_json())
 
@@ -297,10 +299,7 @@ async def test_the_receipt_binds_the_checkpoint_records_acknowledges_for_its_eve
     # Records' own acknowledgements of the erasure's events, as it publishes them.
     for ack in acknowledgements(
         [ReceivedEvent(envelope) for envelope in erased],
-        [
-            Appended(str(e.event_id), 50 + n, 9, is_new=True)
-            for n, e in enumerate(erased)
-        ],
+        [Appended(str(e.event_id), 50 + n, 9, is_new=True) for n, e in enumerate(erased)],
         tree_size=size,
         checkpoint=checkpoint,
         now=datetime(2026, 11, 6, tzinfo=UTC),
