@@ -13,7 +13,6 @@ from starlette.routing import Mount
 
 from services.intake.entrypoints.examples import ENGLISH
 from services.privacy.bootstrap import Privacy
-from services.privacy.domain.events import KEYS_EPOCH_CLOSED, EpochClosed
 from services.privacy.domain.receipt import SignedReceipt
 from services.runtime.cli import main
 from services.runtime.embedded import embedded_app
@@ -21,9 +20,9 @@ from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from shared.bus.envelopes import envelope_message
 from shared.bus.interface import Bus
-from shared.envelope import Envelope
 from shared.settings import load_settings
 from tests.integration.serving import serving
+from tests.unit.privacy.samples import epoch_closed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "case.cli.subject@example.com"
@@ -69,31 +68,13 @@ def privacy_bus(root: FastAPI) -> Bus:
     return privacy.infrastructure.bus
 
 
-def epoch_closed(residual: dict[str, Any]) -> Envelope:
-    """What the key store's epoch close publishes on caselog.privacy."""
-    payload = EpochClosed(
-        closed_epoch=residual["epoch"],
-        destroyed_kek_id=residual["kek_id"],
-        opened_epoch=residual["epoch"] + 1,
-        opened_kek_id="kek-next",
-        rewrapped_keys=0,
-        closed_at=datetime.now(UTC),
-    )
-    return Envelope(
-        type=KEYS_EPOCH_CLOSED.event_type,
-        schema_version=KEYS_EPOCH_CLOSED.schema_version,
-        case_id=f"epoch-{payload.closed_epoch}",
-        occurred_at=payload.closed_at,
-        producer="privacy",
-        correlation_id="epoch-close",
-        payload=payload.model_dump(mode="json"),
-    )
-
-
 async def test_replay_and_erase_a_consultation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # The embedded runtime's own SQLite files under tmp_path, whatever DATABASE_URL the suite
+    # runs with: each service derives its database from it, and the ticket below must be new.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     settings = load_settings(
         service_name="caselog",
         demo_seed=False,
@@ -136,10 +117,12 @@ async def test_replay_and_erase_a_consultation(
         privacy = ("--url", f"{url}/privacy", "--token", officer, "--receipt", str(receipt))
         unconfirmed = await asyncio.to_thread(caselog, "erase", EMAIL, *privacy)
         refusal = capsys.readouterr()
+        assert unconfirmed == 2, refusal
         erased = await asyncio.to_thread(
             caselog, "erase", EMAIL, "--yes", "--reason", "ticket-42", *privacy
         )
         summary = capsys.readouterr()
+        assert erased == 0, summary.err
         request_id = json.loads(receipt.read_text(encoding="utf-8"))["receipt"]["request_id"]
         async with httpx.AsyncClient(base_url=f"{url}/privacy", headers=headers) as client:
             key = (await client.get("/v1/receipts/key")).json()["verifier_key"]
@@ -148,7 +131,10 @@ async def test_replay_and_erase_a_consultation(
             signed = SignedReceipt.model_validate(bound)
             residual = signed.receipt["residual_copies"]
             await privacy_bus(root).publish(
-                envelope_message("caselog.privacy", epoch_closed(residual))
+                envelope_message(
+                    "caselog.privacy",
+                    epoch_closed(residual["epoch"], residual["kek_id"], datetime.now(UTC)),
+                )
             )
             completed = await until_complete(client, request_id)
             erasures = (await client.get(f"/v1/subjects/{subject_id}/erasures")).json()

@@ -7,21 +7,25 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from services.intake.adapters.case_keys import KeyStoreCaseOpener
-from services.privacy.domain.events import KEYS_EPOCH_CLOSED, EpochClosed
 from services.runtime.cli import main
 from shared.auth.roles import Role
 from shared.crypto.identities import email_identity, phone_identity
 from shared.crypto.runtime import build_personal_data
-from shared.envelope import Envelope
 from shared.ids import new_identifier
 from shared.settings import CaselogSettings
 from tests.integration.privacy.conftest import AppFactory, Running
-from tests.unit.privacy.samples import Person, SampleCase, consultation, random_person, sealed
+from tests.unit.privacy.samples import (
+    Person,
+    SampleCase,
+    consultation,
+    epoch_closed,
+    random_person,
+    sealed,
+)
 
 TRICK = "鰐淵 珠璃 090-7777-1234x"
 
@@ -126,26 +130,6 @@ async def test_requests_are_refused_in_words_and_status_without_echoing_input(
     assert after.json()["case"]["disposition"] == "kept"
 
 
-def epoch_closed(residual: dict[str, Any]) -> Envelope:
-    payload = EpochClosed(
-        closed_epoch=residual["epoch"],
-        destroyed_kek_id=residual["kek_id"],
-        opened_epoch=residual["epoch"] + 1,
-        opened_kek_id="kek-next",
-        rewrapped_keys=1,
-        closed_at=datetime.now(UTC),
-    )
-    return Envelope(
-        type=KEYS_EPOCH_CLOSED.event_type,
-        schema_version=KEYS_EPOCH_CLOSED.schema_version,
-        case_id=f"epoch-{payload.closed_epoch}",
-        occurred_at=payload.closed_at,
-        producer="privacy",
-        correlation_id="epoch-close",
-        payload=payload.model_dump(mode="json"),
-    )
-
-
 async def test_an_epoch_close_read_from_the_topic_completes_the_receipt(
     privacy_app: AppFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -160,7 +144,8 @@ async def test_an_epoch_close_read_from_the_topic_completes_the_receipt(
         before = (
             await client.get(f"/v1/subjects/{case.subject_id}/erasures", headers=officer)
         ).json()
-        await running.publish(running.privacy.topics.privacy, epoch_closed(residual))
+        closed = epoch_closed(residual["epoch"], residual["kek_id"], datetime.now(UTC))
+        await running.publish(running.privacy.topics.privacy, closed)
         for _ in range(150):
             served = (
                 await client.get(f"/v1/requests/{request_id}/receipt", headers=officer)

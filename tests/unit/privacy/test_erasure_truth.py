@@ -18,7 +18,7 @@ from services.privacy.domain.errors import (
     NoMatchError,
     ReceiptVerificationError,
 )
-from services.privacy.domain.events import KEYS_EPOCH_CLOSED, SUBJECT_ERASED, EpochClosed
+from services.privacy.domain.events import SUBJECT_ERASED
 from services.privacy.domain.receipt import ErasureReceipt
 from services.privacy.domain.requests import Regime, RequestKind, RequestStatus
 from services.privacy.service_layer.access import RegisterRequest, export_access, register_access
@@ -35,7 +35,14 @@ from shared.ids import new_identifier
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.keys import NoteSigner
 from tests.unit.privacy.conftest import RecordingBus, received
-from tests.unit.privacy.samples import EMAIL, PHONE, consultation, random_person, sealed
+from tests.unit.privacy.samples import (
+    EMAIL,
+    PHONE,
+    consultation,
+    epoch_closed,
+    random_person,
+    sealed,
+)
 from tests.unit.privacy.test_holds_flow import hold_on
 
 ERASE = RegisterRequest(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-77")
@@ -174,26 +181,11 @@ async def test_a_person_split_over_two_subjects_is_erased_whole_by_either_identi
 # Item 4: pending until the epoch closes, then a signed completion statement.
 
 
-def epoch_closed(receipt: ErasureReceipt, *, kek_id: str | None = None) -> Envelope:
+def epoch_closed_of(receipt: ErasureReceipt, *, kek_id: str | None = None) -> Envelope:
     residual = receipt.residual_copies
     assert residual is not None
-    payload = EpochClosed(
-        closed_epoch=residual.epoch,
-        destroyed_kek_id=kek_id or residual.kek_id,
-        opened_epoch=residual.epoch + 1,
-        opened_kek_id="kek-next",
-        rewrapped_keys=3,
-        closed_at=residual.unreadable_by - timedelta(hours=1),
-    )
-    return Envelope(
-        type=KEYS_EPOCH_CLOSED.event_type,
-        schema_version=KEYS_EPOCH_CLOSED.schema_version,
-        case_id=f"epoch-{residual.epoch}",
-        occurred_at=payload.closed_at,
-        producer="privacy",
-        correlation_id="epoch-close",
-        payload=payload.model_dump(mode="json"),
-    )
+    closed_at = residual.unreadable_by - timedelta(hours=1)
+    return epoch_closed(residual.epoch, kek_id or residual.kek_id, closed_at)
 
 
 async def test_the_receipt_is_pending_until_its_epoch_closes_then_complete(
@@ -218,7 +210,7 @@ async def test_the_receipt_is_pending_until_its_epoch_closes_then_complete(
         capsys.readouterr().out
     )
 
-    await privacy.projection.handle(privacy.topics.privacy, epoch_closed(receipt))
+    await privacy.projection.handle(privacy.topics.privacy, epoch_closed_of(receipt))
 
     served = await receipt_file(privacy.deps, receipt.request_id)
     assert served is not None
@@ -253,7 +245,9 @@ async def test_a_close_of_another_kek_does_not_complete_the_receipt(privacy: Pri
     signed = await erase_subject(privacy.deps, ERASE)
     receipt = verify_receipt(signed.model_dump_json()).receipt
 
-    await privacy.projection.handle(privacy.topics.privacy, epoch_closed(receipt, kek_id="kek-x"))
+    await privacy.projection.handle(
+        privacy.topics.privacy, epoch_closed_of(receipt, kek_id="kek-x")
+    )
 
     served = await receipt_file(privacy.deps, receipt.request_id)
     assert served is not None
