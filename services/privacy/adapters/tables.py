@@ -116,7 +116,7 @@ receipt_states = Table(
     Column("request_id", Id, primary_key=True),
     Column("epoch", BigInteger, nullable=True),
     Column("event_ids", Text, nullable=False),  # JSON list
-    Column("bound", Boolean, nullable=False),
+    Column("bound", Boolean, nullable=False, index=True),  # read on every acknowledgement
     Column("completed_epoch", BigInteger, nullable=True, index=True),
 )
 # The log position records acknowledged for each `subject.erased` event.
