@@ -10,6 +10,7 @@ import pytest
 from services.records.adapters.append_only import create_schema
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.tables import records_tables
+from services.records.domain.acknowledgements import acknowledgements
 from services.records.domain.errors import EventConflictError
 from services.records.domain.events import Appended, Origin, ReceivedEvent
 from services.records.entrypoints.consumer import UnrecordableMessageError, record_handler
@@ -204,3 +205,21 @@ async def test_a_subject_erased_is_acknowledged_with_a_signed_checkpoint_that_in
     assert isinstance(note, str)
     checkpoint = open_checkpoint(note, [signer.verifier], origin=ORIGIN)
     assert checkpoint.size == ack["checkpoint_size"] > where.position
+
+
+async def test_a_subject_erased_is_acknowledged_even_when_a_later_event_of_its_case_follows(
+    store: CountingStore, signer: NoteSigner, make_envelope: MakeEnvelope
+) -> None:
+    erased = make_envelope("case-1", 0).model_copy(update={"type": "subject.erased"})
+    later = make_envelope("case-1", 1)
+    received = [ReceivedEvent(erased), ReceivedEvent(later)]
+    appended = [Appended(str(e.event_id), n, n, is_new=True) for n, e in enumerate((erased, later))]
+
+    acks = acknowledgements(
+        received, appended, tree_size=2, checkpoint=None, now=erased.occurred_at
+    )
+
+    assert [(a.payload["event_id"], a.payload["position"]) for a in acks] == [
+        (str(erased.event_id), 0),
+        (str(later.event_id), 1),  # last, so the compacted topic keeps the newest
+    ]
