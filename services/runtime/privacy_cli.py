@@ -38,7 +38,11 @@ async def export_anonymized(settings: CaselogSettings, out: TextIO) -> int:
 
 
 def verify_receipt_file(
-    path: Path, key: str | None = None, out: TextIO | None = None, completion: Path | None = None
+    path: Path,
+    key: str | None = None,
+    out: TextIO | None = None,
+    completion: Path | None = None,
+    records_key: str | None = None,
 ) -> int:
     """Checks an erasure receipt offline: its signature, that no field was changed, and its
     completion statement (inside the file, or `completion`, a statement file) if there is one.
@@ -46,16 +50,14 @@ def verify_receipt_file(
     Exit status 0 only if it verifies with a pinned `key` (a verifier key, or a file holding
     one); 1 if it fails; UNPINNED_STATUS if it verifies only with the key inside the file,
     which anyone can replace with their own: that proves self-consistency, not origin.
+    `records_key`: the records log's verifier key, to check the bound checkpoint's signature.
     """
     out = out or sys.stdout
     try:
-        trusted = None
-        if key is not None:
-            trusted = Path(key).read_text(encoding="ascii") if Path(key).is_file() else key
         document = path.read_bytes()
         if completion is not None:
             document = _with_completion(document, completion.read_bytes())
-        verified = verify_receipt(document, trusted)
+        verified = verify_receipt(document, _key(key), _key(records_key))
     except OSError as error:
         print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
         return 1
@@ -73,6 +75,13 @@ def verify_receipt_file(
     checkpoint = receipt.records_checkpoint
     bound = "bound" if checkpoint.bound else "pending"
     print(f"  records checkpoint: {bound}: {checkpoint.detail}", file=out)
+    if checkpoint.bound:
+        signed_by = (
+            "its signature checked with --records-key"
+            if records_key
+            else ("its signature not checked (pass --records-key, or check it with caselog verify)")
+        )
+        print(f"  the checkpoint includes every event listed; {signed_by}", file=out)
     print(f"  signed by {verified.verifier_key.split('+')[0]}", file=out)
     if verified.bundled_key:
         print("  NOT TRUSTED: only self-consistency was checked, with the key inside the", file=out)
@@ -103,6 +112,13 @@ def _print_state(verified: VerifiedReceipt, out: TextIO) -> None:
         print("  complete: no key was destroyed, so no residual copy to wait for", file=out)
 
 
+def _key(given: str | None) -> str | None:
+    """A verifier key given as a value or as a file holding one."""
+    if given is None:
+        return None
+    return Path(given).read_text(encoding="ascii") if Path(given).is_file() else given
+
+
 def _with_completion(receipt: bytes, completion: bytes) -> bytes:
     """The receipt file with a completion statement file put in it, for one verification."""
     try:
@@ -125,7 +141,11 @@ def _export(args: argparse.Namespace) -> None:
 
 
 def _verify(args: argparse.Namespace) -> None:
-    sys.exit(verify_receipt_file(args.receipt, args.key, completion=args.completion))
+    sys.exit(
+        verify_receipt_file(
+            args.receipt, args.key, completion=args.completion, records_key=args.records_key
+        )
+    )
 
 
 def _new_key(_args: argparse.Namespace) -> None:
@@ -149,6 +169,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--completion",
         type=Path,
         help="a completion statement file (GET /privacy/v1/completions/<epoch>) to check with it",
+    )
+    verify.add_argument(
+        "--records-key", help="the records log's verifier key, to check the bound checkpoint"
     )
     verify.set_defaults(action=_verify)
     commands.add_parser(

@@ -21,14 +21,16 @@ from services.privacy.domain.completion import (
 from services.privacy.domain.errors import ReceiptVerificationError, SigningKeyError
 from services.privacy.domain.receipt import (
     ErasureReceipt,
+    RecordsCheckpoint,
     SignedCompletion,
     SignedReceipt,
     receipt_from_text,
     receipt_text,
 )
+from shared.merkle.checkpoint import Checkpoint, open_checkpoint
 from shared.merkle.errors import NoteError
 from shared.merkle.keys import NoteSigner, NoteVerifier
-from shared.merkle.note import open_note, sign_note
+from shared.merkle.note import open_note, parse_note, sign_note
 from shared.settings import CaselogSettings
 from shared.validation import summarize
 
@@ -70,10 +72,14 @@ class VerifiedReceipt:
         return ErasureState.COMPLETE if self.completion is not None else ErasureState.PENDING
 
 
-def verify_receipt(document: str | bytes, trusted_key: str | None = None) -> VerifiedReceipt:
+def verify_receipt(
+    document: str | bytes, trusted_key: str | None = None, records_key: str | None = None
+) -> VerifiedReceipt:
     """The receipt if its signature verifies and no field differs from what was signed; with
     its completion statement, if the file holds one, verified by the same key and shown to
-    complete this receipt (else the whole file fails)."""
+    complete this receipt (else the whole file fails). A bound records checkpoint must be a
+    checkpoint whose tree includes every event position the receipt lists; with
+    `records_key` (the log's note verifier key) its signature is checked too."""
     try:
         signed = SignedReceipt.model_validate_json(document)
     except ValidationError as error:
@@ -81,6 +87,7 @@ def verify_receipt(document: str | bytes, trusted_key: str | None = None) -> Ver
     key = (trusted_key or signed.verifier_key).strip()
     verifier = _verifier(key)
     receipt = receipt_from_text(_open(signed.signed_note, verifier, "signature"), signed.receipt)
+    _check_binding(receipt.records_checkpoint, records_key)
     completion = None
     if signed.completion is not None:
         text = _open(signed.completion.signed_note, verifier, "completion signature")
@@ -89,6 +96,24 @@ def verify_receipt(document: str | bytes, trusted_key: str | None = None) -> Ver
         if unmet is not None:
             raise ReceiptVerificationError(f"completion: {unmet}")
     return VerifiedReceipt(receipt, key, trusted_key is None, completion)
+
+
+def _check_binding(bound: RecordsCheckpoint, records_key: str | None) -> None:
+    if not bound.bound:
+        return
+    if bound.note is None or not bound.event_positions:
+        raise ReceiptVerificationError("records checkpoint: bound without a note or positions")
+    try:
+        if records_key is None:
+            checkpoint = Checkpoint.parse(parse_note(bound.note).text)
+        else:
+            checkpoint = open_checkpoint(bound.note, [_verifier(records_key.strip())])
+    except NoteError as error:
+        raise ReceiptVerificationError(f"records checkpoint: {error}") from None
+    if checkpoint.size != bound.checkpoint_size or checkpoint.size <= max(bound.event_positions):
+        raise ReceiptVerificationError(
+            "records checkpoint: its tree does not include every event of the receipt"
+        )
 
 
 def _verifier(key: str) -> NoteVerifier:

@@ -309,6 +309,16 @@ async def test_the_receipt_binds_the_checkpoint_records_acknowledges_for_its_eve
     assert bound.records_checkpoint.note == checkpoint.note
     assert bound.records_checkpoint.checkpoint_size == size
     assert bound.records_checkpoint.event_positions == tuple(50 + n for n in range(len(erased)))
+    records_verifier = records_key.verifier.key_string()
+    verify_receipt(served.model_dump_json(), records_key=records_verifier)
+    with pytest.raises(ReceiptVerificationError, match="records checkpoint"):
+        other = NoteSigner.generate("caselog.test/records").verifier.key_string()
+        verify_receipt(served.model_dump_json(), records_key=other)
+    # A receipt whose signer binds a checkpoint that does not include its events is refused.
+    short = bound.records_checkpoint.model_copy(update={"event_positions": (size,)})
+    forged = privacy.signer.sign(bound.model_copy(update={"records_checkpoint": short}))
+    with pytest.raises(ReceiptVerificationError, match="does not include every event"):
+        verify_receipt(forged.model_dump_json())
 
 
 # Finding 13: a receipt forged with the forger's own key is not passed.
