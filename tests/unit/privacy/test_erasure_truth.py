@@ -311,8 +311,8 @@ async def test_the_receipt_binds_the_checkpoint_records_acknowledges_for_its_eve
     assert bound.records_checkpoint.event_positions == tuple(50 + n for n in range(len(erased)))
     records_verifier = records_key.verifier.key_string()
     verify_receipt(served.model_dump_json(), records_key=records_verifier)
+    other = NoteSigner.generate("caselog.test/records").verifier.key_string()
     with pytest.raises(ReceiptVerificationError, match="records checkpoint"):
-        other = NoteSigner.generate("caselog.test/records").verifier.key_string()
         verify_receipt(served.model_dump_json(), records_key=other)
     # A receipt whose signer binds a checkpoint that does not include its events is refused.
     short = bound.records_checkpoint.model_copy(update={"event_positions": (size,)})
