@@ -11,8 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.policy.domain.text_folding import (
     FoldedText,
-    fold_english,
-    fold_japanese,
+    fold_both,
     fold_term,
     is_latin_word_char,
 )
@@ -49,7 +48,7 @@ class Document:
 
     @classmethod
     def of(cls, field: str, text: str) -> "Document":
-        return cls(field, text, fold_japanese(text), fold_english(text))
+        return cls(field, text, *fold_both(text))
 
 
 @dataclass(frozen=True, order=True)
