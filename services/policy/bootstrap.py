@@ -11,6 +11,7 @@ from services.policy.adapters.policy_source import read_policy_file
 from services.policy.adapters.policy_versions import SqlPolicyVersions
 from services.policy.adapters.tables import create_tables
 from services.policy.service_layer.consuming import DecisionConsumer
+from services.policy.service_layer.engine_thread import EngineThread
 from services.policy.service_layer.erasing import ErasureConsumer
 from services.policy.service_layer.ports import LoadedPolicy
 from shared.bus.interface import Consumer
@@ -56,6 +57,7 @@ class PolicyService:
     consumer: DecisionConsumer
     topics: PolicyTopics
     eraser: ErasureConsumer
+    engine_thread: EngineThread  # decisions, evaluations and replays run here, off the event loop
 
     def decision_consumer(self) -> Consumer:
         """The consume-decide-produce member (one Kafka transaction per batch)."""
@@ -78,6 +80,7 @@ class PolicyService:
             await self.versions.remember(self.loaded)
             yield
         finally:
+            self.engine_thread.close()
             await self.personal.close()
 
 
@@ -93,9 +96,19 @@ def bootstrap(
     chosen = topics or PolicyTopics()
     reader = IntakeEventReader(personal_data.codec)
     store = SqlDecisionStore(infra.engine)
-    consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions)
+    engine_thread = EngineThread()
+    consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions, engine_thread)
     versions = SqlPolicyVersions(infra.engine)
     eraser = ErasureConsumer(store)
     return PolicyService(
-        settings, infra, personal_data, loaded, versions, reader, consumer, chosen, eraser
+        settings,
+        infra,
+        personal_data,
+        loaded,
+        versions,
+        reader,
+        consumer,
+        chosen,
+        eraser,
+        engine_thread,
     )

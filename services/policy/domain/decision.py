@@ -96,9 +96,7 @@ def fact(name: str, value: object) -> FactEvidence:
     return FactEvidence(fact=name, value=shown)
 
 
-def decision_of(
-    reasons: Iterable[Reason], policy_version: str, limits: EvidenceLimits
-) -> Decision:
+def decision_of(reasons: Iterable[Reason], policy_version: str, limits: EvidenceLimits) -> Decision:
     """Outcome by precedence (see `Outcome`), reasons in catalogue order, actions each once,
     text evidence within `limits`."""
     rules = list(RuleId)

@@ -5,6 +5,7 @@ import structlog
 from services.policy.domain.decision import Decision
 from services.policy.domain.policy import Policy
 from services.policy.service_layer.advancing import DECISION_SCHEMA_VERSION, advance
+from services.policy.service_layer.engine_thread import EngineThread
 from services.policy.service_layer.events import erasure_keys, subject_key
 from services.policy.service_layer.ports import DecisionStore, EventReader, Processed
 from shared.bus.envelopes import envelope_message
@@ -33,15 +34,24 @@ class DecisionConsumer:
 
     An event whose subject or case was erased (see `ErasureConsumer`) is still decided, so
     nothing is lost, but on what is left of the state and without writing it back.
+
+    The engine runs on `engine_thread` (a thread of its own when none is given), never on
+    the event loop.
     """
 
     def __init__(
-        self, policy: Policy, reader: EventReader, store: DecisionStore, topic: str
+        self,
+        policy: Policy,
+        reader: EventReader,
+        store: DecisionStore,
+        topic: str,
+        engine_thread: EngineThread | None = None,
     ) -> None:
         self._policy = policy
         self._reader = reader
         self._store = store
         self._topic = topic
+        self._engine_thread = engine_thread or EngineThread()
 
     async def transform(self, message: ConsumedMessage) -> list[OutgoingMessage]:
         envelope = decode_envelope(message.value)
@@ -53,7 +63,9 @@ class DecisionConsumer:
         event = await self._reader.read(envelope)
         if event is None:
             return []
-        step = advance(envelope.case_id, event, loaded.state, self._policy)
+        step = await self._engine_thread.run(
+            advance, envelope.case_id, event, loaded.state, self._policy
+        )
         output = None
         if step.decision is not None and step.event_type is not None:
             output = self._message(envelope, step.event_type, step.decision)
