@@ -70,7 +70,8 @@ class Erasure:
 class ErasureStore(Protocol):
     async def forget(self, erasure: Erasure) -> None:
         """In one transaction: drop the erased cases' states (the subjects' whole states when
-        `complete`) and remember what was erased, so late events build no state for it.
+        `complete`) and the decision messages made on them (their processed rows stay, without
+        a message), and remember what was erased, so late events build no state for it.
         Idempotent; raises StateConflictError if a state changed meanwhile."""
 
 
