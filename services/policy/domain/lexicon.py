@@ -60,9 +60,6 @@ class Hit:
     end: int
     term: str
 
-    def within(self, other: "Hit") -> bool:
-        return self.field == other.field and other.start <= self.start and self.end <= other.end
-
 
 class Lexicon(BaseModel):
     """Terms in Japanese (matched after folding, across spaces and punctuation) and English
