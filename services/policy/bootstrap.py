@@ -57,7 +57,11 @@ class PolicyService:
     consumer: DecisionConsumer
     topics: PolicyTopics
     eraser: ErasureConsumer
-    engine_thread: EngineThread  # decisions, evaluations and replays run here, off the event loop
+    # The engine runs off the event loop: the consumer's decisions on one thread, the API's
+    # evaluations and replays on another, so that callers of the API cannot queue ahead of
+    # the decisions of intake's events.
+    decision_thread: EngineThread
+    request_thread: EngineThread
 
     def decision_consumer(self) -> Consumer:
         """The consume-decide-produce member (one Kafka transaction per batch)."""
@@ -80,7 +84,8 @@ class PolicyService:
             await self.versions.remember(self.loaded)
             yield
         finally:
-            self.engine_thread.close()
+            self.decision_thread.close()
+            self.request_thread.close()
             await self.personal.close()
 
 
@@ -96,8 +101,8 @@ def bootstrap(
     chosen = topics or PolicyTopics()
     reader = IntakeEventReader(personal_data.codec)
     store = SqlDecisionStore(infra.engine)
-    engine_thread = EngineThread()
-    consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions, engine_thread)
+    decision_thread = EngineThread("policy-decisions")
+    consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions, decision_thread)
     versions = SqlPolicyVersions(infra.engine)
     eraser = ErasureConsumer(store)
     return PolicyService(
@@ -110,5 +115,6 @@ def bootstrap(
         consumer,
         chosen,
         eraser,
-        engine_thread,
+        decision_thread,
+        EngineThread("policy-requests"),
     )

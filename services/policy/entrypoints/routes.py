@@ -62,7 +62,7 @@ async def evaluate(request: EvaluateRequest, service: PolicyDep) -> Decision:
     policy = service.loaded.policy
     if request.policy_version is not None:
         policy = await service.versions.policy(request.policy_version)
-    return await service.engine_thread.run(decide, request.consultation, request.history, policy)
+    return await service.request_thread.run(decide, request.consultation, request.history, policy)
 
 
 @router.post("/replay", response_model=ReplayResponse)
@@ -71,7 +71,7 @@ async def replay_case(request: ReplayRequest, service: PolicyDep) -> ReplayRespo
     history and without side effects; unknown versions answer 404."""
     policy = await service.versions.policy(request.policy_version)
     envelopes = [_envelope(index, event) for index, event in enumerate(request.events)]
-    replayed = await replay(envelopes, policy, service.reader, service.engine_thread)
+    replayed = await replay(envelopes, policy, service.reader, service.request_thread)
     decisions = [
         ReplayedOut(
             event_id=r.event_id,

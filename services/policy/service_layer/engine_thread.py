@@ -23,13 +23,14 @@ class EngineThread:
     runs does not change a decision.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "policy-engine") -> None:
+        self._name = name
         self._executor: ThreadPoolExecutor | None = None  # started on first use, again after close
 
     async def run(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """`function(*args, **kwargs)` on the engine thread, awaited without blocking the loop."""
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-engine")
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._name)
         call = functools.partial(function, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 

@@ -109,7 +109,7 @@ async def test_the_engine_runs_on_a_thread_of_its_own_not_the_event_loop(
     assert output.value
     [thread] = threads
     assert thread is not threading.current_thread()
-    assert thread.name.startswith("policy-engine")
+    assert thread.name.startswith("policy-")
 
 
 async def test_a_redelivered_input_resends_the_same_bytes_and_counts_once(
