@@ -51,9 +51,18 @@ class SqlDecisionStore:
         loaded: StoredState,
         state: SubjectState | None,
         output: OutgoingMessage | None,
+        erasure_keys: Sequence[str] = (),
     ) -> Processed:
         try:
             async with self._engine.begin() as connection:
+                if (
+                    not loaded.erased
+                    and erasure_keys
+                    and await _any_erased(connection, erasure_keys)
+                ):
+                    # Erased since `recall`: a new subject's first state would be created, and
+                    # the decision on erased text kept, after the erasure had dropped them.
+                    raise StateConflictError("erased since the state was read; retrying")
                 await connection.execute(
                     insert(processed_events).values(
                         event_id=event_id,

@@ -55,8 +55,12 @@ class DecisionConsumer:
 
     async def transform(self, message: ConsumedMessage) -> list[OutgoingMessage]:
         envelope = decode_envelope(message.value)
-        event_id, key = str(envelope.event_id), subject_key(envelope)
-        loaded = await self._store.recall(event_id, key, erasure_keys(envelope))
+        event_id, key, erasable = (
+            str(envelope.event_id),
+            subject_key(envelope),
+            erasure_keys(envelope),
+        )
+        loaded = await self._store.recall(event_id, key, erasable)
         if isinstance(loaded, Processed):
             log.info("decision re-sent", event_id=event_id, case_id=envelope.case_id)
             return loaded.outputs()
@@ -70,7 +74,7 @@ class DecisionConsumer:
         if step.decision is not None and step.event_type is not None:
             output = self._message(envelope, step.event_type, step.decision)
         state = None if loaded.erased else step.state
-        saved = await self._store.save(event_id, key, loaded, state, output)
+        saved = await self._store.save(event_id, key, loaded, state, output, erasable)
         if step.decision is not None:
             log.info(
                 "decided",

@@ -50,11 +50,12 @@ class DecisionStore(Protocol):
         loaded: StoredState,
         state: SubjectState | None,
         output: OutgoingMessage | None,
+        erasure_keys: Sequence[str] = (),
     ) -> Processed:
         """In one transaction: mark `event_id` processed with its output, and replace the state
         read as `loaded` by `state` (None: leave the state alone). If the event was recorded
-        meanwhile, returns that record and changes nothing; if the state moved on, raises
-        StateConflictError."""
+        meanwhile, returns that record and changes nothing; if the state moved on, or one of
+        `erasure_keys` was erased since `loaded` was read, raises StateConflictError."""
 
 
 @dataclass(frozen=True, slots=True)

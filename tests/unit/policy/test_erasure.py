@@ -149,6 +149,22 @@ async def test_a_decision_built_before_the_erasure_is_refused(policies: Policies
     assert await policies.state_keys() == set()
 
 
+async def test_a_first_decision_on_a_subject_erased_meanwhile_is_refused(
+    policies: Policies,
+) -> None:
+    keys = ("subj-new", "case:case-new")
+    loaded = await policies.store.recall("event-first", "subj-new", keys)
+    assert isinstance(loaded, StoredState)
+    assert loaded.version == 0  # nothing stored yet: no version for the erasure to move on
+
+    await policies.store.forget(Erasure(("subj-new",), ("case-new",), complete=True))
+
+    with pytest.raises(StateConflictError):
+        await policies.store.save("event-first", "subj-new", loaded, loaded.state, None, keys)
+    assert await policies.state_keys() == set()
+    assert await policies.store.processed("event-first") is None
+
+
 async def test_other_privacy_events_pass(policies: Policies) -> None:
     await policies.consult("case-1", "subj-1")
     erased = subject_erased("subj-1", "case-1")
