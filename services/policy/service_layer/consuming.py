@@ -62,7 +62,9 @@ class DecisionConsumer:
         )
         loaded = await self._store.recall(event_id, key, erasable)
         if isinstance(loaded, Processed):
-            log.info("decision re-sent", event_id=event_id, case_id=envelope.case_id)
+            # No message: none was made, or its case was erased (see ErasureConsumer).
+            what = "decision re-sent" if loaded.output else "already processed, nothing to re-send"
+            log.info(what, event_id=event_id, case_id=envelope.case_id)
             return loaded.outputs()
         event = await self._reader.read(envelope)
         if event is None:
