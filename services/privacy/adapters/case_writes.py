@@ -41,6 +41,17 @@ async def case_closed(connection: AsyncConnection, change: c.CaseClosed) -> None
     )
 
 
+async def closure_accepted(connection: AsyncConnection, change: c.ClosureAccepted) -> None:
+    await connection.execute(
+        update(cases)
+        .where(
+            cases.c.case_id == change.case_id,
+            cases.c.closure_event_id == change.closure_event_id,
+        )
+        .values(closed_at=at_utc(change.decided_at))
+    )
+
+
 async def closure_refused(connection: AsyncConnection, change: c.ClosureRefused) -> None:
     await connection.execute(
         update(cases)

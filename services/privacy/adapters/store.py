@@ -20,6 +20,7 @@ APPLY: dict[type, Apply] = {
     c.CaseSeen: cw.case_seen,
     c.CaseOpened: cw.case_opened,
     c.CaseClosed: cw.case_closed,
+    c.ClosureAccepted: cw.closure_accepted,
     c.ClosureRefused: cw.closure_refused,
     c.RecordingAttached: cw.recording_attached,
     c.EventKept: cw.event_kept,

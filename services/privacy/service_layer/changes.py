@@ -35,6 +35,16 @@ class CaseClosed:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosureAccepted:
+    """Policy accepted the close request `closure_event_id` at `decided_at` (its server clock):
+    the case counts as closed from then."""
+
+    case_id: str
+    closure_event_id: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ClosureRefused:
     """Policy refused the close request `closure_event_id`: the case is open again."""
 
@@ -137,6 +147,7 @@ Change = (
     CaseSeen
     | CaseOpened
     | CaseClosed
+    | ClosureAccepted
     | ClosureRefused
     | RecordingAttached
     | EventKept

@@ -82,20 +82,22 @@ class Projection:
         await self._store.apply(str(envelope.event_id), found)
 
     async def _closure(self, envelope: Envelope) -> list[c.Change]:
+        """Closed from the server's time, never the client's `requested_at` (the envelope's
+        `occurred_at`): a backdated request must not make the case due early. Until policy's
+        decision is read, the time intake recorded the request; then the decision's own."""
         reason = _text(envelope.payload.get("reason"))
         decided = await self._store.decision_caused_by(str(envelope.event_id))
         if decided is not None and _outcome(decided.payload) != "accept":
             return []  # policy refused this close request before we saw it
-        return [
-            c.CaseClosed(envelope.case_id, envelope.occurred_at, reason, str(envelope.event_id))
-        ]
+        closed_at = envelope.recorded_at if decided is None else decided.recorded_at
+        return [c.CaseClosed(envelope.case_id, closed_at, reason, str(envelope.event_id))]
 
     async def _policy(self, envelope: Envelope) -> list[c.Change]:
         found: list[c.Change] = [c.CaseSeen(envelope.case_id, envelope.subject_id)]
         if envelope.type == views.CASE_CLOSED:
             reason = _text(envelope.payload.get("reason"))
             found.append(
-                c.CaseClosed(envelope.case_id, envelope.occurred_at, reason, str(envelope.event_id))
+                c.CaseClosed(envelope.case_id, envelope.recorded_at, reason, str(envelope.event_id))
             )
             return found
         if not views.is_decision(envelope.type):
@@ -103,8 +105,12 @@ class Projection:
         found.append(c.EventKept(envelope))
         decision = views.DecisionView.model_validate(envelope.payload)
         cause = envelope.causation_id
-        if envelope.type == views.CLOSURE_DECIDED and decision.outcome != "accept" and cause:
-            found.append(c.ClosureRefused(envelope.case_id, cause))
+        if envelope.type == views.CLOSURE_DECIDED and cause:
+            if decision.outcome == "accept":
+                # Retention runs from the decision that closed the case, at policy's clock.
+                found.append(c.ClosureAccepted(envelope.case_id, cause, envelope.recorded_at))
+            else:
+                found.append(c.ClosureRefused(envelope.case_id, cause))
         if views.LEGAL_HOLD_RECOMMENDED in decision.actions:
             recommendation = Recommendation(
                 recommendation_id=str(envelope.event_id),

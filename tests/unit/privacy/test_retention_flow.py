@@ -2,10 +2,12 @@
 ahead, then anonymization (copy published, key destroyed) and recordings expired."""
 
 import json
+from datetime import UTC, datetime
 
 from services.privacy.bootstrap import Privacy
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.crypto.grants import reader_for
+from shared.envelope import Envelope
 from tests.integration.personal_forms import leaks
 from tests.unit.privacy.conftest import Clock, RecordingBus, received
 from tests.unit.privacy.samples import NAME_PARTS, PERSONAL, consultation
@@ -133,3 +135,47 @@ async def test_an_open_case_never_expires(privacy: Privacy, clock: Clock) -> Non
     clock.advance(days=365 * 30)
 
     assert (await run_sweep(privacy.deps, SWEEP)).due == []
+
+
+async def test_a_backdated_close_request_does_not_make_the_case_due_early(
+    privacy: Privacy, clock: Clock, bus: RecordingBus
+) -> None:
+    # Issue 14 finding 1: the client says it asked to close in 2000; intake recorded it today.
+    case = await received(
+        privacy, closed_at="2000-01-01T00:00:00+00:00", recorded_at="2026-11-05T17:00:00+09:00"
+    )
+    clock.advance(days=1)
+
+    report = await run_sweep(privacy.deps, SWEEP)
+
+    assert (report.due, report.done) == ([], [])
+    stored = await privacy.store.case(case.case_id)
+    assert stored is not None
+    assert stored.closed_at == datetime(2026, 11, 5, 8, tzinfo=UTC)
+    assert not stored.shredded
+    assert bus.envelopes("case.anonymized") == []
+
+
+async def test_retention_runs_from_the_decision_that_closed_the_case(
+    privacy: Privacy, clock: Clock
+) -> None:
+    case = await received(privacy, recorded_at="2026-11-05T17:00:00+09:00")
+    request = case.envelopes[-1]
+    decided_at = datetime(2026, 11, 5, 9, 30, tzinfo=UTC)
+    accepted = Envelope(
+        type="closure.decided",
+        schema_version=1,
+        case_id=case.case_id,
+        subject_id=case.subject_id,
+        occurred_at=datetime(2000, 1, 1, tzinfo=UTC),  # whatever the decision says it is about
+        recorded_at=decided_at,
+        producer="policy",
+        causation_id=str(request.event_id),
+        correlation_id="c-1",
+        payload={"outcome": "accept", "reasons": [], "actions": [], "policy_version": "v1"},
+    )
+    await privacy.projection.handle(privacy.topics.policy, accepted)
+
+    stored = await privacy.store.case(case.case_id)
+    assert stored is not None
+    assert (stored.closed_at, stored.closure_reason) == (decided_at, "satisfied")
