@@ -8,6 +8,7 @@ import phonenumbers
 
 from shared.crypto.errors import InvalidIdentityError
 from shared.crypto.secret import REDACTED
+from shared.invisible import without_invisible
 
 IdentityKind = Literal["email", "phone"]
 DEFAULT_PHONE_REGION = "JP"
@@ -29,8 +30,9 @@ class IdentityKey:
 
 
 def email_identity(raw: str) -> IdentityKey:
-    """Trimmed, NFKC-normalized and lower-cased, so case and full-width forms agree."""
-    address = unicodedata.normalize("NFKC", raw).strip().lower()
+    """Trimmed, NFKC-normalized and lower-cased, so case and full-width forms agree; invisible
+    characters dropped, so a zero-width space makes no second subject of one address."""
+    address = unicodedata.normalize("NFKC", without_invisible(raw)).strip().lower()
     local, at, domain = address.rpartition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in address):
         raise InvalidIdentityError("e-mail address is not of the form local@domain.tld")
@@ -38,8 +40,9 @@ def email_identity(raw: str) -> IdentityKey:
 
 
 def phone_identity(raw: str, default_region: str = DEFAULT_PHONE_REGION) -> IdentityKey:
-    """E.164 (`+819012345678`); national numbers are read as `default_region`'s."""
-    text = unicodedata.normalize("NFKC", raw).strip()
+    """E.164 (`+819012345678`); national numbers are read as `default_region`'s. Invisible
+    characters are dropped first, as for e-mail addresses."""
+    text = unicodedata.normalize("NFKC", without_invisible(raw)).strip()
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
