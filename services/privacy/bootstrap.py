@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.privacy.adapters.copy_keys import SealedCopies
 from services.privacy.adapters.personal_data import CodecDecryptor, IndexedSubjects
 from services.privacy.adapters.rules_file import load_rules
 from services.privacy.adapters.signing import NoteReceiptSigner, load_receipt_signer
@@ -76,10 +77,12 @@ def bootstrap(
     signer = load_receipt_signer(settings)
     chosen = topics or Topics()
     store = SqlPrivacyStore(infra.engine)
-    projection = Projection(store, personal_data.keys, chosen)
+    copies = SealedCopies(personal_data.keys)
+    projection = Projection(store, personal_data.keys, copies, chosen)
     deps = PrivacyDependencies(
         store=store,
         keys=personal_data.keys,
+        copies=copies,
         subjects=IndexedSubjects(personal_data.subjects),
         decryptor=CodecDecryptor(personal_data.codec),
         signer=signer,

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.privacy.adapters.tables import cases, copies, erased_subjects, kept_events
+from services.privacy.adapters.tables import cases, erased_subjects, kept_events
 from services.privacy.domain.cases import Disposition
 from services.privacy.service_layer import changes as c
 from shared.crypto.tables import insert_unless_present
@@ -90,18 +90,6 @@ async def event_kept(connection: AsyncConnection, change: c.EventKept) -> None:
 
 
 async def case_anonymized(connection: AsyncConnection, change: c.CaseAnonymized) -> None:
-    copy = change.anonymized_copy
-    await insert_unless_present(
-        connection,
-        copies,
-        {
-            "copy_id": copy.copy_id,
-            "case_id": change.case_id,
-            "closed_at": at_utc(change.closed_at),
-            "closure_reason": change.closure_reason,
-            "document": copy.model_dump_json(),
-        },
-    )
     await _ensure(connection, change.case_id)
     await _drop_events(connection, change.case_id)
     await _update(

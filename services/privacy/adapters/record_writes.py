@@ -4,6 +4,7 @@ records checkpoint last acknowledged."""
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.privacy.adapters.case_writes import at_utc
 from services.privacy.adapters.tables import checkpoint, copies, holds, recommendations, requests
 from services.privacy.domain.holds import Hold
 from services.privacy.domain.requests import PrivacyRequest
@@ -78,6 +79,33 @@ async def receipt_saved(connection: AsyncConnection, change: c.ReceiptSaved) -> 
         .where(requests.c.request_id == change.request_id)
         .values(receipt=change.receipt.model_dump_json())
     )
+
+
+async def copy_stored(connection: AsyncConnection, change: c.CopyStored) -> None:
+    """The copy's row, or its new version (a correction) in place of the old one."""
+    copy = change.copy
+    version = {
+        "version": copy.version,
+        "key_slot": copy.key_slot,
+        "sha256": copy.sha256,
+        "sealed": copy.sealed,
+    }
+    replaced = await connection.execute(
+        update(copies).where(copies.c.copy_id == copy.copy_id).values(**version)
+    )
+    if replaced.rowcount:
+        return
+    row = {
+        "copy_id": copy.copy_id,
+        "case_id": change.case_id,
+        "closed_at": at_utc(change.closed_at),
+        "closure_reason": change.closure_reason,
+    }
+    await insert_unless_present(connection, copies, {**row, **version})
+
+
+async def copy_removed(connection: AsyncConnection, change: c.CopyRemoved) -> None:
+    await connection.execute(delete(copies).where(copies.c.copy_id == change.copy_id))
 
 
 async def copies_expired(connection: AsyncConnection, change: c.CopiesExpired) -> None:

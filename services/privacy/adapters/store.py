@@ -35,6 +35,8 @@ APPLY: dict[type, Apply] = {
     c.RequestSaved: rw.request_saved,
     c.ReceiptSaved: rw.receipt_saved,
     c.CopiesExpired: rw.copies_expired,
+    c.CopyStored: rw.copy_stored,
+    c.CopyRemoved: rw.copy_removed,
     c.CheckpointSeen: rw.checkpoint_seen,
 }
 

@@ -44,7 +44,10 @@ class HoldReleased(_Payload):
     release_note: str | None = None
 
 
-class CaseAnonymized(_Payload):
+class CaseAnonymizedV1(_Payload):
+    """Version 1 carried the anonymized copy itself, in plaintext, into the permanent log; still
+    read (a rebuilt store seals the copy from it), never written."""
+
     run_id: str
     anonymized_copy: AnonymizedCopy
     key_id: str | None
@@ -53,6 +56,44 @@ class CaseAnonymized(_Payload):
     rule: str
     retention_ends_at: datetime
     anonymized_at: datetime
+
+
+class CaseAnonymized(_Payload):
+    """Version 2: the copy stays in privacy's store, sealed under a business-copy key of its
+    own (so it can be corrected or withdrawn); the log gets its id and SHA-256 only."""
+
+    run_id: str
+    copy_id: str
+    copy_sha256: str
+    key_id: str | None
+    closed_at: datetime
+    closure_reason: str | None
+    rule: str
+    retention_ends_at: datetime
+    anonymized_at: datetime
+
+
+class CopyCorrected(_Payload):
+    """The privacy officer replaced an anonymized copy (something personal was missed): the
+    new version is sealed under a new key, the old version's key is destroyed."""
+
+    copy_id: str
+    version: int
+    copy_sha256: str
+    replaced_sha256: str
+    reason: str
+    corrected_by: str
+    corrected_at: datetime
+
+
+class CopyWithdrawn(_Payload):
+    """An anonymized copy taken out of business use: its key destroyed, its row dropped."""
+
+    copy_id: str
+    withdrawn_sha256: str
+    reason: str
+    withdrawn_by: str
+    withdrawn_at: datetime
 
 
 class SubjectErased(_Payload):
@@ -115,7 +156,10 @@ class EpochClosed(_Payload):
 
 HOLD_PLACED = EventKind("hold.placed", 1, HoldPlaced)
 HOLD_RELEASED = EventKind("hold.released", 1, HoldReleased)
-CASE_ANONYMIZED = EventKind("case.anonymized", 1, CaseAnonymized)
+CASE_ANONYMIZED = EventKind("case.anonymized", 2, CaseAnonymized)
+CASE_ANONYMIZED_V1 = EventKind("case.anonymized", 1, CaseAnonymizedV1)
+COPY_CORRECTED = EventKind("anonymized_copy.corrected", 1, CopyCorrected)
+COPY_WITHDRAWN = EventKind("anonymized_copy.withdrawn", 1, CopyWithdrawn)
 SUBJECT_ERASED = EventKind("subject.erased", 1, SubjectErased)
 ACCESS_EXPORTED = EventKind("access.exported", 1, AccessExported)
 RETENTION_SWEPT = EventKind("retention.swept", 1, RetentionSwept)
@@ -125,9 +169,16 @@ ALL_EVENTS = (
     HOLD_PLACED,
     HOLD_RELEASED,
     CASE_ANONYMIZED,
+    COPY_CORRECTED,
+    COPY_WITHDRAWN,
     SUBJECT_ERASED,
     ACCESS_EXPORTED,
     RETENTION_SWEPT,
     KEYS_EPOCH_CLOSED,
 )
+"""What privacy writes: the latest version of each type."""
 BY_TYPE = {kind.event_type: kind for kind in ALL_EVENTS}
+READABLE = {
+    (kind.event_type, kind.schema_version): kind for kind in (*ALL_EVENTS, CASE_ANONYMIZED_V1)
+}
+"""What privacy reads back, by type and version: old versions stay readable."""

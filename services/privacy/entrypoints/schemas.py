@@ -65,6 +65,15 @@ class SubjectRequestIn(_In):
         return Identities(self.email, self.phone)
 
 
+class CorrectionIn(_In):
+    copy_: AnonymizedCopy = Field(alias="copy", description="The whole corrected copy")
+    reason: Text = Field(description="What was wrong; name the problem, not a person")
+
+
+class WithdrawalIn(_In):
+    reason: Text = Field(description="Why the copy is withdrawn; no personal data")
+
+
 class RetentionOut(BaseModel):
     kind: RecordKind
     rule: str

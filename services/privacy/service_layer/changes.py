@@ -84,13 +84,51 @@ class HoldEnded:
 
 @dataclass(frozen=True, slots=True)
 class CaseAnonymized:
-    """Keep the copy, mark the case, and drop its stored events (they no longer decrypt)."""
+    """Mark the case, and drop its stored events (they no longer decrypt); its copy is kept
+    by `CopyStored`, before the event is published."""
+
+    case_id: str
+    anonymized_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SealedCopy:
+    """An anonymized copy as privacy's store keeps it: ciphertext under the key in `key_slot`
+    of the key store (one key per copy version), and the digest of the plaintext."""
+
+    copy_id: str
+    version: int
+    key_slot: str
+    sha256: str
+    sealed: str
+
+
+@dataclass(frozen=True, slots=True)
+class CopyStored:
+    """Keep this version of the case's copy (the only one: a new version replaces the row)."""
+
+    case_id: str
+    copy: SealedCopy
+    closed_at: datetime
+    closure_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyReceived:
+    """A copy in plaintext from a version 1 `case.anonymized` read back: the projection seals
+    it into a `CopyStored` before the store sees it."""
 
     case_id: str
     anonymized_copy: AnonymizedCopy
     closed_at: datetime
     closure_reason: str | None
-    anonymized_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRemoved:
+    """Drop a withdrawn copy's row (its key is destroyed before the event is published)."""
+
+    copy_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +193,8 @@ Change = (
     | HoldSaved
     | HoldEnded
     | CaseAnonymized
+    | CopyStored
+    | CopyRemoved
     | KeyDestroyed
     | CaseErased
     | SubjectErased
@@ -164,3 +204,6 @@ Change = (
     | CopiesExpired
     | CheckpointSeen
 )
+
+Projected = Change | CopyReceived
+"""What the projection finds in an event, before it seals plaintext copies of old events."""

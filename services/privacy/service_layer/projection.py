@@ -13,7 +13,7 @@ from services.privacy.domain import views
 from services.privacy.domain.holds import Recommendation
 from services.privacy.domain.receipt import RecordsCheckpoint
 from services.privacy.service_layer import changes as c
-from services.privacy.service_layer.ports import KeyShredder, PrivacyStore
+from services.privacy.service_layer.ports import CopySealer, KeyShredder, PrivacyStore
 from services.privacy.service_layer.projection_privacy import privacy_changes
 from shared.bus.errors import PermanentHandlingError
 from shared.envelope import Envelope
@@ -35,8 +35,10 @@ class UnreadableEventError(PermanentHandlingError):
 
 
 class Projection:
-    def __init__(self, store: PrivacyStore, keys: KeyShredder, topics: Topics) -> None:
-        self._store, self._keys, self._topics = store, keys, topics
+    def __init__(
+        self, store: PrivacyStore, keys: KeyShredder, copies: CopySealer, topics: Topics
+    ) -> None:
+        self._store, self._keys, self._copies, self._topics = store, keys, copies, topics
 
     async def handle(self, topic: str, envelope: Envelope) -> None:
         event_id = str(envelope.event_id)
@@ -57,10 +59,18 @@ class Projection:
         changes: list[tuple[str | None, list[c.Change]]] = []
         for envelope in envelopes:
             try:
-                changes.append((str(envelope.event_id), privacy_changes(envelope)))
+                found = privacy_changes(envelope)
             except ValidationError as error:
                 raise UnreadableEventError(f"{envelope.type}: {summarize(error)}") from None
+            changes.append((str(envelope.event_id), [await self._sealed(f) for f in found]))
         await self._store.apply_each(changes)
+
+    async def _sealed(self, change: c.Projected) -> c.Change:
+        """A version 1 copy, read back in plaintext, is kept sealed like every other."""
+        if not isinstance(change, c.CopyReceived):
+            return change
+        sealed = await self._copies.seal(change.anonymized_copy, version=1)
+        return c.CopyStored(change.case_id, sealed, change.closed_at, change.closure_reason)
 
     async def _intake(self, envelope: Envelope) -> None:
         subject = envelope.subject_id

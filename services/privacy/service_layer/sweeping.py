@@ -13,7 +13,7 @@ from services.privacy.domain.errors import InvalidRequestError
 from services.privacy.domain.events import RETENTION_SWEPT, RetentionSwept, SweptItem
 from services.privacy.domain.retention import RecordKind
 from services.privacy.domain.sweep import SweepItem, SweepReport, expired_items, report
-from services.privacy.service_layer.anonymization import anonymize_case
+from services.privacy.service_layer.anonymization import anonymize_case, expire_copy
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from shared.errors import CaselogError
 from shared.ids import new_identifier
@@ -56,6 +56,8 @@ async def run_sweep(
             try:
                 if item.kind is RecordKind.CASE_RECORD:
                     await anonymize_case(deps, by_id[item.case_id], item, run_id)
+                elif item.kind is RecordKind.ANONYMIZED_COPY:
+                    await expire_copy(deps, item, run_id)
                 # Recordings and copies expire through the retention.swept event below.
                 done.append(item)
             except CaselogError as error:

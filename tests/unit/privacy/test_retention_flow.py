@@ -1,10 +1,11 @@
 """The sweep through privacy's bootstrap: nothing before retention ends, a dry run that looks
 ahead, then anonymization (copy published, key destroyed) and recordings expired."""
 
-import json
 from datetime import UTC, datetime
 
 from services.privacy.bootstrap import Privacy
+from services.privacy.domain.copies import copy_digest
+from services.privacy.service_layer.copies import list_copies
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.crypto.grants import reader_for
 from shared.envelope import Envelope
@@ -75,7 +76,7 @@ async def test_a_case_past_retention_is_anonymized_and_its_key_destroyed(
         ("case_record", case.case_id),
         ("call_recording", case.case_id),
     ]
-    [copy] = await privacy.store.copies(None, 10)
+    [copy] = await list_copies(privacy.deps, None, 10)
     document = copy.model_dump_json()
     assert leaks(document.encode(), PERSONAL) == []
     assert [part for part in NAME_PARTS if part.lower() in document.lower()] == []
@@ -109,8 +110,10 @@ async def test_a_case_past_retention_is_anonymized_and_its_key_destroyed(
     assert stored.recording_expired_at is not None
     assert await privacy.store.case_envelopes(case.case_id) == []
     [anonymized] = bus.envelopes("case.anonymized")
-    assert anonymized.case_id == case.case_id
-    assert json.loads(json.dumps(anonymized.payload))["anonymized_copy"]["copy_id"] == copy.copy_id
+    assert (anonymized.case_id, anonymized.schema_version) == (case.case_id, 2)
+    assert anonymized.payload["copy_id"] == copy.copy_id
+    assert anonymized.payload["copy_sha256"] == copy_digest(copy)
+    assert "anonymized_copy" not in anonymized.payload
     [swept] = bus.envelopes("retention.swept")
     assert len(swept.payload["done"]) == 2  # type: ignore[arg-type]
 
