@@ -1,6 +1,8 @@
 """Applying the other changes: holds, recommendations, requests and receipts, copies, and the
 records checkpoint last acknowledged."""
 
+from typing import Any
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,22 +35,38 @@ async def hold_saved(connection: AsyncConnection, change: c.HoldSaved) -> None:
         )
 
 
+async def hold_release_requested(
+    connection: AsyncConnection, change: c.HoldReleaseRequested
+) -> None:
+    await _update_active_hold(
+        connection,
+        change.hold_id,
+        {"release_requested_by": change.requested_by, "release_requested_at": change.requested_at},
+        active=True,
+    )
+
+
 async def hold_ended(connection: AsyncConnection, change: c.HoldEnded) -> None:
-    query = select(holds.c.document).where(holds.c.hold_id == change.hold_id, holds.c.active)
+    released = {
+        "released_by": change.released_by,
+        "released_at": change.released_at,
+        "release_note": change.note,
+    }
+    await _update_active_hold(connection, change.hold_id, released, active=False)
+
+
+async def _update_active_hold(
+    connection: AsyncConnection, hold_id: str, values: dict[str, Any], *, active: bool
+) -> None:
+    query = select(holds.c.document).where(holds.c.hold_id == hold_id, holds.c.active)
     document = await connection.scalar(query)
     if document is None:
         return  # released already (or placed by an event not read yet)
-    released = Hold.model_validate_json(document).model_copy(
-        update={
-            "released_by": change.released_by,
-            "released_at": change.released_at,
-            "release_note": change.note,
-        }
-    )
+    changed = Hold.model_validate_json(document).model_copy(update=values)
     await connection.execute(
         update(holds)
-        .where(holds.c.hold_id == change.hold_id)
-        .values(active=False, document=released.model_dump_json())
+        .where(holds.c.hold_id == hold_id)
+        .values(active=active, document=changed.model_dump_json())
     )
 
 

@@ -31,6 +31,7 @@ APPLY: dict[type, Apply] = {
     c.RecordingsExpired: cw.recordings_expired,
     c.RecommendationMade: rw.recommendation_made,
     c.HoldSaved: rw.hold_saved,
+    c.HoldReleaseRequested: rw.hold_release_requested,
     c.HoldEnded: rw.hold_ended,
     c.RequestSaved: rw.request_saved,
     c.ReceiptSaved: rw.receipt_saved,

@@ -34,6 +34,9 @@ class HoldPlaced(Hold):
 
 
 class HoldReleased(_Payload):
+    """`release_requested_by`: under the two-person rule, who asked first (`released_by`
+    confirmed)."""
+
     hold_id: str
     scope: HoldScope
     matter: str
@@ -42,6 +45,20 @@ class HoldReleased(_Payload):
     released_by: str
     released_at: datetime
     release_note: str | None = None
+    release_requested_by: str | None = None
+
+
+class HoldReleaseRequested(_Payload):
+    """Two-person rule: a privacy officer asked to release the hold; it stays in force until
+    another person confirms."""
+
+    hold_id: str
+    scope: HoldScope
+    matter: str
+    case_id: str | None = None
+    subject_id: str | None = None
+    requested_by: str
+    requested_at: datetime
 
 
 class CaseAnonymizedV1(_Payload):
@@ -156,6 +173,7 @@ class EpochClosed(_Payload):
 
 HOLD_PLACED = EventKind("hold.placed", 1, HoldPlaced)
 HOLD_RELEASED = EventKind("hold.released", 1, HoldReleased)
+HOLD_RELEASE_REQUESTED = EventKind("hold.release_requested", 1, HoldReleaseRequested)
 CASE_ANONYMIZED = EventKind("case.anonymized", 2, CaseAnonymized)
 CASE_ANONYMIZED_V1 = EventKind("case.anonymized", 1, CaseAnonymizedV1)
 COPY_CORRECTED = EventKind("anonymized_copy.corrected", 1, CopyCorrected)
@@ -168,6 +186,7 @@ KEYS_EPOCH_CLOSED = EventKind("keys.epoch_closed", 1, EpochClosed)
 ALL_EVENTS = (
     HOLD_PLACED,
     HOLD_RELEASED,
+    HOLD_RELEASE_REQUESTED,
     CASE_ANONYMIZED,
     COPY_CORRECTED,
     COPY_WITHDRAWN,

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.privacy.bootstrap import CONSUMER_GROUP, Privacy, bootstrap
 from services.privacy.domain.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidRequestError,
     NotFoundError,
     PrivacyError,
@@ -31,6 +32,7 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     InvalidRequestError: 422,
     NotFoundError: 404,
     ConflictError: 409,
+    ForbiddenError: 403,
 }
 
 

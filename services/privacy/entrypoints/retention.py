@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Query
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.errors import NotFoundError
 from services.privacy.domain.events import CopyWithdrawn
-from services.privacy.domain.holds import blocking
 from services.privacy.domain.retention import RecordKind
 from services.privacy.domain.sweep import SweepReport
 from services.privacy.entrypoints.deps import READERS, CorrelationId, Deps, IdPath, Officer
@@ -26,6 +25,7 @@ from services.privacy.service_layer.copies import (
     list_copies,
     withdraw_copy,
 )
+from services.privacy.service_layer.holds import holding
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
@@ -57,7 +57,7 @@ async def case_retention(case_id: IdPath, deps: Deps) -> CaseOut:
     kinds = [RecordKind.CASE_RECORD, *([RecordKind.CALL_RECORDING] if case.has_recording else [])]
     return CaseOut(
         case=case,
-        holds=blocking(await deps.store.holds(active_only=True), case.case_id, case.subject_id),
+        holds=(await holding(deps))(case),
         retention=[
             RetentionOut(
                 kind=kind,

@@ -32,6 +32,17 @@ class HoldIn(_In):
     recommendation_id: Identifier | None = None
     matter: Text = Field(description="The legal matter's reference, e.g. a docket number")
     reason: Text = Field(description="Why the hold is needed; name the matter, not a person")
+    matter_type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")] | None = Field(
+        default=None,
+        description="The limitation period the hold serves (contract, tort, product_liability,"
+        " or one configured); default from the rules. Sets the hold's review date",
+    )
+    known_at: AwareDatetime | None = Field(
+        default=None, description="When the claimant knew of the claim (default: now)"
+    )
+    act_at: AwareDatetime | None = Field(
+        default=None, description="When the act happened (default: the case's opening)"
+    )
 
     def identities(self) -> Identities | None:
         if self.email is None and self.phone is None:

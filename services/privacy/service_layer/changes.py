@@ -75,6 +75,13 @@ class HoldSaved:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldReleaseRequested:
+    hold_id: str
+    requested_by: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class HoldEnded:
     hold_id: str
     released_by: str
@@ -191,6 +198,7 @@ Change = (
     | EventKept
     | RecommendationMade
     | HoldSaved
+    | HoldReleaseRequested
     | HoldEnded
     | CaseAnonymized
     | CopyStored

@@ -3,7 +3,6 @@ subject index entries, emit `subject.erased`, and answer with a signed receipt."
 
 from services.privacy.domain.cases import CaseRecord
 from services.privacy.domain.events import SUBJECT_ERASED, SubjectErased
-from services.privacy.domain.holds import blocking
 from services.privacy.domain.receipt import (
     DestroyedKey,
     ErasureReceipt,
@@ -16,6 +15,7 @@ from services.privacy.service_layer.access import RegisterRequest, new_request
 from services.privacy.service_layer.changes import ReceiptSaved, RequestSaved
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from services.privacy.service_layer.erasure_places import confirm_places
+from services.privacy.service_layer.holds import holding
 from services.privacy.service_layer.publishing import Emission
 
 NO_CHECKPOINT = RecordsCheckpoint(
@@ -30,11 +30,11 @@ async def erase_subject(
     subjects = request.subject_ids
     async with deps.lock:
         cases = await deps.store.cases(subjects) if subjects else []
-        active = await deps.store.holds(active_only=True)
+        held_by = await holding(deps)  # active holds, and released ones cooling off
         held = [
             HeldCase(case_id=case.case_id, holds=tuple(found))
             for case in cases
-            if (found := blocking(active, case.case_id, case.subject_id))
+            if (found := held_by(case))
         ]
         kept = {h.case_id for h in held}
         erasable = [case for case in cases if case.case_id not in kept]

@@ -25,6 +25,10 @@ def privacy_changes(envelope: Envelope) -> Sequence[c.Projected]:
         case e.HoldPlaced():
             hold = Hold.model_validate(payload.model_dump(exclude={"case_ids"}))
             return [c.HoldSaved(hold)]
+        case e.HoldReleaseRequested():
+            return [
+                c.HoldReleaseRequested(payload.hold_id, payload.requested_by, payload.requested_at)
+            ]
         case e.HoldReleased():
             return [
                 c.HoldEnded(

@@ -39,15 +39,22 @@ async def run_sweep(
     async with deps.lock:
         cases = await deps.store.cases()
         as_of = command.as_of or deps.clock()
+        holds = await deps.store.holds(active_only=False)  # released ones may cool off
         items = expired_items(
             cases,
             await deps.store.copy_metas(),
-            await deps.store.holds(active_only=True),
+            holds,
             deps.rules.retention,
             as_of,
             deps.sweep_interval,
+            deps.rules.holds.cooling_off,
         )
-        planned = report(run_id, as_of, command.dry_run, items)
+        review = [hold for hold in holds if hold.due_for_review(as_of)]
+        if review:
+            log.warning("holds due for review", hold_ids=[hold.hold_id for hold in review])
+        planned = report(run_id, as_of, command.dry_run, items).model_copy(
+            update={"holds_due_for_review": review}
+        )
         if command.dry_run:
             return planned
         by_id = {case.case_id: case for case in cases}

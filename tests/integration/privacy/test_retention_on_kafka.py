@@ -51,6 +51,7 @@ async def test_a_held_case_is_kept_and_anonymized_once_released(
         released = await client.post(
             f"/v1/holds/{hold['hold_id']}/release", json={"note": "和解成立"}, headers=legal
         )
+        running.clock.advance(days=8)  # past the cooling-off after a release
         swept = (await client.post("/v1/retention/sweep", headers=officer)).json()
         copies = (await client.get("/v1/anonymized?limit=1000", headers=officer)).json()
 
