@@ -50,13 +50,20 @@ def erase_subject(
     *,
     reason: str | None = None,
     receipt: Path | None = None,
+    regime: str | None = None,
+    received_at: datetime | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Erases the subject named by e-mail or phone and writes the signed receipt. Prints a
-    summary that never repeats the e-mail or phone. Exit status 0, or 1 with the API's reason."""
+    summary that never repeats the e-mail or phone. Exit status 0, or 1 with the API's reason.
+    `regime` and `received_at` (when the person asked) are the API's; it checks them."""
     out = out or sys.stdout
-    body = {"email" if "@" in subject else "phone": subject, "reference": reason}
+    body: dict[str, Any] = {"email" if "@" in subject else "phone": subject, "reference": reason}
+    if regime is not None:
+        body["regime"] = regime
+    if received_at is not None:
+        body["received_at"] = received_at.isoformat()
     answer = _call(client, "POST", "/v1/requests/erasure", err, json=body)
     if answer is None:
         return 1
@@ -146,7 +153,14 @@ def _replay(args: argparse.Namespace) -> None:
 
 def _erase(args: argparse.Namespace) -> None:
     with _client(args.url, "CASELOG_PRIVACY_URL", PRIVACY_URL, args.token) as client:
-        status = erase_subject(client, args.subject, reason=args.reason, receipt=args.receipt)
+        status = erase_subject(
+            client,
+            args.subject,
+            reason=args.reason,
+            receipt=args.receipt,
+            regime=args.regime,
+            received_at=args.received_at,
+        )
     raise SystemExit(status)
 
 
@@ -183,6 +197,16 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     erase.add_argument(
         "--receipt", type=Path, help="where to write the receipt (erasure-receipt-<id>.json)"
+    )
+    erase.add_argument(
+        "--regime",
+        choices=("internal", "gdpr", "appi"),
+        help="whose deadline applies (default internal; appi: 個人情報保護法, without delay)",
+    )
+    erase.add_argument(
+        "--received-at",
+        type=_instant,
+        help="when the person asked (ISO 8601, zoned; default now): the due date runs from it",
     )
     _add_connection(erase, "CASELOG_PRIVACY_URL", PRIVACY_URL)
     erase.set_defaults(action=_erase)

@@ -66,9 +66,15 @@ class SubjectRequestIn(_In):
 
     email: Email | None = None
     phone: Phone | None = None
-    regime: Regime = Regime.INTERNAL
+    regime: Regime = Field(
+        default=Regime.INTERNAL,
+        description="internal, gdpr, or appi (個人情報保護法: 遅滞なく, without delay); see"
+        " GET /v1/requests/regimes for each one's days and legal basis",
+    )
     received_at: AwareDatetime | None = Field(
-        default=None, description="When the subject asked (default: now); the due date runs from it"
+        default=None,
+        description="When the subject asked (default: now); the due date runs from it. Not"
+        " in the future by the server's clock, nor older than the rules allow (90 days)",
     )
     reference: Text | None = Field(default=None, description="Your ticket or letter reference")
 
@@ -83,6 +89,13 @@ class CorrectionIn(_In):
 
 class WithdrawalIn(_In):
     reason: Text = Field(description="Why the copy is withdrawn; no personal data")
+
+
+class RegimeOut(BaseModel):
+    regime: Regime
+    days: int = Field(description="Days from receipt to the due date")
+    basis_ja: str = Field(description="法的根拠")
+    basis_en: str = Field(description="Legal basis")
 
 
 class RetentionOut(BaseModel):
