@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from services.privacy.adapters.copy_keys import SealedCopies
 from services.privacy.adapters.personal_data import CodecDecryptor, IndexedSubjects
+from services.privacy.adapters.plaintext_copies import seal_plaintext_copies
 from services.privacy.adapters.rules_file import load_rules
 from services.privacy.adapters.signing import NoteReceiptSigner, load_receipt_signer
 from services.privacy.adapters.store import SqlPrivacyStore
@@ -45,6 +46,7 @@ class Privacy:
         """Create tables, then sweep on schedule until shutdown."""
         await self.personal.start()
         await self.store.create_tables()
+        await seal_plaintext_copies(self.infrastructure.engine, self.deps.copies)
         stop = asyncio.Event()
 
         async def sweep() -> None:

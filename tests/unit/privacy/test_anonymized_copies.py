@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect
 
 from services.privacy.adapters.copy_keys import key_slot
-from services.privacy.bootstrap import Privacy
+from services.privacy.adapters.plaintext_copies import plaintext_copies
+from services.privacy.bootstrap import Privacy, bootstrap
 from services.privacy.domain.copies import AnonymizedCopy, copy_digest
 from services.privacy.domain.errors import InvalidRequestError, NotFoundError
 from services.privacy.service_layer.copies import (
@@ -19,7 +21,10 @@ from services.privacy.service_layer.copies import (
     withdraw_copy,
 )
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
+from shared.database import create_engine
 from shared.envelope import Envelope
+from shared.infrastructure import Infrastructure
+from shared.settings import CaselogSettings
 from tests.unit.privacy.conftest import Clock, RecordingBus, received
 
 SWEEP = RunSweep(actor="officer")
@@ -146,3 +151,33 @@ async def test_a_version_1_event_read_back_keeps_its_copy_sealed(
     assert case is not None
     assert case.disposition.value == "anonymized"
     assert "古い版の匿名化コピー".encode() not in stored_bytes(tmp_path)
+
+
+async def test_plaintext_copies_of_an_older_store_are_sealed_at_start_and_their_table_dropped(
+    settings: CaselogSettings, bus: RecordingBus, clock: Clock
+) -> None:
+    copy = AnonymizedCopy(
+        copy_id="copy-old-1", anonymized_month="2031-12", body="旧形式の平文コピー"
+    )
+    engine = create_engine(settings)
+    async with engine.begin() as connection:
+        await connection.run_sync(plaintext_copies.create)
+        await connection.execute(
+            plaintext_copies.insert().values(
+                copy_id=copy.copy_id,
+                case_id="case-old-1",
+                closed_at=datetime(2026, 11, 5, tzinfo=UTC),
+                closure_reason="satisfied",
+                document=copy.model_dump_json(),
+            )
+        )
+    service = bootstrap(settings, Infrastructure(settings, bus, engine), clock=clock)
+
+    async with service.running():
+        served = await list_copies(service.deps, None, 10)
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    await engine.dispose()
+
+    assert served == [copy]
+    assert "privacy_copies" not in tables
