@@ -42,24 +42,31 @@ async def case_closed(connection: AsyncConnection, change: c.CaseClosed) -> None
 
 
 async def closure_accepted(connection: AsyncConnection, change: c.ClosureAccepted) -> None:
-    await connection.execute(
-        update(cases)
-        .where(
-            cases.c.case_id == change.case_id,
-            cases.c.closure_event_id == change.closure_event_id,
-        )
-        .values(closed_at=at_utc(change.decided_at))
+    await _update_closure(
+        connection, change.case_id, change.closure_event_id, closed_at=at_utc(change.decided_at)
     )
 
 
 async def closure_refused(connection: AsyncConnection, change: c.ClosureRefused) -> None:
+    await _update_closure(
+        connection,
+        change.case_id,
+        change.closure_event_id,
+        closed_at=None,
+        closure_reason=None,
+        closure_event_id=None,
+    )
+
+
+async def _update_closure(
+    connection: AsyncConnection, case_id: str, closed_by: str, **values: Any
+) -> None:
+    """Only while the case is still closed by request `closed_by` (a later one may have
+    replaced it)."""
     await connection.execute(
         update(cases)
-        .where(
-            cases.c.case_id == change.case_id,
-            cases.c.closure_event_id == change.closure_event_id,
-        )
-        .values(closed_at=None, closure_reason=None, closure_event_id=None)
+        .where(cases.c.case_id == case_id, cases.c.closure_event_id == closed_by)
+        .values(**values)
     )
 
 

@@ -33,61 +33,59 @@ class HoldPlaced(Hold):
     case_ids: tuple[str, ...] = ()
 
 
-class HoldReleased(_Payload):
-    """`release_requested_by`: under the two-person rule, who asked first (`released_by`
-    confirmed)."""
+class _HoldNamed(_Payload):
+    """The hold an event is about, and what it covers."""
 
     hold_id: str
     scope: HoldScope
     matter: str
     case_id: str | None = None
     subject_id: str | None = None
+
+
+class HoldReleased(_HoldNamed):
+    """`release_requested_by`: under the two-person rule, who asked first (`released_by`
+    confirmed)."""
+
     released_by: str
     released_at: datetime
     release_note: str | None = None
     release_requested_by: str | None = None
 
 
-class HoldReleaseRequested(_Payload):
+class HoldReleaseRequested(_HoldNamed):
     """Two-person rule: a privacy officer asked to release the hold; it stays in force until
     another person confirms."""
 
-    hold_id: str
-    scope: HoldScope
-    matter: str
-    case_id: str | None = None
-    subject_id: str | None = None
     requested_by: str
     requested_at: datetime
 
 
-class CaseAnonymizedV1(_Payload):
+class _Anonymization(_Payload):
+    """What every version of `case.anonymized` says about the case and its retention."""
+
+    run_id: str
+    key_id: str | None
+    closed_at: datetime
+    closure_reason: str | None
+    rule: str
+    retention_ends_at: datetime
+    anonymized_at: datetime
+
+
+class CaseAnonymizedV1(_Anonymization):
     """Version 1 carried the anonymized copy itself, in plaintext, into the permanent log; still
     read (a rebuilt store seals the copy from it), never written."""
 
-    run_id: str
     anonymized_copy: AnonymizedCopy
-    key_id: str | None
-    closed_at: datetime
-    closure_reason: str | None
-    rule: str
-    retention_ends_at: datetime
-    anonymized_at: datetime
 
 
-class CaseAnonymized(_Payload):
+class CaseAnonymized(_Anonymization):
     """Version 2: the copy stays in privacy's store, sealed under a business-copy key of its
     own (so it can be corrected or withdrawn); the log gets its id and SHA-256 only."""
 
-    run_id: str
     copy_id: str
     copy_sha256: str
-    key_id: str | None
-    closed_at: datetime
-    closure_reason: str | None
-    rule: str
-    retention_ends_at: datetime
-    anonymized_at: datetime
 
 
 class CopyCorrected(_Payload):

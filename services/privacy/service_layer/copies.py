@@ -5,6 +5,8 @@ place it was ever stored (the store's files, backups) once the key epoch closes.
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.errors import InvalidRequestError, NotFoundError
 from services.privacy.domain.events import (
@@ -12,6 +14,7 @@ from services.privacy.domain.events import (
     COPY_WITHDRAWN,
     CopyCorrected,
     CopyWithdrawn,
+    EventKind,
 )
 from services.privacy.service_layer.changes import CopyStored
 from services.privacy.service_layer.dependencies import PrivacyDependencies
@@ -54,7 +57,6 @@ async def correct_copy(
         refuse_contact_details(field, text)
     kept = await _kept(deps, command.copy_id)
     old = kept.copy
-    case = await deps.store.case(kept.case_id)
     new = await deps.copies.seal(command.corrected, version=old.version + 1)
     stored = CopyStored(kept.case_id, new, kept.closed_at, kept.closure_reason)
     await deps.store.apply(None, [stored])
@@ -68,13 +70,7 @@ async def correct_copy(
         corrected_by=command.actor,
         corrected_at=deps.clock(),
     )
-    await deps.events.emit(
-        COPY_CORRECTED,
-        payload,
-        case_id=kept.case_id,
-        subject_id=case.subject_id if case else None,
-        correlation_id=correlation_id,
-    )
+    await _announce(deps, COPY_CORRECTED, payload, kept, correlation_id)
     return command.corrected
 
 
@@ -85,7 +81,6 @@ async def withdraw_copy(
     projection drops the row."""
     refuse_contact_details("reason", command.reason)
     kept = await _kept(deps, command.copy_id)
-    case = await deps.store.case(kept.case_id)
     await deps.copies.destroy(
         kept.copy, actor=f"privacy:{command.actor}"[:128], reason=_why(command)
     )
@@ -96,13 +91,7 @@ async def withdraw_copy(
         withdrawn_by=command.actor,
         withdrawn_at=deps.clock(),
     )
-    await deps.events.emit(
-        COPY_WITHDRAWN,
-        payload,
-        case_id=kept.case_id,
-        subject_id=case.subject_id if case else None,
-        correlation_id=correlation_id,
-    )
+    await _announce(deps, COPY_WITHDRAWN, payload, kept, correlation_id)
     return payload
 
 
@@ -111,6 +100,21 @@ async def _kept(deps: PrivacyDependencies, copy_id: str) -> KeptCopy:
     if kept is None:
         raise NotFoundError("anonymized copy", copy_id, "copy_id")
     return kept
+
+
+async def _announce(
+    deps: PrivacyDependencies,
+    kind: EventKind,
+    payload: BaseModel,
+    kept: KeptCopy,
+    correlation_id: str | None,
+) -> None:
+    """On the case's key (its subject's), so it follows the case's `case.anonymized`."""
+    case = await deps.store.case(kept.case_id)
+    subject_id = case.subject_id if case else None
+    await deps.events.emit(
+        kind, payload, case_id=kept.case_id, subject_id=subject_id, correlation_id=correlation_id
+    )
 
 
 def _why(command: CorrectCopy | WithdrawCopy) -> str:

@@ -8,6 +8,9 @@ period after a release the hold still keeps its cases from erasure and the sweep
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
 
 from services.privacy.domain.cases import CaseRecord
 from services.privacy.domain.errors import (
@@ -20,6 +23,7 @@ from services.privacy.domain.events import (
     HOLD_PLACED,
     HOLD_RELEASE_REQUESTED,
     HOLD_RELEASED,
+    EventKind,
     HoldPlaced,
     HoldReleased,
     HoldReleaseRequested,
@@ -130,23 +134,13 @@ async def release_hold(
         update={"released_by": command.actor, "released_at": now, "release_note": command.note}
     )
     payload = HoldReleased(
-        hold_id=hold.hold_id,
-        scope=hold.scope,
-        matter=hold.matter,
-        case_id=hold.case_id,
-        subject_id=hold.subject_id,
+        **_named(hold),
         released_by=command.actor,
         released_at=now,
         release_note=command.note,
         release_requested_by=hold.release_requested_by,
     )
-    await deps.events.emit(
-        HOLD_RELEASED,
-        payload,
-        case_id=hold.case_id or hold.hold_id,
-        subject_id=hold.subject_id,
-        correlation_id=correlation_id,
-    )
+    await _announce(deps, HOLD_RELEASED, payload, hold, correlation_id)
     return released
 
 
@@ -177,24 +171,31 @@ async def _request_release(
     deps: PrivacyDependencies, hold: Hold, command: ReleaseHold, correlation_id: str | None
 ) -> Hold:
     now = deps.clock()
-    payload = HoldReleaseRequested(
-        hold_id=hold.hold_id,
-        scope=hold.scope,
-        matter=hold.matter,
-        case_id=hold.case_id,
-        subject_id=hold.subject_id,
-        requested_by=command.actor,
-        requested_at=now,
+    payload = HoldReleaseRequested(**_named(hold), requested_by=command.actor, requested_at=now)
+    await _announce(deps, HOLD_RELEASE_REQUESTED, payload, hold, correlation_id)
+    return hold.model_copy(
+        update={"release_requested_by": command.actor, "release_requested_at": now}
     )
+
+
+def _named(hold: Hold) -> dict[str, Any]:
+    return hold.model_dump(include={"hold_id", "scope", "matter", "case_id", "subject_id"})
+
+
+async def _announce(
+    deps: PrivacyDependencies,
+    kind: EventKind,
+    payload: BaseModel,
+    hold: Hold,
+    correlation_id: str | None,
+) -> None:
+    """On the held case (or the hold's own id), keyed by its subject."""
     await deps.events.emit(
-        HOLD_RELEASE_REQUESTED,
+        kind,
         payload,
         case_id=hold.case_id or hold.hold_id,
         subject_id=hold.subject_id,
         correlation_id=correlation_id,
-    )
-    return hold.model_copy(
-        update={"release_requested_by": command.actor, "release_requested_at": now}
     )
 
 
