@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from services.privacy.adapters.copy_keys import key_slot
 from services.privacy.adapters.plaintext_copies import plaintext_copies
-from services.privacy.bootstrap import Privacy, bootstrap
+from services.privacy.bootstrap import Privacy
 from services.privacy.domain.copies import AnonymizedCopy, copy_digest
 from services.privacy.domain.errors import InvalidRequestError, NotFoundError
 from services.privacy.service_layer.copies import (
@@ -23,9 +23,8 @@ from services.privacy.service_layer.copies import (
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.database import create_engine
 from shared.envelope import Envelope
-from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
-from tests.unit.privacy.conftest import Clock, RecordingBus, received
+from tests.unit.privacy.conftest import Clock, RecordingBus, received, started
 
 SWEEP = RunSweep(actor="officer")
 
@@ -171,13 +170,12 @@ async def test_plaintext_copies_of_an_older_store_are_sealed_at_start_and_their_
                 document=copy.model_dump_json(),
             )
         )
-    service = bootstrap(settings, Infrastructure(settings, bus, engine), clock=clock)
-
-    async with service.running():
-        served = await list_copies(service.deps, None, 10)
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
     await engine.dispose()
+
+    async with started(settings, bus, clock) as service:
+        served = await list_copies(service.deps, None, 10)
+        async with service.infrastructure.engine.connect() as connection:
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
 
     assert served == [copy]
     assert "privacy_copies" not in tables

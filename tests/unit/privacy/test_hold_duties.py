@@ -6,10 +6,11 @@ limitation period and is listed once it is due."""
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from services.privacy.bootstrap import Privacy, bootstrap
+from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import ConflictError, ForbiddenError, InvalidRequestError
 from services.privacy.domain.requests import Regime
 from services.privacy.service_layer.access import RegisterRequest
@@ -24,10 +25,8 @@ from services.privacy.service_layer.holds import (
 from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.auth.roles import Role
-from shared.database import create_engine
-from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
-from tests.unit.privacy.conftest import Clock, RecordingBus, received
+from tests.unit.privacy.conftest import Clock, RecordingBus, received, started
 from tests.unit.privacy.samples import EMAIL
 
 LEGAL = frozenset({Role.LEGAL})
@@ -36,10 +35,10 @@ ERASE = RegisterRequest(Identities(email=EMAIL), Regime.GDPR, "officer-1")
 SWEEP = RunSweep(actor="officer-1")
 
 
-def hold_on(case_id: str, **facts: object) -> PlaceHold:
+def hold_on(case_id: str, **facts: Any) -> PlaceHold:
     return PlaceHold(
         matter="令和8年(ワ)第77号", reason="損害賠償", actor="legal-1", case_id=case_id, **facts
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture
@@ -49,11 +48,8 @@ async def two_person(
     rules = tmp_path / "privacy-rules.toml"
     rules.write_text('[holds]\nrelease = "two_person"\ncooling_off = "P3D"\n', encoding="utf-8")
     configured = settings.model_copy(update={"privacy_rules_file": rules})
-    infrastructure = Infrastructure(configured, bus, create_engine(configured))
-    service = bootstrap(configured, infrastructure, clock=clock)
-    async with service.running():
+    async with started(configured, bus, clock) as service:
         yield service
-    await infrastructure.engine.dispose()
 
 
 async def test_a_privacy_officer_alone_can_neither_release_a_hold_nor_erase_what_it_kept(

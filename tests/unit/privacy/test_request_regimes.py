@@ -56,7 +56,7 @@ async def test_a_received_at_in_the_future_or_absurdly_old_is_refused(
 ) -> None:
     for request in (register_access, erase_subject):
         with pytest.raises(InvalidRequestError) as refused:
-            await request(privacy.deps, asked(received_at))  # type: ignore[operator]
+            await request(privacy.deps, asked(received_at))
         assert refused.value.field == "received_at"
 
 
