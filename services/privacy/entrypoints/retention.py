@@ -23,6 +23,7 @@ from services.privacy.service_layer.copies import (
     WithdrawCopy,
     correct_copy,
     list_copies,
+    rotate_copy_key,
     withdraw_copy,
 )
 from services.privacy.service_layer.holds import holding
@@ -95,6 +96,15 @@ async def correct(
     records both digests and the reason, never the text."""
     command = CorrectCopy(copy_id, body.copy_, body.reason, principal.subject)
     return await correct_copy(deps, command, correlation_id)
+
+
+@router.post("/anonymized/{copy_id}/rotate-key", response_model=AnonymizedCopy)
+async def rotate_key(
+    copy_id: IdPath, deps: Deps, principal: Officer, correlation_id: CorrelationId
+) -> AnonymizedCopy:
+    """Seal the copy under a new business-copy key and destroy the old one (e.g. when a key
+    may have been exposed); recorded as `anonymized_copy.corrected` with equal digests."""
+    return await rotate_copy_key(deps, copy_id, principal.subject, correlation_id)
 
 
 @router.post("/anonymized/{copy_id}/withdraw", response_model=CopyWithdrawn)

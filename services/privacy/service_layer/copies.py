@@ -21,6 +21,8 @@ from services.privacy.service_layer.dependencies import PrivacyDependencies
 from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import KeptCopy
 
+ROTATION = "business-copy key rotated"
+
 
 @dataclass(frozen=True, slots=True)
 class CorrectCopy:
@@ -72,6 +74,16 @@ async def correct_copy(
     )
     await _announce(deps, COPY_CORRECTED, payload, kept, correlation_id)
     return command.corrected
+
+
+async def rotate_copy_key(
+    deps: PrivacyDependencies, copy_id: str, actor: str, correlation_id: str | None = None
+) -> AnonymizedCopy:
+    """The same copy sealed under a new business-copy key, the old key destroyed: a
+    correction that changes nothing but the key (its event's two digests are equal)."""
+    current = await deps.copies.open((await _kept(deps, copy_id)).copy)
+    command = CorrectCopy(copy_id, current, ROTATION, actor)
+    return await correct_copy(deps, command, correlation_id)
 
 
 async def withdraw_copy(

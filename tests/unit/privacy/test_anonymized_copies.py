@@ -18,6 +18,7 @@ from services.privacy.service_layer.copies import (
     WithdrawCopy,
     correct_copy,
     list_copies,
+    rotate_copy_key,
     withdraw_copy,
 )
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
@@ -179,3 +180,18 @@ async def test_plaintext_copies_of_an_older_store_are_sealed_at_start_and_their_
 
     assert served == [copy]
     assert "privacy_copies" not in tables
+
+
+async def test_rotating_a_copys_key_keeps_the_copy_and_destroys_the_old_key(
+    privacy: Privacy, clock: Clock, bus: RecordingBus
+) -> None:
+    copy = await anonymized(privacy, clock)
+
+    await rotate_copy_key(privacy.deps, copy.copy_id, "po-1")
+
+    assert await list_copies(privacy.deps, None, 10) == [copy]
+    keys = privacy.personal.keys
+    assert await keys.tombstone(key_slot(copy.copy_id, 1)) is not None
+    assert await keys.tombstone(key_slot(copy.copy_id, 2)) is None
+    [event] = bus.envelopes("anonymized_copy.corrected")
+    assert event.payload["copy_sha256"] == event.payload["replaced_sha256"] == copy_digest(copy)
