@@ -162,6 +162,7 @@ async def test_every_hold_gets_a_review_date_from_its_limitation_period_and_is_l
         ({"matter_type": "divorce"}, "matter_type"),
         ({"known_at": datetime(9999, 12, 31, tzinfo=UTC)}, "known_at"),
         ({"act_at": datetime(2030, 1, 1, tzinfo=UTC)}, "act_at"),
+        ({"known_at": datetime.fromisoformat("0001-01-01T00:00:00+14:00")}, "known_at"),
     ],
 )
 async def test_a_hold_with_an_unknown_matter_type_or_a_future_time_is_refused(
