@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from services.privacy.adapters.signing import verify_receipt
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import ConflictError, ForbiddenError, InvalidRequestError
 from services.privacy.domain.requests import Regime
@@ -92,6 +93,8 @@ async def test_an_erasure_right_after_a_release_waits_for_the_cooling_off_and_sa
         }
     ]
     assert waiting.receipt["status"] == "partial"
+    verified = verify_receipt(waiting.model_dump_json()).receipt  # signed with the wait in it
+    assert verified.held_cases[0].holds[0].cooling_off_until == until
     assert swept.done == []
     assert {h.cooling_off_until for item in swept.held for h in item.holds} == {until}
     assert await privacy.personal.keys.tombstone(case.case_id) is None
