@@ -119,12 +119,17 @@ def build_case_page(
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> tuple[Segment, ...]:
     """`text` cut at the evidence spans (start, end offsets into it); overlapping spans merge."""
-    segments: list[Segment] = []
-    cursor = 0
-    for start, end in sorted(spans):
-        start, end = max(start, cursor), min(end, len(text))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((max(0, s), min(e, len(text))) for s, e in spans):
         if start >= end:
             continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    segments: list[Segment] = []
+    cursor = 0
+    for start, end in merged:
         if start > cursor:
             segments.append(Segment(text[cursor:start]))
         segments.append(Segment(text[start:end], evidence=True))
