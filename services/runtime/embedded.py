@@ -67,7 +67,10 @@ def embedded_app(
 
     # No docs of its own: each service has its /docs, and the console is the page at /.
     root = FastAPI(
-        title="caselog (embedded)", lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="caselog (embedded)",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_url=None,
     )
 

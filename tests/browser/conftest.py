@@ -36,9 +36,13 @@ class ServedSystem:
     legal_token: str
 
 
+def chromium_executable() -> str | None:
+    return shutil.which(CHROMIUM)
+
+
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    executable = shutil.which(CHROMIUM) or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    executable = chromium_executable()
     if executable is None:
         missing_infrastructure(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     async with async_playwright() as playwright:

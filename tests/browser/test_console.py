@@ -9,7 +9,6 @@ import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from services.runtime.embedded import SERVICES
-
 from tests.browser.conftest import SCREENSHOTS, ServedSystem
 
 COOKIE = "caselog_console"
@@ -18,7 +17,9 @@ VIEWPORT = {"width": 1200, "height": 900}
 
 async def signed_in(browser: Browser, system: ServedSystem, role: str, locale: str) -> Page:
     context = await browser.new_context(
-        locale=locale, timezone_id="Asia/Tokyo", viewport=VIEWPORT  # type: ignore[arg-type]
+        locale=locale,
+        timezone_id="Asia/Tokyo",
+        viewport=VIEWPORT,  # type: ignore[arg-type]
     )
     page = await context.new_page()
     await page.goto(f"{system.url}/")
@@ -38,7 +39,8 @@ async def test_legal_reads_a_case_moves_as_of_before_the_decision_and_reveals(
 
     case_url = f"{system.url}/cases/{system.escalated_case_id}"
     answer = await page.goto(case_url)
-    assert answer is not None and answer.headers["cache-control"] == "no-store"
+    assert answer is not None
+    assert answer.headers["cache-control"] == "no-store"
     assert "script-src 'self'" in answer.headers["content-security-policy"]
     decision = page.get_by_test_id("decision")
     await expect(decision).to_have_count(1)
@@ -97,20 +99,20 @@ async def test_a_form_posted_without_its_csrf_token_is_refused(
     await page.context.close()
 
 
-async def test_a_tampered_session_cookie_is_refused(
-    browser: Browser, system: ServedSystem
-) -> None:
+async def test_a_tampered_session_cookie_is_refused(browser: Browser, system: ServedSystem) -> None:
     page = await signed_in(browser, system, "legal", "en-US")
     context: BrowserContext = page.context
     (cookie,) = [c for c in await context.cookies() if c["name"] == COOKIE]
-    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Strict"
     assert not cookie["secure"]  # plain http on loopback; Secure is set over https
     payload, _, signature = cookie["value"].rpartition(".")
     # Another role in the payload, the old signature: what a forger would try.
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     await context.add_cookies([{**cookie, "value": f"{payload}.{flipped}"}])  # type: ignore[list-item]
     answer = await page.goto(f"{system.url}/cases/{system.escalated_case_id}")
-    assert answer is not None and answer.status == 401
+    assert answer is not None
+    assert answer.status == 401
     await expect(page.locator("[role=alert]")).to_contain_text("sign in again")
     await expect(page.get_by_test_id("decision")).to_have_count(0)
     await context.close()
@@ -121,9 +123,7 @@ async def test_the_pages_in_japanese(browser: Browser, system: ServedSystem) -> 
     await expect(page.locator("h1")).to_contain_text("できること")
     await page.screenshot(path=SCREENSHOTS / "home-ja.png")
     await page.goto(f"{system.url}/cases/{system.escalated_case_id}")
-    await expect(page.get_by_test_id("decision").locator(".badge")).to_have_text(
-        "エスカレーション"
-    )
+    await expect(page.get_by_test_id("decision").locator(".badge")).to_have_text("エスカレーション")
     await page.screenshot(path=SCREENSHOTS / "case-ja.png", full_page=True)
     # A hold placed through privacy's API is on the privacy page.
     async with httpx.AsyncClient(
@@ -139,7 +139,8 @@ async def test_the_pages_in_japanese(browser: Browser, system: ServedSystem) -> 
         )
     assert placed.status_code == 201, placed.text
     answer = await page.goto(f"{system.url}/privacy")
-    assert answer is not None and answer.status == 200
+    assert answer is not None
+    assert answer.status == 200
     await expect(page.locator("h1")).to_contain_text("個人情報保護")
     await expect(page.locator("#retention-heading")).to_have_text("保存期間")
     await expect(page.locator("section", has=page.locator("#holds-heading"))).to_contain_text(

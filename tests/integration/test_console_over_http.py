@@ -55,7 +55,9 @@ async def test_the_console_reads_a_case_from_services_at_configured_urls(
             records_url=f"{services}/records",
             privacy_url=f"{services}/privacy",
         )
-        app = console_app(load_settings(**{**settings.model_dump(), "service_name": "console"}), console)
+        app = console_app(
+            load_settings(**{**settings.model_dump(), "service_name": "console"}), console
+        )
         async with serving(app) as url, httpx.AsyncClient(base_url=url) as browser:
             page = await browser.get("/signin")
             csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)

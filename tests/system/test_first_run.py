@@ -106,7 +106,8 @@ def test_run_serves_the_console_from_the_data_dir_and_announces_the_demo(
         run.until(DEMO_LINE)
         home = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
         assert home.status_code == 200
-        assert "caselog console" in home.text and 'action="/signin/development"' in home.text
+        assert "caselog console" in home.text
+        assert 'action="/signin/development"' in home.text
         assert any(line.endswith(f":{port}/  (sign in there)") for line in run.lines)
     finally:
         run.stop()

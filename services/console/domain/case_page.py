@@ -139,7 +139,9 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def _evidence_by_event(events: list[dict[str, Any]]) -> dict[tuple[str, str], list[tuple[int, int]]]:
+def _evidence_by_event(
+    events: list[dict[str, Any]],
+) -> dict[tuple[str, str], list[tuple[int, int]]]:
     """Text evidence spans per (field, term) — decisions cite offsets into the decided text,
     and every decision of a case decides its thread, so a span is checked against the text
     it is drawn on (the term must be there) before it is highlighted."""

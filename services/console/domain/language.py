@@ -10,7 +10,7 @@ DEFAULT_LANGUAGE: Language = "en"
 def negotiate(chosen: str | None, accept_language: str | None) -> Language:
     """The user's choice (the language switch) wins; else the best of Accept-Language."""
     if chosen in LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     best: tuple[float, Language] | None = None
     for item in (accept_language or "").split(","):
         tag, _, parameters = item.strip().partition(";")
@@ -24,5 +24,5 @@ def negotiate(chosen: str | None, accept_language: str | None) -> Language:
             except ValueError:
                 continue
         if best is None or weight > best[0]:
-            best = (weight, primary)  # type: ignore[assignment]
+            best = (weight, primary)
     return best[1] if best else DEFAULT_LANGUAGE

@@ -2,6 +2,8 @@
 
 One table, so a text missing in one language is a test failure, not a blank on a page.
 """
+# Japanese is written with full-width punctuation (colon, brackets), on purpose.
+# ruff: noqa: RUF001
 
 from services.console.domain.language import Language
 
@@ -101,16 +103,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case.as_of.now": ("Now (everything recorded)", "現在（記録済みのすべて）"),
     "case.as_of.after": ("Just after", "直後："),
     "case.as_of.moment": ("Moment", "時点の選択"),
-    "case.as_of.other": ("Or any moment (your time zone)", "または任意の時点（あなたのタイムゾーン）"),
+    "case.as_of.other": (
+        "Or any moment (your time zone)",
+        "または任意の時点（あなたのタイムゾーン）",
+    ),
     "case.as_of.show": ("Show the case then", "その時点の案件を表示"),
-    "case.as_of.showing": ("Showing the case as recorded by", "次の時点までに記録された案件を表示中："),
+    "case.as_of.showing": (
+        "Showing the case as recorded by",
+        "次の時点までに記録された案件を表示中：",
+    ),
     "case.reveal": ("Reveal personal data", "個人情報を表示"),
     "case.reveal.purpose": (
         "Purpose or matter reference (recorded in the log; never personal data)",
         "目的または案件番号（ログに記録されます。個人情報は書かないでください）",
     ),
     "case.reveal.submit": ("Reveal and record the access", "表示して閲覧を記録"),
-    "case.reveal.recorded": ("This access was recorded in the log as event", "この閲覧はログにイベントとして記録されました："),
+    "case.reveal.recorded": (
+        "This access was recorded in the log as event",
+        "この閲覧はログにイベントとして記録されました：",
+    ),
     "case.reveal.purpose_shown": ("Purpose", "目的"),
     "outcome.accept": ("accept", "受付"),
     "outcome.restrict": ("restrict", "制限付き対応"),
@@ -121,7 +132,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.closed": ("closed", "終了"),
     "channel.phone": ("phone", "電話"),
     "channel.email": ("e-mail", "電子メール"),
-    "privacy.title": ("Privacy: retention, holds and requests", "個人情報保護：保存期間・保全・請求"),
+    "privacy.title": (
+        "Privacy: retention, holds and requests",
+        "個人情報保護：保存期間・保全・請求",
+    ),
     "privacy.retention": ("Retention", "保存期間"),
     "privacy.retention.as_of": ("Looked at", "確認時点"),
     "privacy.due": ("Due", "期限到来"),
@@ -148,8 +162,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "このバージョンでは閲覧のみです。処理の実行や保全の管理は API または CLI で行います。",
     ),
     "error.title": ("Something went wrong", "エラー"),
-    "error.not_found": ("There is no such case, or it has no events yet.", "該当する案件がないか、まだイベントがありません。"),
-    "error.forbidden": ("Your role may not see this.", "あなたのロールではこの情報を見られません。"),
+    "error.not_found": (
+        "There is no such case, or it has no events yet.",
+        "該当する案件がないか、まだイベントがありません。",
+    ),
+    "error.forbidden": (
+        "Your role may not see this.",
+        "あなたのロールではこの情報を見られません。",
+    ),
     "error.csrf": (
         "This form did not come from this console, or it expired (CSRF check). Reload the"
         " page and try again.",
@@ -161,7 +181,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A service did not answer. Try again in a moment.",
         "サービスが応答しません。しばらくしてからやり直してください。",
     ),
-    "time.utc_hint": ("Times are in your time zone; hover for UTC.", "時刻はあなたのタイムゾーンで表示します。UTC はマウスを重ねると表示されます。"),
+    "time.utc_hint": (
+        "Times are in your time zone; hover for UTC.",
+        "時刻はあなたのタイムゾーンで表示します。UTC はマウスを重ねると表示されます。",
+    ),
 }
 
 

@@ -59,7 +59,10 @@ def create_app(settings: CaselogSettings, console: ConsoleSettings | None = None
     # Not shared.web's service factory: that one reads JSON bodies only, and browsers post
     # forms. The same probes, metrics and request ids, though.
     app = FastAPI(
-        title="caselog console", lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="caselog console",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_url=None,
     )
     metrics = HttpMetrics()
@@ -68,7 +71,9 @@ def create_app(settings: CaselogSettings, console: ConsoleSettings | None = None
     app.include_router(health_router({}, settings.readiness_timeout_s))
     app.include_router(metrics.router())
     app.include_router(router)
-    app.state.session_codec = SessionCodec(_session_secret(settings, console), console.session_ttl_s)
+    app.state.session_codec = SessionCodec(
+        _session_secret(settings, console), console.session_ttl_s
+    )
     app.state.http_client = http_client
     app.state.service_urls = _service_urls(console)
     app.state.docs_links = _docs_links(app.state.service_urls)
@@ -157,7 +162,9 @@ def _install_error_pages(app: FastAPI) -> None:
             codec: SessionCodec = request.app.state.session_codec
             visit = Visit(request, ConsoleSession(csrf=new_csrf()), language, codec)
             return visit.render(
-                "signin.html", status=401, roles=SIGN_IN_ROLES,
+                "signin.html",
+                status=401,
+                roles=SIGN_IN_ROLES,
                 development=request.app.state.development_sign_in is not None,
                 notice=message("signin.again", language),
             )

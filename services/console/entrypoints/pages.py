@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
@@ -65,7 +65,8 @@ async def home(visit: VisitDep) -> Response:
     if visit.session.user is None:
         return visit.redirect("/signin")
     return visit.render(
-        "home.html", can_reveal=visit.user.has_any(*REVEALING_ROLES),
+        "home.html",
+        can_reveal=visit.user.has_any(*REVEALING_ROLES),
         can_privacy=visit.user.has_any(*PRIVACY_READERS),
     )
 
@@ -74,8 +75,11 @@ async def home(visit: VisitDep) -> Response:
 async def sign_in_page(visit: VisitDep) -> Response:
     development = visit.request.app.state.development_sign_in is not None
     return visit.render(
-        "signin.html", status=200 if development else 503, development=development,
-        roles=SIGN_IN_ROLES, notice=None,
+        "signin.html",
+        status=200 if development else 503,
+        development=development,
+        roles=SIGN_IN_ROLES,
+        notice=None,
     )
 
 
@@ -107,7 +111,11 @@ async def switch_language(visit: FormVisitDep) -> Response:
         raise BadInputError("lang")
     response = visit.redirect(safe_next(visit.form.get("next")))
     response.set_cookie(
-        LANGUAGE_COOKIE, chosen, max_age=365 * 86400, path="/", samesite="strict",
+        LANGUAGE_COOKIE,
+        chosen,
+        max_age=365 * 86400,
+        path="/",
+        samesite="strict",
         secure=visit.request.url.scheme == "https",
     )
     return response
@@ -165,9 +173,7 @@ async def privacy_page(visit: VisitDep) -> Response:
     services = services_for(visit)
     if not visit.user.has_any(*PRIVACY_READERS):
         raise ServiceRefusedError("privacy", 403)
-    retention = (
-        await services.retention_due() if visit.user.has_any(Role.PRIVACY_OFFICER) else None
-    )
+    retention = await services.retention_due() if visit.user.has_any(Role.PRIVACY_OFFICER) else None
     return visit.render(
         "privacy.html",
         retention=retention,

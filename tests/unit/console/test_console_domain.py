@@ -73,10 +73,13 @@ def test_ciphertext_is_shown_as_encrypted_never_as_its_json() -> None:
     page = page_of(consultation({"enc": "v1", "ct": "xyz"}), decided(0, 3, "殺すぞ"))
 
     (entry,) = page.thread
-    assert entry.body.hidden == "encrypted" and entry.body.segments == ()
-    assert entry.subject is not None and entry.subject.hidden == "encrypted"
+    assert entry.body.hidden == "encrypted"
+    assert entry.body.segments == ()
+    assert entry.subject is not None
+    assert entry.subject.hidden == "encrypted"
     (decision,) = page.decisions
-    assert decision.outcome == "escalate" and decision.reasons[0].article == "art. 4"
+    assert decision.outcome == "escalate"
+    assert decision.reasons[0].article == "art. 4"
 
 
 def test_evidence_is_highlighted_only_where_its_term_is() -> None:
