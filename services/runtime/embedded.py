@@ -12,7 +12,8 @@ from shared.settings import CaselogSettings, load_settings
 
 SERVICES = ("intake", "policy", "records", "privacy")
 DEFAULT_DATA_DIR = Path("data")
-Announce = Callable[[str], None]
+# Told, once the demo is in, what to say and which pages (paths) show the demo cases.
+Announce = Callable[[str, list[str]], None]
 
 
 def service_app(name: str, settings: CaselogSettings) -> FastAPI:
@@ -62,7 +63,10 @@ def embedded_app(
                 if announce is not None:
                     new = sum(not accepted.duplicate for accepted in seeded)
                     done = "loaded" if new else "kept (loaded before)"
-                    announce(f"{done} {len(DEMOS)} demo consultations; --no-demo to skip")
+                    announce(
+                        f"{done} {len(DEMOS)} demo consultations; --no-demo to skip",
+                        [f"cases/{case_id}" for case_id in app.state.demo_case_ids],
+                    )
             yield
 
     # No docs of its own: each service has its /docs, and the console is the page at /.

@@ -83,8 +83,12 @@ def run_embedded(args: argparse.Namespace) -> None:
         settings = data_dir_settings(settings, data_dir)
     sock = _listen_or_exit(settings)
     configure_logging(settings)
-    app = embedded_app(settings, data_dir, announce=lambda line: print(line, flush=True))
     url = f"http://{settings.http_host}:{settings.http_port}/"
+
+    def announce(summary: str, pages: list[str]) -> None:
+        print("\n".join([summary, *(f"  demo     {url}{page}" for page in pages)]), flush=True)
+
+    app = embedded_app(settings, data_dir, announce=announce)
     lines = [f"caselog (embedded) on {url}", f"  console  {url}  (sign in there)"]
     lines += [f"  {name:8} {url}{name}/docs" for name in SERVICES]
     lines.append(f"  data in  {data_dir or DEFAULT_DATA_DIR}/")

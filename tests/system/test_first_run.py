@@ -104,6 +104,8 @@ def test_run_serves_the_console_from_the_data_dir_and_announces_the_demo(
     run = Run(tmp_path, "--port", str(port), "--data-dir", str(data))
     try:
         run.until(DEMO_LINE)
+        for _demo in DEMOS:
+            run.until(f"  demo     http://127.0.0.1:{port}/cases/")
         home = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
         assert home.status_code == 200
         assert "caselog console" in home.text

@@ -4,6 +4,7 @@ personal data out of caches and other sites' scripts out of the page."""
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import fields
 from pathlib import Path
 
 import httpx
@@ -133,11 +134,10 @@ def _service_urls(console: ConsoleSettings) -> ServiceUrls | None:
 
 def _docs_links(urls: ServiceUrls | None) -> list[tuple[str, str]]:
     """Each service's offline API docs (its /docs page), for the console's header."""
+    names = [field.name for field in fields(ServiceUrls)]
     if urls is None:
-        return [(name, f"/{name}/docs") for name in ("intake", "policy", "records", "privacy")]
-    return [
-        (name, f"{getattr(urls, name)}/docs") for name in ("intake", "policy", "records", "privacy")
-    ]
+        return [(name, f"/{name}/docs") for name in names]
+    return [(name, f"{getattr(urls, name)}/docs") for name in names]
 
 
 def _install_error_pages(app: FastAPI) -> None:
