@@ -68,7 +68,13 @@ def serve(app: FastAPI, settings: CaselogSettings, sock: socket.socket | None = 
         access_log=False,
         server_header=False,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: uvicorn has shut down cleanly and re-raised the signal, as uvicorn.run
+    if not server.started:
+        raise SystemExit(3)  # start-up failed (logged): as uvicorn.run exits
 
 
 def run_embedded(args: argparse.Namespace) -> None:
