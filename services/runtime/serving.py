@@ -2,6 +2,7 @@
 SIGTERM/SIGINT."""
 
 import argparse
+import contextlib
 import errno
 import socket
 import sys
@@ -69,10 +70,9 @@ def serve(app: FastAPI, settings: CaselogSettings, sock: socket.socket | None = 
         server_header=False,
     )
     server = uvicorn.Server(config)
-    try:
+    # Ctrl-C: uvicorn has shut down cleanly and re-raises the signal; uvicorn.run ignores it.
+    with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: uvicorn has shut down cleanly and re-raised the signal, as uvicorn.run
     if not server.started:
         raise SystemExit(3)  # start-up failed (logged): as uvicorn.run exits
 
