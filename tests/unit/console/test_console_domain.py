@@ -98,3 +98,18 @@ def test_moments_come_from_the_full_timeline_in_recorded_order() -> None:
 
     assert [m.type for m in page.moments] == ["consultation.received", "policy.decided"]
     assert page.decisions == ()
+
+
+def test_a_local_as_of_is_read_with_the_browsers_offset() -> None:
+    from datetime import UTC, datetime
+
+    from services.console.entrypoints.pages import _moment
+
+    # Tokyo: getTimezoneOffset() is -540, so 10:00 there is 01:00 UTC.
+    assert _moment(None, "2026-11-02T10:00", "-540") == datetime(2026, 11, 2, 1, tzinfo=UTC)
+    assert _moment(None, "2026-11-02T10:00:30", None) == datetime(
+        2026, 11, 2, 10, 0, 30, tzinfo=UTC
+    )
+    assert _moment("2026-11-02T01:00:00Z", "2026-11-02T10:00", "-540") == datetime(
+        2026, 11, 2, 1, tzinfo=UTC
+    )
