@@ -68,6 +68,10 @@ class CaselogSettings(BaseSettings):
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     # The consumer group intake reads the ingress topic in (own groups: as records' below).
     intake_ingress_group: GroupName = "caselog-intake-ingress"
+    # Times clients send (received, occurred, requested, recorded, final answer) may lie this
+    # far ahead of the server's clock and this far behind it (docs: README, intake errors).
+    intake_client_time_future_skew_s: float = Field(default=300.0, ge=0, le=3600)
+    intake_client_time_max_age_days: float = Field(default=365.0, gt=0, le=3650)
     # Platform webhook credentials (intake); a platform left empty is refused with 401.
     zendesk_webhook_secret: SecretStr = SecretStr("")
     freshdesk_webhook_secret: SecretStr = SecretStr("")

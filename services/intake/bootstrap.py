@@ -4,10 +4,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
-from services.intake.adapters.case_keys import KeyStoreCaseOpener
+from services.intake.adapters.case_keys import CaseKeyRequestDigests, KeyStoreCaseOpener
 from services.intake.adapters.ledger import SqlLedger
 from services.intake.adapters.platforms.registry import WebhookPlatform, webhook_platforms
+from services.intake.domain.client_times import ClientTimeRules
 from services.intake.service_layer.commands import Accepted, IntakeCommand
 from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies
 from services.intake.service_layer.outbox import OutboxRelay
@@ -64,6 +66,11 @@ def bootstrap(
         cases=KeyStoreCaseOpener(personal_data.engine, personal_data.subjects, personal_data.keys),
         relay=relay,
         topic=INTAKE_TOPIC,
+        request_digests=CaseKeyRequestDigests(personal_data.keys),
+        client_times=ClientTimeRules(
+            future_skew=timedelta(seconds=settings.intake_client_time_future_skew_s),
+            max_age=timedelta(days=settings.intake_client_time_max_age_days),
+        ),
     )
     return Intake(
         settings, infra, personal_data, ledger, relay, dependencies, webhook_platforms(settings)

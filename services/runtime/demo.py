@@ -86,6 +86,8 @@ async def seed_demo(intake: Intake) -> int:
     """Record the demo consultations not yet recorded; returns how many were new."""
     new = 0
     for document in DEMOS:
-        accepted = await intake.handle(RecordConsultation(Consultation.model_validate(document)))
+        accepted = await intake.handle(
+            RecordConsultation(Consultation.model_validate(document), "demo")
+        )
         new += not accepted.duplicate
     return new

@@ -8,7 +8,12 @@ from pydantic import ValidationError
 
 from services.intake.adapters.platforms import salesforce
 from services.intake.domain.consultation import Consultation
-from services.intake.service_layer.commands import Accepted, IntakeCommand, RecordConsultation
+from services.intake.service_layer.commands import (
+    INGRESS_PLATFORM,
+    Accepted,
+    IntakeCommand,
+    RecordConsultation,
+)
 from shared.bus.errors import BusError, PermanentHandlingError
 from shared.bus.messages import ConsumedMessage
 from shared.database import DatabaseUnavailableError
@@ -17,6 +22,8 @@ from shared.validation import summarize
 
 INGRESS_TOPIC = "caselog.ingress"
 PLATFORM_HEADER = "caselog.platform"
+# Their tickets arrive signed on their webhook routes; a message on the topic may not claim one.
+WEBHOOK_PLATFORMS = frozenset({"zendesk", "freshdesk", "intercom"})
 Handle = Callable[[IntakeCommand, str | None], Awaitable[Accepted]]
 
 
@@ -29,14 +36,26 @@ def command_from(message: ConsumedMessage) -> IntakeCommand:
     platform = (message.header(PLATFORM_HEADER) or b"caselog").decode("ascii", "replace")
     try:
         if platform == "caselog":
-            return RecordConsultation(Consultation.model_validate_json(message.value))
+            return _own_consultation(Consultation.model_validate_json(message.value))
         if platform == "salesforce":
-            return RecordConsultation(salesforce.normalize(_json_object(message.value)))
+            consultation = salesforce.normalize(_json_object(message.value))
+            return RecordConsultation(consultation, salesforce.PLATFORM)
     except ValidationError as error:
         raise InvalidIngressMessageError(f"invalid consultation: {summarize(error)}") from None
     except CaselogError as error:
         raise InvalidIngressMessageError(f"{platform}: {error}") from None
     raise InvalidIngressMessageError(f"no ingress mapping for platform {platform!r}")
+
+
+def _own_consultation(consultation: Consultation) -> RecordConsultation:
+    # The topic is written by trusted bridges only, so their platform names stand, except a
+    # webhook platform's: those tickets are claimed by the signed webhook alone.
+    named = consultation.source.platform
+    if named in WEBHOOK_PLATFORMS:
+        raise InvalidIngressMessageError(
+            "source.platform: a webhook platform's tickets arrive on its webhook"
+        )
+    return RecordConsultation(consultation, named or INGRESS_PLATFORM)
 
 
 def ingress_handler(handle: Handle) -> Callable[[ConsumedMessage], Awaitable[None]]:

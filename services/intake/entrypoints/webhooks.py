@@ -29,12 +29,12 @@ async def receive_webhook(
     """Authenticated by the platform's signature or credential (docs/webhooks.md), not a token."""
     webhook = intake.webhooks.get(platform)
     if webhook is None:
-        raise HTTPException(404, f"no webhook for platform {platform!r}")
+        raise HTTPException(404, "no webhook for this platform")
     body = await request.body()
     webhook.verify(dict(request.headers), body, utc_now())
     mapped = webhook.normalize(await webhook.enrich(_json_object(body)))
     command = (
-        RecordConsultation(mapped)
+        RecordConsultation(mapped, platform)
         if isinstance(mapped, Consultation)
         else LogPlatformFollowUp(mapped)
     )

@@ -50,6 +50,8 @@ async def intake_settings(
             freshdesk_webhook_secret=FRESHDESK_SECRET,
             intercom_client_secret=INTERCOM_SECRET,
             auth_jwks_file=tmp_path / "jwks.json",
+            # The platforms' sample payloads date from 2024 (their documentation's examples).
+            intake_client_time_max_age_days=3650,
         )
 
 
