@@ -128,6 +128,12 @@ class CaselogSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     readiness_timeout_s: float = Field(default=2.0, gt=0)
+    # Request headers above this many bytes answer 431 (the body limit is 256 KiB, 413).
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    # A source (client address) answered 401 this many times in one window is answered 429
+    # (with Retry-After) until the window ends: bad tokens and webhook signatures are guesses.
+    http_auth_failures_per_window: int = Field(default=20, ge=1)
+    http_auth_failure_window_s: float = Field(default=60.0, gt=0)
 
 
 class SettingsError(CaselogError):

@@ -33,7 +33,7 @@ def field_problems(
         if isinstance(error, ValidationError)
         else error
     )
-    return [FieldProblem(_path(item.get("loc", ())[skip_loc:]), _reason(item)) for item in items]
+    return [FieldProblem(_field(item, skip_loc), _reason(item)) for item in items]
 
 
 def summarize(error: ValidationError, *, limit: int = 10) -> str:
@@ -45,6 +45,15 @@ def summarize(error: ValidationError, *, limit: int = 10) -> str:
     return text
 
 
+def _field(item: Mapping[str, Any], skip_loc: int) -> str:
+    loc = tuple(item.get("loc", ()))[skip_loc:]
+    if item.get("type") == "extra_forbidden":
+        # The last part is a key the caller made up (it may be an e-mail address): the
+        # problem is named by the object that does not take it.
+        loc = loc[:-1]
+    return _path(loc)
+
+
 def _path(loc: Sequence[Any]) -> str:
     path = ""
     for part in loc:
@@ -53,6 +62,8 @@ def _path(loc: Sequence[Any]) -> str:
 
 
 def _reason(item: Mapping[str, Any]) -> str:
+    if item.get("type") == "extra_forbidden":
+        return "has a field that is not in the schema"
     message = str(item.get("msg", "invalid"))
     # Parser details such as "invalid character: found `x` at 3" quote the input.
     if str(item.get("type", "")).endswith("_parsing"):

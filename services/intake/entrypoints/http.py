@@ -17,6 +17,7 @@ from services.intake.entrypoints.ingress import INGRESS_TOPIC, ingress_handler
 from services.intake.entrypoints.routes import router
 from shared.bus.interface import Consumer
 from shared.bus.runner import supervised
+from shared.crypto.errors import KeyDestroyedError
 from shared.crypto.runtime import PersonalData
 from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
@@ -30,6 +31,8 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     WebhookAuthenticationError: 401,
     PlatformUnavailableError: 503,
     PlatformPayloadError: 422,
+    # A write on a case whose key was destroyed (erased): there is nothing to add it to.
+    KeyDestroyedError: 409,
 }
 
 

@@ -1,12 +1,11 @@
 """The ingress topic: platforms that publish to Kafka (Salesforce CDC, or our own format)."""
 
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from pydantic import ValidationError
 
 from services.intake.adapters.platforms import salesforce
+from services.intake.adapters.platforms.payload import json_object
 from services.intake.domain.consultation import Consultation
 from services.intake.service_layer.commands import (
     INGRESS_PLATFORM,
@@ -38,13 +37,14 @@ def command_from(message: ConsumedMessage) -> IntakeCommand:
         if platform == "caselog":
             return _own_consultation(Consultation.model_validate_json(message.value))
         if platform == "salesforce":
-            consultation = salesforce.normalize(_json_object(message.value))
+            consultation = salesforce.normalize(json_object(message.value))
             return RecordConsultation(consultation, salesforce.PLATFORM)
     except ValidationError as error:
         raise InvalidIngressMessageError(f"invalid consultation: {summarize(error)}") from None
     except CaselogError as error:
         raise InvalidIngressMessageError(f"{platform}: {error}") from None
-    raise InvalidIngressMessageError(f"no ingress mapping for platform {platform!r}")
+    # The header's value is the producer's and could be anything: it is not repeated.
+    raise InvalidIngressMessageError(f"no ingress mapping for this {PLATFORM_HEADER} header")
 
 
 def _own_consultation(consultation: Consultation) -> RecordConsultation:
@@ -77,12 +77,3 @@ def _retryable(error: CaselogError) -> bool:
     # Bus or database outages pass; a refusal of the content (bad phone...) never will.
     return isinstance(error, BusError | DatabaseUnavailableError)
 
-
-def _json_object(value: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidIngressMessageError("not valid JSON") from None
-    if not isinstance(document, dict):
-        raise InvalidIngressMessageError("a JSON object is expected")
-    return document
