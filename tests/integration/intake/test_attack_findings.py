@@ -1,7 +1,8 @@
 """Issue 14's attacks on intake, replayed on Kafka and PostgreSQL: each must now be refused.
 
 Findings 1 (client times), 2 (platform from the credential), 3 (idempotency scopes), and
-intake's parts of 9 (times at the datetime limits) and 18 (404s that repeat the path id).
+intake's parts of 9 (times at the datetime limits, deep webhook bodies), 10 (webhook secret
+strength) and 18 (404s that repeat the path id).
 """
 
 import json
@@ -9,11 +10,18 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from httpx import AsyncClient, Response
+from pydantic import SecretStr
 
+from services.intake.adapters.platforms.errors import PlatformPayloadError
+from services.intake.adapters.platforms.payload import json_object
+from services.intake.adapters.platforms.registry import WebhookSecretTooWeakError
+from services.intake.entrypoints.http import create_app
 from shared.auth.development import DevelopmentIssuer
 from shared.auth.roles import Role
 from shared.envelope import utc_now
+from shared.settings import CaselogSettings
 from tests.integration.intake.conftest import AppFactory, bearer, consultation
 from tests.integration.intake.test_platforms_on_kafka import zendesk_headers
 from tests.unit.intake.platforms.test_zendesk import ticket_created
@@ -275,3 +283,57 @@ async def test_an_unknown_case_answers_404_without_repeating_its_id(
     assert "09077771234" not in status.text
     assert webhook.status_code == 404
     assert "taroyamada" not in webhook.text
+
+
+# Finding 9 (intake's part): a signed webhook body nested 5,000 deep is a 4xx.
+
+
+async def test_a_signed_webhook_body_nested_5000_deep_is_refused_with_a_4xx(
+    intake_client: AppFactory,
+) -> None:
+    deep = b'{"type": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    async with intake_client() as client:
+        answered = await client.post(
+            "/v1/webhooks/zendesk", content=deep, headers=zendesk_headers(deep)
+        )
+    assert answered.status_code == 422, answered.text
+    assert answered.json()["field"] == "body"
+
+
+def test_a_signed_payload_nested_deeper_than_the_parsers_is_a_payload_error() -> None:
+    # Behind the HTTP limit (which stops such a body first), the parsing itself refuses it:
+    # ingress messages reach it without passing any HTTP middleware.
+    deep = b'{"type": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    with pytest.raises(PlatformPayloadError) as caught:
+        json_object(deep)
+    assert caught.value.field == "body"
+
+
+# Finding 10: a guessable webhook secret stops start-up, naming the setting.
+
+
+@pytest.mark.parametrize(
+    ("setting", "weak"),
+    [
+        ("zendesk_webhook_secret", "short"),
+        ("intercom_client_secret", "a" * 40),
+        ("freshdesk_webhook_secret", "0123456789" * 3),
+        ("freshdesk_basic_auth", "caselog:password"),
+    ],
+)
+def test_a_weak_webhook_secret_stops_start_up_naming_the_setting(
+    setting: str, weak: str, intake_settings: CaselogSettings
+) -> None:
+    weakened = intake_settings.model_copy(update={setting: SecretStr(weak)})
+    with pytest.raises(WebhookSecretTooWeakError) as caught:
+        create_app(weakened)
+    assert f"CASELOG_{setting.upper()}" in str(caught.value)
+    assert weak not in str(caught.value)
+
+
+def test_development_mode_refuses_a_weak_secret_too(intake_settings: CaselogSettings) -> None:
+    weakened = intake_settings.model_copy(
+        update={"environment": "development", "zendesk_webhook_secret": SecretStr("secret")}
+    )
+    with pytest.raises(WebhookSecretTooWeakError):
+        create_app(weakened)
