@@ -68,6 +68,13 @@ class CaselogSettings(BaseSettings):
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     # The consumer group intake reads the ingress topic in (own groups: as records' below).
     intake_ingress_group: GroupName = "caselog-intake-ingress"
+    # Raw ingress holds plaintext: intake deletes what its group has committed this often,
+    # and keeps dead letters only encrypted, their keys destroyed after this many days (the
+    # retention of caselog.ingress.dlq in topics.toml) or on erasure of a subject they name.
+    intake_ingress_purge_interval_s: float = Field(default=10.0, gt=0)
+    intake_quarantine_retention_days: float = Field(default=30.0, gt=0)
+    # The group intake reads caselog.privacy in, to forget erased cases' ticket mappings.
+    intake_erasure_group: GroupName = "caselog-intake-erasures"
     # Times clients send (received, occurred, requested, recorded, final answer) may lie this
     # far ahead of the server's clock and this far behind it (docs: README, intake errors).
     intake_client_time_future_skew_s: float = Field(default=300.0, ge=0, le=3600)

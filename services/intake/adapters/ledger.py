@@ -3,7 +3,7 @@
 import contextlib
 from collections.abc import AsyncIterator
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters.ledger_tables import (
@@ -82,6 +82,26 @@ class SqlLedger:
             await connection.execute(
                 update(outbox).where(outbox.c.key.in_(keys)).values(published_at=utc_now())
             )
+
+    async def forget_cases(self, case_ids: list[str]) -> int:
+        """Forget the platform tickets of erased cases: their case rows go, and their outbox
+        rows lose what names a ticket or a request (key, request digest) and, once published,
+        the event bytes. Idempotent; returns how many cases were still known."""
+        if not case_ids:
+            return 0
+        erased_key = literal("erased:") + outbox.c.event_id
+        async with self._engine.begin() as connection:
+            forgotten = await connection.execute(delete(cases).where(cases.c.case_id.in_(case_ids)))
+            of_cases = outbox.c.case_id.in_(case_ids)
+            await connection.execute(
+                update(outbox).where(of_cases).values(key=erased_key, request_digest=None)
+            )
+            await connection.execute(
+                update(outbox)
+                .where(of_cases & outbox.c.published_at.is_not(None))
+                .values(value=b"")
+            )
+        return int(forgotten.rowcount)
 
     async def case_events(self, case_id: str) -> list[EventStatus]:
         query = (

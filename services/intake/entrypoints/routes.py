@@ -28,7 +28,9 @@ from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
 router = APIRouter(
-    prefix="/v1", tags=["intake"], responses=problem_responses(401, 403, 404, 409, 413, 415, 422, 503)
+    prefix="/v1",
+    tags=["intake"],
+    responses=problem_responses(401, 403, 404, 409, 413, 415, 422, 503),
 )
 WRITERS = (Role.PLATFORM, Role.AGENT, Role.SUPERVISOR)
 READERS = (*WRITERS, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)

@@ -38,4 +38,3 @@ async def receive_webhook(
         else LogPlatformFollowUp(mapped)
     )
     return answer(await intake.handle(command, correlation_id))
-

@@ -75,6 +75,9 @@ class Ledger(Protocol):
 
     async def case_events(self, case_id: str) -> list[EventStatus]: ...
 
+    async def forget_cases(self, case_ids: list[str]) -> int:
+        """Forget erased cases' platform tickets and request keys (idempotent)."""
+
 
 class LedgerWrite(Protocol):
     async def record(
