@@ -7,7 +7,6 @@ from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict
 
@@ -183,22 +182,21 @@ def test_every_route_of_every_service_documents_what_it_can_answer(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     missing: list[str] = []
+    checked = 0
     for name in SERVICES:
         settings = load_settings(
             service_name=name, topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml"
         )
-        app = service_app(name, settings)
-        paths = app.openapi()["paths"]
-        for route in app.routes:
-            if not isinstance(route, APIRoute) or not route.include_in_schema:
-                continue
-            for method in route.methods:
-                documented = set(paths[route.path_format][method.lower()]["responses"])
-                wanted = {str(status) for status in (*MIDDLEWARE_STATUSES, 401)}
-                if route.path_format in ("/healthz", "/readyz"):
-                    wanted = {"431"}
+        paths = service_app(name, settings).openapi()["paths"]
+        for path, operations in paths.items():
+            wanted = (
+                {"431"} if path in ("/healthz", "/readyz") else set(map(str, MIDDLEWARE_STATUSES))
+            )
+            for method, operation in operations.items():
+                checked += 1
                 missing += [
-                    f"{name} {method} {route.path_format}: {status}"
-                    for status in sorted(wanted - documented)
+                    f"{name} {method.upper()} {path}: {status}"
+                    for status in sorted(wanted - set(operation["responses"]))
                 ]
+    assert checked > 20  # the apps' routes were found
     assert missing == []
