@@ -1,5 +1,6 @@
 """Validation failures as (field, reason) pairs that never repeat the input (it may be personal)."""
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 ROOT_FIELD = "<root>"
+# How caselog's field names look; an unknown key of this shape is named, any other is not.
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +50,9 @@ def summarize(error: ValidationError, *, limit: int = 10) -> str:
 
 def _field(item: Mapping[str, Any], skip_loc: int) -> str:
     loc = tuple(item.get("loc", ()))[skip_loc:]
-    if item.get("type") == "extra_forbidden":
-        # The last part is a key the caller made up (it may be an e-mail address): the
-        # problem is named by the object that does not take it.
+    if item.get("type") == "extra_forbidden" and loc and not _FIELD_NAME.fullmatch(str(loc[-1])):
+        # The key is the caller's and not shaped like any field of ours (an e-mail address, a
+        # phone number): the problem is named by the object that does not take it.
         loc = loc[:-1]
     return _path(loc)
 
@@ -63,7 +66,7 @@ def _path(loc: Sequence[Any]) -> str:
 
 def _reason(item: Mapping[str, Any]) -> str:
     if item.get("type") == "extra_forbidden":
-        return "has a field that is not in the schema"
+        return "is not a field of the schema"
     message = str(item.get("msg", "invalid"))
     # Parser details such as "invalid character: found `x` at 3" quote the input.
     if str(item.get("type", "")).endswith("_parsing"):
