@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
+from services.intake.bootstrap import Intake
 from services.intake.entrypoints.http import create_app
 from shared.auth.development import DevelopmentIssuer, development_issuer
 from shared.auth.roles import Role
@@ -55,20 +56,29 @@ async def intake_settings(
         )
 
 
+@contextlib.asynccontextmanager
+async def started_intake(
+    settings: CaselogSettings, issuer: DevelopmentIssuer
+) -> AsyncIterator[tuple[Intake, AsyncClient]]:
+    """An intake app (a 'process') on `settings`, and a client with a `platform` token."""
+    app: FastAPI = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app)
+        headers = bearer(issuer, Role.PLATFORM)
+        async with AsyncClient(
+            transport=transport, base_url="http://intake", headers=headers
+        ) as client:
+            yield app.state.intake, client
+
+
 @pytest.fixture
 def intake_client(intake_settings: CaselogSettings, token_issuer: DevelopmentIssuer) -> AppFactory:
     """Starts an intake app (a 'process') on the test's databases; call it again to restart."""
 
     @contextlib.asynccontextmanager
     async def started() -> AsyncIterator[AsyncClient]:
-        app: FastAPI = create_app(intake_settings)
-        async with app.router.lifespan_context(app):
-            transport = ASGITransport(app)
-            headers = bearer(token_issuer, Role.PLATFORM)
-            async with AsyncClient(
-                transport=transport, base_url="http://intake", headers=headers
-            ) as client:
-                yield client
+        async with started_intake(intake_settings, token_issuer) as (_intake, client):
+            yield client
 
     return started
 

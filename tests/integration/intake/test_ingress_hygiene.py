@@ -10,19 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
-from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from services.intake.bootstrap import INGRESS_TOPIC, PRIVACY_TOPIC, Intake
-from services.intake.entrypoints.http import create_app
 from shared.auth.development import DevelopmentIssuer
-from shared.auth.roles import Role
 from shared.bus.messages import OutgoingMessage
 from shared.crypto.errors import KeyDestroyedError, KeyNotFoundError
 from shared.envelope import Envelope, encode_envelope, message_key
 from shared.settings import CaselogSettings
 from tests.conformance.running import eventually_async
-from tests.integration.intake.conftest import bearer, consultation
+from tests.integration.intake.conftest import consultation, started_intake
 from tests.integration.topic_reader import read_topic
 
 DLQ_TOPIC = INGRESS_TOPIC + ".dlq"
@@ -33,14 +30,8 @@ async def running_intake(
     intake_settings: CaselogSettings, token_issuer: DevelopmentIssuer
 ) -> AsyncIterator[tuple[Intake, AsyncClient]]:
     settings = intake_settings.model_copy(update={"intake_ingress_purge_interval_s": 0.5})
-    app: FastAPI = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = ASGITransport(app)
-        headers = bearer(token_issuer, Role.PLATFORM)
-        async with AsyncClient(
-            transport=transport, base_url="http://intake", headers=headers
-        ) as client:
-            yield app.state.intake, client
+    async with started_intake(settings, token_issuer) as started:
+        yield started
 
 
 async def earliest_offsets(bootstrap: str, topic: str) -> dict[int, int]:
