@@ -7,6 +7,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from services.intake.bootstrap import PRIVACY_TOPIC
 from services.intake.entrypoints.ingress import INGRESS_TOPIC
 from services.policy.bootstrap import PolicyTopics
 from services.privacy.bootstrap import CONSUMER_GROUP as PRIVACY_GROUP
@@ -31,6 +32,7 @@ def consumer_groups() -> dict[str, set[str]]:
     policy = PolicyTopics()
     subscriptions = [
         (_default("intake_ingress_group"), [INGRESS_TOPIC]),
+        (_default("intake_erasure_group"), [PRIVACY_TOPIC]),
         (policy.group, [policy.intake]),
         (policy.erasure_group, [policy.privacy]),
         (_default("records_consumer_group"), list(_default("records_topics"))),
