@@ -68,6 +68,17 @@ class CaselogSettings(BaseSettings):
     crypto: CryptoSettings = Field(default_factory=CryptoSettings)
     # The consumer group intake reads the ingress topic in (own groups: as records' below).
     intake_ingress_group: GroupName = "caselog-intake-ingress"
+    # Raw ingress holds plaintext: intake deletes what its group has committed this often,
+    # and keeps dead letters only encrypted, their keys destroyed after this many days (the
+    # retention of caselog.ingress.dlq in topics.toml) or on erasure of a subject they name.
+    intake_ingress_purge_interval_s: float = Field(default=10.0, gt=0)
+    intake_quarantine_retention_days: float = Field(default=30.0, gt=0)
+    # The group intake reads caselog.privacy in, to forget erased cases' ticket mappings.
+    intake_erasure_group: GroupName = "caselog-intake-erasures"
+    # Times clients send (received, occurred, requested, recorded, final answer) may lie this
+    # far ahead of the server's clock and this far behind it (docs: README, intake errors).
+    intake_client_time_future_skew_s: float = Field(default=300.0, ge=0, le=3600)
+    intake_client_time_max_age_days: float = Field(default=365.0, gt=0, le=3650)
     # Platform webhook credentials (intake); a platform left empty is refused with 401.
     zendesk_webhook_secret: SecretStr = SecretStr("")
     freshdesk_webhook_secret: SecretStr = SecretStr("")
@@ -127,6 +138,12 @@ class CaselogSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     readiness_timeout_s: float = Field(default=2.0, gt=0)
+    # Request headers above this many bytes answer 431 (the body limit is 256 KiB, 413).
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    # A source (client address) answered 401 this many times in one window is answered 429
+    # (with Retry-After) until the window ends: bad tokens and webhook signatures are guesses.
+    http_auth_failures_per_window: int = Field(default=20, ge=1)
+    http_auth_failure_window_s: float = Field(default=60.0, gt=0)
 
 
 class SettingsError(CaselogError):

@@ -1,5 +1,6 @@
 """Validation failures as (field, reason) pairs that never repeat the input (it may be personal)."""
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 ROOT_FIELD = "<root>"
+# How caselog's field names look; an unknown key of this shape is named, any other is not.
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,7 @@ def field_problems(
         if isinstance(error, ValidationError)
         else error
     )
-    return [FieldProblem(_path(item.get("loc", ())[skip_loc:]), _reason(item)) for item in items]
+    return [FieldProblem(_field(item, skip_loc), _reason(item)) for item in items]
 
 
 def summarize(error: ValidationError, *, limit: int = 10) -> str:
@@ -45,6 +48,15 @@ def summarize(error: ValidationError, *, limit: int = 10) -> str:
     return text
 
 
+def _field(item: Mapping[str, Any], skip_loc: int) -> str:
+    loc = tuple(item.get("loc", ()))[skip_loc:]
+    if item.get("type") == "extra_forbidden" and loc and not _FIELD_NAME.fullmatch(str(loc[-1])):
+        # The key is the caller's and not shaped like any field of ours (an e-mail address, a
+        # phone number): the problem is named by the object that does not take it.
+        loc = loc[:-1]
+    return _path(loc)
+
+
 def _path(loc: Sequence[Any]) -> str:
     path = ""
     for part in loc:
@@ -53,6 +65,8 @@ def _path(loc: Sequence[Any]) -> str:
 
 
 def _reason(item: Mapping[str, Any]) -> str:
+    if item.get("type") == "extra_forbidden":
+        return "is not a field of the schema"
     message = str(item.get("msg", "invalid"))
     # Parser details such as "invalid character: found `x` at 3" quote the input.
     if str(item.get("type", "")).endswith("_parsing"):

@@ -86,6 +86,6 @@ async def seed_demo(intake: Intake) -> list[Accepted]:
     """Record the demo consultations not yet recorded; the answer of each (`duplicate`: it
     was recorded by an earlier start)."""
     return [
-        await intake.handle(RecordConsultation(Consultation.model_validate(document)))
+        await intake.handle(RecordConsultation(Consultation.model_validate(document), "demo"))
         for document in DEMOS
     ]

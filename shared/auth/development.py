@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +31,17 @@ class DevelopmentIssuer:
         public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private_key.public_key()))
         return {"keys": [{**public, "kid": self.key_id, "use": "sig", "alg": "ES256"}]}
 
-    def token(self, subject: str, roles: list[Role], audience: str, ttl_s: int = 12 * 3600) -> str:
+    def token(
+        self,
+        subject: str,
+        roles: list[Role],
+        audience: str,
+        ttl_s: int = 12 * 3600,
+        extra_claims: Mapping[str, object] | None = None,
+    ) -> str:
         now = int(time.time())
         claims = {
+            **(extra_claims or {}),
             "sub": subject,
             "roles": [role.value for role in roles],
             "iss": self.issuer,

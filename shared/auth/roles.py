@@ -19,10 +19,12 @@ REVEALING_ROLES = frozenset({Role.LEGAL, Role.PRIVACY_OFFICER})
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The caller: the token's subject and the roles it grants."""
+    """The caller: the token's subject, the roles it grants, and for a support platform's
+    integration the platform its identity provider vouches for (the `platform` claim)."""
 
     subject: str
     roles: frozenset[Role]
+    platform: str | None = None
 
     def has_any(self, allowed: frozenset[Role]) -> bool:
         return bool(self.roles & allowed)

@@ -1,6 +1,7 @@
 """Verifies bearer JWTs against a JWKS (file or URL) with PyJWT, and reads their roles."""
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from shared.auth.roles import Principal, Role
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
 ROLES_CLAIM = "roles"
+PLATFORM_CLAIM = "platform"  # which support platform an integration's token speaks for
+_PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 # Verified tokens are remembered by their exact text, never past their `exp`, and never for
 # longer than the JWKS client keeps a key set, so a key withdrawn by rotation stops working
 # as soon as it would without the cache. Failures are not remembered. No lock: `verify`
@@ -65,7 +68,11 @@ class TokenVerifier:
             raise NotAuthenticatedError("the token has expired") from None
         except jwt.PyJWTError as error:
             raise NotAuthenticatedError(f"invalid token ({type(error).__name__})") from None
-        principal = Principal(str(claims["sub"]), _roles(claims.get(ROLES_CLAIM)))
+        principal = Principal(
+            str(claims["sub"]),
+            _roles(claims.get(ROLES_CLAIM)),
+            _platform(claims.get(PLATFORM_CLAIM)),
+        )
         self._verified[token] = (principal, float(claims["exp"]))
         return principal
 
@@ -89,3 +96,8 @@ def _roles(raw: object) -> frozenset[Role]:
         return frozenset()
     known = {role.value for role in Role}
     return frozenset(Role(item) for item in raw if isinstance(item, str) and item in known)
+
+
+def _platform(raw: object) -> str | None:
+    # A claim that is not a platform name is ignored (the caller is then plain REST).
+    return raw if isinstance(raw, str) and _PLATFORM_NAME.fullmatch(raw) else None

@@ -83,7 +83,21 @@ async def attempt(
     The first try runs bare: nearly every message succeeds there, and building tenacity's
     retrier for each one cost more than a 1 KiB event's whole trip through Kafka (issue #9,
     B1). Only a failed first try enters tenacity for the remaining attempts.
+
+    With `policy.seal_dead_letter`, the dead letter returned is the sealed one.
     """
+    dead = await _attempted(message, action, policy, group)
+    if dead is None or policy.seal_dead_letter is None:
+        return dead
+    return await policy.seal_dead_letter(dead)
+
+
+async def _attempted(
+    message: ConsumedMessage,
+    action: Callable[[], Awaitable[None]],
+    policy: DeliveryPolicy,
+    group: str,
+) -> OutgoingMessage | None:
     try:
         await action()
         return None

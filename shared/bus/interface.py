@@ -68,6 +68,13 @@ class Bus(ABC):
         """Raise BusError if the bus cannot serve requests (used by /readyz)."""
 
     @abstractmethod
+    async def delete_consumed(self, group: str, topic: str) -> dict[TopicPartition, int]:
+        """Delete every record of `topic` that `group` has committed past (Kafka DeleteRecords
+        up to the committed offset of each partition); returns the new earliest offset of
+        each partition it deleted from. For topics whose records must not outlive their
+        consumption (raw ingress): what the group has not consumed is never touched."""
+
+    @abstractmethod
     def subscribe(
         self,
         group: str,

@@ -1,8 +1,16 @@
 """How hard a consumer tries before it dead-letters a message."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from shared.bus.messages import OutgoingMessage
+
 DLQ_SUFFIX = ".dlq"
+
+
+Sealer = Callable[[OutgoingMessage], Awaitable[OutgoingMessage]]
+"""Turns a dead letter into what may be kept on the DLQ (e.g. its value encrypted). If it
+raises, the message is not committed and comes again: nothing unsealed is published."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +21,8 @@ class DeliveryPolicy:
     initial_backoff_s: float = 0.05
     max_backoff_s: float = 2.0
     batch_size: int = 100
+    # For topics whose messages carry plaintext (raw ingress): every dead letter passes it.
+    seal_dead_letter: Sealer | None = None
 
 
 def dlq_topic(topic: str) -> str:

@@ -28,6 +28,8 @@ DEFAULT_ERROR_STATUSES: Mapping[type[CaselogError], int] = {
     DatabaseUnavailableError: 503,
     SchemaRegistryError: 500,
 }
+FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
+UNPARSABLE_BODY_REASON = "the body is not a JSON document in UTF-8"
 INTERNAL_ERROR_REASON = "internal error; quote the X-Request-ID of this response when reporting it"
 
 
@@ -68,6 +70,10 @@ def install_problem_handlers(app: FastAPI, statuses: Mapping[type[CaselogError],
 
     async def http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)
+        if error.status_code == 400 and error.detail == FASTAPI_UNPARSABLE_BODY:
+            # FastAPI's answer when reading the body fails other than by a JSON syntax error
+            # (bytes that are not UTF-8, a parser giving up): a body problem like any other.
+            return problem(422, UNPARSABLE_BODY_REASON, "body")
         response = problem(error.status_code, str(error.detail))
         response.headers.update(error.headers or {})
         return response

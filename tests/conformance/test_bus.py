@@ -246,3 +246,47 @@ async def test_a_rebalance_during_a_slow_batch_loses_nothing_and_stops_no_member
             await eventually(lambda: set(values) <= set(seen), "every message handled")
             assert not first_task.done(), "the first member survived the rebalance"
             assert not second_task.done()
+
+
+async def test_consumed_records_can_be_deleted_and_the_partition_goes_on(
+    backend: BusBackend,
+) -> None:
+    """`delete_consumed` removes what the group committed, nothing after it, and appends (and
+    the group's reads) continue at the offsets they had: raw ingress leaves the log once read."""
+    topic = await backend.topic()
+    await publish_values(backend, topic, numbered("read", 4), key=b"case-d")
+    collector = Collector()
+    bus = await backend.new_bus()
+    async with running(bus.subscribe(backend.group("deleting"), [topic], collector)):
+        await eventually(lambda: len(collector.values) == 4, "the first four")
+    starts = await bus.delete_consumed(backend.group("deleting"), topic)
+    assert starts == {(topic, 0): 4}
+    await publish_values(backend, topic, numbered("later", 2), key=b"case-d")
+    everything = Collector()
+    async with running(bus.subscribe(backend.group("from-the-start"), [topic], everything)):
+        await eventually(lambda: len(everything.values) >= 2, "what is left")
+        await asyncio.sleep(0.3)
+    assert everything.values == numbered("later", 2)
+    assert [m.offset for m in everything.messages] == [4, 5]
+    assert await bus.delete_consumed(backend.group("never-consumed"), topic) == {}
+
+
+async def test_a_sealed_dead_letter_is_what_reaches_the_dlq(backend: BusBackend) -> None:
+    topic = await backend.topic()
+    await publish_values(backend, topic, [b"poison taro@example.jp"], key=b"taro@example.jp")
+
+    async def seal(dead: OutgoingMessage) -> OutgoingMessage:
+        return OutgoingMessage(dead.topic, b"sealed", None, ())
+
+    sealing = DeliveryPolicy(max_attempts=1, seal_dead_letter=seal)
+    bus = await backend.new_bus()
+    async with running(
+        bus.subscribe(
+            backend.group("sealing"), [topic], Collector(fail_on=b"poison taro@example.jp"), sealing
+        )
+    ):
+        dead = Collector()
+        async with running(bus.subscribe(backend.group("sealed-reader"), [dlq_topic(topic)], dead)):
+            await eventually(lambda: len(dead.messages) == 1, "the sealed dead letter")
+    assert dead.messages[0].value == b"sealed"
+    assert dead.messages[0].key is None

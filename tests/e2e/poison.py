@@ -7,12 +7,19 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from services.intake.bootstrap import PRIVACY_TOPIC
 from services.intake.entrypoints.ingress import INGRESS_TOPIC
 from services.policy.bootstrap import PolicyTopics
 from services.privacy.bootstrap import CONSUMER_GROUP as PRIVACY_GROUP
 from services.privacy.entrypoints.consumer import consumed_topics
 from services.privacy.service_layer.projection import Topics as PrivacyTopics
-from shared.bus.delivery import DLQ_HEADER_ERROR, DLQ_HEADER_GROUP, DLQ_HEADER_TOPIC
+from shared.bus.delivery import (
+    DLQ_HEADER_ERROR,
+    DLQ_HEADER_GROUP,
+    DLQ_HEADER_OFFSET,
+    DLQ_HEADER_PARTITION,
+    DLQ_HEADER_TOPIC,
+)
 from shared.bus.policy import dlq_topic
 from shared.envelope import Envelope, encode_envelope, utc_now
 from shared.settings import CaselogSettings
@@ -25,6 +32,7 @@ def consumer_groups() -> dict[str, set[str]]:
     policy = PolicyTopics()
     subscriptions = [
         (_default("intake_ingress_group"), [INGRESS_TOPIC]),
+        (_default("intake_erasure_group"), [PRIVACY_TOPIC]),
         (policy.group, [policy.intake]),
         (policy.erasure_group, [policy.privacy]),
         (_default("records_consumer_group"), list(_default("records_topics"))),
@@ -87,8 +95,11 @@ class Poison:
             found.append(cls(topic, "unreadable payload", value, odd, frozenset({reader})))
         return found
 
-    async def send(self, producer: AIOKafkaProducer) -> None:
-        await producer.send_and_wait(self.topic, self.value, key=self.marker.encode())
+    async def send(self, producer: AIOKafkaProducer) -> tuple[int, int]:
+        """Sends the poison; returns its partition and offset (how a sealed dead letter of
+        the ingress topic, whose value is ciphertext, is recognised)."""
+        sent = await producer.send_and_wait(self.topic, self.value, key=self.marker.encode())
+        return int(sent.partition), int(sent.offset)
 
 
 def _marker() -> str:
@@ -102,13 +113,22 @@ class DeadLetter:
     error: str
 
 
-async def dead_letters(bootstrap: str, poison: Poison) -> list[DeadLetter]:
-    """The copies of `poison` on its topic's DLQ, with the headers the consumers added."""
+async def dead_letters(
+    bootstrap: str, poison: Poison, origin: tuple[int, int] | None = None
+) -> list[DeadLetter]:
+    """The copies of `poison` on its topic's DLQ, with the headers the consumers added: by
+    its marker in the value, or (ingress dead letters are sealed) by its `origin` headers."""
     found = []
     for record in await read_topic(bootstrap, dlq_topic(poison.topic)):
-        if record.value is None or poison.marker.encode() not in record.value:
-            continue
         headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
+        from_origin = origin is not None and (
+            headers.get(DLQ_HEADER_TOPIC) == poison.topic
+            and headers.get(DLQ_HEADER_PARTITION) == str(origin[0])
+            and headers.get(DLQ_HEADER_OFFSET) == str(origin[1])
+        )
+        marked = record.value is not None and poison.marker.encode() in record.value
+        if not (marked or from_origin):
+            continue
         found.append(
             DeadLetter(
                 group=headers.get(DLQ_HEADER_GROUP, ""),

@@ -76,8 +76,7 @@ async def test_poison_on_every_topic_is_dead_lettered(
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
     await producer.start()
     try:
-        for poison in poisons:
-            await poison.send(producer)
+        origins = {poison.marker: await poison.send(producer) for poison in poisons}
     finally:
         await producer.stop()
     run = _run()
@@ -87,10 +86,11 @@ async def test_poison_on_every_topic_is_dead_lettered(
     deadline = time.monotonic() + DLQ_PATIENCE_S
     for poison in poisons:
         expected = poison.groups
-        found = await dead_letters(broker.bootstrap, poison)
+        origin = origins[poison.marker]
+        found = await dead_letters(broker.bootstrap, poison, origin)
         while {letter.group for letter in found} != expected and time.monotonic() < deadline:
             await asyncio.sleep(1.0)
-            found = await dead_letters(broker.bootstrap, poison)
+            found = await dead_letters(broker.bootstrap, poison, origin)
         where = f"{poison.kind} on {poison.topic}"
         # A set: dead-lettering is at-least-once too (a commit lost to a rebalance repeats it).
         assert {letter.group for letter in found} == expected, (where, found)

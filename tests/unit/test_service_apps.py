@@ -67,6 +67,10 @@ class FakeBus(Bus):
         if not self.healthy:
             raise BusError("broker unavailable")
 
+    async def delete_consumed(self, group: str, topic: str) -> dict[tuple[str, int], int]:
+        self.calls.append(f"delete consumed {topic}")
+        return {}
+
     def subscribe(
         self,
         group: str,

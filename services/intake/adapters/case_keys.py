@@ -1,8 +1,11 @@
 """Opens a case on the key store: the customer's pseudonymous subject and the case's data key."""
 
 import contextlib
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.domain.consultation import Customer
@@ -63,3 +66,24 @@ class KeyStoreCaseOpener:
 
     def _phone(self, raw: str) -> IdentityKey:
         return phone_identity(raw, self._region)
+
+
+# The digest key of a case is the data key's encryption of a fixed label under a reserved
+# all-zero nonce: deterministic (the same label, nonce and associated data every time, so the
+# nonce is never reused for another plaintext), secret without the data key, and gone with it.
+_DIGEST_NONCE = bytes(12)
+_DIGEST_LABEL = b"caselog intake request digest v1"
+
+
+class CaseKeyRequestDigests:
+    """HMAC-SHA256 of a request's canonical JSON under a key derived from the case's DEK: a
+    retried request digests the same, and no one can test a guessed body without the key."""
+
+    def __init__(self, keys: KeyStore) -> None:
+        self._keys = keys
+
+    async def digest(self, case_id: str, request: BaseModel) -> bytes:
+        data_key = await self._keys.get(case_id)
+        digest_key = data_key.encrypt(_DIGEST_NONCE, _DIGEST_LABEL, case_id.encode())
+        body = request.model_dump_json(exclude_none=True).encode()
+        return hmac.new(digest_key, body, hashlib.sha256).digest()

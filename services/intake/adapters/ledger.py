@@ -3,11 +3,12 @@
 import contextlib
 from collections.abc import AsyncIterator
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.intake.adapters.ledger_tables import (
     UNPUBLISHED,
+    add_missing_columns,
     cases,
     find_accepted,
     metadata,
@@ -28,10 +29,11 @@ class SqlLedger:
     async def create_tables(self) -> None:
         async with self._engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
+            await connection.run_sync(add_missing_columns)
 
-    async def find(self, key: str) -> Accepted | None:
+    async def find(self, key: str, request_digest: bytes | None = None) -> Accepted | None:
         async with self._engine.connect() as connection:
-            return await find_accepted(connection, key)
+            return await find_accepted(connection, key, request_digest)
 
     async def case(self, case_id: str) -> CaseRef | None:
         return await self._case(cases.c.case_id == case_id)
@@ -42,11 +44,16 @@ class SqlLedger:
         )
 
     async def record(
-        self, key: str, accepted: Accepted, message: OutgoingMessage, new_case: CaseRef | None
+        self,
+        key: str,
+        accepted: Accepted,
+        message: OutgoingMessage,
+        new_case: CaseRef | None,
+        request_digest: bytes | None = None,
     ) -> Accepted:
         try:
             async with self.writing() as write:
-                stored = await write.record(key, accepted, message, new_case)
+                stored = await write.record(key, accepted, message, new_case, request_digest)
                 if stored.duplicate:
                     raise _Recorded(stored)  # rolls back whatever this write inserted
         except _Recorded as recorded:
@@ -76,6 +83,26 @@ class SqlLedger:
                 update(outbox).where(outbox.c.key.in_(keys)).values(published_at=utc_now())
             )
 
+    async def forget_cases(self, case_ids: list[str]) -> int:
+        """Forget the platform tickets of erased cases: their case rows go, and their outbox
+        rows lose what names a ticket or a request (key, request digest) and, once published,
+        the event bytes. Idempotent; returns how many cases were still known."""
+        if not case_ids:
+            return 0
+        erased_key = literal("erased:") + outbox.c.event_id
+        async with self._engine.begin() as connection:
+            forgotten = await connection.execute(delete(cases).where(cases.c.case_id.in_(case_ids)))
+            of_cases = outbox.c.case_id.in_(case_ids)
+            await connection.execute(
+                update(outbox).where(of_cases).values(key=erased_key, request_digest=None)
+            )
+            await connection.execute(
+                update(outbox)
+                .where(of_cases & outbox.c.published_at.is_not(None))
+                .values(value=b"")
+            )
+        return int(forgotten.rowcount)
+
     async def case_events(self, case_id: str) -> list[EventStatus]:
         query = (
             select(
@@ -94,7 +121,7 @@ class SqlLedger:
             row = (await connection.execute(query)).first()
         if row is None:
             return None
-        return CaseRef(row.case_id, row.subject_id, row.platform, row.external_id)
+        return CaseRef(row.case_id, row.subject_id, row.platform, row.external_id, row.received_at)
 
 
 class _Recorded(Exception):  # noqa: N818 - control flow, never escapes this module

@@ -23,7 +23,12 @@ class SqlLedgerWrite:
         self._connection = connection
 
     async def record(
-        self, key: str, accepted: Accepted, message: OutgoingMessage, new_case: CaseRef | None
+        self,
+        key: str,
+        accepted: Accepted,
+        message: OutgoingMessage,
+        new_case: CaseRef | None,
+        request_digest: bytes | None = None,
     ) -> Accepted:
         # ON CONFLICT DO NOTHING, not an IntegrityError: the transaction stays usable to read
         # the first answer. A racing request's uncommitted row makes the insert wait for its
@@ -38,10 +43,11 @@ class SqlLedgerWrite:
                     "platform": new_case.platform,
                     "external_id": new_case.external_id,
                     "opened_at": now,
+                    "received_at": new_case.received_at,
                 },
             )
             if opened.rowcount != 1:
-                return await self._first_answer(key)
+                return await self._first_answer(key, request_digest)
         recorded = await self._connection.execute(
             insert_ignoring_conflicts(self._connection, outbox),
             {
@@ -54,12 +60,15 @@ class SqlLedgerWrite:
                 "value": message.value,
                 "headers": encode_headers(message),
                 "recorded_at": now,
+                "request_digest": request_digest,
             },
         )
-        return accepted if recorded.rowcount == 1 else await self._first_answer(key)
+        if recorded.rowcount == 1:
+            return accepted
+        return await self._first_answer(key, request_digest)
 
-    async def _first_answer(self, key: str) -> Accepted:
-        found = await find_accepted(self._connection, key)
+    async def _first_answer(self, key: str, request_digest: bytes | None) -> Accepted:
+        found = await find_accepted(self._connection, key, request_digest)
         if found is None:
             # The ticket's case exists without an event under this key: not a retry of it.
             raise InvalidRequestError("source", "the ticket's case was recorded another way")

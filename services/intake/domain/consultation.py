@@ -1,12 +1,14 @@
 """A consultation as intake accepts it, whichever platform sent it; personal fields declared."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from services.intake.domain.client_times import representable_in_utc
+from services.intake.domain.errors import InvalidRequestError
 from shared.crypto.fields import Content, Identity
 from shared.invisible import refuse_invisible
 
@@ -15,6 +17,9 @@ MAX_BODY_BYTES = 64 * 1024
 Text = Annotated[str, Field(min_length=1, max_length=MAX_BODY_BYTES)]
 ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+PlatformName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+# A time a client tells us; how far it may lie from our clock is checked by ClientTimeRules.
+ClientTime = Annotated[AwareDatetime, AfterValidator(representable_in_utc)]
 
 
 class Channel(StrEnum):
@@ -50,12 +55,31 @@ class Strict(BaseModel):
 
 
 class Source(Strict):
-    """Where the consultation came from; (platform, external_id) identifies it for idempotency."""
+    """Where the consultation came from; (platform, external_id) identifies it for idempotency.
 
-    platform: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")] = Field(
-        examples=["zendesk", "rest"]
+    The platform is the server's to decide, from the entry point and the credential (a
+    webhook route names its platform, REST is `rest` or the token's `platform` claim): a
+    body may leave it out or repeat that value, never name another one.
+    """
+
+    platform: PlatformName | None = Field(
+        default=None,
+        examples=["rest"],
+        description="Decided by the server from the credential; if sent, it must match",
     )
     external_id: Reference = Field(examples=["35436"])
+
+    def claimed_by(self, platform: str, field: str = "source.platform") -> "Source":
+        """This source with the platform the server decided; a body naming another is refused
+        (a REST writer must not claim a webhook platform's ticket)."""
+        if self.platform not in (None, platform):
+            reason = f"is decided by the server from the credential ({platform}); leave it out"
+            raise InvalidRequestError(field, reason)
+        return (
+            self
+            if self.platform == platform
+            else Source(platform=platform, external_id=self.external_id)
+        )
 
 
 class Money(Strict):
@@ -95,7 +119,7 @@ class Demand(Strict):
 class Call(Strict):
     duration_seconds: int = Field(ge=0, le=24 * 3600)
     recorded: bool = False
-    final_answer_given_at: AwareDatetime | None = None
+    final_answer_given_at: ClientTime | None = None
 
 
 class Consultation(Strict):
@@ -103,7 +127,7 @@ class Consultation(Strict):
 
     source: Source
     channel: Channel
-    received_at: AwareDatetime
+    received_at: ClientTime
     customer: Customer
     product: Product | None = None
     subject: Content[ShortText]
@@ -118,8 +142,3 @@ class Consultation(Strict):
         if len(self.body.encode("utf-8")) > MAX_BODY_BYTES:
             raise ValueError(f"body is larger than {MAX_BODY_BYTES} bytes of UTF-8")
         return self
-
-
-def received_at_is_not_future(received_at: datetime, now: datetime) -> bool:
-    """Platforms' clocks drift a little; anything beyond five minutes ahead is an error."""
-    return (received_at - now).total_seconds() <= 300

@@ -3,9 +3,17 @@
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from services.intake.domain.consultation import Channel, Reference, Source, Strict, Text
+from services.intake.domain.consultation import (
+    Channel,
+    ClientTime,
+    PlatformName,
+    Reference,
+    Source,
+    Strict,
+    Text,
+)
 from shared.crypto.fields import Content, Recording
 
 
@@ -25,7 +33,7 @@ class Contact(Strict):
 
     kind: ContactKind
     channel: Channel
-    occurred_at: AwareDatetime
+    occurred_at: ClientTime
     body: Content[Text]
     final_answer: bool = Field(
         default=False, description="True when this agent response is the business's final answer"
@@ -38,7 +46,7 @@ class Contact(Strict):
 
 class ClosureRequest(Strict):
     reason: ClosureReason
-    requested_at: AwareDatetime
+    requested_at: ClientTime
     note: Content[Text] | None = None
     supervisor_approved: bool = Field(
         default=False,
@@ -52,12 +60,12 @@ class RecordingReference(Strict):
     uri: Recording[Annotated[str, Field(min_length=1, max_length=2000)]]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     duration_seconds: int = Field(ge=0, le=24 * 3600)
-    recorded_at: AwareDatetime | None = None
+    recorded_at: ClientTime | None = None
 
 
 class PlatformFollowUp(Strict):
     """A platform event about an existing ticket (a comment, a reply): becomes a Contact."""
 
-    platform: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+    platform: PlatformName
     ticket_id: Reference
     contact: Contact

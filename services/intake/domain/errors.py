@@ -10,8 +10,9 @@ class IntakeError(CaselogError):
 class CaseNotFoundError(IntakeError):
     """A follow-up names a case that intake never opened."""
 
-    def __init__(self, case_id: str) -> None:
-        super().__init__(f"case {case_id} does not exist")
+    def __init__(self) -> None:
+        # The id is the caller's (it may be anything, a phone number too): not repeated.
+        super().__init__("no case with this case_id exists")
         self.field = "case_id"
 
 
@@ -26,6 +27,16 @@ class InvalidRequestError(IntakeError):
 class TicketNotFoundError(IntakeError):
     """A platform follow-up names a ticket whose creation intake never received."""
 
-    def __init__(self, platform: str, ticket_id: str) -> None:
-        super().__init__(f"{platform} ticket {ticket_id} was never received as a consultation")
+    def __init__(self, platform: str) -> None:
+        super().__init__(f"this {platform} ticket was never received as a consultation")
         self.field = "ticket_id"
+
+
+class IdempotencyKeyReusedError(IntakeError):
+    """An Idempotency-Key sent again with another body: a new request needs a new key."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was already used with a different body; use a new key"
+        )
+        self.field = "header.Idempotency-Key"

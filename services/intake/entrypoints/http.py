@@ -10,13 +10,16 @@ from services.intake.adapters.platforms.errors import (
     WebhookAuthenticationError,
 )
 from services.intake.adapters.platforms.zendesk_users import PlatformUnavailableError
-from services.intake.bootstrap import Intake, bootstrap
+from services.intake.bootstrap import INGRESS_TOPIC, PRIVACY_TOPIC, Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
-from services.intake.entrypoints.ingress import INGRESS_TOPIC, ingress_handler
+from services.intake.entrypoints.erasure import erasure_handler
+from services.intake.entrypoints.ingress import ingress_handler
 from services.intake.entrypoints.routes import router
 from shared.bus.interface import Consumer
+from shared.bus.policy import DeliveryPolicy
 from shared.bus.runner import supervised
+from shared.crypto.errors import KeyDestroyedError
 from shared.crypto.runtime import PersonalData
 from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
@@ -30,6 +33,8 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     WebhookAuthenticationError: 401,
     PlatformUnavailableError: 503,
     PlatformPayloadError: 422,
+    # A write on a case whose key was destroyed (erased): there is nothing to add it to.
+    KeyDestroyedError: 409,
 }
 
 
@@ -43,12 +48,23 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        def subscribe() -> Consumer:
-            return intake.infrastructure.bus.subscribe(
-                settings.intake_ingress_group, [INGRESS_TOPIC], ingress_handler(intake.handle)
-            )
+        bus = intake.infrastructure.bus
+        # Ingress messages carry plaintext: a dead letter reaches the DLQ only sealed.
+        sealed = DeliveryPolicy(seal_dead_letter=intake.quarantine.seal)
 
-        async with intake.running(), supervised(subscribe, count=1):
+        def ingress() -> Consumer:
+            handler = ingress_handler(intake.handle)
+            return bus.subscribe(settings.intake_ingress_group, [INGRESS_TOPIC], handler, sealed)
+
+        def erasures() -> Consumer:
+            handler = erasure_handler(intake.ledger, intake.quarantine)
+            return bus.subscribe(settings.intake_erasure_group, [PRIVACY_TOPIC], handler)
+
+        async with (
+            intake.running(),
+            supervised(ingress, count=1),
+            supervised(erasures, count=1),
+        ):
             yield
 
     app = create_service_app(

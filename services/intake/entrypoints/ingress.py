@@ -1,22 +1,29 @@
 """The ingress topic: platforms that publish to Kafka (Salesforce CDC, or our own format)."""
 
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from pydantic import ValidationError
 
 from services.intake.adapters.platforms import salesforce
+from services.intake.adapters.platforms.payload import json_object
+from services.intake.bootstrap import INGRESS_TOPIC as INGRESS
 from services.intake.domain.consultation import Consultation
-from services.intake.service_layer.commands import Accepted, IntakeCommand, RecordConsultation
+from services.intake.service_layer.commands import (
+    INGRESS_PLATFORM,
+    Accepted,
+    IntakeCommand,
+    RecordConsultation,
+)
 from shared.bus.errors import BusError, PermanentHandlingError
 from shared.bus.messages import ConsumedMessage
 from shared.database import DatabaseUnavailableError
 from shared.errors import CaselogError
 from shared.validation import summarize
 
-INGRESS_TOPIC = "caselog.ingress"
+INGRESS_TOPIC = INGRESS
 PLATFORM_HEADER = "caselog.platform"
+# Their tickets arrive signed on their webhook routes; a message on the topic may not claim one.
+WEBHOOK_PLATFORMS = frozenset({"zendesk", "freshdesk", "intercom"})
 Handle = Callable[[IntakeCommand, str | None], Awaitable[Accepted]]
 
 
@@ -29,14 +36,27 @@ def command_from(message: ConsumedMessage) -> IntakeCommand:
     platform = (message.header(PLATFORM_HEADER) or b"caselog").decode("ascii", "replace")
     try:
         if platform == "caselog":
-            return RecordConsultation(Consultation.model_validate_json(message.value))
+            return _own_consultation(Consultation.model_validate_json(message.value))
         if platform == "salesforce":
-            return RecordConsultation(salesforce.normalize(_json_object(message.value)))
+            consultation = salesforce.normalize(json_object(message.value))
+            return RecordConsultation(consultation, salesforce.PLATFORM)
     except ValidationError as error:
         raise InvalidIngressMessageError(f"invalid consultation: {summarize(error)}") from None
     except CaselogError as error:
         raise InvalidIngressMessageError(f"{platform}: {error}") from None
-    raise InvalidIngressMessageError(f"no ingress mapping for platform {platform!r}")
+    # The header's value is the producer's and could be anything: it is not repeated.
+    raise InvalidIngressMessageError(f"no ingress mapping for this {PLATFORM_HEADER} header")
+
+
+def _own_consultation(consultation: Consultation) -> RecordConsultation:
+    # The topic is written by trusted bridges only, so their platform names stand, except a
+    # webhook platform's: those tickets are claimed by the signed webhook alone.
+    named = consultation.source.platform
+    if named in WEBHOOK_PLATFORMS:
+        raise InvalidIngressMessageError(
+            "source.platform: a webhook platform's tickets arrive on its webhook"
+        )
+    return RecordConsultation(consultation, named or INGRESS_PLATFORM)
 
 
 def ingress_handler(handle: Handle) -> Callable[[ConsumedMessage], Awaitable[None]]:
@@ -57,13 +77,3 @@ def ingress_handler(handle: Handle) -> Callable[[ConsumedMessage], Awaitable[Non
 def _retryable(error: CaselogError) -> bool:
     # Bus or database outages pass; a refusal of the content (bad phone...) never will.
     return isinstance(error, BusError | DatabaseUnavailableError)
-
-
-def _json_object(value: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidIngressMessageError("not valid JSON") from None
-    if not isinstance(document, dict):
-        raise InvalidIngressMessageError("a JSON object is expected")
-    return document

@@ -15,6 +15,7 @@ from services.intake.entrypoints.schemas import (
     EventStatusResponse,
 )
 from services.intake.service_layer.commands import (
+    REST_PLATFORM,
     Accepted,
     AttachRecording,
     LogContact,
@@ -27,11 +28,19 @@ from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
 router = APIRouter(
-    prefix="/v1", tags=["intake"], responses=problem_responses(401, 403, 404, 413, 415, 422, 503)
+    prefix="/v1",
+    tags=["intake"],
+    responses=problem_responses(401, 403, 404, 409, 413, 415, 422, 503),
 )
 WRITERS = (Role.PLATFORM, Role.AGENT, Role.SUPERVISOR)
 READERS = (*WRITERS, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 CaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+Writer = Annotated[Principal, Depends(require_roles(*WRITERS))]
+
+
+def platform_of(caller: Principal) -> str:
+    """The platform a REST write comes from, decided by the credential, never by the body."""
+    return caller.platform or REST_PLATFORM
 
 
 def answer(accepted: Accepted) -> AcceptedResponse:
@@ -40,36 +49,33 @@ def answer(accepted: Accepted) -> AcceptedResponse:
     )
 
 
-@router.post(
-    "/consultations",
-    status_code=202,
-    response_model=AcceptedResponse,
-    dependencies=[Depends(require_roles(*WRITERS))],
-)
+@router.post("/consultations", status_code=202, response_model=AcceptedResponse)
 async def create_consultation(
     consultation: Annotated[Consultation, Body(openapi_examples=CONSULTATION_EXAMPLES)],
     intake: IntakeDep,
     correlation_id: CorrelationId,
+    caller: Writer,
 ) -> AcceptedResponse:
-    """Record a consultation; the same `source` again returns the first answer."""
-    return answer(await intake.handle(RecordConsultation(consultation), correlation_id))
+    """Record a consultation; the same `source` again returns the first answer.
+
+    `source.platform` is the caller's (`rest`, or the token's `platform` claim): leave it
+    out, or send exactly that; a webhook platform's tickets arrive only on its webhook."""
+    command = RecordConsultation(consultation, platform_of(caller))
+    return answer(await intake.handle(command, correlation_id))
 
 
-@router.post(
-    "/cases/{case_id}/contacts",
-    status_code=202,
-    response_model=AcceptedResponse,
-    dependencies=[Depends(require_roles(*WRITERS))],
-)
+@router.post("/cases/{case_id}/contacts", status_code=202, response_model=AcceptedResponse)
 async def log_contact(
     case_id: CaseId,
     contact: Contact,
     intake: IntakeDep,
     correlation_id: CorrelationId,
+    caller: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> AcceptedResponse:
     """A customer contact or an agent response (`final_answer` marks the final answer)."""
-    command = LogContact(case_id, contact, idempotency_key)
+    platform = platform_of(caller)
+    command = LogContact(case_id, contact, platform, caller.subject, idempotency_key)
     return answer(await intake.handle(command, correlation_id))
 
 
@@ -85,25 +91,21 @@ async def request_closure(
     """Ask to close the case; policy decides whether the guideline allows it."""
     if request.supervisor_approved and Role.SUPERVISOR not in caller.roles:
         raise ForbiddenError("only a supervisor may approve ending a case as persuasion-difficult")
-    command = RequestClosure(case_id, request, idempotency_key)
+    command = RequestClosure(case_id, request, caller.subject, idempotency_key)
     return answer(await intake.handle(command, correlation_id))
 
 
-@router.post(
-    "/cases/{case_id}/recordings",
-    status_code=202,
-    response_model=AcceptedResponse,
-    dependencies=[Depends(require_roles(*WRITERS))],
-)
+@router.post("/cases/{case_id}/recordings", status_code=202, response_model=AcceptedResponse)
 async def attach_recording(
     case_id: CaseId,
     recording: RecordingReference,
     intake: IntakeDep,
     correlation_id: CorrelationId,
+    caller: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> AcceptedResponse:
     """Attach a call recording by reference and digest (the audio stays where it is)."""
-    command = AttachRecording(case_id, recording, idempotency_key)
+    command = AttachRecording(case_id, recording, caller.subject, idempotency_key)
     return answer(await intake.handle(command, correlation_id))
 
 
@@ -115,7 +117,7 @@ async def attach_recording(
 async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
     """What intake recorded for the case and whether it reached the bus (no personal data)."""
     if await intake.ledger.case(case_id) is None:
-        raise CaseNotFoundError(case_id)
+        raise CaseNotFoundError()
     events = await intake.ledger.case_events(case_id)
     return CaseStatusResponse(
         case_id=case_id,

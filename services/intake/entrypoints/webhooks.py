@@ -1,11 +1,10 @@
 """Platform webhooks (/v1/webhooks/{platform}): authenticity first, then parse and map."""
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
-from services.intake.adapters.platforms.errors import PlatformPayloadError
+from services.intake.adapters.platforms.payload import json_object
 from services.intake.domain.consultation import Consultation
 from services.intake.entrypoints.deps import CorrelationId, IntakeDep
 from services.intake.entrypoints.routes import answer
@@ -29,23 +28,13 @@ async def receive_webhook(
     """Authenticated by the platform's signature or credential (docs/webhooks.md), not a token."""
     webhook = intake.webhooks.get(platform)
     if webhook is None:
-        raise HTTPException(404, f"no webhook for platform {platform!r}")
+        raise HTTPException(404, "no webhook for this platform")
     body = await request.body()
     webhook.verify(dict(request.headers), body, utc_now())
-    mapped = webhook.normalize(await webhook.enrich(_json_object(body)))
+    mapped = webhook.normalize(await webhook.enrich(json_object(body)))
     command = (
-        RecordConsultation(mapped)
+        RecordConsultation(mapped, platform)
         if isinstance(mapped, Consultation)
         else LogPlatformFollowUp(mapped)
     )
     return answer(await intake.handle(command, correlation_id))
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise PlatformPayloadError("body", "not valid JSON") from None
-    if not isinstance(document, dict):
-        raise PlatformPayloadError("body", "a JSON object is expected")
-    return document

@@ -1,9 +1,12 @@
 """Handlers of the events of an open case: contacts, follow-ups, closure, recordings."""
 
+import hashlib
+import json
 from datetime import datetime
 
 from pydantic import BaseModel
 
+from services.intake.domain.contacts import Contact
 from services.intake.domain.errors import CaseNotFoundError, TicketNotFoundError
 from services.intake.domain.events import (
     CLOSURE_REQUESTED,
@@ -13,29 +16,44 @@ from services.intake.domain.events import (
 )
 from services.intake.service_layer.commands import (
     Accepted,
+    AttachRecording,
     CaseCommand,
     LogContact,
     LogPlatformFollowUp,
     RequestClosure,
 )
 from services.intake.service_layer.dependencies import IntakeDependencies
-from services.intake.service_layer.event_messages import event_message, ticket_key
+from services.intake.service_layer.event_messages import contact_key, event_message
 from services.intake.service_layer.ports import CaseRef, PendingMessage
 from shared.envelope import utc_now
 from shared.ids import new_event_id
+
+_COMMAND_NAMES: dict[type, str] = {
+    LogContact: "contact",
+    RequestClosure: "close",
+    AttachRecording: "recording",
+}
 
 
 async def record_case_event(
     command: CaseCommand, deps: IntakeDependencies, correlation_id: str | None
 ) -> Accepted:
-    kind, model, occurred_at, source_key = _case_event(command)
-    key = source_key or (f"request:{command.idempotency_key}" if command.idempotency_key else None)
-    if key is not None and (found := await deps.ledger.find(key)) is not None:
-        return found
+    """Records the event once per idempotency key (or platform contact id).
+
+    The case comes first: a key on an unknown case is a 404, never someone else's answer.
+    Keys are scoped by (caller, command, case); one reused with another body is refused.
+    """
     case = await deps.ledger.case(command.case_id)
     if case is None:
-        raise CaseNotFoundError(command.case_id)
-    return await _record(deps, key, case, kind, model, occurred_at, correlation_id)
+        raise CaseNotFoundError()
+    kind, model, occurred_at, times = _case_event(command)
+    deps.client_times.check(times, now=utc_now(), opened_at=case.received_at)
+    key, digest = _idempotency(command, model, case), None
+    if command.idempotency_key is not None:
+        digest = await deps.request_digests.digest(case.case_id, model)
+    if key is not None and (found := await deps.ledger.find(key, digest)) is not None:
+        return found
+    return await _record(deps, key, digest, case, kind, model, occurred_at, correlation_id)
 
 
 async def log_platform_follow_up(
@@ -44,26 +62,49 @@ async def log_platform_follow_up(
     follow_up = command.follow_up
     case = await deps.ledger.case_for_ticket(follow_up.platform, follow_up.ticket_id)
     if case is None:
-        raise TicketNotFoundError(follow_up.platform, follow_up.ticket_id)
-    return await record_case_event(
-        LogContact(case.case_id, follow_up.contact), deps, correlation_id
-    )
+        raise TicketNotFoundError(follow_up.platform)
+    contact = LogContact(case.case_id, follow_up.contact, follow_up.platform)
+    return await record_case_event(contact, deps, correlation_id)
 
 
-def _case_event(command: CaseCommand) -> tuple[EventKind, BaseModel, datetime, str | None]:
+def request_key(caller: str | None, command: str, case_id: str, idempotency_key: str) -> str:
+    """The ledger key of an Idempotency-Key: the same key from another caller, for another
+    command or on another case is another request. Hashed: the parts are any printable text
+    and together longer than the column."""
+    scope = json.dumps([caller, command, case_id, idempotency_key])
+    return "request:" + hashlib.sha256(scope.encode()).hexdigest()
+
+
+def _idempotency(command: CaseCommand, model: BaseModel, case: CaseRef) -> str | None:
+    if isinstance(model, Contact) and model.source is not None:
+        # A platform's own contact id is idempotent by itself, whoever retries it.
+        return contact_key(model.source.platform or "", case.case_id, model.source.external_id)
+    if command.idempotency_key is None:
+        return None
+    name = _COMMAND_NAMES[type(command)]
+    return request_key(command.caller, name, case.case_id, command.idempotency_key)
+
+
+def _case_event(
+    command: CaseCommand,
+) -> tuple[EventKind, BaseModel, datetime, list[tuple[str, datetime | None]]]:
     if isinstance(command, LogContact):
-        source = command.contact.source
-        key = ticket_key(source.platform, source.external_id) if source else None
-        return CONTACT_LOGGED, command.contact, command.contact.occurred_at, key
+        contact = command.contact
+        if contact.source is not None:
+            source = contact.source.claimed_by(command.platform)
+            contact = contact.model_copy(update={"source": source})
+        return CONTACT_LOGGED, contact, contact.occurred_at, [("occurred_at", contact.occurred_at)]
     if isinstance(command, RequestClosure):
-        return CLOSURE_REQUESTED, command.request, command.request.requested_at, None
-    occurred = command.recording.recorded_at or utc_now()
-    return RECORDING_ATTACHED, command.recording, occurred, None
+        requested = command.request.requested_at
+        return CLOSURE_REQUESTED, command.request, requested, [("requested_at", requested)]
+    recorded = command.recording.recorded_at
+    return RECORDING_ATTACHED, command.recording, recorded or utc_now(), [("recorded_at", recorded)]
 
 
 async def _record(
     deps: IntakeDependencies,
     key: str | None,
+    digest: bytes | None,
     case: CaseRef,
     kind: EventKind,
     model: BaseModel,
@@ -74,7 +115,8 @@ async def _record(
     payload = await deps.encryptor.encrypt(model, case_id=case.case_id, event_id=event_id)
     message = event_message(deps, case, kind, payload, event_id, occurred_at, correlation_id)
     key = key or f"event:{event_id}"
-    stored = await deps.ledger.record(key, Accepted(case.case_id, str(event_id)), message, None)
+    accepted = Accepted(case.case_id, str(event_id))
+    stored = await deps.ledger.record(key, accepted, message, None, digest)
     if not stored.duplicate:
         await deps.relay.publish_now(PendingMessage(key, message))
     return stored

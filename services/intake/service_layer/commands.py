@@ -1,4 +1,8 @@
-"""Orders intake carries out, whatever the entry point (REST, webhook, ingress topic)."""
+"""Orders intake carries out, whatever the entry point (REST, webhook, ingress topic).
+
+Every command says who gives it as the server decided: `platform` is the entry point's or
+the credential's (never the body's), `caller` the token's subject on REST.
+"""
 
 from dataclasses import dataclass
 
@@ -10,17 +14,24 @@ from services.intake.domain.contacts import (
     RecordingReference,
 )
 
+REST_PLATFORM = "rest"
+"""The platform of what arrives on the REST API from a token without a `platform` claim."""
+INGRESS_PLATFORM = "ingress"
+"""The platform of our own JSON on the ingress topic when the message names none."""
+
 
 @dataclass(frozen=True, slots=True)
 class RecordConsultation:
     consultation: Consultation
-    idempotency_key: str | None = None
+    platform: str
 
 
 @dataclass(frozen=True, slots=True)
 class LogContact:
     case_id: str
     contact: Contact
+    platform: str
+    caller: str | None = None
     idempotency_key: str | None = None
 
 
@@ -28,6 +39,7 @@ class LogContact:
 class RequestClosure:
     case_id: str
     request: ClosureRequest
+    caller: str | None = None
     idempotency_key: str | None = None
 
 
@@ -35,6 +47,7 @@ class RequestClosure:
 class AttachRecording:
     case_id: str
     recording: RecordingReference
+    caller: str | None = None
     idempotency_key: str | None = None
 
 

@@ -1,5 +1,6 @@
 """Handler of a new consultation: open its case and record its first event, once."""
 
+from services.intake.domain.consultation import Consultation
 from services.intake.domain.events import CONSULTATION_RECEIVED, SUBJECT_LINKED, SubjectLinked
 from services.intake.service_layer.commands import Accepted, RecordConsultation
 from services.intake.service_layer.dependencies import IntakeDependencies
@@ -19,16 +20,19 @@ async def record_consultation(
     ticket, even one racing it, rolls that back, so no key is left for a case never kept.
     The key store commits before the ledger, so every recorded event has its key.
     """
-    consultation = command.consultation
+    consultation = _as_decided(command.consultation, command.platform, deps)
     source = consultation.source
-    key = ticket_key(source.platform, source.external_id)
+    platform = command.platform
+    key = ticket_key(platform, source.external_id)
     case_id, event_id = new_identifier(), new_event_id()
     try:
         async with (
             deps.ledger.writing() as ledger,
             deps.cases.opening(case_id, consultation.customer) as opened,
         ):
-            case = CaseRef(case_id, opened.subject_id, source.platform, source.external_id)
+            case = CaseRef(
+                case_id, opened.subject_id, platform, source.external_id, consultation.received_at
+            )
             payload = deps.encryptor.encrypt_with(
                 consultation, opened.key, case_id=case_id, event_id=event_id
             )
@@ -51,6 +55,25 @@ async def record_consultation(
     if linked:
         await _announce_link(deps, case, linked, correlation_id)
     return stored
+
+
+def _as_decided(
+    consultation: Consultation, platform: str, deps: IntakeDependencies
+) -> Consultation:
+    """The consultation with the server's platform, once its times are within bounds."""
+    received = consultation.received_at
+    final_answer = consultation.call.final_answer_given_at if consultation.call else None
+    now = utc_now()
+    deps.client_times.check([("received_at", received)], now=now)
+    deps.client_times.check(
+        [("call.final_answer_given_at", final_answer)], now=now, opened_at=received
+    )
+    source = consultation.source.claimed_by(platform)
+    return (
+        consultation
+        if source is consultation.source
+        else consultation.model_copy(update={"source": source})
+    )
 
 
 async def _announce_link(

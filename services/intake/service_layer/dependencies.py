@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
+from services.intake.domain.client_times import ClientTimeRules
 from services.intake.service_layer.outbox import OutboxRelay
-from services.intake.service_layer.ports import CaseOpener, FieldEncryptor, Ledger
+from services.intake.service_layer.ports import CaseOpener, FieldEncryptor, Ledger, RequestDigests
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,3 +14,5 @@ class IntakeDependencies:
     cases: CaseOpener
     relay: OutboxRelay
     topic: str
+    request_digests: RequestDigests
+    client_times: ClientTimeRules

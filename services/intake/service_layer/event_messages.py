@@ -15,8 +15,14 @@ PRODUCER = "intake"
 
 
 def ticket_key(platform: str, external_id: str) -> str:
-    """The idempotency key of a platform's ticket, conversation or message."""
+    """The idempotency key of a platform's ticket or conversation (a consultation)."""
     return f"source:{platform}:{external_id}"
+
+
+def contact_key(platform: str, case_id: str, external_id: str) -> str:
+    """The idempotency key of a platform's comment or message on a case: apart from the
+    tickets' keys, so a contact's id can never stand for a consultation (or the reverse)."""
+    return f"contact:{platform}:{case_id}:{external_id}"
 
 
 def event_message(

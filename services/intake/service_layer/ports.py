@@ -22,6 +22,7 @@ class CaseRef:
     subject_id: str | None
     platform: str
     external_id: str
+    received_at: datetime | None = None  # the consultation's (checked) time; None on old rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +44,25 @@ class PendingMessage:
 class Ledger(Protocol):
     """Intake's own database: the cases it opened and an outbox keyed for idempotency."""
 
-    async def find(self, key: str) -> Accepted | None:
-        """The answer already given for this idempotency key, if any."""
+    async def find(self, key: str, request_digest: bytes | None = None) -> Accepted | None:
+        """The answer already given for this idempotency key, if any; IdempotencyKeyReusedError
+        if it was given for a request whose digest differs from `request_digest`."""
 
     async def case(self, case_id: str) -> CaseRef | None: ...
 
     async def case_for_ticket(self, platform: str, external_id: str) -> CaseRef | None: ...
 
     async def record(
-        self, key: str, accepted: Accepted, message: OutgoingMessage, new_case: CaseRef | None
+        self,
+        key: str,
+        accepted: Accepted,
+        message: OutgoingMessage,
+        new_case: CaseRef | None,
+        request_digest: bytes | None = None,
     ) -> Accepted:
         """Store the outgoing message (and the case it opens) atomically; if `key` (or the
-        case's ticket) was recorded meanwhile, store nothing and return that answer."""
+        case's ticket) was recorded meanwhile, store nothing and return that answer (as
+        `find` does, refusing a different `request_digest`)."""
 
     def writing(self) -> AbstractAsyncContextManager["LedgerWrite"]:
         """One transaction on the ledger: committed when the block exits, rolled back if it
@@ -67,10 +75,18 @@ class Ledger(Protocol):
 
     async def case_events(self, case_id: str) -> list[EventStatus]: ...
 
+    async def forget_cases(self, case_ids: list[str]) -> int:
+        """Forget erased cases' platform tickets and request keys (idempotent)."""
+
 
 class LedgerWrite(Protocol):
     async def record(
-        self, key: str, accepted: Accepted, message: OutgoingMessage, new_case: CaseRef | None
+        self,
+        key: str,
+        accepted: Accepted,
+        message: OutgoingMessage,
+        new_case: CaseRef | None,
+        request_digest: bytes | None = None,
     ) -> Accepted:
         """As `Ledger.record`, inside the write's transaction. A racing request with the same
         key (or ticket) waits here until this transaction ends. Returns the first answer
@@ -101,6 +117,12 @@ class CaseOpener(Protocol):
         """The customer's subject (its e-mail/phone linked, created on first sight; None
         without either) and the new case's data key, in one transaction on the key store:
         committed when the block exits, rolled back (no key, no new links) if it raises."""
+
+
+class RequestDigests(Protocol):
+    async def digest(self, case_id: str, request: BaseModel) -> bytes:
+        """A digest of the request keyed by the case's data key: equal for equal requests,
+        unguessable without the key, and meaningless once the case's key is destroyed."""
 
 
 class Publisher(Protocol):

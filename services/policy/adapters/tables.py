@@ -13,6 +13,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.sql_types import UtcDateTime
+
 metadata = MetaData()
 
 # One row per intake event decided or folded into a state; the decision message is kept as
@@ -54,7 +56,7 @@ policy_versions = Table(
     Column("version", String(64), primary_key=True),  # SHA-256 of the canonical JSON
     Column("file_text", Text, nullable=False),
     Column("canonical_json", Text, nullable=False),
-    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),  # answered by the API: aware
 )
 
 

@@ -20,7 +20,9 @@ class UnknownPolicyVersionError(PolicyError):
     field = "policy_version"
 
     def __init__(self, version: str) -> None:
-        super().__init__(f"no policy with version {version} was ever loaded here")
+        # The version is the caller's (a path id): named by its field, never repeated.
+        del version
+        super().__init__("no policy with this version was ever loaded here")
 
 
 class PolicySourceError(PolicyError):

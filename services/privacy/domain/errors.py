@@ -19,7 +19,9 @@ class NotFoundError(PrivacyError):
     """A hold, recommendation, request or case that privacy does not know (answered 404)."""
 
     def __init__(self, what: str, identifier: str, field: str) -> None:
-        super().__init__(f"{what} {identifier} does not exist")
+        # The identifier is the caller's (a path id may be a phone number): never repeated.
+        del identifier
+        super().__init__(f"no {what} with this {field} exists")
         self.field = field
 
 

@@ -39,7 +39,9 @@ class CaseNotFoundError(RecordsError):
     """No event of this case is in the log (at the times asked for)."""
 
     def __init__(self, case_id: str) -> None:
-        super().__init__(f"no event of case {case_id} is recorded")
+        # The id is the caller's (a path id may be a phone number): never repeated.
+        del case_id
+        super().__init__("no event of a case with this case_id is recorded")
         self.field = "case_id"
 
 

@@ -65,7 +65,7 @@ async def issue_checkpoint(records: RecordsDep) -> CheckpointResponse:
 async def checkpoint(size: Size, records: RecordsDep) -> CheckpointResponse:
     found = checkpoint_response(await records.store.checkpoint(size))
     if found is None:
-        raise CheckpointNotFoundError(f"no checkpoint was issued at size {size}")
+        raise CheckpointNotFoundError("no checkpoint was issued at this size")
     return found
 
 

@@ -100,7 +100,7 @@ class Bundles:
         older = await store.checkpoint(since_size) if since_size <= newer.size else None
         if older is None:
             raise CheckpointNotFoundError(
-                f"no checkpoint of size {since_size} was issued by this log", field="since_size"
+                "no checkpoint of this since_size was issued by this log", field="since_size"
             )
         proof = await store.consistency_proof(since_size, newer.size)
         return BundleConsistency(

@@ -9,7 +9,7 @@ from shared.bus.embedded.database import Database
 from shared.bus.embedded.handler_member import HandlerMember
 from shared.bus.embedded.schema import create_schema
 from shared.bus.embedded.transform_member import TransformMember
-from shared.bus.interface import Bus, Consumer, Handler, Transform
+from shared.bus.interface import Bus, Consumer, Handler, TopicPartition, Transform
 from shared.bus.messages import OutgoingMessage
 from shared.bus.policy import DeliveryPolicy
 from shared.bus.topics import TopicSpec, with_dead_letter_topics
@@ -50,6 +50,13 @@ class EmbeddedBus(Bus):
 
     async def ping(self) -> None:
         await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    async def delete_consumed(self, group: str, topic: str) -> dict[TopicPartition, int]:
+        starts = await self._db.write(lambda conn: log.delete_consumed(conn, group, topic))
+        # Deleted pages are zeroed (secure_delete); the WAL still holds the old frames until
+        # a checkpoint copies the zeroed pages back and truncates it.
+        await self._db.checkpoint()
+        return starts
 
     def subscribe(
         self,

@@ -72,6 +72,12 @@ class Database:
         conn = self._connection()
         return await self._call(lambda: _transaction(conn, "BEGIN IMMEDIATE", work))
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so deleted frames leave the disk (a
+        reader holding an old snapshot may keep part of it until its next checkpoint)."""
+        conn = self._connection()
+        await self._call(lambda: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+
     async def close(self) -> None:
         """Close the connection once queued transactions have finished."""
         conn, self._conn = self._conn, None

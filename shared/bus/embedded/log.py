@@ -79,9 +79,10 @@ def append(
         place = (message.topic, partition_for(message.key, counts[message.topic]))
         if place not in ends:
             (ends[place],) = conn.execute(
-                "SELECT COALESCE(MAX(log_offset) + 1, 0) FROM messages"
-                " WHERE topic = ? AND partition = ?",
-                place,
+                "SELECT COALESCE(MAX(log_offset) + 1,"
+                " (SELECT start_offset FROM partition_starts WHERE topic = ? AND partition = ?),"
+                " 0) FROM messages WHERE topic = ? AND partition = ?",
+                (*place, *place),
             ).fetchone()
         offset, ends[place] = ends[place], ends[place] + 1
         headers = encode_headers(message.headers)
@@ -92,6 +93,31 @@ def append(
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def delete_consumed(conn: sqlite3.Connection, group: str, topic: str) -> dict[TopicPartition, int]:
+    """Delete the records of `topic` below `group`'s committed offsets (call inside a write
+    transaction); returns the new start of each partition. Deleted content is overwritten."""
+    conn.execute("PRAGMA secure_delete=ON")
+    committed = conn.execute(
+        "SELECT partition, next_offset FROM offsets"
+        " WHERE group_id = ? AND topic = ? AND next_offset > 0",
+        (group, topic),
+    ).fetchall()
+    starts: dict[TopicPartition, int] = {}
+    for partition, next_offset in committed:
+        conn.execute(
+            "DELETE FROM messages WHERE topic = ? AND partition = ? AND log_offset < ?",
+            (topic, partition, next_offset),
+        )
+        conn.execute(
+            "INSERT INTO partition_starts (topic, partition, start_offset) VALUES (?, ?, ?)"
+            " ON CONFLICT (topic, partition)"
+            " DO UPDATE SET start_offset = MAX(start_offset, excluded.start_offset)",
+            (topic, partition, next_offset),
+        )
+        starts[topic, partition] = next_offset
+    return starts
 
 
 def read(

@@ -34,6 +34,14 @@ TABLES = (
         heartbeat_ms INTEGER NOT NULL,
         PRIMARY KEY (group_id, member_id)
     ) WITHOUT ROWID""",
+    # Where a partition starts once its consumed records were deleted (Kafka's log start
+    # offset): appends to an emptied partition continue from here, never from 0 again.
+    """CREATE TABLE IF NOT EXISTS partition_starts (
+        topic TEXT NOT NULL,
+        partition INTEGER NOT NULL,
+        start_offset INTEGER NOT NULL,
+        PRIMARY KEY (topic, partition)
+    ) WITHOUT ROWID""",
     # A partition moves only once its old owner released its claim, so two members of a
     # group never handle it at once; the offsets table alone could not promise that.
     """CREATE TABLE IF NOT EXISTS claims (

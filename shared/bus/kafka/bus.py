@@ -4,11 +4,12 @@ import uuid
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.errors import KafkaError
+from aiokafka.structs import TopicPartition as KafkaTopicPartition
 
 from shared.bus.errors import BusError, UnknownTopicError
-from shared.bus.interface import Bus, Consumer, Handler, Transform
+from shared.bus.interface import Bus, Consumer, Handler, TopicPartition, Transform
 from shared.bus.kafka.admin import create_missing_topics
 from shared.bus.kafka.handler_member import HandlerMember
 from shared.bus.kafka.records import kafka_headers
@@ -16,6 +17,15 @@ from shared.bus.kafka.transform_member import TransformMember
 from shared.bus.messages import OutgoingMessage
 from shared.bus.policy import DeliveryPolicy
 from shared.bus.topics import TopicSpec
+
+DELETE_TIMEOUT_MS = 10_000
+
+
+def _low_watermarks(deleted: object) -> dict[KafkaTopicPartition, int]:
+    # aiokafka answers {TopicPartition: low watermark}; older versions a response object.
+    if isinstance(deleted, dict):
+        return {tp: int(low) for tp, low in deleted.items()}
+    return {}
 
 
 class KafkaBus(Bus):
@@ -84,6 +94,22 @@ class KafkaBus(Bus):
             raise BusError(f"Kafka at {self._bootstrap} does not answer: {error}") from error
         if not cluster.get("brokers"):
             raise BusError(f"Kafka at {self._bootstrap} reports no brokers")
+
+    async def delete_consumed(self, group: str, topic: str) -> dict[TopicPartition, int]:
+        admin = self._started()[1]
+        try:
+            committed = await admin.list_consumer_group_offsets(group)
+            wanted = {
+                tp: RecordsToDelete(before_offset=meta.offset)
+                for tp, meta in committed.items()
+                if tp.topic == topic and meta.offset > 0
+            }
+            if not wanted:
+                return {}
+            deleted = await admin.delete_records(wanted, timeout_ms=DELETE_TIMEOUT_MS)
+        except KafkaError as error:
+            raise BusError(f"deleting consumed records of {topic} failed: {error}") from error
+        return {(tp.topic, tp.partition): low for tp, low in _low_watermarks(deleted).items()}
 
     def subscribe(
         self,

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
+from services.intake.bootstrap import Intake
 from services.intake.entrypoints.http import create_app
 from shared.auth.development import DevelopmentIssuer, development_issuer
 from shared.auth.roles import Role
@@ -50,7 +51,24 @@ async def intake_settings(
             freshdesk_webhook_secret=FRESHDESK_SECRET,
             intercom_client_secret=INTERCOM_SECRET,
             auth_jwks_file=tmp_path / "jwks.json",
+            # The platforms' sample payloads date from 2024 (their documentation's examples).
+            intake_client_time_max_age_days=3650,
         )
+
+
+@contextlib.asynccontextmanager
+async def started_intake(
+    settings: CaselogSettings, issuer: DevelopmentIssuer
+) -> AsyncIterator[tuple[Intake, AsyncClient]]:
+    """An intake app (a 'process') on `settings`, and a client with a `platform` token."""
+    app: FastAPI = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app)
+        headers = bearer(issuer, Role.PLATFORM)
+        async with AsyncClient(
+            transport=transport, base_url="http://intake", headers=headers
+        ) as client:
+            yield app.state.intake, client
 
 
 @pytest.fixture
@@ -59,14 +77,8 @@ def intake_client(intake_settings: CaselogSettings, token_issuer: DevelopmentIss
 
     @contextlib.asynccontextmanager
     async def started() -> AsyncIterator[AsyncClient]:
-        app: FastAPI = create_app(intake_settings)
-        async with app.router.lifespan_context(app):
-            transport = ASGITransport(app)
-            headers = bearer(token_issuer, Role.PLATFORM)
-            async with AsyncClient(
-                transport=transport, base_url="http://intake", headers=headers
-            ) as client:
-                yield client
+        async with started_intake(intake_settings, token_issuer) as (_intake, client):
+            yield client
 
     return started
 

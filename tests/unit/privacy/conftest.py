@@ -57,6 +57,9 @@ class RecordingBus(Bus):
     async def ping(self) -> None:
         pass
 
+    async def delete_consumed(self, group: str, topic: str) -> dict[tuple[str, int], int]:
+        raise NotImplementedError
+
     def subscribe(
         self,
         group: str,

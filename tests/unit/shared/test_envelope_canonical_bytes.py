@@ -271,7 +271,7 @@ REJECTIONS: dict[str, tuple[bytes, str]] = {
         f"case_id: {IDENTIFIER_RULE}; subject_id: {IDENTIFIER_RULE}",
     ),
     "missing field": (_document(producer="DROP"), "producer: Field required"),
-    "extra field": (_document(extra=1), "extra: Extra inputs are not permitted"),
+    "extra field": (_document(extra=1), "extra: is not a field of the schema"),
     "payload list": (_document(payload=[1]), "payload: Input should be an object"),
     "payload null": (_document(payload=None), "payload: Input should be an object"),
 }

@@ -1,5 +1,6 @@
 """Reading fields of a platform's JSON by path; every failure names the path, never the value."""
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -9,6 +10,39 @@ from services.intake.adapters.platforms.errors import PlatformPayloadError
 Path = tuple[str | int, ...]
 
 MISSING = "required but missing or empty"
+# As shared/web/limits.py's MAX_JSON_DEPTH: deeper, recursive copies and parsers could fail.
+MAX_DEPTH = 64
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object nesting at most MAX_DEPTH levels; PlatformPayloadError else.
+
+    A parser that gives up (too deep for it) is a refusal like bad syntax, never an error
+    that escapes: signed payloads reach this after authentication, unsigned ones on Kafka.
+    """
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise PlatformPayloadError("body", "not valid JSON") from None
+    if not isinstance(document, dict):
+        raise PlatformPayloadError("body", "a JSON object is expected")
+    if _deeper_than(document, MAX_DEPTH):
+        raise PlatformPayloadError("body", f"nests deeper than {MAX_DEPTH} levels")
+    return document
+
+
+def _deeper_than(document: object, limit: int) -> bool:
+    # Iterative, so the check itself cannot run out of stack.
+    pending: list[tuple[object, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth > limit:
+                return True
+            pending.extend((child, depth + 1) for child in value)
+    return False
 
 
 def dotted(path: Path) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from services.intake.adapters.platforms import freshdesk, intercom, zendesk
+from services.intake.adapters.platforms.errors import WebhookError
 from services.intake.adapters.platforms.zendesk_users import ZendeskRequesters
 from services.intake.domain.consultation import Consultation
 from services.intake.domain.contacts import PlatformFollowUp
@@ -51,7 +52,44 @@ def _zendesk_enrichment(settings: CaselogSettings) -> Enrich:
     return requesters.enrich
 
 
+# What the platforms generate is longer (Zendesk: 44 base64 characters, Intercom: 36); a
+# secret the admin types for Freshdesk must be as hard to guess. Checked in development too:
+# a webhook URL on a laptop is as reachable as anywhere else on its network.
+MIN_SECRET_CHARS = 32
+MIN_DISTINCT_CHARS = 10
+
+
+class WebhookSecretTooWeakError(WebhookError):
+    """A configured webhook secret is guessable: the service refuses to start."""
+
+
+def require_strong(setting: str, secret: str) -> None:
+    """Empty (the platform is off, every request 401) or at least MIN_SECRET_CHARS long with
+    MIN_DISTINCT_CHARS different characters; the message names the setting, never the value."""
+    if not secret:
+        return
+    if len(secret) < MIN_SECRET_CHARS or len(set(secret)) < MIN_DISTINCT_CHARS:
+        raise WebhookSecretTooWeakError(
+            f"{setting} is too weak: use at least {MIN_SECRET_CHARS} characters with"
+            f" {MIN_DISTINCT_CHARS} or more different ones (e.g. `openssl rand -base64 32`),"
+            " or leave it empty to refuse that platform"
+        )
+
+
+def _check_secrets(settings: CaselogSettings) -> None:
+    basic = settings.freshdesk_basic_auth.get_secret_value()
+    for setting, secret in (
+        ("CASELOG_ZENDESK_WEBHOOK_SECRET", settings.zendesk_webhook_secret.get_secret_value()),
+        ("CASELOG_FRESHDESK_WEBHOOK_SECRET", settings.freshdesk_webhook_secret.get_secret_value()),
+        ("CASELOG_FRESHDESK_BASIC_AUTH (password)", basic.partition(":")[2] if basic else ""),
+        ("CASELOG_INTERCOM_CLIENT_SECRET", settings.intercom_client_secret.get_secret_value()),
+    ):
+        require_strong(setting, secret)
+
+
 def webhook_platforms(settings: CaselogSettings) -> dict[str, WebhookPlatform]:
+    """The platforms, with their secrets checked (WebhookSecretTooWeakError stops start-up)."""
+    _check_secrets(settings)
     freshdesk_secret: freshdesk.FreshdeskSecret
     if settings.freshdesk_basic_auth.get_secret_value():
         freshdesk_secret = freshdesk.BasicAuth.from_setting(

@@ -1,0 +1,36 @@
+"""Column types every service's tables share: times that come back aware and in UTC.
+
+SQLite keeps no zone (`DateTime(timezone=True)` reads back naive there), so without this a
+time read on the embedded runtime would answer without a zone while PostgreSQL's has one.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """`moment` as an aware UTC time; a naive one is UTC already (how caselog stores times)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back aware, in UTC, on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("a naive datetime cannot be stored: its zone is unknown")
+        return as_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return as_utc(value)
