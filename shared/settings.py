@@ -81,6 +81,12 @@ class CaselogSettings(BaseSettings):
     # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left
     # unset in development, caselog's own dev keys in auth_dev_keys_dir are used.
     auth_jwks_url: str | None = None
+    # A JWKS URL is fetched off the request path: each fetch gives up after `timeout_s`, none
+    # starts within `cooldown_s` of the last (failed or not), and keys older than `max_age_s`
+    # are refreshed (tokens keep verifying against them meanwhile).
+    auth_jwks_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    auth_jwks_cooldown_s: float = Field(default=30.0, ge=0.1)
+    auth_jwks_max_age_s: float = Field(default=300.0, gt=0)
     auth_jwks_file: Path | None = None
     auth_issuer: str = "caselog-development"
     auth_audience: str = "caselog"
