@@ -116,3 +116,13 @@ async def test_a_japanese_matter_reference_is_accepted_and_recorded(
     records: Records = app.state.records
     access = decode_envelope((await records.store.event(body["access_event_id"])).leaf)
     assert access.payload["matter"] == "令和8年(ワ)第123号"
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+async def test_times_at_the_datetime_limits_are_answered(
+    app: FastAPI, tmp_path: Path, moment: str
+) -> None:
+    case_id = await _case(app)
+    for window in ("as_of", "valid_at"):
+        status, _ = await _get(app, tmp_path, f"/v1/cases/{case_id}/timeline", **{window: moment})
+        assert status in (200, 404, 422)
