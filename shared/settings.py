@@ -98,13 +98,13 @@ class CaselogSettings(BaseSettings):
     # default is the file shipped beside the code, found whatever the working directory.
     policy_file: Path = SHIPPED_POLICY_FILE
     # Records: the key that signs checkpoints (C2SP PRIVATE+KEY+... form, as a value or a
-    # file; production refuses to start without one), the log's origin line, and when to sign.
+    # file; production refuses to start without one), the log's origin line (its identity,
+    # which the key is named by: unset, development uses caselog.local/records and production
+    # refuses to start), and when to sign.
     records_signing_key: SecretStr = SecretStr("")
     records_signing_key_file: Path | None = None
     records_dev_signing_key_file: Path = Path("data/records-signing.key")
-    records_origin: str = Field(
-        default="caselog.local/records", pattern=r"^[A-Za-z0-9._~:/@-]{1,200}$"
-    )
+    records_origin: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._~:/@-]{1,200}$")
     records_checkpoint_every_events: int = Field(default=1000, ge=1)
     records_checkpoint_every_seconds: float = Field(default=60.0, gt=0)
     # Consumer-group members in one records process: appends of concurrent members share

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.records.adapters.event_store import SqlEventStore
-from services.records.adapters.signing_key import load_signer
+from services.records.adapters.signing_key import load_signer, log_origin
 from services.records.adapters.tables import records_tables
 from services.records.domain.bundle import parse_bundle
 from services.records.domain.bundle_check import verify_bundle
@@ -28,7 +28,7 @@ from services.records.service_layer.audit import audit_store
 from services.records.service_layer.audit_report import AuditReport
 from shared.database import create_engine
 from shared.errors import CaselogError
-from shared.merkle.keys import NoteVerifier
+from shared.merkle.keys import NoteSigner, NoteVerifier
 from shared.settings import CaselogSettings, load_settings
 
 SHOWN_PROBLEMS = 20
@@ -87,6 +87,7 @@ async def verify_log(
     """Audits the records database of `settings` against every checkpoint, with a progress bar."""
     out = out or sys.stdout
     try:
+        origin = log_origin(settings)
         verifiers = [NoteVerifier.parse(key) for key in keys] or [
             load_signer(settings, create=False).verifier
         ]
@@ -99,7 +100,7 @@ async def verify_log(
     engine = create_engine(settings)
     store = SqlEventStore(engine, records_tables())
     try:
-        report = await _audit_with_progress(store, verifiers, settings.records_origin)
+        report = await _audit_with_progress(store, verifiers, origin)
     except SQLAlchemyError as error:
         print(f"FAILED: cannot read the records database ({type(error).__name__})", file=out)
         return 1
@@ -154,6 +155,17 @@ def _verify_log(args: argparse.Namespace) -> None:
     raise SystemExit(asyncio.run(verify_log(settings, args.key)))
 
 
+def _new_log_key(args: argparse.Namespace) -> None:
+    try:
+        signer = NoteSigner.generate(args.origin)
+    except CaselogError as error:
+        raise SystemExit(f"caselog log-key: {error}") from None
+    # The origin and the key's name are one: C2SP tlog-checkpoint names the log's key by it.
+    print(f"CASELOG_RECORDS_ORIGIN={signer.name}")
+    print(f"CASELOG_RECORDS_SIGNING_KEY={signer.key_string()}")
+    print(f"# verifier key (publish it): {signer.verifier.key_string()}")
+
+
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     key_help = "a C2SP verifier key you trust for the log (repeatable)"
     bundle = commands.add_parser(
@@ -174,3 +186,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     audit.add_argument("--key", action="append", default=[], help=key_help)
     audit.set_defaults(action=_verify_log)
+    log_key = commands.add_parser(
+        "log-key", help="a new Ed25519 checkpoint signing key, named by the log's origin"
+    )
+    log_key.add_argument(
+        "--origin",
+        required=True,
+        help="this deployment's log origin, unique to it (e.g. records.example.co.jp/caselog)",
+    )
+    log_key.set_defaults(action=_new_log_key)

@@ -42,7 +42,8 @@ SAFE_DEFAULTS = {
     " records_signing_key_file, so compose's records service must pass one",
     "records_signing_key_file": "records only: the key may be given as a value instead",
     "records_dev_signing_key_file": "development keys are never used in production",
-    "records_origin": "caselog.local/records names the log; set it per deployment if wanted",
+    "records_origin": "records only; its production start refuses to run without an origin of"
+    " the deployment's own, so compose's records service must pass one",
     "records_checkpoint_every_events": "a checkpoint per 1,000 events suits every deployment",
     "records_checkpoint_every_seconds": "60 s bounds how long an event waits for a checkpoint",
     "records_consumer_members": "2 members per records process; scale by processes",

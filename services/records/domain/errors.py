@@ -75,6 +75,10 @@ class SigningKeyError(RecordsError):
     """The checkpoint signing key is missing or malformed; the message never quotes the key."""
 
 
+class LogOriginError(RecordsError):
+    """The log's origin is missing or not this deployment's own (refuses to start)."""
+
+
 class BundleFormatError(RecordsError):
     """A file that is not a litigation bundle of a format this verifier knows."""
 
