@@ -1,6 +1,7 @@
 """Privacy's side of the personal-data machinery: decrypting kept envelopes (privacy holds the
 grant for every field class) and finding or forgetting subjects by e-mail or phone."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from shared.crypto.codec import FieldCodec
 from shared.crypto.errors import InvalidIdentityError
 from shared.crypto.grants import reader_for
 from shared.crypto.identities import IdentityKey, email_identity, phone_identity
+from shared.crypto.key_store import KeyStore
 from shared.crypto.subjects import SubjectIndex
 from shared.envelope import Envelope
 
@@ -18,8 +20,12 @@ READER = reader_for("privacy")
 
 
 class CodecDecryptor:
-    def __init__(self, codec: FieldCodec) -> None:
+    def __init__(self, codec: FieldCodec, keys: KeyStore) -> None:
         self._codec = codec
+        self._keys = keys
+
+    async def forget_destroyed(self, case_ids: Sequence[str]) -> frozenset[str]:
+        return await self._keys.evict_destroyed(case_ids)
 
     async def decrypt(self, envelope: Envelope, schema: type[BaseModel]) -> dict[str, Any]:
         return await self._codec.decrypt(
