@@ -128,7 +128,7 @@ def test_a_published_sum_golang_org_checkpoint_verifies_both_ways() -> None:
         open_checkpoint(
             SUMDB_CHECKPOINT, [verifier], origin="Go rocks but I might have the wrong ID"
         )
-    with pytest.raises(CheckpointError, match="named 'go.sum database tree'"):
+    with pytest.raises(CheckpointError, match=r"named 'go\.sum database tree'"):
         open_checkpoint(SUMDB_CHECKPOINT, [verifier], origin="go.sum database tree")
 
 
