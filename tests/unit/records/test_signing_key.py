@@ -8,6 +8,7 @@ import pytest
 
 from services.records.adapters.signing_key import DEVELOPMENT_ORIGIN, load_signer, log_origin
 from services.records.domain.errors import LogOriginError, SigningKeyError
+from services.runtime.cli import main
 from shared.merkle.keys import NoteSigner
 from shared.settings import load_settings
 
@@ -106,3 +107,20 @@ def test_development_names_its_key_by_a_configured_origin(tmp_path: Path) -> Non
         records_origin="dev.example/records",
     )
     assert load_signer(settings).name == log_origin(settings) == "dev.example/records"
+
+
+def test_log_key_prints_an_origin_and_a_key_named_by_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["log-key", "--origin", "records.example.co.jp/caselog"])
+    printed = dict(
+        line.split("=", 1) for line in capsys.readouterr().out.splitlines() if "=" in line
+    )
+
+    settings = load_settings(
+        service_name="records",
+        environment="production",
+        records_origin=printed["CASELOG_RECORDS_ORIGIN"],
+        records_signing_key=printed["CASELOG_RECORDS_SIGNING_KEY"],
+    )
+    assert load_signer(settings).name == "records.example.co.jp/caselog"
