@@ -36,6 +36,11 @@ secrets() {
   # The log's origin: this deployment's own (production refuses the shared development one),
   # made once; the records key is named by it (C2SP tlog-checkpoint), the receipt key by the
   # name privacy gives every receipt key (`caselog receipt-key` uses the same).
+  if [ ! -s "$dir/records-origin" ] && [ -s "$dir/records-signing.key" ]; then
+    echo "up.sh: $dir predates per-deployment log origins: its records key is named caselog.local/records," >&2
+    echo "up.sh: which production refuses. 'make clean' starts afresh (deleting this local deployment's data)." >&2
+    exit 1
+  fi
   [ -s "$dir/records-origin" ] || echo "caselog.local/records-$(python3 -c 'import secrets; print(secrets.token_hex(8))')" >"$dir/records-origin"
   export CASELOG_RECORDS_ORIGIN
   CASELOG_RECORDS_ORIGIN=$(cat "$dir/records-origin")
