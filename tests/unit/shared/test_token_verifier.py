@@ -1,11 +1,15 @@
 """The token verifier: what it admits and refuses, and that remembering a token changes neither."""
 
+import base64
+import json
 import time
 from pathlib import Path
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared.auth.development import development_issuer
 from shared.auth.errors import NotAuthenticatedError
@@ -89,3 +93,45 @@ def test_identity_provider_subjects_are_accepted(tmp_path: Path) -> None:
     verifier = _verifier(tmp_path)
     for subject in ("auth0|5f7c8ec7c33c6c004bbafe82", "00u1ab2cd3EF4gh5ij6k7", "x" * 128):
         assert verifier.verify(issuer.token(subject, [Role.LEGAL], "caselog")).subject == subject
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    alg=st.sampled_from(["RS256", "ES256", "EdDSA", "HS256", "none", "PS256", "ES512", ""])
+    | JSON_VALUES,
+    kid=st.sampled_from(["own", "missing"]) | JSON_VALUES,
+    extra=st.dictionaries(st.sampled_from(["crit", "jku", "x5u", "b64", "typ"]), JSON_VALUES),
+    payload=JSON_VALUES,
+    signature=st.binary(max_size=80),
+)
+def test_no_token_shape_gets_past_the_verifier_or_crashes_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    alg: object,
+    kid: object,
+    extra: dict[str, object],
+    payload: object,
+    signature: bytes,
+) -> None:
+    keys = tmp_path_factory.getbasetemp() / "fuzz-keys"
+    issuer = development_issuer(keys)
+    verifier = _verifier(keys)
+    header = {**extra, "alg": alg, "kid": issuer.key_id if kid == "own" else kid}
+    if kid == "missing":
+        del header["kid"]
+    token = ".".join(
+        (_b64(json.dumps(header).encode()), _b64(json.dumps(payload).encode()), _b64(signature))
+    )
+
+    with pytest.raises(NotAuthenticatedError):
+        verifier.verify(token)
