@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from services.privacy.adapters.personal_data import CodecDecryptor, IndexedSubjects
 from services.privacy.adapters.rules_file import load_rules
+from services.privacy.adapters.scheduled_epochs import ScheduledEpochs
 from services.privacy.adapters.signing import NoteReceiptSigner, load_receipt_signer
 from services.privacy.adapters.store import SqlPrivacyStore
 from services.privacy.domain.scrubber import Scrubber
@@ -17,6 +18,7 @@ from services.privacy.service_layer.projection import Projection, Topics
 from services.privacy.service_layer.publishing import PrivacyEvents
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep, sweep_every
 from shared.crypto.runtime import PersonalData, build_personal_data
+from shared.crypto.startup import load_keyring
 from shared.envelope import utc_now
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
@@ -76,7 +78,14 @@ def bootstrap(
     signer = load_receipt_signer(settings)
     chosen = topics or Topics()
     store = SqlPrivacyStore(infra.engine)
-    projection = Projection(store, personal_data.keys, chosen)
+    projection = Projection(store, personal_data.keys, chosen, signer, clock)
+    # Until the key store keeps epochs, they are derived from the clock (see ScheduledEpochs):
+    # wire the key store's epoch source here instead once it exists.
+    epochs = ScheduledEpochs(
+        load_keyring(settings.crypto, settings.environment).kek_id,
+        timedelta(seconds=settings.key_epoch_length_s),
+        clock,
+    )
     deps = PrivacyDependencies(
         store=store,
         keys=personal_data.keys,
@@ -87,6 +96,7 @@ def bootstrap(
         rules=rules,
         scrubber=Scrubber(rules.person_names),
         clock=clock,
+        epochs=epochs,
         sweep_interval=timedelta(seconds=settings.privacy_sweep_interval_s),
     )
     return Privacy(

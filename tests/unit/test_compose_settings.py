@@ -56,6 +56,7 @@ SAFE_DEFAULTS = {
     " privacy_signing_key_file, so compose's privacy service must pass one",
     "privacy_signing_key_file": "privacy only: the key may be given as a value instead",
     "privacy_dev_signing_key_file": "development keys are never used in production",
+    "key_epoch_length_s": "a daily key epoch (erasures complete within a day) suits most",
     "crypto.kek_file": "compose reads the KEK from an environment variable, not a file",
     "crypto.previous_kek_files": "no retired KEKs in a fresh deployment",
     "crypto.kek_env_var": "the default CASELOG_KEK is the variable compose sets",
