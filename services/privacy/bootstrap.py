@@ -95,7 +95,7 @@ def bootstrap(
         keys=personal_data.keys,
         copies=copies,
         subjects=IndexedSubjects(personal_data.subjects),
-        decryptor=CodecDecryptor(personal_data.codec),
+        decryptor=CodecDecryptor(personal_data.codec, personal_data.keys),
         signer=signer,
         events=PrivacyEvents(infra.bus, projection, chosen.privacy, clock),
         rules=rules,
