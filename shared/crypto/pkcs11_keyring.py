@@ -12,7 +12,7 @@ from uuid import uuid4
 
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
-from pkcs11.exceptions import NoSuchKey, PKCS11Error
+from pkcs11.exceptions import NoSuchKey, PKCS11Error, UserAlreadyLoggedIn
 from pkcs11.mechanisms import GCMParams
 
 from shared.crypto.data_key import NONCE_BYTES
@@ -114,7 +114,12 @@ class Pkcs11Keyring:
         if self._session is None:
             try:
                 token = pkcs11.lib(str(self._module)).get_token(token_label=self._token_label)
-                self._session = token.open(rw=True, user_pin=self._pin.reveal().decode())
+                try:
+                    self._session = token.open(rw=True, user_pin=self._pin.reveal().decode())
+                except UserAlreadyLoggedIn:
+                    # PKCS#11 logs in per application, not per session: another keyring
+                    # object in this process did, and this session shares that login.
+                    self._session = token.open(rw=True)
             except (PKCS11Error, RuntimeError, OSError) as error:
                 # The PIN never appears: only the module, the label and the error's type.
                 raise KeyMaterialError(

@@ -71,20 +71,24 @@ def keyring(tmp_path: Path) -> FileKeyring:
     return FileKeyring(tmp_path / "keyring")
 
 
-@pytest.fixture
-def softhsm_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+@pytest.fixture(scope="session")
+def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A throwaway SoftHSM2 token (label TOKEN_LABEL, user PIN TOKEN_PIN) in a temporary
-    token folder, found through SOFTHSM2_CONF; the module's path is yielded."""
+    token folder, found through SOFTHSM2_CONF; the module's path is yielded. One per test
+    session: SoftHSM2 reads its configuration once, when the process first loads it (tests
+    keep apart by their KEKs' random ids)."""
     util = shutil.which("softhsm2-util")
     if util is None or not SOFTHSM_MODULE.exists():
         missing_infrastructure("SoftHSM2 (softhsm2-util, libsofthsm2.so) is not installed")
-    tokens = tmp_path / "softhsm-tokens"
+    folder = tmp_path_factory.mktemp("softhsm")
+    tokens = folder / "tokens"
     tokens.mkdir()
-    config = tmp_path / "softhsm2.conf"
+    config = folder / "softhsm2.conf"
     config.write_text(
         f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n"
     )
-    monkeypatch.setenv("SOFTHSM2_CONF", str(config))
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(config)
     subprocess.run(
         [
             util,
@@ -100,7 +104,11 @@ def softhsm_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         check=True,
         capture_output=True,
     )
-    return SOFTHSM_MODULE
+    yield SOFTHSM_MODULE
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
 
 
 def pkcs11_keyring(module: Path) -> Pkcs11Keyring:
