@@ -8,7 +8,7 @@ every other subject still decrypts."""
 import shutil
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,12 +99,16 @@ def _residues(copies: Copies, blobs: dict[str, bytes]) -> dict[str, list[str]]:
 async def _open_with_every_kek(folder: Path, blob: bytes) -> bytes | None:
     """The DEK, if any KEK still in the keyring unwraps `blob`."""
     keyring = FileKeyring(folder)
-    for key_file in sorted(folder.glob("kek-*.key")):
+    for kek_id in _keks_left(folder):
         try:
-            return await keyring.unwrap(key_file.stem, blob)
+            return await keyring.unwrap(kek_id, blob)
         except CryptoError:
             continue
     return None
+
+
+def _keks_left(folder: Path) -> list[str]:
+    return [key_file.stem for key_file in sorted(folder.glob("kek-*.key"))]
 
 
 async def _decrypted(keys: object, planted: Planted, case_id: str) -> dict[str, object]:
@@ -116,7 +120,7 @@ async def _decrypted(keys: object, planted: Planted, case_id: str) -> dict[str, 
 
 
 async def _forensic_run(
-    engine: AsyncEngine, folder: Path, take_copies: Callable[[str], Awaitable[Copies]]
+    engine: AsyncEngine, folder: Path, take_copies: Callable[[str], Copies]
 ) -> dict[str, list[str]]:
     """The whole story on one key store; where the erased keys were found after the erasure
     (each case: the copies taken after it that still held its wrapped key)."""
@@ -125,11 +129,11 @@ async def _forensic_run(
     store = KeyStore(engine, tables, FileKeyring(folder))
     planted = await _plant(store, engine, tables)
     erased_blobs = {case: planted.wrapped[case] for case in ERASED_CASES}
-    taken = {"before-erasure": await take_copies("before-erasure")}
+    taken = {"before-erasure": take_copies("before-erasure")}
 
     # Erase the subject the way privacy does: its cases' keys destroyed in one batch.
     await store.destroy_many(ERASED_CASES, actor="privacy", reason="erasure ER-forensic")
-    taken["after-erasure"] = await take_copies("after-erasure")
+    taken["after-erasure"] = take_copies("after-erasure")
 
     every_copy = {f"{when}/{name}": data for when, c in taken.items() for name, data in c.items()}
     residues = _residues(every_copy, erased_blobs)
@@ -148,7 +152,7 @@ async def _forensic_run(
 
     closure = await store.close_epoch(holder="forensic", batch_size=2)
     assert closure is not None
-    taken["after-close"] = await take_copies("after-close")
+    taken["after-close"] = take_copies("after-close")
 
     every_copy = {f"{when}/{name}": data for when, c in taken.items() for name, data in c.items()}
     async with engine.connect() as connection:
@@ -177,7 +181,7 @@ async def test_sqlite_copies_of_an_erased_key_are_useless_after_the_epoch_close(
     database = tmp_path / "data" / "keys.sqlite3"
     engine = engine_for_url(f"sqlite+aiosqlite:///{database}")
 
-    async def copies(_when: str) -> Copies:
+    def copies(_when: str) -> Copies:
         return {path.name: path.read_bytes() for path in sorted(database.parent.glob("keys.*"))}
 
     try:
@@ -223,16 +227,15 @@ def _pg_tool(name: str) -> str:
     return str(found[-1]) if found else name
 
 
-async def test_postgres_dumps_data_directories_and_wal_of_an_erased_key_are_useless_after_the_epoch_close(
+async def test_postgres_dumps_and_data_directories_of_an_erased_key_are_useless_after_the_close(
     own_postgres: OwnPostgres, tmp_path: Path
 ) -> None:
     engine = engine_for_url(own_postgres.url)
     data = own_postgres.folder / "data"
 
-    async def copies(when: str) -> Copies:
+    def copies(when: str) -> Copies:
         dump = subprocess.run(
-            [_pg_tool("pg_dump"), "-h", "127.0.0.1", "-p", str(own_postgres.port)]
-            + ["-U", "caselog", "caselog"],
+            [_pg_tool("pg_dump"), "-h127.0.0.1", f"-p{own_postgres.port}", "-Ucaselog", "caselog"],
             check=True,
             capture_output=True,
             timeout=60,
