@@ -11,21 +11,14 @@ import pytest
 from services.runtime.embedded import embedded_app
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
-from shared.settings import load_settings
 from tests.integration.serving import serving
-from tests.integration.test_case_cli import REPO_ROOT, caselog, until_found
+from tests.integration.test_case_cli import caselog, embedded_settings, until_found
 
 
 async def test_an_admin_closes_the_key_epoch_from_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    settings = load_settings(
-        service_name="caselog",
-        demo_seed=False,
-        embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
-        topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
-    )
+    settings = embedded_settings(tmp_path, monkeypatch)
     issuer = development_issuer(settings.auth_dev_keys_dir)
     admin = issuer.token("keys-cli-admin", [Role.ADMIN], settings.auth_audience)
     officer = issuer.token("keys-cli-officer", [Role.PRIVACY_OFFICER], settings.auth_audience)
