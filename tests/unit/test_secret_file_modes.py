@@ -19,7 +19,13 @@ from shared.secret_files import InsecureSecretFileError
 from shared.settings import load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SECRETS = ("kek.b64", "pepper.b64", "records-signing.key", "privacy-signing.key")
+SECRETS = (
+    "kek.b64",
+    "pepper.b64",
+    "console-session.secret",
+    "records-signing.key",
+    "privacy-signing.key",
+)
 
 
 def test_make_up_writes_its_secrets_0600_in_a_0700_folder(tmp_path: Path) -> None:
