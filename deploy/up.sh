@@ -4,7 +4,7 @@
 # The console (web pages for people) runs beside them on port 8100, signing in by the
 # development role picker: its tokens come from the same development issuer the services
 # are configured to trust here (.run/auth), standing in for an identity provider.
-# Usage: up.sh start|stop|status
+# Usage: up.sh start|stop|status|secrets (secrets: only write the local keys into .run/secrets)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,8 +13,9 @@ services=(intake policy records privacy)
 first_port=${CASELOG_FIRST_PORT:-8101}
 console_port=${CASELOG_CONSOLE_PORT:-$((first_port - 1))}
 components=("${services[@]}" console)
-run_dir=$root/.run/services
-logs=$root/.run/logs
+run_root=${CASELOG_RUN_ROOT:-$root/.run}
+run_dir=$run_root/services
+logs=$run_root/logs
 caselog=$root/.venv/bin/caselog
 
 port_of() { [ "$1" = console ] && { echo "$console_port"; return; }; local i; for i in "${!services[@]}"; do [ "${services[$i]}" = "$1" ] && echo $((first_port + i)); done; }
@@ -32,37 +33,52 @@ database_for() {
 }
 
 # Production mode refuses the published development keys: make local ones once, kept in .run/.
+# Written 0600 in a 0700 folder (umask 077): the services refuse a key file others can read.
+write_secrets() {
+  local dir=$1
+  (
+    umask 077
+    mkdir -p "$dir" && chmod 700 "$dir"
+    for name in kek pepper; do
+      [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
+    done
+    [ -s "$dir/console-session.secret" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$dir/console-session.secret"
+    # The log's origin: this deployment's own (production refuses the shared development one),
+    # made once; the records key is named by it (C2SP tlog-checkpoint), the receipt key by the
+    # name privacy gives every receipt key (`caselog receipt-key` uses the same).
+    if [ ! -s "$dir/records-origin" ] && [ -s "$dir/records-signing.key" ]; then
+      echo "up.sh: $dir predates per-deployment log origins: its records key is named caselog.local/records," >&2
+      echo "up.sh: which production refuses. 'make clean' starts afresh (deleting this local deployment's data)." >&2
+      exit 1
+    fi
+    [ -s "$dir/records-origin" ] || echo "caselog.local/records-$(python3 -c 'import secrets; print(secrets.token_hex(8))')" >"$dir/records-origin"
+    [ -s "$dir/records-signing.key" ] || "$root/.venv/bin/python" -c \
+      "import sys; from shared.merkle.keys import NoteSigner; print(NoteSigner.generate(sys.argv[1]).key_string())" \
+      "$(cat "$dir/records-origin")" >"$dir/records-signing.key"
+    [ -s "$dir/privacy-signing.key" ] || "$root/.venv/bin/python" -c \
+      "from services.privacy.adapters.signing import KEY_NAME; from shared.merkle.keys import NoteSigner; print(NoteSigner.generate(KEY_NAME).key_string())" \
+      >"$dir/privacy-signing.key"
+    # Secrets an earlier up.sh wrote 0644.
+    chmod 600 "$dir"/kek.b64 "$dir"/pepper.b64 "$dir"/console-session.secret \
+      "$dir"/records-signing.key "$dir"/privacy-signing.key
+    mkdir -p "$dir/keyring" && chmod 700 "$dir/keyring"
+  )
+}
+
 secrets() {
-  local dir=$root/.run/secrets
-  mkdir -p "$dir" && chmod 700 "$dir"
-  for name in kek pepper; do
-    [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
-  done
-  [ -s "$dir/console-session.secret" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$dir/console-session.secret"
-  # The log's origin: this deployment's own (production refuses the shared development one),
-  # made once; the records key is named by it (C2SP tlog-checkpoint), the receipt key by the
-  # name privacy gives every receipt key (`caselog receipt-key` uses the same).
-  if [ ! -s "$dir/records-origin" ] && [ -s "$dir/records-signing.key" ]; then
-    echo "up.sh: $dir predates per-deployment log origins: its records key is named caselog.local/records," >&2
-    echo "up.sh: which production refuses. 'make clean' starts afresh (deleting this local deployment's data)." >&2
-    exit 1
-  fi
-  [ -s "$dir/records-origin" ] || echo "caselog.local/records-$(python3 -c 'import secrets; print(secrets.token_hex(8))')" >"$dir/records-origin"
+  local dir=$run_root/secrets
+  write_secrets "$dir" || exit 1
   export CASELOG_RECORDS_ORIGIN
   CASELOG_RECORDS_ORIGIN=$(cat "$dir/records-origin")
-  [ -s "$dir/records-signing.key" ] || "$root/.venv/bin/python" -c \
-    "import sys; from shared.merkle.keys import NoteSigner; print(NoteSigner.generate(sys.argv[1]).key_string())" \
-    "$CASELOG_RECORDS_ORIGIN" >"$dir/records-signing.key"
-  [ -s "$dir/privacy-signing.key" ] || "$root/.venv/bin/python" -c \
-    "from services.privacy.adapters.signing import KEY_NAME; from shared.merkle.keys import NoteSigner; print(NoteSigner.generate(KEY_NAME).key_string())" \
-    >"$dir/privacy-signing.key"
+  # The epoch keyring every service process shares (docs/decisions/0009-key-epochs.md).
+  export CASELOG_CRYPTO__KEYRING=file CASELOG_CRYPTO__KEYRING_DIR=$dir/keyring
   export CASELOG_RECORDS_SIGNING_KEY_FILE=$dir/records-signing.key
   export CASELOG_PRIVACY_SIGNING_KEY_FILE=$dir/privacy-signing.key
   # Tokens: caselog's development issuer stands in for an identity provider.
-  CASELOG_AUTH_DEV_KEYS_DIR=$root/.run/auth "$caselog" token issue --role admin --sub up.sh >/dev/null
+  CASELOG_AUTH_DEV_KEYS_DIR=$run_root/auth "$caselog" token issue --role admin --sub up.sh >/dev/null
   export CASELOG_CRYPTO__KEK_PROVIDER=file CASELOG_CRYPTO__KEK_FILE=$dir/kek.b64
   export CASELOG_CRYPTO__PEPPER_SOURCE=file CASELOG_CRYPTO__PEPPER_FILE=$dir/pepper.b64
-  export CASELOG_AUTH_JWKS_FILE=$root/.run/auth/dev-jwks.json
+  export CASELOG_AUTH_JWKS_FILE=$run_root/auth/dev-jwks.json
   export CASELOG_KEYSTORE_URL
   CASELOG_KEYSTORE_URL=$(database_for keys)
 }
@@ -80,9 +96,9 @@ start() {
     echo $! >"$run_dir/$name.pid"
   done
   if [ -z "$(pid_of console || true)" ]; then
-    CASELOG_ENVIRONMENT=development CASELOG_AUTH_DEV_KEYS_DIR=$root/.run/auth \
+    CASELOG_ENVIRONMENT=development CASELOG_AUTH_DEV_KEYS_DIR=$run_root/auth \
       CASELOG_HTTP_PORT=$console_port \
-      CASELOG_CONSOLE_SESSION_SECRET=$(cat "$root/.run/secrets/console-session.secret") \
+      CASELOG_CONSOLE_SESSION_SECRET=$(cat "$run_root/secrets/console-session.secret") \
       CASELOG_CONSOLE_INTAKE_URL=http://127.0.0.1:$(port_of intake) \
       CASELOG_CONSOLE_POLICY_URL=http://127.0.0.1:$(port_of policy) \
       CASELOG_CONSOLE_RECORDS_URL=http://127.0.0.1:$(port_of records) \
@@ -130,7 +146,8 @@ status() {
 
 case "${1:-}" in
   start) start ;;
+  secrets) write_secrets "$run_root/secrets" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|secrets" >&2; exit 2 ;;
 esac

@@ -104,7 +104,7 @@ def bootstrap(
     decision_thread = EngineThread("policy-decisions")
     consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions, decision_thread)
     versions = SqlPolicyVersions(infra.engine)
-    eraser = ErasureConsumer(store)
+    eraser = ErasureConsumer(store, personal_data.keys)
     return PolicyService(
         settings,
         infra,

@@ -10,23 +10,23 @@ from services.privacy.adapters.copy_keys import SealedCopies
 from services.privacy.adapters.personal_data import CodecDecryptor, IndexedSubjects
 from services.privacy.adapters.plaintext_copies import seal_plaintext_copies
 from services.privacy.adapters.rules_file import load_rules
-from services.privacy.adapters.scheduled_epochs import ScheduledEpochs
 from services.privacy.adapters.signing import NoteReceiptSigner, load_receipt_signer
 from services.privacy.adapters.store import SqlPrivacyStore
 from services.privacy.domain.scrubber import Scrubber
 from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.key_epochs import close_epoch_now, close_epochs_when_due
 from services.privacy.service_layer.ports import Clock
 from services.privacy.service_layer.projection import Projection, Topics
 from services.privacy.service_layer.publishing import PrivacyEvents
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep, sweep_every
 from shared.crypto.runtime import PersonalData, build_personal_data
-from shared.crypto.startup import load_keyring
 from shared.envelope import utc_now
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
 
 CONSUMER_GROUP = "caselog-privacy"
 SCHEDULER = "privacy:schedule"
+EPOCH_SCHEDULER = "privacy:epoch-schedule"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class Privacy:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Create tables, then sweep on schedule until shutdown."""
+        """Create tables, then sweep and close key epochs on schedule until shutdown."""
         await self.personal.start()
         await self.store.create_tables()
         await seal_plaintext_copies(self.infrastructure.engine, self.deps.copies)
@@ -54,14 +54,22 @@ class Privacy:
         async def sweep() -> None:
             await run_sweep(self.deps, RunSweep(actor=SCHEDULER))
 
-        scheduled = asyncio.create_task(
-            sweep_every(self.settings.privacy_sweep_interval_s, sweep, stop)
-        )
+        async def close_epoch(number: int) -> None:
+            await close_epoch_now(
+                self.personal.keys, self.deps.events, actor=EPOCH_SCHEDULER, if_open=number
+            )
+
+        scheduled = [
+            asyncio.create_task(sweep_every(self.settings.privacy_sweep_interval_s, sweep, stop)),
+            asyncio.create_task(
+                close_epochs_when_due(self.personal.keys, close_epoch, self.deps.clock, stop)
+            ),
+        ]
         try:
             yield
         finally:
             stop.set()
-            await scheduled
+            await asyncio.gather(*scheduled)
             await self.personal.close()
 
 
@@ -83,13 +91,6 @@ def bootstrap(
     store = SqlPrivacyStore(infra.engine)
     copies = SealedCopies(personal_data.keys)
     projection = Projection(store, personal_data.keys, copies, chosen, signer, clock)
-    # Until the key store keeps epochs, they are derived from the clock (see ScheduledEpochs):
-    # wire the key store's epoch source here instead once it exists.
-    epochs = ScheduledEpochs(
-        load_keyring(settings.crypto, settings.environment).kek_id,
-        timedelta(seconds=settings.key_epoch_length_s),
-        clock,
-    )
     deps = PrivacyDependencies(
         store=store,
         keys=personal_data.keys,
@@ -101,7 +102,7 @@ def bootstrap(
         rules=rules,
         scrubber=Scrubber(rules.person_names),
         clock=clock,
-        epochs=epochs,
+        epochs=personal_data.keys,  # the key store's epochs (shared/crypto/epoch_rows.py)
         sweep_interval=timedelta(seconds=settings.privacy_sweep_interval_s),
     )
     return Privacy(

@@ -40,7 +40,7 @@ def replay_case(
         params["reveal"] = "true"
     if purpose is not None:
         params["purpose"] = purpose
-    answer = _call(client, "GET", f"/v1/cases/{case_id}/timeline", err, params=params)
+    answer = call(client, "GET", f"/v1/cases/{case_id}/timeline", err, params=params)
     if answer is None:
         return 1
     print(json.dumps(answer.json(), indent=2, ensure_ascii=False), file=out or sys.stdout)
@@ -67,7 +67,7 @@ def erase_subject(
     API's; it checks them."""
     out = out or sys.stdout
     named = {"identities": list(identities)}
-    answer = _call(client, "POST", "/v1/requests/erasure/preview", err, json=named)
+    answer = call(client, "POST", "/v1/requests/erasure/preview", err, json=named)
     if answer is None:
         return 1
     _print_preview(answer.json(), out)
@@ -79,7 +79,7 @@ def erase_subject(
         body["regime"] = regime
     if received_at is not None:
         body["received_at"] = received_at.isoformat()
-    answer = _call(client, "POST", "/v1/requests/erasure", err, json=body)
+    answer = call(client, "POST", "/v1/requests/erasure", err, json=body)
     if answer is None:
         return 1
     document: dict[str, Any] = answer.json()["receipt"]
@@ -131,7 +131,7 @@ def _print_summary(document: dict[str, Any], path: Path, out: TextIO) -> None:
     print(f"  signed receipt written to {path} (check it: caselog verify-receipt)", file=out)
 
 
-def _call(
+def call(
     client: httpx.Client, method: str, path: str, err: TextIO | None, **request: Any
 ) -> httpx.Response | None:
     """The answer if it succeeded; else None, after printing why (never the request itself)."""
@@ -158,7 +158,7 @@ def _problem(answer: httpx.Response) -> str:
     return f"{problem['reason']} (field: {field})" if field else str(problem["reason"])
 
 
-def _client(url: str | None, env: str, default: str, token: str | None) -> httpx.Client:
+def client_for(url: str | None, env: str, default: str, token: str | None) -> httpx.Client:
     token = token if token is not None else os.environ.get("CASELOG_TOKEN")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     base = url or os.environ.get(env) or default
@@ -179,7 +179,7 @@ def _instant(text: str) -> datetime:
 
 
 def _replay(args: argparse.Namespace) -> None:
-    with _client(args.url, "CASELOG_RECORDS_URL", RECORDS_URL, args.token) as client:
+    with client_for(args.url, "CASELOG_RECORDS_URL", RECORDS_URL, args.token) as client:
         status = replay_case(
             client,
             args.case_id,
@@ -192,7 +192,7 @@ def _replay(args: argparse.Namespace) -> None:
 
 
 def _erase(args: argparse.Namespace) -> None:
-    with _client(args.url, "CASELOG_PRIVACY_URL", PRIVACY_URL, args.token) as client:
+    with client_for(args.url, "CASELOG_PRIVACY_URL", PRIVACY_URL, args.token) as client:
         status = erase_subject(
             client,
             args.identities,
@@ -205,7 +205,7 @@ def _erase(args: argparse.Namespace) -> None:
     raise SystemExit(status)
 
 
-def _add_connection(parser: argparse.ArgumentParser, env: str, default: str) -> None:
+def add_connection(parser: argparse.ArgumentParser, env: str, default: str) -> None:
     parser.add_argument("--url", help=f"the service's base URL (default: ${env}, else {default})")
     parser.add_argument("--token", help="a bearer token (default: $CASELOG_TOKEN)")
 
@@ -227,7 +227,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="personal fields in plaintext (legal, privacy officer)",
     )
     replay.add_argument("--purpose", help="why personal data is revealed (recorded in the log)")
-    _add_connection(replay, "CASELOG_RECORDS_URL", RECORDS_URL)
+    add_connection(replay, "CASELOG_RECORDS_URL", RECORDS_URL)
     replay.set_defaults(action=_replay)
     erase = commands.add_parser(
         "erase",
@@ -258,5 +258,5 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         type=_instant,
         help="when the person asked (ISO 8601, zoned; default now): the due date runs from it",
     )
-    _add_connection(erase, "CASELOG_PRIVACY_URL", PRIVACY_URL)
+    add_connection(erase, "CASELOG_PRIVACY_URL", PRIVACY_URL)
     erase.set_defaults(action=_erase)

@@ -114,10 +114,12 @@ def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path
     for name in ("kek", "pepper"):
         path = folder / f"{name}.b64"
         path.write_text(base64.b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
+        path.chmod(0o600)  # the services refuse a secret file others can read
         secret_files[name] = str(path)
     for name in ("records", "privacy"):
         path = folder / f"{name}-signing.key"
         path.write_text(NoteSigner.generate(f"caselog.e2e/{name}").key_string(), encoding="utf-8")
+        path.chmod(0o600)
         secret_files[name] = str(path)
     return {
         **inherited,
@@ -134,6 +136,8 @@ def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path
         "CASELOG_CRYPTO__PEPPER_FILE": secret_files["pepper"],
         # The log's own origin, which production requires; the key above is named by it.
         "CASELOG_RECORDS_ORIGIN": "caselog.e2e/records",
+        # The epoch keyring every service process shares, as deploy/up.sh gives it.
+        "CASELOG_CRYPTO__KEYRING_DIR": str(folder / "keyring"),
         "CASELOG_RECORDS_SIGNING_KEY_FILE": secret_files["records"],
         "CASELOG_PRIVACY_SIGNING_KEY_FILE": secret_files["privacy"],
         "CASELOG_AUTH_JWKS_FILE": str(jwks_file),

@@ -20,7 +20,7 @@ from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from shared.bus.envelopes import envelope_message
 from shared.bus.interface import Bus
-from shared.settings import load_settings
+from shared.settings import CaselogSettings, load_settings
 from tests.integration.serving import serving
 from tests.unit.privacy.samples import epoch_closed
 
@@ -34,6 +34,19 @@ def caselog(*argv: str) -> int:
     except SystemExit as stop:
         return int(stop.code or 0)
     return 0
+
+
+def embedded_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CaselogSettings:
+    """The embedded runtime on its own SQLite files under tmp_path (the working folder),
+    whatever DATABASE_URL the suite runs with: each service derives its database from it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return load_settings(
+        service_name="caselog",
+        demo_seed=False,
+        embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
+        topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
+    )
 
 
 async def until_found(client: httpx.AsyncClient, path: str) -> None:
@@ -71,16 +84,7 @@ def privacy_bus(root: FastAPI) -> Bus:
 async def test_replay_and_erase_a_consultation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    # The embedded runtime's own SQLite files under tmp_path, whatever DATABASE_URL the suite
-    # runs with: each service derives its database from it, and the ticket below must be new.
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    settings = load_settings(
-        service_name="caselog",
-        demo_seed=False,
-        embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
-        topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
-    )
+    settings = embedded_settings(tmp_path, monkeypatch)
     issuer = development_issuer(settings.auth_dev_keys_dir)
 
     def token(role: Role) -> str:

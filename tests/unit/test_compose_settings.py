@@ -65,7 +65,6 @@ SAFE_DEFAULTS = {
     " privacy_signing_key_file, so compose's privacy service must pass one",
     "privacy_signing_key_file": "privacy only: the key may be given as a value instead",
     "privacy_dev_signing_key_file": "development keys are never used in production",
-    "key_epoch_length_s": "a daily key epoch (erasures complete within a day) suits most",
     "crypto.kek_file": "compose reads the KEK from an environment variable, not a file",
     "crypto.previous_kek_files": "no retired KEKs in a fresh deployment",
     "crypto.kek_env_var": "the default CASELOG_KEK is the variable compose sets",
@@ -74,6 +73,11 @@ SAFE_DEFAULTS = {
     "crypto.pepper_env_var": "the default CASELOG_SUBJECT_PEPPER is the variable compose sets",
     "crypto.key_cache_size": "10,000 unwrapped keys suit one service process",
     "crypto.key_cache_ttl_s": "60 s bounds how long a shredded key stays usable elsewhere",
+    "crypto.pkcs11_module": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.pkcs11_token_label": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.pkcs11_pin": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.pkcs11_pin_file": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.epoch_length_s": "a key epoch of 24 h: the default every deployment starts from",
 }
 # Secrets are read from the variables the settings name, not as settings themselves.
 SECRET_VARIABLES = {CryptoSettings().kek_env_var, CryptoSettings().pepper_env_var}

@@ -4,13 +4,14 @@ import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.policy.service_layer.errors import UnreadableErasureError
-from services.policy.service_layer.ports import Erasure, ErasureStore
+from services.policy.service_layer.ports import CachedKeys, Erasure, ErasureStore
 from shared.bus.messages import ConsumedMessage
 from shared.envelope import Envelope, decode_envelope
 from shared.validation import summarize
 
 log = structlog.get_logger(__name__)
 SUBJECT_ERASED = "subject.erased"
+KEYS_EPOCH_CLOSED = "keys.epoch_closed"
 READ_VERSION = 1
 
 
@@ -41,17 +42,24 @@ class ErasureConsumer:
 
     Idempotent, as at-least-once delivery needs: a second erasure finds nothing to drop.
     A decision racing the erasure loses on the state's version and is retried, then sees
-    the marker.
+    the marker. The erased cases' keys leave this process's key cache at once, and a closed
+    key epoch (`keys.epoch_closed`) empties it.
     """
 
-    def __init__(self, store: ErasureStore) -> None:
+    def __init__(self, store: ErasureStore, keys: CachedKeys) -> None:
         self._store = store
+        self._keys = keys
 
     async def handle(self, message: ConsumedMessage) -> None:
         envelope = decode_envelope(message.value)
+        if envelope.type == KEYS_EPOCH_CLOSED:
+            self._keys.forget_cached_keys()
+            return
         if envelope.type != SUBJECT_ERASED:
             return
         erasure = _erasure(envelope)
+        for case_id in erasure.case_ids:
+            self._keys.evict(case_id)
         await self._store.forget(erasure)
         log.info(
             "erased state forgotten",

@@ -104,3 +104,11 @@ class PolicyVersions(Protocol):
 
     async def policy(self, version: str) -> Policy:
         """The policy of a version seen before; UnknownPolicyVersionError otherwise."""
+
+
+class CachedKeys(Protocol):
+    """This process's cache of unwrapped data keys (shared.crypto.key_store.KeyStore)."""
+
+    def evict(self, case_id: str) -> None: ...
+
+    def forget_cached_keys(self) -> None: ...

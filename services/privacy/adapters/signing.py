@@ -31,6 +31,7 @@ from shared.merkle.checkpoint import Checkpoint, open_checkpoint
 from shared.merkle.errors import NoteError
 from shared.merkle.keys import NoteSigner, NoteVerifier
 from shared.merkle.note import open_note, parse_note, sign_note
+from shared.secret_files import read_private_text
 from shared.settings import CaselogSettings
 from shared.validation import summarize
 
@@ -160,7 +161,7 @@ def _development_key(path: Path) -> NoteSigner:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="ascii").strip()
+        return read_private_text(path).strip()
     except (OSError, UnicodeDecodeError) as error:
         raise SigningKeyError(f"cannot read key file {path}: {type(error).__name__}") from None
 

@@ -185,7 +185,6 @@ class ReceiptSigner(Protocol):
 
 class EpochSource(Protocol):
     """The key epoch now open (see shared/crypto/epochs.py): an erasure's residual copies stop
-    being readable when it closes. The key store's epochs implement it; until they are wired,
-    `ScheduledEpochs` derives epochs from the configured length."""
+    being readable when it closes. The key store (shared.crypto.key_store.KeyStore) is it."""
 
     async def current_epoch(self) -> Epoch: ...

@@ -85,10 +85,11 @@ async def test_after_erasure_no_policy_table_holds_anything_derived_from_the_era
     database: AsyncEngine,
 ) -> None:
     policy: Policy = load_policy(SHIPPED_POLICY_FILE.read_text(encoding="utf-8"))
-    codec = FieldCodec(FakeKeys())
+    keys = FakeKeys()
+    codec = FieldCodec(keys)
     store = SqlDecisionStore(database)
     decider = DecisionConsumer(policy, IntakeEventReader(codec), store, "caselog.policy")
-    eraser = ErasureConsumer(store)
+    eraser = ErasureConsumer(store, keys)
     erased_input = await sealed(
         codec, consultation(ERASED_BODY), case_id="case-erased", subject_id="subj-erased"
     )

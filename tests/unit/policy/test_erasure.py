@@ -35,11 +35,12 @@ class Policies:
     """The two consumers of the policy service over one store, as bootstrap wires them."""
 
     def __init__(self, policy: Policy, engine: AsyncEngine) -> None:
-        self.codec = FieldCodec(FakeKeys())
+        self.keys = FakeKeys()
+        self.codec = FieldCodec(self.keys)
         self.engine = engine
         self.store = store = SqlDecisionStore(engine)
         self.decider = DecisionConsumer(policy, IntakeEventReader(self.codec), store, "p")
-        self.eraser = ErasureConsumer(store)
+        self.eraser = ErasureConsumer(store, self.keys)
 
     async def consult(self, case_id: str, subject_id: str | None) -> Envelope:
         event = await sealed(self.codec, consultation(), case_id=case_id, subject_id=subject_id)
@@ -163,6 +164,18 @@ async def test_a_first_decision_on_a_subject_erased_meanwhile_is_refused(
         await policies.store.save("event-first", "subj-new", loaded, loaded.state, None, keys)
     assert await policies.state_keys() == set()
     assert await policies.store.processed("event-first") is None
+
+
+async def test_erased_keys_leave_the_key_cache_and_an_epoch_close_empties_it(
+    policies: Policies,
+) -> None:
+    await policies.consult("case-1", "subj-1")
+    erased = subject_erased("subj-1", "case-1", erased=("case-1", "case-2"))
+
+    await policies.erase(erased)
+    await policies.erase(erased.model_copy(update={"type": "keys.epoch_closed"}))
+
+    assert (policies.keys.evicted, policies.keys.emptied) == (["case-1", "case-2"], 1)
 
 
 async def test_other_privacy_events_pass(policies: Policies) -> None:

@@ -10,6 +10,9 @@ class FakeKeys:
     def __init__(self) -> None:
         self.keys: dict[str, DataKey] = {}
         self.destroyed: set[str] = set()
+        # What a consumer asked the cache to drop: cases, and how often everything.
+        self.evicted: list[str] = []
+        self.emptied = 0
 
     async def create_or_get(self, case_id: str) -> DataKey:
         if case_id in self.destroyed:
@@ -26,3 +29,9 @@ class FakeKeys:
     def destroy(self, case_id: str) -> None:
         self.keys.pop(case_id, None)
         self.destroyed.add(case_id)
+
+    def evict(self, case_id: str) -> None:
+        self.evicted.append(case_id)
+
+    def forget_cached_keys(self) -> None:
+        self.emptied += 1
