@@ -18,6 +18,7 @@ from tests.e2e.scenario import (
 from tests.integration.personal_forms import leaks
 from tests.integration.serving import serving
 
+
 @pytest.mark.infra
 async def test_distributed_runtime(kafka_bootstrap: str, postgres_url: str, tmp_path: Path) -> None:
     """The scenario, and a leak scan of every topic, database and log before the erasure

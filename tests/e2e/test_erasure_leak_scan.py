@@ -157,7 +157,8 @@ def _case_created(record_id: str, subject: Subject) -> dict[str, Any]:
         "SuppliedPhone": subject.phone,
         "CreatedDate": _now(),
     }
-    return {"data": {"payload": payload, "event": {"replayId": 1}}, "channel": "/data/CaseChangeEvent"}
+    event = {"payload": payload, "event": {"replayId": 1}}
+    return {"data": event, "channel": "/data/CaseChangeEvent"}
 
 
 def _now() -> str:
