@@ -27,7 +27,7 @@ ROLES = {
     "records": Role.LEGAL,
     "privacy": Role.PRIVACY_OFFICER,
 }
-MAX_EXAMPLES = 60  # per operation and phase: the four services take about a minute together
+MAX_EXAMPLES = 40  # per operation and phase: about two minutes for the four on a busy machine
 MAX_STEPS = 10  # per stateful scenario
 
 
