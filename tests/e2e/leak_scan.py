@@ -17,7 +17,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shared.bus.policy import dlq_topic
 from shared.bus.topics import load_topic_specs
 from shared.envelope import InvalidEnvelopeError, decode_envelope
 from tests.e2e.distributed import TOPICS_FILE, Distributed
@@ -61,12 +60,11 @@ KAFKA_INDEXES = (".index", ".timeindex")
 async def dump_all(
     kafka: str, deployment: Distributed, case_id: str, topics: list[str] | None = None
 ) -> Dumps:
-    """Every record of `topics` (default: the declared topics and their DLQs), the `pg_dump`
-    of every database of the deployment, and its logs."""
+    """Every record of `topics` (default: the declared topics, their DLQs included), the
+    `pg_dump` of every database of the deployment, and its logs."""
     dumps = Dumps()
     if topics is None:
-        declared = [spec.name for spec in load_topic_specs(TOPICS_FILE)]
-        topics = [*declared, *map(dlq_topic, declared)]
+        topics = [spec.name for spec in load_topic_specs(TOPICS_FILE)]
     records = await asyncio.gather(*(read_topic(kafka, topic) for topic in topics))
     for topic, topic_records in zip(topics, records, strict=True):
         dumps.blobs[f"topic {topic}"] = b"\n".join(
