@@ -12,6 +12,7 @@ from services.privacy.adapters.signing import NoteReceiptSigner, load_receipt_si
 from services.privacy.adapters.store import SqlPrivacyStore
 from services.privacy.domain.scrubber import Scrubber
 from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.key_epochs import close_epoch_now, close_epochs_when_due
 from services.privacy.service_layer.ports import Clock
 from services.privacy.service_layer.projection import Projection, Topics
 from services.privacy.service_layer.publishing import PrivacyEvents
@@ -23,6 +24,7 @@ from shared.settings import CaselogSettings
 
 CONSUMER_GROUP = "caselog-privacy"
 SCHEDULER = "privacy:schedule"
+EPOCH_SCHEDULER = "privacy:epoch-schedule"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ class Privacy:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Create tables, then sweep on schedule until shutdown."""
+        """Create tables, then sweep and close key epochs on schedule until shutdown."""
         await self.personal.start()
         await self.store.create_tables()
         stop = asyncio.Event()
@@ -49,14 +51,22 @@ class Privacy:
         async def sweep() -> None:
             await run_sweep(self.deps, RunSweep(actor=SCHEDULER))
 
-        scheduled = asyncio.create_task(
-            sweep_every(self.settings.privacy_sweep_interval_s, sweep, stop)
-        )
+        async def close_epoch(number: int) -> None:
+            await close_epoch_now(
+                self.personal.keys, self.deps.events, actor=EPOCH_SCHEDULER, if_open=number
+            )
+
+        scheduled = [
+            asyncio.create_task(sweep_every(self.settings.privacy_sweep_interval_s, sweep, stop)),
+            asyncio.create_task(
+                close_epochs_when_due(self.personal.keys, close_epoch, self.deps.clock, stop)
+            ),
+        ]
         try:
             yield
         finally:
             stop.set()
-            await scheduled
+            await asyncio.gather(*scheduled)
             await self.personal.close()
 
 

@@ -1,4 +1,4 @@
-"""Administrative commands: declare topics, issue development tokens, re-wrap data keys."""
+"""Administrative commands: declare topics, issue development tokens."""
 
 import argparse
 import asyncio
@@ -7,10 +7,6 @@ from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from shared.bus.factory import build_bus
 from shared.bus.topics import load_topic_specs
-from shared.crypto.rotation import rewrap_data_keys
-from shared.crypto.runtime import build_personal_data
-from shared.crypto.startup import load_keyring
-from shared.crypto.tables import crypto_tables
 from shared.logs import configure_logging
 from shared.settings import load_settings
 
@@ -40,27 +36,6 @@ def issue_token(args: argparse.Namespace) -> None:
     print(issuer.token(args.sub, roles, settings.auth_audience, ttl_s=args.ttl))
 
 
-def rewrap_keys(_args: argparse.Namespace) -> None:
-    """Re-wrap every data key under the current KEK; events are not touched."""
-    settings = load_settings(service_name="caselog-admin")
-    configure_logging(settings)
-
-    async def rewrap() -> None:
-        personal = build_personal_data(settings)
-        try:
-            await personal.start()
-            keyring = load_keyring(settings.crypto, settings.environment)
-            report = await rewrap_data_keys(personal.engine, crypto_tables(), keyring)
-        finally:
-            await personal.close()
-        print(
-            f"re-wrapped {report.rewrapped} data keys under {report.kek_id}; "
-            f"{report.already_current} were already under it"
-        )
-
-    asyncio.run(rewrap())
-
-
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     commands.add_parser(
         "topics", help="create the topics declared in CASELOG_TOPICS_FILE on the chosen bus"
@@ -72,6 +47,3 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     issue.add_argument("--sub", required=True, help="the token's subject (who acts)")
     issue.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     issue.set_defaults(action=issue_token)
-    commands.add_parser(
-        "rewrap-keys", help="re-wrap every data key under the current KEK (after a rotation)"
-    ).set_defaults(action=rewrap_keys)

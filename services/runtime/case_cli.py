@@ -37,7 +37,7 @@ def replay_case(
         params["reveal"] = "true"
     if purpose is not None:
         params["purpose"] = purpose
-    answer = _call(client, "GET", f"/v1/cases/{case_id}/timeline", err, params=params)
+    answer = call(client, "GET", f"/v1/cases/{case_id}/timeline", err, params=params)
     if answer is None:
         return 1
     print(json.dumps(answer.json(), indent=2, ensure_ascii=False), file=out or sys.stdout)
@@ -57,7 +57,7 @@ def erase_subject(
     summary that never repeats the e-mail or phone. Exit status 0, or 1 with the API's reason."""
     out = out or sys.stdout
     body = {"email" if "@" in subject else "phone": subject, "reference": reason}
-    answer = _call(client, "POST", "/v1/requests/erasure", err, json=body)
+    answer = call(client, "POST", "/v1/requests/erasure", err, json=body)
     if answer is None:
         return 1
     document: dict[str, Any] = answer.json()["receipt"]
@@ -84,7 +84,7 @@ def _print_summary(document: dict[str, Any], path: Path, out: TextIO) -> None:
     print(f"  signed receipt written to {path} (check it: caselog verify-receipt)", file=out)
 
 
-def _call(
+def call(
     client: httpx.Client, method: str, path: str, err: TextIO | None, **request: Any
 ) -> httpx.Response | None:
     """The answer if it succeeded; else None, after printing why (never the request itself)."""
@@ -111,7 +111,7 @@ def _problem(answer: httpx.Response) -> str:
     return f"{problem['reason']} (field: {field})" if field else str(problem["reason"])
 
 
-def _client(url: str | None, env: str, default: str, token: str | None) -> httpx.Client:
+def client_for(url: str | None, env: str, default: str, token: str | None) -> httpx.Client:
     token = token if token is not None else os.environ.get("CASELOG_TOKEN")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     base = url or os.environ.get(env) or default
@@ -132,7 +132,7 @@ def _instant(text: str) -> datetime:
 
 
 def _replay(args: argparse.Namespace) -> None:
-    with _client(args.url, "CASELOG_RECORDS_URL", RECORDS_URL, args.token) as client:
+    with client_for(args.url, "CASELOG_RECORDS_URL", RECORDS_URL, args.token) as client:
         status = replay_case(
             client,
             args.case_id,
@@ -145,12 +145,12 @@ def _replay(args: argparse.Namespace) -> None:
 
 
 def _erase(args: argparse.Namespace) -> None:
-    with _client(args.url, "CASELOG_PRIVACY_URL", PRIVACY_URL, args.token) as client:
+    with client_for(args.url, "CASELOG_PRIVACY_URL", PRIVACY_URL, args.token) as client:
         status = erase_subject(client, args.subject, reason=args.reason, receipt=args.receipt)
     raise SystemExit(status)
 
 
-def _add_connection(parser: argparse.ArgumentParser, env: str, default: str) -> None:
+def add_connection(parser: argparse.ArgumentParser, env: str, default: str) -> None:
     parser.add_argument("--url", help=f"the service's base URL (default: ${env}, else {default})")
     parser.add_argument("--token", help="a bearer token (default: $CASELOG_TOKEN)")
 
@@ -172,7 +172,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="personal fields in plaintext (legal, privacy officer)",
     )
     replay.add_argument("--purpose", help="why personal data is revealed (recorded in the log)")
-    _add_connection(replay, "CASELOG_RECORDS_URL", RECORDS_URL)
+    add_connection(replay, "CASELOG_RECORDS_URL", RECORDS_URL)
     replay.set_defaults(action=_replay)
     erase = commands.add_parser(
         "erase", help="erase a data subject (privacy API) and write the signed receipt"
@@ -184,5 +184,5 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     erase.add_argument(
         "--receipt", type=Path, help="where to write the receipt (erasure-receipt-<id>.json)"
     )
-    _add_connection(erase, "CASELOG_PRIVACY_URL", PRIVACY_URL)
+    add_connection(erase, "CASELOG_PRIVACY_URL", PRIVACY_URL)
     erase.set_defaults(action=_erase)

@@ -1,4 +1,5 @@
-"""Key-encryption keys (KEKs): the interface every provider meets, a local AES KEK, a keyring."""
+"""Key-encryption keys (KEKs): the interfaces every provider meets (a fixed KEK, a keyring of
+epoch KEKs), a local AES KEK, and a fixed keyring (the KEKs configured before key epochs)."""
 
 import hashlib
 import hmac
@@ -35,6 +36,42 @@ class KeyEncryptionKey(Protocol):
         ...
 
 
+class EpochKeyring(Protocol):
+    """Where epoch KEKs live: one made fresh for each epoch, used by id, destroyed at its close.
+
+    Implemented by a folder of key files and by a PKCS#11 token (an HSM); a cloud KMS or Vault
+    transit fits too (docs/decisions/0009-key-epochs.md). Async because a remote keyring
+    answers over the network.
+    """
+
+    async def create(self) -> str:
+        """A new KEK in the keyring; its id (stored beside every key it wraps)."""
+        ...
+
+    async def wrap(self, kek_id: str, dek: bytes) -> bytes:
+        """`dek` sealed under KEK `kek_id`; UnknownKekError if the keyring does not hold it."""
+        ...
+
+    async def unwrap(self, kek_id: str, wrapped: bytes) -> bytes:
+        """The DEK; UnknownKekError if `kek_id` is not held (never was, or destroyed),
+        CryptoError if the wrapped key does not authenticate."""
+        ...
+
+    async def destroy(self, kek_id: str) -> None:
+        """Destroy KEK `kek_id` for good; idempotent (an unknown id is already gone)."""
+        ...
+
+    async def holds(self, kek_id: str) -> bool:
+        """Whether KEK `kek_id` is still in the keyring."""
+        ...
+
+
+def wrap_binding(kek_id: str) -> bytes:
+    """The associated data of a wrapped DEK: binds it to the KEK id stored beside it, so a
+    wrapped key cannot be passed off as one of another KEK."""
+    return _WRAP_LABEL + struct.pack(">I", len(kek_id)) + kek_id.encode()
+
+
 @final
 class AesKek:
     """A 32-byte KEK held in this process (from a key file or an environment variable)."""
@@ -68,7 +105,7 @@ class AesKek:
             raise CryptoError(f"a data key wrapped by {kek_id} does not authenticate") from None
 
     def _associated_data(self) -> bytes:
-        return _WRAP_LABEL + struct.pack(">I", len(self._kek_id)) + self._kek_id.encode()
+        return wrap_binding(self._kek_id)
 
     def __repr__(self) -> str:
         return f"AesKek(kek_id={self._kek_id!r}, key={REDACTED})"
@@ -78,7 +115,8 @@ class AesKek:
 
 @final
 class Keyring:
-    """Several KEKs: the current one wraps, every one unwraps (KEK rotation)."""
+    """Several fixed KEKs: the current one wraps, every one unwraps (KEK rotation). Since key
+    epochs, these are the KEKs of keys stored before the first epoch close: they only unwrap."""
 
     __slots__ = ("_current", "_keks")
 

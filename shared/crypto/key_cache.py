@@ -31,6 +31,10 @@ class KeyCache:
         if generation == self._destroys:
             self._keys[case_id] = key
 
+    def clear(self) -> None:
+        self._destroys += 1
+        self._keys.clear()
+
     def evict_all(self, case_ids: Sequence[str]) -> None:
         self._destroys += 1
         for case_id in case_ids:

@@ -1,6 +1,6 @@
 """The key store's data-key rows: a new case's wrapped key, reads by case, and unwrapping."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,22 +8,24 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.crypto.data_key import DataKey
+from shared.crypto.epochs import Epoch
 from shared.crypto.errors import KeyDestroyedError, KeyNotFoundError
-from shared.crypto.kek import KeyEncryptionKey
+from shared.crypto.kek import EpochKeyring
 
 # Cases per statement of a batch: under even an old SQLite's 999 bound parameters.
 _CHUNK = 100
 
 
 async def new_key_row(
-    kek: KeyEncryptionKey, case_id: str, kid: str, material: bytes
+    keyring: EpochKeyring, epoch: Epoch, case_id: str, kid: str, material: bytes
 ) -> dict[str, Any]:
-    """The row that stores the case's new key, wrapped by the KEK."""
+    """The row that stores the case's new key, wrapped by the KEK of `epoch`."""
     return {
         "case_id": case_id,
         "kid": kid,
-        "kek_id": kek.kek_id,
-        "wrapped": await kek.wrap(material),
+        "kek_id": epoch.kek_id,
+        "epoch": epoch.number,
+        "wrapped": await keyring.wrap(epoch.kek_id, material),
         "created_at": datetime.now(UTC),
     }
 
@@ -47,11 +49,13 @@ def in_chunks(case_ids: list[str]) -> list[list[str]]:
     return [case_ids[i : i + _CHUNK] for i in range(0, len(case_ids), _CHUNK)]
 
 
-async def unwrapped_key(kek: KeyEncryptionKey, case_id: str, row: Any) -> DataKey:
+async def unwrapped_key(
+    unwrap: Callable[[str, bytes], Awaitable[bytes]], case_id: str, row: Any
+) -> DataKey:
     """The key of the case's row; KeyDestroyedError for a tombstone, KeyNotFoundError
     for no row."""
     if row is None:
         raise KeyNotFoundError(f"no data key for case {case_id}")
     if row.destroyed_at is not None:
         raise KeyDestroyedError(f"data key {row.kid} of case {case_id} was destroyed")
-    return DataKey(row.kid, await kek.unwrap(row.kek_id, row.wrapped))
+    return DataKey(row.kid, await unwrap(row.kek_id, row.wrapped))

@@ -2,13 +2,14 @@
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.crypto.codec import FieldCodec
 from shared.crypto.key_store import KeyStore
-from shared.crypto.startup import load_keyring, load_pepper
+from shared.crypto.startup import load_epoch_keyring, load_keyring, load_pepper
 from shared.crypto.subjects import SubjectIndex
 from shared.crypto.tables import create_tables, crypto_tables
 from shared.database import engine_for_url
@@ -29,6 +30,7 @@ class PersonalData:
         for attempt in range(3):
             try:
                 await create_tables(self.engine, crypto_tables())
+                await self.keys.current_epoch()
                 return
             except DBAPIError:
                 # Two processes creating one table race in the catalogue; the loser retries
@@ -42,13 +44,15 @@ class PersonalData:
 
 
 def build_personal_data(settings: CaselogSettings) -> PersonalData:
-    """Loads the KEKs and pepper (refusing development keys in production) and wires them."""
+    """Loads the keyrings and pepper (refusing development keys in production) and wires them."""
     engine = engine_for_url(settings.keystore_url)
     tables = crypto_tables()
     keys = KeyStore(
         engine,
         tables,
-        load_keyring(settings.crypto, settings.environment),
+        load_epoch_keyring(settings.crypto, settings.keystore_url),
+        fixed=load_keyring(settings.crypto, settings.environment),
+        epoch_length=timedelta(seconds=settings.crypto.epoch_length_s),
         cache_size=settings.crypto.key_cache_size,
         cache_ttl_s=settings.crypto.key_cache_ttl_s,
     )

@@ -1,4 +1,4 @@
-"""Builds the keyring and the subject-index pepper from CryptoSettings, once, at start-up."""
+"""Builds the keyrings and the subject-index pepper from CryptoSettings, once, at start-up."""
 
 import base64
 import binascii
@@ -6,8 +6,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from shared.crypto.errors import KeyMaterialError, UnsafeCryptoSettingsError
-from shared.crypto.kek import AesKek, Keyring
+from shared.crypto.file_keyring import FileKeyring
+from shared.crypto.kek import AesKek, EpochKeyring, Keyring
+from shared.crypto.pkcs11_keyring import Pkcs11Keyring
 from shared.crypto.secret import SecretBytes
 from shared.crypto.settings import (
     DEVELOPMENT_KEK,
@@ -15,15 +19,43 @@ from shared.crypto.settings import (
     CryptoSettings,
     check_production_safe,
 )
+from shared.secret_files import read_private_text
+
+
+def load_epoch_keyring(settings: CryptoSettings, keystore_url: str) -> EpochKeyring:
+    """The keyring of epoch KEKs the settings choose (nothing is opened yet)."""
+    if settings.keyring == "pkcs11":
+        pin = settings.pkcs11_pin.get_secret_value()
+        if settings.pkcs11_pin_file is not None:
+            pin = _read_secret_text(settings.pkcs11_pin_file).strip()
+        return Pkcs11Keyring(
+            settings.pkcs11_module, settings.pkcs11_token_label, SecretBytes(pin.encode())
+        )
+    return FileKeyring(keyring_folder(settings, keystore_url))
+
+
+def keyring_folder(settings: CryptoSettings, keystore_url: str) -> Path:
+    """`keyring_dir`, else `keyring/` beside the key store's SQLite file, else data/keyring."""
+    if settings.keyring_dir is not None:
+        return settings.keyring_dir
+    url = make_url(keystore_url)
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database and not database.startswith(":"):
+        return Path(database).parent / "keyring"
+    return Path("data/keyring")
 
 
 def secret_from_file(path: Path) -> SecretBytes:
-    """A base64 secret stored in a file (surrounding whitespace ignored)."""
+    """A base64 secret stored in a file (surrounding whitespace ignored); refused if the file
+    is readable by group or others."""
+    return _decode(_read_secret_text(path), f"key file {path}")
+
+
+def _read_secret_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="ascii")
+        return read_private_text(path)
     except (OSError, UnicodeDecodeError) as error:
         raise KeyMaterialError(f"cannot read key file {path}: {type(error).__name__}") from None
-    return _decode(text, f"key file {path}")
 
 
 def secret_from_env(name: str, environ: Mapping[str, str]) -> SecretBytes:

@@ -8,11 +8,14 @@ from typing import Any
 from sqlalchemy import (
     Column,
     DateTime,
+    Float,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
+    inspect,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -27,6 +30,8 @@ class CryptoTables:
     metadata: MetaData
     data_keys: Table
     subjects: Table
+    epochs: Table
+    leases: Table
 
 
 def crypto_tables(prefix: str = "caselog_") -> CryptoTables:
@@ -40,6 +45,9 @@ def crypto_tables(prefix: str = "caselog_") -> CryptoTables:
         Column("case_id", String(128), primary_key=True),
         Column("kid", String(64), nullable=False, unique=True),
         Column("kek_id", String(128), nullable=True),
+        # The key epoch whose KEK wraps the key; NULL: stored before key epochs, under a
+        # configured fixed KEK (re-wrapped into an epoch at the first close).
+        Column("epoch", Integer, nullable=True),
         Column("wrapped", LargeBinary, nullable=True),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("destroyed_at", DateTime(timezone=True), nullable=True),
@@ -55,13 +63,45 @@ def crypto_tables(prefix: str = "caselog_") -> CryptoTables:
         Column("created_at", DateTime(timezone=True), nullable=False),
         Index(f"{prefix}subjects_subject_id", "subject_id"),
     )
-    return CryptoTables(metadata, data_keys, subjects)
+    # One row per key epoch: `open` (the one that wraps new keys; exactly one), `closing` (its
+    # keys being re-wrapped, its KEK still kept), `closed` (its KEK destroyed).
+    epochs = Table(
+        f"{prefix}key_epochs",
+        metadata,
+        Column("number", Integer, primary_key=True, autoincrement=False),
+        Column("kek_id", String(128), nullable=False, unique=True),
+        Column("state", String(16), nullable=False),
+        Column("opened_at", DateTime(timezone=True), nullable=False),
+        Column("closes_by", DateTime(timezone=True), nullable=False),
+        Column("closed_at", DateTime(timezone=True), nullable=True),
+        Column("rewrapped_keys", Integer, nullable=False, default=0),
+        # When `keys.epoch_closed` went out for this epoch: a close whose event was lost in a
+        # crash is announced by the next run.
+        Column("announced_at", DateTime(timezone=True), nullable=True),
+    )
+    # Named leases (one: "close-epoch"), so two closes never run at once in any process.
+    leases = Table(
+        f"{prefix}key_leases",
+        metadata,
+        Column("name", String(64), primary_key=True),
+        Column("holder", String(128), nullable=False),
+        Column("expires_at_s", Float, nullable=False),
+    )
+    return CryptoTables(metadata, data_keys, subjects, epochs, leases)
 
 
 async def create_tables(engine: AsyncEngine, tables: CryptoTables) -> None:
     """Create the tables that are missing (at start-up; existing ones are left alone)."""
     async with engine.begin() as connection:
         await connection.run_sync(tables.metadata.create_all)
+        await connection.run_sync(_add_epoch_column, tables.data_keys.name)
+
+
+def _add_epoch_column(connection: Any, table_name: str) -> None:
+    # A key store made before key epochs: its rows keep NULL (the fixed KEK that wraps them).
+    columns = {column["name"] for column in inspect(connection).get_columns(table_name)}
+    if "epoch" not in columns:
+        connection.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN epoch INTEGER")
 
 
 async def insert_unless_present(

@@ -1,18 +1,21 @@
-"""Key store contract, on SQLite and PostgreSQL: one key per case, shredding, KEK rotation."""
+"""Key store contract, on SQLite and PostgreSQL: one key per case, shredding, key epochs."""
 
 import asyncio
 import os
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.crypto.codec import ERASED, FieldCodec
+from shared.crypto.data_key import new_key_id, new_key_material
+from shared.crypto.epoch_rows import CLOSE_LEASE, EpochCloseInProgressError, held_lease
 from shared.crypto.errors import CryptoError, KeyDestroyedError, KeyNotFoundError, UnknownKekError
+from shared.crypto.file_keyring import FileKeyring
 from shared.crypto.grants import reader_for
 from shared.crypto.kek import AesKek, Keyring
 from shared.crypto.key_store import KeyStore
-from shared.crypto.rotation import rewrap_data_keys
 from shared.crypto.secret import SecretBytes
 from shared.crypto.tables import CryptoTables
 from shared.ids import new_event_id
@@ -23,21 +26,21 @@ CASE = "case-42"
 
 
 async def test_create_or_get_gives_the_same_key_to_every_store(
-    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    first = await KeyStore(engine, tables, kek).create_or_get(CASE)
+    first = await KeyStore(engine, tables, keyring).create_or_get(CASE)
 
-    again = await KeyStore(engine, tables, kek).create_or_get(CASE)
-    elsewhere = await KeyStore(other_engine, tables, kek).get(CASE)
+    again = await KeyStore(engine, tables, keyring).create_or_get(CASE)
+    elsewhere = await KeyStore(other_engine, tables, keyring).get(CASE)
 
     assert first.kid == again.kid == elsewhere.kid
-    assert (await KeyStore(engine, tables, kek).create_or_get("case-43")).kid != first.kid
+    assert (await KeyStore(engine, tables, keyring).create_or_get("case-43")).kid != first.kid
 
 
 async def test_twenty_concurrent_creators_on_two_engines_end_with_one_key(
-    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    stores = [KeyStore(engine, tables, kek), KeyStore(other_engine, tables, kek)]
+    stores = [KeyStore(engine, tables, keyring), KeyStore(other_engine, tables, keyring)]
 
     keys = await asyncio.gather(*(stores[i % 2].create_or_get(CASE) for i in range(20)))
 
@@ -45,7 +48,7 @@ async def test_twenty_concurrent_creators_on_two_engines_end_with_one_key(
     async with engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(tables.data_keys)) == 1
     # The winner's key, not a loser's: ciphertext from one store opens in the other.
-    codec_a, codec_b = FieldCodec(stores[0]), FieldCodec(KeyStore(other_engine, tables, kek))
+    codec_a, codec_b = FieldCodec(stores[0]), FieldCodec(KeyStore(other_engine, tables, keyring))
     event_id = new_event_id()
     payload = await codec_a.encrypt(consultation(), case_id=CASE, event_id=event_id)
     clear = await codec_b.decrypt(
@@ -55,16 +58,16 @@ async def test_twenty_concurrent_creators_on_two_engines_end_with_one_key(
 
 
 async def test_a_case_without_a_key_is_reported(
-    engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
     with pytest.raises(KeyNotFoundError, match="no data key for case nobody"):
-        await KeyStore(engine, tables, kek).get("nobody")
+        await KeyStore(engine, tables, keyring).get("nobody")
 
 
 async def test_destroy_leaves_a_tombstone_and_the_key_can_never_be_read_again(
-    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    store = KeyStore(engine, tables, kek)
+    store = KeyStore(engine, tables, keyring)
     key = await store.create_or_get(CASE)  # now cached in `store`
 
     tombstone = await store.destroy(CASE, actor="privacy-officer-7", reason="erasure ER-123")
@@ -72,8 +75,8 @@ async def test_destroy_leaves_a_tombstone_and_the_key_can_never_be_read_again(
     assert (tombstone.kid, tombstone.case_id) == (key.kid, CASE)
     assert (tombstone.destroyed_by, tombstone.reason) == ("privacy-officer-7", "erasure ER-123")
     assert tombstone.destroyed_at.tzinfo is not None
-    assert await KeyStore(other_engine, tables, kek).tombstone(CASE) == tombstone
-    for reader in (store, KeyStore(other_engine, tables, kek)):
+    assert await KeyStore(other_engine, tables, keyring).tombstone(CASE) == tombstone
+    for reader in (store, KeyStore(other_engine, tables, keyring)):
         with pytest.raises(KeyDestroyedError, match=key.kid):
             await reader.get(CASE)
         with pytest.raises(KeyDestroyedError):
@@ -81,9 +84,9 @@ async def test_destroy_leaves_a_tombstone_and_the_key_can_never_be_read_again(
 
 
 async def test_destroy_is_idempotent(
-    engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    store = KeyStore(engine, tables, kek)
+    store = KeyStore(engine, tables, keyring)
     await store.create_or_get(CASE)
 
     first = await store.destroy(CASE, actor="sweep", reason="retention")
@@ -93,9 +96,9 @@ async def test_destroy_is_idempotent(
 
 
 async def test_destroying_a_case_that_never_had_a_key_prevents_one(
-    engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    store = KeyStore(engine, tables, kek)
+    store = KeyStore(engine, tables, keyring)
 
     tombstone = await store.destroy("never-keyed", actor="sweep", reason="erasure ER-9")
 
@@ -105,19 +108,19 @@ async def test_destroying_a_case_that_never_had_a_key_prevents_one(
 
 
 async def test_after_destroy_fields_read_erased_and_the_dek_is_gone_from_every_table(
-    engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    store = KeyStore(engine, tables, kek)
+    store = KeyStore(engine, tables, keyring)
     codec, event_id = FieldCodec(store), new_event_id()
     payload = await codec.encrypt(consultation(), case_id=CASE, event_id=event_id)
-    await KeyStore(engine, tables, kek).create_or_get("bystander")
+    await KeyStore(engine, tables, keyring).create_or_get("bystander")
     async with engine.connect() as connection:
         row = (
             await connection.execute(
                 select(tables.data_keys).where(tables.data_keys.c.case_id == CASE)
             )
         ).one()
-    wrapped, raw = bytes(row.wrapped), await kek.unwrap(row.kek_id, bytes(row.wrapped))
+    wrapped, raw = bytes(row.wrapped), await keyring.unwrap(row.kek_id, bytes(row.wrapped))
     assert found_in(await stored_values(engine, tables.data_keys.name), wrapped)
 
     await store.destroy(CASE, actor="privacy", reason="erasure ER-1")
@@ -138,9 +141,9 @@ async def test_after_destroy_fields_read_erased_and_the_dek_is_gone_from_every_t
 
 
 async def test_destroy_many_shreds_every_case_at_once_and_the_deks_are_gone_from_every_table(
-    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    store, other = KeyStore(engine, tables, kek), KeyStore(other_engine, tables, kek)
+    store, other = KeyStore(engine, tables, keyring), KeyStore(other_engine, tables, keyring)
     cases = [f"case-{n}" for n in range(150)]  # more than one statement's worth
     keys = [await store.create_or_get(case_id) for case_id in cases[:-1]]  # the last: no key
     await store.create_or_get("bystander")
@@ -148,8 +151,8 @@ async def test_destroy_many_shreds_every_case_at_once_and_the_deks_are_gone_from
         rows = await connection.execute(
             select(tables.data_keys).where(tables.data_keys.c.case_id.in_(cases))
         )
-        wrapped = [bytes(row.wrapped) for row in rows]
-    secrets = wrapped + [await kek.unwrap(kek.kek_id, w) for w in wrapped]
+        wrapped = {bytes(row.wrapped): row.kek_id for row in rows}
+    secrets = [*wrapped, *[await keyring.unwrap(k, w) for w, k in wrapped.items()]]
     already = await store.destroy(cases[0], actor="sweep", reason="retention")
 
     tombstones = await store.destroy_many(
@@ -176,32 +179,43 @@ async def test_destroy_many_shreds_every_case_at_once_and_the_deks_are_gone_from
     assert await store.destroy_many([], actor="privacy", reason="erasure ER-125") == []
 
 
-async def test_rotation_and_rewrap_keep_every_old_event_readable(
-    engine: AsyncEngine, tables: CryptoTables
+async def test_keys_stored_before_epochs_stay_readable_and_the_first_close_moves_them(
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    kek1, kek2 = AesKek(_random_key()), AesKek(_random_key())
+    fixed = AesKek(_random_key())
     events = {f"case-{n}": new_event_id() for n in range(5)}
-    codec1 = FieldCodec(KeyStore(engine, tables, Keyring(kek1)))
-    payloads = {
-        case: await codec1.encrypt(consultation(), case_id=case, event_id=event_id)
-        for case, event_id in events.items()
-    }
-
-    rotated = KeyStore(engine, tables, Keyring(kek2, kek1))
-    assert (await rotated.get("case-0")).kid  # old KEK still unwraps
-    await rotated.create_or_get("case-new")  # new KEK wraps new DEKs
-    await rotated.destroy("case-4", actor="privacy", reason="erasure ER-2")
-    report = await rewrap_data_keys(engine, tables, Keyring(kek2, kek1), batch_size=2)
-
-    assert (report.kek_id, report.rewrapped, report.already_current) == (kek2.kek_id, 4, 1)
-    async with engine.connect() as connection:
-        kek_ids = set((await connection.execute(select(tables.data_keys.c.kek_id))).scalars())
-    assert kek_ids == {kek2.kek_id, None}  # None: the destroyed key stays destroyed
-    with pytest.raises(UnknownKekError):
-        await KeyStore(engine, tables, Keyring(kek1)).get("case-0")
-    codec2 = FieldCodec(KeyStore(engine, tables, Keyring(kek2)))  # KEK1 dropped
+    payloads = {}
+    for case in events:  # as a key store before key epochs wrote them
+        material = new_key_material()
+        async with engine.begin() as connection:
+            await connection.execute(
+                tables.data_keys.insert().values(
+                    case_id=case,
+                    kid=new_key_id(),
+                    kek_id=fixed.kek_id,
+                    wrapped=await fixed.wrap(material),
+                    created_at=datetime.now(UTC),
+                )
+            )
+    migrated = KeyStore(engine, tables, keyring, fixed=Keyring(fixed))
+    codec = FieldCodec(migrated)
     for case, event_id in events.items():
-        clear = await codec2.decrypt(
+        payloads[case] = await codec.encrypt(consultation(), case_id=case, event_id=event_id)
+    await migrated.destroy("case-4", actor="privacy", reason="erasure ER-2")
+
+    closure = await migrated.close_epoch(holder="test", batch_size=2)
+
+    assert closure is not None
+    assert closure.rewrapped_keys == 4
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(tables.data_keys))).all()
+    assert {(row.kek_id, row.epoch) for row in rows} == {
+        (closure.opened.kek_id, 2),
+        (None, None),  # the destroyed key stays destroyed
+    }
+    without_fixed = FieldCodec(KeyStore(engine, tables, keyring))  # the fixed KEK retired
+    for case, event_id in events.items():
+        clear = await without_fixed.decrypt(
             payloads[case],
             Consultation,
             case_id=case,
@@ -210,17 +224,15 @@ async def test_rotation_and_rewrap_keep_every_old_event_readable(
         )
         expected = ERASED if case == "case-4" else "The kettle leaks after two days."
         assert clear["body"] == expected
-    again = await rewrap_data_keys(engine, tables, Keyring(kek2))
-    assert (again.rewrapped, again.already_current) == (0, 5)
 
 
 async def test_a_shred_elsewhere_reaches_a_cached_key_within_the_ttl(
-    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, kek: AesKek
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
 ) -> None:
-    cached = KeyStore(engine, tables, kek, cache_ttl_s=0.3)
+    cached = KeyStore(engine, tables, keyring, cache_ttl_s=0.3)
     await cached.create_or_get(CASE)
 
-    await KeyStore(other_engine, tables, kek).destroy(CASE, actor="privacy", reason="ER-3")
+    await KeyStore(other_engine, tables, keyring).destroy(CASE, actor="privacy", reason="ER-3")
 
     assert (await cached.get(CASE)).kid  # the documented bound: usable until the TTL ends
     await asyncio.sleep(0.4)
@@ -234,11 +246,186 @@ def _random_key() -> SecretBytes:
 
 @pytest.mark.parametrize(("actor", "reason"), [("", "erasure"), ("sweep", ""), ("x" * 129, "r")])
 async def test_destroy_needs_an_actor_and_a_reason(
-    engine: AsyncEngine, tables: CryptoTables, kek: AesKek, actor: str, reason: str
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring, actor: str, reason: str
 ) -> None:
-    store = KeyStore(engine, tables, kek)
+    store = KeyStore(engine, tables, keyring)
     await store.create_or_get(CASE)
 
     with pytest.raises(CryptoError, match="actor"):
         await store.destroy(CASE, actor=actor, reason=reason)
     assert (await store.get(CASE)).kid
+
+
+async def _wrapped_rows(engine: AsyncEngine, tables: CryptoTables) -> dict[str, tuple[str, bytes]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(tables.data_keys))
+        return {
+            row.case_id: (row.kek_id, bytes(row.wrapped)) for row in rows if row.wrapped is not None
+        }
+
+
+async def test_closing_an_epoch_rewraps_every_live_key_and_destroys_the_old_kek(
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    store = KeyStore(engine, tables, keyring)
+    keys = {f"case-{n}": await store.create_or_get(f"case-{n}") for n in range(7)}
+    await store.destroy("case-6", actor="privacy", reason="erasure ER-7")
+    first = await store.current_epoch()
+    before = await _wrapped_rows(engine, tables)  # what a backup taken now would hold
+
+    closure = await KeyStore(other_engine, tables, keyring).close_epoch(holder="test", batch_size=3)
+
+    assert closure is not None
+    assert (closure.closed.number, closure.opened.number) == (1, 2)
+    assert closure.destroyed_kek_id == first.kek_id != closure.opened.kek_id
+    assert closure.rewrapped_keys == 6  # the tombstone is never re-wrapped
+    assert not await keyring.holds(first.kek_id)
+    assert (await store.current_epoch()).number == 2
+    after = await _wrapped_rows(engine, tables)
+    assert set(after) == {f"case-{n}" for n in range(6)}
+    assert {kek_id for kek_id, _ in after.values()} == {closure.opened.kek_id}
+    for kek_id, wrapped in before.values():  # the old copies open nowhere any more
+        with pytest.raises(UnknownKekError):
+            await keyring.unwrap(kek_id, wrapped)
+    fresh = KeyStore(other_engine, tables, keyring)
+    for case_id, key in list(keys.items())[:6]:
+        assert (await fresh.get(case_id)).kid == key.kid
+    with pytest.raises(KeyDestroyedError):
+        await fresh.get("case-6")
+    async with engine.connect() as connection:
+        tomb = (
+            await connection.execute(
+                select(tables.data_keys).where(tables.data_keys.c.case_id == "case-6")
+            )
+        ).one()
+    assert (tomb.kek_id, tomb.wrapped, tomb.epoch) == (None, None, 1)
+
+
+async def test_a_store_that_missed_the_close_creates_its_next_key_under_the_new_epoch(
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    behind = KeyStore(engine, tables, keyring)
+    await behind.create_or_get("case-1")  # `behind` now knows epoch 1
+    closure = await KeyStore(other_engine, tables, keyring).close_epoch(holder="test")
+    assert closure is not None
+
+    key = await behind.create_or_get("case-2")
+
+    assert (await _wrapped_rows(engine, tables))["case-2"][0] == closure.opened.kek_id
+    assert (await KeyStore(other_engine, tables, keyring).get("case-2")).kid == key.kid
+
+
+async def test_a_key_inserted_while_the_close_starts_is_waited_for_and_rewrapped(
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    store = KeyStore(engine, tables, keyring)
+    first = await store.current_epoch()
+    async with engine.begin() as connection:
+        key = await store.create_within(connection, "in-flight")  # not committed yet
+        closing = asyncio.create_task(
+            KeyStore(other_engine, tables, keyring).close_epoch(holder="test")
+        )
+        await asyncio.sleep(0.5)
+        # The close must wait for this insert: else it would miss the key and destroy
+        # the only KEK that opens it.
+        assert not closing.done()
+    closure = await closing
+
+    assert closure is not None
+    assert closure.destroyed_kek_id == first.kek_id
+    assert not await keyring.holds(first.kek_id)
+    assert (await KeyStore(other_engine, tables, keyring).get("in-flight")).kid == key.kid
+
+
+async def test_a_second_close_is_refused_while_one_holds_the_lease(
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    store = KeyStore(engine, tables, keyring)
+    await store.create_or_get(CASE)
+    await store.current_epoch()
+
+    async with held_lease(engine, tables.leases, CLOSE_LEASE, "privacy-a"):
+        with pytest.raises(EpochCloseInProgressError):
+            await KeyStore(other_engine, tables, keyring).close_epoch(holder="privacy-b")
+        assert (await store.current_epoch()).number == 1
+
+    closure = await KeyStore(other_engine, tables, keyring).close_epoch(holder="privacy-b")
+    assert closure is not None
+    assert closure.opened.number == 2
+
+
+async def test_a_scheduled_close_of_an_epoch_already_closed_elsewhere_does_nothing(
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    store = KeyStore(engine, tables, keyring)
+    due = await store.current_epoch()
+    assert await KeyStore(other_engine, tables, keyring).close_epoch(holder="a") is not None
+
+    assert await store.close_epoch(holder="b", if_open=due.number) is None
+    assert (await store.current_epoch()).number == 2
+
+
+class CrashingKeyring:
+    """The real file keyring, with a crash planted at one step of the close."""
+
+    def __init__(self, keyring: FileKeyring, *, wraps_before_crash: int | None = None) -> None:
+        self._keyring = keyring
+        self._wraps_left = wraps_before_crash
+        self.create, self.unwrap, self.holds = keyring.create, keyring.unwrap, keyring.holds
+
+    async def wrap(self, kek_id: str, dek: bytes) -> bytes:
+        if self._wraps_left is not None:
+            if self._wraps_left == 0:
+                raise RuntimeError("crash while re-wrapping")
+            self._wraps_left -= 1
+        return await self._keyring.wrap(kek_id, dek)
+
+    async def destroy(self, kek_id: str) -> None:
+        if self._wraps_left is None:
+            raise RuntimeError("crash before the old KEK is destroyed")
+        await self._keyring.destroy(kek_id)
+
+
+@pytest.mark.parametrize("crash", ["mid-rewrap", "before-destroy"])
+async def test_a_close_that_crashed_leaves_every_key_readable_and_a_rerun_completes_it(
+    engine: AsyncEngine,
+    other_engine: AsyncEngine,
+    tables: CryptoTables,
+    keyring: FileKeyring,
+    crash: str,
+) -> None:
+    store = KeyStore(engine, tables, keyring)
+    keys = {f"case-{n}": await store.create_or_get(f"case-{n}") for n in range(9)}
+    first = await store.current_epoch()
+    crashing = CrashingKeyring(keyring, wraps_before_crash=4 if crash == "mid-rewrap" else None)
+
+    with pytest.raises(RuntimeError, match="crash"):
+        await KeyStore(engine, tables, crashing).close_epoch(holder="crashed", batch_size=2)
+
+    assert await keyring.holds(first.kek_id)  # kept: the re-wrap is not complete
+    reader = KeyStore(other_engine, tables, keyring)
+    assert [(await reader.get(case_id)).kid for case_id in keys] == [k.kid for k in keys.values()]
+    late = await reader.create_or_get("case-late")  # traffic goes on, under the new epoch
+    assert (await _wrapped_rows(engine, tables))["case-late"][0] != first.kek_id
+
+    closure = await KeyStore(other_engine, tables, keyring).close_epoch(holder="rerun")
+
+    assert closure is not None
+    assert closure.destroyed_kek_id == first.kek_id
+    assert closure.rewrapped_keys == 9
+    assert not await keyring.holds(first.kek_id)
+    fresh = KeyStore(engine, tables, keyring)
+    assert [(await fresh.get(case_id)).kid for case_id in keys] == [k.kid for k in keys.values()]
+    assert (await fresh.get("case-late")).kid == late.kid
+
+
+async def test_a_close_whose_event_was_not_published_is_listed_until_announced(
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    store = KeyStore(engine, tables, keyring)
+    closure = await store.close_epoch(holder="test")
+    assert closure is not None
+
+    assert await store.unannounced_closures() == [closure]
+    await store.mark_announced(closure)
+    assert await store.unannounced_closures() == []

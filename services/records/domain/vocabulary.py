@@ -20,6 +20,7 @@ HOLD_PLACED = "hold.placed"
 HOLD_RELEASED = "hold.released"
 CASE_ANONYMIZED = "case.anonymized"
 SUBJECT_ERASED = "subject.erased"
+KEYS_EPOCH_CLOSED = "keys.epoch_closed"
 
 # records' own: a read that revealed personal data, and the acknowledgement of an append.
 ACCESS_RECORDED = "access.recorded"

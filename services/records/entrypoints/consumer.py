@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from services.records.domain.errors import InvalidEventError, RecordsError
 from services.records.domain.events import Origin, ReceivedEvent
-from services.records.domain.vocabulary import CASE_ANONYMIZED, SUBJECT_ERASED
+from services.records.domain.vocabulary import CASE_ANONYMIZED, KEYS_EPOCH_CLOSED, SUBJECT_ERASED
 from services.records.service_layer.recorder import Recorder
 from shared.bus.errors import PermanentHandlingError
 from shared.bus.messages import ConsumedMessage
@@ -23,12 +23,16 @@ class UnrecordableMessageError(RecordsError, PermanentHandlingError):
 
 
 def record_handler(
-    recorder: Recorder, forget_key: Callable[[str], None]
+    recorder: Recorder,
+    forget_key: Callable[[str], None],
+    forget_all_keys: Callable[[], None],
 ) -> Callable[[ConsumedMessage], Awaitable[None]]:
     """The bus handler. Bytes that are not an envelope raise InvalidEnvelopeError, a permanent
     error: the DLQ at once. Outages propagate and are retried; redelivery changes nothing.
     When privacy reports a case's key destroyed, `forget_key` drops it from the key cache at
-    once, so a reveal cannot show plaintext until the cache would have expired."""
+    once, so a reveal cannot show plaintext until the cache would have expired; when a key
+    epoch closes, `forget_all_keys` empties the cache (nothing unwrapped before the close
+    stays in memory)."""
 
     async def handle(message: ConsumedMessage) -> None:
         envelope = decode_envelope(message.value)
@@ -39,5 +43,7 @@ def record_handler(
             raise UnrecordableMessageError(str(error)) from None
         if envelope.type in KEY_DESTROYING_EVENTS:
             forget_key(envelope.case_id)
+        elif envelope.type == KEYS_EPOCH_CLOSED:
+            forget_all_keys()
 
     return handle

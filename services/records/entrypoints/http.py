@@ -46,7 +46,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        handler = record_handler(records.recorder, records.personal.keys.evict)
+        handler = record_handler(
+            records.recorder,
+            records.personal.keys.evict,
+            records.personal.keys.forget_cached_keys,
+        )
         bus = records.infrastructure.bus
         group, topics = settings.records_consumer_group, settings.records_topics
         members = settings.records_consumer_members

@@ -165,7 +165,7 @@ async def test_the_bus_handler_records_with_origin_and_refuses_for_good(
     recorder: Recorder, store: CountingStore, make_envelope: MakeEnvelope
 ) -> None:
     forgotten: list[str] = []
-    handle = record_handler(recorder, forgotten.append)
+    handle = record_handler(recorder, forgotten.append, lambda: forgotten.append("*"))
     original = make_envelope("case-1", 0)
     forged = original.model_copy(update={"payload": {"note": "another story"}})
 
@@ -179,3 +179,15 @@ async def test_the_bus_handler_records_with_origin_and_refuses_for_good(
     assert stored.origin == Origin("caselog.policy", 3, 41)
     assert forgotten == [], "only privacy's key-destroying events evict a cached key"
     assert isinstance(UnrecordableMessageError("x"), PermanentHandlingError)
+
+
+async def test_a_closed_key_epoch_empties_the_key_cache(
+    recorder: Recorder, make_envelope: MakeEnvelope
+) -> None:
+    forgotten: list[str] = []
+    handle = record_handler(recorder, forgotten.append, lambda: forgotten.append("*"))
+    closed = make_envelope("key-epoch-1", 0).model_copy(update={"type": "keys.epoch_closed"})
+
+    await handle(ConsumedMessage("caselog.privacy", 0, 7, None, encode_envelope(closed)))
+
+    assert forgotten == ["*"]

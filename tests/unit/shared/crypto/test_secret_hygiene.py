@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.crypto.data_key import DataKey, new_key_id
 from shared.crypto.errors import KeyMaterialError
+from shared.crypto.file_keyring import FileKeyring
 from shared.crypto.kek import AesKek, Keyring
 from shared.crypto.key_store import KeyStore
+from shared.crypto.pkcs11_keyring import Pkcs11Keyring
 from shared.crypto.secret import SecretBytes
 from shared.crypto.subjects import SubjectIndex
 from shared.crypto.tables import crypto_tables
@@ -33,7 +35,8 @@ async def test_key_holders_render_without_their_keys(tmp_path: Path) -> None:
         DataKey(new_key_id(), material),
         kek,
         Keyring(kek),
-        KeyStore(engine, crypto_tables(), kek),
+        KeyStore(engine, crypto_tables(), FileKeyring(tmp_path), fixed=Keyring(kek)),
+        Pkcs11Keyring(Path("/nonexistent.so"), "token", SecretBytes(material)),
         SubjectIndex(engine, crypto_tables(), SecretBytes(material)),
     ]
     try:

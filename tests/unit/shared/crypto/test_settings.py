@@ -77,6 +77,8 @@ def test_key_files_give_the_current_and_the_previous_keks(tmp_path: Path) -> Non
     current, previous = os.urandom(32), os.urandom(32)
     (tmp_path / "current.key").write_text(b64(current) + "\n")
     (tmp_path / "previous.key").write_text(b64(previous))
+    for name in ("current.key", "previous.key"):
+        (tmp_path / name).chmod(0o600)
     settings = CryptoSettings(
         kek_provider="file",
         kek_file=tmp_path / "current.key",

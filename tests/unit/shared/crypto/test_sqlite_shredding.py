@@ -1,13 +1,11 @@
 """On SQLite, a destroyed wrapped DEK is gone from the database file, not only from its rows."""
 
-import os
 from pathlib import Path
 
 from sqlalchemy import select
 
-from shared.crypto.kek import AesKek
+from shared.crypto.file_keyring import FileKeyring
 from shared.crypto.key_store import KeyStore
-from shared.crypto.secret import SecretBytes
 from shared.crypto.tables import create_tables, crypto_tables
 from shared.database import create_engine
 from shared.settings import load_settings
@@ -19,7 +17,7 @@ async def test_destroyed_keys_leave_no_bytes_in_the_file(tmp_path: Path) -> None
         load_settings(service_name="keys", database_url=f"sqlite+aiosqlite:///{path}")
     )
     tables = crypto_tables()
-    store = KeyStore(engine, tables, AesKek(SecretBytes(os.urandom(32))))
+    store = KeyStore(engine, tables, FileKeyring(tmp_path / "keyring"))
     try:
         await create_tables(engine, tables)
         for number in range(100):
