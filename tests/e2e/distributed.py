@@ -23,6 +23,7 @@ from shared.auth.development import DEV_ISSUER
 from shared.bus.factory import build_bus
 from shared.bus.topics import load_topic_specs
 from shared.merkle.keys import NoteSigner
+from shared.secret_files import create_private_file
 from shared.settings import load_settings
 from tests.e2e.broker import free_port
 from tests.e2e.scenario import ServiceUrls
@@ -147,11 +148,11 @@ def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path
     secret_files = {}
     for name in ("kek", "pepper"):
         path = folder / f"{name}.b64"
-        path.write_text(base64.b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
+        create_private_file(path, base64.b64encode(secrets.token_bytes(32)))
         secret_files[name] = str(path)
     for name in ("records", "privacy"):
         path = folder / f"{name}-signing.key"
-        path.write_text(NoteSigner.generate(f"caselog.e2e/{name}").key_string(), encoding="utf-8")
+        create_private_file(path, NoteSigner.generate(f"caselog.e2e/{name}").key_string().encode())
         secret_files[name] = str(path)
     return {
         **_inherited_environment(),

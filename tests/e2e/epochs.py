@@ -14,12 +14,16 @@ import httpx
 
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
+from shared.crypto.epoch_rows import LEASE_S
 from tests.e2e.distributed import REPO_ROOT, Distributed
 from tests.e2e.tally import rows
 
 CLOSE_ROUTE = "/v1/keys/epochs/close"
 CLOSER = Role.ADMIN
 CLOSE_S = 240.0  # a close re-wraps every live key, while the stream flows
+# A close killed mid-way holds its lease until it expires (shared.crypto.epoch_rows.LEASE_S):
+# until then a new close answers 409; then it finishes the interrupted one.
+LEASE_PATIENCE_S = LEASE_S + 60.0
 UNWRAP_S = 300.0
 REVEAL_CONCURRENCY = 8
 PURPOSE = "e2e check that an epoch close kept every key"
@@ -34,7 +38,7 @@ class Closure:
 
     @property
     def closed_epoch(self) -> int:
-        return int(self.answer["closed_epoch"])
+        return int(self.answer["closed"]["number"])
 
     @property
     def rewrapped_keys(self) -> int:
@@ -47,13 +51,18 @@ def bearer(deployment: Distributed, role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {issuer.token(f'e2e-{role.value}', [role], 'caselog')}"}
 
 
-async def close_epoch(deployment: Distributed) -> Closure:
-    """Closes the current epoch through privacy; fails unless privacy answers 200."""
+async def close_epoch(deployment: Distributed, patience_s: float = 0.0) -> Closure:
+    """Closes the current epoch through privacy; fails unless privacy answers 200 (within
+    `patience_s`, 409 "another close runs" is asked again)."""
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=CLOSE_S) as http:
-        answer = await http.post(
-            f"{deployment.urls.privacy}{CLOSE_ROUTE}", headers=bearer(deployment, CLOSER)
-        )
+        while True:
+            answer = await http.post(
+                f"{deployment.urls.privacy}{CLOSE_ROUTE}", headers=bearer(deployment, CLOSER)
+            )
+            if answer.status_code != 409 or time.monotonic() - started > patience_s:
+                break
+            await asyncio.sleep(1.0)
     assert answer.status_code == 200, f"epoch close: {answer.status_code} {answer.text}"
     return Closure(answer.json(), time.monotonic() - started)
 
@@ -72,7 +81,7 @@ async def unwrap_every_key(deployment: Distributed, case_ids: list[str]) -> dict
         [sys.executable, "-m", "tests.e2e.unwrap_keys"],
         input="\n".join(case_ids),
         env={**deployment.environments["records"], "PYTHONPATH": str(REPO_ROOT)},
-        cwd=REPO_ROOT,
+        cwd=deployment.folder,  # where the services run: their keyring is data/keyring there
         capture_output=True,
         text=True,
         timeout=UNWRAP_S,

@@ -26,6 +26,7 @@ from shared.testing.infra import InfrastructureUnavailableError
 from tests.e2e.broker import OwnBroker, own_broker
 from tests.e2e.distributed import TOPICS_FILE, Distributed, distributed_services
 from tests.e2e.epochs import (
+    LEASE_PATIENCE_S,
     close_epoch,
     events_of_type,
     every_case,
@@ -177,7 +178,7 @@ async def test_epoch_closed_mid_stream_and_privacy_killed_mid_close(
         keys = await kek_ids_in_use(deployment)
         print(f"privacy killed mid-close with {in_flight}; live keys by KEK: {keys}")
         await deployment.restart("privacy")
-        again = await close_epoch(deployment)
+        again = await close_epoch(deployment, patience_s=LEASE_PATIENCE_S)
         print(f"closed again after the restart in {again.seconds:.1f} s: {again.answer}")
         assert again.closed_epoch > first.closed_epoch, (first.answer, again.answer)
     await _held_and_verified(deployment, stream, started)
