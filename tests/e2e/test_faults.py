@@ -27,6 +27,7 @@ from tests.e2e.broker import OwnBroker, own_broker
 from tests.e2e.distributed import TOPICS_FILE, Distributed, distributed_services
 from tests.e2e.epochs import (
     LEASE_PATIENCE_S,
+    Closure,
     close_epoch,
     events_of_type,
     every_case,
@@ -170,12 +171,10 @@ async def test_epoch_closed_mid_stream_and_privacy_killed_mid_close(
         assert first.rewrapped_keys >= before.decided, first.answer
         before = await progress.reach(STREAM // 2)
         interrupted = asyncio.create_task(close_epoch(deployment))
-        await asyncio.sleep(first.seconds / 3)  # well inside a close: the first took this long
-        assert not interrupted.done(), "the close ended before privacy was killed"
-        deployment.kill("privacy")
+        keys = await _two_keks_in_use(deployment, interrupted)
+        deployment.kill("privacy")  # the close is under way: the old KEK is not destroyed yet
         in_flight = _in_flight(stream, before)
         await asyncio.gather(interrupted, return_exceptions=True)
-        keys = await kek_ids_in_use(deployment)
         print(f"privacy killed mid-close with {in_flight}; live keys by KEK: {keys}")
         await deployment.restart("privacy")
         again = await close_epoch(deployment, patience_s=LEASE_PATIENCE_S)
@@ -196,6 +195,18 @@ async def test_epoch_closed_mid_stream_and_privacy_killed_mid_close(
         f"epoch closes under load: {len(cases)} keys unwrap, {len(sample)} cases revealed;"
         f" {_since(started)} in all"
     )
+
+
+async def _two_keks_in_use(deployment: Distributed, close: asyncio.Task[Closure]) -> dict[str, int]:
+    """Returns once live keys are wrapped under two KEKs: the close has opened the next epoch
+    (new keys, and the re-wrapped ones, go under its KEK) and not yet destroyed the old KEK.
+    Fails if the close ended first."""
+    while not close.done():
+        keys = await kek_ids_in_use(deployment)
+        if len(keys) >= 2:
+            return keys
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the close ended before privacy could be killed mid-way: {close}")
 
 
 @contextlib.asynccontextmanager
