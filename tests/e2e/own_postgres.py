@@ -32,10 +32,21 @@ class OwnPostgres:
 
     async def checkpoint(self) -> None:
         """Write every dirty page to the table files now, so the data directory holds them."""
-        superuser = make_url(self.url).set(drivername="postgresql", username="postgres")
+        await self._execute("CHECKPOINT")
+
+    async def plant(self, marker: str) -> None:
+        """Stores `marker` as plain text in a table of the server's own maintenance database:
+        a scan of the data directory that cannot find it there cannot find anything."""
+        await self._execute("CREATE TABLE IF NOT EXISTS leak_scan_canary (value text)")
+        await self._execute("INSERT INTO leak_scan_canary VALUES ($1)", marker)
+
+    async def _execute(self, statement: str, *arguments: object) -> None:
+        superuser = make_url(self.url).set(
+            drivername="postgresql", username="postgres", database="postgres"
+        )
         connection = await asyncpg.connect(superuser.render_as_string(hide_password=False))
         try:
-            await connection.execute("CHECKPOINT")
+            await connection.execute(statement, *arguments)
         finally:
             await connection.close()
 

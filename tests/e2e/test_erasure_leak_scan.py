@@ -226,6 +226,8 @@ async def _scan(
     topics = await every_topic(broker.bootstrap)
     assert dlq_topic(INGRESS_TOPIC) in topics, topics
     dumps = await dump_all(broker.bootstrap, deployment, case_id, topics)
+    canary = f"leak-scan-canary-{uuid.uuid4().hex}"
+    await postgres.plant(canary)
     await postgres.checkpoint()  # the table files hold every committed row now
     files = {
         "kafka": dump_files(dumps, "kafka", broker.folder, skip=KAFKA_INDEXES),
@@ -233,8 +235,9 @@ async def _scan(
         "service folder": dump_files(dumps, "service folder", deployment.folder),
     }
     assert any(source.startswith("kafka logs/caselog.ingress-") for source in dumps.blobs)
-    assert any(source.startswith("postgres data/pg_wal/") for source in dumps.blobs)
-    assert any(source.startswith("postgres data/base/") for source in dumps.blobs)
+    planted = {source for source in dumps.leaks([canary]) if source.startswith("postgres")}
+    assert any(source.startswith("postgres data/base/") for source in planted), planted
+    assert any(source.startswith("postgres data/pg_wal/") for source in planted), planted
     size = sum(dumps.sizes().values())
     print(
         f"leak scan: {len(topics)} topics, {files} files, {len(deployment.databases)} dumps,"
