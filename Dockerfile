@@ -24,7 +24,8 @@ COPY deploy/kafka/topics.toml deploy/kafka/topics.toml
 # The default CASELOG_POLICY_FILE: the guideline the policy service decides by.
 COPY deploy/policy deploy/policy
 # Where SQLite databases and the embedded bus live when those are chosen.
-RUN mkdir -p /app/data && chown caselog /app/data
+# data/keyring: the epoch KEKs, a volume shared by every service (docs/decisions/0009).
+RUN mkdir -p /app/data/keyring && chown -R caselog /app/data && chmod 700 /app/data/keyring
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \

@@ -10,6 +10,7 @@ from bench.benchmarks import (
     b7_erasure,
     b8_crypto,
     b9_embedded,
+    b10_epoch_close,
 )
 from bench.harness import Benchmark, Pending
 
@@ -23,6 +24,7 @@ IMPLEMENTED: tuple[Benchmark, ...] = (
     b7_erasure.BENCHMARK,
     b8_crypto.BENCHMARK,
     b9_embedded.BENCHMARK,
+    b10_epoch_close.BENCHMARK,
 )
 # Figures whose id is not a benchmark's own: the services' memory, measured during B2.
 EXTRA_FIGURE_IDS = frozenset({"RSS"})

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The distributed runtime without Docker: each service its own process on the local Kafka
 # broker and PostgreSQL cluster (started by `make kafka postgres`), logs in .run/logs/.
-# Usage: up.sh start|stop|status
+# Usage: up.sh start|stop|status|secrets (secrets: only write the local keys into .run/secrets)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 services=(intake policy records privacy)
 first_port=${CASELOG_FIRST_PORT:-8101}
-run_dir=$root/.run/services
-logs=$root/.run/logs
+run_root=${CASELOG_RUN_ROOT:-$root/.run}
+run_dir=$run_root/services
+logs=$run_root/logs
 caselog=$root/.venv/bin/caselog
 
 port_of() { local i; for i in "${!services[@]}"; do [ "${services[$i]}" = "$1" ] && echo $((first_port + i)); done; }
@@ -27,24 +28,38 @@ database_for() {
 }
 
 # Production mode refuses the published development keys: make local ones once, kept in .run/.
+# Written 0600 in a 0700 folder (umask 077): the services refuse a key file others can read.
+write_secrets() {
+  local dir=$1
+  (
+    umask 077
+    mkdir -p "$dir" && chmod 700 "$dir"
+    for name in kek pepper; do
+      [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
+    done
+    for name in records privacy; do
+      [ -s "$dir/$name-signing.key" ] || "$root/.venv/bin/python" -c \
+        "from shared.merkle.keys import NoteSigner; print(NoteSigner.generate('caselog.local/$name').key_string())" \
+        >"$dir/$name-signing.key"
+    done
+    # Secrets an earlier up.sh wrote 0644.
+    chmod 600 "$dir"/kek.b64 "$dir"/pepper.b64 "$dir"/records-signing.key "$dir"/privacy-signing.key
+    mkdir -p "$dir/keyring" && chmod 700 "$dir/keyring"
+  )
+}
+
 secrets() {
-  local dir=$root/.run/secrets
-  mkdir -p "$dir" && chmod 700 "$dir"
-  for name in kek pepper; do
-    [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
-  done
-  for name in records privacy; do
-    [ -s "$dir/$name-signing.key" ] || "$root/.venv/bin/python" -c \
-      "from shared.merkle.keys import NoteSigner; print(NoteSigner.generate('caselog.local/$name').key_string())" \
-      >"$dir/$name-signing.key"
-  done
+  local dir=$run_root/secrets
+  write_secrets "$dir"
+  # The epoch keyring every service process shares (docs/decisions/0009-key-epochs.md).
+  export CASELOG_CRYPTO__KEYRING=file CASELOG_CRYPTO__KEYRING_DIR=$dir/keyring
   export CASELOG_RECORDS_SIGNING_KEY_FILE=$dir/records-signing.key
   export CASELOG_PRIVACY_SIGNING_KEY_FILE=$dir/privacy-signing.key
   # Tokens: caselog's development issuer stands in for an identity provider.
-  CASELOG_AUTH_DEV_KEYS_DIR=$root/.run/auth "$caselog" token issue --role admin --sub up.sh >/dev/null
+  CASELOG_AUTH_DEV_KEYS_DIR=$run_root/auth "$caselog" token issue --role admin --sub up.sh >/dev/null
   export CASELOG_CRYPTO__KEK_PROVIDER=file CASELOG_CRYPTO__KEK_FILE=$dir/kek.b64
   export CASELOG_CRYPTO__PEPPER_SOURCE=file CASELOG_CRYPTO__PEPPER_FILE=$dir/pepper.b64
-  export CASELOG_AUTH_JWKS_FILE=$root/.run/auth/dev-jwks.json
+  export CASELOG_AUTH_JWKS_FILE=$run_root/auth/dev-jwks.json
   export CASELOG_KEYSTORE_URL
   CASELOG_KEYSTORE_URL=$(database_for keys)
 }
@@ -95,7 +110,8 @@ status() {
 
 case "${1:-}" in
   start) start ;;
+  secrets) write_secrets "$run_root/secrets" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|secrets" >&2; exit 2 ;;
 esac

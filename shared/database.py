@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from shared.errors import CaselogError
+from shared.secret_files import private_data_file
 from shared.settings import CaselogSettings
 
 POOL_SIZE, POOL_OVERFLOW = 16, 8
@@ -48,7 +49,7 @@ def engine_for_url(database_url: str) -> AsyncEngine:
         return engine
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_data_file(Path(database))
     engine = create_async_engine(url, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     return engine

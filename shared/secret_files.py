@@ -55,3 +55,15 @@ def private_folder(folder: Path) -> None:
     mount point the operator chose)."""
     if not folder.exists():
         folder.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+
+
+def private_data_file(path: Path) -> None:
+    """Before SQLite opens `path`: its folder made 0700 if missing, the file created 0600 (or
+    tightened to 0600), so SQLite's -wal and -shm files, which take the database file's mode,
+    are 0600 too. Data files hold wrapped keys, ciphertext and the subject index."""
+    private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(PRIVATE_FILE_MODE)

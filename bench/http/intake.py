@@ -15,6 +15,7 @@ async def intake_environment(
     """The intake process's environment; its KEK and pepper files are written to `folder`."""
     for name in ("kek", "pepper"):
         (folder / f"{name}.b64").write_text(base64.b64encode(os.urandom(32)).decode())
+        (folder / f"{name}.b64").chmod(0o600)  # intake refuses a secret others can read
     env = {
         **os.environ,
         "CASELOG_ENVIRONMENT": "production",
@@ -27,6 +28,7 @@ async def intake_environment(
         "CASELOG_CRYPTO__KEK_FILE": str(folder / "kek.b64"),
         "CASELOG_CRYPTO__PEPPER_SOURCE": "file",
         "CASELOG_CRYPTO__PEPPER_FILE": str(folder / "pepper.b64"),
+        "CASELOG_CRYPTO__KEYRING_DIR": str(folder / "keyring"),
         "CASELOG_AUTH_JWKS_FILE": str(folder / "auth" / "dev-jwks.json"),
     }
     if context.intake_bus == "kafka":

@@ -95,9 +95,11 @@ def _embedded_environment(folder: Path) -> dict[str, str]:
     """Production mode with secrets of its own, as deploy/up.sh would set for one host."""
     for name in ("kek", "pepper"):
         (folder / f"{name}.b64").write_text(base64.b64encode(os.urandom(32)).decode())
+        (folder / f"{name}.b64").chmod(0o600)  # the services refuse a secret others can read
     for name in ("records", "privacy"):
         key = NoteSigner.generate(f"caselog.bench/{name}").key_string()
         (folder / f"{name}-signing.key").write_text(key)
+        (folder / f"{name}-signing.key").chmod(0o600)
     # Not DATABASE_URL either: the embedded services keep SQLite files of their own.
     inherited = {
         key: value
@@ -115,6 +117,7 @@ def _embedded_environment(folder: Path) -> dict[str, str]:
         "CASELOG_CRYPTO__KEK_FILE": str(folder / "kek.b64"),
         "CASELOG_CRYPTO__PEPPER_SOURCE": "file",
         "CASELOG_CRYPTO__PEPPER_FILE": str(folder / "pepper.b64"),
+        "CASELOG_CRYPTO__KEYRING_DIR": str(folder / "keyring"),
         "CASELOG_RECORDS_SIGNING_KEY_FILE": str(folder / "records-signing.key"),
         "CASELOG_PRIVACY_SIGNING_KEY_FILE": str(folder / "privacy-signing.key"),
         "CASELOG_AUTH_JWKS_FILE": str(folder / "auth" / "dev-jwks.json"),

@@ -11,6 +11,7 @@ from services.policy.adapters.policy_source import read_policy_file
 from services.policy.adapters.policy_versions import SqlPolicyVersions
 from services.policy.adapters.tables import create_tables
 from services.policy.service_layer.consuming import DecisionConsumer
+from services.policy.service_layer.engine_thread import EngineThread
 from services.policy.service_layer.erasing import ErasureConsumer
 from services.policy.service_layer.ports import LoadedPolicy
 from shared.bus.interface import Consumer
@@ -56,6 +57,11 @@ class PolicyService:
     consumer: DecisionConsumer
     topics: PolicyTopics
     eraser: ErasureConsumer
+    # The engine runs off the event loop: the consumer's decisions on one thread, the API's
+    # evaluations and replays on another, so that callers of the API cannot queue ahead of
+    # the decisions of intake's events.
+    decision_thread: EngineThread
+    request_thread: EngineThread
 
     def decision_consumer(self) -> Consumer:
         """The consume-decide-produce member (one Kafka transaction per batch)."""
@@ -78,6 +84,8 @@ class PolicyService:
             await self.versions.remember(self.loaded)
             yield
         finally:
+            self.decision_thread.close()
+            self.request_thread.close()
             await self.personal.close()
 
 
@@ -93,9 +101,20 @@ def bootstrap(
     chosen = topics or PolicyTopics()
     reader = IntakeEventReader(personal_data.codec)
     store = SqlDecisionStore(infra.engine)
-    consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions)
+    decision_thread = EngineThread("policy-decisions")
+    consumer = DecisionConsumer(loaded.policy, reader, store, chosen.decisions, decision_thread)
     versions = SqlPolicyVersions(infra.engine)
     eraser = ErasureConsumer(store)
     return PolicyService(
-        settings, infra, personal_data, loaded, versions, reader, consumer, chosen, eraser
+        settings,
+        infra,
+        personal_data,
+        loaded,
+        versions,
+        reader,
+        consumer,
+        chosen,
+        eraser,
+        decision_thread,
+        EngineThread("policy-requests"),
     )

@@ -86,7 +86,7 @@ def bootstrap(
     signer = load_receipt_signer(settings)
     chosen = topics or Topics()
     store = SqlPrivacyStore(infra.engine)
-    projection = Projection(store, personal_data.keys, chosen)
+    projection = Projection(store, personal_data.keys, chosen, signer, clock)
     deps = PrivacyDependencies(
         store=store,
         keys=personal_data.keys,
@@ -97,6 +97,7 @@ def bootstrap(
         rules=rules,
         scrubber=Scrubber(rules.person_names),
         clock=clock,
+        epochs=personal_data.keys,  # the key store's epochs (shared/crypto/epoch_rows.py)
         sweep_interval=timedelta(seconds=settings.privacy_sweep_interval_s),
     )
     return Privacy(

@@ -15,6 +15,7 @@ from services.privacy.bootstrap import bootstrap
 from services.privacy.service_layer.key_epochs import close_epoch_now
 from services.runtime.case_cli import PRIVACY_URL, add_connection, call, client_for
 from shared.crypto.epochs import Epoch, EpochClosure
+from shared.crypto.runtime import build_personal_data
 from shared.errors import CaselogError
 from shared.logs import configure_logging
 from shared.settings import load_settings
@@ -35,14 +36,12 @@ async def close_epoch_locally(actor: str) -> EpochClosure | None:
 
 
 async def current_epoch_locally() -> Epoch:
-    settings = load_settings(service_name="privacy")
-    privacy = bootstrap(settings)
-    await privacy.personal.start()
+    personal = build_personal_data(load_settings(service_name="privacy"))
+    await personal.start()
     try:
-        return await privacy.personal.keys.current_epoch()
+        return await personal.keys.current_epoch()
     finally:
-        await privacy.personal.close()
-        await privacy.infrastructure.engine.dispose()
+        await personal.close()
 
 
 def print_closure(closure: dict[str, Any], out: TextIO) -> None:

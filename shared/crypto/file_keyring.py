@@ -22,13 +22,16 @@ _KEK_ID = re.compile(r"^kek-[0-9a-f]{16}$")
 
 @final
 class FileKeyring:
-    """Epoch KEKs as raw 32-byte files `<kek id>.key` in `folder`, read on every use (so a
-    KEK destroyed by another process is refused here at once, not after a cache expires)."""
+    """Epoch KEKs as raw 32-byte files `<kek id>.key` in `folder`. Each use looks at the file
+    (one stat), so a KEK destroyed by another process is refused here at once, not after a
+    cache expires; the key itself is re-read only when the file changed."""
 
-    __slots__ = ("_folder",)
+    __slots__ = ("_folder", "_loaded")
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
+        # kek id -> (its file, the file's inode and mtime when read, the KEK read from it)
+        self._loaded: dict[str, tuple[str, tuple[int, int], AesKek]] = {}
 
     async def create(self) -> str:
         private_folder(self._folder)
@@ -47,6 +50,7 @@ class FileKeyring:
 
     async def destroy(self, kek_id: str) -> None:
         path = self._path(kek_id)
+        self._loaded.pop(kek_id, None)
         try:
             with path.open("r+b") as file:
                 size = os.fstat(file.fileno()).st_size
@@ -64,10 +68,25 @@ class FileKeyring:
         return _KEK_ID.match(kek_id) is not None and self._path(kek_id).is_file()
 
     def _kek(self, kek_id: str) -> AesKek:
+        if (loaded := self._loaded.get(kek_id)) is not None:
+            # Read before: still the same file, still private? (os.stat on the string path:
+            # this runs twice per key when an epoch closes.)
+            where, version, kek = loaded
+            try:
+                status = os.stat(where)
+            except FileNotFoundError:
+                del self._loaded[kek_id]
+                raise UnknownKekError(
+                    f"key-encryption key {kek_id} is not in the keyring"
+                ) from None
+            if (status.st_ino, status.st_mtime_ns) == version and not status.st_mode & 0o077:
+                return kek
         path = self._path(kek_id)
         try:
             check_private(path)
-            material = path.read_bytes()
+            with path.open("rb") as file:
+                status = os.fstat(file.fileno())
+                material = file.read()
         except FileNotFoundError:
             raise UnknownKekError(f"key-encryption key {kek_id} is not in the keyring") from None
         except OSError as error:
@@ -75,6 +94,7 @@ class FileKeyring:
         kek = AesKek(SecretBytes(material))
         if kek.kek_id != kek_id:
             raise KeyMaterialError(f"key file {path} does not hold {kek_id}")
+        self._loaded[kek_id] = (str(path), (status.st_ino, status.st_mtime_ns), kek)
         return kek
 
     def _path(self, kek_id: str) -> Path:

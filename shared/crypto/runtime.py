@@ -50,7 +50,7 @@ def build_personal_data(settings: CaselogSettings) -> PersonalData:
     keys = KeyStore(
         engine,
         tables,
-        load_epoch_keyring(settings.crypto, settings.keystore_url),
+        load_epoch_keyring(settings.crypto, settings.keystore_url, settings.environment),
         fixed=load_keyring(settings.crypto, settings.environment),
         epoch_length=timedelta(seconds=settings.crypto.epoch_length_s),
         cache_size=settings.crypto.key_cache_size,

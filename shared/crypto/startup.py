@@ -21,9 +21,14 @@ from shared.crypto.settings import (
 )
 from shared.secret_files import read_private_text
 
+DEFAULT_FOLDER = Path("data/keyring")
 
-def load_epoch_keyring(settings: CryptoSettings, keystore_url: str) -> EpochKeyring:
-    """The keyring of epoch KEKs the settings choose (nothing is opened yet)."""
+
+def load_epoch_keyring(
+    settings: CryptoSettings, keystore_url: str, environment: str = "development"
+) -> EpochKeyring:
+    """The keyring of epoch KEKs the settings choose (nothing is opened yet). Production with
+    a shared key-store database (not SQLite) must name the folder every process shares."""
     if settings.keyring == "pkcs11":
         pin = settings.pkcs11_pin.get_secret_value()
         if settings.pkcs11_pin_file is not None:
@@ -31,7 +36,13 @@ def load_epoch_keyring(settings: CryptoSettings, keystore_url: str) -> EpochKeyr
         return Pkcs11Keyring(
             settings.pkcs11_module, settings.pkcs11_token_label, SecretBytes(pin.encode())
         )
-    return FileKeyring(keyring_folder(settings, keystore_url))
+    folder = keyring_folder(settings, keystore_url)
+    if environment == "production" and settings.keyring_dir is None and folder == DEFAULT_FOLDER:
+        raise UnsafeCryptoSettingsError(
+            "production with a PostgreSQL key store needs CASELOG_CRYPTO__KEYRING_DIR: the"
+            " folder of epoch KEKs every service process shares (or keyring 'pkcs11')"
+        )
+    return FileKeyring(folder)
 
 
 def keyring_folder(settings: CryptoSettings, keystore_url: str) -> Path:
@@ -42,7 +53,7 @@ def keyring_folder(settings: CryptoSettings, keystore_url: str) -> Path:
     database = url.database or ""
     if url.get_backend_name() == "sqlite" and database and not database.startswith(":"):
         return Path(database).parent / "keyring"
-    return Path("data/keyring")
+    return DEFAULT_FOLDER
 
 
 def secret_from_file(path: Path) -> SecretBytes:

@@ -30,6 +30,7 @@ class CryptoTables:
     metadata: MetaData
     data_keys: Table
     subjects: Table
+    subject_links: Table
     epochs: Table
     leases: Table
 
@@ -63,6 +64,17 @@ def crypto_tables(prefix: str = "caselog_") -> CryptoTables:
         Column("created_at", DateTime(timezone=True), nullable=False),
         Index(f"{prefix}subjects_subject_id", "subject_id"),
     )
+    # A subject found to be the same person as another (a consultation gave identities of
+    # both) is linked to the one kept: every identity row then names the kept subject, and
+    # this row remembers the other one, whose earlier events still carry its id.
+    subject_links = Table(
+        f"{prefix}subject_links",
+        metadata,
+        Column("subject_id", String(64), primary_key=True),
+        Column("linked_to", String(64), nullable=False),
+        Column("linked_at", DateTime(timezone=True), nullable=False),
+        Index(f"{prefix}subject_links_linked_to", "linked_to"),
+    )
     # One row per key epoch: `open` (the one that wraps new keys; exactly one), `closing` (its
     # keys being re-wrapped, its KEK still kept), `closed` (its KEK destroyed).
     epochs = Table(
@@ -87,7 +99,7 @@ def crypto_tables(prefix: str = "caselog_") -> CryptoTables:
         Column("holder", String(128), nullable=False),
         Column("expires_at_s", Float, nullable=False),
     )
-    return CryptoTables(metadata, data_keys, subjects, epochs, leases)
+    return CryptoTables(metadata, data_keys, subjects, subject_links, epochs, leases)
 
 
 async def create_tables(engine: AsyncEngine, tables: CryptoTables) -> None:

@@ -5,7 +5,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.crypto.codec import ERASED, FieldCodec
@@ -429,3 +429,27 @@ async def test_a_close_whose_event_was_not_published_is_listed_until_announced(
     assert await store.unannounced_closures() == [closure]
     await store.mark_announced(closure)
     assert await store.unannounced_closures() == []
+
+
+async def test_a_shred_leaves_no_freed_copy_to_the_database_s_own_cleanup(
+    engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    store = KeyStore(engine, tables, keyring)
+    await store.create_or_get(CASE)
+
+    await store.destroy(CASE, actor="privacy", reason="erasure ER-8")
+
+    async with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            # Vacuumed at once, not whenever autovacuum gets round to the dead tuple.
+            vacuumed = await connection.scalar(
+                text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = :name"),
+                {"name": tables.data_keys.name},
+            )
+            assert vacuumed is not None
+        else:
+            # Checkpointed and truncated: no WAL frame holds the key's old page.
+            busy, wal_frames, _ = (
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            ).one()
+            assert (busy, wal_frames) == (0, 0)

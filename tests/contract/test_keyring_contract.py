@@ -1,5 +1,6 @@
 """Keyring contract, on the file keyring and on a PKCS#11 token (SoftHSM2): epoch KEKs wrap and
-unwrap, survive a restart, are refused once destroyed, and an unknown id is refused."""
+unwrap, survive a restart, are refused once destroyed, and an unknown id is refused; and the key
+store closes an epoch on the token."""
 
 import os
 import stat
@@ -12,6 +13,9 @@ from pkcs11 import Attribute, ObjectClass
 from shared.crypto.errors import CryptoError, UnknownKekError
 from shared.crypto.file_keyring import FileKeyring
 from shared.crypto.kek import EpochKeyring
+from shared.crypto.key_store import KeyStore
+from shared.crypto.tables import create_tables, crypto_tables
+from shared.database import engine_for_url
 from shared.secret_files import InsecureSecretFileError
 from tests.contract.conftest import pkcs11_keyring
 
@@ -147,3 +151,29 @@ async def test_token_keks_are_generated_inside_the_token_and_never_extractable(
         assert await keyring._call(attributes) == (False, True, True)
     finally:
         keyring.close()
+
+
+async def test_a_key_store_on_the_token_closes_an_epoch_and_every_key_still_opens(
+    softhsm_token: Path, tmp_path: Path
+) -> None:
+    engine = engine_for_url(f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}")
+    tables = crypto_tables()
+    keyring = pkcs11_keyring(softhsm_token)
+    try:
+        await create_tables(engine, tables)
+        store = KeyStore(engine, tables, keyring)
+        keys = {f"case-{n}": await store.create_or_get(f"case-{n}") for n in range(5)}
+        first = await store.current_epoch()
+
+        closure = await store.close_epoch(holder="test", batch_size=2)
+
+        assert closure is not None
+        assert closure.rewrapped_keys == 5
+        assert not await keyring.holds(first.kek_id)
+        restarted = pkcs11_keyring(softhsm_token)  # another process, its own session
+        fresh = KeyStore(engine, tables, restarted)
+        assert [(await fresh.get(case)).kid for case in keys] == [k.kid for k in keys.values()]
+        restarted.close()
+    finally:
+        keyring.close()
+        await engine.dispose()

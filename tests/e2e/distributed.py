@@ -167,6 +167,8 @@ def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path
         "CASELOG_CRYPTO__KEK_FILE": secret_files["kek"],
         "CASELOG_CRYPTO__PEPPER_SOURCE": "file",
         "CASELOG_CRYPTO__PEPPER_FILE": secret_files["pepper"],
+        # The epoch keyring every service process shares, as deploy/up.sh gives it.
+        "CASELOG_CRYPTO__KEYRING_DIR": str(folder / "keyring"),
         "CASELOG_RECORDS_SIGNING_KEY_FILE": secret_files["records"],
         "CASELOG_PRIVACY_SIGNING_KEY_FILE": secret_files["privacy"],
         "CASELOG_AUTH_JWKS_FILE": str(jwks_file),

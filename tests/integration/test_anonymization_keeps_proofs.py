@@ -154,7 +154,9 @@ async def test_anonymization_erases_the_subject_and_keeps_every_proof(
 
     privacy.clock.advance(**RETENTION_PASSED)
     officer = privacy.as_role(Role.PRIVACY_OFFICER)
-    swept = await privacy.client.post("/v1/retention/sweep", json={}, headers=officer)
+    swept = await privacy.client.post(
+        "/v1/retention/sweep", json={"dry_run": False}, headers=officer
+    )
     anonymized = await _wait_recorded(records, case.case_id, "case.anonymized")
     copies = await privacy.client.get("/v1/anonymized?limit=1000", headers=officer)
     after_reveal = await records.get(

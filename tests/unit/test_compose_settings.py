@@ -60,6 +60,11 @@ SAFE_DEFAULTS = {
     "crypto.pepper_env_var": "the default CASELOG_SUBJECT_PEPPER is the variable compose sets",
     "crypto.key_cache_size": "10,000 unwrapped keys suit one service process",
     "crypto.key_cache_ttl_s": "60 s bounds how long a shredded key stays usable elsewhere",
+    "crypto.pkcs11_module": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.pkcs11_token_label": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.pkcs11_pin": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.pkcs11_pin_file": "compose keeps the epoch KEKs in files (keyring: file)",
+    "crypto.epoch_length_s": "a key epoch of 24 h: the default every deployment starts from",
 }
 # Secrets are read from the variables the settings name, not as settings themselves.
 SECRET_VARIABLES = {CryptoSettings().kek_env_var, CryptoSettings().pepper_env_var}

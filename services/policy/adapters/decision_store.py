@@ -1,6 +1,6 @@
 """The decision store in SQL (SQLite or PostgreSQL): processed inputs keyed by event id and
 subject states replaced by compare-and-set, written together in one transaction; erasures
-drop states and leave a marker."""
+drop states and the erased cases' decision messages, and leave a marker."""
 
 import base64
 import json
@@ -51,9 +51,18 @@ class SqlDecisionStore:
         loaded: StoredState,
         state: SubjectState | None,
         output: OutgoingMessage | None,
+        erasure_keys: Sequence[str] = (),
     ) -> Processed:
         try:
             async with self._engine.begin() as connection:
+                if (
+                    not loaded.erased
+                    and erasure_keys
+                    and await _any_erased(connection, erasure_keys)
+                ):
+                    # Erased since `recall`: a new subject's first state would be created, and
+                    # the decision on erased text kept, after the erasure had dropped them.
+                    raise StateConflictError("erased since the state was read; retrying")
                 await connection.execute(
                     insert(processed_events).values(
                         event_id=event_id,
@@ -87,6 +96,7 @@ class SqlDecisionStore:
                     )
                 for subject_id in erasure.subject_ids:
                     await _prune(connection, subject_id, erasure)
+                await _forget_decisions(connection, erasure, case_keys)
         except IntegrityError:
             # Another instance marked the same erasure first; the retry finds it done.
             raise StateConflictError("erasure recorded concurrently; retrying") from None
@@ -146,6 +156,36 @@ async def _prune(connection: AsyncConnection, subject_id: str, erasure: Erasure)
     )
     if result.rowcount != 1:
         raise StateConflictError(f"state of {subject_id} changed; retrying")
+
+
+async def _forget_decisions(
+    connection: AsyncConnection, erasure: Erasure, case_keys: Sequence[str]
+) -> None:
+    """The decision messages kept for re-sending, of the erased cases: they cite offsets into
+    text that is now erased, and the terms found there. The rows stay, without the message,
+    so a redelivered input of an erased case is still known as processed: it is neither
+    decided again nor answered with a decision (see `ErasureConsumer`)."""
+    whole = set(erasure.subject_ids) if erasure.complete else set()
+    erased_cases = set(erasure.case_ids)
+    columns = processed_events.c
+    query = (
+        select(columns.event_id, columns.subject_key, columns.output_value)
+        .where(columns.subject_key.in_([*erasure.subject_ids, *case_keys]))
+        .where(columns.output_value.is_not(None))
+    )
+    forgotten = [
+        row.event_id
+        for row in await connection.execute(query)
+        if row.subject_key in whole
+        or row.subject_key in case_keys
+        or json.loads(row.output_value).get("case_id") in erased_cases
+    ]
+    if forgotten:
+        await connection.execute(
+            update(processed_events)
+            .where(columns.event_id.in_(forgotten))
+            .values(output_topic=None, output_key=None, output_value=None, output_headers=None)
+        )
 
 
 async def _replace_state(

@@ -1,14 +1,15 @@
 """A decision and its reasons: each reason names the rule, the guideline article and the
 evidence (offsets into the text, or a non-identity fact), so a decision can be re-checked."""
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.policy.domain.catalogue import Action, Outcome, RuleId
 from services.policy.domain.lexicon import Hit
-from services.policy.domain.rule_config import Effect, RuleConfig
+from services.policy.domain.rule_config import Effect, EvidenceLimits, RuleConfig
 
 
 class _Frozen(BaseModel):
@@ -45,6 +46,13 @@ class Reason(_Frozen):
     category: str | None = None
     evidence: tuple[Evidence, ...] = ()
     note: str = ""
+    # Left out of the JSON when empty, so decisions within the limits keep the bytes they
+    # had before limits existed (and replay identically under their policy version).
+    evidence_omitted: dict[str, int] = Field(
+        default_factory=dict,
+        exclude_if=lambda omitted: not omitted,
+        description="Text fragments found but not cited (evidence limits), by category",
+    )
 
 
 class Decision(_Frozen):
@@ -88,15 +96,45 @@ def fact(name: str, value: object) -> FactEvidence:
     return FactEvidence(fact=name, value=shown)
 
 
-def decision_of(reasons: Iterable[Reason], policy_version: str) -> Decision:
-    """Outcome by precedence (see `Outcome`), reasons in catalogue order, actions each once."""
+def decision_of(reasons: Iterable[Reason], policy_version: str, limits: EvidenceLimits) -> Decision:
+    """Outcome by precedence (see `Outcome`), reasons in catalogue order, actions each once,
+    text evidence within `limits`."""
     rules = list(RuleId)
     ordered = tuple(sorted(reasons, key=lambda r: rules.index(r.rule)))
     outcome = max((r.outcome for r in ordered), key=lambda o: o.precedence, default=Outcome.ACCEPT)
     wanted = {action for r in ordered for action in r.actions}
     return Decision(
         outcome=outcome,
-        reasons=ordered,
+        reasons=cited_within(ordered, limits),
         actions=tuple(action for action in Action if action in wanted),
         policy_version=policy_version,
     )
+
+
+def cited_within(reasons: Sequence[Reason], limits: EvidenceLimits) -> tuple[Reason, ...]:
+    """The reasons citing at most `limits.per_category` fragments of a category each and
+    `limits.per_decision` in all, the first ones in the order given (by position in the
+    text); each fragment left out is counted under its category in `evidence_omitted`.
+    Facts are always cited. Applying it again to its result changes nothing."""
+    cited = 0
+    capped = []
+    for reason in reasons:
+        per_category: Counter[str] = Counter()
+        omitted = Counter(reason.evidence_omitted)
+        kept: list[Evidence] = []
+        for evidence in reason.evidence:
+            if isinstance(evidence, TextEvidence):
+                if per_category[evidence.category] >= limits.per_category or (
+                    cited >= limits.per_decision
+                ):
+                    omitted[evidence.category] += 1
+                    continue
+                per_category[evidence.category] += 1
+                cited += 1
+            kept.append(evidence)
+        if omitted == Counter(reason.evidence_omitted):
+            capped.append(reason)
+            continue
+        update = {"evidence": tuple(kept), "evidence_omitted": dict(sorted(omitted.items()))}
+        capped.append(reason.model_copy(update=update))
+    return tuple(capped)

@@ -1,6 +1,8 @@
 """Lexicons of the policy file (Japanese and English terms) and finding them in free text."""
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated
@@ -9,8 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.policy.domain.text_folding import (
     FoldedText,
-    fold_english,
-    fold_japanese,
+    fold_both,
     fold_term,
     is_latin_word_char,
 )
@@ -47,7 +48,7 @@ class Document:
 
     @classmethod
     def of(cls, field: str, text: str) -> "Document":
-        return cls(field, text, fold_japanese(text), fold_english(text))
+        return cls(field, text, *fold_both(text))
 
 
 @dataclass(frozen=True, order=True)
@@ -58,9 +59,6 @@ class Hit:
     start: int
     end: int
     term: str
-
-    def within(self, other: "Hit") -> bool:
-        return self.field == other.field and other.start <= self.start and self.end <= other.end
 
 
 class Lexicon(BaseModel):
@@ -106,13 +104,41 @@ def _on_word_boundaries(chars: str, start: int, end: int) -> bool:
 
 
 def outermost(hits: list[Hit]) -> list[Hit]:
-    """Sorted hits, dropping any that lies inside another (殺す inside 殺すぞ)."""
+    """Sorted hits, dropping any that lies inside another (殺す inside 殺すぞ).
+
+    One sweep, not a comparison of every pair (a body of one repeated term has tens of
+    thousands of hits): sorted by start, longest first, a hit lies inside an earlier one
+    exactly when it ends no later than the furthest end reached so far in its field."""
     ordered = sorted(set(hits), key=lambda hit: (hit.field, hit.start, -hit.end, hit.term))
     kept: list[Hit] = []
+    reach: dict[str, int] = {}
     for hit in ordered:
-        if not any(hit.within(other) for other in kept):
+        if hit.end > reach.get(hit.field, -1):
             kept.append(hit)
+            reach[hit.field] = hit.end
     return kept
+
+
+def covered_by(shields: Iterable[Hit]) -> Callable[[Hit], bool]:
+    """A test of whether a hit lies inside one of `shields` (benign phrases, complaints).
+
+    Sort and sweep: per field, the shields' starts in order and the furthest end reached by
+    any shield starting there or before; a hit is inside a shield exactly when that reach,
+    at the last shield starting no later than the hit, covers the hit's end. Each test is a
+    binary search, so shielding n hits by m phrases costs (n + m) log m, not n times m."""
+    starts: dict[str, list[int]] = {}
+    reaches: dict[str, list[int]] = {}
+    for shield in sorted(shields, key=lambda hit: (hit.field, hit.start)):
+        field_starts = starts.setdefault(shield.field, [])
+        field_reaches = reaches.setdefault(shield.field, [])
+        field_starts.append(shield.start)
+        field_reaches.append(max(shield.end, field_reaches[-1]) if field_reaches else shield.end)
+
+    def covers(hit: Hit) -> bool:
+        index = bisect_right(starts.get(hit.field, ()), hit.start) - 1
+        return index >= 0 and reaches[hit.field][index] >= hit.end
+
+    return covers
 
 
 class BilingualLexicon(Lexicon):

@@ -15,6 +15,7 @@ from services.policy.domain.rule_config import (
     DamagesRule,
     DemandProportionalityRule,
     DemandValidityRule,
+    EvidenceLimits,
     Frozen,
     RecordCompletenessRule,
     RecordingRule,
@@ -91,11 +92,21 @@ class Policy(Frozen):
     guideline: Guideline
     retention: Retention
     rules: Rules
+    # Optional, and left out of the canonical form when absent: files written before the
+    # limits existed keep their version, and are decided under the default limits.
+    evidence: EvidenceLimits | None = None
+
+    @property
+    def evidence_limits(self) -> EvidenceLimits:
+        return self.evidence or EvidenceLimits()
 
     def canonical_json(self) -> str:
         """Sorted keys, no whitespace: comments, layout and key order in the file do not count."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if self.evidence is None:
+            del data["evidence"]
         return json.dumps(
-            self.model_dump(mode="json", by_alias=True),
+            data,
             sort_keys=True,
             ensure_ascii=False,
             separators=(",", ":"),

@@ -22,6 +22,15 @@ class Effect(Frozen):
     actions: tuple[Action, ...] = ()
 
 
+class EvidenceLimits(Frozen):
+    """How many text fragments one decision cites. A decision is published and kept in the
+    log forever: a body of one repeated term must not make it megabytes long. Fragments past
+    a limit are counted in their reason (`Reason.evidence_omitted`), not cited."""
+
+    per_category: int = Field(default=20, ge=1, description="In one reason, per category")
+    per_decision: int = Field(default=100, ge=1, description="In all reasons together")
+
+
 class RuleConfig(Frozen):
     """Every rule cites the guideline article it applies, and may name further sources."""
 

@@ -3,6 +3,7 @@ character's span in the original string, so evidence can point at what the custo
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _KATAKANA = range(0x30A1, 0x30F7)  # ァ..ヶ map onto ぁ..ゖ by a fixed offset
 _ITERATION_MARKS = {"ヽ": "ゝ", "ヾ": "ゞ"}
@@ -22,6 +23,7 @@ class FoldedText:
         return self.starts[start], self.ends[end - 1]
 
 
+@lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
     folded = char.casefold()
     if len(folded) == 1 and ord(folded) in _KATAKANA:
@@ -29,12 +31,19 @@ def _fold_char(char: str) -> str:
     return _ITERATION_MARKS.get(folded, folded)
 
 
+# Folding is pure, and text repeats its characters: caching them makes a long body cost
+# one dictionary look-up per character rather than a normalization.
+_nfkc = lru_cache(maxsize=8192)(lambda char: unicodedata.normalize("NFKC", char))
+_combining = lru_cache(maxsize=8192)(unicodedata.combining)
+_category = lru_cache(maxsize=8192)(unicodedata.category)
+
+
 def _base_fold(text: str) -> list[tuple[str, int, int]]:
     """NFKC per character, recomposing what NFKC splits off (half-width ﾞ and ﾟ), then fold."""
     out: list[tuple[str, int, int]] = []
     for index, original in enumerate(text):
-        for char in unicodedata.normalize("NFKC", original):
-            if unicodedata.combining(char):
+        for char in _nfkc(original):
+            if _combining(char):
                 # Whole-string NFKC would compose ｶﾞ into ガ; per character we must do it here.
                 if out:
                     composed = unicodedata.normalize("NFC", out[-1][0] + char)
@@ -45,10 +54,20 @@ def _base_fold(text: str) -> list[tuple[str, int, int]]:
     return [(folded, start, end) for char, start, end in out for folded in _fold_char(char)]
 
 
+def fold_both(text: str) -> tuple[FoldedText, FoldedText]:
+    """`fold_japanese(text)` and `fold_english(text)`, normalizing the text once for both."""
+    base = _base_fold(text)
+    return _japanese(base), _english(base)
+
+
 def fold_japanese(text: str) -> FoldedText:
     """Letters and digits only: spaces, punctuation and symbols dropped, so that 'こ ろ す'
     and 'こ、ろ、す' read as 'ころす' (Japanese has no word boundaries to lose)."""
-    kept = [item for item in _base_fold(text) if unicodedata.category(item[0])[0] in "LN"]
+    return _japanese(_base_fold(text))
+
+
+def _japanese(base: list[tuple[str, int, int]]) -> FoldedText:
+    kept = [item for item in base if _category(item[0])[0] in "LN"]
     return FoldedText(
         "".join(char for char, _, _ in kept),
         tuple(start for _, start, _ in kept),
@@ -59,10 +78,14 @@ def fold_japanese(text: str) -> FoldedText:
 def fold_english(text: str) -> FoldedText:
     """Letters and digits kept; every run of anything else becomes one space, so phrases match
     across punctuation and line breaks while word boundaries survive."""
+    return _english(_base_fold(text))
+
+
+def _english(base: list[tuple[str, int, int]]) -> FoldedText:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for char, start, end in _base_fold(text):
+    for char, start, end in base:
         if char.isalnum():
             chars.append(char)
             starts.append(start)

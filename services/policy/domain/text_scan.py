@@ -4,7 +4,7 @@ phrases, recording-publication statements and confidentiality markers."""
 from dataclasses import dataclass
 
 from services.policy.domain.facts import ConsultationFacts
-from services.policy.domain.lexicon import Document, Hit, Lexicon
+from services.policy.domain.lexicon import Document, Hit, Lexicon, covered_by
 from services.policy.domain.policy import Policy
 
 
@@ -45,15 +45,15 @@ def scan(consultation: ConsultationFacts, policy: Policy) -> TextFindings:
     complaint = {
         kind: _find(lex, docs) for kind, lex in sorted(rules.legitimate_complaint.phrases.items())
     }
-    phrases = [hit for hits in complaint.values() for hit in hits]
+    in_benign = covered_by(benign)
+    in_complaint = covered_by(hit for hits in complaint.values() for hit in hits)
     unshieldable = set(rules.legitimate_complaint.cannot_shield)
 
     def surviving(category: str, hits: list[Hit]) -> tuple[list[Hit], list[Hit]]:
-        hits = [hit for hit in hits if not any(hit.within(b) for b in benign)]
+        hits = [hit for hit in hits if not in_benign(hit)]
         if category in unshieldable:
             return hits, []
-        inside = [hit for hit in hits if any(hit.within(p) for p in phrases)]
-        return [hit for hit in hits if hit not in inside], inside
+        return [h for h in hits if not in_complaint(h)], [h for h in hits if in_complaint(h)]
 
     conduct: dict[str, list[Hit]] = {}
     shielded: dict[str, list[Hit]] = {}

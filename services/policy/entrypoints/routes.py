@@ -36,9 +36,9 @@ Version = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256, h
 async def current_policy(service: PolicyDep) -> PolicyOut:
     """The policy in force: version, rules with their articles, thresholds and lexicons."""
     policy = service.loaded.policy
-    return PolicyOut.model_validate(
-        {"version": policy.version, **json.loads(policy.canonical_json())}
-    )
+    stated = json.loads(policy.canonical_json())
+    limits = policy.evidence_limits.model_dump(mode="json")
+    return PolicyOut.model_validate({"version": policy.version, **stated, "evidence": limits})
 
 
 @router.get("/versions/{version}", response_model=PolicyVersionOut)
@@ -62,7 +62,7 @@ async def evaluate(request: EvaluateRequest, service: PolicyDep) -> Decision:
     policy = service.loaded.policy
     if request.policy_version is not None:
         policy = await service.versions.policy(request.policy_version)
-    return decide(request.consultation, request.history, policy)
+    return await service.request_thread.run(decide, request.consultation, request.history, policy)
 
 
 @router.post("/replay", response_model=ReplayResponse)
@@ -71,7 +71,7 @@ async def replay_case(request: ReplayRequest, service: PolicyDep) -> ReplayRespo
     history and without side effects; unknown versions answer 404."""
     policy = await service.versions.policy(request.policy_version)
     envelopes = [_envelope(index, event) for index, event in enumerate(request.events)]
-    replayed = await replay(envelopes, policy, service.reader)
+    replayed = await replay(envelopes, policy, service.reader, service.request_thread)
     decisions = [
         ReplayedOut(
             event_id=r.event_id,

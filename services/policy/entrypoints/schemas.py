@@ -24,6 +24,9 @@ class PolicyOut(BaseModel):
     guideline: dict[str, JsonValue]
     retention: dict[str, JsonValue]
     rules: dict[str, JsonValue]
+    evidence: dict[str, JsonValue] = Field(
+        description="Evidence limits in force: the file's, or the defaults when it states none"
+    )
 
 
 class PolicyVersionOut(BaseModel):

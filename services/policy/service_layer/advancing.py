@@ -101,7 +101,7 @@ def _customer_contact(
     next_state = state.with_case(case_id, followed_up)
     if not reasons:
         return Step(next_state)
-    decision = decision_of(reasons, policy.version)
+    decision = decision_of(reasons, policy.version, policy.evidence_limits)
     next_state = next_state.with_decision(case_id, _ended(contact.at, duration), decision)
     return Step(next_state, decision, POLICY_DECIDED)
 

@@ -5,6 +5,7 @@ import structlog
 from services.policy.domain.decision import Decision
 from services.policy.domain.policy import Policy
 from services.policy.service_layer.advancing import DECISION_SCHEMA_VERSION, advance
+from services.policy.service_layer.engine_thread import EngineThread
 from services.policy.service_layer.events import erasure_keys, subject_key
 from services.policy.service_layer.ports import DecisionStore, EventReader, Processed
 from shared.bus.envelopes import envelope_message
@@ -33,32 +34,49 @@ class DecisionConsumer:
 
     An event whose subject or case was erased (see `ErasureConsumer`) is still decided, so
     nothing is lost, but on what is left of the state and without writing it back.
+
+    The engine runs on `engine_thread` (a thread of its own when none is given), never on
+    the event loop.
     """
 
     def __init__(
-        self, policy: Policy, reader: EventReader, store: DecisionStore, topic: str
+        self,
+        policy: Policy,
+        reader: EventReader,
+        store: DecisionStore,
+        topic: str,
+        engine_thread: EngineThread | None = None,
     ) -> None:
         self._policy = policy
         self._reader = reader
         self._store = store
         self._topic = topic
+        self._engine_thread = engine_thread or EngineThread()
 
     async def transform(self, message: ConsumedMessage) -> list[OutgoingMessage]:
         envelope = decode_envelope(message.value)
-        event_id, key = str(envelope.event_id), subject_key(envelope)
-        loaded = await self._store.recall(event_id, key, erasure_keys(envelope))
+        event_id, key, erasable = (
+            str(envelope.event_id),
+            subject_key(envelope),
+            erasure_keys(envelope),
+        )
+        loaded = await self._store.recall(event_id, key, erasable)
         if isinstance(loaded, Processed):
-            log.info("decision re-sent", event_id=event_id, case_id=envelope.case_id)
+            # No message: none was made, or its case was erased (see ErasureConsumer).
+            what = "decision re-sent" if loaded.output else "already processed, nothing to re-send"
+            log.info(what, event_id=event_id, case_id=envelope.case_id)
             return loaded.outputs()
         event = await self._reader.read(envelope)
         if event is None:
             return []
-        step = advance(envelope.case_id, event, loaded.state, self._policy)
+        step = await self._engine_thread.run(
+            advance, envelope.case_id, event, loaded.state, self._policy
+        )
         output = None
         if step.decision is not None and step.event_type is not None:
             output = self._message(envelope, step.event_type, step.decision)
         state = None if loaded.erased else step.state
-        saved = await self._store.save(event_id, key, loaded, state, output)
+        saved = await self._store.save(event_id, key, loaded, state, output, erasable)
         if step.decision is not None:
             log.info(
                 "decided",

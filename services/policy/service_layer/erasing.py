@@ -29,12 +29,15 @@ class ErasureConsumer:
 
     What goes: the state of every erased case (a case's own row, and the case inside its
     subject's state, with the conduct found in it); when no case of the subject is held, the
-    subject's whole state row. What stays: the processed-events table, for exactly-once
-    bookkeeping. Its rows hold event ids, subject keys (random ids) and the decision messages
-    as published on `caselog.policy` (rules, articles, offsets; no personal value), so
-    redelivered inputs still re-send the same bytes. Erased subject ids and case keys are
-    remembered (random ids too): a late intake event for them is decided, so no decision is
-    lost, but builds no state (see `DecisionConsumer`).
+    subject's whole state row; and the decision messages kept for re-sending that were made
+    on the erased cases (they cite offsets into the erased text and the terms found there).
+    What stays: a row per processed input (event id, subject key, when), all random ids, so
+    a redelivered input of an erased case is still known as processed and not decided
+    again; it is answered with nothing. Inputs of cases not erased keep their message and
+    re-send it byte for byte. Erased subject ids and case keys are remembered (random ids
+    too): a late intake event for them is decided, so no decision is lost, but builds no
+    state (see `DecisionConsumer`). The decisions already published stay where they went:
+    on `caselog.policy` and in records' append-only log, which policy does not own.
 
     Idempotent, as at-least-once delivery needs: a second erasure finds nothing to drop.
     A decision racing the erasure loses on the state's version and is retried, then sees

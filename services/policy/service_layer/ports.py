@@ -50,11 +50,12 @@ class DecisionStore(Protocol):
         loaded: StoredState,
         state: SubjectState | None,
         output: OutgoingMessage | None,
+        erasure_keys: Sequence[str] = (),
     ) -> Processed:
         """In one transaction: mark `event_id` processed with its output, and replace the state
         read as `loaded` by `state` (None: leave the state alone). If the event was recorded
-        meanwhile, returns that record and changes nothing; if the state moved on, raises
-        StateConflictError."""
+        meanwhile, returns that record and changes nothing; if the state moved on, or one of
+        `erasure_keys` was erased since `loaded` was read, raises StateConflictError."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,8 @@ class Erasure:
 class ErasureStore(Protocol):
     async def forget(self, erasure: Erasure) -> None:
         """In one transaction: drop the erased cases' states (the subjects' whole states when
-        `complete`) and remember what was erased, so late events build no state for it.
+        `complete`) and the decision messages made on them (their processed rows stay, without
+        a message), and remember what was erased, so late events build no state for it.
         Idempotent; raises StateConflictError if a state changed meanwhile."""
 
 

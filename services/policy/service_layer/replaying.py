@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.policy.domain.decision import Decision
 from services.policy.domain.policy import Policy
 from services.policy.service_layer.advancing import advance
+from services.policy.service_layer.engine_thread import EngineThread
 from services.policy.service_layer.errors import UnevaluableEventError
 from services.policy.service_layer.events import subject_key
 from services.policy.service_layer.ports import EventReader
@@ -23,10 +24,11 @@ class Replayed:
 
 
 async def replay(
-    envelopes: Sequence[Envelope], policy: Policy, reader: EventReader
+    envelopes: Sequence[Envelope], policy: Policy, reader: EventReader, engine_thread: EngineThread
 ) -> list[Replayed]:
     """Every decision the events yield, in order, starting from an empty history: include
-    every event the original decision saw (e.g. the subject's earlier cases) to re-derive it."""
+    every event the original decision saw (e.g. the subject's earlier cases) to re-derive it.
+    Each step runs on `engine_thread`."""
     states: dict[str, SubjectState] = {}
     replayed = []
     for index, envelope in enumerate(envelopes):
@@ -37,7 +39,8 @@ async def replay(
         if event is None:
             continue
         key = subject_key(envelope)
-        step = advance(envelope.case_id, event, states.get(key, SubjectState()), policy)
+        state = states.get(key, SubjectState())
+        step = await engine_thread.run(advance, envelope.case_id, event, state, policy)
         states[key] = step.state
         if step.decision is not None and step.event_type is not None:
             replayed.append(

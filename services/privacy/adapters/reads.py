@@ -1,5 +1,6 @@
 """Reading privacy's store: cases, kept envelopes, holds, copies, requests, checkpoint."""
 
+import json
 from collections.abc import Collection
 from typing import Any
 
@@ -9,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.privacy.adapters.tables import (
     cases,
     checkpoint,
+    completions,
     copies,
     erased_subjects,
+    erasure_positions,
     holds,
     kept_events,
+    receipt_states,
     recommendations,
     requests,
     utc,
@@ -20,7 +24,7 @@ from services.privacy.adapters.tables import (
 from services.privacy.domain.cases import CaseRecord, CopyMeta
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
-from services.privacy.domain.receipt import RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
 from shared.envelope import Envelope, decode_envelope
 
@@ -129,6 +133,40 @@ class StoreReads:
     async def checkpoint(self) -> RecordsCheckpoint | None:
         rows = await self._rows(select(checkpoint.c.document))
         return RecordsCheckpoint.model_validate_json(rows[0].document) if rows else None
+
+    async def unbound_receipts(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Receipts still waiting for a records checkpoint: request id and its event ids."""
+        state = receipt_states.c
+        query = select(state.request_id, state.event_ids).where(state.bound.is_(False))
+        return [(r.request_id, tuple(json.loads(r.event_ids))) for r in await self._rows(query)]
+
+    async def erasure_positions(self, event_ids: Collection[str]) -> dict[str, int]:
+        query = select(erasure_positions).where(erasure_positions.c.event_id.in_(list(event_ids)))
+        return {row.event_id: int(row.position) for row in await self._rows(query)}
+
+    async def incomplete_receipts(self, up_to_epoch: int) -> list[tuple[str, int]]:
+        """Receipts of epochs up to `up_to_epoch` that no completion statement names yet."""
+        state = receipt_states.c
+        query = (
+            select(state.request_id, state.epoch)
+            .where(state.completed_epoch.is_(None), state.epoch <= up_to_epoch)
+            .order_by(state.request_id)
+        )
+        return [(row.request_id, int(row.epoch)) for row in await self._rows(query)]
+
+    async def completion(self, closed_epoch: int) -> SignedCompletion | None:
+        query = select(completions.c.document).where(completions.c.closed_epoch == closed_epoch)
+        rows = await self._rows(query)
+        return SignedCompletion.model_validate_json(rows[0].document) if rows else None
+
+    async def completion_of(self, request_id: str) -> SignedCompletion | None:
+        """The completion statement that names this receipt, once its epoch has closed."""
+        state = receipt_states.c
+        query = select(completions.c.document).join(
+            receipt_states, completions.c.closed_epoch == state.completed_epoch
+        )
+        rows = await self._rows(query.where(state.request_id == request_id))
+        return SignedCompletion.model_validate_json(rows[0].document) if rows else None
 
     async def _rows(self, query: Any) -> list[Any]:
         async with self._reads.connect() as connection:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.privacy.adapters import case_writes as cw
+from services.privacy.adapters import receipt_writes
 from services.privacy.adapters import record_writes as rw
 from services.privacy.adapters.erasure_writes import BATCHED, apply_batched
 from services.privacy.adapters.reads import StoreReads
@@ -35,6 +36,10 @@ APPLY: dict[type, Apply] = {
     c.ReceiptSaved: rw.receipt_saved,
     c.CopiesExpired: rw.copies_expired,
     c.CheckpointSeen: rw.checkpoint_seen,
+    c.ReceiptTracked: receipt_writes.receipt_tracked,
+    c.ReceiptBound: receipt_writes.receipt_bound,
+    c.ErasureAcknowledged: receipt_writes.erasure_acknowledged,
+    c.CompletionIssued: receipt_writes.completion_issued,
 }
 
 

@@ -106,3 +106,29 @@ def utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+# Per erasure receipt: its key epoch, its events, whether a records checkpoint that includes
+# them is bound into it, and the epoch whose close completed it.
+receipt_states = Table(
+    "privacy_receipt_states",
+    metadata,
+    Column("request_id", Id, primary_key=True),
+    Column("epoch", BigInteger, nullable=True),
+    Column("event_ids", Text, nullable=False),  # JSON list
+    Column("bound", Boolean, nullable=False, index=True),  # read on every acknowledgement
+    Column("completed_epoch", BigInteger, nullable=True, index=True),
+)
+# The log position records acknowledged for each `subject.erased` event.
+erasure_positions = Table(
+    "privacy_erasure_positions",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+completions = Table(
+    "privacy_completions",
+    metadata,
+    Column("closed_epoch", BigInteger, primary_key=True),
+    Column("document", Text, nullable=False),
+)

@@ -23,6 +23,7 @@ class RequestStatus(StrEnum):
     OPEN = "open"  # registered, not yet answered
     FULFILLED = "fulfilled"
     PARTIAL = "partial"  # erasure with held cases kept: ask again once the hold is released
+    NO_MATCH = "no_match"  # no subject matched the identities given: nothing done, no receipt
 
 
 @dataclass(frozen=True, slots=True)

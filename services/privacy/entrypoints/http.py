@@ -10,6 +10,7 @@ from services.privacy.bootstrap import CONSUMER_GROUP, Privacy, bootstrap
 from services.privacy.domain.errors import (
     ConflictError,
     InvalidRequestError,
+    NoMatchError,
     NotFoundError,
     PrivacyError,
 )
@@ -30,6 +31,7 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     PrivacyError: 500,
     InvalidRequestError: 422,
     NotFoundError: 404,
+    NoMatchError: 404,
     ConflictError: 409,
 }
 

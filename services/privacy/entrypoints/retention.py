@@ -22,11 +22,10 @@ READ = [Depends(require_roles(*READERS))]
 
 @router.post("/retention/sweep", response_model=SweepReport)
 async def sweep(
-    deps: Deps, principal: Officer, correlation_id: CorrelationId, body: SweepIn | None = None
+    body: SweepIn, deps: Deps, principal: Officer, correlation_id: CorrelationId
 ) -> SweepReport:
     """Run the retention sweep now: anonymize expired case records, expire recordings and
-    copies; every held item is reported with its holds. `dry_run` only reports."""
-    body = body or SweepIn()
+    copies; every held item is reported with its holds. `dry_run` (required) only reports."""
     command = RunSweep(actor=principal.subject, dry_run=body.dry_run, as_of=body.as_of)
     return await run_sweep(deps, command, correlation_id)
 

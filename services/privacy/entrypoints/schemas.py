@@ -15,6 +15,7 @@ from shared.ids import Identifier
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]+$")]
 Email = Annotated[str, Field(min_length=3, max_length=320)]
 Phone = Annotated[str, Field(min_length=4, max_length=40)]
+Identity = Annotated[str, Field(min_length=3, max_length=320)]
 
 
 class _In(BaseModel):
@@ -44,25 +45,36 @@ class ReleaseIn(_In):
 
 
 class SweepIn(_In):
-    dry_run: bool = False
+    dry_run: bool = Field(description="Required: true only reports; false anonymizes and expires")
     as_of: AwareDatetime | None = Field(
         default=None, description="Dry runs only: report what will have expired by then"
     )
 
 
-class SubjectRequestIn(_In):
-    """A data subject's request, by the e-mail address or phone number they gave us."""
+class SubjectIdentitiesIn(_In):
+    """The data subject, by the e-mail addresses and phone numbers they gave us: `email`,
+    `phone`, and any more in `identities`. Each must be exactly one address or one number."""
 
     email: Email | None = None
     phone: Phone | None = None
+    identities: list[Identity] = Field(
+        default_factory=list,
+        max_length=20,
+        description="More identities of the same person, each one e-mail address or phone number",
+    )
+
+    def identities_given(self) -> Identities:
+        return Identities(self.email, self.phone, tuple(self.identities))
+
+
+class SubjectRequestIn(SubjectIdentitiesIn):
+    """A data subject's request, by the identities they gave us."""
+
     regime: Regime = Regime.INTERNAL
     received_at: AwareDatetime | None = Field(
         default=None, description="When the subject asked (default: now); the due date runs from it"
     )
     reference: Text | None = Field(default=None, description="Your ticket or letter reference")
-
-    def identities(self) -> Identities:
-        return Identities(self.email, self.phone)
 
 
 class RetentionOut(BaseModel):

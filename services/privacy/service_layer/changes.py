@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
-from services.privacy.domain.receipt import RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
 from services.privacy.domain.requests import PrivacyRequest
 from shared.envelope import Envelope
 
@@ -118,6 +118,41 @@ class ReceiptSaved:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptTracked:
+    """Follow a new receipt until a checkpoint is bound into it and its epoch closes."""
+
+    request_id: str
+    epoch: int | None
+    event_ids: Sequence[str]
+    bound: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptBound:
+    """The receipt re-signed with a records checkpoint that includes its events."""
+
+    request_id: str
+    receipt: SignedReceipt
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureAcknowledged:
+    """Records appended this `subject.erased` event at `position` of its log."""
+
+    event_id: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionIssued:
+    """The signed completion statement of an epoch close, and the receipts it completes."""
+
+    closed_epoch: int
+    completion: SignedCompletion
+    request_ids: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
 class RecordingsExpired:
     case_ids: Sequence[str]
     expired_at: datetime
@@ -152,4 +187,8 @@ Change = (
     | RecordingsExpired
     | CopiesExpired
     | CheckpointSeen
+    | ReceiptTracked
+    | ReceiptBound
+    | ErasureAcknowledged
+    | CompletionIssued
 )

@@ -9,6 +9,7 @@ from services.privacy.domain.scrubber import Scrubber
 from services.privacy.service_layer.ports import (
     Clock,
     Decryptor,
+    EpochSource,
     KeyShredder,
     PrivacyStore,
     ReceiptSigner,
@@ -28,6 +29,8 @@ class PrivacyDependencies:
     rules: PrivacyRules
     scrubber: Scrubber
     clock: Clock
+    # The key epoch open now: when an erasure's residual copies stop being readable.
+    epochs: EpochSource
     # An item expired longer ago than this was missed by the scheduled sweep: overdue.
     sweep_interval: timedelta
     # One sweep or erasure at a time per process: both decide from the same holds and cases.

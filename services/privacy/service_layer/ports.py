@@ -9,12 +9,19 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from services.privacy.domain.cases import CaseRecord, CopyMeta
+from services.privacy.domain.completion import CompletionStatement
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
-from services.privacy.domain.receipt import ErasureReceipt, RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.receipt import (
+    ErasureReceipt,
+    RecordsCheckpoint,
+    SignedCompletion,
+    SignedReceipt,
+)
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
 from services.privacy.service_layer.changes import Change
 from shared.bus.messages import OutgoingMessage
+from shared.crypto.epochs import Epoch
 from shared.crypto.key_store import Tombstone
 from shared.envelope import Envelope
 
@@ -23,13 +30,21 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True, slots=True)
 class Identities:
-    """How a data subject names themself in a request; used for a lookup, never stored."""
+    """How a data subject names themself in a request; used for a lookup, never stored.
+    `listed`: more identities, each exactly one e-mail address or one phone number."""
 
     email: str | None = None
     phone: str | None = None
+    listed: tuple[str, ...] = ()
+
+    def named(self) -> list[tuple[str, str]]:
+        """Each identity given with the request field it came from (for error messages)."""
+        found = [("email", self.email), ("phone", self.phone)]
+        found += [(f"identities[{index}]", each) for index, each in enumerate(self.listed)]
+        return [(field, value) for field, value in found if value is not None]
 
     def __repr__(self) -> str:
-        return f"Identities(email={self.email is not None}, phone={self.phone is not None})"
+        return f"Identities(given={len(self.named())})"
 
 
 class PrivacyStore(Protocol):
@@ -78,6 +93,20 @@ class PrivacyStore(Protocol):
 
     async def checkpoint(self) -> RecordsCheckpoint | None: ...
 
+    async def unbound_receipts(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Receipts still waiting for a records checkpoint: request id and its event ids."""
+
+    async def erasure_positions(self, event_ids: Collection[str]) -> dict[str, int]:
+        """The log positions records acknowledged for these `subject.erased` events."""
+
+    async def incomplete_receipts(self, up_to_epoch: int) -> list[tuple[str, int]]:
+        """Receipts (request id, epoch) of epochs up to this one no completion names yet."""
+
+    async def completion(self, closed_epoch: int) -> SignedCompletion | None: ...
+
+    async def completion_of(self, request_id: str) -> SignedCompletion | None:
+        """The completion statement naming this receipt, once its epoch has closed."""
+
 
 class KeyShredder(Protocol):
     async def destroy(self, case_id: str, *, actor: str, reason: str) -> Tombstone: ...
@@ -94,7 +123,9 @@ class KeyShredder(Protocol):
 
 class SubjectDirectory(Protocol):
     async def lookup(self, identities: Identities) -> tuple[str, ...]:
-        """The subjects of the e-mail and phone given (InvalidRequestError if malformed)."""
+        """The subjects of the identities given and every subject linked to them (one person
+        may have several pseudonyms); InvalidRequestError unless each identity is exactly one
+        e-mail address or one phone number."""
 
     async def still_known(self, identities: Identities) -> bool:
         """Whether any of the identities still leads to a subject."""
@@ -117,3 +148,12 @@ class ReceiptSigner(Protocol):
         """The public key in note verifier form (name+id+key), for offline verification."""
 
     def sign(self, receipt: ErasureReceipt) -> SignedReceipt: ...
+
+    def sign_completion(self, statement: CompletionStatement) -> SignedCompletion: ...
+
+
+class EpochSource(Protocol):
+    """The key epoch now open (see shared/crypto/epochs.py): an erasure's residual copies stop
+    being readable when it closes. The key store (shared.crypto.key_store.KeyStore) is it."""
+
+    async def current_epoch(self) -> Epoch: ...

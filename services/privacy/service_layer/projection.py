@@ -13,8 +13,10 @@ from services.privacy.domain import views
 from services.privacy.domain.holds import Recommendation
 from services.privacy.domain.receipt import RecordsCheckpoint
 from services.privacy.service_layer import changes as c
-from services.privacy.service_layer.ports import KeyShredder, PrivacyStore
+from services.privacy.service_layer.completion import complete_epoch
+from services.privacy.service_layer.ports import Clock, KeyShredder, PrivacyStore, ReceiptSigner
 from services.privacy.service_layer.projection_privacy import privacy_changes
+from services.privacy.service_layer.receipt_binding import bind_receipts
 from shared.bus.errors import PermanentHandlingError
 from shared.envelope import Envelope
 from shared.validation import summarize
@@ -35,14 +37,23 @@ class UnreadableEventError(PermanentHandlingError):
 
 
 class Projection:
-    def __init__(self, store: PrivacyStore, keys: KeyShredder, topics: Topics) -> None:
+    def __init__(
+        self,
+        store: PrivacyStore,
+        keys: KeyShredder,
+        topics: Topics,
+        signer: ReceiptSigner,
+        clock: Clock,
+    ) -> None:
         self._store, self._keys, self._topics = store, keys, topics
+        self._signer, self._clock = signer, clock
 
     async def handle(self, topic: str, envelope: Envelope) -> None:
         event_id = str(envelope.event_id)
         try:
             if topic == self._topics.records:
                 await self._store.apply(None, _acknowledged(envelope))
+                await self.bind_receipts()
             elif topic == self._topics.privacy and envelope.type in privacy_events.BY_TYPE:
                 await self.handle_own([envelope])
             elif topic == self._topics.intake and envelope.type in views.ENCRYPTED_SCHEMAS:
@@ -57,10 +68,24 @@ class Projection:
         changes: list[tuple[str | None, list[c.Change]]] = []
         for envelope in envelopes:
             try:
-                changes.append((str(envelope.event_id), privacy_changes(envelope)))
+                found = privacy_changes(envelope)
+                if envelope.type == privacy_events.KEYS_EPOCH_CLOSED.event_type:
+                    found += await self._completion(envelope)
             except ValidationError as error:
                 raise UnreadableEventError(f"{envelope.type}: {summarize(error)}") from None
+            changes.append((str(envelope.event_id), found))
         await self._store.apply_each(changes)
+
+    async def bind_receipts(self) -> None:
+        """Re-sign the receipts whose events the latest records checkpoint now includes."""
+        bound = await bind_receipts(self._store, self._signer)
+        if bound:
+            await self._store.apply(None, bound)
+
+    async def _completion(self, envelope: Envelope) -> list[c.Change]:
+        closed = privacy_events.EpochClosed.model_validate(envelope.payload)
+        event_id = str(envelope.event_id)
+        return await complete_epoch(self._store, self._signer, self._clock, event_id, closed)
 
     async def _intake(self, envelope: Envelope) -> None:
         subject = envelope.subject_id
@@ -120,13 +145,19 @@ class Projection:
 
 
 def _acknowledged(envelope: Envelope) -> list[c.Change]:
-    """Records' acknowledgement: the log's size and latest signed size at that moment."""
+    """Records' acknowledgement: the log's size and latest signed checkpoint at that moment,
+    and where a `subject.erased` event went (so its receipt can be bound to the log)."""
     if envelope.type != views.RECORDS_ACKNOWLEDGED:
         return []
     payload = envelope.payload
     tree_size, signed_size = payload.get("tree_size"), payload.get("checkpoint_size")
     if not isinstance(tree_size, int):
         return []
+    found: list[c.Change] = []
+    position, acknowledged = payload.get("position"), _text(payload.get("event_id"))
+    erasure = payload.get("event_type") == privacy_events.SUBJECT_ERASED.event_type
+    if erasure and isinstance(position, int) and acknowledged is not None:
+        found.append(c.ErasureAcknowledged(acknowledged, position))
     checkpoint = RecordsCheckpoint(
         available=True,
         tree_size=tree_size,
@@ -135,7 +166,7 @@ def _acknowledged(envelope: Envelope) -> list[c.Change]:
         note=_text(payload.get("checkpoint_note")),
         detail=f"latest acknowledgement on caselog.records ({envelope.event_id})",
     )
-    return [c.CheckpointSeen(checkpoint)]
+    return [*found, c.CheckpointSeen(checkpoint)]
 
 
 def _outcome(payload: Mapping[str, Any]) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from services.records.domain.errors import SigningKeyError
 from shared.merkle.errors import KeyFormatError
 from shared.merkle.keys import NoteSigner
+from shared.secret_files import read_private_text
 from shared.settings import CaselogSettings
 
 
@@ -42,7 +43,7 @@ def _create_once(path: Path, signer: NoteSigner) -> None:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="ascii").strip()
+        return read_private_text(path).strip()
     except (OSError, UnicodeDecodeError) as error:
         raise SigningKeyError(
             f"cannot read signing key file {path}: {type(error).__name__}"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from shared.bus.errors import BusError
+from shared.secret_files import private_data_file
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]
@@ -15,7 +16,7 @@ BUSY_TIMEOUT_S = 10.0
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_data_file(path)
     # isolation_level=None: we issue BEGIN ourselves, so every write can take the lock up front.
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     (mode,) = conn.execute("PRAGMA journal_mode=WAL").fetchone()

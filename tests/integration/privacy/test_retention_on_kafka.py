@@ -42,7 +42,8 @@ async def test_a_held_case_is_kept_and_anonymized_once_released(
         [hold] = placed.json()
         running.clock.advance(days=365 * 5 + 30)
 
-        held = (await client.post("/v1/retention/sweep", json={}, headers=officer)).json()
+        real = {"dry_run": False}
+        held = (await client.post("/v1/retention/sweep", json=real, headers=officer)).json()
         refused = await client.post(
             "/v1/requests/erasure", json={"email": person.email}, headers=officer
         )
@@ -51,7 +52,7 @@ async def test_a_held_case_is_kept_and_anonymized_once_released(
         released = await client.post(
             f"/v1/holds/{hold['hold_id']}/release", json={"note": "和解成立"}, headers=legal
         )
-        swept = (await client.post("/v1/retention/sweep", headers=officer)).json()
+        swept = (await client.post("/v1/retention/sweep", json=real, headers=officer)).json()
         copies = (await client.get("/v1/anonymized?limit=1000", headers=officer)).json()
 
     ours = [i for i in held["held"] if i["case_id"] == case.case_id]
@@ -131,7 +132,7 @@ async def test_every_route_checks_the_callers_role(privacy_app: AppFactory) -> N
         )
         bad_as_of = await client.post(
             "/v1/retention/sweep",
-            json={"as_of": "2040-01-01T00:00:00Z"},
+            json={"dry_run": False, "as_of": "2040-01-01T00:00:00Z"},
             headers=running.as_role(Role.PRIVACY_OFFICER),
         )
     assert agent_holds.status_code == 403

@@ -2,16 +2,19 @@
 envelopes, redelivery without double counting, and dead letters for what cannot be decided."""
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services.intake.domain.consultation import MAX_BODY_BYTES
 from services.policy.adapters.decision_store import SqlDecisionStore
 from services.policy.adapters.intake_reader import IntakeEventReader
 from services.policy.adapters.tables import create_tables
 from services.policy.domain import Policy
+from services.policy.service_layer import consuming
 from services.policy.service_layer.consuming import DecisionConsumer
 from services.policy.service_layer.errors import UnevaluableEventError
 from services.policy.service_layer.events import ConsultationSeen
@@ -72,6 +75,41 @@ async def test_a_threat_is_decided_as_an_envelope_caused_by_the_consultation(
     assert THREAT[evidence["start"] : evidence["end"]] == "殺すぞ"
     assert "hanako" not in output.value.decode()
     assert "山田" not in output.value.decode()
+
+
+async def test_the_largest_body_of_one_repeated_term_gives_a_small_decision_event(
+    consumer: DecisionConsumer, codec: FieldCodec
+) -> None:
+    # Issue 14, finding 5: this gave a 1.3 MB policy.decided event, kept forever in the log.
+    body = "バカ" * (MAX_BODY_BYTES // len("バカ".encode()))
+    event = await sealed(codec, consultation(body), case_id="case-1", subject_id="subj-1")
+
+    [output] = await consumer.transform(consumed(event))
+
+    assert len(output.value) <= 32 * 1024
+    [insult] = [r for r in json.loads(output.value)["payload"]["reasons"] if r["category"]]
+    assert len(insult["evidence"]) + insult["evidence_omitted"]["insult"] == body.count("バカ")
+
+
+async def test_the_engine_runs_on_a_thread_of_its_own_not_the_event_loop(
+    consumer: DecisionConsumer, codec: FieldCodec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = []
+
+    def advance(*args: Any) -> Any:
+        threads.append(threading.current_thread())
+        return real_advance(*args)
+
+    real_advance = consuming.advance
+    monkeypatch.setattr(consuming, "advance", advance)
+    event = await sealed(codec, consultation(THREAT), case_id="case-1", subject_id="subj-1")
+
+    [output] = await consumer.transform(consumed(event))
+
+    assert output.value
+    [thread] = threads
+    assert thread is not threading.current_thread()
+    assert thread.name.startswith("policy-")
 
 
 async def test_a_redelivered_input_resends_the_same_bytes_and_counts_once(

@@ -15,7 +15,7 @@ from services.policy.domain import Policy
 from services.policy.service_layer.consuming import DecisionConsumer
 from services.policy.service_layer.erasing import ErasureConsumer
 from services.policy.service_layer.errors import StateConflictError, UnreadableErasureError
-from services.policy.service_layer.ports import Erasure, StoredState
+from services.policy.service_layer.ports import Erasure, Processed, StoredState
 from shared.bus.envelopes import envelope_message
 from shared.bus.messages import ConsumedMessage
 from shared.crypto.codec import FieldCodec
@@ -64,19 +64,41 @@ async def policies(tmp_path: Path, policy: Policy) -> AsyncIterator[Policies]:
     await engine.dispose()
 
 
-async def test_the_subjects_state_goes_and_the_bookkeeping_stays(policies: Policies) -> None:
+async def test_the_subjects_state_and_decisions_go_and_the_bookkeeping_stays(
+    policies: Policies,
+) -> None:
     first = await policies.consult("case-1", "subj-1")
-    await policies.consult("case-2", "subj-2")
+    other = await policies.consult("case-2", "subj-2")
     await policies.consult("case-3", None)
-    sent = await policies.store.processed(str(first.event_id))
+    kept = await policies.store.processed(str(other.event_id))
 
     await policies.erase(subject_erased("subj-1", "case-1"))
     await policies.erase(subject_erased("subj-1", "case-1"))  # redelivered: harmless
 
     assert await policies.state_keys() == {"subj-2", "case:case-3"}
-    again = await policies.decider.transform(consumed("caselog.intake", first))
-    assert sent is not None
-    assert again == sent.outputs(), "a redelivered input re-sends the same decision"
+    # The erased case's input is still known as processed: not decided again, and its
+    # decision (offsets into the erased text) is no longer kept to be re-sent.
+    assert await policies.store.processed(str(first.event_id)) == Processed(None)
+    assert await policies.decider.transform(consumed("caselog.intake", first)) == []
+    again = await policies.decider.transform(consumed("caselog.intake", other))
+    assert kept is not None
+    assert kept.output is not None
+    assert again == kept.outputs(), "a case not erased re-sends the same decision"
+
+
+async def test_a_held_case_keeps_its_decision_and_the_erased_one_loses_it(
+    policies: Policies,
+) -> None:
+    erased = await policies.consult("case-1", "subj-1")
+    held = await policies.consult("case-2", "subj-1")
+    kept = await policies.store.processed(str(held.event_id))
+
+    await policies.erase(subject_erased("subj-1", "case-1", held=("case-2",)))
+
+    assert await policies.store.processed(str(erased.event_id)) == Processed(None)
+    assert await policies.store.processed(str(held.event_id)) == kept
+    assert kept is not None
+    assert kept.output is not None
 
 
 async def test_a_case_without_a_subject_is_dropped_by_its_case_key(policies: Policies) -> None:
@@ -125,6 +147,22 @@ async def test_a_decision_built_before_the_erasure_is_refused(policies: Policies
     with pytest.raises(StateConflictError):
         await policies.store.save("event-late", "subj-1", loaded, loaded.state, None)
     assert await policies.state_keys() == set()
+
+
+async def test_a_first_decision_on_a_subject_erased_meanwhile_is_refused(
+    policies: Policies,
+) -> None:
+    keys = ("subj-new", "case:case-new")
+    loaded = await policies.store.recall("event-first", "subj-new", keys)
+    assert isinstance(loaded, StoredState)
+    assert loaded.version == 0  # nothing stored yet: no version for the erasure to move on
+
+    await policies.store.forget(Erasure(("subj-new",), ("case-new",), complete=True))
+
+    with pytest.raises(StateConflictError):
+        await policies.store.save("event-first", "subj-new", loaded, loaded.state, None, keys)
+    assert await policies.state_keys() == set()
+    assert await policies.store.processed("event-first") is None
 
 
 async def test_other_privacy_events_pass(policies: Policies) -> None:

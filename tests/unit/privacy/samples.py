@@ -16,6 +16,7 @@ from services.intake.domain.events import (
     CONTACT_LOGGED,
     RECORDING_ATTACHED,
 )
+from services.privacy.domain.events import KEYS_EPOCH_CLOSED, EpochClosed
 from shared.crypto.codec import FieldCodec
 from shared.crypto.identities import email_identity, phone_identity
 from shared.crypto.subjects import SubjectIndex
@@ -180,4 +181,26 @@ async def sealed(codec: FieldCodec, model: BaseModel, case_id: str, subject_id: 
         producer="intake",
         correlation_id=str(event_id),
         payload=await codec.encrypt(model, case_id=case_id, event_id=event_id),
+    )
+
+
+def epoch_closed(epoch: int, kek_id: str, closed_at: datetime) -> Envelope:
+    """What the key store's epoch close publishes on caselog.privacy: epoch `epoch` closed and
+    its KEK `kek_id` destroyed."""
+    payload = EpochClosed(
+        closed_epoch=epoch,
+        destroyed_kek_id=kek_id,
+        opened_epoch=epoch + 1,
+        opened_kek_id="kek-next",
+        rewrapped_keys=1,
+        closed_at=closed_at,
+    )
+    return Envelope(
+        type=KEYS_EPOCH_CLOSED.event_type,
+        schema_version=KEYS_EPOCH_CLOSED.schema_version,
+        case_id=f"epoch-{epoch}",
+        occurred_at=closed_at,
+        producer="privacy",
+        correlation_id="epoch-close",
+        payload=payload.model_dump(mode="json"),
     )

@@ -8,6 +8,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from services.privacy.bootstrap import Privacy
+from services.privacy.domain.completion import ErasureState
+from services.privacy.service_layer.erasure import erase_subject
+from services.privacy.service_layer.erasure_state import subject_erasures
 from services.privacy.service_layer.key_epochs import (
     announce_closures,
     close_epoch_now,
@@ -18,6 +21,7 @@ from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from shared.settings import load_settings
 from tests.unit.privacy.conftest import TOPICS_FILE, Clock, RecordingBus, received
+from tests.unit.privacy.test_erasure_truth import ERASE
 
 
 async def test_a_close_on_demand_rewraps_destroys_and_publishes_keys_epoch_closed(
@@ -116,3 +120,24 @@ def test_the_api_shows_the_open_epoch_and_lets_only_an_admin_close_it(tmp_path: 
     assert body["destroyed_kek_id"] == current.json()["kek_id"]
     assert after.json()["kek_id"] == body["opened"]["kek_id"]
     assert not (tmp_path / "keyring" / f"{body['destroyed_kek_id']}.key").exists()
+
+
+async def test_a_real_close_completes_the_erasures_of_the_epoch_it_closed(
+    privacy: Privacy,
+) -> None:
+    case = await received(privacy)
+    await erase_subject(privacy.deps, ERASE)
+    [pending] = await subject_erasures(privacy.deps, (case.subject_id,))
+    assert pending.state is ErasureState.PENDING
+
+    closure = await close_epoch_now(privacy.personal.keys, privacy.deps.events, actor="admin-1")
+
+    assert closure is not None
+    [complete] = await subject_erasures(privacy.deps, (case.subject_id,))
+    assert (complete.state, complete.completed_by_epoch) == (
+        ErasureState.COMPLETE,
+        closure.closed.number,
+    )
+    statement = await privacy.store.completion(closure.closed.number)
+    assert statement is not None
+    assert statement.statement["destroyed_kek_id"] == closure.destroyed_kek_id

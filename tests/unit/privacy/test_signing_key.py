@@ -26,6 +26,7 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
 def test_a_key_from_settings_or_a_file_is_used(tmp_path: Path) -> None:
     signer = NoteSigner.generate("caselog-privacy")
     (tmp_path / "receipt.key").write_text(signer.key_string() + "\n")
+    (tmp_path / "receipt.key").chmod(0o600)
 
     from_value = load_receipt_signer(
         load_settings(

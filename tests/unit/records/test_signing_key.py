@@ -21,6 +21,7 @@ def test_a_given_key_is_used(tmp_path: Path) -> None:
 def test_a_key_file_is_read(tmp_path: Path) -> None:
     signer = NoteSigner.generate("caselog.example/records")
     (tmp_path / "key").write_text(signer.key_string() + "\n")
+    (tmp_path / "key").chmod(0o600)
     settings = load_settings(service_name="records", records_signing_key_file=tmp_path / "key")
 
     assert load_signer(settings).verifier == signer.verifier

@@ -8,7 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from shared.crypto.errors import KeyMaterialError, UnsafeCryptoSettingsError
+from shared.crypto.file_keyring import FileKeyring
 from shared.crypto.kek import AesKek
+from shared.crypto.pkcs11_keyring import Pkcs11Keyring
 from shared.crypto.secret import SecretBytes
 from shared.crypto.settings import (
     DEVELOPMENT_KEK,
@@ -16,7 +18,7 @@ from shared.crypto.settings import (
     CryptoSettings,
     check_production_safe,
 )
-from shared.crypto.startup import load_keyring, load_pepper
+from shared.crypto.startup import load_epoch_keyring, load_keyring, load_pepper
 
 
 def b64(data: bytes) -> str:
@@ -128,3 +130,27 @@ def test_a_malformed_key_is_refused_without_being_quoted(value: str) -> None:
         )
     assert value not in str(raised.value)
     assert raised.value.__cause__ is None
+
+
+def test_the_settings_choose_the_epoch_keyring(tmp_path: Path) -> None:
+    pin = tmp_path / "pin"
+    pin.write_text("7291\n")
+    pin.chmod(0o600)
+    sqlite = f"sqlite+aiosqlite:///{tmp_path}/data/keys.sqlite3"
+    postgres = "postgresql+asyncpg://caselog@db/caselog_keys"
+
+    beside = load_epoch_keyring(CryptoSettings(), sqlite)
+    token = load_epoch_keyring(
+        CryptoSettings(keyring="pkcs11", pkcs11_pin_file=pin, pkcs11_token_label="hsm-1"), postgres
+    )
+
+    assert repr(beside) == f"FileKeyring(folder='{tmp_path}/data/keyring', keys=<redacted>)"
+    assert isinstance(token, Pkcs11Keyring)
+    assert "7291" not in repr(token)
+    with pytest.raises(ValidationError, match="pkcs11_pin"):
+        CryptoSettings(keyring="pkcs11")
+    # Several processes on one PostgreSQL key store must share one folder, named on purpose.
+    with pytest.raises(UnsafeCryptoSettingsError, match="KEYRING_DIR"):
+        load_epoch_keyring(CryptoSettings(), postgres, "production")
+    shared = load_epoch_keyring(CryptoSettings(keyring_dir=tmp_path / "k"), postgres, "production")
+    assert isinstance(shared, FileKeyring)
