@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a real single-node Apache Kafka (KRaft) broker from Maven Central jars on the local JVM.
 # Usage: kafka.sh fetch|start|stop|status   (start reuses a broker that already answers)
+# KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_RUN_DIR and KAFKA_EXTRA_PROPERTIES configure it.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +38,8 @@ start() {
   fi
   sed -e "s#@DATA_DIR@#$run_dir#g" -e "s#@PORT@#$port#g" -e "s#@CONTROLLER_PORT@#$controller_port#g" \
     "$here/server.properties" > "$run_dir/server.properties"
+  # KAFKA_EXTRA_PROPERTIES: lines appended to server.properties (tests' own brokers).
+  if [ -n "${KAFKA_EXTRA_PROPERTIES:-}" ]; then printf '%s\n' "$KAFKA_EXTRA_PROPERTIES" >> "$run_dir/server.properties"; fi
   local cp="$libs/*"
   local jvm=(-Xms256m -Xmx1g -Dlog4j2.configurationFile="$here/log4j2.properties"
     -Dkafka.logs.dir="$run_dir")

@@ -22,6 +22,7 @@ class OwnBroker:
     folder: Path
     port: int
     controller_port: int
+    properties: tuple[tuple[str, str], ...] = ()  # appended to server.properties
 
     @property
     def bootstrap(self) -> str:
@@ -41,19 +42,22 @@ class OwnBroker:
             "KAFKA_PORT": str(self.port),
             "KAFKA_CONTROLLER_PORT": str(self.controller_port),
             "KAFKA_RUN_DIR": str(self.folder),
+            "KAFKA_EXTRA_PROPERTIES": "\n".join(f"{key}={value}" for key, value in self.properties),
         }
         run_script(KAFKA_SCRIPT, SCRIPT_S, command, environment)
         return time.monotonic() - started
 
 
 @contextlib.contextmanager
-def own_broker(folder: Path) -> Iterator[OwnBroker]:
-    """A broker on free loopback ports for the block, stopped afterwards."""
+def own_broker(folder: Path, **properties: str) -> Iterator[OwnBroker]:
+    """A broker on free loopback ports for the block, stopped afterwards; `properties`
+    (dots as underscores: `log_retention_check_interval_ms="1000"`) added to its settings."""
     port = free_port()
     controller_port = free_port()
     while controller_port == port:
         controller_port = free_port()
-    broker = OwnBroker(folder, port, controller_port)
+    settings = tuple((key.replace("_", "."), value) for key, value in properties.items())
+    broker = OwnBroker(folder, port, controller_port, settings)
     try:
         broker.start()
         yield broker

@@ -1,5 +1,6 @@
 """The distributed runtime for a test: each service its own `python -m services <name>`
-process in production mode, on the real Kafka broker and one PostgreSQL database each."""
+process in production mode, on the real Kafka broker and one PostgreSQL database each; or the
+same four processes in development mode, sharing one embedded bus and key store on SQLite."""
 
 import asyncio
 import base64
@@ -22,6 +23,7 @@ from shared.auth.development import DEV_ISSUER
 from shared.bus.factory import build_bus
 from shared.bus.topics import load_topic_specs
 from shared.merkle.keys import NoteSigner
+from shared.secret_files import create_private_file
 from shared.settings import load_settings
 from tests.e2e.broker import free_port
 from tests.e2e.scenario import ServiceUrls
@@ -93,6 +95,44 @@ async def distributed_services(
         )
 
 
+@contextlib.asynccontextmanager
+async def development_services(folder: Path) -> AsyncIterator[Distributed]:
+    """The four services as separate processes in development mode, all working in `folder`:
+    one embedded bus (`data/bus.sqlite3`) and key store, a SQLite database each, the
+    development keys in `data/auth` (trusted for tokens). Intake starts first, alone: it
+    creates the development secrets the others then read."""
+    environment = {
+        **_inherited_environment(),
+        "CASELOG_BUS": "embedded",
+        "CASELOG_TOPICS_FILE": str(TOPICS_FILE),
+        "CASELOG_LOG_LEVEL": "WARNING",
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    urls: dict[str, str] = {}
+    environments: dict[str, dict[str, str]] = {}
+    try:
+        first, *others = SERVICES
+        for names in ([first], others):
+            for name in names:
+                port = free_port()
+                environments[name] = {**environment, "CASELOG_HTTP_PORT": str(port)}
+                processes[name] = _start(name, environments[name], folder)
+                urls[name] = f"http://127.0.0.1:{port}"
+            for name in names:
+                await _until_ready(name, urls[name], processes[name], folder)
+        data = folder / "data"
+        yield Distributed(
+            urls=ServiceUrls(**urls),
+            databases={name: f"sqlite+aiosqlite:///{data}/{name}.sqlite3" for name in SERVICES},
+            logs=[folder / f"{name}.log" for name in processes],
+            environments=environments,
+            processes=processes,
+            folder=folder,
+        )
+    finally:
+        _stop_all(processes)
+
+
 async def _declare_topics(kafka: str) -> None:
     settings = load_settings(service_name="e2e-admin", bus="kafka", kafka_bootstrap_servers=kafka)
     bus = build_bus(settings)
@@ -105,24 +145,17 @@ async def _declare_topics(kafka: str) -> None:
 
 def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path) -> dict[str, str]:
     """What deploy/up.sh exports, with secrets of this test's own; nothing of ours leaks in."""
-    inherited = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("CASELOG_") and key not in {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"}
-    }
     secret_files = {}
     for name in ("kek", "pepper"):
         path = folder / f"{name}.b64"
-        path.write_text(base64.b64encode(secrets.token_bytes(32)).decode(), encoding="utf-8")
-        path.chmod(0o600)  # the services refuse a secret file others can read
+        create_private_file(path, base64.b64encode(secrets.token_bytes(32)))
         secret_files[name] = str(path)
     for name in ("records", "privacy"):
         path = folder / f"{name}-signing.key"
-        path.write_text(NoteSigner.generate(f"caselog.e2e/{name}").key_string(), encoding="utf-8")
-        path.chmod(0o600)
+        create_private_file(path, NoteSigner.generate(f"caselog.e2e/{name}").key_string().encode())
         secret_files[name] = str(path)
     return {
-        **inherited,
+        **_inherited_environment(),
         "CASELOG_BUS": "kafka",
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         "CASELOG_ENVIRONMENT": "production",
@@ -142,6 +175,15 @@ def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path
         "CASELOG_PRIVACY_SIGNING_KEY_FILE": secret_files["privacy"],
         "CASELOG_AUTH_JWKS_FILE": str(jwks_file),
         "CASELOG_AUTH_ISSUER": DEV_ISSUER,
+    }
+
+
+def _inherited_environment() -> dict[str, str]:
+    """The test's environment without caselog's settings: the services get only ours."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("CASELOG_") and key not in {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"}
     }
 
 

@@ -1,13 +1,17 @@
-"""Test support: dump everything a deployment stored, published or logged, and scan it for
-personal values in any of their written forms."""
+"""Test support: dump everything a deployment stored, published or logged (topics with their
+keys, values and headers; `pg_dump` of each database; logs; and, where the test runs servers
+of its own, every file under their data directories), and scan it for personal values in any
+of their written forms."""
 
 import asyncio
+import contextlib
 import glob
 import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -49,9 +53,18 @@ def readable(blob: bytes) -> bytes:
     return b"\n".join([blob, unescaped, unhexed])
 
 
-async def dump_all(kafka: str, deployment: Distributed, case_id: str) -> Dumps:
+# Kafka's offset and time indexes: preallocated (10 MB each), offsets only, never a value.
+KAFKA_INDEXES = (".index", ".timeindex")
+
+
+async def dump_all(
+    kafka: str, deployment: Distributed, case_id: str, topics: list[str] | None = None
+) -> Dumps:
+    """Every record of `topics` (default: the declared topics, their DLQs included), the
+    `pg_dump` of every database of the deployment, and its logs."""
     dumps = Dumps()
-    topics = [spec.name for spec in load_topic_specs(TOPICS_FILE)]
+    if topics is None:
+        topics = [spec.name for spec in load_topic_specs(TOPICS_FILE)]
     records = await asyncio.gather(*(read_topic(kafka, topic) for topic in topics))
     for topic, topic_records in zip(topics, records, strict=True):
         dumps.blobs[f"topic {topic}"] = b"\n".join(
@@ -64,6 +77,30 @@ async def dump_all(kafka: str, deployment: Distributed, case_id: str) -> Dumps:
     for log in deployment.logs:
         dumps.blobs[f"log {log.name}"] = log.read_bytes()
     return dumps
+
+
+async def every_topic(kafka: str) -> list[str]:
+    """Every topic the broker has, its internal ones (`__consumer_offsets`...) included."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        return sorted(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+def dump_files(dumps: Dumps, label: str, folder: Path, skip: tuple[str, ...] = ()) -> int:
+    """Adds every file under `folder` (but those ending in `skip`) to `dumps` as
+    "`label` <relative path>"; the number of files. A file that vanishes while the folder is
+    read (a recycled WAL segment, a deleted Kafka segment) is simply gone."""
+    count = 0
+    for path in sorted(folder.rglob("*")):
+        if path.name.endswith(skip) or not path.is_file():
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            dumps.blobs[f"{label} {path.relative_to(folder)}"] = path.read_bytes()
+            count += 1
+    return count
 
 
 def _record_bytes(record: ConsumerRecord[bytes, bytes]) -> bytes:

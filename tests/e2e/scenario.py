@@ -16,11 +16,13 @@ import httpx
 
 from services.intake.entrypoints.examples import ENGLISH
 from services.runtime.records_cli import verify_file
+from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from tests.integration.personal_forms import full_width
 
 TokenFactory = Callable[[Role], str]
 T = TypeVar("T")
+AUDIENCE = "caselog"
 CONSULTATION = "consultation.received"
 PURPOSE = "e2e litigation review"
 # The distributed services' consumer groups may first chew through earlier tests' messages.
@@ -74,6 +76,16 @@ class Subject:
     def personal_values(self) -> list[str]:
         """Every value to scan stored bytes for (each also in its other written forms)."""
         return [self.name, self.email, self.phone, self.name_in_body, self.phone_in_body]
+
+
+def development_tokens(folder: Path) -> TokenFactory:
+    """Tokens of the development issuer whose keys are in `folder` (made there if missing)."""
+    issuer = development_issuer(folder)
+
+    def token(role: Role) -> str:
+        return issuer.token(f"e2e-{role.value}", [role], AUDIENCE)
+
+    return token
 
 
 # Called with the subject and case id once the case is decided, before the erasure.

@@ -72,7 +72,7 @@ def _problem(what: str, items: list[str]) -> str:
 
 async def tally(deployment: Distributed, run: str) -> Tally:
     cases = dict(
-        await _rows(
+        await rows(
             deployment.databases["intake"],
             "SELECT external_id, case_id FROM intake_cases"
             " WHERE platform = :platform AND external_id LIKE :tickets",
@@ -81,14 +81,14 @@ async def tally(deployment: Distributed, run: str) -> Tally:
         )
     )
     events: dict[str, Counter[str]] = {}
-    for case_id, event_type, times in await _rows(
+    for case_id, event_type, times in await rows(
         deployment.databases["records"],
         "SELECT case_id, event_type, count(*) FROM events"
         " WHERE case_id = ANY(:cases) GROUP BY case_id, event_type",
         cases=list(cases.values()),
     ):
         events.setdefault(case_id, Counter())[event_type] = times
-    known = await _rows(
+    known = await rows(
         deployment.databases["privacy"],
         "SELECT case_id FROM privacy_cases WHERE case_id = ANY(:cases)",
         cases=list(cases.values()),
@@ -132,7 +132,8 @@ async def verify_log(deployment: Distributed) -> str:
     return result.stdout.strip()
 
 
-async def _rows(database_url: str, query: str, **parameters: object) -> list[tuple[Any, ...]]:
+async def rows(database_url: str, query: str, **parameters: object) -> list[tuple[Any, ...]]:
+    """The rows of one query on the database of `database_url`."""
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as connection:

@@ -6,32 +6,24 @@ from pathlib import Path
 import pytest
 
 from services.runtime.embedded import SERVICES, embedded_app
-from shared.auth.development import development_issuer
-from shared.auth.roles import Role
 from shared.settings import load_settings
 from tests.e2e.distributed import TOPICS_FILE, Distributed, distributed_services
 from tests.e2e.leak_scan import Dumps, dump_all, readable, table_names
-from tests.e2e.scenario import ServiceUrls, Subject, TokenFactory, consultation_through_erasure
+from tests.e2e.scenario import (
+    ServiceUrls,
+    Subject,
+    consultation_through_erasure,
+    development_tokens,
+)
 from tests.integration.personal_forms import leaks
 from tests.integration.serving import serving
-
-AUDIENCE = "caselog"
-
-
-def _tokens(folder: Path) -> TokenFactory:
-    issuer = development_issuer(folder)
-
-    def token(role: Role) -> str:
-        return issuer.token(f"e2e-{role.value}", [role], AUDIENCE)
-
-    return token
 
 
 @pytest.mark.infra
 async def test_distributed_runtime(kafka_bootstrap: str, postgres_url: str, tmp_path: Path) -> None:
     """The scenario, and a leak scan of every topic, database and log before the erasure
     (everything stored is ciphertext) and after it. Revealing over HTTP is not a leak."""
-    token = _tokens(tmp_path / "auth")
+    token = development_tokens(tmp_path / "auth")
     jwks = tmp_path / "auth" / "dev-jwks.json"
     async with distributed_services(kafka_bootstrap, postgres_url, tmp_path, jwks) as deployment:
 
@@ -87,7 +79,7 @@ async def test_embedded_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
         topics_file=TOPICS_FILE,
     )
-    token = _tokens(settings.auth_dev_keys_dir)
+    token = development_tokens(settings.auth_dev_keys_dir)
     async with serving(embedded_app(settings)) as url:
         urls = ServiceUrls(**{name: f"{url}/{name}" for name in SERVICES})
         await consultation_through_erasure(urls, token, tmp_path)

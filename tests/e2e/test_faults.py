@@ -1,7 +1,9 @@
 """Faults in the distributed runtime (issue 8): 2,000 consultations streamed while each service
 in turn is SIGKILLed and restarted, and while the broker is stopped and restarted, end with
 records holding each exactly once, decided exactly once, and a log that verifies; poison on
-every topic lands in its DLQ and the services keep going.
+every topic lands in its DLQ and the services keep going. And key epochs (issue 13): an epoch
+closed while the stream flows, and privacy SIGKILLed in the middle of the next close, lose no
+key: every live case still decrypts.
 
 The module runs its own broker (the shared one serves every other test, and this one is
 stopped), so its topics and consumer groups hold this module's messages only."""
@@ -23,6 +25,16 @@ from shared.bus.topics import load_topic_specs
 from shared.testing.infra import InfrastructureUnavailableError
 from tests.e2e.broker import OwnBroker, own_broker
 from tests.e2e.distributed import TOPICS_FILE, Distributed, distributed_services
+from tests.e2e.epochs import (
+    LEASE_PATIENCE_S,
+    Closure,
+    close_epoch,
+    events_of_type,
+    every_case,
+    kek_ids_in_use,
+    reveal,
+    unwrap_every_key,
+)
 from tests.e2e.load import Stream
 from tests.e2e.poison import DeadLetter, Poison, consumer_groups, dead_letters
 from tests.e2e.tally import Progress, Tally, until_held, verify_log
@@ -37,6 +49,8 @@ KILLED_S = 1.0  # how long a killed service stays down
 AFTER_POISON = 50
 PATIENCE_S = 120.0  # without progress, before a stream counts as stalled
 DLQ_PATIENCE_S = 60.0
+REVEALED = 100  # cases of the stream revealed through records after the closes
+EPOCH_CLOSED = "keys.epoch_closed"
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +153,60 @@ async def test_broker_restarted_mid_stream(broker: OwnBroker, deployment: Distri
         print(f"broker stopped in {stopped:.1f} s with {in_flight}; answering after {back:.1f} s")
     assert stream.resends, "the stream sent nothing while the broker was down"
     await _held_and_verified(deployment, stream, started)
+
+
+async def test_epoch_closed_mid_stream_and_privacy_killed_mid_close(
+    broker: OwnBroker, deployment: Distributed
+) -> None:
+    """Close a key epoch while the stream flows; then SIGKILL privacy in the middle of the next
+    close, start it again and close again. Nothing is lost: the stream is held and decided
+    once, `verify-log` is clean, every case's key unwraps in a cold process, and the cases
+    revealed through records (restarted: no key in its cache) come back in plaintext."""
+    started = time.monotonic()
+    stream = Stream(broker.bootstrap, _run(), STREAM, RATE)
+    async with _streaming(deployment, stream, WINDOW) as progress:
+        before = await progress.reach(STREAM // 4)
+        first = await close_epoch(deployment)
+        print(f"closed in {first.seconds:.1f} s with {_in_flight(stream, before)}: {first.answer}")
+        assert first.rewrapped_keys >= before.decided, first.answer
+        before = await progress.reach(STREAM // 2)
+        interrupted = asyncio.create_task(close_epoch(deployment))
+        keys = await _two_keks_in_use(deployment, interrupted)
+        deployment.kill("privacy")  # the close is under way: the old KEK is not destroyed yet
+        in_flight = _in_flight(stream, before)
+        await asyncio.gather(interrupted, return_exceptions=True)
+        print(f"privacy killed mid-close with {in_flight}; live keys by KEK: {keys}")
+        await deployment.restart("privacy")
+        again = await close_epoch(deployment, patience_s=LEASE_PATIENCE_S)
+        print(f"closed again after the restart in {again.seconds:.1f} s: {again.answer}")
+        assert again.closed_epoch > first.closed_epoch, (first.answer, again.answer)
+    await _held_and_verified(deployment, stream, started)
+    assert len(await kek_ids_in_use(deployment)) == 1, "a close left keys under an old KEK"
+    cases = await every_case(deployment)
+    unwrapped = await unwrap_every_key(deployment, cases)
+    assert unwrapped == {"unwrapped": len(cases), "failed": {}}, unwrapped
+    assert await events_of_type(deployment, EPOCH_CLOSED) >= 2, "records keeps every close"
+    deployment.kill("records")
+    await deployment.restart("records")
+    held = await until_held(deployment, stream.run, stream.count, PATIENCE_S)
+    sample = sorted(held.cases.values())[:: max(1, STREAM // REVEALED)]
+    assert await reveal(deployment, sample) == [], "cases that no longer decrypt"
+    print(
+        f"epoch closes under load: {len(cases)} keys unwrap, {len(sample)} cases revealed;"
+        f" {_since(started)} in all"
+    )
+
+
+async def _two_keks_in_use(deployment: Distributed, close: asyncio.Task[Closure]) -> dict[str, int]:
+    """Returns once live keys are wrapped under two KEKs: the close has opened the next epoch
+    (new keys, and the re-wrapped ones, go under its KEK) and not yet destroyed the old KEK.
+    Fails if the close ended first."""
+    while not close.done():
+        keys = await kek_ids_in_use(deployment)
+        if len(keys) >= 2:
+            return keys
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the close ended before privacy could be killed mid-way: {close}")
 
 
 @contextlib.asynccontextmanager
