@@ -121,6 +121,9 @@ class CaselogSettings(BaseSettings):
     privacy_signing_key: SecretStr = SecretStr("")
     privacy_signing_key_file: Path | None = None
     privacy_dev_signing_key_file: Path = Path("data/privacy-signing.key")
+    # How long a key epoch stays open: an erasure's residual copies (WAL, dead rows, backups)
+    # stop being readable at the latest this long after its epoch opened.
+    key_epoch_length_s: float = Field(default=86400.0, gt=0)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     readiness_timeout_s: float = Field(default=2.0, gt=0)

@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.privacy.adapters.copy_keys import SealedCopies
 from services.privacy.adapters.personal_data import CodecDecryptor, IndexedSubjects
+from services.privacy.adapters.plaintext_copies import seal_plaintext_copies
 from services.privacy.adapters.rules_file import load_rules
+from services.privacy.adapters.scheduled_epochs import ScheduledEpochs
 from services.privacy.adapters.signing import NoteReceiptSigner, load_receipt_signer
 from services.privacy.adapters.store import SqlPrivacyStore
 from services.privacy.domain.scrubber import Scrubber
@@ -17,6 +20,7 @@ from services.privacy.service_layer.projection import Projection, Topics
 from services.privacy.service_layer.publishing import PrivacyEvents
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep, sweep_every
 from shared.crypto.runtime import PersonalData, build_personal_data
+from shared.crypto.startup import load_keyring
 from shared.envelope import utc_now
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
@@ -44,6 +48,7 @@ class Privacy:
         """Create tables, then sweep on schedule until shutdown."""
         await self.personal.start()
         await self.store.create_tables()
+        await seal_plaintext_copies(self.infrastructure.engine, self.deps.copies)
         stop = asyncio.Event()
 
         async def sweep() -> None:
@@ -76,10 +81,19 @@ def bootstrap(
     signer = load_receipt_signer(settings)
     chosen = topics or Topics()
     store = SqlPrivacyStore(infra.engine)
-    projection = Projection(store, personal_data.keys, chosen)
+    copies = SealedCopies(personal_data.keys)
+    projection = Projection(store, personal_data.keys, copies, chosen, signer, clock)
+    # Until the key store keeps epochs, they are derived from the clock (see ScheduledEpochs):
+    # wire the key store's epoch source here instead once it exists.
+    epochs = ScheduledEpochs(
+        load_keyring(settings.crypto, settings.environment).kek_id,
+        timedelta(seconds=settings.key_epoch_length_s),
+        clock,
+    )
     deps = PrivacyDependencies(
         store=store,
         keys=personal_data.keys,
+        copies=copies,
         subjects=IndexedSubjects(personal_data.subjects),
         decryptor=CodecDecryptor(personal_data.codec),
         signer=signer,
@@ -87,6 +101,7 @@ def bootstrap(
         rules=rules,
         scrubber=Scrubber(rules.person_names),
         clock=clock,
+        epochs=epochs,
         sweep_interval=timedelta(seconds=settings.privacy_sweep_interval_s),
     )
     return Privacy(

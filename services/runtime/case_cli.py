@@ -5,11 +5,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
+
+from services.runtime.confirming import REFUSED_STATUS, confirmed
 
 RECORDS_URL = "http://127.0.0.1:8000/records"
 PRIVACY_URL = "http://127.0.0.1:8000/privacy"
@@ -46,17 +49,36 @@ def replay_case(
 
 def erase_subject(
     client: httpx.Client,
-    subject: str,
+    identities: Sequence[str],
     *,
     reason: str | None = None,
     receipt: Path | None = None,
+    yes: bool = False,
+    regime: str | None = None,
+    received_at: datetime | None = None,
+    stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Erases the subject named by e-mail or phone and writes the signed receipt. Prints a
-    summary that never repeats the e-mail or phone. Exit status 0, or 1 with the API's reason."""
+    """Shows what erasing the subject named by these e-mail addresses and phone numbers would
+    do, asks to confirm (unless `yes`), erases and writes the signed receipt. Prints summaries
+    that never repeat an identity. Exit status 0; 1 with the API's reason (no_match
+    included); 2 if not confirmed. `regime` and `received_at` (when the person asked) are the
+    API's; it checks them."""
     out = out or sys.stdout
-    body = {"email" if "@" in subject else "phone": subject, "reference": reason}
+    named = {"identities": list(identities)}
+    answer = _call(client, "POST", "/v1/requests/erasure/preview", err, json=named)
+    if answer is None:
+        return 1
+    _print_preview(answer.json(), out)
+    question = "Erase the cases listed above? Their keys are destroyed for good."
+    if not confirmed(question, yes=yes, stdin=stdin, err=err):
+        return REFUSED_STATUS
+    body: dict[str, Any] = {**named, "reference": reason}
+    if regime is not None:
+        body["regime"] = regime
+    if received_at is not None:
+        body["received_at"] = received_at.isoformat()
     answer = _call(client, "POST", "/v1/requests/erasure", err, json=body)
     if answer is None:
         return 1
@@ -72,6 +94,28 @@ def erase_subject(
     return 0
 
 
+def _print_preview(preview: dict[str, Any], out: TextIO) -> None:
+    subjects, cases = preview["subject_refs"], preview["cases"]
+    linked = f" (one person, {len(subjects)} linked subjects)" if len(subjects) > 1 else ""
+    print(f"the identities lead to {len(subjects)} subjects{linked}", file=out)
+    for case in cases:
+        holds = ", ".join(f"{h['hold_id']} (matter {h['matter']})" for h in case["held_by"])
+        what = f"kept: held by {holds}" if holds else "will be erased"
+        print(
+            f"  case {case['case_id']}: {case['kept_events']} events, {case['disposition']}"
+            f"{', a call recording' if case['has_recording'] else ''}; {what}",
+            file=out,
+        )
+    print(f"  subject index: {preview['subject_index']}", file=out)
+    residual = preview.get("residual_copies")
+    if residual:
+        print(
+            f"  residual copies unreadable at the close of epoch {residual['epoch']},"
+            f" no later than {residual['unreadable_by']}",
+            file=out,
+        )
+
+
 def _print_summary(document: dict[str, Any], path: Path, out: TextIO) -> None:
     erased, held = document["erased_case_ids"], document["held_cases"]
     print(f"erasure request {document['request_id']} ({document['status']})", file=out)
@@ -81,6 +125,9 @@ def _print_summary(document: dict[str, Any], path: Path, out: TextIO) -> None:
     for case in held:
         holds = ", ".join(f"{h['hold_id']} (matter {h['matter']})" for h in case["holds"])
         print(f"  held: case {case['case_id']} by {holds}", file=out)
+    residual = document.get("residual_copies")
+    if residual:
+        print(f"  pending: {residual['statement']}", file=out)
     print(f"  signed receipt written to {path} (check it: caselog verify-receipt)", file=out)
 
 
@@ -146,7 +193,15 @@ def _replay(args: argparse.Namespace) -> None:
 
 def _erase(args: argparse.Namespace) -> None:
     with _client(args.url, "CASELOG_PRIVACY_URL", PRIVACY_URL, args.token) as client:
-        status = erase_subject(client, args.subject, reason=args.reason, receipt=args.receipt)
+        status = erase_subject(
+            client,
+            args.identities,
+            reason=args.reason,
+            receipt=args.receipt,
+            yes=args.yes,
+            regime=args.regime,
+            received_at=args.received_at,
+        )
     raise SystemExit(status)
 
 
@@ -175,14 +230,33 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     _add_connection(replay, "CASELOG_RECORDS_URL", RECORDS_URL)
     replay.set_defaults(action=_replay)
     erase = commands.add_parser(
-        "erase", help="erase a data subject (privacy API) and write the signed receipt"
+        "erase",
+        help="preview, confirm and erase a data subject (privacy API); writes the signed receipt",
     )
-    erase.add_argument("subject", help="the subject's e-mail address or phone number")
+    erase.add_argument(
+        "identities",
+        nargs="+",
+        metavar="identity",
+        help="the subject's e-mail addresses and phone numbers (each exactly one)",
+    )
+    erase.add_argument(
+        "--yes", action="store_true", help="erase without asking (after showing the preview)"
+    )
     erase.add_argument(
         "--reason", help="your ticket or letter reference (kept in the receipt: no personal data)"
     )
     erase.add_argument(
         "--receipt", type=Path, help="where to write the receipt (erasure-receipt-<id>.json)"
+    )
+    erase.add_argument(
+        "--regime",
+        choices=("internal", "gdpr", "appi"),
+        help="whose deadline applies (default internal; appi: 個人情報保護法, without delay)",
+    )
+    erase.add_argument(
+        "--received-at",
+        type=_instant,
+        help="when the person asked (ISO 8601, zoned; default now): the due date runs from it",
     )
     _add_connection(erase, "CASELOG_PRIVACY_URL", PRIVACY_URL)
     erase.set_defaults(action=_erase)

@@ -3,45 +3,66 @@
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from services.privacy.adapters.signing import KEY_NAME, verify_receipt
+from services.privacy.adapters.copy_keys import SealedCopies
+from services.privacy.adapters.signing import KEY_NAME, VerifiedReceipt, verify_receipt
 from services.privacy.adapters.store import SqlPrivacyStore
+from services.privacy.domain.errors import ReceiptVerificationError
+from shared.crypto.runtime import build_personal_data
 from shared.database import create_engine
 from shared.errors import CaselogError
 from shared.merkle.keys import NoteSigner
 from shared.settings import CaselogSettings, load_settings
 
 PAGE = 500
+# Verified, but only against the key the file itself carries: not proof of who signed it.
+UNPINNED_STATUS = 3
 
 
 async def export_anonymized(settings: CaselogSettings, out: TextIO) -> int:
-    """Writes every copy in the privacy database of `settings`, one JSON object a line."""
+    """Writes every copy in the privacy database of `settings`, one JSON object a line,
+    opened with their business-copy keys from the key store."""
     engine = create_engine(settings)
-    store = SqlPrivacyStore(engine)
+    personal = build_personal_data(settings)
+    store, sealer = SqlPrivacyStore(engine), SealedCopies(personal.keys)
     written, after = 0, None
     try:
         while page := await store.copies(after, PAGE):
-            for copy in page:
-                out.write(copy.model_dump_json() + "\n")
+            for sealed in page:
+                out.write((await sealer.open(sealed)).model_dump_json() + "\n")
             written += len(page)
             after = page[-1].copy_id
     finally:
         await engine.dispose()
+        await personal.close()
     return written
 
 
-def verify_receipt_file(path: Path, key: str | None = None, out: TextIO | None = None) -> int:
-    """Exit status 0 if the receipt's signature verifies and no field was changed, else 1.
-    `key`: a verifier key (or a file holding one) to trust instead of the bundled one."""
+def verify_receipt_file(
+    path: Path,
+    key: str | None = None,
+    out: TextIO | None = None,
+    completion: Path | None = None,
+    records_key: str | None = None,
+) -> int:
+    """Checks an erasure receipt offline: its signature, that no field was changed, and its
+    completion statement (inside the file, or `completion`, a statement file) if there is one.
+
+    Exit status 0 only if it verifies with a pinned `key` (a verifier key, or a file holding
+    one); 1 if it fails; UNPINNED_STATUS if it verifies only with the key inside the file,
+    which anyone can replace with their own: that proves self-consistency, not origin.
+    `records_key`: the records log's verifier key, to check the bound checkpoint's signature.
+    """
     out = out or sys.stdout
     try:
-        trusted = None
-        if key is not None:
-            trusted = Path(key).read_text(encoding="ascii") if Path(key).is_file() else key
-        verified = verify_receipt(path.read_bytes(), trusted)
+        document = path.read_bytes()
+        if completion is not None:
+            document = _with_completion(document, completion.read_bytes())
+        verified = verify_receipt(document, _key(key), _key(records_key))
     except OSError as error:
         print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
         return 1
@@ -55,14 +76,63 @@ def verify_receipt_file(path: Path, key: str | None = None, out: TextIO | None =
         f" destroyed, {len(receipt.held_cases)} held; completed {receipt.completed_at.isoformat()}",
         file=out,
     )
+    _print_state(verified, out)
+    checkpoint = receipt.records_checkpoint
+    bound = "bound" if checkpoint.bound else "pending"
+    print(f"  records checkpoint: {bound}: {checkpoint.detail}", file=out)
+    if checkpoint.bound:
+        signed_by = (
+            "its signature checked with --records-key"
+            if records_key
+            else ("its signature not checked (pass --records-key, or check it with caselog verify)")
+        )
+        print(f"  the checkpoint includes every event listed; {signed_by}", file=out)
     print(f"  signed by {verified.verifier_key.split('+')[0]}", file=out)
     if verified.bundled_key:
-        print("  checked with the key inside the receipt only: pass --key with the", file=out)
+        print("  NOT TRUSTED: only self-consistency was checked, with the key inside the", file=out)
+        print("  file (a forger signs with their own). Pass --key with the privacy", file=out)
+        print("  service's key from a source you trust (GET /privacy/v1/receipts/key)", file=out)
+        return UNPINNED_STATUS
+    return 0
+
+
+def _print_state(verified: VerifiedReceipt, out: TextIO) -> None:
+    residual, statement = verified.receipt.residual_copies, verified.completion
+    if statement is not None:
         print(
-            "  privacy service's key from a source you trust (GET /privacy/v1/receipts/key)",
+            f"  complete: epoch {statement.closed_epoch} closed {statement.closed_at.isoformat()}"
+            f" and its KEK {statement.destroyed_kek_id} was destroyed (completion statement"
+            " verified)",
             file=out,
         )
-    return 0
+    elif residual is not None:
+        print(
+            f"  pending: residual copies unreadable at the close of epoch {residual.epoch},"
+            f" no later than {residual.unreadable_by.isoformat()}",
+            file=out,
+        )
+    elif verified.receipt.keys_destroyed:
+        print("  pending: a v1 receipt names no key epoch; no completion can be shown", file=out)
+    else:
+        print("  complete: no key was destroyed, so no residual copy to wait for", file=out)
+
+
+def _key(given: str | None) -> str | None:
+    """A verifier key given as a value or as a file holding one."""
+    if given is None:
+        return None
+    return Path(given).read_text(encoding="ascii") if Path(given).is_file() else given
+
+
+def _with_completion(receipt: bytes, completion: bytes) -> bytes:
+    """The receipt file with a completion statement file put in it, for one verification."""
+    try:
+        document, statement = json.loads(receipt), json.loads(completion)
+    except ValueError:
+        raise ReceiptVerificationError("the receipt or completion file is not JSON") from None
+    if not isinstance(document, dict):
+        raise ReceiptVerificationError("the receipt file does not hold a receipt object")
+    return json.dumps({**document, "completion": statement}).encode()
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -76,7 +146,11 @@ def _export(args: argparse.Namespace) -> None:
 
 
 def _verify(args: argparse.Namespace) -> None:
-    sys.exit(verify_receipt_file(args.receipt, args.key))
+    sys.exit(
+        verify_receipt_file(
+            args.receipt, args.key, completion=args.completion, records_key=args.records_key
+        )
+    )
 
 
 def _new_key(_args: argparse.Namespace) -> None:
@@ -93,7 +167,17 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     export.set_defaults(action=_export)
     verify = commands.add_parser("verify-receipt", help="check an erasure receipt offline")
     verify.add_argument("receipt", type=Path, help="the receipt file (JSON, as the API answers)")
-    verify.add_argument("--key", help="a verifier key, or a file holding one, to trust")
+    verify.add_argument(
+        "--key", help="a verifier key, or a file holding one, to trust (else exit status 3)"
+    )
+    verify.add_argument(
+        "--completion",
+        type=Path,
+        help="a completion statement file (GET /privacy/v1/completions/<epoch>) to check with it",
+    )
+    verify.add_argument(
+        "--records-key", help="the records log's verifier key, to check the bound checkpoint"
+    )
     verify.set_defaults(action=_verify)
     commands.add_parser(
         "receipt-key", help="a new Ed25519 key for signing erasure receipts (production)"

@@ -27,6 +27,7 @@ class CryptoTables:
     metadata: MetaData
     data_keys: Table
     subjects: Table
+    subject_links: Table
 
 
 def crypto_tables(prefix: str = "caselog_") -> CryptoTables:
@@ -55,7 +56,18 @@ def crypto_tables(prefix: str = "caselog_") -> CryptoTables:
         Column("created_at", DateTime(timezone=True), nullable=False),
         Index(f"{prefix}subjects_subject_id", "subject_id"),
     )
-    return CryptoTables(metadata, data_keys, subjects)
+    # A subject found to be the same person as another (a consultation gave identities of
+    # both) is linked to the one kept: every identity row then names the kept subject, and
+    # this row remembers the other one, whose earlier events still carry its id.
+    subject_links = Table(
+        f"{prefix}subject_links",
+        metadata,
+        Column("subject_id", String(64), primary_key=True),
+        Column("linked_to", String(64), nullable=False),
+        Column("linked_at", DateTime(timezone=True), nullable=False),
+        Index(f"{prefix}subject_links_linked_to", "linked_to"),
+    )
+    return CryptoTables(metadata, data_keys, subjects, subject_links)
 
 
 async def create_tables(engine: AsyncEngine, tables: CryptoTables) -> None:

@@ -119,3 +119,36 @@ async def test_another_pepper_knows_nobody(
     stranger = SubjectIndex(engine, tables, SecretBytes(os.urandom(32)))
 
     assert await stranger.lookup(email_identity("taro@example.com")) is None
+
+
+async def test_identities_of_two_subjects_given_together_link_them(
+    index: SubjectIndex, engine: AsyncEngine
+) -> None:
+    phone, email = phone_identity(PHONE_SPELLINGS[0]), email_identity("taro@example.com")
+    by_phone = await index.resolve(phone)
+    by_email = await index.resolve(email)
+    assert by_phone != by_email
+
+    async with engine.begin() as connection:
+        resolution = await index.resolve_linking(connection, email, phone)
+
+    assert (resolution.subject_id, resolution.linked) == (by_email, (by_phone,))
+    # The phone's entry now names the linked set's subject, and the set holds both.
+    assert await index.lookup(phone) == by_email
+    assert set(await index.linked_sets([by_email])) == {by_email, by_phone}
+
+
+async def test_a_link_of_a_linked_subject_keeps_the_whole_set(index: SubjectIndex) -> None:
+    first, second, third = (
+        phone_identity(PHONE_SPELLINGS[0]),
+        email_identity("taro@example.com"),
+        email_identity("taro@work.example.com"),
+    )
+    a, b, c = [await index.resolve(each) for each in (first, second, third)]
+    await index.resolve(second, first)  # a -> b
+    await index.resolve(third, second)  # b (with a) -> c
+
+    assert set(await index.linked_sets([c])) == {a, b, c}
+    assert {await index.lookup(each) for each in (first, second, third)} == {c}
+    assert await index.forget(c) == 3
+    assert await index.linked_sets([c]) == (c,)

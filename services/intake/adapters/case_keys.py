@@ -15,7 +15,8 @@ from shared.crypto.subjects import SubjectIndex
 
 
 class KeyStoreCaseOpener:
-    """E-mail and phone both link to one subject; a customer with neither has none.
+    """E-mail and phone both link to one subject; a customer with neither has none. When they
+    lead to two subjects, those are linked into one (the index re-points the other's entries).
 
     Subject and key share one transaction (one connection, one commit), so a request that
     turns out to repeat an earlier one rolls both back and leaves nothing behind.
@@ -37,10 +38,14 @@ class KeyStoreCaseOpener:
     async def opening(self, case_id: str, customer: Customer) -> AsyncIterator[OpenedCase]:
         identities = self.identities(customer)  # refuses a malformed one before any I/O
         async with self._engine.begin() as connection:
-            subject_id = (
-                await self._index.resolve_within(connection, *identities) if identities else None
+            resolved = (
+                await self._index.resolve_linking(connection, *identities) if identities else None
             )
-            yield OpenedCase(subject_id, await self._keys.create_within(connection, case_id))
+            key = await self._keys.create_within(connection, case_id)
+            if resolved is None:
+                yield OpenedCase(None, key)
+            else:
+                yield OpenedCase(resolved.subject_id, key, resolved.linked)
 
     def identities(self, customer: Customer) -> list[IdentityKey]:
         found = []

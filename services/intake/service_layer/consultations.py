@@ -1,10 +1,11 @@
 """Handler of a new consultation: open its case and record its first event, once."""
 
-from services.intake.domain.events import CONSULTATION_RECEIVED
+from services.intake.domain.events import CONSULTATION_RECEIVED, SUBJECT_LINKED, SubjectLinked
 from services.intake.service_layer.commands import Accepted, RecordConsultation
 from services.intake.service_layer.dependencies import IntakeDependencies
 from services.intake.service_layer.event_messages import event_message, ticket_key
 from services.intake.service_layer.ports import CaseRef, PendingMessage
+from shared.envelope import utc_now
 from shared.ids import new_event_id, new_identifier
 
 
@@ -43,10 +44,33 @@ async def record_consultation(
             stored = await ledger.record(key, Accepted(case_id, str(event_id)), message, case)
             if stored.duplicate:
                 raise _AlreadyRecorded(stored)
+            linked = opened.linked_subjects
     except _AlreadyRecorded as recorded:
         return recorded.answer
     await deps.relay.publish_now(PendingMessage(key, message))
+    if linked:
+        await _announce_link(deps, case, linked, correlation_id)
     return stored
+
+
+async def _announce_link(
+    deps: IntakeDependencies, case: CaseRef, linked: tuple[str, ...], correlation_id: str | None
+) -> None:
+    """Tells the other services that the case's subject and `linked` are one person.
+
+    A notice, not the record: the link itself was committed in the subject index with the
+    case, and privacy reads it there, so an erasure by any identity finds the whole set even
+    if this message is lost (it is not in the outbox; a failed publish is logged and dropped).
+    """
+    if case.subject_id is None:  # never: only identities link, and they make a subject
+        return
+    event_id = new_event_id()
+    now = utc_now()
+    payload = SubjectLinked(subject_id=case.subject_id, linked_subject_ids=linked, linked_at=now)
+    message = event_message(
+        deps, case, SUBJECT_LINKED, payload.model_dump(mode="json"), event_id, now, correlation_id
+    )
+    await deps.relay.publish_now(PendingMessage(f"subject-link:{event_id}", message))
 
 
 class _AlreadyRecorded(Exception):  # noqa: N818 - control flow: rolls back both transactions

@@ -91,6 +91,9 @@ class FieldEncryptor(Protocol):
 class OpenedCase:
     subject_id: str | None
     key: DataKey
+    # Other subjects this consultation's identities showed to be the same person, now linked
+    # to `subject_id` in the subject index (announced as `subject.linked`).
+    linked_subjects: tuple[str, ...] = ()
 
 
 class CaseOpener(Protocol):

@@ -10,7 +10,12 @@ from services.privacy.service_layer.ports import Identities
 from shared.crypto.codec import FieldCodec
 from shared.crypto.errors import InvalidIdentityError
 from shared.crypto.grants import reader_for
-from shared.crypto.identities import IdentityKey, email_identity, phone_identity
+from shared.crypto.identities import (
+    IdentityKey,
+    strict_email_identity,
+    strict_identity,
+    strict_phone_identity,
+)
 from shared.crypto.subjects import SubjectIndex
 from shared.envelope import Envelope
 
@@ -32,7 +37,12 @@ class CodecDecryptor:
 
 
 class IndexedSubjects:
-    """The subject index, asked by identity; the identity itself is never kept."""
+    """The subject index, asked by identity; the identity itself is never kept.
+
+    Requests that destroy or disclose name their subject strictly: each identity must be
+    exactly one e-mail address or one phone number (`strict_identity`), never a number found
+    inside other text.
+    """
 
     def __init__(self, index: SubjectIndex, default_phone_region: str = "JP") -> None:
         self._index = index
@@ -44,7 +54,7 @@ class IndexedSubjects:
             subject = await self._index.lookup(key)
             if subject is not None:
                 found[subject] = None
-        return tuple(found)
+        return await self._index.linked_sets(list(found))
 
     async def still_known(self, identities: Identities) -> bool:
         return bool(await self.lookup(identities))
@@ -53,17 +63,20 @@ class IndexedSubjects:
         return await self._index.forget(subject_id)
 
     def _keys(self, identities: Identities) -> list[IdentityKey]:
-        if identities.email is None and identities.phone is None:
+        named = identities.named()
+        if not named:
             raise InvalidRequestError("email", "give the subject's e-mail address or phone number")
         keys = []
-        try:
-            if identities.email is not None:
-                keys.append(email_identity(identities.email))
-        except InvalidIdentityError as error:
-            raise InvalidRequestError("email", str(error)) from None
-        try:
-            if identities.phone is not None:
-                keys.append(phone_identity(identities.phone, self._region))
-        except InvalidIdentityError as error:
-            raise InvalidRequestError("phone", str(error)) from None
+        for field, value in named:
+            parse = {"email": strict_email_identity, "phone": self._phone}.get(field, self._any)
+            try:
+                keys.append(parse(value))
+            except InvalidIdentityError as error:
+                raise InvalidRequestError(field, str(error)) from None
         return keys
+
+    def _phone(self, raw: str) -> IdentityKey:
+        return strict_phone_identity(raw, self._region)
+
+    def _any(self, raw: str) -> IdentityKey:
+        return strict_identity(raw, self._region)

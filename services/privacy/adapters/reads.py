@@ -1,6 +1,8 @@
 """Reading privacy's store: cases, kept envelopes, holds, copies, requests, checkpoint."""
 
+import json
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,19 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.privacy.adapters.tables import (
     cases,
     checkpoint,
+    completions,
     copies,
     erased_subjects,
+    erasure_positions,
     holds,
     kept_events,
+    receipt_states,
     recommendations,
     requests,
     utc,
 )
 from services.privacy.domain.cases import CaseRecord, CopyMeta
-from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
-from services.privacy.domain.receipt import RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
+from services.privacy.service_layer.changes import SealedCopy
+from services.privacy.service_layer.ports import KeptCopy
 from shared.envelope import Envelope, decode_envelope
 
 _MOMENTS = ("opened_at", "closed_at", "anonymized_at", "erased_at", "key_destroyed_at")
@@ -88,11 +94,22 @@ class StoreReads:
         rows = await self._rows(select(recommendations).where(key))
         return _recommendation(rows[0]) if rows else None
 
-    async def copies(self, after: str | None, limit: int) -> list[AnonymizedCopy]:
-        query = select(copies.c.document).order_by(copies.c.copy_id).limit(limit)
+    async def copies(self, after: str | None, limit: int) -> list[SealedCopy]:
+        query = select(copies).order_by(copies.c.copy_id).limit(limit)
         if after is not None:
             query = query.where(copies.c.copy_id > after)
-        return [AnonymizedCopy.model_validate_json(r.document) for r in await self._rows(query)]
+        return [_sealed(row) for row in await self._rows(query)]
+
+    async def copy(self, copy_id: str) -> KeptCopy | None:
+        rows = await self._rows(select(copies).where(copies.c.copy_id == copy_id))
+        if not rows:
+            return None
+        row = rows[0]
+        return KeptCopy(row.case_id, _sealed(row), _moment(row.closed_at), row.closure_reason)
+
+    async def copy_of_case(self, case_id: str) -> SealedCopy | None:
+        rows = await self._rows(select(copies).where(copies.c.case_id == case_id))
+        return _sealed(rows[0]) if rows else None
 
     async def copy_metas(self) -> list[CopyMeta]:
         query = select(
@@ -130,6 +147,40 @@ class StoreReads:
         rows = await self._rows(select(checkpoint.c.document))
         return RecordsCheckpoint.model_validate_json(rows[0].document) if rows else None
 
+    async def unbound_receipts(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Receipts still waiting for a records checkpoint: request id and its event ids."""
+        state = receipt_states.c
+        query = select(state.request_id, state.event_ids).where(state.bound.is_(False))
+        return [(r.request_id, tuple(json.loads(r.event_ids))) for r in await self._rows(query)]
+
+    async def erasure_positions(self, event_ids: Collection[str]) -> dict[str, int]:
+        query = select(erasure_positions).where(erasure_positions.c.event_id.in_(list(event_ids)))
+        return {row.event_id: int(row.position) for row in await self._rows(query)}
+
+    async def incomplete_receipts(self, up_to_epoch: int) -> list[tuple[str, int]]:
+        """Receipts of epochs up to `up_to_epoch` that no completion statement names yet."""
+        state = receipt_states.c
+        query = (
+            select(state.request_id, state.epoch)
+            .where(state.completed_epoch.is_(None), state.epoch <= up_to_epoch)
+            .order_by(state.request_id)
+        )
+        return [(row.request_id, int(row.epoch)) for row in await self._rows(query)]
+
+    async def completion(self, closed_epoch: int) -> SignedCompletion | None:
+        query = select(completions.c.document).where(completions.c.closed_epoch == closed_epoch)
+        rows = await self._rows(query)
+        return SignedCompletion.model_validate_json(rows[0].document) if rows else None
+
+    async def completion_of(self, request_id: str) -> SignedCompletion | None:
+        """The completion statement that names this receipt, once its epoch has closed."""
+        state = receipt_states.c
+        query = select(completions.c.document).join(
+            receipt_states, completions.c.closed_epoch == state.completed_epoch
+        )
+        rows = await self._rows(query.where(state.request_id == request_id))
+        return SignedCompletion.model_validate_json(rows[0].document) if rows else None
+
     async def _rows(self, query: Any) -> list[Any]:
         async with self._reads.connect() as connection:
             return list((await connection.execute(query)).all())
@@ -141,6 +192,16 @@ def _case(row: Any) -> CaseRecord:
     for name in (*_MOMENTS, "recording_expired_at"):
         values[name] = utc(values[name])
     return CaseRecord.model_validate(values)
+
+
+def _moment(moment: Any) -> datetime:
+    found = utc(moment)
+    assert found is not None  # a NOT NULL column
+    return found
+
+
+def _sealed(row: Any) -> SealedCopy:
+    return SealedCopy(row.copy_id, row.version, row.key_slot, row.sha256, row.sealed)
 
 
 def _recommendation(row: Any) -> Recommendation:

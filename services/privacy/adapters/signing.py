@@ -1,4 +1,5 @@
-"""Erasure receipts signed with Ed25519 as C2SP signed notes, and their offline verification.
+"""Erasure receipts and completion statements signed with Ed25519 as C2SP signed notes, and
+their offline verification.
 
 The key comes from settings (a `PRIVATE+KEY+...` note key, or a file holding one); in
 development one is generated into `privacy_dev_signing_key_file` on first use; production
@@ -11,16 +12,25 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from services.privacy.domain.completion import (
+    CompletionStatement,
+    ErasureState,
+    completion_from_text,
+    completion_text,
+)
 from services.privacy.domain.errors import ReceiptVerificationError, SigningKeyError
 from services.privacy.domain.receipt import (
     ErasureReceipt,
+    RecordsCheckpoint,
+    SignedCompletion,
     SignedReceipt,
     receipt_from_text,
     receipt_text,
 )
+from shared.merkle.checkpoint import Checkpoint, open_checkpoint
 from shared.merkle.errors import NoteError
 from shared.merkle.keys import NoteSigner, NoteVerifier
-from shared.merkle.note import open_note, sign_note
+from shared.merkle.note import open_note, parse_note, sign_note
 from shared.settings import CaselogSettings
 from shared.validation import summarize
 
@@ -42,27 +52,82 @@ class NoteReceiptSigner:
             verifier_key=self.verifier_key,
         )
 
+    def sign_completion(self, statement: CompletionStatement) -> SignedCompletion:
+        return SignedCompletion(
+            statement=statement.model_dump(mode="json"),
+            signed_note=sign_note(completion_text(statement), [self._signer]),
+            verifier_key=self.verifier_key,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class VerifiedReceipt:
     receipt: ErasureReceipt
     verifier_key: str
     bundled_key: bool  # verified with the key inside the file: proves integrity, not origin
+    completion: CompletionStatement | None = None  # verified with the same key, and names it
+
+    @property
+    def state(self) -> ErasureState:
+        return ErasureState.COMPLETE if self.completion is not None else ErasureState.PENDING
 
 
-def verify_receipt(document: str | bytes, trusted_key: str | None = None) -> VerifiedReceipt:
-    """The receipt if its signature verifies and no field differs from what was signed."""
+def verify_receipt(
+    document: str | bytes, trusted_key: str | None = None, records_key: str | None = None
+) -> VerifiedReceipt:
+    """The receipt if its signature verifies and no field differs from what was signed; with
+    its completion statement, if the file holds one, verified by the same key and shown to
+    complete this receipt (else the whole file fails). A bound records checkpoint must be a
+    checkpoint whose tree includes every event position the receipt lists; with
+    `records_key` (the log's note verifier key) its signature is checked too."""
     try:
         signed = SignedReceipt.model_validate_json(document)
     except ValidationError as error:
         raise ReceiptVerificationError(f"not an erasure receipt: {summarize(error)}") from None
-    key = trusted_key or signed.verifier_key
+    key = (trusted_key or signed.verifier_key).strip()
+    verifier = _verifier(key)
+    receipt = receipt_from_text(_open(signed.signed_note, verifier, "signature"), signed.receipt)
+    _check_binding(receipt.records_checkpoint, records_key)
+    completion = None
+    if signed.completion is not None:
+        text = _open(signed.completion.signed_note, verifier, "completion signature")
+        completion = completion_from_text(text, signed.completion.statement)
+        unmet = completion.completes_receipt(receipt)
+        if unmet is not None:
+            raise ReceiptVerificationError(f"completion: {unmet}")
+    return VerifiedReceipt(receipt, key, trusted_key is None, completion)
+
+
+def _check_binding(bound: RecordsCheckpoint, records_key: str | None) -> None:
+    if not bound.bound:
+        return
+    if bound.note is None or not bound.event_positions:
+        raise ReceiptVerificationError("records checkpoint: bound without a note or positions")
     try:
-        note = open_note(signed.signed_note, [NoteVerifier.parse(key.strip())])
+        if records_key is None:
+            checkpoint = Checkpoint.parse(parse_note(bound.note).text)
+        else:
+            checkpoint = open_checkpoint(bound.note, [_verifier(records_key.strip())])
     except NoteError as error:
-        raise ReceiptVerificationError(f"signature: {error}") from None
-    receipt = receipt_from_text(note.text, signed.receipt)
-    return VerifiedReceipt(receipt, key.strip(), bundled_key=trusted_key is None)
+        raise ReceiptVerificationError(f"records checkpoint: {error}") from None
+    if checkpoint.size != bound.checkpoint_size or checkpoint.size <= max(bound.event_positions):
+        raise ReceiptVerificationError(
+            "records checkpoint: its tree does not include every event of the receipt"
+        )
+
+
+def _verifier(key: str) -> NoteVerifier:
+    try:
+        return NoteVerifier.parse(key)
+    except NoteError as error:
+        raise ReceiptVerificationError(f"verifier key: {error}") from None
+
+
+def _open(note: str, verifier: NoteVerifier, what: str) -> str:
+    try:
+        return open_note(note, [verifier]).text
+    except NoteError as error:
+        raise ReceiptVerificationError(f"{what}: {error}") from None
 
 
 def load_receipt_signer(settings: CaselogSettings) -> NoteReceiptSigner:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.privacy.adapters import case_writes as cw
+from services.privacy.adapters import receipt_writes
 from services.privacy.adapters import record_writes as rw
 from services.privacy.adapters.erasure_writes import BATCHED, apply_batched
 from services.privacy.adapters.reads import StoreReads
@@ -20,6 +21,7 @@ APPLY: dict[type, Apply] = {
     c.CaseSeen: cw.case_seen,
     c.CaseOpened: cw.case_opened,
     c.CaseClosed: cw.case_closed,
+    c.ClosureAccepted: cw.closure_accepted,
     c.ClosureRefused: cw.closure_refused,
     c.RecordingAttached: cw.recording_attached,
     c.EventKept: cw.event_kept,
@@ -30,11 +32,18 @@ APPLY: dict[type, Apply] = {
     c.RecordingsExpired: cw.recordings_expired,
     c.RecommendationMade: rw.recommendation_made,
     c.HoldSaved: rw.hold_saved,
+    c.HoldReleaseRequested: rw.hold_release_requested,
     c.HoldEnded: rw.hold_ended,
     c.RequestSaved: rw.request_saved,
     c.ReceiptSaved: rw.receipt_saved,
     c.CopiesExpired: rw.copies_expired,
+    c.CopyStored: rw.copy_stored,
+    c.CopyRemoved: rw.copy_removed,
     c.CheckpointSeen: rw.checkpoint_seen,
+    c.ReceiptTracked: receipt_writes.receipt_tracked,
+    c.ReceiptBound: receipt_writes.receipt_bound,
+    c.ErasureAcknowledged: receipt_writes.erasure_acknowledged,
+    c.CompletionIssued: receipt_writes.completion_issued,
 }
 
 

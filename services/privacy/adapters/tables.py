@@ -1,5 +1,6 @@
 """Privacy's tables (SQLite or PostgreSQL). No column holds a personal value in plaintext:
-kept envelopes are ciphertext as received, copies are anonymized, subjects are pseudonyms."""
+kept envelopes are ciphertext as received, copies are anonymized and sealed, subjects are
+pseudonyms."""
 
 from datetime import UTC, datetime
 
@@ -68,14 +69,20 @@ recommendations = Table(
     Column("hold_id", Id, nullable=True),
     Column("document", Text, nullable=False),
 )
+# The anonymized copies, sealed: `sealed` is ciphertext under the key store's key `key_slot`
+# (one per copy version), so a withdrawn or replaced version is destroyed with its key.
+# (Before version 2 of `case.anonymized`, `privacy_copies` held them in plaintext.)
 copies = Table(
-    "privacy_copies",
+    "privacy_sealed_copies",
     metadata,
     Column("copy_id", Id, primary_key=True),
     Column("case_id", Id, nullable=False, unique=True),
     Column("closed_at", Moment, nullable=False),
     Column("closure_reason", String(64), nullable=True),
-    Column("document", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("key_slot", Id, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("sealed", Text, nullable=False),
 )
 requests = Table(
     "privacy_requests",
@@ -106,3 +113,29 @@ def utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+# Per erasure receipt: its key epoch, its events, whether a records checkpoint that includes
+# them is bound into it, and the epoch whose close completed it.
+receipt_states = Table(
+    "privacy_receipt_states",
+    metadata,
+    Column("request_id", Id, primary_key=True),
+    Column("epoch", BigInteger, nullable=True),
+    Column("event_ids", Text, nullable=False),  # JSON list
+    Column("bound", Boolean, nullable=False, index=True),  # read on every acknowledgement
+    Column("completed_epoch", BigInteger, nullable=True, index=True),
+)
+# The log position records acknowledged for each `subject.erased` event.
+erasure_positions = Table(
+    "privacy_erasure_positions",
+    metadata,
+    Column("event_id", Id, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+completions = Table(
+    "privacy_completions",
+    metadata,
+    Column("closed_epoch", BigInteger, primary_key=True),
+    Column("document", Text, nullable=False),
+)

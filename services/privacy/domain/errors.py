@@ -23,6 +23,25 @@ class NotFoundError(PrivacyError):
         self.field = field
 
 
+class NoMatchError(PrivacyError):
+    """No subject matches the identities of an erasure or access request: nothing was done,
+    and no receipt is signed for nothing (answered 404; the request is kept as `no_match`)."""
+
+    def __init__(self, done: str, request_id: str | None = None) -> None:
+        kept = f"; request {request_id} is recorded as no_match" if request_id else ""
+        super().__init__(f"no_match: no subject matches the identities given, {done}{kept}")
+        self.field = "identities"
+        self.request_id = request_id
+
+
+class ForbiddenError(PrivacyError):
+    """The caller's role may not do this here, e.g. release a hold without legal (403)."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
 class ConflictError(PrivacyError):
     """The change is not possible in the current state, e.g. releasing a released hold (409)."""
 

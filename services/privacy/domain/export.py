@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.privacy.domain.cases import Disposition
+from services.privacy.domain.completion import SubjectErasure
 from services.privacy.domain.requests import PrivacyRequest, Regime
 
 
@@ -38,6 +39,9 @@ class AccessExport(BaseModel):
     generated_at: datetime
     subject_refs: tuple[str, ...]
     cases: list[ExportedCase]
+    # Each erasure that covered the subjects (cases held by a legal hold survive one), and
+    # whether it is complete.
+    erasures: list[SubjectErasure] = []
 
 
 class OverdueRequest(BaseModel):

@@ -1,7 +1,9 @@
-"""The erasure receipt: what was destroyed, where, when, and the records checkpoint of that moment.
+"""The erasure receipt: what was destroyed at once, where, when residual copies stop being
+readable (the close of a key epoch), and the records checkpoint that includes its events.
 
 Signed as a C2SP signed note whose text is a header line and the receipt as canonical JSON;
 the file holds the receipt again as plain JSON, which must equal the signed one field by field.
+The completion statement (`domain/completion.py`) is signed the same way.
 """
 
 import json
@@ -15,13 +17,20 @@ from services.privacy.domain.errors import ReceiptVerificationError
 from services.privacy.domain.holds import BlockingHold
 from services.privacy.domain.requests import RequestStatus
 
-ReceiptFormat = Literal["caselog.privacy/erasure-receipt/v1"]
-RECEIPT_FORMAT: ReceiptFormat = "caselog.privacy/erasure-receipt/v1"
+ReceiptFormat = Literal["caselog.privacy/erasure-receipt/v1", "caselog.privacy/erasure-receipt/v2"]
+# v2 adds what stays readable until the epoch closes, and binds the records checkpoint.
+RECEIPT_FORMAT: ReceiptFormat = "caselog.privacy/erasure-receipt/v2"
+RECEIPT_FORMATS: tuple[str, ...] = (
+    "caselog.privacy/erasure-receipt/v1",
+    "caselog.privacy/erasure-receipt/v2",
+)
 
 
 class PlaceStatus(StrEnum):
     CONFIRMED = "confirmed"  # checked after the fact: nothing of the subject is readable there
+    PENDING = "pending"  # destroyed where live; older copies readable until the epoch closes
     NOTIFIED = "notified"  # another service drops its copy on the subject.erased event
+    NOT_CHECKED = "not_checked"  # privacy neither changed nor checked it: said so, not claimed
     KEPT = "kept"  # deliberately kept (held cases)
     FAILED = "failed"  # the check found something left: the request must be looked into
 
@@ -48,14 +57,29 @@ class HeldCase(_Part):
 
 
 class RecordsCheckpoint(_Part):
-    """The latest records acknowledgement privacy had read: the log's size and signed size."""
+    """A records checkpoint: in a receipt, the signed one that includes the receipt's own
+    `subject.erased` events (`bound`), or, while records has signed none yet, the latest one
+    acknowledged and a statement that the binding is pending."""
 
     available: bool
     tree_size: int | None = None
     checkpoint_size: int | None = None
     acknowledged_at: datetime | None = None
-    note: str | None = None  # the signed checkpoint itself, when records sends it
+    note: str | None = None  # the signed checkpoint itself (C2SP tlog-checkpoint)
     detail: str
+    bound: bool = False  # `note` is a checkpoint whose tree includes every event listed
+    event_positions: tuple[int, ...] = ()  # log positions of the receipt's events, once known
+
+
+class ResidualCopies(_Part):
+    """What erasure cannot reach at once: copies of the destroyed key rows in database WAL,
+    dead row versions, dumps, backups and replicas stay wrapped under the epoch's KEK, and so
+    readable to whoever holds both, until that epoch closes and destroys its KEK."""
+
+    epoch: int
+    kek_id: str
+    unreadable_by: datetime  # the epoch's scheduled close: at the latest then
+    statement: str
 
 
 class ErasureReceipt(_Part):
@@ -73,41 +97,71 @@ class ErasureReceipt(_Part):
     places: tuple[Place, ...]
     records_checkpoint: RecordsCheckpoint
     event_ids: tuple[str, ...]
+    # v2: destroyed at once besides the key rows, and when the rest stops being readable.
+    subject_index_entries_removed: int | None = None
+    residual_copies: ResidualCopies | None = None
 
 
-class SignedReceipt(BaseModel):
-    """The receipt file: the receipt, the signed note over it, and the signer's public key."""
+class SignedDocument(BaseModel):
+    """A signed note over a document, and the signer's public key (receipt or completion)."""
 
-    receipt: dict[str, Any]
     signed_note: str
     verifier_key: str
 
 
+class SignedCompletion(SignedDocument):
+    """The completion statement file (see `domain/completion.py`)."""
+
+    statement: dict[str, Any]
+
+
+class SignedReceipt(SignedDocument):
+    """The receipt file: the receipt, the signed note over it, and the signer's public key;
+    once the receipt's key epoch has closed, the signed completion statement too (it is not
+    part of the signed receipt, which never changes after the checkpoint is bound)."""
+
+    receipt: dict[str, Any]
+    completion: SignedCompletion | None = None
+
+
 def receipt_text(receipt: ErasureReceipt) -> str:
     """The signed text: the format line and the receipt as one line of canonical JSON."""
-    document = receipt.model_dump(mode="json")
-    return f"{RECEIPT_FORMAT}\n{_canonical(document)}\n"
+    return document_text(receipt.format, receipt.model_dump(mode="json"))
 
 
 def receipt_from_text(text: str, shown: dict[str, Any]) -> ErasureReceipt:
     """The receipt in a verified note's `text`; it must be exactly `shown`, the file's copy."""
-    header, _, body = text.partition("\n")
-    if header != RECEIPT_FORMAT:
-        raise ReceiptVerificationError(f"the signed text is not a {RECEIPT_FORMAT} receipt")
-    try:
-        signed = json.loads(body)
-    except json.JSONDecodeError:
-        raise ReceiptVerificationError("the signed text does not hold JSON") from None
-    if not isinstance(signed, dict):
-        raise ReceiptVerificationError("the signed text does not hold a receipt object")
-    keys = signed.keys() | shown.keys()
-    changed = sorted(key for key in keys if signed.get(key) != shown.get(key))
-    if changed:
-        raise ReceiptVerificationError(f"fields differ from what was signed: {', '.join(changed)}")
+    signed = document_from_text(text, RECEIPT_FORMATS, shown, "receipt")
     try:
         return ErasureReceipt.model_validate(signed)
     except ValidationError:
         raise ReceiptVerificationError("the signed receipt is not a valid receipt") from None
+
+
+def document_text(header: str, document: dict[str, Any]) -> str:
+    """A format line and the document as one line of canonical JSON."""
+    return f"{header}\n{_canonical(document)}\n"
+
+
+def document_from_text(
+    text: str, formats: tuple[str, ...], shown: dict[str, Any], what: str
+) -> dict[str, Any]:
+    """The document in a verified note's `text`, whose format line is one of `formats`; it
+    must be exactly `shown`, the file's plain copy, field by field."""
+    header, _, body = text.partition("\n")
+    if header not in formats:
+        raise ReceiptVerificationError(f"the signed text is not a {formats[-1]} {what}")
+    try:
+        signed = json.loads(body)
+    except json.JSONDecodeError:
+        raise ReceiptVerificationError("the signed text does not hold JSON") from None
+    if not isinstance(signed, dict) or signed.get("format") != header:
+        raise ReceiptVerificationError(f"the signed text does not hold a {what} object")
+    keys = signed.keys() | shown.keys()
+    changed = sorted(key for key in keys if signed.get(key) != shown.get(key))
+    if changed:
+        raise ReceiptVerificationError(f"fields differ from what was signed: {', '.join(changed)}")
+    return signed
 
 
 def _canonical(document: dict[str, Any]) -> str:

@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from services.privacy.bootstrap import CONSUMER_GROUP, Privacy, bootstrap
 from services.privacy.domain.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidRequestError,
+    NoMatchError,
     NotFoundError,
     PrivacyError,
 )
@@ -30,7 +32,9 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     PrivacyError: 500,
     InvalidRequestError: 422,
     NotFoundError: 404,
+    NoMatchError: 404,
     ConflictError: 409,
+    ForbiddenError: 403,
 }
 
 

@@ -1,11 +1,15 @@
 """Data subjects' requests (/v1/requests): access exports, erasure with signed receipts."""
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Path
+
+from services.privacy.domain.completion import SubjectErasure
+from services.privacy.domain.erasure_preview import ErasurePreview
 from services.privacy.domain.errors import NotFoundError
 from services.privacy.domain.export import AccessExport, OverdueReport
-from services.privacy.domain.receipt import RecordsCheckpoint, SignedReceipt
-from services.privacy.domain.requests import PrivacyRequest, RequestKind
+from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
+from services.privacy.domain.requests import STATUTORY_BASIS, PrivacyRequest, Regime, RequestKind
 from services.privacy.entrypoints.deps import (
     READERS,
     CorrelationId,
@@ -14,14 +18,21 @@ from services.privacy.entrypoints.deps import (
     Officer,
     PrivacyDep,
 )
-from services.privacy.entrypoints.schemas import SubjectRequestIn, VerifierKeyOut
+from services.privacy.entrypoints.schemas import (
+    RegimeOut,
+    SubjectIdentitiesIn,
+    SubjectRequestIn,
+    VerifierKeyOut,
+)
 from services.privacy.service_layer.access import (
     RegisterRequest,
     export_access,
     overdue_requests,
     register_access,
 )
-from services.privacy.service_layer.erasure import NO_CHECKPOINT, erase_subject
+from services.privacy.service_layer.erasure import erase_subject, preview_erasure
+from services.privacy.service_layer.erasure_state import receipt_file, subject_erasures
+from services.privacy.service_layer.receipt_binding import pending_checkpoint
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
@@ -32,13 +43,32 @@ READ = [Depends(require_roles(*READERS))]
 
 
 def _command(body: SubjectRequestIn, actor: str) -> RegisterRequest:
-    return RegisterRequest(body.identities(), body.regime, actor, body.received_at, body.reference)
+    return RegisterRequest(
+        body.identities_given(), body.regime, actor, body.received_at, body.reference
+    )
+
+
+@router.get("/requests/regimes", response_model=list[RegimeOut], dependencies=READ)
+async def regimes(deps: Deps) -> list[RegimeOut]:
+    """The regimes a request may be registered under, each with its days to answer and its
+    legal basis in Japanese and English (APPI: 個人情報保護法 33-35条, "without delay")."""
+    deadlines = deps.rules.deadlines
+    return [
+        RegimeOut(
+            regime=regime,
+            days=deadlines.days(regime),
+            basis_ja=STATUTORY_BASIS[regime].ja,
+            basis_en=STATUTORY_BASIS[regime].en,
+        )
+        for regime in Regime
+    ]
 
 
 @router.post("/requests/access", status_code=201, response_model=PrivacyRequest)
 async def register(body: SubjectRequestIn, deps: Deps, principal: Officer) -> PrivacyRequest:
-    """Register an access request; its due date runs from `received_at` (14 days internal,
-    30 for GDPR-style by default). Export it once the requester's identity is verified."""
+    """Register an access request (APPI: a disclosure request, 開示請求); its due date runs
+    from `received_at` (14 days internal, 30 GDPR-style, 14 as the target for APPI's "without
+    delay", by default). Export it once the requester's identity is verified."""
     return await register_access(deps, _command(body, principal.subject))
 
 
@@ -62,27 +92,59 @@ async def overdue(deps: Deps) -> OverdueReport:
     return await overdue_requests(deps)
 
 
+@router.post("/requests/erasure/preview", response_model=ErasurePreview)
+async def preview(body: SubjectIdentitiesIn, deps: Deps, principal: Officer) -> ErasurePreview:
+    """What an erasure by these identities would do now, changing nothing: the subjects (a
+    linked set is one person), their cases, which would be erased and which are held.
+    404 `no_match` if no subject matches."""
+    return await preview_erasure(deps, body.identities_given())
+
+
 @router.post("/requests/erasure", response_model=SignedReceipt)
 async def erase(
     body: SubjectRequestIn, deps: Deps, principal: Officer, correlation_id: CorrelationId
 ) -> SignedReceipt:
-    """Erase the subject: held cases are listed and kept, every other case key is destroyed,
-    the subject index forgets them. Answers the signed receipt (`caselog verify-receipt`)."""
+    """Erase the subject (every subject linked to the identities; APPI: 利用停止・消去の請求):
+    held cases, and cases of a hold released less than the cooling-off ago, are listed and
+    kept; every other case key is destroyed, the subject index forgets them. Answers the signed
+    receipt (`caselog verify-receipt`); 404 `no_match`, and no receipt, if no subject matches.
+    Preview first with POST /v1/requests/erasure/preview."""
     return await erase_subject(deps, _command(body, principal.subject), correlation_id)
 
 
 @router.get("/requests/{request_id}/receipt", response_model=SignedReceipt, dependencies=READ)
 async def receipt(request_id: IdPath, deps: Deps) -> SignedReceipt:
-    found = await deps.store.receipt(request_id)
+    """The receipt as it stands: re-signed once its records checkpoint is bound, with the
+    signed completion statement once its key epoch has closed."""
+    found = await receipt_file(deps, request_id)
     if found is None:
         raise NotFoundError("erasure receipt", request_id, "request_id")
     return found
 
 
+@router.get(
+    "/subjects/{subject_id}/erasures", response_model=list[SubjectErasure], dependencies=READ
+)
+async def erasures(subject_id: IdPath, deps: Deps) -> list[SubjectErasure]:
+    """Every erasure of the subject, and whether it is complete (`pending` until the key epoch
+    closes, then `complete`)."""
+    return await subject_erasures(deps, (subject_id,))
+
+
+@router.get("/completions/{epoch}", response_model=SignedCompletion, dependencies=READ)
+async def completion(epoch: Annotated[int, Path(ge=1, le=2**62)], deps: Deps) -> SignedCompletion:
+    """The signed completion statement of a closed key epoch."""
+    found = await deps.store.completion(epoch)
+    if found is None:
+        raise NotFoundError("completion statement of epoch", str(epoch), "epoch")
+    return found
+
+
 @router.get("/records/checkpoint", response_model=RecordsCheckpoint, dependencies=READ)
 async def records_checkpoint(deps: Deps) -> RecordsCheckpoint:
-    """The latest records acknowledgement read: what the next erasure receipt will cite."""
-    return await deps.store.checkpoint() or NO_CHECKPOINT
+    """The latest records acknowledgement read (an erasure receipt binds the first signed
+    checkpoint that includes its own events)."""
+    return await deps.store.checkpoint() or pending_checkpoint(None, 0)
 
 
 @router.get("/receipts/key", response_model=VerifierKeyOut, dependencies=READ)

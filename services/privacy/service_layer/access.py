@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.privacy.domain.cases import Disposition
-from services.privacy.domain.errors import InvalidRequestError, NotFoundError
+from services.privacy.domain.errors import NoMatchError, NotFoundError
 from services.privacy.domain.events import ACCESS_EXPORTED, AccessExported
 from services.privacy.domain.export import (
     AccessExport,
@@ -18,9 +18,11 @@ from services.privacy.domain.export import (
 from services.privacy.domain.requests import PrivacyRequest, Regime, RequestKind, RequestStatus
 from services.privacy.service_layer.changes import RequestSaved
 from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.erasure_state import subject_erasures
 from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.reading import read_events
+from services.privacy.service_layer.times import within_age
 from shared.ids import new_identifier
 
 
@@ -45,10 +47,9 @@ async def new_request(
 ) -> PrivacyRequest:
     refuse_contact_details("reference", command.reference)
     now = deps.clock()
-    received = command.received_at or now
-    if received > now:
-        raise InvalidRequestError("received_at", "lies in the future")
-    return PrivacyRequest(
+    max_days = deps.rules.deadlines.max_received_age_days
+    received = within_age("received_at", command.received_at, now, max_days)
+    request = PrivacyRequest(
         request_id=f"{kind.value}-{new_identifier()}",
         kind=kind,
         regime=command.regime,
@@ -58,6 +59,15 @@ async def new_request(
         registered_by=command.actor,
         reference=command.reference,
     )
+    if not request.subject_ids:
+        # Answered as it is: nothing to export or erase. Kept, so the answer given is on file.
+        unmatched = request.model_copy(
+            update={"status": RequestStatus.NO_MATCH, "fulfilled_at": now}
+        )
+        await deps.store.apply(None, [RequestSaved(unmatched)])
+        done = "nothing was erased" if kind is RequestKind.ERASURE else "nothing is held about them"
+        raise NoMatchError(done, request.request_id)
+    return request
 
 
 async def export_access(
@@ -99,6 +109,7 @@ async def export_access(
         generated_at=deps.clock(),
         subject_refs=request.subject_ids,
         cases=exported,
+        erasures=await subject_erasures(deps, request.subject_ids),
     )
     recorded = AccessExported(
         request_id=request.request_id,

@@ -8,7 +8,9 @@ from services.privacy.domain.rules import PrivacyRules
 from services.privacy.domain.scrubber import Scrubber
 from services.privacy.service_layer.ports import (
     Clock,
+    CopySealer,
     Decryptor,
+    EpochSource,
     KeyShredder,
     PrivacyStore,
     ReceiptSigner,
@@ -21,6 +23,7 @@ from services.privacy.service_layer.publishing import PrivacyEvents
 class PrivacyDependencies:
     store: PrivacyStore
     keys: KeyShredder
+    copies: CopySealer
     subjects: SubjectDirectory
     decryptor: Decryptor
     signer: ReceiptSigner
@@ -28,6 +31,8 @@ class PrivacyDependencies:
     rules: PrivacyRules
     scrubber: Scrubber
     clock: Clock
+    # The key epoch open now: when an erasure's residual copies stop being readable.
+    epochs: EpochSource
     # An item expired longer ago than this was missed by the scheduled sweep: overdue.
     sweep_interval: timedelta
     # One sweep or erasure at a time per process: both decide from the same holds and cases.

@@ -1,54 +1,104 @@
-"""Erasure requests: keep held cases, shred every other case key of the subject and forget the
-subject index entries, emit `subject.erased`, and answer with a signed receipt."""
+"""Erasure requests: preview what would go, then keep held cases, shred every other case key of
+the subject's linked set and forget the subject index entries, emit `subject.erased`, and answer
+with a signed receipt that says what went at once and when residual copies stop being readable."""
+
+from dataclasses import dataclass
 
 from services.privacy.domain.cases import CaseRecord
+from services.privacy.domain.erasure_preview import ErasurePreview, PreviewCase
+from services.privacy.domain.errors import NoMatchError
 from services.privacy.domain.events import SUBJECT_ERASED, SubjectErased
-from services.privacy.domain.holds import blocking
 from services.privacy.domain.receipt import (
     DestroyedKey,
     ErasureReceipt,
     HeldCase,
-    RecordsCheckpoint,
+    ResidualCopies,
     SignedReceipt,
 )
 from services.privacy.domain.requests import RequestKind, RequestStatus
 from services.privacy.service_layer.access import RegisterRequest, new_request
-from services.privacy.service_layer.changes import ReceiptSaved, RequestSaved
+from services.privacy.service_layer.changes import ReceiptSaved, ReceiptTracked, RequestSaved
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from services.privacy.service_layer.erasure_places import confirm_places
+from services.privacy.service_layer.erasure_state import receipt_file
+from services.privacy.service_layer.holds import holding
+from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.publishing import Emission
-
-NO_CHECKPOINT = RecordsCheckpoint(
-    available=False, detail="no acknowledgement from records had been read by privacy"
+from services.privacy.service_layer.receipt_binding import (
+    bind_receipts,
+    covering,
+    pending_checkpoint,
 )
+from shared.crypto.epochs import Epoch
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    cases: list[CaseRecord]
+    held: list[HeldCase]
+    erasable: list[CaseRecord]
+
+
+async def preview_erasure(deps: PrivacyDependencies, identities: Identities) -> ErasurePreview:
+    """What `erase_subject` would do now, changing nothing (NoMatchError if nothing matches)."""
+    subjects = await deps.subjects.lookup(identities)
+    if not subjects:
+        raise NoMatchError("nothing would be erased")
+    plan = await _plan(deps, subjects)
+    holds = {held.case_id: held.holds for held in plan.held}
+    epoch = await deps.epochs.current_epoch() if plan.erasable else None
+    return ErasurePreview(
+        subject_refs=subjects,
+        cases=tuple(
+            [
+                PreviewCase(
+                    case_id=case.case_id,
+                    subject_id=case.subject_id,
+                    opened_at=case.opened_at,
+                    closed_at=case.closed_at,
+                    disposition=case.disposition,
+                    has_recording=case.has_recording,
+                    kept_events=await deps.store.kept_events([case.case_id]),
+                    held_by=holds.get(case.case_id, ()),
+                )
+                for case in plan.cases
+            ]
+        ),
+        will_erase=tuple(case.case_id for case in plan.erasable),
+        will_keep=tuple(held.case_id for held in plan.held),
+        subject_index=(
+            "kept while held cases remain" if plan.held else "every entry of these subjects goes"
+        ),
+        residual_copies=_residual(epoch, len(plan.erasable)) if epoch else None,
+    )
 
 
 async def erase_subject(
     deps: PrivacyDependencies, command: RegisterRequest, correlation_id: str | None = None
 ) -> SignedReceipt:
-    request = await new_request(deps, command, RequestKind.ERASURE)
+    request = await new_request(deps, command, RequestKind.ERASURE)  # NoMatchError if none
     subjects = request.subject_ids
     async with deps.lock:
-        cases = await deps.store.cases(subjects) if subjects else []
-        active = await deps.store.holds(active_only=True)
-        held = [
-            HeldCase(case_id=case.case_id, holds=tuple(found))
-            for case in cases
-            if (found := blocking(active, case.case_id, case.subject_id))
-        ]
-        kept = {h.case_id for h in held}
-        erasable = [case for case in cases if case.case_id not in kept]
-        forget = not held
-        keys = await _shred(deps, erasable, command.actor, request.request_id)
+        plan = await _plan(deps, subjects)
+        forget = not plan.held
+        keys = await _shred(deps, plan.erasable, command.actor, request.request_id)
+        # Asked after the keys' rows are gone: if an epoch closed meanwhile, the newer epoch is
+        # the one whose close makes their residual copies unreadable (never an earlier one).
+        epoch = await deps.epochs.current_epoch() if keys else None
         event_ids = await _announce(
-            deps, request.request_id, subjects, erasable, keys, held, forget, correlation_id
+            deps, request.request_id, subjects, plan, keys, forget, correlation_id
         )
         forgotten = sum([await deps.subjects.forget(s) for s in subjects]) if forget else 0
         places = await confirm_places(
-            deps, command.identities, erasable, forget, forgotten, event_ids
+            deps, command.identities, plan.erasable, forget, forgotten, event_ids, epoch
         )
-        status = RequestStatus.PARTIAL if held else RequestStatus.FULFILLED
+        status = RequestStatus.PARTIAL if plan.held else RequestStatus.FULFILLED
         completed = deps.clock()
+        latest = await deps.store.checkpoint()
+        positions = await deps.store.erasure_positions(event_ids)
+        checkpoint = covering(latest, event_ids, positions) or pending_checkpoint(
+            latest, len(event_ids)
+        )
         receipt = ErasureReceipt(
             request_id=request.request_id,
             reference=request.reference,
@@ -57,17 +107,58 @@ async def erase_subject(
             received_at=request.received_at,
             completed_at=completed,
             handled_by=command.actor,
-            erased_case_ids=tuple(case.case_id for case in erasable),
-            held_cases=tuple(held),
+            erased_case_ids=tuple(case.case_id for case in plan.erasable),
+            held_cases=tuple(plan.held),
             keys_destroyed=tuple(keys),
             places=places,
-            records_checkpoint=await deps.store.checkpoint() or NO_CHECKPOINT,
+            records_checkpoint=checkpoint,
             event_ids=tuple(event_ids),
+            subject_index_entries_removed=forgotten,
+            residual_copies=_residual(epoch, len(keys)) if epoch else None,
         )
         signed = deps.signer.sign(receipt)
         done = request.model_copy(update={"status": status, "fulfilled_at": completed})
-        await deps.store.apply(None, [RequestSaved(done), ReceiptSaved(request.request_id, signed)])
-    return signed
+        tracked = ReceiptTracked(
+            request.request_id,
+            epoch.number if epoch else None,
+            event_ids,
+            bound=checkpoint.bound or not event_ids,
+        )
+        await deps.store.apply(
+            None, [RequestSaved(done), ReceiptSaved(request.request_id, signed), tracked]
+        )
+    # Records may have acknowledged the events while the receipt was being made.
+    bound = await bind_receipts(deps.store, deps.signer)
+    if bound:
+        await deps.store.apply(None, bound)
+    return await receipt_file(deps, request.request_id) or signed
+
+
+async def _plan(deps: PrivacyDependencies, subjects: tuple[str, ...]) -> _Plan:
+    cases = await deps.store.cases(subjects) if subjects else []
+    held_by = await holding(deps)  # active holds, and released ones cooling off
+    held = [
+        HeldCase(case_id=case.case_id, holds=tuple(found))
+        for case in cases
+        if (found := held_by(case))
+    ]
+    kept = {h.case_id for h in held}
+    return _Plan(cases, held, [case for case in cases if case.case_id not in kept])
+
+
+def _residual(epoch: Epoch, keys: int) -> ResidualCopies:
+    closes_by = epoch.closes_by.isoformat()
+    return ResidualCopies(
+        epoch=epoch.number,
+        kek_id=epoch.kek_id,
+        unreadable_by=epoch.closes_by,
+        statement=(
+            f"the {keys} destroyed key rows may survive as older copies (database WAL, dead row"
+            f" versions, dumps, backups, replicas) wrapped under {epoch.kek_id}; they become"
+            f" unreadable at the close of epoch {epoch.number}, no later than {closes_by},"
+            " when that KEK is destroyed; a signed completion statement then says so"
+        ),
+    )
 
 
 async def _shred(
@@ -90,9 +181,8 @@ async def _announce(
     deps: PrivacyDependencies,
     request_id: str,
     subjects: tuple[str, ...],
-    erased: list[CaseRecord],
+    plan: _Plan,
     keys: list[DestroyedKey],
-    held: list[HeldCase],
     forget: bool,
     correlation_id: str | None,
 ) -> list[str]:
@@ -101,8 +191,8 @@ async def _announce(
     common = {
         "request_id": request_id,
         "subject_ids": subjects,
-        "erased_case_ids": tuple(case.case_id for case in erased),
-        "held_case_ids": tuple(h.case_id for h in held),
+        "erased_case_ids": tuple(case.case_id for case in plan.erasable),
+        "held_case_ids": tuple(h.case_id for h in plan.held),
         "subject_index_forgotten": forget,
         "erased_at": deps.clock(),
     }
@@ -112,7 +202,7 @@ async def _announce(
             case.subject_id,
             {"key_id": key.key_id, "key_destroyed_at": key.destroyed_at},
         )
-        for case, key in zip(erased, keys, strict=True)
+        for case, key in zip(plan.erasable, keys, strict=True)
     ]
     if not announced and forget and subjects:
         announced = [(request_id, subjects[0], {})]

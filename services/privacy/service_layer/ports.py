@@ -9,12 +9,19 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from services.privacy.domain.cases import CaseRecord, CopyMeta
+from services.privacy.domain.completion import CompletionStatement
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
-from services.privacy.domain.receipt import ErasureReceipt, RecordsCheckpoint, SignedReceipt
+from services.privacy.domain.receipt import (
+    ErasureReceipt,
+    RecordsCheckpoint,
+    SignedCompletion,
+    SignedReceipt,
+)
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
-from services.privacy.service_layer.changes import Change
+from services.privacy.service_layer.changes import Change, SealedCopy
 from shared.bus.messages import OutgoingMessage
+from shared.crypto.epochs import Epoch
 from shared.crypto.key_store import Tombstone
 from shared.envelope import Envelope
 
@@ -23,13 +30,31 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True, slots=True)
 class Identities:
-    """How a data subject names themself in a request; used for a lookup, never stored."""
+    """How a data subject names themself in a request; used for a lookup, never stored.
+    `listed`: more identities, each exactly one e-mail address or one phone number."""
 
     email: str | None = None
     phone: str | None = None
+    listed: tuple[str, ...] = ()
+
+    def named(self) -> list[tuple[str, str]]:
+        """Each identity given with the request field it came from (for error messages)."""
+        found = [("email", self.email), ("phone", self.phone)]
+        found += [(f"identities[{index}]", each) for index, each in enumerate(self.listed)]
+        return [(field, value) for field, value in found if value is not None]
 
     def __repr__(self) -> str:
-        return f"Identities(email={self.email is not None}, phone={self.phone is not None})"
+        return f"Identities(given={len(self.named())})"
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCopy:
+    """A sealed copy and the retention facts of its case."""
+
+    case_id: str
+    copy: SealedCopy
+    closed_at: datetime
+    closure_reason: str | None
 
 
 class PrivacyStore(Protocol):
@@ -65,8 +90,13 @@ class PrivacyStore(Protocol):
 
     async def recommendation(self, recommendation_id: str) -> Recommendation | None: ...
 
-    async def copies(self, after: str | None, limit: int) -> list[AnonymizedCopy]:
-        """Anonymized copies ordered by copy id, after `after`."""
+    async def copies(self, after: str | None, limit: int) -> list[SealedCopy]:
+        """Anonymized copies (sealed) ordered by copy id, after `after`."""
+
+    async def copy(self, copy_id: str) -> KeptCopy | None: ...
+
+    async def copy_of_case(self, case_id: str) -> SealedCopy | None:
+        """The case's copy, if one was written (a sweep that failed after writing it)."""
 
     async def copy_metas(self) -> list[CopyMeta]: ...
 
@@ -77,6 +107,20 @@ class PrivacyStore(Protocol):
     async def receipt(self, request_id: str) -> SignedReceipt | None: ...
 
     async def checkpoint(self) -> RecordsCheckpoint | None: ...
+
+    async def unbound_receipts(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Receipts still waiting for a records checkpoint: request id and its event ids."""
+
+    async def erasure_positions(self, event_ids: Collection[str]) -> dict[str, int]:
+        """The log positions records acknowledged for these `subject.erased` events."""
+
+    async def incomplete_receipts(self, up_to_epoch: int) -> list[tuple[str, int]]:
+        """Receipts (request id, epoch) of epochs up to this one no completion names yet."""
+
+    async def completion(self, closed_epoch: int) -> SignedCompletion | None: ...
+
+    async def completion_of(self, request_id: str) -> SignedCompletion | None:
+        """The completion statement naming this receipt, once its epoch has closed."""
 
 
 class KeyShredder(Protocol):
@@ -94,12 +138,26 @@ class KeyShredder(Protocol):
 
 class SubjectDirectory(Protocol):
     async def lookup(self, identities: Identities) -> tuple[str, ...]:
-        """The subjects of the e-mail and phone given (InvalidRequestError if malformed)."""
+        """The subjects of the identities given and every subject linked to them (one person
+        may have several pseudonyms); InvalidRequestError unless each identity is exactly one
+        e-mail address or one phone number."""
 
     async def still_known(self, identities: Identities) -> bool:
         """Whether any of the identities still leads to a subject."""
 
     async def forget(self, subject_id: str) -> int: ...
+
+
+class CopySealer(Protocol):
+    """Anonymized copies sealed under business-copy keys: one key per copy version, which can
+    be destroyed to withdraw that version everywhere it was ever stored."""
+
+    async def seal(self, copy: AnonymizedCopy, version: int) -> SealedCopy: ...
+
+    async def open(self, sealed: SealedCopy) -> AnonymizedCopy:
+        """The copy; CryptoError if its key was destroyed or the ciphertext does not verify."""
+
+    async def destroy(self, sealed: SealedCopy, *, actor: str, reason: str) -> None: ...
 
 
 class Decryptor(Protocol):
@@ -117,3 +175,13 @@ class ReceiptSigner(Protocol):
         """The public key in note verifier form (name+id+key), for offline verification."""
 
     def sign(self, receipt: ErasureReceipt) -> SignedReceipt: ...
+
+    def sign_completion(self, statement: CompletionStatement) -> SignedCompletion: ...
+
+
+class EpochSource(Protocol):
+    """The key epoch now open (see shared/crypto/epochs.py): an erasure's residual copies stop
+    being readable when it closes. The key store's epochs implement it; until they are wired,
+    `ScheduledEpochs` derives epochs from the configured length."""
+
+    async def current_epoch(self) -> Epoch: ...

@@ -17,11 +17,21 @@ def acknowledgements(
     checkpoint: StoredCheckpoint | None,
     now: datetime,
 ) -> list[Envelope]:
-    """One per case of the batch, for its last event. The topic is compacted by case, so the
-    newest acknowledgement is what stays: the case's log index and the latest signed size."""
+    """One per case of the batch, for its last event, and one for every `subject.erased`
+    (privacy binds each erasure receipt to the checkpoint that includes its events, so it
+    must learn where each went, even when a later event of the case shares the batch). The
+    topic is compacted by case, so the newest acknowledgement is what stays: the case's log
+    index, and the latest signed checkpoint (its size and the signed note itself)."""
     last: dict[str, tuple[ReceivedEvent, Appended]] = {}
+    erasures: list[tuple[ReceivedEvent, Appended]] = []
     for received, where in zip(events, appended, strict=True):
+        if received.envelope.type == vocabulary.SUBJECT_ERASED:
+            erasures.append((received, where))
         last[received.envelope.case_id] = (received, where)
+    newest = {where.position for _, where in last.values()}
+    # Earlier ones first: of a case's acknowledgements, the newest is published last.
+    acknowledged = [pair for pair in erasures if pair[1].position not in newest]
+    acknowledged += last.values()
     return [
         Envelope(
             type=vocabulary.RECORDS_ACKNOWLEDGED,
@@ -39,7 +49,9 @@ def acknowledgements(
                 "case_position": where.case_position,
                 "tree_size": tree_size,
                 "checkpoint_size": checkpoint.size if checkpoint else None,
+                "checkpoint_note": checkpoint.note if checkpoint else None,
             },
         )
-        for case_id, (received, where) in last.items()
+        for received, where in acknowledged
+        for case_id in [received.envelope.case_id]
     ]

@@ -10,6 +10,7 @@ from services.records.domain.acknowledgements import acknowledgements
 from services.records.domain.batches import MAX_BATCH_EVENTS
 from services.records.domain.errors import InvalidEventError, RecordsError
 from services.records.domain.events import Appended, ReceivedEvent
+from services.records.domain.vocabulary import SUBJECT_ERASED
 from services.records.service_layer.checkpoints import CheckpointIssuer
 from services.records.service_layer.ports import EventStore, Publisher
 from services.records.service_layer.recording import record_batch
@@ -91,7 +92,12 @@ class Recorder:
 
     async def _append(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
         recorded = await record_batch(events, self._store, self._issuer)
-        checkpoint = recorded.checkpoint or await self._store.latest_checkpoint()
+        checkpoint = recorded.checkpoint
+        if checkpoint is None and any(e.envelope.type == SUBJECT_ERASED for e in events):
+            # An erasure receipt cites the signed checkpoint that includes its own events:
+            # sign one now rather than at the next scheduled one, so the receipt binds at once.
+            checkpoint = await self._issuer.issue()
+        checkpoint = checkpoint or await self._store.latest_checkpoint()
         size = await self._store.size()
         for ack in acknowledgements(
             events, recorded.appended, tree_size=size, checkpoint=checkpoint, now=self._clock()

@@ -16,6 +16,7 @@ from services.intake.domain.events import (
     CONTACT_LOGGED,
     RECORDING_ATTACHED,
 )
+from services.privacy.domain.events import KEYS_EPOCH_CLOSED, EpochClosed
 from shared.crypto.codec import FieldCodec
 from shared.crypto.identities import email_identity, phone_identity
 from shared.crypto.subjects import SubjectIndex
@@ -151,19 +152,32 @@ async def sample_case(
     closed_at: str | None = "2026-11-05T17:00:00+09:00",
     reason: str = "satisfied",
     person: Person = SUBJECT,
+    recorded_at: str | None = None,
 ) -> SampleCase:
-    """The envelopes intake would publish for one consultation (closed at `closed_at`)."""
+    """The envelopes intake would publish for one consultation (closed at `closed_at`).
+    `recorded_at`: when intake's clock recorded each event (default: the client's own time
+    of it, an honest client)."""
     identities = [email_identity(person.email), phone_identity(person.phone)]
     case = SampleCase(new_identifier(), await subjects.resolve(*identities))
     models: list[BaseModel] = [consultation(person)]
     if closed_at is not None:
         models += follow_ups(closed_at, reason, person)
+    recorded = None if recorded_at is None else datetime.fromisoformat(recorded_at)
     for model in models:
-        case.envelopes.append(await sealed(codec, model, case.case_id, case.subject_id))
+        case.envelopes.append(
+            await sealed(codec, model, case.case_id, case.subject_id, recorded_at=recorded)
+        )
     return case
 
 
-async def sealed(codec: FieldCodec, model: BaseModel, case_id: str, subject_id: str) -> Envelope:
+async def sealed(
+    codec: FieldCodec,
+    model: BaseModel,
+    case_id: str,
+    subject_id: str,
+    *,
+    recorded_at: datetime | None = None,
+) -> Envelope:
     kind, event_id = KEYS[type(model)], new_event_id()
     occurred: datetime = next(
         value
@@ -177,7 +191,30 @@ async def sealed(codec: FieldCodec, model: BaseModel, case_id: str, subject_id: 
         case_id=case_id,
         subject_id=subject_id,
         occurred_at=occurred,
+        recorded_at=recorded_at or occurred,
         producer="intake",
         correlation_id=str(event_id),
         payload=await codec.encrypt(model, case_id=case_id, event_id=event_id),
+    )
+
+
+def epoch_closed(epoch: int, kek_id: str, closed_at: datetime) -> Envelope:
+    """What the key store's epoch close publishes on caselog.privacy: epoch `epoch` closed and
+    its KEK `kek_id` destroyed."""
+    payload = EpochClosed(
+        closed_epoch=epoch,
+        destroyed_kek_id=kek_id,
+        opened_epoch=epoch + 1,
+        opened_kek_id="kek-next",
+        rewrapped_keys=1,
+        closed_at=closed_at,
+    )
+    return Envelope(
+        type=KEYS_EPOCH_CLOSED.event_type,
+        schema_version=KEYS_EPOCH_CLOSED.schema_version,
+        case_id=f"epoch-{epoch}",
+        occurred_at=closed_at,
+        producer="privacy",
+        correlation_id="epoch-close",
+        payload=payload.model_dump(mode="json"),
     )

@@ -40,13 +40,20 @@ async def test_erasure_shreds_every_case_and_forgets_the_subject(
         assert tombstone.kid == destroyed.key_id
     assert {p.place: p.status.value for p in verified.places} == {
         "privacy store": "confirmed",
-        "key store": "confirmed",
+        "key store (live key rows)": "confirmed",
+        "key store (older copies: WAL, dead row versions, dumps, backups, replicas)": "pending",
         "subject index": "confirmed",
-        "event log (caselog topics, records store)": "confirmed",
+        "event log (caselog.intake, .policy, .privacy topics; records store)": "pending",
+        "raw ingress (caselog.ingress and caselog.ingress.dlq)": "not_checked",
         "policy subject state": "notified",
         "records read model": "notified",
+        "intake ledger (platform ticket mappings)": "not_checked",
     }
-    assert verified.records_checkpoint.available is False
+    assert (verified.records_checkpoint.available, verified.records_checkpoint.bound) == (
+        False,
+        False,
+    )
+    assert verified.records_checkpoint.detail.startswith("pending:")
     assert (verified.status.value, verified.reference) == ("fulfilled", "DSR-77")
     assert await privacy.deps.subjects.lookup(Identities(EMAIL, PHONE)) == ()
     assert await privacy.store.kept_events([first.case_id, second.case_id]) == 0

@@ -47,4 +47,6 @@ async def test_a_failed_announcement_leaves_the_keys_shredded_and_a_retry_comple
     assert {(k.case_id, k.key_id) for k in receipt.keys_destroyed} == {
         (case_id, t.kid) for case_id, t in tombstones.items() if t is not None
     }
-    assert {p.place: p.status.value for p in receipt.places}["key store"] == "confirmed"
+    assert {p.place: p.status.value for p in receipt.places}[
+        "key store (live key rows)"
+    ] == "confirmed"

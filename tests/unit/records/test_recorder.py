@@ -10,6 +10,7 @@ import pytest
 from services.records.adapters.append_only import create_schema
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.tables import records_tables
+from services.records.domain.acknowledgements import acknowledgements
 from services.records.domain.errors import EventConflictError
 from services.records.domain.events import Appended, Origin, ReceivedEvent
 from services.records.entrypoints.consumer import UnrecordableMessageError, record_handler
@@ -19,6 +20,7 @@ from shared.bus.errors import BusError, PermanentHandlingError
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
 from shared.database import engine_for_url
 from shared.envelope import Envelope, InvalidEnvelopeError, decode_envelope, encode_envelope
+from shared.merkle.checkpoint import open_checkpoint
 from shared.merkle.keys import NoteSigner
 from tests.unit.records.conftest import ORIGIN, MakeEnvelope
 
@@ -179,3 +181,45 @@ async def test_the_bus_handler_records_with_origin_and_refuses_for_good(
     assert stored.origin == Origin("caselog.policy", 3, 41)
     assert forgotten == [], "only privacy's key-destroying events evict a cached key"
     assert isinstance(UnrecordableMessageError("x"), PermanentHandlingError)
+
+
+async def test_a_subject_erased_is_acknowledged_with_a_signed_checkpoint_that_includes_it(
+    recorder: Recorder, publisher: FakePublisher, make_envelope: MakeEnvelope, signer: NoteSigner
+) -> None:
+    # Issue 14, finding 14: privacy binds its receipt to the note sent here (it was never sent).
+    for n in range(3):
+        await recorder.record(ReceivedEvent(make_envelope("case-1", n)))
+    erased = make_envelope("case-1", 3).model_copy(
+        update={"type": "subject.erased", "producer": "privacy"}
+    )
+
+    where = await recorder.record(ReceivedEvent(erased))
+
+    ack = decode_envelope(publisher.messages[-1].value).payload
+    assert (ack["event_id"], ack["event_type"], ack["position"]) == (
+        str(erased.event_id),
+        "subject.erased",
+        where.position,
+    )
+    note = ack["checkpoint_note"]
+    assert isinstance(note, str)
+    checkpoint = open_checkpoint(note, [signer.verifier], origin=ORIGIN)
+    assert checkpoint.size == ack["checkpoint_size"] > where.position
+
+
+async def test_a_subject_erased_is_acknowledged_even_when_a_later_event_of_its_case_follows(
+    store: CountingStore, signer: NoteSigner, make_envelope: MakeEnvelope
+) -> None:
+    erased = make_envelope("case-1", 0).model_copy(update={"type": "subject.erased"})
+    later = make_envelope("case-1", 1)
+    received = [ReceivedEvent(erased), ReceivedEvent(later)]
+    appended = [Appended(str(e.event_id), n, n, is_new=True) for n, e in enumerate((erased, later))]
+
+    acks = acknowledgements(
+        received, appended, tree_size=2, checkpoint=None, now=erased.occurred_at
+    )
+
+    assert [(a.payload["event_id"], a.payload["position"]) for a in acks] == [
+        (str(erased.event_id), 0),
+        (str(later.event_id), 1),  # last, so the compacted topic keeps the newest
+    ]
