@@ -198,7 +198,8 @@ def render(report: Report) -> str:
     lines += [
         "",
         f"lowest recall on an abuse category: {abuse_recall:.3f} (target {RECALL_TARGET})",
-        f"accept rate of legitimate complaints: {report.accept_rate():.3f} (target {ACCEPT_TARGET})",
+        f"accept rate of legitimate complaints: {report.accept_rate():.3f}"
+        f" (target {ACCEPT_TARGET})",
         "",
         f"misses ({len(report.misses())}):",
     ]

@@ -1,6 +1,6 @@
-"""Amounts of money in free text ("5万円", "５０，０００円", "$500", "50000 dollars", "十万円"),
-each with its exact span in what the customer wrote, so a demand stated only in words can
-be weighed like a structured one."""
+"""Amounts of money in free text ("5万円", full-width "50,000円", "$500", "50000 dollars",
+"十万円"), each with its exact span in what the customer wrote, so a demand stated only in
+words can be weighed like a structured one."""
 
 import re
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from services.policy.domain.lexicon import Document, Hit
 
-# Read on the folded text with every character kept (NFKC: ５ -> 5, ＄ -> $, ￥ -> ¥; case
+# Read on the folded text with every character kept (NFKC: full-width digits, $ and ¥; case
 # folded). One left-to-right pass of a pattern without nested repetition: linear in the text.
 _AMOUNT = re.compile(
     r"(?P<pre>us\$|\$|¥|€|usd(?= ?\d)|jpy(?= ?\d))?\s?"

@@ -9,7 +9,7 @@ by binary search, and a sentence cites the first hit of each part only."""
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Self
 
@@ -19,9 +19,9 @@ from services.policy.domain.lexicon import Document, Hit, Lexicon
 from services.policy.domain.rule_config import Frozen, Name, Names
 
 AMOUNT_PART = "amount"
-# A sentence ends at 。！？!?, a line break, or a full stop followed by a space or the end
-# ("$5.00" and "e.g" do not end one).
-_SENTENCE_END = re.compile(r"[。．！？!?\n]|\.(?=\s|$)")
+# A sentence ends at 。 or ! and ? (full- or half-width), a line break, or a full stop
+# followed by a space or the end ("$5.00" and "e.g" do not end one).
+_SENTENCE_END = re.compile(r"[。\uff0e\uff01\uff1f!?\n]|\.(?=\s|$)")
 
 
 class Combination(Frozen):
@@ -74,8 +74,8 @@ def sentence_key(sentences: dict[str, Sentences]) -> Callable[[Hit], tuple[str, 
 
 def combined(
     patterns: ConductPatterns,
-    part_hits: dict[str, Sequence[Hit]],
-    guard_hits: dict[str, Sequence[Hit]],
+    part_hits: Mapping[str, Sequence[Hit]],
+    guard_hits: Mapping[str, Sequence[Hit]],
     where: Callable[[Hit], tuple[str, int]],
 ) -> dict[str, list[Hit]]:
     """Hits of every combination found, by conduct category: for each sentence holding every

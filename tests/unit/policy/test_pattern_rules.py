@@ -92,7 +92,12 @@ def test_pattern_evidence_names_the_combination_and_points_at_the_parts(policy: 
         combination, _, term = evidence.term.partition(": ")
         assert combination in patterns.combinations
         cited[term] = body[evidence.start : evidence.end]
-    assert cited == {"ねえと": "ねえと", "後悔する": "後悔する", "担当の": "担当の", "帰り道": "帰り道"}
+    assert cited == {
+        "ねえと": "ねえと",
+        "後悔する": "後悔する",
+        "担当の": "担当の",
+        "帰り道": "帰り道",
+    }
     assert decision.outcome is Outcome.ESCALATE
 
 

@@ -31,7 +31,8 @@ def test_the_corpus_covers_both_languages_every_category_and_every_article() -> 
     assert len({case.id for case in cases}) == len(cases)
     languages = Counter((case.category, case.lang) for case in cases)
     for category in (*ABUSE, "legitimate"):
-        assert languages[(category, "ja")] >= 4 and languages[(category, "en")] >= 4, category
+        assert languages[(category, "ja")] >= 4, category
+        assert languages[(category, "en")] >= 4, category
     assert {case.article for case in cases} == ARTICLES
 
 
