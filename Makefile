@@ -6,7 +6,7 @@ RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help install run up down test test-unit bench bench-quick bench-profile lint format kafka kafka-stop postgres postgres-stop topics clean
+.PHONY: help install run up down test test-unit bench bench-quick bench-profile policy-report lint format kafka kafka-stop postgres postgres-stop topics clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ bench-quick: install ## The same benchmarks at small sizes (< 1 min); CI runs th
 
 bench-profile: install ## Profile the four services with py-spy during a B2 backlog: bench/profiles/
 	$(UV) run --frozen --with py-spy==0.4.3 python -m bench.profile_b2 $(BENCH_ARGS)
+
+policy-report: install ## Policy's labelled corpus: recall and precision per category and outcome, every miss
+	$(RUN) python -m tests.policy_corpus.report
 
 lint: install ## ruff (lint + format check), mypy --strict, import-linter contracts
 	$(RUN) ruff check .

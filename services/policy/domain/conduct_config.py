@@ -3,9 +3,10 @@ legitimate-complaint guard that keeps firm complaints from reading as misconduct
 
 from typing import Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from services.policy.domain.lexicon import BilingualLexicon, Lexicon
+from services.policy.domain.patterns import ConductPatterns
 from services.policy.domain.rule_config import Effect, Frozen, Name, Names, RuleConfig
 
 
@@ -23,9 +24,14 @@ class ConductRule(RuleConfig):
     # Phrases in which a conduct term is innocent (ところすぐ contains ころす); a hit inside
     # one of them is dropped whatever its category.
     benign: Lexicon = Lexicon()
+    # Optional, and left out of the canonical form when absent: files written before pattern
+    # rules existed keep their version.
+    patterns: ConductPatterns | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @model_validator(mode="after")
     def categories_match_lexicons(self) -> Self:
+        combinations = self.patterns.combinations if self.patterns else {}
+        unknown = {c.category for c in combinations.values()} - set(self.categories)
         problems = [
             f"{what}: {', '.join(sorted(names))}"
             for what, names in (
@@ -34,6 +40,8 @@ class ConductRule(RuleConfig):
             )
             if names
         ]
+        if unknown:
+            problems.append(f"patterns name unknown categories: {', '.join(sorted(unknown))}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -6,13 +6,13 @@ from decimal import Decimal
 from services.policy.domain.catalogue import RuleId
 from services.policy.domain.decision import (
     Evidence,
-    FactEvidence,
     Reason,
     fact,
     reason,
     text_evidence,
 )
 from services.policy.domain.facts import ConsultationFacts
+from services.policy.domain.money import Amount
 from services.policy.domain.policy import Policy
 from services.policy.domain.rule_config import Effect
 from services.policy.domain.text_scan import TextFindings
@@ -39,38 +39,109 @@ def demand_validity(consultation: ConsultationFacts, policy: Policy) -> list[Rea
     return []
 
 
-def demand_proportionality(consultation: ConsultationFacts, policy: Policy) -> list[Reason]:
+def demand_proportionality(
+    consultation: ConsultationFacts, findings: TextFindings, policy: Policy
+) -> list[Reason]:
     config = policy.rules.demand_proportionality
     demand = consultation.demand
-    if demand is None:
+    stated = _stated_amount(consultation, findings, policy)
+    demand_type = demand.type if demand is not None else config.text_demand_type
+    if demand_type is None or (demand is None and stated is None):
         return []
 
-    def finding(effect: Effect, note: str, *facts: FactEvidence) -> Reason:
-        evidence = (fact("demand.type", demand.type), *facts)
-        return reason(RuleId.DEMAND_PROPORTIONALITY, config, effect, note, evidence)
+    def finding(effect: Effect, note: str, *evidence: Evidence) -> Reason:
+        cited = (fact("demand.type", demand_type), *evidence)
+        return reason(RuleId.DEMAND_PROPORTIONALITY, config, effect, note, cited)
 
     reasons = []
-    if demand.type in config.needs_supervisor and not consultation.supervisor_approved:
-        note = f"a {demand.type} demand goes beyond a normal answer without supervisor approval"
+    if demand_type in config.needs_supervisor and not consultation.supervisor_approved:
+        note = f"a {demand_type} demand goes beyond a normal answer without supervisor approval"
         reasons.append(finding(config.excessive, note, fact("supervisor_approved", False)))
-    ratio = config.max_ratio_to_price.get(demand.type)
-    lifted = demand.type in config.loss_lifts_limit and consultation.loss_confirmed is True
-    if ratio is None or demand.amount is None or lifted:
+    if stated is None:
+        return reasons
+    amount, currency, source = stated
+    ceiling = (config.ceilings or {}).get(currency)
+    if ceiling is not None and amount > Decimal(str(ceiling)):
+        limit = _plain(Decimal(str(ceiling)))
+        note = f"amount demanded exceeds the ceiling of {limit} {currency} the policy sets"
+        reasons.append(finding(config.excessive, note, *source))
+    ratio = config.max_ratio_to_price.get(demand_type)
+    lifted = demand_type in config.loss_lifts_limit and consultation.loss_confirmed is True
+    if ratio is None or lifted:
         return reasons
     price = consultation.product.price if consultation.product else None
-    if price is None or price.currency != demand.amount.currency:
+    rates = config.exchange_rates
+    compared = None
+    if price is not None:
+        compared = (
+            amount
+            if price.currency == currency
+            else rates.convert(amount, currency, price.currency)
+            if rates is not None
+            else None
+        )
+    if price is None or compared is None:
         note = "amount demanded cannot be compared with the price paid: establish the price"
         return [*reasons, finding(config.unknown_price, note, fact("product.price", "unknown"))]
-    if demand.amount.amount > price.amount * Decimal(str(ratio)):
+    if compared > price.amount * Decimal(str(ratio)):
         loss = "unknown" if consultation.loss_confirmed is None else consultation.loss_confirmed
         note = f"amount demanded exceeds {ratio} x the price paid without a confirmed loss"
+        converted = (
+            [fact("demand.amount_in_price_currency", f"{_plain(compared)} {price.currency}")]
+            if currency != price.currency
+            else []
+        )
         amounts = (
-            fact("demand.amount", f"{demand.amount.amount} {demand.amount.currency}"),
+            *source,
+            *converted,
             fact("product.price", f"{price.amount} {price.currency}"),
             fact("loss_confirmed", loss),
         )
         reasons.append(finding(config.excessive, note, *amounts))
     return reasons
+
+
+def _plain(amount: Decimal) -> str:
+    """2 decimals at most, no exponent, no trailing zeros: 75000, 3.33."""
+    return f"{amount.quantize(Decimal('0.01')).normalize():f}"
+
+
+def _stated_amount(
+    consultation: ConsultationFacts, findings: TextFindings, policy: Policy
+) -> tuple[Decimal, str, list[Evidence]] | None:
+    """The amount demanded: the structured one, else (when the policy reads amounts in the
+    text: `text_demand_type` set) the largest amount in the text, and with no structured
+    demand only one stated in a sentence with a demand phrase; else None. Policies without
+    the setting decide as they did before amounts were read, so their decisions replay."""
+    demand = consultation.demand
+    if demand is not None and demand.amount is not None:
+        money = demand.amount
+        stated = fact("demand.amount", f"{money.amount} {money.currency}")
+        return money.amount, money.currency, [stated]
+    if policy.rules.demand_proportionality.text_demand_type is None:
+        return None
+    candidates = findings.amounts
+    if demand is None:
+        kinds = policy.rules.damages.demand_phrases
+        sentences = {
+            findings.sentence_of(hit) for kind in kinds for hit in findings.complaint.get(kind, [])
+        }
+        candidates = [a for a in candidates if findings.sentence_of(a.hit) in sentences]
+    if not candidates:
+        return None
+    rates = policy.rules.demand_proportionality.exchange_rates
+
+    def weight(candidate: Amount) -> Decimal:
+        if rates is None:
+            return candidate.value
+        return rates.convert(candidate.value, candidate.currency, rates.base) or candidate.value
+
+    largest = max(candidates, key=lambda a: (weight(a), -a.hit.start))
+    cited: list[Evidence] = [
+        *text_evidence([largest.hit], "amount"),
+        fact("demand.amount", f"{_plain(largest.value)} {largest.currency}"),
+    ]
+    return largest.value, largest.currency, cited
 
 
 def damages(

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.policy.domain.text_folding import (
     FoldedText,
-    fold_both,
+    fold_all,
     fold_term,
     is_latin_word_char,
 )
@@ -39,16 +39,18 @@ EnglishTerm = Annotated[str, AfterValidator(_english_term)]
 
 @dataclass(frozen=True)
 class Document:
-    """One free-text field, folded once for Japanese and once for English matching."""
+    """One free-text field, folded for Japanese matching, for English matching, and with
+    every character kept (amounts), normalizing the text once."""
 
     field: str
     text: str
     japanese: FoldedText
     english: FoldedText
+    plain: FoldedText
 
     @classmethod
     def of(cls, field: str, text: str) -> "Document":
-        return cls(field, text, *fold_both(text))
+        return cls(field, text, *fold_all(text))
 
 
 @dataclass(frozen=True, order=True)

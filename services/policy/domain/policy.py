@@ -61,6 +61,20 @@ class Rules(Frozen):
             raise ValueError("; ".join(problems))
         return rule
 
+    @field_validator("legitimate_complaint")
+    @classmethod
+    def pattern_guards_exist(
+        cls, rule: LegitimateComplaintRule, info: ValidationInfo
+    ) -> LegitimateComplaintRule:
+        conduct: ConductRule | None = info.data.get("conduct")
+        combinations = conduct.patterns.combinations if conduct and conduct.patterns else {}
+        named = {kind for combination in combinations.values() for kind in combination.unless}
+        if unknown := named - set(rule.phrases):
+            raise ValueError(
+                f"conduct patterns' unless names unknown phrase kinds: {', '.join(sorted(unknown))}"
+            )
+        return rule
+
     @field_validator("damages")
     @classmethod
     def phrase_kinds_exist(cls, rule: DamagesRule, info: ValidationInfo) -> DamagesRule:

@@ -1,5 +1,6 @@
 """Settings of the rules that judge facts rather than text, as the policy file states them."""
 
+from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -66,12 +67,48 @@ class DemandValidityRule(RuleConfig):
     invalid: Effect
 
 
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Rate = Annotated[float, Field(gt=0)]
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class ExchangeRates(Frozen):
+    """Fixed rates the policy states (and versions): one unit of each currency in `base`."""
+
+    base: Currency
+    rates: dict[Currency, Rate]
+
+    def convert(self, amount: Decimal, source: str, target: str) -> Decimal | None:
+        """`amount` in `source` expressed in `target`; None when either rate is not stated."""
+        rate = {**{c: Decimal(str(r)) for c, r in self.rates.items()}, self.base: Decimal(1)}
+        if source not in rate or target not in rate:
+            return None
+        return amount * rate[source] / rate[target]
+
+
 class DemandProportionalityRule(RuleConfig):
     max_ratio_to_price: dict[Name, Annotated[float, Field(gt=0)]]
     loss_lifts_limit: tuple[Name, ...] = ()
     needs_supervisor: tuple[Name, ...] = ()
     excessive: Effect
     unknown_price: Effect
+    # Optional, and left out of the canonical form when absent, so that files written
+    # before them keep their version.
+    exchange_rates: ExchangeRates | None = Field(
+        default=None, exclude_if=_absent, description="To compare a demand and a price"
+    )
+    ceilings: dict[Currency, Rate] | None = Field(
+        default=None, exclude_if=_absent, description="Above it a demand is excessive, per currency"
+    )
+    text_demand_type: Name | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="An amount stated in the text next to a demand phrase, with no structured"
+        " demand, is judged as a demand of this type",
+    )
 
 
 class RepeatRule(RuleConfig):

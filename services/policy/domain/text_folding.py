@@ -54,10 +54,19 @@ def _base_fold(text: str) -> list[tuple[str, int, int]]:
     return [(folded, start, end) for char, start, end in out for folded in _fold_char(char)]
 
 
-def fold_both(text: str) -> tuple[FoldedText, FoldedText]:
-    """`fold_japanese(text)` and `fold_english(text)`, normalizing the text once for both."""
+def fold_all(text: str) -> tuple[FoldedText, FoldedText, FoldedText]:
+    """`fold_japanese(text)`, `fold_english(text)` and the folded text with every character
+    kept (for amounts, where "$", "," and "." count), normalizing the text once for all."""
     base = _base_fold(text)
-    return _japanese(base), _english(base)
+    return _japanese(base), _english(base), _plain(base)
+
+
+def _plain(base: list[tuple[str, int, int]]) -> FoldedText:
+    return FoldedText(
+        "".join(char for char, _, _ in base),
+        tuple(start for _, start, _ in base),
+        tuple(end for _, _, end in base),
+    )
 
 
 def fold_japanese(text: str) -> FoldedText:

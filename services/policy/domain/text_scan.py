@@ -1,10 +1,13 @@
 """One pass over a consultation's free text: conduct hits per category, legitimate-complaint
 phrases, recording-publication statements and confidentiality markers."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.policy.domain.facts import ConsultationFacts
 from services.policy.domain.lexicon import Document, Hit, Lexicon, covered_by
+from services.policy.domain.money import Amount, amounts
+from services.policy.domain.patterns import AMOUNT_PART, Sentences, combined, sentence_key
 from services.policy.domain.policy import Policy
 
 
@@ -19,6 +22,8 @@ class TextFindings:
     shielded: dict[str, list[Hit]]
     confidential: list[Hit]
     publication_category: str
+    amounts: list[Amount]
+    sentence_of: Callable[[Hit], tuple[str, int]]
 
     def conduct_categories(self) -> set[str]:
         found = {category for category, hits in self.conduct.items() if hits}
@@ -59,6 +64,16 @@ def scan(consultation: ConsultationFacts, policy: Policy) -> TextFindings:
     shielded: dict[str, list[Hit]] = {}
     for category, lexicon in sorted(rules.conduct.lexicons.items()):
         conduct[category], shielded[category] = surviving(category, _find(lexicon, docs))
+    found_amounts = [amount for doc in docs for amount in amounts(doc)]
+    where = sentence_key({doc.field: Sentences.of(doc) for doc in docs})
+    if (patterns := rules.conduct.patterns) is not None:
+        parts = {
+            name: [hit for hit in _find(lexicon, docs) if not in_benign(hit)]
+            for name, lexicon in sorted(patterns.parts.items())
+        }
+        parts[AMOUNT_PART] = [amount.hit for amount in found_amounts]
+        for category, hits in combined(patterns, parts, complaint, where).items():
+            conduct[category] = sorted(set(conduct.get(category, []) + hits))
     counts_as = rules.recording.publication_counts_as
     publication, dropped = surviving(counts_as, _find(rules.recording.publication, docs))
     shielded[counts_as] = sorted(shielded[counts_as] + dropped)
@@ -69,4 +84,6 @@ def scan(consultation: ConsultationFacts, policy: Policy) -> TextFindings:
         shielded={category: hits for category, hits in shielded.items() if hits},
         confidential=_find(rules.confidentiality.markers, docs),
         publication_category=counts_as,
+        amounts=found_amounts,
+        sentence_of=where,
     )

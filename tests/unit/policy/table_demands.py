@@ -107,13 +107,35 @@ DEMANDS = [
         actions=frozenset({"fact_check"}),
     ),
     Case(
-        "currency mismatch",
+        "currency without a rate in the policy",
         A,
         f"{LEGIT} demand-proportionality",
         C(
             ASKED,
             demand=demand("refund", 5000),
+            product={"price": {"amount": 50, "currency": "CHF"}},
+            defect_confirmed=True,
+        ),
+    ),
+    Case(  # 50 USD is 7500 JPY at the policy's rate
+        "currency converted, within the price",
+        A,
+        LEGIT,
+        C(
+            ASKED,
+            demand=demand("refund", 5000),
             product={"price": {"amount": 50, "currency": "USD"}},
+            defect_confirmed=True,
+        ),
+    ),
+    Case(  # 20 USD is 3000 JPY
+        "currency converted, above the price",
+        R,
+        f"{LEGIT} demand-proportionality",
+        C(
+            ASKED,
+            demand=demand("refund", 5000),
+            product={"price": {"amount": 20, "currency": "USD"}},
             defect_confirmed=True,
         ),
     ),

@@ -21,7 +21,7 @@ BAD = [
         id="not TOML",
     ),
     pytest.param(
-        ('ja = ["土下座", "どげざ"]', 'ja = ["土下座", "kneel", "。 ", "どげざ"]'),
+        ('ja = ["土下座", "どげざ",', 'ja = ["土下座", "kneel", "。 ", "どげざ",'),
         {"rules.conduct.lexicons.kneeling.ja[1]", "rules.conduct.lexicons.kneeling.ja[2]"},
         id="bad lexicon terms",
     ),
