@@ -33,11 +33,23 @@ secrets() {
   for name in kek pepper; do
     [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
   done
-  for name in records privacy; do
-    [ -s "$dir/$name-signing.key" ] || "$root/.venv/bin/python" -c \
-      "from shared.merkle.keys import NoteSigner; print(NoteSigner.generate('caselog.local/$name').key_string())" \
-      >"$dir/$name-signing.key"
-  done
+  # The log's origin: this deployment's own (production refuses the shared development one),
+  # made once; the records key is named by it (C2SP tlog-checkpoint), the receipt key by the
+  # name privacy gives every receipt key (`caselog receipt-key` uses the same).
+  if [ ! -s "$dir/records-origin" ] && [ -s "$dir/records-signing.key" ]; then
+    echo "up.sh: $dir predates per-deployment log origins: its records key is named caselog.local/records," >&2
+    echo "up.sh: which production refuses. 'make clean' starts afresh (deleting this local deployment's data)." >&2
+    exit 1
+  fi
+  [ -s "$dir/records-origin" ] || echo "caselog.local/records-$(python3 -c 'import secrets; print(secrets.token_hex(8))')" >"$dir/records-origin"
+  export CASELOG_RECORDS_ORIGIN
+  CASELOG_RECORDS_ORIGIN=$(cat "$dir/records-origin")
+  [ -s "$dir/records-signing.key" ] || "$root/.venv/bin/python" -c \
+    "import sys; from shared.merkle.keys import NoteSigner; print(NoteSigner.generate(sys.argv[1]).key_string())" \
+    "$CASELOG_RECORDS_ORIGIN" >"$dir/records-signing.key"
+  [ -s "$dir/privacy-signing.key" ] || "$root/.venv/bin/python" -c \
+    "from services.privacy.adapters.signing import KEY_NAME; from shared.merkle.keys import NoteSigner; print(NoteSigner.generate(KEY_NAME).key_string())" \
+    >"$dir/privacy-signing.key"
   export CASELOG_RECORDS_SIGNING_KEY_FILE=$dir/records-signing.key
   export CASELOG_PRIVACY_SIGNING_KEY_FILE=$dir/privacy-signing.key
   # Tokens: caselog's development issuer stands in for an identity provider.

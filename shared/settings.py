@@ -81,6 +81,12 @@ class CaselogSettings(BaseSettings):
     # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left
     # unset in development, caselog's own dev keys in auth_dev_keys_dir are used.
     auth_jwks_url: str | None = None
+    # A JWKS URL is fetched off the request path: each fetch gives up after `timeout_s`, none
+    # starts within `cooldown_s` of the last (failed or not), and keys older than `max_age_s`
+    # are refreshed (tokens keep verifying against them meanwhile).
+    auth_jwks_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    auth_jwks_cooldown_s: float = Field(default=30.0, ge=0.1)
+    auth_jwks_max_age_s: float = Field(default=300.0, gt=0)
     auth_jwks_file: Path | None = None
     auth_issuer: str = "caselog-development"
     auth_audience: str = "caselog"
@@ -92,13 +98,13 @@ class CaselogSettings(BaseSettings):
     # default is the file shipped beside the code, found whatever the working directory.
     policy_file: Path = SHIPPED_POLICY_FILE
     # Records: the key that signs checkpoints (C2SP PRIVATE+KEY+... form, as a value or a
-    # file; production refuses to start without one), the log's origin line, and when to sign.
+    # file; production refuses to start without one), the log's origin line (its identity,
+    # which the key is named by: unset, development uses caselog.local/records and production
+    # refuses to start), and when to sign.
     records_signing_key: SecretStr = SecretStr("")
     records_signing_key_file: Path | None = None
     records_dev_signing_key_file: Path = Path("data/records-signing.key")
-    records_origin: str = Field(
-        default="caselog.local/records", pattern=r"^[A-Za-z0-9._~:/@-]{1,200}$"
-    )
+    records_origin: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._~:/@-]{1,200}$")
     records_checkpoint_every_events: int = Field(default=1000, ge=1)
     records_checkpoint_every_seconds: float = Field(default=60.0, gt=0)
     # Consumer-group members in one records process: appends of concurrent members share

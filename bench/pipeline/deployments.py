@@ -115,6 +115,8 @@ def _embedded_environment(folder: Path) -> dict[str, str]:
         "CASELOG_CRYPTO__KEK_FILE": str(folder / "kek.b64"),
         "CASELOG_CRYPTO__PEPPER_SOURCE": "file",
         "CASELOG_CRYPTO__PEPPER_FILE": str(folder / "pepper.b64"),
+        # The log's own origin, which production requires; the key above is named by it.
+        "CASELOG_RECORDS_ORIGIN": "caselog.bench/records",
         "CASELOG_RECORDS_SIGNING_KEY_FILE": str(folder / "records-signing.key"),
         "CASELOG_PRIVACY_SIGNING_KEY_FILE": str(folder / "privacy-signing.key"),
         "CASELOG_AUTH_JWKS_FILE": str(folder / "auth" / "dev-jwks.json"),

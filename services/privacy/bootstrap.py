@@ -90,7 +90,7 @@ def bootstrap(
         store=store,
         keys=personal_data.keys,
         subjects=IndexedSubjects(personal_data.subjects),
-        decryptor=CodecDecryptor(personal_data.codec),
+        decryptor=CodecDecryptor(personal_data.codec, personal_data.keys),
         signer=signer,
         events=PrivacyEvents(infra.bus, projection, chosen.privacy, clock),
         rules=rules,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from services.records.adapters.append_only import create_schema
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.key_store_fields import KeyStoreFields
-from services.records.adapters.signing_key import load_signer
+from services.records.adapters.signing_key import load_signer, log_origin
 from services.records.adapters.tables import RecordsTables, records_tables
 from services.records.domain.checkpoints import CheckpointPolicy
 from services.records.service_layer.bundles import Bundles, LogIdentity
@@ -66,15 +66,16 @@ def bootstrap(
     infra = infrastructure or build_infrastructure(settings)
     personal_data = personal or build_personal_data(settings)
     signer = load_signer(settings)
+    origin = log_origin(settings)
     tables = records_tables()
     store = SqlEventStore(infra.engine, tables)
     policy = CheckpointPolicy(
         settings.records_checkpoint_every_events, settings.records_checkpoint_every_seconds
     )
-    issuer = CheckpointIssuer(store, signer, origin=settings.records_origin, policy=policy)
+    issuer = CheckpointIssuer(store, signer, origin=origin, policy=policy)
     recorder = Recorder(store, issuer, infra.bus, topic=RECORDS_TOPIC)
     reads = CaseReads(store, KeyStoreFields(personal_data), recorder)
-    identity = LogIdentity(settings.records_origin, signer.verifier.key_string())
+    identity = LogIdentity(origin, signer.verifier.key_string())
     bundles = Bundles(reads, issuer, identity)
     return Records(
         settings,

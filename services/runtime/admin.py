@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import sys
 
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
@@ -35,6 +36,15 @@ def declare_topics(_args: argparse.Namespace) -> None:
 def issue_token(args: argparse.Namespace) -> None:
     """Development only: production tokens come from the identity provider."""
     settings = load_settings(service_name="caselog-admin")
+    if settings.environment != "development":
+        # A development key that signs in production would make anyone with the data folder
+        # any role; the identity provider issues production tokens.
+        print(
+            "caselog token issue: refused in production (CASELOG_ENVIRONMENT=production);"
+            " tokens come from your identity provider",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     issuer = development_issuer(settings.auth_dev_keys_dir)
     roles = [Role(role) for role in args.role]
     print(issuer.token(args.sub, roles, settings.auth_audience, ttl_s=args.ttl))

@@ -1,5 +1,11 @@
 """`caselog verify <bundle>` (offline: the file and nothing else) and `caselog verify-log` (the
-whole records store, against every checkpoint); both exit 1 and name the first failure."""
+whole records store, against every checkpoint); both exit 1 and name the first failure.
+
+Exit statuses of `caselog verify`: 0 verified against a key you trust (`--key`); 1 does not
+verify (forged, damaged or unreadable); 2 wrong usage; 3 self-consistent only: with no trusted
+key the bundle's signature is checked with the key inside the bundle, which proves nothing
+about who signed it (a forger brings a key of their own).
+"""
 
 import argparse
 import asyncio
@@ -14,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.records.adapters.event_store import SqlEventStore
-from services.records.adapters.signing_key import load_signer
+from services.records.adapters.signing_key import load_signer, log_origin
 from services.records.adapters.tables import records_tables
 from services.records.domain.bundle import parse_bundle
 from services.records.domain.bundle_check import verify_bundle
@@ -22,17 +28,19 @@ from services.records.service_layer.audit import audit_store
 from services.records.service_layer.audit_report import AuditReport
 from shared.database import create_engine
 from shared.errors import CaselogError
-from shared.merkle.keys import NoteVerifier
+from shared.merkle.keys import NoteSigner, NoteVerifier
 from shared.settings import CaselogSettings, load_settings
 
 SHOWN_PROBLEMS = 20
+VERIFIED, FAILED, USAGE, SELF_CONSISTENT_ONLY = 0, 1, 2, 3
 
 
 def verify_file(
     path: Path, keys: Sequence[str] = (), held: Path | None = None, out: TextIO | None = None
 ) -> int:
     """Checks the bundle at `path`; `keys` are verifier keys the user trusts, `held` a
-    checkpoint note they kept. Exit status: 0 if everything verifies, else 1."""
+    checkpoint note they kept. Exit status: VERIFIED, FAILED or, without `keys`,
+    SELF_CONSISTENT_ONLY at best (see the module's docstring)."""
     out = out or sys.stdout
     try:
         bundle = parse_bundle(path.read_bytes())
@@ -40,26 +48,37 @@ def verify_file(
         held_note = held.read_text(encoding="utf-8") if held else None
     except OSError as error:
         print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
-        return 1
+        return FAILED
     except CaselogError as error:
         print(f"FAILED: {error}", file=out)
-        return 1
+        return FAILED
     verdict = verify_bundle(bundle, trusted, held_note)
     if verdict.failure is not None:
         print(f"FAILED: {verdict.failure}", file=out)
-        return 1
+        return FAILED
+    if not verdict.key_trusted:
+        print(
+            f"SELF-CONSISTENT ONLY: case {verdict.case_id}, {verdict.events} events, tree of"
+            f" {verdict.tree_size}",
+            file=out,
+        )
+        print(
+            "  only self-consistency was checked: the signature was checked with the key inside"
+            " the bundle,\n  and anyone can sign a forged bundle with a key of their own."
+            "\n  Pass --key with the log's key from a source you trust (GET /records/v1/log)."
+            f"\n  Exit status {SELF_CONSISTENT_ONLY}.",
+            file=out,
+        )
+        return SELF_CONSISTENT_ONLY
     print(f"verified: case {verdict.case_id}, {verdict.events} events", file=out)
     print(
-        f"  every event is in the tree of {verdict.tree_size} signed by {bundle.origin}", file=out
+        f"  every event is in the tree of {verdict.tree_size} signed by {bundle.origin}"
+        " with the key you trust",
+        file=out,
     )
     if bundle.consistency is not None:
         print("  and that tree extends the older checkpoint in the bundle", file=out)
-    if not verdict.key_trusted:
-        print(
-            "  signature checked with the key inside the bundle only: pass --key with the", file=out
-        )
-        print("  log's key from a source you trust (GET /records/v1/log)", file=out)
-    return 0
+    return VERIFIED
 
 
 async def verify_log(
@@ -68,6 +87,7 @@ async def verify_log(
     """Audits the records database of `settings` against every checkpoint, with a progress bar."""
     out = out or sys.stdout
     try:
+        origin = log_origin(settings)
         verifiers = [NoteVerifier.parse(key) for key in keys] or [
             load_signer(settings, create=False).verifier
         ]
@@ -80,7 +100,7 @@ async def verify_log(
     engine = create_engine(settings)
     store = SqlEventStore(engine, records_tables())
     try:
-        report = await _audit_with_progress(store, verifiers, settings.records_origin)
+        report = await _audit_with_progress(store, verifiers, origin)
     except SQLAlchemyError as error:
         print(f"FAILED: cannot read the records database ({type(error).__name__})", file=out)
         return 1
@@ -135,10 +155,25 @@ def _verify_log(args: argparse.Namespace) -> None:
     raise SystemExit(asyncio.run(verify_log(settings, args.key)))
 
 
+def _new_log_key(args: argparse.Namespace) -> None:
+    try:
+        signer = NoteSigner.generate(args.origin)
+    except CaselogError as error:
+        raise SystemExit(f"caselog log-key: {error}") from None
+    # The origin and the key's name are one: C2SP tlog-checkpoint names the log's key by it.
+    print(f"CASELOG_RECORDS_ORIGIN={signer.name}")
+    print(f"CASELOG_RECORDS_SIGNING_KEY={signer.key_string()}")
+    print(f"# verifier key (publish it): {signer.verifier.key_string()}")
+
+
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     key_help = "a C2SP verifier key you trust for the log (repeatable)"
     bundle = commands.add_parser(
-        "verify", help="check a litigation bundle offline (no database, no network)"
+        "verify",
+        help="check a litigation bundle offline (no database, no network)",
+        description="Exit status: 0 verified against a key you trust (--key); 1 does not"
+        " verify; 2 wrong usage; 3 self-consistent only (no --key: the bundle's own key"
+        " proves nothing about who signed it).",
     )
     bundle.add_argument("bundle", type=Path, help="the bundle file (JSON)")
     bundle.add_argument("--key", action="append", default=[], help=key_help)
@@ -151,3 +186,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     audit.add_argument("--key", action="append", default=[], help=key_help)
     audit.set_defaults(action=_verify_log)
+    log_key = commands.add_parser(
+        "log-key", help="a new Ed25519 checkpoint signing key, named by the log's origin"
+    )
+    log_key.add_argument(
+        "--origin",
+        required=True,
+        help="this deployment's log origin, unique to it (e.g. records.example.co.jp/caselog)",
+    )
+    log_key.set_defaults(action=_new_log_key)

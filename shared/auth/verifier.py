@@ -1,6 +1,6 @@
 """Verifies bearer JWTs against a JWKS (file or URL) with PyJWT, and reads their roles."""
 
-import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -8,23 +8,28 @@ from typing import Any
 import jwt
 from cachetools import TLRUCache
 
-from shared.auth.errors import AuthConfigurationError, NotAuthenticatedError
+from shared.auth.errors import NotAuthenticatedError
+from shared.auth.key_sets import FileKeySet, KeySet, RemoteKeySet
 from shared.auth.roles import Principal, Role
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
 ROLES_CLAIM = "roles"
 # Verified tokens are remembered by their exact text, never past their `exp`, and never for
-# longer than the JWKS client keeps a key set, so a key withdrawn by rotation stops working
-# as soon as it would without the cache. Failures are not remembered. No lock: `verify`
-# runs on the event loop (shared/web/auth.py's dependency is async).
+# longer than a minute, so a key withdrawn by rotation stops working within a minute of the
+# key set's refresh. Failures are not remembered. No lock: `verify` runs on the event loop
+# (shared/web/auth.py's dependency is async); the key set never blocks it.
 VERIFIED_CACHE_SIZE = 1024
 VERIFIED_CACHE_MAX_S = 60.0
+# Who acts is recorded in the log (reveals, holds, key destructions): OpenID Connect's
+# `sub` is ASCII, at most 255 characters; we take visible ASCII only (no spaces, controls
+# or look-alike Unicode) and at most 128, the width of the columns that keep it.
+SUBJECT_PATTERN = re.compile(r"[!-~]{1,128}")
 
 
 class TokenVerifier:
     """Checks signature, expiry, issuer and audience; unknown roles are ignored, not trusted."""
 
-    def __init__(self, keys: jwt.PyJWKSet | jwt.PyJWKClient, *, issuer: str, audience: str) -> None:
+    def __init__(self, keys: KeySet, *, issuer: str, audience: str) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
@@ -34,25 +39,25 @@ class TokenVerifier:
 
     @classmethod
     def from_jwks_file(cls, path: Path, *, issuer: str, audience: str) -> "TokenVerifier":
-        try:
-            keys = jwt.PyJWKSet.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, jwt.PyJWKSetError) as error:
-            raise AuthConfigurationError(
-                f"cannot read JWKS {path}: {type(error).__name__}"
-            ) from None
-        return cls(keys, issuer=issuer, audience=audience)
+        return cls(FileKeySet(path), issuer=issuer, audience=audience)
 
     @classmethod
-    def from_jwks_url(cls, url: str, *, issuer: str, audience: str) -> "TokenVerifier":
-        # PyJWKClient caches the key set and refetches on an unknown key id (rotation).
-        return cls(jwt.PyJWKClient(url, cache_keys=True), issuer=issuer, audience=audience)
+    def from_key_set(cls, keys: RemoteKeySet, *, issuer: str, audience: str) -> "TokenVerifier":
+        """Over an identity provider's key set, whose first fetch starts now (in the
+        background: until it lands, tokens are refused with 401)."""
+        keys.refresh_soon()
+        return cls(keys, issuer=issuer, audience=audience)
 
     def verify(self, token: str) -> Principal:
         cached = self._verified.get(token)
         if cached is not None:
             return cached[0]
         try:
-            key = self._signing_key(token)
+            key = self._keys.key_for(jwt.get_unverified_header(token).get("kid"))
+            if key is None:
+                raise jwt.InvalidKeyError("no key for the token's key id")
+            # The PyJWK, not its raw key: PyJWT then verifies with the key's own algorithm and
+            # refuses a header naming another (RS256 over an EC key), instead of a TypeError.
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
@@ -65,18 +70,12 @@ class TokenVerifier:
             raise NotAuthenticatedError("the token has expired") from None
         except jwt.PyJWTError as error:
             raise NotAuthenticatedError(f"invalid token ({type(error).__name__})") from None
-        principal = Principal(str(claims["sub"]), _roles(claims.get(ROLES_CLAIM)))
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not SUBJECT_PATTERN.fullmatch(subject):
+            raise NotAuthenticatedError("the token's sub must be 1-128 visible ASCII characters")
+        principal = Principal(subject, _roles(claims.get(ROLES_CLAIM)))
         self._verified[token] = (principal, float(claims["exp"]))
         return principal
-
-    def _signing_key(self, token: str) -> Any:
-        if isinstance(self._keys, jwt.PyJWKClient):
-            return self._keys.get_signing_key_from_jwt(token).key
-        kid = jwt.get_unverified_header(token).get("kid")
-        for candidate in self._keys.keys:
-            if kid is None or candidate.key_id == kid:
-                return candidate.key
-        raise jwt.InvalidKeyError("no key for the token's key id")
 
 
 def _valid_until(_token: str, verified: tuple[Principal, float], now: float) -> float:

@@ -118,6 +118,21 @@ class KeyStore:
         """`tombstone` of several cases, read together; None for a case not destroyed."""
         return await read_tombstones(self._engine, self._table, list(dict.fromkeys(case_ids)))
 
+    async def evict_destroyed(self, case_ids: Sequence[str]) -> frozenset[str]:
+        """The cases among `case_ids` whose keys are destroyed, by the database's word now
+        (one read, never the cache), each dropped from this process's cache.
+
+        Call it before decrypting: a key another process destroyed (privacy's erasure) stays
+        cached here until its event arrives, and a reader that starts after the destroy
+        committed must not use it. Any read in flight that fetched the key before this call
+        cannot cache it again (the eviction bumps the cache's generation).
+        """
+        tombstones = await self.tombstones(case_ids)
+        destroyed = frozenset(case for case, tombstone in tombstones.items() if tombstone)
+        if destroyed:
+            self._cache.evict_all(list(destroyed))
+        return destroyed
+
     def evict(self, case_id: str) -> None:
         """Drop the case's key from this process's cache: another process destroyed it
         (its event arrived here), so it must not stay usable until the cache expires."""

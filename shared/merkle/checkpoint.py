@@ -58,15 +58,41 @@ class Checkpoint:
 
 
 def sign_checkpoint(checkpoint: Checkpoint, signers: Sequence[NoteSigner]) -> str:
-    """The checkpoint as a signed note, ready to publish."""
+    """The checkpoint as a signed note, ready to publish.
+
+    The first signer is the log: its key MUST be named by the checkpoint's origin (C2SP
+    tlog-checkpoint), so a key of one log cannot sign another log's tree heads. Any further
+    signers (cosigners) carry names of their own.
+    """
+    if signers and signers[0].name != checkpoint.origin:
+        raise CheckpointError(
+            f"the log's key is named {signers[0].name!r}, not by the origin {checkpoint.origin!r}"
+        )
     return sign_note(checkpoint.body(), signers)
 
 
 def open_checkpoint(
-    note: str | bytes, verifiers: Sequence[NoteVerifier], *, origin: str | None = None
+    note: str | bytes,
+    verifiers: Sequence[NoteVerifier],
+    *,
+    origin: str | None = None,
+    log_key_name: str | None = None,
 ) -> Checkpoint:
-    """Verifies the note against trusted keys, then parses its checkpoint and checks the origin."""
-    checkpoint = Checkpoint.parse(open_note(note, verifiers).text)
+    """Verifies the note against trusted keys, then parses its checkpoint and checks the origin.
+
+    A trusted key named by the checkpoint's origin MUST have signed it (C2SP tlog-checkpoint:
+    the log's key name is its origin); a signature by a trusted key of another name, such as
+    a witness, is no log signature. `log_key_name` is for logs older than that rule whose key
+    has a name of its own (Go's checksum database: "sum.golang.org" signs
+    "go.sum database tree"); caselog's own logs never pass it.
+    """
+    opened = open_note(note, verifiers)
+    checkpoint = Checkpoint.parse(opened.text)
     if origin is not None and checkpoint.origin != origin:
         raise CheckpointError(f"checkpoint is from log {checkpoint.origin!r}, not {origin!r}")
+    log_key = log_key_name or checkpoint.origin
+    if not any(signature.name == log_key for signature in opened.verified):
+        raise CheckpointError(
+            f"no trusted key named {log_key!r} signed it: the log's key is named by its origin"
+        )
     return checkpoint

@@ -132,6 +132,8 @@ def _shared_environment(kafka: str, keystore: str, folder: Path, jwks_file: Path
         "CASELOG_CRYPTO__KEK_FILE": secret_files["kek"],
         "CASELOG_CRYPTO__PEPPER_SOURCE": "file",
         "CASELOG_CRYPTO__PEPPER_FILE": secret_files["pepper"],
+        # The log's own origin, which production requires; the key above is named by it.
+        "CASELOG_RECORDS_ORIGIN": "caselog.e2e/records",
         "CASELOG_RECORDS_SIGNING_KEY_FILE": secret_files["records"],
         "CASELOG_PRIVACY_SIGNING_KEY_FILE": secret_files["privacy"],
         "CASELOG_AUTH_JWKS_FILE": str(jwks_file),

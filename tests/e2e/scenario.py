@@ -193,16 +193,20 @@ async def _bundle_verifies(
 ) -> None:
     answer = await http.get(f"{records}/v1/cases/{case_id}/bundle", headers=headers)
     assert answer.status_code == 200, answer.text
-    status, report = await asyncio.to_thread(_verify_offline, path, answer.content)
+    log = await http.get(f"{records}/v1/log", headers=headers)
+    assert log.status_code == 200, log.text
+    key = log.json()["verifier_key"]  # as a user pins it: from the log, not from the bundle
+    status, report = await asyncio.to_thread(_verify_offline, path, answer.content, key)
     assert status == 0, report
     assert f"verified: case {case_id}" in report
 
 
-def _verify_offline(path: Path, bundle: bytes) -> tuple[int, str]:
-    """`caselog verify` on the bundle saved as a file: the exit status and what it printed."""
+def _verify_offline(path: Path, bundle: bytes, key: str) -> tuple[int, str]:
+    """`caselog verify --key` on the bundle saved as a file: the exit status and what it
+    printed."""
     path.write_bytes(bundle)
     report = io.StringIO()
-    return verify_file(path, out=report), report.getvalue()
+    return verify_file(path, [key], out=report), report.getvalue()
 
 
 async def _eventually(probe: Callable[[], Awaitable[T | None]], what: str) -> T:

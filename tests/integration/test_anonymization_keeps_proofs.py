@@ -2,7 +2,9 @@
 consultation ages past retention (privacy's clock), the sweep anonymizes it; the copy holds
 nothing of the subject in any written form, the original reads [erased] everywhere, and every
 records proof still holds: both checkpoints and the consistency between them, each event's
-inclusion, the store audit and `verify-log`, and the case's bundle checked offline.
+inclusion, the store audit and `verify-log`, and the case's bundle checked offline. And once an
+erasure has answered, no reveal started after it shows plaintext, though records still has the
+key cached and privacy's event has not reached it yet.
 
 Both services read the real topics, so that privacy's events reach records as in production,
 each with a new consumer group started at the topics' current ends (see `group_offsets`): the
@@ -54,8 +56,18 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> DevelopmentIssuer:
 
 
 @pytest.fixture
+def records_topics() -> tuple[str, ...]:
+    """What records reads (a test parametrizes this to have records fall behind on a topic)."""
+    return tuple(load_settings(service_name="records").records_topics)
+
+
+@pytest.fixture
 async def both_settings(
-    kafka_bootstrap: str, postgres_url: str, issuer: DevelopmentIssuer, tmp_path: Path
+    kafka_bootstrap: str,
+    postgres_url: str,
+    issuer: DevelopmentIssuer,
+    tmp_path: Path,
+    records_topics: tuple[str, ...],
 ) -> AsyncIterator[tuple[CaselogSettings, CaselogSettings]]:
     """Privacy's and records' settings: a store each, ONE key store, the real topics."""
     jwks = tmp_path / "jwks.json"
@@ -89,6 +101,7 @@ async def both_settings(
             # Its own group: with the real one, another run on the same broker shares its
             # partitions and records this test's events in its own log.
             records_consumer_group=f"caselog-records-test-{uuid.uuid4().hex[:8]}",
+            records_topics=records_topics,
             # Long on purpose: records must drop the cached key when privacy's event
             # arrives, not when the cache happens to expire.
             crypto={"key_cache_ttl_s": 3600},
@@ -250,3 +263,48 @@ async def test_anonymization_erases_the_subject_and_keeps_every_proof(
     assert "extends the older checkpoint" in out.getvalue()
     bundled = {e["event_id"] for e in json.loads(bundle.content)["events"]}
     assert recorded <= bundled
+
+
+REVEALS_AFTER_ERASURE = 100
+
+
+# Records behind on caselog.privacy (consumer lag, a restart): privacy's erasure event has not
+# reached it, so only the key store itself can tell it the key is gone. In the attack this
+# reproduces, a reveal 2 ms after the erasure's answer showed plaintext with key_destroyed: true.
+@pytest.mark.parametrize(
+    "records_topics", [("caselog.intake", "caselog.policy")], ids=["records-behind-on-privacy"]
+)
+async def test_no_reveal_started_after_an_erasure_answered_shows_plaintext(
+    apps: tuple[Running, RunningRecords],
+) -> None:
+    privacy, records = apps
+    person = random_person()
+    case = await privacy.intake_case(person)
+    await records.wait_stored(*case.envelopes)
+    timeline = f"/v1/cases/{case.case_id}/timeline"
+    # A reveal before the erasure: records now holds the case key in its cache (for an hour).
+    before = await records.get(timeline, Role.LEGAL, "legal-3", reveal="true", purpose=PURPOSE)
+    assert before.status_code == 200, before.text
+    assert leaks(before.content, person.values()) != []
+
+    officer = privacy.as_role(Role.PRIVACY_OFFICER)
+    erased = await privacy.client.post(
+        "/v1/requests/erasure", json={"email": person.email}, headers=officer
+    )
+    assert erased.status_code < 300, erased.text
+    # Every reveal starts after the erasure answered.
+    reveals = await asyncio.gather(
+        *(
+            records.get(timeline, Role.LEGAL, "legal-3", reveal="true", purpose=PURPOSE)
+            for _ in range(REVEALS_AFTER_ERASURE)
+        )
+    )
+
+    assert [r.status_code for r in reveals] == [200] * REVEALS_AFTER_ERASURE
+    showing = [r for r in reveals if leaks(r.content, person.values())]
+    assert showing == [], f"{len(showing)} of {REVEALS_AFTER_ERASURE} reveals showed plaintext"
+    for reveal in reveals:
+        body = reveal.json()
+        assert body["key_destroyed"] is True
+        customer = body["events"][0]["payload"]["customer"]
+        assert tuple(customer[f] for f in PERSONAL_FIELDS) == ("[erased]",) * 3

@@ -66,3 +66,19 @@ def test_token_issue_prints_a_token_the_services_accept(
     principal = verifier.verify(token)
     assert principal.subject == "counsel-1"
     assert {role.value for role in principal.roles} == {"legal"}
+
+
+def test_token_issue_refuses_in_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CASELOG_AUTH_DEV_KEYS_DIR", str(tmp_path))
+    monkeypatch.setenv("CASELOG_ENVIRONMENT", "production")
+
+    with pytest.raises(SystemExit) as exited:
+        main(["token", "issue", "--role", "admin", "--sub", "intruder"])
+
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "refused in production" in captured.err
+    assert not (tmp_path / "dev-signing-key.pem").exists()  # no key made either

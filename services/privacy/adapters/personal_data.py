@@ -1,6 +1,7 @@
 """Privacy's side of the personal-data machinery: decrypting kept envelopes (privacy holds the
 grant for every field class) and finding or forgetting subjects by e-mail or phone."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from shared.crypto.identities import (
     strict_identity,
     strict_phone_identity,
 )
+from shared.crypto.key_store import KeyStore
 from shared.crypto.subjects import SubjectIndex
 from shared.envelope import Envelope
 
@@ -23,8 +25,12 @@ READER = reader_for("privacy")
 
 
 class CodecDecryptor:
-    def __init__(self, codec: FieldCodec) -> None:
+    def __init__(self, codec: FieldCodec, keys: KeyStore) -> None:
         self._codec = codec
+        self._keys = keys
+
+    async def forget_destroyed(self, case_ids: Sequence[str]) -> frozenset[str]:
+        return await self._keys.evict_destroyed(case_ids)
 
     async def decrypt(self, envelope: Envelope, schema: type[BaseModel]) -> dict[str, Any]:
         return await self._codec.decrypt(

@@ -137,6 +137,10 @@ class Decryptor(Protocol):
     async def decrypt(self, envelope: Envelope, schema: type[BaseModel]) -> dict[str, Any]:
         """The payload with its personal fields in plaintext (`[erased]` once shredded)."""
 
+    async def forget_destroyed(self, case_ids: Sequence[str]) -> frozenset[str]:
+        """Those of `case_ids` whose keys are destroyed, by the key store's word now; their
+        keys are no longer usable in this process (another privacy instance may have erased)."""
+
 
 class Publisher(Protocol):
     async def publish(self, message: OutgoingMessage) -> None: ...

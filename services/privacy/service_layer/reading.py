@@ -21,7 +21,9 @@ class ReadEvent:
 
 
 async def read_events(store: PrivacyStore, decryptor: Decryptor, case_id: str) -> list[ReadEvent]:
-    """Every kept event of the case, decrypted; UnreadableCaseError names the one that fails."""
+    """Every kept event of the case, decrypted; UnreadableCaseError names the one that fails.
+    The key store is asked first: a key destroyed elsewhere is not used from this cache."""
+    await decryptor.forget_destroyed([case_id])
     read = []
     for envelope in await store.case_envelopes(case_id):
         schema = views.ENCRYPTED_SCHEMAS.get(envelope.type)

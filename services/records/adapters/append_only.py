@@ -4,11 +4,14 @@ Triggers stop the service (and anyone without the right to drop them) from rewri
 On PostgreSQL the service also runs as a role granted only SELECT and INSERT, so even with
 the triggers disabled by a superuser that role cannot UPDATE, DELETE or TRUNCATE. The tables
 are created and owned by a migration role (the owner may alter them, so it must not be the
-service's). SQLite has no roles: there, the file's permissions are the second line.
+service's). SQLite has no roles: there, the file's permissions are the second line; and
+since SQLite's REPLACE conflict resolution deletes without firing DELETE triggers, an insert
+over a stored row is refused by a trigger of its own.
 """
 
 import re
 
+from sqlalchemy import Column, Table, UniqueConstraint
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.records.adapters.tables import RecordsTables
@@ -27,16 +30,20 @@ async def create_schema(engine: AsyncEngine, tables: RecordsTables) -> None:
 
 
 def guard_statements(dialect: str, tables: RecordsTables) -> list[str]:
-    """DDL for triggers that refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) on every table."""
+    """DDL for triggers that refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) on every table,
+    and on SQLite an INSERT over a stored row."""
     names = [table.name for table in tables.all]
     if dialect == "sqlite":
         # SQLite has no TRUNCATE; `DELETE FROM t` is refused too, since triggers disable
         # its truncate optimisation.
         return [
-            f"CREATE TRIGGER IF NOT EXISTS {name}_no_{op.lower()} BEFORE {op} ON {name} "
-            f"BEGIN SELECT RAISE(ABORT, '{op} on {name}: {REFUSAL}'); END"
-            for name in names
-            for op in ("UPDATE", "DELETE")
+            *(
+                f"CREATE TRIGGER IF NOT EXISTS {name}_no_{op.lower()} BEFORE {op} ON {name} "
+                f"BEGIN SELECT RAISE(ABORT, '{op} on {name}: {REFUSAL}'); END"
+                for name in names
+                for op in ("UPDATE", "DELETE")
+            ),
+            *(_sqlite_no_replace(table) for table in tables.all),
         ]
     if dialect == "postgresql":
         function = f"{tables.prefix}records_refuse_change"
@@ -53,6 +60,34 @@ def guard_statements(dialect: str, tables: RecordsTables) -> list[str]:
             ),
         ]
     raise RecordsError(f"the records store does not support the {dialect} dialect")
+
+
+def _sqlite_no_replace(table: Table) -> str:
+    """`INSERT OR REPLACE` (and an UPSERT's conflict resolution) deletes the stored row it
+    clashes with without firing DELETE triggers (unless a connection sets recursive_triggers,
+    which a writer of its own would not): so an insert whose key, or any unique column set,
+    is already stored is refused before it runs. A plain duplicate insert fails as before, as
+    an IntegrityError (RAISE(ABORT) is a constraint failure)."""
+    keys = [tuple(table.primary_key.columns)] + [
+        tuple(constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    # One EXISTS per key, so each probe walks that key's index. Only our own table and column
+    # names go into the text (records_tables allows plain lower-case prefixes only).
+    clashes = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table.name} WHERE {_same(key)})"  # noqa: S608
+        for key in keys
+    )
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {table.name}_no_replace BEFORE INSERT ON {table.name} "
+        f"WHEN {clashes} "
+        f"BEGIN SELECT RAISE(ABORT, 'INSERT over a stored row of {table.name}: {REFUSAL}'); END"
+    )
+
+
+def _same(key: tuple[Column[object], ...]) -> str:
+    return " AND ".join(f"{column.name} = NEW.{column.name}" for column in key)
 
 
 def grant_statements(tables: RecordsTables, role: str) -> list[str]:

@@ -7,12 +7,19 @@ from datetime import datetime
 from typing import Literal
 
 from services.records.domain import vocabulary
-from services.records.domain.errors import PurposeRequiredError, RevealRefusedError
+from services.records.domain.errors import (
+    InvalidPurposeError,
+    PurposeRequiredError,
+    RevealRefusedError,
+)
 from services.records.domain.timeline import Window
 from shared.auth.roles import REVEALING_ROLES, Principal, Role
 from shared.envelope import Envelope
+from shared.kept_text import kept_text_problem
 
 View = Literal["timeline", "bundle"]
+# Both are kept in the log for good, in plaintext.
+PURPOSE_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -27,11 +34,14 @@ class Reveal:
 
     @classmethod
     def authorize(cls, principal: Principal, purpose: str | None, matter: str | None) -> "Reveal":
-        """RevealRefusedError unless a revealing role asks; PurposeRequiredError without a why."""
+        """RevealRefusedError unless a revealing role asks; PurposeRequiredError without a why;
+        InvalidPurposeError for a purpose or matter that is blank, unprintable, too long or
+        shaped like contact details (it would stay in the log for good)."""
         roles = sorted(principal.roles & REVEALING_ROLES)
         if not roles:
             allowed = ", ".join(sorted(REVEALING_ROLES))
             raise RevealRefusedError(f"revealing personal data needs one of the roles: {allowed}")
+        purpose, matter = _kept("purpose", purpose), _kept("matter", matter)
         if not (purpose or matter):
             raise PurposeRequiredError()
         return cls(principal.subject, roles[0], purpose, matter)
@@ -40,6 +50,15 @@ class Reveal:
     def reader(self) -> str:
         """The name the codec reports in denials, e.g. `records/legal`."""
         return f"{vocabulary.PRODUCER}/{self.role.value}"
+
+
+def _kept(field: str, text: str | None) -> str | None:
+    if text is None:
+        return None
+    stripped = text.strip()
+    if (problem := kept_text_problem(stripped, max_chars=PURPOSE_MAX_CHARS)) is not None:
+        raise InvalidPurposeError(field, problem)
+    return stripped
 
 
 def access_event(

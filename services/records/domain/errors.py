@@ -63,8 +63,20 @@ class PurposeRequiredError(RecordsError):
         self.field = "purpose"
 
 
+class InvalidPurposeError(RecordsError):
+    """A reveal's purpose or matter that cannot be kept in the log (answered 422)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+
 class SigningKeyError(RecordsError):
     """The checkpoint signing key is missing or malformed; the message never quotes the key."""
+
+
+class LogOriginError(RecordsError):
+    """The log's origin is missing or not this deployment's own (refuses to start)."""
 
 
 class BundleFormatError(RecordsError):

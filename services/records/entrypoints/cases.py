@@ -1,12 +1,13 @@
 """Records' case routes (/v1/cases): the read model, the bitemporal timeline, the bundle."""
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from services.records.domain.access import Reveal
 from services.records.domain.bundle import encode_bundle
 from services.records.entrypoints.deps import (
     CaseId,
     CorrelationId,
+    HeldSize,
     Matter,
     Purpose,
     Reader,
@@ -62,11 +63,7 @@ async def bundle(
     records: RecordsDep,
     caller: Revealer,
     correlation_id: CorrelationId,
-    since_size: int | None = Query(
-        default=None,
-        ge=1,
-        description="The size of a checkpoint you hold: adds a consistency proof",
-    ),
+    since_size: HeldSize = None,
     reveal: RevealFlag = False,
     purpose: Purpose = None,
     matter: Matter = None,

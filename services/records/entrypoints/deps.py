@@ -6,6 +6,7 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import AwareDatetime
 
 from services.records.bootstrap import Records
+from services.records.domain.access import PURPOSE_MAX_CHARS
 from services.records.domain.timeline import Window
 from shared.auth.roles import Principal, Role
 from shared.ids import IDENTIFIER_PATTERN
@@ -15,6 +16,9 @@ from shared.web.request_context import request_correlation_id
 READERS = (Role.AGENT, Role.SUPERVISOR, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 REVEALERS = (Role.LEGAL, Role.PRIVACY_OFFICER)
 AUDITORS = (Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
+# Positions and sizes are 64-bit signed in the store (BIGINT): a larger number from a caller
+# is answered 422 here, before it could overflow a database driver (a 500).
+MAX_TREE_SIZE = 2**63 - 1
 
 
 def get_records(request: Request) -> Records:
@@ -39,19 +43,38 @@ CorrelationId = Annotated[str, Depends(request_correlation_id)]
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
 Revealer = Annotated[Principal, Depends(require_roles(*REVEALERS))]
 CaseId = Annotated[str, Path(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
+TreeSize = Annotated[
+    int, Path(ge=0, le=MAX_TREE_SIZE, description="A tree size (number of events)")
+]
+HeldSize = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_TREE_SIZE,
+        description="The size of a checkpoint you hold: adds a consistency proof",
+    ),
+]
+ProofSize = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_TREE_SIZE, description="Default: the latest checkpoint's"),
+]
+ConsistencySize = Annotated[int, Query(ge=0, le=MAX_TREE_SIZE)]
 RevealFlag = Annotated[
     bool, Query(description="Personal fields in plaintext (legal, privacy officer)")
 ]
+# Checked by the domain (Reveal.authorize): stripped, required, visible text, no contact details.
 Purpose = Annotated[
     str | None,
     Query(
-        min_length=3,
-        max_length=200,
         description="Why personal data is revealed (required with reveal unless a matter is given);"
-        " recorded in the log, so a reference, never personal data itself",
+        " recorded in the log, so a reference, never personal data itself (at most"
+        f" {PURPOSE_MAX_CHARS} characters)",
     ),
 ]
 Matter = Annotated[
     str | None,
-    Query(pattern=IDENTIFIER_PATTERN, description="The legal matter or request reference"),
+    Query(
+        description="The legal matter or request reference, e.g. 令和8年(ワ)第123号 (at most"
+        f" {PURPOSE_MAX_CHARS} characters)"
+    ),
 ]

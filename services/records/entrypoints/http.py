@@ -10,6 +10,7 @@ from services.records.bootstrap import Records, bootstrap
 from services.records.domain.errors import (
     CaseNotFoundError,
     CheckpointNotFoundError,
+    InvalidPurposeError,
     PurposeRequiredError,
     RecordsError,
     RevealRefusedError,
@@ -32,6 +33,7 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     CheckpointNotFoundError: 404,
     SizeOutOfRangeError: 422,
     PurposeRequiredError: 422,
+    InvalidPurposeError: 422,
     RevealRefusedError: 403,
 }
 

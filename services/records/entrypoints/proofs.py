@@ -3,10 +3,16 @@ personal data, so any authenticated caller may read them."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.records.domain.errors import CheckpointNotFoundError
-from services.records.entrypoints.deps import AUDITORS, RecordsDep
+from services.records.entrypoints.deps import (
+    AUDITORS,
+    ConsistencySize,
+    ProofSize,
+    RecordsDep,
+    TreeSize,
+)
 from services.records.entrypoints.schemas import (
     CheckpointResponse,
     ConsistencyProofResponse,
@@ -25,7 +31,6 @@ router = APIRouter(
     dependencies=[Depends(require_roles(*Role))],
     responses=problem_responses(401, 403, 404, 422, 503),
 )
-Size = Annotated[int, Path(ge=0, description="A tree size (number of events)")]
 EventId = Annotated[str, Query(min_length=1, max_length=36)]
 
 
@@ -62,7 +67,7 @@ async def issue_checkpoint(records: RecordsDep) -> CheckpointResponse:
 
 
 @router.get("/checkpoints/{size}", response_model=CheckpointResponse)
-async def checkpoint(size: Size, records: RecordsDep) -> CheckpointResponse:
+async def checkpoint(size: TreeSize, records: RecordsDep) -> CheckpointResponse:
     found = checkpoint_response(await records.store.checkpoint(size))
     if found is None:
         raise CheckpointNotFoundError(f"no checkpoint was issued at size {size}")
@@ -73,7 +78,7 @@ async def checkpoint(size: Size, records: RecordsDep) -> CheckpointResponse:
 async def inclusion_proof(
     records: RecordsDep,
     event_id: EventId,
-    size: Annotated[int | None, Query(ge=1, description="Default: the latest checkpoint's")] = None,
+    size: ProofSize = None,
 ) -> InclusionProofResponse:
     """The audit path of an event in the tree of `size` events."""
     if size is None:
@@ -95,8 +100,8 @@ async def inclusion_proof(
 @router.get("/proofs/consistency", response_model=ConsistencyProofResponse)
 async def consistency_proof(
     records: RecordsDep,
-    old_size: Annotated[int, Query(ge=0)],
-    new_size: Annotated[int, Query(ge=0)],
+    old_size: ConsistencySize,
+    new_size: ConsistencySize,
 ) -> ConsistencyProofResponse:
     """The proof that the tree of `new_size` events extends the tree of `old_size`."""
     proof = await records.store.consistency_proof(old_size, new_size)

@@ -16,7 +16,13 @@ from services.records.service_layer.recorder import Recorder
 async def reveal_entries(
     events: Sequence[CaseEvent], personal: PersonalFields, reveal: Reveal
 ) -> list[TimelineEntry]:
-    """Each event with its personal fields in plaintext, or `[erased]` after shredding."""
+    """Each event with its personal fields in plaintext, or `[erased]` after shredding.
+
+    The key store is asked first, once for the whole read: a reveal that starts after an
+    erasure answered MUST NOT show plaintext, though a key destroyed by privacy may still be
+    cached in this process until privacy's event arrives here.
+    """
+    destroyed = await personal.destroyed_keys({event.envelope.case_id for event in events})
     entries: list[TimelineEntry] = []
     for event in events:
         envelope = event.envelope
@@ -32,6 +38,7 @@ async def reveal_entries(
                 case_id=envelope.case_id,
                 event_id=str(envelope.event_id),
                 reader=reveal.reader,
+                key_destroyed=envelope.case_id in destroyed,
             )
         except UnreadableFieldsError:
             entries.append(TimelineEntry(event, payload, unreadable=True))

@@ -1,6 +1,6 @@
 """What records' use cases need from storage, as interfaces the SQL adapter implements."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -89,8 +89,15 @@ class PersonalFields(Protocol):
         case_id: str,
         event_id: str,
         reader: str,
+        key_destroyed: bool = False,
     ) -> dict[str, Any]:
-        """`payload` with every personal field of `schema` in plaintext, or `[erased]`."""
+        """`payload` with every personal field of `schema` in plaintext, or `[erased]`
+        (every one, with no key looked up, when the caller knows `key_destroyed`)."""
+        ...
+
+    async def destroyed_keys(self, case_ids: Collection[str]) -> frozenset[str]:
+        """Those of `case_ids` whose keys are destroyed, by the key store's word now (never a
+        cache); their keys are no longer usable in this process afterwards."""
         ...
 
     async def key_destroyed(self, case_id: str) -> bool: ...

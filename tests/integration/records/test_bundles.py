@@ -97,13 +97,14 @@ def test_the_bundle_verifies_with_the_trusted_key_and_the_held_checkpoint(
     assert document["revealed"] is None
 
 
-def test_without_a_trusted_key_the_user_is_told(
+def test_without_a_trusted_key_the_user_is_told_and_the_status_is_not_success(
     exported: tuple[Path, Path, list[Envelope]],
 ) -> None:
     status, out = run_verify(exported[0])
 
-    assert status == 0
-    assert "pass --key" in out
+    assert status == 3
+    assert "only self-consistency was checked" in out
+    assert "Pass --key" in out
 
 
 def _flip_a_byte(document: Document) -> None:

@@ -1,14 +1,23 @@
-"""Records unit fixtures: envelopes of a few cases, planned into rows by the domain itself."""
+"""Records unit fixtures: envelopes of a few cases, planned into rows by the domain itself; the
+records app on the embedded bus and SQLite."""
 
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
 from services.records.domain.batches import plan_batch
 from services.records.domain.events import Origin, ReceivedEvent, StoredEvent
+from services.records.entrypoints.http import create_app
+from shared.auth.development import development_issuer
 from shared.envelope import Envelope
 from shared.merkle.keys import NoteSigner
+from shared.settings import CaselogSettings, load_settings
+
+TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
 
 ORIGIN = "caselog.example/records"
 STORED_AT = datetime(2025, 4, 2, tzinfo=UTC)
@@ -47,3 +56,25 @@ def rows() -> list[StoredEvent]:
 @pytest.fixture
 def signer() -> NoteSigner:
     return NoteSigner.generate(ORIGIN)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> CaselogSettings:
+    issuer = development_issuer(tmp_path / "auth")
+    (tmp_path / "jwks.json").write_text(json.dumps(issuer.jwks()))
+    return load_settings(
+        service_name="records",
+        embedded_bus_path=tmp_path / "bus.sqlite3",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'records.sqlite3'}",
+        keystore_url=f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}",
+        records_dev_signing_key_file=tmp_path / "records-signing.key",
+        auth_dev_keys_dir=tmp_path / "auth",
+        topics_file=TOPICS_FILE,
+    )
+
+
+@pytest.fixture
+async def app(settings: CaselogSettings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app

@@ -5,13 +5,18 @@ from datetime import UTC, datetime
 import pytest
 
 from services.records.domain.access import Reveal, access_event
-from services.records.domain.errors import PurposeRequiredError, RevealRefusedError
+from services.records.domain.errors import (
+    InvalidPurposeError,
+    PurposeRequiredError,
+    RevealRefusedError,
+)
 from services.records.domain.revealing import ciphertext_paths, revealed_paths
 from services.records.domain.timeline import Window
 from shared.auth.roles import Principal, Role
 
 SEALED = {"enc": "v1", "kid": "k", "nonce": "n", "ct": "c"}
 NOW = datetime(2025, 6, 2, 12, tzinfo=UTC)
+FULL_WIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789-"}
 
 
 def caller(*roles: Role) -> Principal:
@@ -81,3 +86,45 @@ def test_revealed_paths_are_the_ciphertexts_now_in_plaintext() -> None:
         "items.1.x",
     ]
     assert revealed_paths(stored, shown) == ("customer.name", "items.0")
+
+
+@pytest.mark.parametrize(
+    ("purpose", "reason"),
+    [
+        ("   ", "empty"),
+        ("\u3000\u3000", "empty"),  # ideographic spaces
+        ("\x00\x07\x1b", "control"),
+        ("review\u200b", "invisible"),
+        ("review\u202eweiver", "invisible"),  # right-to-left override
+        ("ask taro.yamada@example.jp", "details"),
+        ("called 090-1234-5678 back", "details"),
+        ("電話 " + "090-1234-5678".translate(FULL_WIDTH), "details"),
+        ("x" * 201, "at most 200"),
+    ],
+    ids=[
+        "spaces",
+        "ideographic",
+        "controls",
+        "zero-width",
+        "bidi",
+        "email",
+        "phone",
+        "full-width-phone",
+        "too-long",
+    ],
+)
+def test_a_purpose_kept_in_the_log_is_visible_text_naming_no_person(
+    purpose: str, reason: str
+) -> None:
+    for field, args in (("purpose", (purpose, None)), ("matter", (None, purpose))):
+        with pytest.raises(InvalidPurposeError, match=reason) as refused:
+            Reveal.authorize(caller(Role.LEGAL), *args)
+        assert refused.value.field == field
+        assert purpose.strip() not in str(refused.value) or not purpose.strip()
+
+
+def test_purposes_are_stripped_and_japanese_matter_references_accepted() -> None:
+    reveal = Reveal.authorize(caller(Role.LEGAL), "  訴訟準備のための確認 ", "令和8年(ワ)第123号")
+
+    assert reveal.purpose == "訴訟準備のための確認"
+    assert reveal.matter == "令和8年(ワ)第123号"

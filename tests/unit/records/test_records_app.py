@@ -3,48 +3,20 @@ topics are stored once, served as a timeline, proven in a bundle, and the log au
 
 import asyncio
 import io
-import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from services.records.bootstrap import Records
 from services.records.domain.errors import UnknownEventError
-from services.records.entrypoints.http import create_app
 from services.runtime.records_cli import verify_file, verify_log
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from shared.bus.envelopes import envelope_message
 from shared.envelope import Envelope
-from shared.settings import CaselogSettings, load_settings
-
-TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> CaselogSettings:
-    issuer = development_issuer(tmp_path / "auth")
-    (tmp_path / "jwks.json").write_text(json.dumps(issuer.jwks()))
-    return load_settings(
-        service_name="records",
-        embedded_bus_path=tmp_path / "bus.sqlite3",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'records.sqlite3'}",
-        keystore_url=f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}",
-        records_dev_signing_key_file=tmp_path / "records-signing.key",
-        auth_dev_keys_dir=tmp_path / "auth",
-        topics_file=TOPICS_FILE,
-    )
-
-
-@pytest.fixture
-async def app(settings: CaselogSettings) -> AsyncIterator[FastAPI]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
+from shared.settings import CaselogSettings
 
 
 def event(n: int) -> Envelope:

@@ -115,7 +115,9 @@ def test_a_signed_tree_head_passes_the_independent_verifier() -> None:
 def test_a_published_sum_golang_org_checkpoint_verifies_both_ways() -> None:
     expected_root = base64.b64decode("mb8QLQIs0Z0yP5Cstq6guj87oXWeC9gEM8oVikmm9Wk=")
     verifier = NoteVerifier.parse(SUMDB_VKEY)
-    checkpoint = open_checkpoint(SUMDB_CHECKPOINT, [verifier], origin="go.sum database tree")
+    checkpoint = open_checkpoint(
+        SUMDB_CHECKPOINT, [verifier], origin="go.sum database tree", log_key_name="sum.golang.org"
+    )
     assert checkpoint == Checkpoint("go.sum database tree", 6476701, expected_root)
     assert independent_open(SUMDB_CHECKPOINT.encode(), SUMDB_VKEY) == (
         "go.sum database tree",
@@ -126,6 +128,23 @@ def test_a_published_sum_golang_org_checkpoint_verifies_both_ways() -> None:
         open_checkpoint(
             SUMDB_CHECKPOINT, [verifier], origin="Go rocks but I might have the wrong ID"
         )
+    with pytest.raises(CheckpointError, match=r"named 'go\.sum database tree'"):
+        open_checkpoint(SUMDB_CHECKPOINT, [verifier], origin="go.sum database tree")
+
+
+def test_a_checkpoint_is_signed_by_the_key_named_by_its_origin() -> None:
+    # The attack: a key of another log (or of a witness) that the verifier trusts signs our
+    # origin's tree head; and a log that signs with a key named otherwise.
+    other_log = NoteSigner.generate("other.example/log")
+    root = hashlib.sha256(b"x").digest()
+    with pytest.raises(CheckpointError, match="not by the origin"):
+        sign_checkpoint(Checkpoint(ORIGIN, 7, root), [other_log])
+    forged = sign_note(Checkpoint(ORIGIN, 7, root).body(), [other_log])
+
+    with pytest.raises(CheckpointError, match="no trusted key named"):
+        open_checkpoint(forged, [SIGNER.verifier, other_log.verifier], origin=ORIGIN)
+    cosigned = sign_checkpoint(Checkpoint(ORIGIN, 7, root), [SIGNER, other_log])
+    assert open_checkpoint(cosigned, [other_log.verifier, SIGNER.verifier]).size == 7
 
 
 def test_the_spec_example_parses_but_trusts_no_one_it_does_not_know() -> None:
