@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The distributed runtime without Docker: each service its own process on the local Kafka
 # broker and PostgreSQL cluster (started by `make kafka postgres`), logs in .run/logs/.
+# The console (web pages for people) runs beside them on port 8100, signing in by the
+# development role picker: its tokens come from the same development issuer the services
+# are configured to trust here (.run/auth), standing in for an identity provider.
 # Usage: up.sh start|stop|status
 set -euo pipefail
 
@@ -8,11 +11,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 services=(intake policy records privacy)
 first_port=${CASELOG_FIRST_PORT:-8101}
+console_port=${CASELOG_CONSOLE_PORT:-$((first_port - 1))}
+components=("${services[@]}" console)
 run_dir=$root/.run/services
 logs=$root/.run/logs
 caselog=$root/.venv/bin/caselog
 
-port_of() { local i; for i in "${!services[@]}"; do [ "${services[$i]}" = "$1" ] && echo $((first_port + i)); done; }
+port_of() { [ "$1" = console ] && { echo "$console_port"; return; }; local i; for i in "${!services[@]}"; do [ "${services[$i]}" = "$1" ] && echo $((first_port + i)); done; }
 pid_of() { local f=$run_dir/$1.pid; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"; }
 
 database_for() {
@@ -33,6 +38,7 @@ secrets() {
   for name in kek pepper; do
     [ -s "$dir/$name.b64" ] || python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())' >"$dir/$name.b64"
   done
+  [ -s "$dir/console-session.secret" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$dir/console-session.secret"
   # The log's origin: this deployment's own (production refuses the shared development one),
   # made once; the records key is named by it (C2SP tlog-checkpoint), the receipt key by the
   # name privacy gives every receipt key (`caselog receipt-key` uses the same).
@@ -73,7 +79,20 @@ start() {
       nohup "$caselog" serve "$name" >>"$logs/$name.log" 2>&1 </dev/null &
     echo $! >"$run_dir/$name.pid"
   done
-  for name in "${services[@]}"; do
+  if [ -z "$(pid_of console || true)" ]; then
+    CASELOG_ENVIRONMENT=development CASELOG_AUTH_DEV_KEYS_DIR=$root/.run/auth \
+      CASELOG_HTTP_PORT=$console_port \
+      CASELOG_CONSOLE_SESSION_SECRET=$(cat "$root/.run/secrets/console-session.secret") \
+      CASELOG_CONSOLE_INTAKE_URL=http://127.0.0.1:$(port_of intake) \
+      CASELOG_CONSOLE_POLICY_URL=http://127.0.0.1:$(port_of policy) \
+      CASELOG_CONSOLE_RECORDS_URL=http://127.0.0.1:$(port_of records) \
+      CASELOG_CONSOLE_PRIVACY_URL=http://127.0.0.1:$(port_of privacy) \
+      nohup "$caselog" serve console >>"$logs/console.log" 2>&1 </dev/null &
+    echo $! >"$run_dir/console.pid"
+  else
+    echo "up.sh: console already running"
+  fi
+  for name in "${components[@]}"; do
     local url="http://127.0.0.1:$(port_of "$name")/readyz" ready=""
     for _ in $(seq 1 120); do
       if curl -fsS "$url" >/dev/null 2>&1; then ready=1; break; fi
@@ -81,14 +100,18 @@ start() {
       sleep 0.5
     done
     if [ -z "$ready" ]; then echo "up.sh: $name is not ready; see $logs/$name.log" >&2; tail -n 20 "$logs/$name.log" >&2; exit 1; fi
-    echo "up.sh: $name ready on http://127.0.0.1:$(port_of "$name")/docs"
+    if [ "$name" = console ]; then
+      echo "up.sh: console ready on http://127.0.0.1:$console_port/ (sign in by picking a role)"
+    else
+      echo "up.sh: $name ready on http://127.0.0.1:$(port_of "$name")/docs"
+    fi
   done
   echo "up.sh: logs in $logs"
   echo "up.sh: a token for a role: CASELOG_AUTH_DEV_KEYS_DIR=.run/auth .venv/bin/caselog token issue --role agent --sub you"
 }
 
 stop() {
-  for name in "${services[@]}"; do
+  for name in console "${services[@]}"; do
     local pid; pid=$(pid_of "$name" || true)
     [ -n "$pid" ] || continue
     kill "$pid"
@@ -100,7 +123,7 @@ stop() {
 }
 
 status() {
-  for name in "${services[@]}"; do
+  for name in "${components[@]}"; do
     if curl -fsS "http://127.0.0.1:$(port_of "$name")/readyz" >/dev/null 2>&1; then echo "$name: ready"; else echo "$name: down"; fi
   done
 }

@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from services.privacy.adapters.copy_keys import SealedCopies
 from services.privacy.adapters.personal_data import CodecDecryptor, IndexedSubjects
+from services.privacy.adapters.plaintext_copies import seal_plaintext_copies
 from services.privacy.adapters.rules_file import load_rules
 from services.privacy.adapters.scheduled_epochs import ScheduledEpochs
 from services.privacy.adapters.signing import NoteReceiptSigner, load_receipt_signer
@@ -46,6 +48,7 @@ class Privacy:
         """Create tables, then sweep on schedule until shutdown."""
         await self.personal.start()
         await self.store.create_tables()
+        await seal_plaintext_copies(self.infrastructure.engine, self.deps.copies)
         stop = asyncio.Event()
 
         async def sweep() -> None:
@@ -78,7 +81,8 @@ def bootstrap(
     signer = load_receipt_signer(settings)
     chosen = topics or Topics()
     store = SqlPrivacyStore(infra.engine)
-    projection = Projection(store, personal_data.keys, chosen, signer, clock)
+    copies = SealedCopies(personal_data.keys)
+    projection = Projection(store, personal_data.keys, copies, chosen, signer, clock)
     # Until the key store keeps epochs, they are derived from the clock (see ScheduledEpochs):
     # wire the key store's epoch source here instead once it exists.
     epochs = ScheduledEpochs(
@@ -89,6 +93,7 @@ def bootstrap(
     deps = PrivacyDependencies(
         store=store,
         keys=personal_data.keys,
+        copies=copies,
         subjects=IndexedSubjects(personal_data.subjects),
         decryptor=CodecDecryptor(personal_data.codec, personal_data.keys),
         signer=signer,

@@ -54,6 +54,8 @@ def erase_subject(
     reason: str | None = None,
     receipt: Path | None = None,
     yes: bool = False,
+    regime: str | None = None,
+    received_at: datetime | None = None,
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
@@ -61,7 +63,8 @@ def erase_subject(
     """Shows what erasing the subject named by these e-mail addresses and phone numbers would
     do, asks to confirm (unless `yes`), erases and writes the signed receipt. Prints summaries
     that never repeat an identity. Exit status 0; 1 with the API's reason (no_match
-    included); 2 if not confirmed."""
+    included); 2 if not confirmed. `regime` and `received_at` (when the person asked) are the
+    API's; it checks them."""
     out = out or sys.stdout
     named = {"identities": list(identities)}
     answer = _call(client, "POST", "/v1/requests/erasure/preview", err, json=named)
@@ -71,7 +74,12 @@ def erase_subject(
     question = "Erase the cases listed above? Their keys are destroyed for good."
     if not confirmed(question, yes=yes, stdin=stdin, err=err):
         return REFUSED_STATUS
-    answer = _call(client, "POST", "/v1/requests/erasure", err, json={**named, "reference": reason})
+    body: dict[str, Any] = {**named, "reference": reason}
+    if regime is not None:
+        body["regime"] = regime
+    if received_at is not None:
+        body["received_at"] = received_at.isoformat()
+    answer = _call(client, "POST", "/v1/requests/erasure", err, json=body)
     if answer is None:
         return 1
     document: dict[str, Any] = answer.json()["receipt"]
@@ -186,7 +194,13 @@ def _replay(args: argparse.Namespace) -> None:
 def _erase(args: argparse.Namespace) -> None:
     with _client(args.url, "CASELOG_PRIVACY_URL", PRIVACY_URL, args.token) as client:
         status = erase_subject(
-            client, args.identities, reason=args.reason, receipt=args.receipt, yes=args.yes
+            client,
+            args.identities,
+            reason=args.reason,
+            receipt=args.receipt,
+            yes=args.yes,
+            regime=args.regime,
+            received_at=args.received_at,
         )
     raise SystemExit(status)
 
@@ -233,6 +247,16 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     erase.add_argument(
         "--receipt", type=Path, help="where to write the receipt (erasure-receipt-<id>.json)"
+    )
+    erase.add_argument(
+        "--regime",
+        choices=("internal", "gdpr", "appi"),
+        help="whose deadline applies (default internal; appi: 個人情報保護法, without delay)",
+    )
+    erase.add_argument(
+        "--received-at",
+        type=_instant,
+        help="when the person asked (ISO 8601, zoned; default now): the due date runs from it",
     )
     _add_connection(erase, "CASELOG_PRIVACY_URL", PRIVACY_URL)
     erase.set_defaults(action=_erase)

@@ -8,7 +8,7 @@ from typing import Any
 
 from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
-from services.intake.service_layer.commands import RecordConsultation
+from services.intake.service_layer.commands import Accepted, RecordConsultation
 
 RECEIVED = datetime(2026, 11, 2, 1, 0, tzinfo=UTC).isoformat()
 
@@ -82,10 +82,10 @@ DEMOS = [
 ]
 
 
-async def seed_demo(intake: Intake) -> int:
-    """Record the demo consultations not yet recorded; returns how many were new."""
-    new = 0
-    for document in DEMOS:
-        accepted = await intake.handle(RecordConsultation(Consultation.model_validate(document)))
-        new += not accepted.duplicate
-    return new
+async def seed_demo(intake: Intake) -> list[Accepted]:
+    """Record the demo consultations not yet recorded; the answer of each (`duplicate`: it
+    was recorded by an earlier start)."""
+    return [
+        await intake.handle(RecordConsultation(Consultation.model_validate(document)))
+        for document in DEMOS
+    ]

@@ -1,15 +1,19 @@
-"""All four services in one process and one HTTP server, on the embedded bus and SQLite."""
+"""All four services and the console in one process and one HTTP server, on the embedded
+bus and SQLite."""
 
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from shared.settings import CaselogSettings, load_settings
 
 SERVICES = ("intake", "policy", "records", "privacy")
+DEFAULT_DATA_DIR = Path("data")
+# Told, once the demo is in, what to say and which pages (paths) show the demo cases.
+Announce = Callable[[str, list[str]], None]
 
 
 def service_app(name: str, settings: CaselogSettings) -> FastAPI:
@@ -19,36 +23,60 @@ def service_app(name: str, settings: CaselogSettings) -> FastAPI:
     return app
 
 
-def embedded_app(base: CaselogSettings) -> FastAPI:
-    """One app mounting every service under /<name>, each with settings of its own."""
+def console_app(settings: CaselogSettings) -> FastAPI:
+    """The console (web pages for people); it reads its own CASELOG_CONSOLE_* settings."""
+    from services.console.entrypoints.http import create_app
+    from services.console.settings import ConsoleSettings
+
+    return create_app(settings, ConsoleSettings())
+
+
+def embedded_app(
+    base: CaselogSettings, data_dir: Path | None = None, announce: Announce | None = None
+) -> FastAPI:
+    """One app mounting every service under /<name> and the console at /, each with settings
+    of its own. `data_dir` holds every data file (default ./data); `announce` is told what
+    the first start did (the demo consultations), for the person who ran it."""
+    shared = _shared_fields(base)
     apps = {
-        name: service_app(name, load_settings(**{**_shared_fields(base), "service_name": name}))
+        name: service_app(
+            name,
+            load_settings(**{**shared, "service_name": name, **_database(name, data_dir)}),
+        )
         for name in SERVICES
     }
+    console = console_app(load_settings(**{**shared, "service_name": "console"}))
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Starlette does not run the lifespan of mounted apps; the parent runs them all.
         async with AsyncExitStack() as stack:
-            for app in apps.values():
-                await stack.enter_async_context(app.router.lifespan_context(app))
+            for mounted in (*apps.values(), console):
+                await stack.enter_async_context(mounted.router.lifespan_context(mounted))
+            app.state.demo_case_ids = []
             if base.demo_seed:
                 # Imported here: processes serving one service never load the demo data.
-                from services.runtime.demo import seed_demo
+                from services.runtime.demo import DEMOS, seed_demo
 
-                await seed_demo(apps["intake"].state.intake)
+                seeded = await seed_demo(apps["intake"].state.intake)
+                app.state.demo_case_ids = [accepted.case_id for accepted in seeded]
+                if announce is not None:
+                    new = sum(not accepted.duplicate for accepted in seeded)
+                    done = "loaded" if new else "kept (loaded before)"
+                    announce(
+                        f"{done} {len(DEMOS)} demo consultations; --no-demo to skip",
+                        [f"cases/{case_id}" for case_id in app.state.demo_case_ids],
+                    )
             yield
 
-    root = FastAPI(title="caselog (embedded)", lifespan=lifespan)
-
-    @root.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def index() -> str:
-        links = "".join(
-            f'<li><b>{name}</b>: <a href="/{name}/docs">API</a> · '
-            f'<a href="/{name}/readyz">ready?</a> · <a href="/{name}/metrics">metrics</a></li>'
-            for name in SERVICES
-        )
-        return f"<!doctype html><title>caselog</title><h1>caselog</h1><ul>{links}</ul>"
+    # No docs of its own: each service has its /docs, and the console is the page at /.
+    root = FastAPI(
+        title="caselog (embedded)",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
 
     @root.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -56,7 +84,34 @@ def embedded_app(base: CaselogSettings) -> FastAPI:
 
     for name, app in apps.items():
         root.mount(f"/{name}", app)
+    root.mount("/", console)  # last: every path the services do not own
     return root
+
+
+def data_dir_settings(base: CaselogSettings, data_dir: Path) -> CaselogSettings:
+    """`base` with every data file that is at its default under ./data/ moved to `data_dir`.
+
+    Read from the settings' defaults, so a data file added to the settings later moves too
+    without anyone extending a list here; a file set explicitly stays where it was set.
+    """
+    moved: dict[str, object] = {}
+    for name, field in type(base).model_fields.items():
+        default, value = field.default, getattr(base, name)
+        if value != default:
+            continue
+        if isinstance(default, Path) and default.parts[:1] == (DEFAULT_DATA_DIR.name,):
+            moved[name] = data_dir.joinpath(*default.parts[1:])
+        elif isinstance(default, str) and f":///{DEFAULT_DATA_DIR.name}/" in default:
+            prefix, _, rest = default.partition(f":///{DEFAULT_DATA_DIR.name}/")
+            moved[name] = f"{prefix}:///{data_dir / rest}"
+    return base.model_copy(update=moved)
+
+
+def _database(name: str, data_dir: Path | None) -> dict[str, object]:
+    """Each service's own SQLite file, under `data_dir` when one is given."""
+    if data_dir is None:
+        return {}
+    return {"database_url": f"sqlite+aiosqlite:///{data_dir / f'{name}.sqlite3'}"}
 
 
 def _shared_fields(base: CaselogSettings) -> dict[str, object]:

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from services.privacy.adapters.copy_keys import SealedCopies
 from services.privacy.adapters.signing import KEY_NAME, VerifiedReceipt, verify_receipt
 from services.privacy.adapters.store import SqlPrivacyStore
 from services.privacy.domain.errors import ReceiptVerificationError
+from shared.crypto.runtime import build_personal_data
 from shared.database import create_engine
 from shared.errors import CaselogError
 from shared.merkle.keys import NoteSigner
@@ -22,18 +24,21 @@ UNPINNED_STATUS = 3
 
 
 async def export_anonymized(settings: CaselogSettings, out: TextIO) -> int:
-    """Writes every copy in the privacy database of `settings`, one JSON object a line."""
+    """Writes every copy in the privacy database of `settings`, one JSON object a line,
+    opened with their business-copy keys from the key store."""
     engine = create_engine(settings)
-    store = SqlPrivacyStore(engine)
+    personal = build_personal_data(settings)
+    store, sealer = SqlPrivacyStore(engine), SealedCopies(personal.keys)
     written, after = 0, None
     try:
         while page := await store.copies(after, PAGE):
-            for copy in page:
-                out.write(copy.model_dump_json() + "\n")
+            for sealed in page:
+                out.write((await sealer.open(sealed)).model_dump_json() + "\n")
             written += len(page)
             after = page[-1].copy_id
     finally:
         await engine.dispose()
+        await personal.close()
     return written
 
 

@@ -9,6 +9,7 @@ import phonenumbers
 
 from shared.crypto.errors import InvalidIdentityError
 from shared.crypto.secret import REDACTED
+from shared.invisible import without_invisible
 
 IdentityKind = Literal["email", "phone"]
 DEFAULT_PHONE_REGION = "JP"
@@ -30,8 +31,9 @@ class IdentityKey:
 
 
 def email_identity(raw: str) -> IdentityKey:
-    """Trimmed, NFKC-normalized and lower-cased, so case and full-width forms agree."""
-    address = unicodedata.normalize("NFKC", raw).strip().lower()
+    """Trimmed, NFKC-normalized and lower-cased, so case and full-width forms agree; invisible
+    characters dropped, so a zero-width space makes no second subject of one address."""
+    address = unicodedata.normalize("NFKC", without_invisible(raw)).strip().lower()
     local, at, domain = address.rpartition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in address):
         raise InvalidIdentityError("e-mail address is not of the form local@domain.tld")
@@ -39,8 +41,9 @@ def email_identity(raw: str) -> IdentityKey:
 
 
 def phone_identity(raw: str, default_region: str = DEFAULT_PHONE_REGION) -> IdentityKey:
-    """E.164 (`+819012345678`); national numbers are read as `default_region`'s."""
-    text = unicodedata.normalize("NFKC", raw).strip()
+    """E.164 (`+819012345678`); national numbers are read as `default_region`'s. Invisible
+    characters are dropped first, as for e-mail addresses."""
+    text = unicodedata.normalize("NFKC", without_invisible(raw)).strip()
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
@@ -70,8 +73,9 @@ MAX_PHONE_LENGTH = 40
 
 def strict_email_identity(raw: str) -> IdentityKey:
     """`email_identity` of a string that is exactly one address (dot-atom local part, a
-    domain of letter-digit-hyphen labels), else InvalidIdentityError."""
-    address = unicodedata.normalize("NFKC", raw).strip()
+    domain of letter-digit-hyphen labels), else InvalidIdentityError. Invisible characters are
+    dropped first, as the lenient form does: they hide nothing, and they match nothing."""
+    address = unicodedata.normalize("NFKC", without_invisible(raw)).strip()
     local, at, domain = address.partition("@")
     if (
         not at
@@ -85,8 +89,9 @@ def strict_email_identity(raw: str) -> IdentityKey:
 
 def strict_phone_identity(raw: str, default_region: str = DEFAULT_PHONE_REGION) -> IdentityKey:
     """`phone_identity` of a string that is exactly one phone number (digits, an optional
-    leading +, spaces, hyphens, dots or brackets between them; no extension, no other text)."""
-    text = unicodedata.normalize("NFKC", raw).strip()
+    leading +, spaces, hyphens, dots or brackets between them; no extension, no other text).
+    Invisible characters are dropped first."""
+    text = unicodedata.normalize("NFKC", without_invisible(raw)).strip()
     if len(text) > MAX_PHONE_LENGTH or _PHONE.fullmatch(text) is None:
         raise InvalidIdentityError(
             "is not exactly one phone number (digits, +, spaces, hyphens, brackets only)"

@@ -4,6 +4,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from shared.errors import CaselogError
 from shared.settings import CaselogSettings
@@ -31,7 +32,9 @@ def create_app(
 ) -> FastAPI:
     """A service's app. `readiness_checks` are named ("bus", "database") so /readyz can say
     which one failed; `error_statuses` maps the service's own errors to HTTP statuses."""
-    app = FastAPI(title=f"caselog {settings.service_name}", lifespan=lifespan)
+    # /docs and /redoc load Swagger UI and ReDoc from the package, not a CDN: legal and
+    # privacy teams often sit on networks without internet access.
+    app = FastAPIOffline(title=f"caselog {settings.service_name}", lifespan=lifespan)
     metrics = HttpMetrics()
     app.state.settings = settings
     app.state.metrics = metrics

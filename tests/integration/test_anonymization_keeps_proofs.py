@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from httpx import ASGITransport, AsyncClient
 
+from services.privacy.domain.copies import AnonymizedCopy, copy_digest
 from services.privacy.entrypoints.consumer import consumed_topics
 from services.privacy.entrypoints.http import create_app as create_privacy_app
 from services.privacy.service_layer.projection import Topics
@@ -41,8 +42,10 @@ from tests.integration.databases import fresh_database
 from tests.integration.group_offsets import start_group_at_end
 from tests.integration.personal_forms import leaks
 from tests.integration.privacy.conftest import Clock, Running
+from tests.integration.privacy.scans import table_dump
 from tests.integration.records.conftest import ORIGIN, SIGNER, TOPICS_FILE, WAIT_S, RunningRecords
 from tests.integration.records.conftest import started as started_records
+from tests.integration.topic_reader import read_topic
 from tests.unit.privacy.samples import consultation, random_person
 
 PURPOSE = "litigation L-2031-007 document review"
@@ -189,7 +192,7 @@ async def test_anonymization_erases_the_subject_and_keeps_every_proof(
         (i["kind"], i["case_id"]) for i in swept.json()["done"]
     }
     event = decode_envelope(anonymized.leaf)
-    copy_id = event.payload["anonymized_copy"]["copy_id"]  # type: ignore[index,call-overload]
+    copy_id = event.payload["copy_id"]
     [copy] = [c for c in copies.json()["copies"] if c["copy_id"] == copy_id]
     document = json.dumps(copy, ensure_ascii=False)
     assert leaks(document.encode(), person.values()) == []
@@ -197,6 +200,16 @@ async def test_anonymization_erases_the_subject_and_keeps_every_proof(
     for stored in await records.records.store.case_events(case.case_id):
         if stored.event_type.startswith(("case.", "key.", "subject.")):
             assert leaks(stored.leaf, person.values()) == [], stored.event_type
+    # The copy itself went nowhere permanent: the log has its digest, not its text (issue 13).
+    assert event.schema_version == 2
+    assert event.payload["copy_sha256"] == copy_digest(AnonymizedCopy.model_validate(copy))
+    copy_texts = [t for t in (copy["subject"], copy["body"]) if t and len(t) >= 12]
+    assert copy_texts
+    # The topic is shared with other runs (whose copies read alike): this case's events only.
+    topic = await read_topic(privacy_settings.kafka_bootstrap_servers, "caselog.privacy")
+    on_topic = b"".join(r.value for r in topic if case.case_id.encode() in r.value)
+    in_records = await table_dump(records_settings.database_url)
+    assert [t for t in copy_texts if t.encode() in on_topic or t.encode() in in_records] == []
 
     # The original now decrypts to [erased], for any reader with no cached key ...
     fresh = build_personal_data(privacy_settings)

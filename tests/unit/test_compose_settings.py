@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
+from services.console.settings import ConsoleSettings
 from services.runtime.embedded import SERVICES
 from shared.crypto.settings import CryptoSettings
 from shared.settings import ENV_PREFIX, environment_variables
@@ -100,6 +101,38 @@ def compose_problems(compose: dict[str, Any]) -> list[str]:
     return problems
 
 
+# The console reads few of the services' settings; these it needs set in production.
+CONSOLE_REQUIRED = ("intake_url", "policy_url", "records_url", "privacy_url", "session_secret")
+
+
+def console_problems(compose: dict[str, Any]) -> list[str]:
+    """What is missing or unknown in the console's environment."""
+    service = compose["services"].get("console")
+    if service is None:
+        return ["console: no such compose service"]
+    console = environment_variables(ConsoleSettings)
+    known = {
+        name
+        for variables in (environment_variables(), console)
+        for names in variables.values()
+        for name in names
+    }
+    environment = service_environment(service)
+    problems = [
+        f"console: {' or '.join(console[field])} is not set"
+        for field in CONSOLE_REQUIRED
+        if not any(name in environment for name in console[field])
+    ]
+    problems += [
+        f"console: {name} is not a setting"
+        for name in sorted(environment)
+        if name.startswith(ENV_PREFIX) and name not in known
+    ]
+    if service.get("command") != ["console"]:
+        problems.append("console: command must be [console]")
+    return problems
+
+
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -153,3 +186,18 @@ def test_a_service_running_the_wrong_program_is_caught(compose: dict[str, Any]) 
     broken["services"]["intake"]["command"] = ["policy"]
 
     assert compose_problems(broken) == ["intake: command must be [intake]"]
+
+
+def test_the_console_gets_the_services_urls_and_a_session_secret(compose: dict[str, Any]) -> None:
+    assert console_problems(compose) == []
+
+
+def test_a_console_without_a_service_url_is_caught(compose: dict[str, Any]) -> None:
+    broken = copy.deepcopy(compose)
+    del broken["services"]["console"]["environment"]["CASELOG_CONSOLE_RECORDS_URL"]
+    broken["services"]["console"]["environment"]["CASELOG_CONSOLE_RECORD_URL"] = "x"
+
+    assert console_problems(broken) == [
+        "console: CASELOG_CONSOLE_RECORDS_URL is not set",
+        "console: CASELOG_CONSOLE_RECORD_URL is not a setting",
+    ]

@@ -19,7 +19,8 @@ from shared.auth.roles import Role
 from shared.settings import load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-OPEN_PATHS = {"/healthz", "/readyz", "/metrics"}
+# The probes, and the API docs (served offline by fastapi-offline, as open as FastAPI's own).
+OPEN_PATHS = {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc"}
 SIGNED_PREFIXES = ("/v1/webhooks/",)  # platforms authenticate by signature instead
 
 

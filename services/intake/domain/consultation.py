@@ -5,9 +5,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.crypto.fields import Content, Identity
+from shared.invisible import refuse_invisible
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -62,12 +63,17 @@ class Money(Strict):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(examples=["JPY"])
 
 
+# A zero-width space in a name, e-mail or phone makes a second spelling of one person.
+Visible = AfterValidator(refuse_invisible)
+
+
 class Customer(Strict):
-    name: Identity[ShortText]
-    email: Identity[Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]] | None = (
-        None
-    )
-    phone: Identity[Annotated[str, Field(max_length=40)]] | None = None
+    name: Identity[Annotated[ShortText, Visible]]
+    email: (
+        Identity[Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"), Visible]]
+        | None
+    ) = None
+    phone: Identity[Annotated[str, Field(max_length=40), Visible]] | None = None
     relationship: Relationship = Relationship.UNKNOWN
     # Information the customer asked us to keep confidential is protected like identity.
     confidential_notes: Identity[Text] | None = None

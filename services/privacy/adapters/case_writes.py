@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.privacy.adapters.tables import cases, copies, erased_subjects, kept_events
+from services.privacy.adapters.tables import cases, erased_subjects, kept_events
 from services.privacy.domain.cases import Disposition
 from services.privacy.service_layer import changes as c
 from shared.crypto.tables import insert_unless_present
@@ -41,14 +41,32 @@ async def case_closed(connection: AsyncConnection, change: c.CaseClosed) -> None
     )
 
 
+async def closure_accepted(connection: AsyncConnection, change: c.ClosureAccepted) -> None:
+    await _update_closure(
+        connection, change.case_id, change.closure_event_id, closed_at=at_utc(change.decided_at)
+    )
+
+
 async def closure_refused(connection: AsyncConnection, change: c.ClosureRefused) -> None:
+    await _update_closure(
+        connection,
+        change.case_id,
+        change.closure_event_id,
+        closed_at=None,
+        closure_reason=None,
+        closure_event_id=None,
+    )
+
+
+async def _update_closure(
+    connection: AsyncConnection, case_id: str, closed_by: str, **values: Any
+) -> None:
+    """Only while the case is still closed by request `closed_by` (a later one may have
+    replaced it)."""
     await connection.execute(
         update(cases)
-        .where(
-            cases.c.case_id == change.case_id,
-            cases.c.closure_event_id == change.closure_event_id,
-        )
-        .values(closed_at=None, closure_reason=None, closure_event_id=None)
+        .where(cases.c.case_id == case_id, cases.c.closure_event_id == closed_by)
+        .values(**values)
     )
 
 
@@ -79,18 +97,6 @@ async def event_kept(connection: AsyncConnection, change: c.EventKept) -> None:
 
 
 async def case_anonymized(connection: AsyncConnection, change: c.CaseAnonymized) -> None:
-    copy = change.anonymized_copy
-    await insert_unless_present(
-        connection,
-        copies,
-        {
-            "copy_id": copy.copy_id,
-            "case_id": change.case_id,
-            "closed_at": at_utc(change.closed_at),
-            "closure_reason": change.closure_reason,
-            "document": copy.model_dump_json(),
-        },
-    )
     await _ensure(connection, change.case_id)
     await _drop_events(connection, change.case_id)
     await _update(

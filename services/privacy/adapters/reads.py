@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,10 +23,11 @@ from services.privacy.adapters.tables import (
     utc,
 )
 from services.privacy.domain.cases import CaseRecord, CopyMeta
-from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
 from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
+from services.privacy.service_layer.changes import SealedCopy
+from services.privacy.service_layer.ports import KeptCopy
 from shared.envelope import Envelope, decode_envelope
 
 _MOMENTS = ("opened_at", "closed_at", "anonymized_at", "erased_at", "key_destroyed_at")
@@ -92,11 +94,22 @@ class StoreReads:
         rows = await self._rows(select(recommendations).where(key))
         return _recommendation(rows[0]) if rows else None
 
-    async def copies(self, after: str | None, limit: int) -> list[AnonymizedCopy]:
-        query = select(copies.c.document).order_by(copies.c.copy_id).limit(limit)
+    async def copies(self, after: str | None, limit: int) -> list[SealedCopy]:
+        query = select(copies).order_by(copies.c.copy_id).limit(limit)
         if after is not None:
             query = query.where(copies.c.copy_id > after)
-        return [AnonymizedCopy.model_validate_json(r.document) for r in await self._rows(query)]
+        return [_sealed(row) for row in await self._rows(query)]
+
+    async def copy(self, copy_id: str) -> KeptCopy | None:
+        rows = await self._rows(select(copies).where(copies.c.copy_id == copy_id))
+        if not rows:
+            return None
+        row = rows[0]
+        return KeptCopy(row.case_id, _sealed(row), _moment(row.closed_at), row.closure_reason)
+
+    async def copy_of_case(self, case_id: str) -> SealedCopy | None:
+        rows = await self._rows(select(copies).where(copies.c.case_id == case_id))
+        return _sealed(rows[0]) if rows else None
 
     async def copy_metas(self) -> list[CopyMeta]:
         query = select(
@@ -179,6 +192,16 @@ def _case(row: Any) -> CaseRecord:
     for name in (*_MOMENTS, "recording_expired_at"):
         values[name] = utc(values[name])
     return CaseRecord.model_validate(values)
+
+
+def _moment(moment: Any) -> datetime:
+    found = utc(moment)
+    assert found is not None  # a NOT NULL column
+    return found
+
+
+def _sealed(row: Any) -> SealedCopy:
+    return SealedCopy(row.copy_id, row.version, row.key_slot, row.sha256, row.sealed)
 
 
 def _recommendation(row: Any) -> Recommendation:

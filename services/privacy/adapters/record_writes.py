@@ -1,9 +1,12 @@
 """Applying the other changes: holds, recommendations, requests and receipts, copies, and the
 records checkpoint last acknowledged."""
 
+from typing import Any
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.privacy.adapters.case_writes import at_utc
 from services.privacy.adapters.tables import checkpoint, copies, holds, recommendations, requests
 from services.privacy.domain.holds import Hold
 from services.privacy.domain.requests import PrivacyRequest
@@ -32,22 +35,38 @@ async def hold_saved(connection: AsyncConnection, change: c.HoldSaved) -> None:
         )
 
 
+async def hold_release_requested(
+    connection: AsyncConnection, change: c.HoldReleaseRequested
+) -> None:
+    await _update_active_hold(
+        connection,
+        change.hold_id,
+        {"release_requested_by": change.requested_by, "release_requested_at": change.requested_at},
+        active=True,
+    )
+
+
 async def hold_ended(connection: AsyncConnection, change: c.HoldEnded) -> None:
-    query = select(holds.c.document).where(holds.c.hold_id == change.hold_id, holds.c.active)
+    released = {
+        "released_by": change.released_by,
+        "released_at": change.released_at,
+        "release_note": change.note,
+    }
+    await _update_active_hold(connection, change.hold_id, released, active=False)
+
+
+async def _update_active_hold(
+    connection: AsyncConnection, hold_id: str, values: dict[str, Any], *, active: bool
+) -> None:
+    query = select(holds.c.document).where(holds.c.hold_id == hold_id, holds.c.active)
     document = await connection.scalar(query)
     if document is None:
         return  # released already (or placed by an event not read yet)
-    released = Hold.model_validate_json(document).model_copy(
-        update={
-            "released_by": change.released_by,
-            "released_at": change.released_at,
-            "release_note": change.note,
-        }
-    )
+    changed = Hold.model_validate_json(document).model_copy(update=values)
     await connection.execute(
         update(holds)
-        .where(holds.c.hold_id == change.hold_id)
-        .values(active=False, document=released.model_dump_json())
+        .where(holds.c.hold_id == hold_id)
+        .values(active=active, document=changed.model_dump_json())
     )
 
 
@@ -78,6 +97,33 @@ async def receipt_saved(connection: AsyncConnection, change: c.ReceiptSaved) -> 
         .where(requests.c.request_id == change.request_id)
         .values(receipt=change.receipt.model_dump_json())
     )
+
+
+async def copy_stored(connection: AsyncConnection, change: c.CopyStored) -> None:
+    """The copy's row, or its new version (a correction) in place of the old one."""
+    copy = change.copy
+    version = {
+        "version": copy.version,
+        "key_slot": copy.key_slot,
+        "sha256": copy.sha256,
+        "sealed": copy.sealed,
+    }
+    replaced = await connection.execute(
+        update(copies).where(copies.c.copy_id == copy.copy_id).values(**version)
+    )
+    if replaced.rowcount:
+        return
+    row = {
+        "copy_id": copy.copy_id,
+        "case_id": change.case_id,
+        "closed_at": at_utc(change.closed_at),
+        "closure_reason": change.closure_reason,
+    }
+    await insert_unless_present(connection, copies, {**row, **version})
+
+
+async def copy_removed(connection: AsyncConnection, change: c.CopyRemoved) -> None:
+    await connection.execute(delete(copies).where(copies.c.copy_id == change.copy_id))
 
 
 async def copies_expired(connection: AsyncConnection, change: c.CopiesExpired) -> None:

@@ -1,5 +1,6 @@
 """Privacy's tables (SQLite or PostgreSQL). No column holds a personal value in plaintext:
-kept envelopes are ciphertext as received, copies are anonymized, subjects are pseudonyms."""
+kept envelopes are ciphertext as received, copies are anonymized and sealed, subjects are
+pseudonyms."""
 
 from datetime import UTC, datetime
 
@@ -68,14 +69,20 @@ recommendations = Table(
     Column("hold_id", Id, nullable=True),
     Column("document", Text, nullable=False),
 )
+# The anonymized copies, sealed: `sealed` is ciphertext under the key store's key `key_slot`
+# (one per copy version), so a withdrawn or replaced version is destroyed with its key.
+# (Before version 2 of `case.anonymized`, `privacy_copies` held them in plaintext.)
 copies = Table(
-    "privacy_copies",
+    "privacy_sealed_copies",
     metadata,
     Column("copy_id", Id, primary_key=True),
     Column("case_id", Id, nullable=False, unique=True),
     Column("closed_at", Moment, nullable=False),
     Column("closure_reason", String(64), nullable=True),
-    Column("document", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("key_slot", Id, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("sealed", Text, nullable=False),
 )
 requests = Table(
     "privacy_requests",

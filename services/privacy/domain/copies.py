@@ -1,6 +1,8 @@
 """The anonymized copy of a case as business users get it: no identity, scrubbed text, months
 instead of dates. It carries a random copy id, not the case id."""
 
+import hashlib
+import json
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -67,3 +69,12 @@ class AnonymizedCopy(_Copied):
 def month(moment: date | datetime | None) -> str | None:
     """`2026-11`: in the moment's own time zone, the month the people involved saw."""
     return None if moment is None else f"{moment.year:04d}-{moment.month:02d}"
+
+
+def copy_digest(copy: AnonymizedCopy) -> str:
+    """SHA-256 (hex) of the copy as canonical JSON (sorted keys, no spaces, UTF-8): what the
+    permanent log keeps instead of the copy, so it proves what was handed out without holding it."""
+    document = json.dumps(
+        copy.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(document.encode()).hexdigest()

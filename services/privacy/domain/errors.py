@@ -34,6 +34,14 @@ class NoMatchError(PrivacyError):
         self.request_id = request_id
 
 
+class ForbiddenError(PrivacyError):
+    """The caller's role may not do this here, e.g. release a hold without legal (403)."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
 class ConflictError(PrivacyError):
     """The change is not possible in the current state, e.g. releasing a released hold (409)."""
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.privacy.domain.cases import CaseRecord, CopyMeta, Disposition
 from services.privacy.domain.holds import BlockingHold, Hold, blocking
-from services.privacy.domain.retention import RecordKind, RetentionRules
+from services.privacy.domain.retention import Period, RecordKind, RetentionRules
 
 
 class SweepItem(BaseModel):
@@ -30,8 +30,10 @@ class SweepItem(BaseModel):
 
 class SweepReport(BaseModel):
     """`due`: expired and not held (acted on unless `dry_run`); `overdue`: the late ones among
-    them; `held`: expired but kept, with the holds that keep them; `done`: completed now;
-    `failed`: attempted and not completed (retried by the next sweep), with the reason."""
+    them; `held`: expired but kept, with the holds that keep them (a released hold names the
+    end of its cooling-off); `done`: completed now; `failed`: attempted and not completed
+    (retried by the next sweep), with the reason; `holds_due_for_review`: active holds whose
+    matter's limitation period has ended, for legal to release or keep."""
 
     run_id: str
     as_of: datetime
@@ -41,6 +43,7 @@ class SweepReport(BaseModel):
     held: list[SweepItem] = []
     done: list[SweepItem] = []
     failed: list[SweepItem] = []
+    holds_due_for_review: list[Hold] = []
 
 
 def expired_items(
@@ -50,13 +53,15 @@ def expired_items(
     rules: RetentionRules,
     as_of: datetime,
     grace: timedelta,
+    cooling_off: Period,
 ) -> list[SweepItem]:
-    """Every record whose retention ended by `as_of`, case records first, each with its holds.
+    """Every record whose retention ended by `as_of`, case records first, each with its holds
+    (active ones, and released ones still within `cooling_off` of their release).
 
     Holds apply to case records and recordings; anonymized copies hold no personal data and
     are not the case's record, so no hold keeps them.
     """
-    active = [hold for hold in holds if hold.active]
+    holds = list(holds)
     items: list[SweepItem] = []
     for case in cases:
         if case.closed_at is None or case.disposition is Disposition.ERASED:
@@ -71,7 +76,9 @@ def expired_items(
             item = _item(rules, kind, case.case_id, None, case.closure_reason, case.closed_at)
             if item is None or item.retention_ends_at > as_of:
                 continue
-            found = tuple(blocking(active, case.case_id, case.subject_id))
+            found = tuple(
+                blocking(holds, case.case_id, case.subject_id, at=as_of, cooling_off=cooling_off)
+            )
             items.append(item.model_copy(update={"holds": found}))
     for copy in copies:
         item = _item(

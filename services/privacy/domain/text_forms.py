@@ -5,6 +5,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from shared.invisible import without_invisible
+
 # Between any two characters of a value: nothing, or up to three spaces, hyphens, dashes or dots.
 SEPARATOR = r"[\s\-\u2010-\u2015\u30fb\u00b7._]{0,3}"
 DIGIT_SEPARATOR = r"[\s\-\u2010-\u2015.()]{0,2}"
@@ -19,8 +21,10 @@ _DROPPED = re.compile(r"[\s\-\u2010-\u2015\u30fb\u00b7._()]")
 
 
 def folded(text: str) -> str:
-    """NFKC: full-width Latin and digits become ASCII, half-width katakana full-width."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC: full-width Latin and digits become ASCII, half-width katakana full-width; and
+    without invisible characters, which would split a value so that no pattern finds it
+    (`Ja\u200bne`) and would survive into the anonymized copy."""
+    return unicodedata.normalize("NFKC", without_invisible(text))
 
 
 def kana_variants(text: str) -> set[str]:

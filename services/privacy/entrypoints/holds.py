@@ -1,6 +1,6 @@
 """Legal holds (/v1/holds): place, list, release; policy's recommendations to confirm."""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from services.privacy.domain.errors import NotFoundError
 from services.privacy.domain.holds import Hold, Recommendation
@@ -12,7 +12,13 @@ from services.privacy.entrypoints.deps import (
     IdPath,
 )
 from services.privacy.entrypoints.schemas import HoldIn, ReleaseIn
-from services.privacy.service_layer.holds import PlaceHold, ReleaseHold, place_hold, release_hold
+from services.privacy.service_layer.holds import (
+    PlaceHold,
+    ReleaseHold,
+    holds_due_for_review,
+    place_hold,
+    release_hold,
+)
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
@@ -36,6 +42,9 @@ async def place(
         subject_id=body.subject_id,
         identities=body.identities(),
         recommendation_id=body.recommendation_id,
+        matter_type=body.matter_type,
+        known_at=body.known_at,
+        act_at=body.act_at,
     )
     return await place_hold(deps, command, correlation_id)
 
@@ -44,6 +53,13 @@ async def place(
 async def list_holds(deps: Deps, active: bool = True) -> list[Hold]:
     """Active holds (or, with `active=false`, released ones too), oldest first."""
     return await deps.store.holds(active_only=active)
+
+
+@router.get("/review", response_model=list[Hold], dependencies=READ)
+async def due_for_review(deps: Deps) -> list[Hold]:
+    """Active holds whose matter's limitation period has ended (`review_at` passed): release
+    them, or keep them knowingly. A hold never lapses by itself; the sweep lists these too."""
+    return await holds_due_for_review(deps)
 
 
 @router.get("/recommendations", response_model=list[Recommendation], dependencies=READ)
@@ -60,14 +76,28 @@ async def get_hold(hold_id: IdPath, deps: Deps) -> Hold:
     return hold
 
 
-@router.post("/{hold_id}/release", response_model=Hold, responses=problem_responses(409))
+@router.post(
+    "/{hold_id}/release",
+    response_model=Hold,
+    responses={
+        202: {"model": Hold, "description": "Release asked for; a second person must confirm"},
+        **problem_responses(409),
+    },
+)
 async def release(
     hold_id: IdPath,
     deps: Deps,
     principal: HoldPlacer,
     correlation_id: CorrelationId,
+    response: Response,
     body: ReleaseIn | None = None,
 ) -> Hold:
-    """Release the hold; the next sweep handles what it kept and is now past retention."""
-    command = ReleaseHold(hold_id, principal.subject, body.note if body else None)
-    return await release_hold(deps, command, correlation_id)
+    """Release the hold (legal). Under the two-person rule (`holds.release = "two_person"`)
+    a privacy officer's release is only asked for (202) until another person confirms it;
+    otherwise a privacy officer is refused (403). For the cooling-off period after a
+    release, the hold still keeps its cases from erasure and the sweep."""
+    command = ReleaseHold(hold_id, principal.subject, body.note if body else None, principal.roles)
+    hold = await release_hold(deps, command, correlation_id)
+    if hold.active:
+        response.status_code = 202
+    return hold

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.privacy.bootstrap import CONSUMER_GROUP, Privacy, bootstrap
 from services.privacy.domain.errors import (
     ConflictError,
+    ForbiddenError,
     InvalidRequestError,
     NoMatchError,
     NotFoundError,
@@ -33,6 +34,7 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     NotFoundError: 404,
     NoMatchError: 404,
     ConflictError: 409,
+    ForbiddenError: 403,
 }
 
 

@@ -9,7 +9,7 @@ from services.privacy.domain.erasure_preview import ErasurePreview
 from services.privacy.domain.errors import NotFoundError
 from services.privacy.domain.export import AccessExport, OverdueReport
 from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
-from services.privacy.domain.requests import PrivacyRequest, RequestKind
+from services.privacy.domain.requests import STATUTORY_BASIS, PrivacyRequest, Regime, RequestKind
 from services.privacy.entrypoints.deps import (
     READERS,
     CorrelationId,
@@ -19,6 +19,7 @@ from services.privacy.entrypoints.deps import (
     PrivacyDep,
 )
 from services.privacy.entrypoints.schemas import (
+    RegimeOut,
     SubjectIdentitiesIn,
     SubjectRequestIn,
     VerifierKeyOut,
@@ -47,10 +48,27 @@ def _command(body: SubjectRequestIn, actor: str) -> RegisterRequest:
     )
 
 
+@router.get("/requests/regimes", response_model=list[RegimeOut], dependencies=READ)
+async def regimes(deps: Deps) -> list[RegimeOut]:
+    """The regimes a request may be registered under, each with its days to answer and its
+    legal basis in Japanese and English (APPI: 個人情報保護法 33-35条, "without delay")."""
+    deadlines = deps.rules.deadlines
+    return [
+        RegimeOut(
+            regime=regime,
+            days=deadlines.days(regime),
+            basis_ja=STATUTORY_BASIS[regime].ja,
+            basis_en=STATUTORY_BASIS[regime].en,
+        )
+        for regime in Regime
+    ]
+
+
 @router.post("/requests/access", status_code=201, response_model=PrivacyRequest)
 async def register(body: SubjectRequestIn, deps: Deps, principal: Officer) -> PrivacyRequest:
-    """Register an access request; its due date runs from `received_at` (14 days internal,
-    30 for GDPR-style by default). Export it once the requester's identity is verified."""
+    """Register an access request (APPI: a disclosure request, 開示請求); its due date runs
+    from `received_at` (14 days internal, 30 GDPR-style, 14 as the target for APPI's "without
+    delay", by default). Export it once the requester's identity is verified."""
     return await register_access(deps, _command(body, principal.subject))
 
 
@@ -86,10 +104,11 @@ async def preview(body: SubjectIdentitiesIn, deps: Deps, principal: Officer) -> 
 async def erase(
     body: SubjectRequestIn, deps: Deps, principal: Officer, correlation_id: CorrelationId
 ) -> SignedReceipt:
-    """Erase the subject (every subject linked to the identities): held cases are listed and
-    kept, every other case key is destroyed, the subject index forgets them. Answers the
-    signed receipt (`caselog verify-receipt`); 404 `no_match`, and no receipt, if no subject
-    matches. Preview first with POST /v1/requests/erasure/preview."""
+    """Erase the subject (every subject linked to the identities; APPI: 利用停止・消去の請求):
+    held cases, and cases of a hold released less than the cooling-off ago, are listed and
+    kept; every other case key is destroyed, the subject index forgets them. Answers the signed
+    receipt (`caselog verify-receipt`); 404 `no_match`, and no receipt, if no subject matches.
+    Preview first with POST /v1/requests/erasure/preview."""
     return await erase_subject(deps, _command(body, principal.subject), correlation_id)
 
 

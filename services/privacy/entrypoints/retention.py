@@ -4,12 +4,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.errors import NotFoundError
-from services.privacy.domain.holds import blocking
+from services.privacy.domain.events import CopyWithdrawn
 from services.privacy.domain.retention import RecordKind
 from services.privacy.domain.sweep import SweepReport
 from services.privacy.entrypoints.deps import READERS, CorrelationId, Deps, IdPath, Officer
-from services.privacy.entrypoints.schemas import CaseOut, CopiesOut, RetentionOut, SweepIn
+from services.privacy.entrypoints.schemas import (
+    CaseOut,
+    CopiesOut,
+    CorrectionIn,
+    RetentionOut,
+    SweepIn,
+    WithdrawalIn,
+)
+from services.privacy.service_layer.copies import (
+    CorrectCopy,
+    WithdrawCopy,
+    correct_copy,
+    list_copies,
+    rotate_copy_key,
+    withdraw_copy,
+)
+from services.privacy.service_layer.holds import holding
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
@@ -40,7 +57,7 @@ async def case_retention(case_id: IdPath, deps: Deps) -> CaseOut:
     kinds = [RecordKind.CASE_RECORD, *([RecordKind.CALL_RECORDING] if case.has_recording else [])]
     return CaseOut(
         case=case,
-        holds=blocking(await deps.store.holds(active_only=True), case.case_id, case.subject_id),
+        holds=(await holding(deps))(case),
         retention=[
             RetentionOut(
                 kind=kind,
@@ -61,5 +78,43 @@ async def anonymized(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CopiesOut:
     """Anonymized copies for business use, by copy id; page with `after`."""
-    copies = await deps.store.copies(after, limit)
+    copies = await list_copies(deps, after, limit)
     return CopiesOut(copies=copies, next_after=copies[-1].copy_id if len(copies) == limit else None)
+
+
+@router.put("/anonymized/{copy_id}", response_model=AnonymizedCopy)
+async def correct(
+    copy_id: IdPath,
+    body: CorrectionIn,
+    deps: Deps,
+    principal: Officer,
+    correlation_id: CorrelationId,
+) -> AnonymizedCopy:
+    """Replace an anonymized copy that still holds something personal: the new version is
+    sealed under a new key and the old version's key destroyed; `anonymized_copy.corrected`
+    records both digests and the reason, never the text."""
+    command = CorrectCopy(copy_id, body.copy_, body.reason, principal.subject)
+    return await correct_copy(deps, command, correlation_id)
+
+
+@router.post("/anonymized/{copy_id}/rotate-key", response_model=AnonymizedCopy)
+async def rotate_key(
+    copy_id: IdPath, deps: Deps, principal: Officer, correlation_id: CorrelationId
+) -> AnonymizedCopy:
+    """Seal the copy under a new business-copy key and destroy the old one (e.g. when a key
+    may have been exposed); recorded as `anonymized_copy.corrected` with equal digests."""
+    return await rotate_copy_key(deps, copy_id, principal.subject, correlation_id)
+
+
+@router.post("/anonymized/{copy_id}/withdraw", response_model=CopyWithdrawn)
+async def withdraw(
+    copy_id: IdPath,
+    body: WithdrawalIn,
+    deps: Deps,
+    principal: Officer,
+    correlation_id: CorrelationId,
+) -> CopyWithdrawn:
+    """Take a copy out of business use: its key is destroyed and it is served no more;
+    `anonymized_copy.withdrawn` records its digest and the reason."""
+    command = WithdrawCopy(copy_id, body.reason, principal.subject)
+    return await withdraw_copy(deps, command, correlation_id)

@@ -33,6 +33,17 @@ class HoldIn(_In):
     recommendation_id: Identifier | None = None
     matter: Text = Field(description="The legal matter's reference, e.g. a docket number")
     reason: Text = Field(description="Why the hold is needed; name the matter, not a person")
+    matter_type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")] | None = Field(
+        default=None,
+        description="The limitation period the hold serves (contract, tort, product_liability,"
+        " or one configured); default from the rules. Sets the hold's review date",
+    )
+    known_at: AwareDatetime | None = Field(
+        default=None, description="When the claimant knew of the claim (default: now)"
+    )
+    act_at: AwareDatetime | None = Field(
+        default=None, description="When the act happened (default: the case's opening)"
+    )
 
     def identities(self) -> Identities | None:
         if self.email is None and self.phone is None:
@@ -70,11 +81,33 @@ class SubjectIdentitiesIn(_In):
 class SubjectRequestIn(SubjectIdentitiesIn):
     """A data subject's request, by the identities they gave us."""
 
-    regime: Regime = Regime.INTERNAL
+    regime: Regime = Field(
+        default=Regime.INTERNAL,
+        description="internal, gdpr, or appi (個人情報保護法: 遅滞なく, without delay); see"
+        " GET /v1/requests/regimes for each one's days and legal basis",
+    )
     received_at: AwareDatetime | None = Field(
-        default=None, description="When the subject asked (default: now); the due date runs from it"
+        default=None,
+        description="When the subject asked (default: now); the due date runs from it. Not"
+        " in the future by the server's clock, nor older than the rules allow (90 days)",
     )
     reference: Text | None = Field(default=None, description="Your ticket or letter reference")
+
+
+class CorrectionIn(_In):
+    copy_: AnonymizedCopy = Field(alias="copy", description="The whole corrected copy")
+    reason: Text = Field(description="What was wrong; name the problem, not a person")
+
+
+class WithdrawalIn(_In):
+    reason: Text = Field(description="Why the copy is withdrawn; no personal data")
+
+
+class RegimeOut(BaseModel):
+    regime: Regime
+    days: int = Field(description="Days from receipt to the due date")
+    basis_ja: str = Field(description="法的根拠")
+    basis_en: str = Field(description="Legal basis")
 
 
 class RetentionOut(BaseModel):

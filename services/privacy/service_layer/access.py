@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.privacy.domain.cases import Disposition
-from services.privacy.domain.errors import InvalidRequestError, NoMatchError, NotFoundError
+from services.privacy.domain.errors import NoMatchError, NotFoundError
 from services.privacy.domain.events import ACCESS_EXPORTED, AccessExported
 from services.privacy.domain.export import (
     AccessExport,
@@ -22,6 +22,7 @@ from services.privacy.service_layer.erasure_state import subject_erasures
 from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.reading import read_events
+from services.privacy.service_layer.times import within_age
 from shared.ids import new_identifier
 
 
@@ -46,9 +47,8 @@ async def new_request(
 ) -> PrivacyRequest:
     refuse_contact_details("reference", command.reference)
     now = deps.clock()
-    received = command.received_at or now
-    if received > now:
-        raise InvalidRequestError("received_at", "lies in the future")
+    max_days = deps.rules.deadlines.max_received_age_days
+    received = within_age("received_at", command.received_at, now, max_days)
     request = PrivacyRequest(
         request_id=f"{kind.value}-{new_identifier()}",
         kind=kind,

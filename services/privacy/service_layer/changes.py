@@ -35,6 +35,16 @@ class CaseClosed:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosureAccepted:
+    """Policy accepted the close request `closure_event_id` at `decided_at` (its server clock):
+    the case counts as closed from then."""
+
+    case_id: str
+    closure_event_id: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ClosureRefused:
     """Policy refused the close request `closure_event_id`: the case is open again."""
 
@@ -65,6 +75,13 @@ class HoldSaved:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldReleaseRequested:
+    hold_id: str
+    requested_by: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class HoldEnded:
     hold_id: str
     released_by: str
@@ -74,13 +91,51 @@ class HoldEnded:
 
 @dataclass(frozen=True, slots=True)
 class CaseAnonymized:
-    """Keep the copy, mark the case, and drop its stored events (they no longer decrypt)."""
+    """Mark the case, and drop its stored events (they no longer decrypt); its copy is kept
+    by `CopyStored`, before the event is published."""
+
+    case_id: str
+    anonymized_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SealedCopy:
+    """An anonymized copy as privacy's store keeps it: ciphertext under the key in `key_slot`
+    of the key store (one key per copy version), and the digest of the plaintext."""
+
+    copy_id: str
+    version: int
+    key_slot: str
+    sha256: str
+    sealed: str
+
+
+@dataclass(frozen=True, slots=True)
+class CopyStored:
+    """Keep this version of the case's copy (the only one: a new version replaces the row)."""
+
+    case_id: str
+    copy: SealedCopy
+    closed_at: datetime
+    closure_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyReceived:
+    """A copy in plaintext from a version 1 `case.anonymized` read back: the projection seals
+    it into a `CopyStored` before the store sees it."""
 
     case_id: str
     anonymized_copy: AnonymizedCopy
     closed_at: datetime
     closure_reason: str | None
-    anonymized_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CopyRemoved:
+    """Drop a withdrawn copy's row (its key is destroyed before the event is published)."""
+
+    copy_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,13 +227,17 @@ Change = (
     CaseSeen
     | CaseOpened
     | CaseClosed
+    | ClosureAccepted
     | ClosureRefused
     | RecordingAttached
     | EventKept
     | RecommendationMade
     | HoldSaved
+    | HoldReleaseRequested
     | HoldEnded
     | CaseAnonymized
+    | CopyStored
+    | CopyRemoved
     | KeyDestroyed
     | CaseErased
     | SubjectErased
@@ -192,3 +251,6 @@ Change = (
     | ErasureAcknowledged
     | CompletionIssued
 )
+
+Projected = Change | CopyReceived
+"""What the projection finds in an event, before it seals plaintext copies of old events."""

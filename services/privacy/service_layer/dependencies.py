@@ -8,6 +8,7 @@ from services.privacy.domain.rules import PrivacyRules
 from services.privacy.domain.scrubber import Scrubber
 from services.privacy.service_layer.ports import (
     Clock,
+    CopySealer,
     Decryptor,
     EpochSource,
     KeyShredder,
@@ -22,6 +23,7 @@ from services.privacy.service_layer.publishing import PrivacyEvents
 class PrivacyDependencies:
     store: PrivacyStore
     keys: KeyShredder
+    copies: CopySealer
     subjects: SubjectDirectory
     decryptor: Decryptor
     signer: ReceiptSigner

@@ -8,7 +8,6 @@ from services.privacy.domain.cases import CaseRecord
 from services.privacy.domain.erasure_preview import ErasurePreview, PreviewCase
 from services.privacy.domain.errors import NoMatchError
 from services.privacy.domain.events import SUBJECT_ERASED, SubjectErased
-from services.privacy.domain.holds import blocking
 from services.privacy.domain.receipt import (
     DestroyedKey,
     ErasureReceipt,
@@ -22,6 +21,7 @@ from services.privacy.service_layer.changes import ReceiptSaved, ReceiptTracked,
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from services.privacy.service_layer.erasure_places import confirm_places
 from services.privacy.service_layer.erasure_state import receipt_file
+from services.privacy.service_layer.holds import holding
 from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.publishing import Emission
 from services.privacy.service_layer.receipt_binding import (
@@ -136,11 +136,11 @@ async def erase_subject(
 
 async def _plan(deps: PrivacyDependencies, subjects: tuple[str, ...]) -> _Plan:
     cases = await deps.store.cases(subjects) if subjects else []
-    active = await deps.store.holds(active_only=True)
+    held_by = await holding(deps)  # active holds, and released ones cooling off
     held = [
         HeldCase(case_id=case.case_id, holds=tuple(found))
         for case in cases
-        if (found := blocking(active, case.case_id, case.subject_id))
+        if (found := held_by(case))
     ]
     kept = {h.case_id for h in held}
     return _Plan(cases, held, [case for case in cases if case.case_id not in kept])

@@ -1,13 +1,39 @@
-"""Placing and releasing legal holds; each change is an event on `caselog.privacy`."""
+"""Placing and releasing legal holds; each change is an event on `caselog.privacy`.
 
-from dataclasses import dataclass
+Releasing is separated from erasing: only legal releases, or (`holds.release =
+"two_person"`) a privacy officer asks and a second person confirms; and for a cooling-off
+period after a release the hold still keeps its cases from erasure and the sweep.
+"""
 
-from services.privacy.domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from services.privacy.domain.events import HOLD_PLACED, HOLD_RELEASED, HoldPlaced, HoldReleased
-from services.privacy.domain.holds import Hold, HoldScope
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.privacy.domain.cases import CaseRecord
+from services.privacy.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+)
+from services.privacy.domain.events import (
+    HOLD_PLACED,
+    HOLD_RELEASE_REQUESTED,
+    HOLD_RELEASED,
+    EventKind,
+    HoldPlaced,
+    HoldReleased,
+    HoldReleaseRequested,
+)
+from services.privacy.domain.holds import BlockingHold, Hold, HoldScope, ReleaseRule, blocking
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import Identities
+from services.privacy.service_layer.times import refuse_future
+from shared.auth.roles import Role
 from shared.ids import new_identifier
 
 
@@ -23,13 +49,20 @@ class PlaceHold:
     subject_id: str | None = None
     identities: Identities | None = None
     recommendation_id: str | None = None
+    # The limitation period the hold serves: its review date is when the claim is barred.
+    matter_type: str | None = None  # default: the rules' default_matter_type
+    known_at: datetime | None = None  # when the claimant knew (default: now)
+    act_at: datetime | None = None  # when the act happened (default: the case's opening)
 
 
 @dataclass(frozen=True, slots=True)
 class ReleaseHold:
+    """`roles`: the caller's, as the token says; legal releases, others may only ask."""
+
     hold_id: str
     actor: str
     note: str | None = None
+    roles: Collection[Role] = field(default_factory=frozenset)
 
 
 async def place_hold(
@@ -38,9 +71,17 @@ async def place_hold(
     """The holds placed: one, or one per subject when an e-mail and a phone name two."""
     refuse_contact_details("matter", command.matter)
     refuse_contact_details("reason", command.reason)
+    rules = deps.rules.holds
+    matter_type = command.matter_type or rules.default_matter_type
+    if matter_type not in rules.limitations:
+        types = ", ".join(sorted(rules.limitations))
+        raise InvalidRequestError("matter_type", f"is not a configured matter type ({types})")
+    now = deps.clock()
+    known_at = refuse_future("known_at", command.known_at, now) or now
     targets = await _targets(deps, command)
     placed = []
     for case_id, subject_id in targets:
+        act_at = refuse_future("act_at", command.act_at, now) or await _opened(deps, case_id, now)
         hold = Hold(
             hold_id=f"hold-{new_identifier()}",
             scope=HoldScope.CASE if case_id else HoldScope.SUBJECT,
@@ -49,8 +90,10 @@ async def place_hold(
             matter=command.matter,
             reason=command.reason,
             placed_by=command.actor,
-            placed_at=deps.clock(),
+            placed_at=now,
             recommendation_id=command.recommendation_id,
+            matter_type=matter_type,
+            review_at=rules.review_at(matter_type, known_at, act_at),
         )
         known = [] if case_id else await deps.store.cases([subject_id] if subject_id else [])
         payload = HoldPlaced(**hold.model_dump(), case_ids=tuple(c.case_id for c in known))
@@ -68,6 +111,8 @@ async def place_hold(
 async def release_hold(
     deps: PrivacyDependencies, command: ReleaseHold, correlation_id: str | None = None
 ) -> Hold:
+    """Released (legal, or the second person under the two-person rule), or, for a privacy
+    officer's first ask under the two-person rule, the hold with its release requested."""
     if command.note is not None:
         refuse_contact_details("note", command.note)
     hold = await deps.store.hold(command.hold_id)
@@ -75,31 +120,89 @@ async def release_hold(
         raise NotFoundError("hold", command.hold_id, "hold_id")
     if not hold.active:
         raise ConflictError(f"hold {hold.hold_id} was released already", "hold_id")
+    if Role.LEGAL not in command.roles:
+        if deps.rules.holds.release is not ReleaseRule.TWO_PERSON:
+            raise ForbiddenError("releasing a hold needs the legal role", "hold_id")
+        if hold.release_requested_by is None:
+            return await _request_release(deps, hold, command, correlation_id)
+        if hold.release_requested_by == command.actor:
+            raise ConflictError(
+                f"hold {hold.hold_id}: the release you asked for needs another person", "hold_id"
+            )
+    now = deps.clock()
     released = hold.model_copy(
-        update={
-            "released_by": command.actor,
-            "released_at": deps.clock(),
-            "release_note": command.note,
-        }
+        update={"released_by": command.actor, "released_at": now, "release_note": command.note}
     )
     payload = HoldReleased(
-        hold_id=hold.hold_id,
-        scope=hold.scope,
-        matter=hold.matter,
-        case_id=hold.case_id,
-        subject_id=hold.subject_id,
+        **_named(hold),
         released_by=command.actor,
-        released_at=released.released_at or deps.clock(),
+        released_at=now,
         release_note=command.note,
+        release_requested_by=hold.release_requested_by,
     )
+    await _announce(deps, HOLD_RELEASED, payload, hold, correlation_id)
+    return released
+
+
+async def holding(
+    deps: PrivacyDependencies, at: datetime | None = None
+) -> Callable[[CaseRecord], list[BlockingHold]]:
+    """What keeps a case from erasure at `at` (default now): its active holds, and those
+    released less than the cooling-off period before, which name when they end."""
+    holds, moment = await deps.store.holds(active_only=False), at or deps.clock()
+    cooling_off = deps.rules.holds.cooling_off
+
+    def held_by(case: CaseRecord) -> list[BlockingHold]:
+        return blocking(holds, case.case_id, case.subject_id, at=moment, cooling_off=cooling_off)
+
+    return held_by
+
+
+async def holds_due_for_review(deps: PrivacyDependencies, at: datetime | None = None) -> list[Hold]:
+    """Active holds whose matter's limitation period has ended by `at` (default now): legal
+    must decide to release or keep them; nothing lapses on its own."""
+    moment = at or deps.clock()
+    return [
+        hold for hold in await deps.store.holds(active_only=True) if hold.due_for_review(moment)
+    ]
+
+
+async def _request_release(
+    deps: PrivacyDependencies, hold: Hold, command: ReleaseHold, correlation_id: str | None
+) -> Hold:
+    now = deps.clock()
+    payload = HoldReleaseRequested(**_named(hold), requested_by=command.actor, requested_at=now)
+    await _announce(deps, HOLD_RELEASE_REQUESTED, payload, hold, correlation_id)
+    return hold.model_copy(
+        update={"release_requested_by": command.actor, "release_requested_at": now}
+    )
+
+
+def _named(hold: Hold) -> dict[str, Any]:
+    return hold.model_dump(include={"hold_id", "scope", "matter", "case_id", "subject_id"})
+
+
+async def _announce(
+    deps: PrivacyDependencies,
+    kind: EventKind,
+    payload: BaseModel,
+    hold: Hold,
+    correlation_id: str | None,
+) -> None:
+    """On the held case (or the hold's own id), keyed by its subject."""
     await deps.events.emit(
-        HOLD_RELEASED,
+        kind,
         payload,
         case_id=hold.case_id or hold.hold_id,
         subject_id=hold.subject_id,
         correlation_id=correlation_id,
     )
-    return released
+
+
+async def _opened(deps: PrivacyDependencies, case_id: str | None, now: datetime) -> datetime:
+    """The act a hold on a case serves began at the latest when the case opened."""
+    case = await deps.store.case(case_id) if case_id else None
+    return case.opened_at if case is not None and case.opened_at is not None else now
 
 
 async def _targets(

@@ -19,7 +19,7 @@ from services.privacy.domain.receipt import (
     SignedReceipt,
 )
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
-from services.privacy.service_layer.changes import Change
+from services.privacy.service_layer.changes import Change, SealedCopy
 from shared.bus.messages import OutgoingMessage
 from shared.crypto.epochs import Epoch
 from shared.crypto.key_store import Tombstone
@@ -45,6 +45,16 @@ class Identities:
 
     def __repr__(self) -> str:
         return f"Identities(given={len(self.named())})"
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCopy:
+    """A sealed copy and the retention facts of its case."""
+
+    case_id: str
+    copy: SealedCopy
+    closed_at: datetime
+    closure_reason: str | None
 
 
 class PrivacyStore(Protocol):
@@ -80,8 +90,13 @@ class PrivacyStore(Protocol):
 
     async def recommendation(self, recommendation_id: str) -> Recommendation | None: ...
 
-    async def copies(self, after: str | None, limit: int) -> list[AnonymizedCopy]:
-        """Anonymized copies ordered by copy id, after `after`."""
+    async def copies(self, after: str | None, limit: int) -> list[SealedCopy]:
+        """Anonymized copies (sealed) ordered by copy id, after `after`."""
+
+    async def copy(self, copy_id: str) -> KeptCopy | None: ...
+
+    async def copy_of_case(self, case_id: str) -> SealedCopy | None:
+        """The case's copy, if one was written (a sweep that failed after writing it)."""
 
     async def copy_metas(self) -> list[CopyMeta]: ...
 
@@ -131,6 +146,18 @@ class SubjectDirectory(Protocol):
         """Whether any of the identities still leads to a subject."""
 
     async def forget(self, subject_id: str) -> int: ...
+
+
+class CopySealer(Protocol):
+    """Anonymized copies sealed under business-copy keys: one key per copy version, which can
+    be destroyed to withdraw that version everywhere it was ever stored."""
+
+    async def seal(self, copy: AnonymizedCopy, version: int) -> SealedCopy: ...
+
+    async def open(self, sealed: SealedCopy) -> AnonymizedCopy:
+        """The copy; CryptoError if its key was destroyed or the ciphertext does not verify."""
+
+    async def destroy(self, sealed: SealedCopy, *, actor: str, reason: str) -> None: ...
 
 
 class Decryptor(Protocol):

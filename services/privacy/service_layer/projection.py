@@ -14,7 +14,13 @@ from services.privacy.domain.holds import Recommendation
 from services.privacy.domain.receipt import RecordsCheckpoint
 from services.privacy.service_layer import changes as c
 from services.privacy.service_layer.completion import complete_epoch
-from services.privacy.service_layer.ports import Clock, KeyShredder, PrivacyStore, ReceiptSigner
+from services.privacy.service_layer.ports import (
+    Clock,
+    CopySealer,
+    KeyShredder,
+    PrivacyStore,
+    ReceiptSigner,
+)
 from services.privacy.service_layer.projection_privacy import privacy_changes
 from services.privacy.service_layer.receipt_binding import bind_receipts
 from shared.bus.errors import PermanentHandlingError
@@ -41,11 +47,12 @@ class Projection:
         self,
         store: PrivacyStore,
         keys: KeyShredder,
+        copies: CopySealer,
         topics: Topics,
         signer: ReceiptSigner,
         clock: Clock,
     ) -> None:
-        self._store, self._keys, self._topics = store, keys, topics
+        self._store, self._keys, self._copies, self._topics = store, keys, copies, topics
         self._signer, self._clock = signer, clock
 
     async def handle(self, topic: str, envelope: Envelope) -> None:
@@ -68,7 +75,7 @@ class Projection:
         changes: list[tuple[str | None, list[c.Change]]] = []
         for envelope in envelopes:
             try:
-                found = privacy_changes(envelope)
+                found = [await self._sealed(change) for change in privacy_changes(envelope)]
                 if envelope.type == privacy_events.KEYS_EPOCH_CLOSED.event_type:
                     found += await self._completion(envelope)
             except ValidationError as error:
@@ -86,6 +93,13 @@ class Projection:
         closed = privacy_events.EpochClosed.model_validate(envelope.payload)
         event_id = str(envelope.event_id)
         return await complete_epoch(self._store, self._signer, self._clock, event_id, closed)
+
+    async def _sealed(self, change: c.Projected) -> c.Change:
+        """A version 1 copy, read back in plaintext, is kept sealed like every other."""
+        if not isinstance(change, c.CopyReceived):
+            return change
+        sealed = await self._copies.seal(change.anonymized_copy, version=1)
+        return c.CopyStored(change.case_id, sealed, change.closed_at, change.closure_reason)
 
     async def _intake(self, envelope: Envelope) -> None:
         subject = envelope.subject_id
@@ -107,20 +121,22 @@ class Projection:
         await self._store.apply(str(envelope.event_id), found)
 
     async def _closure(self, envelope: Envelope) -> list[c.Change]:
+        """Closed from the server's time, never the client's `requested_at` (the envelope's
+        `occurred_at`): a backdated request must not make the case due early. Until policy's
+        decision is read, the time intake recorded the request; then the decision's own."""
         reason = _text(envelope.payload.get("reason"))
         decided = await self._store.decision_caused_by(str(envelope.event_id))
         if decided is not None and _outcome(decided.payload) != "accept":
             return []  # policy refused this close request before we saw it
-        return [
-            c.CaseClosed(envelope.case_id, envelope.occurred_at, reason, str(envelope.event_id))
-        ]
+        closed_at = envelope.recorded_at if decided is None else decided.recorded_at
+        return [c.CaseClosed(envelope.case_id, closed_at, reason, str(envelope.event_id))]
 
     async def _policy(self, envelope: Envelope) -> list[c.Change]:
         found: list[c.Change] = [c.CaseSeen(envelope.case_id, envelope.subject_id)]
         if envelope.type == views.CASE_CLOSED:
             reason = _text(envelope.payload.get("reason"))
             found.append(
-                c.CaseClosed(envelope.case_id, envelope.occurred_at, reason, str(envelope.event_id))
+                c.CaseClosed(envelope.case_id, envelope.recorded_at, reason, str(envelope.event_id))
             )
             return found
         if not views.is_decision(envelope.type):
@@ -128,8 +144,12 @@ class Projection:
         found.append(c.EventKept(envelope))
         decision = views.DecisionView.model_validate(envelope.payload)
         cause = envelope.causation_id
-        if envelope.type == views.CLOSURE_DECIDED and decision.outcome != "accept" and cause:
-            found.append(c.ClosureRefused(envelope.case_id, cause))
+        if envelope.type == views.CLOSURE_DECIDED and cause:
+            if decision.outcome == "accept":
+                # Retention runs from the decision that closed the case, at policy's clock.
+                found.append(c.ClosureAccepted(envelope.case_id, cause, envelope.recorded_at))
+            else:
+                found.append(c.ClosureRefused(envelope.case_id, cause))
         if views.LEGAL_HOLD_RECOMMENDED in decision.actions:
             recommendation = Recommendation(
                 recommendation_id=str(envelope.event_id),

@@ -1,21 +1,34 @@
 """Privacy's own events as store changes: the same code applies an event when privacy emits it
 and when it is read back from the topic (another instance, or a rebuilt database)."""
 
+from collections.abc import Sequence
+
 from services.privacy.domain import events as e
 from services.privacy.domain.holds import Hold
 from services.privacy.domain.requests import PrivacyRequest, RequestKind, RequestStatus
 from services.privacy.domain.retention import RecordKind
 from services.privacy.service_layer import changes as c
+from shared.bus.errors import PermanentHandlingError
 from shared.envelope import Envelope
 
 
-def privacy_changes(envelope: Envelope) -> list[c.Change]:
-    kind = e.BY_TYPE[envelope.type]
+class UnknownVersionError(PermanentHandlingError):
+    """A privacy event of a version this privacy does not read: dead-lettered, never skipped."""
+
+
+def privacy_changes(envelope: Envelope) -> Sequence[c.Projected]:
+    kind = e.READABLE.get((envelope.type, envelope.schema_version))
+    if kind is None:
+        raise UnknownVersionError(f"{envelope.type} v{envelope.schema_version} is not known")
     payload = kind.payload.model_validate(envelope.payload)
     match payload:
         case e.HoldPlaced():
             hold = Hold.model_validate(payload.model_dump(exclude={"case_ids"}))
             return [c.HoldSaved(hold)]
+        case e.HoldReleaseRequested():
+            return [
+                c.HoldReleaseRequested(payload.hold_id, payload.requested_by, payload.requested_at)
+            ]
         case e.HoldReleased():
             return [
                 c.HoldEnded(
@@ -23,15 +36,14 @@ def privacy_changes(envelope: Envelope) -> list[c.Change]:
                 )
             ]
         case e.CaseAnonymized():
-            return [
-                c.CaseAnonymized(
-                    envelope.case_id,
-                    payload.anonymized_copy,
-                    payload.closed_at,
-                    payload.closure_reason,
-                    payload.anonymized_at,
-                )
-            ]
+            return [c.CaseAnonymized(envelope.case_id, payload.anonymized_at)]
+        case e.CaseAnonymizedV1():
+            copy = c.CopyReceived(
+                envelope.case_id, payload.anonymized_copy, payload.closed_at, payload.closure_reason
+            )
+            return [copy, c.CaseAnonymized(envelope.case_id, payload.anonymized_at)]
+        case e.CopyWithdrawn():
+            return [c.CopyRemoved(payload.copy_id)]
         case e.SubjectErased():
             return _erased(envelope.case_id, payload)
         case e.AccessExported():

@@ -13,7 +13,7 @@ from services.privacy.domain.errors import InvalidRequestError
 from services.privacy.domain.events import RETENTION_SWEPT, RetentionSwept, SweptItem
 from services.privacy.domain.retention import RecordKind
 from services.privacy.domain.sweep import SweepItem, SweepReport, expired_items, report
-from services.privacy.service_layer.anonymization import anonymize_case
+from services.privacy.service_layer.anonymization import anonymize_case, expire_copy
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from shared.errors import CaselogError
 from shared.ids import new_identifier
@@ -39,15 +39,22 @@ async def run_sweep(
     async with deps.lock:
         cases = await deps.store.cases()
         as_of = command.as_of or deps.clock()
+        holds = await deps.store.holds(active_only=False)  # released ones may cool off
         items = expired_items(
             cases,
             await deps.store.copy_metas(),
-            await deps.store.holds(active_only=True),
+            holds,
             deps.rules.retention,
             as_of,
             deps.sweep_interval,
+            deps.rules.holds.cooling_off,
         )
-        planned = report(run_id, as_of, command.dry_run, items)
+        review = [hold for hold in holds if hold.due_for_review(as_of)]
+        if review:
+            log.warning("holds due for review", hold_ids=[hold.hold_id for hold in review])
+        planned = report(run_id, as_of, command.dry_run, items).model_copy(
+            update={"holds_due_for_review": review}
+        )
         if command.dry_run:
             return planned
         by_id = {case.case_id: case for case in cases}
@@ -56,6 +63,8 @@ async def run_sweep(
             try:
                 if item.kind is RecordKind.CASE_RECORD:
                     await anonymize_case(deps, by_id[item.case_id], item, run_id)
+                elif item.kind is RecordKind.ANONYMIZED_COPY:
+                    await expire_copy(deps, item, run_id)
                 # Recordings and copies expire through the retention.swept event below.
                 done.append(item)
             except CaselogError as error:

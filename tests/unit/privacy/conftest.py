@@ -1,6 +1,7 @@
 """Privacy wired through its own bootstrap on SQLite files and a bus that only records what is
 published; intake's events are handed to the projection as the consumer would."""
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,15 +101,24 @@ def bus() -> RecordingBus:
     return RecordingBus()
 
 
-@pytest.fixture
-async def privacy(
+@contextlib.asynccontextmanager
+async def started(
     settings: CaselogSettings, bus: RecordingBus, clock: Clock
 ) -> AsyncIterator[Privacy]:
+    """Privacy built by its bootstrap from `settings`, running until the block ends."""
     infrastructure = Infrastructure(settings, bus, create_engine(settings))
     service = bootstrap(settings, infrastructure, clock=clock)
     async with service.running():
         yield service
     await infrastructure.engine.dispose()
+
+
+@pytest.fixture
+async def privacy(
+    settings: CaselogSettings, bus: RecordingBus, clock: Clock
+) -> AsyncIterator[Privacy]:
+    async with started(settings, bus, clock) as service:
+        yield service
 
 
 async def received(

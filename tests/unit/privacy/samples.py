@@ -152,19 +152,32 @@ async def sample_case(
     closed_at: str | None = "2026-11-05T17:00:00+09:00",
     reason: str = "satisfied",
     person: Person = SUBJECT,
+    recorded_at: str | None = None,
 ) -> SampleCase:
-    """The envelopes intake would publish for one consultation (closed at `closed_at`)."""
+    """The envelopes intake would publish for one consultation (closed at `closed_at`).
+    `recorded_at`: when intake's clock recorded each event (default: the client's own time
+    of it, an honest client)."""
     identities = [email_identity(person.email), phone_identity(person.phone)]
     case = SampleCase(new_identifier(), await subjects.resolve(*identities))
     models: list[BaseModel] = [consultation(person)]
     if closed_at is not None:
         models += follow_ups(closed_at, reason, person)
+    recorded = None if recorded_at is None else datetime.fromisoformat(recorded_at)
     for model in models:
-        case.envelopes.append(await sealed(codec, model, case.case_id, case.subject_id))
+        case.envelopes.append(
+            await sealed(codec, model, case.case_id, case.subject_id, recorded_at=recorded)
+        )
     return case
 
 
-async def sealed(codec: FieldCodec, model: BaseModel, case_id: str, subject_id: str) -> Envelope:
+async def sealed(
+    codec: FieldCodec,
+    model: BaseModel,
+    case_id: str,
+    subject_id: str,
+    *,
+    recorded_at: datetime | None = None,
+) -> Envelope:
     kind, event_id = KEYS[type(model)], new_event_id()
     occurred: datetime = next(
         value
@@ -178,6 +191,7 @@ async def sealed(codec: FieldCodec, model: BaseModel, case_id: str, subject_id: 
         case_id=case_id,
         subject_id=subject_id,
         occurred_at=occurred,
+        recorded_at=recorded_at or occurred,
         producer="intake",
         correlation_id=str(event_id),
         payload=await codec.encrypt(model, case_id=case_id, event_id=event_id),

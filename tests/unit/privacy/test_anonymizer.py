@@ -150,3 +150,27 @@ def test_dates_go_down_to_the_month_and_amounts_and_products_stay() -> None:
         "2026年11月に電気ケトル(4,980円)を購入、11月に故障。2026-11 10:15 / 2026/11。"
         "Bought on November 2026, and on March 2026 paid GBP 49.99; March again."
     )
+
+
+JANE = OwnValues(names=("Jane Doe",), emails=("jane.doe@example.com",), phones=("090-1111-2222",))
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Ja\u200bne D\u200boe",  # zero-width space
+        "J\u200da\u200cne\u2060 Doe",  # joiners, word joiner
+        "Jane\ufe0f Do\u00ade",  # variation selector, soft hyphen
+        "\u202eJane Doe\u202c",  # bidi override
+        "jane\u200b.doe@example.com",
+        "090\u200b-1111-\ufeff2222",
+    ],
+)
+def test_invisible_characters_hide_nothing_from_the_anonymizer(written: str) -> None:
+    # Issue 14 finding 8: a zero-width character split the name so no pattern found it.
+    scrubbed = scrub(JANE, f"Please call {written} about the kettle.")
+
+    assert [part for part in ("jane", "doe", "1111") if part in scrubbed.lower()] == []
+    assert not any(
+        ord(c) in (0x200B, 0x200C, 0x200D, 0x2060, 0xFE0F, 0xAD, 0x202E, 0xFEFF) for c in scrubbed
+    )

@@ -13,11 +13,13 @@ from services.privacy.service_layer.erasure import erase_subject
 from services.privacy.service_layer.holds import PlaceHold, ReleaseHold, place_hold, release_hold
 from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
+from shared.auth.roles import Role
 from shared.envelope import Envelope
 from tests.unit.privacy.conftest import Clock, RecordingBus, received
 from tests.unit.privacy.samples import EMAIL
 
 SWEEP = RunSweep(actor="officer")
+LEGAL = frozenset({Role.LEGAL})
 
 
 def hold_on(case_id: str | None = None, **target: object) -> PlaceHold:
@@ -66,7 +68,8 @@ async def test_a_hold_blocks_the_sweep_and_an_erasure_and_both_report_it(
     [swept] = bus.envelopes("retention.swept")
     assert swept.payload["held"][0]["hold_ids"] == [hold.hold_id]  # type: ignore[index]
 
-    await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", "和解成立"))
+    await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", "和解成立", LEGAL))
+    clock.advance(days=8)  # past the cooling-off after a release
     after = await run_sweep(privacy.deps, SWEEP)
 
     assert [i.kind.value for i in after.done] == ["case_record", "call_recording"]
@@ -93,10 +96,10 @@ async def test_a_subject_hold_covers_every_case_of_the_subject(
 async def test_holds_refuse_what_cannot_be_done(privacy: Privacy) -> None:
     case = await received(privacy)
     [hold] = await place_hold(privacy.deps, hold_on(case.case_id))
-    await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1"))
+    await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
 
     with pytest.raises(ConflictError):
-        await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1"))
+        await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
     with pytest.raises(NotFoundError):
         await place_hold(privacy.deps, hold_on("no-such-case"))
     with pytest.raises(InvalidRequestError) as named:

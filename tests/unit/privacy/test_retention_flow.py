@@ -1,11 +1,14 @@
 """The sweep through privacy's bootstrap: nothing before retention ends, a dry run that looks
 ahead, then anonymization (copy published, key destroyed) and recordings expired."""
 
-import json
+from datetime import UTC, datetime
 
 from services.privacy.bootstrap import Privacy
+from services.privacy.domain.copies import copy_digest
+from services.privacy.service_layer.copies import list_copies
 from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.crypto.grants import reader_for
+from shared.envelope import Envelope
 from tests.integration.personal_forms import leaks
 from tests.unit.privacy.conftest import Clock, RecordingBus, received
 from tests.unit.privacy.samples import NAME_PARTS, PERSONAL, consultation
@@ -73,7 +76,7 @@ async def test_a_case_past_retention_is_anonymized_and_its_key_destroyed(
         ("case_record", case.case_id),
         ("call_recording", case.case_id),
     ]
-    [copy] = await privacy.store.copies(None, 10)
+    [copy] = await list_copies(privacy.deps, None, 10)
     document = copy.model_dump_json()
     assert leaks(document.encode(), PERSONAL) == []
     assert [part for part in NAME_PARTS if part.lower() in document.lower()] == []
@@ -107,8 +110,10 @@ async def test_a_case_past_retention_is_anonymized_and_its_key_destroyed(
     assert stored.recording_expired_at is not None
     assert await privacy.store.case_envelopes(case.case_id) == []
     [anonymized] = bus.envelopes("case.anonymized")
-    assert anonymized.case_id == case.case_id
-    assert json.loads(json.dumps(anonymized.payload))["anonymized_copy"]["copy_id"] == copy.copy_id
+    assert (anonymized.case_id, anonymized.schema_version) == (case.case_id, 2)
+    assert anonymized.payload["copy_id"] == copy.copy_id
+    assert anonymized.payload["copy_sha256"] == copy_digest(copy)
+    assert "anonymized_copy" not in anonymized.payload
     [swept] = bus.envelopes("retention.swept")
     assert len(swept.payload["done"]) == 2  # type: ignore[arg-type]
 
@@ -133,3 +138,47 @@ async def test_an_open_case_never_expires(privacy: Privacy, clock: Clock) -> Non
     clock.advance(days=365 * 30)
 
     assert (await run_sweep(privacy.deps, SWEEP)).due == []
+
+
+async def test_a_backdated_close_request_does_not_make_the_case_due_early(
+    privacy: Privacy, clock: Clock, bus: RecordingBus
+) -> None:
+    # Issue 14 finding 1: the client says it asked to close in 2000; intake recorded it today.
+    case = await received(
+        privacy, closed_at="2000-01-01T00:00:00+00:00", recorded_at="2026-11-05T17:00:00+09:00"
+    )
+    clock.advance(days=1)
+
+    report = await run_sweep(privacy.deps, SWEEP)
+
+    assert (report.due, report.done) == ([], [])
+    stored = await privacy.store.case(case.case_id)
+    assert stored is not None
+    assert stored.closed_at == datetime(2026, 11, 5, 8, tzinfo=UTC)
+    assert not stored.shredded
+    assert bus.envelopes("case.anonymized") == []
+
+
+async def test_retention_runs_from_the_decision_that_closed_the_case(
+    privacy: Privacy, clock: Clock
+) -> None:
+    case = await received(privacy, recorded_at="2026-11-05T17:00:00+09:00")
+    request = case.envelopes[-1]
+    decided_at = datetime(2026, 11, 5, 9, 30, tzinfo=UTC)
+    accepted = Envelope(
+        type="closure.decided",
+        schema_version=1,
+        case_id=case.case_id,
+        subject_id=case.subject_id,
+        occurred_at=datetime(2000, 1, 1, tzinfo=UTC),  # whatever the decision says it is about
+        recorded_at=decided_at,
+        producer="policy",
+        causation_id=str(request.event_id),
+        correlation_id="c-1",
+        payload={"outcome": "accept", "reasons": [], "actions": [], "policy_version": "v1"},
+    )
+    await privacy.projection.handle(privacy.topics.policy, accepted)
+
+    stored = await privacy.store.case(case.case_id)
+    assert stored is not None
+    assert (stored.closed_at, stored.closure_reason) == (decided_at, "satisfied")

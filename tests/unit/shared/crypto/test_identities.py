@@ -65,3 +65,22 @@ def test_an_identity_repr_shows_its_kind_only() -> None:
     assert "1234" not in repr(identity)
     assert "1234" not in str(identity)
     assert "phone" in repr(identity)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "ta\u200bro@example.com",  # zero-width space
+        "taro\u200d@exa\u200cmple.com",  # joiners
+        "\ufefftaro@example.com\u2060",  # BOM, word joiner
+        "taro@exam\u00adple.com",  # soft hyphen
+        "t\ufe0faro@example.com",  # variation selector
+    ],
+)
+def test_invisible_characters_make_no_second_spelling_of_an_email(spelling: str) -> None:
+    # Issue 14 finding 8: one e-mail with a zero-width space made a second subject.
+    assert email_identity(spelling) == email_identity("taro@example.com")
+
+
+def test_invisible_characters_make_no_second_spelling_of_a_phone_number() -> None:
+    assert phone_identity("090\u200b1234\u200d5678").value == "+819012345678"

@@ -1,0 +1,79 @@
+"""The four services' public HTTP APIs (httpx), called with the signed-in user's bearer token.
+
+Only documented routes are called; an answer other than 2xx becomes a console error that
+names the service and status, never the service's text.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from services.console.service_layer.errors import ServiceRefusedError, ServiceUnavailableError
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    """Base URLs, e.g. http://127.0.0.1:8103 (distributed) or http://host:8000/records."""
+
+    intake: str
+    policy: str
+    records: str
+    privacy: str
+
+
+class HttpServicesApi:
+    def __init__(self, client: httpx.AsyncClient, urls: ServiceUrls, token: str) -> None:
+        self._client = client
+        self._urls = urls
+        self._headers = {"Authorization": f"Bearer {token}"}
+
+    async def case(self, case_id: str, as_of: datetime | None) -> dict[str, Any]:
+        params = {"as_of": as_of.isoformat()} if as_of else {}
+        found: dict[str, Any] = await self._get(
+            "records", f"{self._urls.records}/v1/cases/{case_id}", params
+        )
+        return found
+
+    async def timeline(
+        self, case_id: str, as_of: datetime | None, reveal_purpose: str | None = None
+    ) -> dict[str, Any]:
+        params: dict[str, str] = {"as_of": as_of.isoformat()} if as_of else {}
+        if reveal_purpose is not None:
+            params |= {"reveal": "true", "purpose": reveal_purpose}
+        found: dict[str, Any] = await self._get(
+            "records", f"{self._urls.records}/v1/cases/{case_id}/timeline", params
+        )
+        return found
+
+    async def retention_due(self) -> dict[str, Any]:
+        # A dry run only reports (privacy acts on nothing and records nothing).
+        report: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/retention/sweep", json={"dry_run": True}
+        )
+        return report
+
+    async def holds(self) -> list[dict[str, Any]]:
+        holds: list[dict[str, Any]] = await self._get("privacy", f"{self._urls.privacy}/v1/holds")
+        return [hold for hold in holds if hold.get("released_at") is None]
+
+    async def overdue_requests(self) -> dict[str, Any]:
+        report: dict[str, Any] = await self._get(
+            "privacy", f"{self._urls.privacy}/v1/requests/overdue"
+        )
+        return report
+
+    async def _get(self, service: str, url: str, params: dict[str, str] | None = None) -> Any:
+        return await self._send(service, "GET", url, params=params)
+
+    async def _send(self, service: str, method: str, url: str, **options: Any) -> Any:
+        try:
+            answer = await self._client.request(method, url, headers=self._headers, **options)
+        except httpx.HTTPError:
+            raise ServiceUnavailableError(service) from None
+        if answer.status_code >= 500:
+            raise ServiceUnavailableError(service)
+        if answer.status_code >= 400:
+            raise ServiceRefusedError(service, answer.status_code)
+        return answer.json()

@@ -1,0 +1,1 @@
+"""What the console shows, as plain data: sessions, languages, the case page's parts."""

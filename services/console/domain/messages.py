@@ -1,0 +1,221 @@
+"""Every text the console shows, in English and Japanese (the guideline's terms as it writes them).
+
+One table, so a text missing in one language is a test failure, not a blank on a page.
+"""
+# Japanese is written with full-width punctuation (colon, brackets), on purpose.
+# ruff: noqa: RUF001
+
+from services.console.domain.language import Language
+
+# key: (English, Japanese)
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app.name": ("caselog console", "caselog コンソール"),
+    "nav.home": ("Home", "ホーム"),
+    "nav.privacy": ("Privacy", "個人情報保護"),
+    "nav.api_docs": ("API docs", "API ドキュメント"),
+    "nav.skip": ("Skip to content", "本文へ移動"),
+    "language.label": ("Language", "言語"),
+    "language.switch": ("Switch", "切り替え"),
+    "signin.title": ("Sign in", "サインイン"),
+    "signin.development": (
+        "Development sign-in: pick the role to act as. Production signs in through your"
+        " identity provider (OpenID Connect) instead.",
+        "開発用サインイン：操作するロールを選んでください。本番環境では ID プロバイダー"
+        "（OpenID Connect）でサインインします。",
+    ),
+    "signin.role": ("Role", "ロール"),
+    "signin.submit": ("Sign in", "サインイン"),
+    "signin.refused": (
+        "Development sign-in is refused in production. OpenID Connect sign-in is not"
+        " available in this version of the console.",
+        "本番環境では開発用サインインは使えません。OpenID Connect によるサインインは"
+        "このバージョンのコンソールにはまだありません。",
+    ),
+    "signin.again": (
+        "Your session is not valid (expired or altered). Please sign in again.",
+        "セッションが無効です（期限切れまたは改変）。もう一度サインインしてください。",
+    ),
+    "signout": ("Sign out", "サインアウト"),
+    "signed_in_as": ("Signed in as", "サインイン中："),
+    "role.platform": ("Support platform", "サポートプラットフォーム"),
+    "role.agent": ("Support agent", "担当者"),
+    "role.supervisor": ("Supervisor", "責任者"),
+    "role.legal": ("Legal", "法務"),
+    "role.privacy_officer": ("Privacy officer", "個人情報保護責任者"),
+    "role.admin": ("Administrator", "管理者"),
+    "home.title": ("What you can do", "できること"),
+    "home.open_case": ("Open a case", "案件を開く"),
+    "home.case_id": ("Case id", "案件 ID"),
+    "home.open": ("Open", "開く"),
+    "home.can.read_cases": (
+        "Read a case: the consultation, contacts, decisions and the timeline with both clocks.",
+        "案件を読む：相談内容、対応履歴、判断、二つの時刻を持つタイムライン。",
+    ),
+    "home.can.as_of": (
+        "See a case as it stood at any moment (as-of).",
+        "任意の時点での案件の状態を見る（as-of）。",
+    ),
+    "home.can.reveal": (
+        "Reveal personal data for a stated purpose; every reveal is recorded in the log.",
+        "目的を示して個人情報を表示する。表示は必ずログに記録されます。",
+    ),
+    "home.can.privacy": (
+        "See what retention has made due or overdue, what holds keep, and late requests.",
+        "保存期間が到来・超過した記録、保全（ホールド）、期限を過ぎた請求を見る。",
+    ),
+    "home.can.api": (
+        "Use the services' APIs (the documentation works offline).",
+        "各サービスの API を使う（ドキュメントはオフラインで表示できます）。",
+    ),
+    "case.title": ("Case", "案件"),
+    "case.summary": ("Summary", "概要"),
+    "case.status": ("Status", "状態"),
+    "case.channel": ("Channel", "受付チャネル"),
+    "case.opened_at": ("Opened", "受付日時"),
+    "case.events": ("Events", "イベント数"),
+    "case.holds": ("Holds in force", "有効な保全"),
+    "case.none": ("none", "なし"),
+    "case.erasure": ("Personal data", "個人情報"),
+    "case.erasure.present": ("kept encrypted", "暗号化して保管"),
+    "case.erasure.anonymized": ("anonymized", "匿名化済み"),
+    "case.erasure.erased": ("erased (keys destroyed)", "消去済み（鍵を破棄）"),
+    "case.accesses": ("Recorded reveals", "記録された閲覧"),
+    "case.thread": ("Consultation and contacts", "相談と対応の経過"),
+    "case.encrypted": (
+        "[encrypted — reveal to read]",
+        "［暗号化されています — 表示するには閲覧目的を入力］",
+    ),
+    "case.unreadable": ("[erased]", "［消去済み］"),
+    "case.decisions": ("Decisions", "判断"),
+    "case.no_decisions": ("No decision at this moment.", "この時点では判断はありません。"),
+    "case.outcome": ("Outcome", "判断結果"),
+    "case.rule": ("Rule", "ルール"),
+    "case.article": ("Guideline article", "ガイドライン条項"),
+    "case.evidence": ("Evidence", "根拠"),
+    "case.actions": ("What to do", "対応"),
+    "case.policy_version": ("Policy version", "ポリシー版"),
+    "case.timeline": ("Timeline", "タイムライン"),
+    "case.event": ("Event", "イベント"),
+    "case.occurred_at": ("Happened", "発生日時"),
+    "case.recorded_at": ("Recorded", "記録日時"),
+    "case.position": ("Log index", "ログ番号"),
+    "case.as_of": ("As of", "時点"),
+    "case.as_of.now": ("Now (everything recorded)", "現在（記録済みのすべて）"),
+    "case.as_of.after": ("Just after", "直後："),
+    "case.as_of.moment": ("Moment", "時点の選択"),
+    "case.as_of.other": (
+        "Or any moment (your time zone)",
+        "または任意の時点（あなたのタイムゾーン）",
+    ),
+    "case.as_of.show": ("Show the case then", "その時点の案件を表示"),
+    "case.as_of.showing": (
+        "Showing the case as recorded by",
+        "次の時点までに記録された案件を表示中：",
+    ),
+    "case.reveal": ("Reveal personal data", "個人情報を表示"),
+    "case.reveal.purpose": (
+        "Purpose or matter reference (recorded in the log; never personal data)",
+        "目的または案件番号（ログに記録されます。個人情報は書かないでください）",
+    ),
+    "case.reveal.submit": ("Reveal and record the access", "表示して閲覧を記録"),
+    "case.reveal.recorded": (
+        "This access was recorded in the log as event",
+        "この閲覧はログにイベントとして記録されました：",
+    ),
+    "case.reveal.purpose_shown": ("Purpose", "目的"),
+    "outcome.accept": ("accept", "受付"),
+    "outcome.restrict": ("restrict", "制限付き対応"),
+    "outcome.refuse": ("refuse", "対応拒否"),
+    "outcome.escalate": ("escalate", "エスカレーション"),
+    "status.open": ("open", "対応中"),
+    "status.decided": ("decided", "判断済み"),
+    "status.closed": ("closed", "終了"),
+    "channel.phone": ("phone", "電話"),
+    "channel.email": ("e-mail", "電子メール"),
+    "privacy.title": (
+        "Privacy: retention, holds and requests",
+        "個人情報保護：保存期間・保全・請求",
+    ),
+    "privacy.retention": ("Retention", "保存期間"),
+    "privacy.retention.as_of": ("Looked at", "確認時点"),
+    "privacy.due": ("Due", "期限到来"),
+    "privacy.overdue": ("Overdue", "期限超過"),
+    "privacy.held": ("Held", "保全中"),
+    "privacy.nothing": ("nothing", "なし"),
+    "privacy.kind": ("Record", "記録"),
+    "privacy.ends_at": ("Retention ended", "保存期間の終了"),
+    "privacy.holds": ("Holds in force", "有効な保全"),
+    "privacy.matter": ("Matter", "案件番号"),
+    "privacy.scope": ("Scope", "対象"),
+    "privacy.placed_at": ("Placed", "設定日時"),
+    "privacy.requests": ("Requests past their due date", "期限を過ぎた請求"),
+    "privacy.open_requests": ("Open requests", "未完了の請求"),
+    "privacy.request": ("Request", "請求"),
+    "privacy.due_at": ("Due", "期限"),
+    "privacy.overdue_days": ("Days overdue", "超過日数"),
+    "privacy.officer_only": (
+        "Only a privacy officer may look at the retention sweep.",
+        "保存期間の確認は個人情報保護責任者のみが行えます。",
+    ),
+    "privacy.read_only": (
+        "Read-only in this version: run sweeps and manage holds through the API or the CLI.",
+        "このバージョンでは閲覧のみです。処理の実行や保全の管理は API または CLI で行います。",
+    ),
+    "error.title": ("Something went wrong", "エラー"),
+    "error.not_found": (
+        "There is no such case, or it has no events yet.",
+        "該当する案件がないか、まだイベントがありません。",
+    ),
+    "error.forbidden": (
+        "Your role may not see this.",
+        "あなたのロールではこの情報を見られません。",
+    ),
+    "error.csrf": (
+        "This form did not come from this console, or it expired (CSRF check). Reload the"
+        " page and try again.",
+        "このフォームはこのコンソールから送信されたものではないか、期限切れです（CSRF 検査）。"
+        "ページを再読み込みしてやり直してください。",
+    ),
+    "error.bad_input": ("The form was not filled in correctly", "入力内容に誤りがあります"),
+    "error.unavailable": (
+        "A service did not answer. Try again in a moment.",
+        "サービスが応答しません。しばらくしてからやり直してください。",
+    ),
+    "time.utc_hint": (
+        "Times are in your time zone; hover for UTC.",
+        "時刻はあなたのタイムゾーンで表示します。UTC はマウスを重ねると表示されます。",
+    ),
+}
+
+
+def message(key: str, language: Language) -> str:
+    """The text of `key`; an unknown key shows itself, so a typo is visible on the page."""
+    texts = MESSAGES.get(key)
+    if texts is None:
+        return key
+    return texts[0] if language == "en" else texts[1]
+
+
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "channel": ("channel", "受付窓口"),
+    "scope-identity": ("scope: identity", "対象者（氏名・連絡先）"),
+    "scope-relationship": ("scope: relationship", "対象者（購入者・購入予定者）"),
+    "conduct": ("conduct", "社会通念上相当な範囲を超える言動"),
+    "legitimate-complaint": ("legitimate complaint", "正当なクレーム"),
+    "demand-validity": ("demand validity", "要求内容の妥当性"),
+    "demand-proportionality": ("demand proportionality", "要求手段・態様の相当性"),
+    "repeat": ("repeat", "繰り返しの要求"),
+    "time-restraint": ("time restraint", "時間拘束"),
+    "termination": ("termination", "相談の終了"),
+    "record-completeness": ("record completeness", "記録"),
+    "recording": ("recording", "録音"),
+    "confidentiality": ("confidentiality", "秘密保持"),
+    "damages": ("damages", "損害賠償"),
+}
+
+
+def rule_name(rule: str, language: Language) -> str:
+    names = RULE_NAMES.get(rule)
+    if names is None:
+        return rule
+    return names[0] if language == "en" else names[1]

@@ -1,0 +1,1 @@
+"""The console's web app: pages, forms and static assets."""

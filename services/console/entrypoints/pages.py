@@ -1,0 +1,210 @@
+"""The console's pages: sign-in and out, language, home, the case page, the privacy page.
+
+Pages read through the services' public APIs with the user's token (`services_for`), so
+what a role may see is decided by the services, not here.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+
+from services.console.adapters.services_http import HttpServicesApi, ServiceUrls
+from services.console.adapters.sessions import new_csrf
+from services.console.domain.case_page import build_case_page
+from services.console.domain.language import LANGUAGES
+from services.console.entrypoints.visits import (
+    LANGUAGE_COOKIE,
+    FormVisitDep,
+    Visit,
+    VisitDep,
+    safe_next,
+)
+from services.console.service_layer.errors import (
+    ConsoleError,
+    ServiceRefusedError,
+    SignInRefusedError,
+)
+from shared.auth.roles import REVEALING_ROLES, Role
+from shared.ids import IDENTIFIER_PATTERN
+
+router = APIRouter(include_in_schema=False)
+CaseId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN)]
+SIGN_IN_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
+PRIVACY_READERS = (Role.PRIVACY_OFFICER, Role.LEGAL, Role.ADMIN)
+_AWARE = TypeAdapter(AwareDatetime)
+_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+MAX_TZ_OFFSET_MIN = 14 * 60
+
+
+class BadInputError(ConsoleError):
+    """A page's input does not parse; `field` names it (its value is never repeated)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is not valid")
+        self.field = field
+
+
+def services_for(visit: Visit) -> HttpServicesApi:
+    request = visit.request
+    urls: ServiceUrls | None = request.app.state.service_urls
+    if urls is None:
+        # Embedded: the services answer on the server this request came in on. Its socket
+        # address, not the Host header: a client must not point the user's token elsewhere.
+        host, port = request.scope["server"]
+        base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+        urls = ServiceUrls(f"{base}/intake", f"{base}/policy", f"{base}/records", f"{base}/privacy")
+    return HttpServicesApi(request.app.state.http_client, urls, visit.user.token)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(visit: VisitDep) -> Response:
+    if visit.session.user is None:
+        return visit.redirect("/signin")
+    return visit.render(
+        "home.html",
+        can_reveal=visit.user.has_any(*REVEALING_ROLES),
+        can_privacy=visit.user.has_any(*PRIVACY_READERS),
+    )
+
+
+@router.get("/signin", response_class=HTMLResponse)
+async def sign_in_page(visit: VisitDep) -> Response:
+    development = visit.request.app.state.development_sign_in is not None
+    return visit.render(
+        "signin.html",
+        status=200 if development else 503,
+        development=development,
+        roles=SIGN_IN_ROLES,
+        notice=None,
+    )
+
+
+@router.post("/signin/development")
+async def sign_in(visit: FormVisitDep) -> Response:
+    method = visit.request.app.state.development_sign_in
+    if method is None:
+        raise SignInRefusedError("development sign-in is refused in production")
+    try:
+        role = Role(visit.form.get("role", ""))
+    except ValueError:
+        raise BadInputError("role") from None
+    if role not in SIGN_IN_ROLES:
+        raise BadInputError("role")
+    visit.session = visit.session.signed_in(method.sign_in(role), new_csrf())
+    return visit.redirect("/")
+
+
+@router.post("/signout")
+async def sign_out(visit: FormVisitDep) -> Response:
+    visit.session = visit.session.signed_out(new_csrf())
+    return visit.redirect("/signin")
+
+
+@router.post("/language")
+async def switch_language(visit: FormVisitDep) -> Response:
+    chosen = visit.form.get("lang")
+    if chosen not in LANGUAGES:
+        raise BadInputError("lang")
+    response = visit.redirect(safe_next(visit.form.get("next")))
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        chosen,
+        max_age=365 * 86400,
+        path="/",
+        samesite="strict",
+        secure=visit.request.url.scheme == "https",
+    )
+    return response
+
+
+@router.get("/cases")
+async def open_case(visit: VisitDep, case_id: Annotated[str, Query()] = "") -> Response:
+    """The home page's "open a case" form: a GET with the id, redirected to the case's page."""
+    _ = visit.user
+    if not re.match(IDENTIFIER_PATTERN, case_id.strip()):
+        raise BadInputError("case_id")
+    return RedirectResponse(f"/cases/{case_id.strip()}", status_code=303)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+async def case_page(
+    visit: VisitDep,
+    case_id: CaseId,
+    as_of: str | None = None,
+    as_of_local: str | None = None,
+    tz: str | None = None,
+) -> Response:
+    return await _case(visit, case_id, _moment(as_of, as_of_local, tz), reveal_purpose=None)
+
+
+@router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
+async def reveal(visit: FormVisitDep, case_id: CaseId) -> Response:
+    purpose = visit.form.get("purpose", "").strip()
+    if not 3 <= len(purpose) <= 200:  # records' own limits, so its refusal is not the answer
+        raise BadInputError("purpose")
+    moment = _moment(visit.form.get("as_of") or None, None, None)
+    return await _case(visit, case_id, moment, reveal_purpose=purpose)
+
+
+async def _case(
+    visit: Visit, case_id: str, moment: datetime | None, reveal_purpose: str | None
+) -> Response:
+    services = services_for(visit)
+    case = await services.case(case_id, moment)
+    timeline = await services.timeline(case_id, moment, reveal_purpose)
+    full = timeline if moment is None else await services.timeline(case_id, None)
+    page = build_case_page(case, timeline, full)
+    return visit.render(
+        "case.html",
+        page=page,
+        case_id=case_id,
+        as_of=_iso(moment) if moment else None,
+        can_reveal=visit.user.has_any(*REVEALING_ROLES),
+        purpose=reveal_purpose,
+    )
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+async def privacy_page(visit: VisitDep) -> Response:
+    services = services_for(visit)
+    if not visit.user.has_any(*PRIVACY_READERS):
+        raise ServiceRefusedError("privacy", 403)
+    retention = await services.retention_due() if visit.user.has_any(Role.PRIVACY_OFFICER) else None
+    return visit.render(
+        "privacy.html",
+        retention=retention,
+        holds=await services.holds(),
+        requests=await services.overdue_requests(),
+    )
+
+
+def _iso(moment: datetime) -> str:
+    """As records writes times (pydantic: UTC as "Z"), so the control finds its choice."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _moment(as_of: str | None, as_of_local: str | None, tz: str | None) -> datetime | None:
+    """The as-of control's moment: an exact one (`as_of`, from the event list), or a local
+    date and time with the browser's offset from UTC (`tz`, minutes as JavaScript's
+    getTimezoneOffset gives them; without it, the time is read as UTC)."""
+    if as_of:
+        try:
+            return _AWARE.validate_python(as_of)
+        except ValidationError:
+            raise BadInputError("as_of") from None
+    if not as_of_local:
+        return None
+    if not _LOCAL.match(as_of_local):
+        raise BadInputError("as_of_local")
+    try:
+        offset = int(tz) if tz else 0
+    except ValueError:
+        raise BadInputError("tz") from None
+    if abs(offset) > MAX_TZ_OFFSET_MIN:
+        raise BadInputError("tz")
+    local = datetime.fromisoformat(as_of_local)
+    return (local + timedelta(minutes=offset)).replace(tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""The console's ports: how a user signs in and how pages reach the services."""

@@ -1,0 +1,36 @@
+"""The console's errors: one base, one subclass per answer a page gives."""
+
+from shared.errors import CaselogError
+
+
+class ConsoleError(CaselogError):
+    """Base of every console error."""
+
+
+class ServiceRefusedError(ConsoleError):
+    """A service answered 401/403/404/422: the page says which, never the service's text."""
+
+    def __init__(self, service: str, status: int) -> None:
+        super().__init__(f"{service} answered {status}")
+        self.service = service
+        self.status = status
+
+
+class ServiceUnavailableError(ConsoleError):
+    """A service did not answer, or answered 5xx."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} is unavailable")
+        self.service = service
+
+
+class InvalidSessionError(ConsoleError):
+    """The session cookie's signature does not verify, or it expired."""
+
+
+class CsrfError(ConsoleError):
+    """A form came without the session's CSRF token (or with another)."""
+
+
+class SignInRefusedError(ConsoleError):
+    """Development sign-in asked of a production console."""
