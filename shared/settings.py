@@ -118,6 +118,10 @@ class CaselogSettings(BaseSettings):
     records_origin: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._~:/@-]{1,200}$")
     records_checkpoint_every_events: int = Field(default=1000, ge=1)
     records_checkpoint_every_seconds: float = Field(default=60.0, gt=0)
+    # Witnesses that cosign each checkpoint (C2SP tlog-witness), each "<URL> <witness vkey>",
+    # e.g. "https://witness.example/ example.org/witness+8a1b2c3d+BK..."; each must know this
+    # log (origin and key) already. As JSON: CASELOG_RECORDS_WITNESSES='["https://... vkey"]'.
+    records_witnesses: tuple[str, ...] = ()
     # Consumer-group members in one records process: appends of concurrent members share
     # a transaction, so more members make bigger batches (up to the topics' partitions).
     records_consumer_members: int = Field(default=2, ge=1, le=32)

@@ -10,11 +10,13 @@ from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.key_store_fields import KeyStoreFields
 from services.records.adapters.signing_key import load_signer, log_origin
 from services.records.adapters.tables import RecordsTables, records_tables
+from services.records.adapters.witness_client import configured_witnesses
 from services.records.domain.checkpoints import CheckpointPolicy
 from services.records.service_layer.bundles import Bundles, LogIdentity
 from services.records.service_layer.checkpoints import CheckpointIssuer, issue_when_due
 from services.records.service_layer.reads import CaseReads
 from services.records.service_layer.recorder import Recorder
+from services.records.service_layer.witnessing import Witnessing
 from shared.crypto.runtime import PersonalData, build_personal_data
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.merkle.keys import NoteSigner
@@ -72,7 +74,8 @@ def bootstrap(
     policy = CheckpointPolicy(
         settings.records_checkpoint_every_events, settings.records_checkpoint_every_seconds
     )
-    issuer = CheckpointIssuer(store, signer, origin=origin, policy=policy)
+    witnessing = Witnessing(store, configured_witnesses(settings.records_witnesses))
+    issuer = CheckpointIssuer(store, signer, origin=origin, policy=policy, witnessing=witnessing)
     recorder = Recorder(store, issuer, infra.bus, topic=RECORDS_TOPIC)
     reads = CaseReads(store, KeyStoreFields(personal_data), recorder)
     identity = LogIdentity(origin, signer.verifier.key_string())

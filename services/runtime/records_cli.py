@@ -1,10 +1,11 @@
 """`caselog verify <bundle>` (offline: the file and nothing else) and `caselog verify-log` (the
 whole records store, against every checkpoint); both exit 1 and name the first failure.
 
-Exit statuses of `caselog verify`: 0 verified against a key you trust (`--key`); 1 does not
-verify (forged, damaged or unreadable); 2 wrong usage; 3 self-consistent only: with no trusted
-key the bundle's signature is checked with the key inside the bundle, which proves nothing
-about who signed it (a forger brings a key of their own).
+Exit statuses of `caselog verify`: 0 verified against a key you trust (`--key`), and cosigned
+by the quorum of the witnesses you name (`--witness`, `--quorum`); 1 does not verify (forged,
+damaged, unreadable, or too few witness cosignatures); 2 wrong usage; 3 self-consistent only:
+with no trusted key the bundle's signature is checked with the key inside the bundle, which
+proves nothing about who signed it (a forger brings a key of their own).
 """
 
 import argparse
@@ -28,6 +29,7 @@ from services.records.service_layer.audit import audit_store
 from services.records.service_layer.audit_report import AuditReport
 from shared.database import create_engine
 from shared.errors import CaselogError
+from shared.merkle.cosignature import CosignatureVerifier
 from shared.merkle.keys import NoteSigner, NoteVerifier
 from shared.settings import CaselogSettings, load_settings
 
@@ -36,15 +38,29 @@ VERIFIED, FAILED, USAGE, SELF_CONSISTENT_ONLY = 0, 1, 2, 3
 
 
 def verify_file(
-    path: Path, keys: Sequence[str] = (), held: Path | None = None, out: TextIO | None = None
+    path: Path,
+    keys: Sequence[str] = (),
+    held: Path | None = None,
+    out: TextIO | None = None,
+    *,
+    witness_keys: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> int:
     """Checks the bundle at `path`; `keys` are verifier keys the user trusts, `held` a
-    checkpoint note they kept. Exit status: VERIFIED, FAILED or, without `keys`,
+    checkpoint note they kept, `witness_keys` witnesses of which `quorum` (default: all) must
+    have cosigned. Exit status: VERIFIED, FAILED, USAGE or, without `keys`,
     SELF_CONSISTENT_ONLY at best (see the module's docstring)."""
     out = out or sys.stdout
+    needed = len(witness_keys) if quorum is None else quorum
+    if not 0 <= needed <= len(witness_keys) or (witness_keys and needed == 0):
+        print(
+            f"usage: --quorum is 1 to the number of --witness keys ({len(witness_keys)})", file=out
+        )
+        return USAGE
     try:
         bundle = parse_bundle(path.read_bytes())
         trusted = [NoteVerifier.parse(key) for key in keys]
+        witnesses = [CosignatureVerifier.parse(key) for key in witness_keys]
         held_note = held.read_text(encoding="utf-8") if held else None
     except OSError as error:
         print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
@@ -52,7 +68,7 @@ def verify_file(
     except CaselogError as error:
         print(f"FAILED: {error}", file=out)
         return FAILED
-    verdict = verify_bundle(bundle, trusted, held_note)
+    verdict = verify_bundle(bundle, trusted, held_note, witnesses, needed)
     if verdict.failure is not None:
         print(f"FAILED: {verdict.failure}", file=out)
         return FAILED
@@ -78,6 +94,12 @@ def verify_file(
     )
     if bundle.consistency is not None:
         print("  and that tree extends the older checkpoint in the bundle", file=out)
+    if witnesses:
+        print(
+            f"  cosigned by {len(verdict.witnesses)} of the {len(witnesses)} witnesses you"
+            f" trust (quorum {needed}): {', '.join(verdict.witnesses)}",
+            file=out,
+        )
     return VERIFIED
 
 
@@ -147,7 +169,11 @@ def _print_report(report: AuditReport, out: TextIO) -> int:
 
 
 def _verify(args: argparse.Namespace) -> None:
-    raise SystemExit(verify_file(args.bundle, args.key, args.checkpoint))
+    raise SystemExit(
+        verify_file(
+            args.bundle, args.key, args.checkpoint, witness_keys=args.witness, quorum=args.quorum
+        )
+    )
 
 
 def _verify_log(args: argparse.Namespace) -> None:
@@ -171,14 +197,27 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bundle = commands.add_parser(
         "verify",
         help="check a litigation bundle offline (no database, no network)",
-        description="Exit status: 0 verified against a key you trust (--key); 1 does not"
-        " verify; 2 wrong usage; 3 self-consistent only (no --key: the bundle's own key"
-        " proves nothing about who signed it).",
+        description="Exit status: 0 verified against a key you trust (--key), cosigned by"
+        " --quorum of the --witness keys; 1 does not verify (or too few witnesses cosigned);"
+        " 2 wrong usage; 3 self-consistent only (no --key: the bundle's own key proves"
+        " nothing about who signed it).",
     )
     bundle.add_argument("bundle", type=Path, help="the bundle file (JSON)")
     bundle.add_argument("--key", action="append", default=[], help=key_help)
     bundle.add_argument(
         "--checkpoint", type=Path, help="a checkpoint note you hold: the bundle must extend it"
+    )
+    bundle.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's cosignature verifier key (C2SP tlog-cosignature) you trust (repeatable)",
+    )
+    bundle.add_argument(
+        "--quorum",
+        type=int,
+        default=None,
+        help="how many of the --witness keys must have cosigned (default: all of them)",
     )
     bundle.set_defaults(action=_verify)
     audit = commands.add_parser(

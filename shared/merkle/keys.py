@@ -16,9 +16,10 @@ ED25519 = b"\x01"
 _KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
 
 
-def key_id(name: str, public_key: bytes) -> int:
-    """First four bytes, big-endian, of SHA-256(name || 0x0A || 0x01 || 32-byte public key)."""
-    digest = hashlib.sha256(name.encode() + b"\n" + ED25519 + public_key).digest()
+def key_id(name: str, public_key: bytes, signature_type: bytes = ED25519) -> int:
+    """First four bytes, big-endian, of SHA-256(name || 0x0A || type || 32-byte public key);
+    the type is 0x01 for a log's Ed25519 key, 0x04 for a witness's cosignature key."""
+    digest = hashlib.sha256(name.encode() + b"\n" + signature_type + public_key).digest()
     return int.from_bytes(digest[:4], "big")
 
 

@@ -97,6 +97,17 @@ class SqlEventStore(EventStore):
     async def checkpoints(self) -> list[StoredCheckpoint]:
         return await self._read(checkpoint_log.all_checkpoints)
 
+    async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
+        await self._write(
+            checkpoint_log.add_cosignature, size, witness, signature_line, utc(self._clock())
+        )
+
+    async def witnessed_size(self, witness: str) -> int | None:
+        return await self._read(checkpoint_log.witnessed_size, witness)
+
+    async def cosigned_witnesses(self, size: int) -> set[str]:
+        return await self._read(checkpoint_log.cosigned_witnesses, size)
+
     async def _read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         # The log is append-only, so reads need no lock: what one statement saw stays true.
         async with self._engine.connect() as connection:

@@ -1,4 +1,5 @@
-"""The records tables: the event log, the Merkle tree's nodes and the signed checkpoints."""
+"""The records tables: the event log, the Merkle tree's nodes, the signed checkpoints and the
+witnesses' cosignatures of them."""
 
 import re
 from dataclasses import dataclass
@@ -32,14 +33,16 @@ class RecordsTables:
     events: Table
     merkle_nodes: Table
     checkpoints: Table
+    cosignatures: Table
 
     @property
     def all(self) -> tuple[Table, ...]:
-        return (self.events, self.merkle_nodes, self.checkpoints)
+        return (self.events, self.merkle_nodes, self.checkpoints, self.cosignatures)
 
 
 def records_tables(prefix: str = "") -> RecordsTables:
-    """The tables named `<prefix>events`, `<prefix>merkle_nodes`, `<prefix>checkpoints`."""
+    """The tables named `<prefix>events`, `<prefix>merkle_nodes`, `<prefix>checkpoints`,
+    `<prefix>cosignatures`."""
     # The names go into trigger DDL as they are, so only plain lower-case names are allowed.
     if not _PREFIX.fullmatch(prefix):
         raise RecordsError("a table prefix is lower-case letters, digits and underscores")
@@ -82,4 +85,14 @@ def records_tables(prefix: str = "") -> RecordsTables:
         Column("note", Text, nullable=False),
         Column("issued_at", DateTime(timezone=True), nullable=False),
     )
-    return RecordsTables(prefix, metadata, events, merkle_nodes, checkpoints)
+    # One witness's cosignature line (C2SP tlog-cosignature) on the checkpoint of `size`;
+    # `witness` is the witness key's name and hex key ID, so a rotated key is another witness.
+    cosignatures = Table(
+        f"{prefix}cosignatures",
+        metadata,
+        Column("size", BigInteger, primary_key=True, autoincrement=False),
+        Column("witness", String(300), primary_key=True),
+        Column("signature_line", Text, nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+    )
+    return RecordsTables(prefix, metadata, events, merkle_nodes, checkpoints, cosignatures)

@@ -8,6 +8,7 @@ from services.records.domain.bundle import Bundle
 from services.records.domain.bundle_events import check_events
 from services.records.domain.bundle_failures import BundleCheckFailed, BundleFailure, decoded
 from shared.merkle.checkpoint import Checkpoint, open_checkpoint
+from shared.merkle.cosignature import CosignatureVerifier, cosigners
 from shared.merkle.errors import MerkleError
 from shared.merkle.keys import NoteVerifier
 from shared.merkle.verify import verify_consistency
@@ -20,6 +21,7 @@ class BundleVerdict:
     tree_size: int
     key_trusted: bool  # checked against a key the user gave, not only the bundle's own
     failure: BundleFailure | None
+    witnesses: tuple[str, ...] = ()  # the trusted witnesses whose cosignature verified
 
     @property
     def ok(self) -> bool:
@@ -27,15 +29,22 @@ class BundleVerdict:
 
 
 def verify_bundle(
-    bundle: Bundle, trusted: Sequence[NoteVerifier] = (), held: str | None = None
+    bundle: Bundle,
+    trusted: Sequence[NoteVerifier] = (),
+    held: str | None = None,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
 ) -> BundleVerdict:
     """Checks the checkpoint's signature (by `trusted` keys if given, else by the bundled key),
-    each event against its bytes, audit path and case chain, the consistency proof, and, given
-    `held` (a checkpoint note the user kept), that the bundle's log extends it."""
+    that at least `quorum` of `witnesses` cosigned it (C2SP tlog-cosignature), each event
+    against its bytes, audit path and case chain, the consistency proof, and, given `held`
+    (a checkpoint note the user kept), that the bundle's log extends it."""
     failure = None
+    cosigned: tuple[str, ...] = ()
     try:
         keys = list(trusted) or [_bundled_key(bundle)]
         checkpoint = _checkpoint(bundle, keys)
+        cosigned = _check_witnesses(bundle, witnesses, quorum)
         check_events(bundle, checkpoint)
         older = _check_consistency(bundle, checkpoint, keys)
         if held is not None:
@@ -43,7 +52,7 @@ def verify_bundle(
     except BundleCheckFailed as failed:
         failure = failed.failure
     return BundleVerdict(
-        bundle.case_id, len(bundle.events), bundle.tree_size, bool(trusted), failure
+        bundle.case_id, len(bundle.events), bundle.tree_size, bool(trusted), failure, cosigned
     )
 
 
@@ -59,6 +68,25 @@ def _open(note: str, keys: Sequence[NoteVerifier], origin: str, subject: str) ->
         return open_checkpoint(note, keys, origin=origin)
     except MerkleError as error:
         raise BundleCheckFailed(subject, f"the signed note does not verify: {error}") from None
+
+
+def _check_witnesses(
+    bundle: Bundle, witnesses: Sequence[CosignatureVerifier], quorum: int
+) -> tuple[str, ...]:
+    """A witness cosigns only a checkpoint consistent with every one it cosigned before, so
+    a quorum of independent witnesses rules out a history shown to this holder alone."""
+    try:
+        names = cosigners(bundle.checkpoint, witnesses).witnesses
+    except MerkleError as error:
+        raise BundleCheckFailed("witnesses", str(error)) from None
+    if len(names) < quorum:
+        missing = [w.name for w in witnesses if w.name not in names]
+        reason = (
+            f"{len(names)} of the witnesses you trust cosigned the checkpoint, {quorum} needed;"
+            f" no cosignature by {', '.join(missing)}"
+        )
+        raise BundleCheckFailed("witnesses", reason)
+    return names
 
 
 def _checkpoint(bundle: Bundle, keys: Sequence[NoteVerifier]) -> Checkpoint:

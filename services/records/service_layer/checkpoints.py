@@ -9,6 +9,7 @@ import structlog
 
 from services.records.domain.checkpoints import CheckpointPolicy, StoredCheckpoint
 from services.records.service_layer.ports import CheckpointStore
+from services.records.service_layer.witnessing import Witnessing
 from shared.envelope import utc_now
 from shared.errors import CaselogError
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
@@ -21,6 +22,8 @@ class CheckpointIssuer:
     """Signs the log's tree head as a C2SP checkpoint for `origin` (e.g. caselog.example/records).
 
     Signing the same size twice is harmless: the store keeps the first checkpoint of a size.
+    With `witnessing`, each checkpoint it hands out has been offered to the witnesses first and
+    carries the cosignatures they gave.
     """
 
     def __init__(
@@ -31,8 +34,10 @@ class CheckpointIssuer:
         origin: str,
         policy: CheckpointPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
+        witnessing: Witnessing | None = None,
     ) -> None:
         self._store = store
+        self._witnessing = witnessing
         self._signer = signer
         self._origin = origin
         self._policy = policy or CheckpointPolicy()
@@ -52,11 +57,13 @@ class CheckpointIssuer:
         return await self._checkpoint(size, None)
 
     async def _checkpoint(self, size: int, kept: StoredCheckpoint | None) -> StoredCheckpoint:
-        if kept is not None:
-            return kept
-        root = await self._store.root(size)
-        note = sign_checkpoint(Checkpoint(self._origin, size, root), [self._signer])
-        return await self._store.add_checkpoint(StoredCheckpoint(size, root, note, self._clock()))
+        if kept is None:
+            root = await self._store.root(size)
+            note = sign_checkpoint(Checkpoint(self._origin, size, root), [self._signer])
+            kept = await self._store.add_checkpoint(
+                StoredCheckpoint(size, root, note, self._clock())
+            )
+        return kept if self._witnessing is None else await self._witnessing.cosign(kept)
 
 
 async def issue_when_due(issuer: CheckpointIssuer, interval_s: float, stop: asyncio.Event) -> None:

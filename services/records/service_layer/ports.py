@@ -36,7 +36,25 @@ class CheckpointStore(Protocol):
         ...
 
 
-class EventStore(CheckpointStore, Protocol):
+class CosignatureStore(Protocol):
+    """What witnessing needs: consistency proofs, and the witnesses' cosignatures kept so far.
+    Checkpoints are read back with their cosignature lines appended to the note."""
+
+    async def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof: ...
+
+    async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
+        """Keeps a witness's cosignature line of the checkpoint at `size` (the first one kept
+        stays)."""
+        ...
+
+    async def witnessed_size(self, witness: str) -> int | None:
+        """The largest size `witness` (key name+ID) cosigned, None before its first."""
+        ...
+
+    async def cosigned_witnesses(self, size: int) -> set[str]: ...
+
+
+class EventStore(CheckpointStore, CosignatureStore, Protocol):
     """The append-only event log: one row per event id, a Merkle leaf per row, chained by case."""
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
@@ -74,8 +92,6 @@ class EventStore(CheckpointStore, Protocol):
     async def inclusion_proof(self, event_id: str, size: int) -> InclusionProof:
         """The event's audit path in the tree of `size` events."""
         ...
-
-    async def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof: ...
 
 
 class PersonalFields(Protocol):
