@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth.errors import ForbiddenError, NotAuthenticatedError
@@ -76,11 +77,31 @@ def install_problem_handlers(app: FastAPI, statuses: Mapping[type[CaselogError],
             return problem(422, UNPARSABLE_BODY_REASON, "body")
         response = problem(error.status_code, str(error.detail))
         response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names the methods of the first route on the path only; a path served
+            # by several routes (GET and POST /v1/holds) allows what all of them allow.
+            response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
 
     app.add_exception_handler(CaselogError, caselog_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes on this path (routers included into the app hide their
+    routes' methods, so each method is tried against the app's routes)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 class UnexpectedErrorMiddleware:

@@ -5,7 +5,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from services.intake.domain.client_times import representable_in_utc
 from services.intake.domain.errors import InvalidRequestError
@@ -20,6 +28,19 @@ Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-
 PlatformName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 # A time a client tells us; how far it may lie from our clock is checked by ClientTimeRules.
 ClientTime = Annotated[AwareDatetime, AfterValidator(representable_in_utc)]
+
+
+def _calendar_date(value: object) -> object:
+    """A date is an ISO date text (YYYY-MM-DD) or a date: pydantic's lax mode would also take a
+    number of seconds or a time of day at midnight, which the schema does not allow."""
+    if isinstance(value, str) and len(value.strip()) != len("YYYY-MM-DD"):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    if not isinstance(value, (str, date)):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
 
 
 class Channel(StrEnum):
@@ -106,7 +127,7 @@ class Customer(Strict):
 class Product(Strict):
     sku: Reference | None = None
     name: ShortText | None = None
-    purchase_date: date | None = None
+    purchase_date: CalendarDate | None = None
     price: Money | None = None
 
 

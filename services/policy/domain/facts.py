@@ -38,7 +38,7 @@ class DemandFacts(Facts):
 class CallFacts(Facts):
     """A phone call; it started at the consultation's `received_at`."""
 
-    duration_seconds: int = Field(ge=0)
+    duration_seconds: int = Field(ge=0, le=24 * 3600)  # as intake bounds a call
     recorded: bool = False
     has_recording_reference: bool = False
     has_recording_digest: bool = False

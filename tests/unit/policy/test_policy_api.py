@@ -199,3 +199,32 @@ async def test_the_api_is_described_in_openapi(running: Running) -> None:
     )
     assert "/v1/policy/replay" in schema["paths"]
     assert "404" in schema["paths"]["/v1/policy/replay"]["post"]["responses"]
+
+
+async def test_an_evaluation_at_the_limits_of_times_and_durations_is_a_clear_422_or_answered(
+    running: Running,
+) -> None:
+    # Found by schemathesis: a call of 2**56 seconds in the year 48 answered 500.
+    consultation = {
+        "channel": "phone",
+        "has_name": True,
+        "has_email_or_phone": True,
+        "received_at": "0048-02-11T04:21:31.2649Z",
+        "call": {"has_recording_digest": False, "duration_seconds": 72057594037927935},
+        "subject": "x",
+    }
+    headers = running.as_(Role.LEGAL)
+    too_long = await running.client.post(
+        "/v1/policy/evaluate", json={"consultation": consultation}, headers=headers
+    )
+    early = {
+        **consultation,
+        "call": {"duration_seconds": 60},
+        "received_at": "0001-01-01T00:00:00Z",
+    }
+    at_the_start = await running.client.post(
+        "/v1/policy/evaluate", json={"consultation": early}, headers=headers
+    )
+
+    assert too_long.status_code == 422, too_long.text
+    assert at_the_start.status_code in {200, 422}, at_the_start.text

@@ -50,6 +50,10 @@ def routes() -> APIRouter:
     async def add_contact(contact: Contact) -> dict[str, int]:
         return {"attempts": contact.attempts}
 
+    @router.get("/close")
+    async def close_state() -> dict[str, str]:
+        return {"state": "open"}
+
     @router.post("/close")
     async def close() -> None:
         raise ClosingRefusedError("a final answer must be recorded first")
@@ -246,3 +250,12 @@ async def test_unexpected_errors_are_a_generic_500_and_logged(log_output: io.Str
     assert "RuntimeError: leaked [redacted]" in error["exception"]
     assert "taro" not in log_output.getvalue()
     assert 'route="/boom",status="500"' in (await http.get("/metrics")).text
+
+
+async def test_a_method_no_route_takes_names_every_method_the_path_allows() -> None:
+    # Found by schemathesis: Starlette names only the first route's methods (GET, not POST).
+    async with client() as http:
+        answer = await http.delete("/close")
+
+    assert answer.status_code == 405
+    assert set(answer.headers["Allow"].split(", ")) == {"GET", "POST"}
