@@ -7,14 +7,14 @@ hashes the type byte 0x04 (not the log's 0x01), so a witness key cannot pass as 
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared.merkle import encoding
-from shared.merkle.errors import KeyFormatError, SignatureError
-from shared.merkle.keys import is_valid_key_name, key_id
+from shared.merkle.errors import SignatureError
+from shared.merkle.keys import Ed25519Verifier
 from shared.merkle.note import parse_note
 
 COSIGNATURE_V1 = b"\x04"
@@ -29,44 +29,10 @@ def cosigned_message(timestamp: int, checkpoint_body: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class CosignatureVerifier:
+class CosignatureVerifier(Ed25519Verifier):
     """A witness's public key, in the vkey form `<name>+<hex key ID>+<base64(0x04 || key)>`."""
 
-    name: str
-    public_key: bytes
-    _key: Ed25519PublicKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise KeyFormatError("a key name must be non-empty, without spaces or '+'")
-        if len(self.public_key) != 32:
-            raise KeyFormatError(f"witness key {self.name} is not a 32-byte Ed25519 key")
-        object.__setattr__(self, "_key", Ed25519PublicKey.from_public_bytes(self.public_key))
-
-    @property
-    def key_id(self) -> int:
-        return _cosigner_key_id(self.name, self.public_key)
-
-    @classmethod
-    def parse(cls, vkey: str) -> "CosignatureVerifier":
-        parts = vkey.split("+", 2)
-        if len(parts) != 3 or not is_valid_key_name(parts[0]):
-            raise KeyFormatError("malformed witness key")
-        name, hex_id, key = parts
-        try:
-            raw = encoding.decode(key)
-        except ValueError:
-            raise KeyFormatError(f"witness key {name}: key is not base64") from None
-        if len(raw) != 33 or raw[:1] != COSIGNATURE_V1:
-            raise KeyFormatError(f"witness key {name}: not a tlog-cosignature/v1 key")
-        verifier = cls(name, raw[1:])
-        if len(hex_id) != 8 or f"{verifier.key_id:08x}" != hex_id.lower():
-            raise KeyFormatError(f"witness key {name}: key ID does not match the key")
-        return verifier
-
-    def key_string(self) -> str:
-        blob = encoding.encode(COSIGNATURE_V1 + self.public_key)
-        return f"{self.name}+{self.key_id:08x}+{blob}"
+    SIGNATURE_TYPE = COSIGNATURE_V1
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """`message` is the checkpoint body; `signature` the timestamp and Ed25519 signature."""
@@ -123,7 +89,3 @@ def cosigners(note: str | bytes, witnesses: Sequence[CosignatureVerifier]) -> Co
             times.append(int.from_bytes(signature.signature[:_TIMESTAMP], "big"))
             break
     return Cosigned(tuple(names), tuple(times))
-
-
-def _cosigner_key_id(name: str, public_key: bytes) -> int:
-    return key_id(name, public_key, COSIGNATURE_V1)

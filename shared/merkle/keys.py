@@ -3,6 +3,7 @@
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -30,8 +31,12 @@ def is_valid_key_name(name: str) -> bool:
 
 
 @dataclass(frozen=True)
-class NoteVerifier:
-    """The public half of a note key: checks signatures made by the NoteSigner of the same name."""
+class Ed25519Verifier:
+    """A named Ed25519 public key of one signed-note signature type, in the vkey form
+    `<name>+<hex key ID>+<base64(type || public key)>`: a log's note key (0x01) or a
+    witness's cosignature key (tlog-cosignature, 0x04)."""
+
+    SIGNATURE_TYPE = ED25519
 
     name: str
     public_key: bytes
@@ -46,16 +51,22 @@ class NoteVerifier:
 
     @property
     def key_id(self) -> int:
-        return key_id(self.name, self.public_key)
+        return key_id(self.name, self.public_key, self.SIGNATURE_TYPE)
 
     @classmethod
-    def parse(cls, vkey: str) -> "NoteVerifier":
-        """Reads `<name>+<hex key ID>+<base64(0x01 || public key)>`."""
+    def parse(cls, vkey: str) -> Self:
+        """Reads `<name>+<hex key ID>+<base64(type || public key)>`."""
         name, hex_id, key = _split(vkey, 3, "verifier")
-        return cls(name, _check_key(name, hex_id, key, public=True))
+        return cls(name, _check_key(name, hex_id, key, public=True, kind=cls.SIGNATURE_TYPE))
 
     def key_string(self) -> str:
-        return f"{self.name}+{self.key_id:08x}+{encoding.encode(ED25519 + self.public_key)}"
+        blob = encoding.encode(self.SIGNATURE_TYPE + self.public_key)
+        return f"{self.name}+{self.key_id:08x}+{blob}"
+
+
+@dataclass(frozen=True)
+class NoteVerifier(Ed25519Verifier):
+    """The public half of a note key: checks signatures made by the NoteSigner of the same name."""
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         try:
@@ -116,16 +127,16 @@ def _split(text: str, fields: int, kind: str) -> list[str]:
     return parts
 
 
-def _check_key(name: str, hex_id: str, key: str, *, public: bool) -> bytes:
-    kind = "verifier" if public else "signer"
+def _check_key(name: str, hex_id: str, key: str, *, public: bool, kind: bytes = ED25519) -> bytes:
+    role = "verifier" if public else "signer"
     if not is_valid_key_name(name) or not _KEY_ID.fullmatch(hex_id):
-        raise KeyFormatError(f"malformed {kind} key")
+        raise KeyFormatError(f"malformed {role} key")
     try:
         raw = encoding.decode(key)
     except ValueError:
-        raise KeyFormatError(f"{kind} key {name}: key is not base64") from None
-    if len(raw) != 33 or raw[:1] != ED25519:
-        raise KeyFormatError(f"{kind} key {name}: not an Ed25519 key")
-    if public and key_id(name, raw[1:]) != int(hex_id, 16):
+        raise KeyFormatError(f"{role} key {name}: key is not base64") from None
+    if len(raw) != 33 or raw[:1] != kind:
+        raise KeyFormatError(f"{role} key {name}: not an Ed25519 key of this signature type")
+    if public and key_id(name, raw[1:], kind) != int(hex_id, 16):
         raise KeyFormatError(f"verifier key {name}: key ID does not match the key")
     return raw[1:]
