@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from services.intake.entrypoints.examples import ENGLISH
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.receipt import SignedReceipt
+from services.records.adapters.signing_key import log_origin
 from services.runtime.cli import main
 from services.runtime.embedded import embedded_app
 from shared.auth.development import development_issuer
@@ -166,7 +167,7 @@ async def test_replay_and_erase_a_consultation(
     # Records acknowledged the erasure's event with a checkpoint that includes it (finding 14).
     checkpoint = bound["receipt"]["records_checkpoint"]
     assert checkpoint["bound"] is True
-    assert checkpoint["note"].startswith(f"{settings.records_origin}\n")
+    assert checkpoint["note"].startswith(f"{log_origin(settings)}\n")
     assert checkpoint["checkpoint_size"] > max(checkpoint["event_positions"])
     path = tmp_path / "completed.json"
     path.write_text(json.dumps(completed), encoding="utf-8")

@@ -39,6 +39,8 @@ SAFE_DEFAULTS = {
     "zendesk_api_email": "set only where Zendesk is used (to read ticket requesters)",
     "zendesk_api_token": "set only where Zendesk is used (to read ticket requesters)",
     "demo_seed": "only `caselog run` (embedded) seeds; services never do",
+    "records_witnesses": "records only, and optional: a deployment names the witnesses it has"
+    " (none by default; docs/witness.md)",
     "records_signing_key": "records only; its production start refuses to run without this or"
     " records_signing_key_file, so compose's records service must pass one",
     "records_signing_key_file": "records only: the key may be given as a value instead",

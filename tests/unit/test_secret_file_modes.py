@@ -83,6 +83,7 @@ def test_a_signing_key_file_readable_by_others_stops_records_and_privacy(tmp_pat
     settings = load_settings(
         service_name="records",
         records_signing_key_file=records_key,
+        records_origin="caselog.test/records",  # the log's key is named by its origin
         privacy_signing_key_file=privacy_key,
     )
 

@@ -1,15 +1,13 @@
 """A key destroyed by another process (privacy's erasure) stops being usable here as soon as a
 reader asks the key store, not when this process's cache happens to expire."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from shared.crypto.errors import KeyDestroyedError
-from shared.crypto.kek import AesKek
+from shared.crypto.file_keyring import FileKeyring
 from shared.crypto.key_store import KeyStore
-from shared.crypto.secret import SecretBytes
 from shared.crypto.tables import create_tables, crypto_tables
 from shared.database import create_engine
 from shared.settings import load_settings
@@ -17,9 +15,9 @@ from shared.settings import load_settings
 
 async def test_asking_the_key_store_drops_a_key_destroyed_elsewhere(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}"
-    kek, tables = AesKek(SecretBytes(os.urandom(32))), crypto_tables()
+    keyring, tables = FileKeyring(tmp_path / "keyring"), crypto_tables()
     engines = [create_engine(load_settings(service_name=n, database_url=url)) for n in "ab"]
-    reader, eraser = (KeyStore(engine, tables, kek, cache_ttl_s=3600) for engine in engines)
+    reader, eraser = (KeyStore(engine, tables, keyring, cache_ttl_s=3600) for engine in engines)
     try:
         await create_tables(engines[0], tables)
         await reader.create_or_get("case-erased")
