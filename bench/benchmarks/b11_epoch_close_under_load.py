@@ -66,11 +66,13 @@ async def run(context: Context) -> list[Figure]:
             rates["closing"],
             "the same backlog, same deployment, no close (B2's measure, alternating)",
             rates["quiet"],
-            None,
+            # Ours (issue 13 names none): a close, which runs once a day, may slow the pipeline
+            # while it lasts, but not halve it.
+            Target(">=", 0.5),
             parameters,
             (
                 "B11: the close starts with the backlog's publishing; the rate is the backlog "
-                "over the time until its last decision is in records",
+                "over the time until its last decision is in records; the 0.5x aim is ours",
             ),
         ),
         Figure(
