@@ -87,9 +87,7 @@ def _compare(old: _Node, new: _Node, path: str, problems: list[str], tolerant: b
             problems.extend(closest)
 
 
-def _compare_single(
-    old: _Node, new: _Node, path: str, problems: list[str], tolerant: bool
-) -> None:
+def _compare_single(old: _Node, new: _Node, path: str, problems: list[str], tolerant: bool) -> None:
     old_class, new_class = old.schema.get(PERSONAL), new.schema.get(PERSONAL)
     if old_class != new_class:
         problems.append(f"{path}: personal class {old_class or 'none'} -> {new_class or 'none'}")

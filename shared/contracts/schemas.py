@@ -1,22 +1,21 @@
-"""The committed JSON Schemas of the contracts: `schemas/<type>/<version>.json` in the repository.
+"""The JSON Schemas of the contracts, committed as `schemas/<type>/<version>.json`.
 
-Exported from each producer's payload model (`caselog schemas export`, `make schemas`); the
-files are what a consumer may rely on, so they are read here and never generated at run time.
-A personal field carries `"x-personal": "<class>"` (shared.crypto.fields), so the paths and
-classes of personal data are read from the contract, not copied into every consumer.
+Exported from each contract's payload model (`make schemas`); CI (`check_exported`) fails when
+a model is no longer backward compatible with its committed file, or a file is missing, stale
+or left over. A personal field carries `"x-personal": "<class>"` (shared/crypto/fields.py).
+
+    python -m shared.contracts.schemas export   # write every file
+    python -m shared.contracts.schemas check    # list what is wrong, exit 1 if anything
 """
 
 import json
-from collections.abc import Iterator, Mapping
-from functools import cache
+import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from shared.contracts.catalogue import CATALOGUE, ContractError, EventContract
 from shared.contracts.compatibility import check_backward_compatible
-from shared.crypto.fields import PERSONAL_SCHEMA_KEY, FieldClass
+from shared.contracts.declaring import ContractRegistry, EventContract
+from shared.contracts.registry import CONTRACTS
 
 Schema = dict[str, Any]
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -27,12 +26,12 @@ def schema_path(event_type: str, version: int, directory: Path = SCHEMAS_DIR) ->
     return directory / event_type / f"{version}.json"
 
 
-def schema_of_model(contract: EventContract, model: type[BaseModel]) -> Schema:
-    """The JSON Schema (draft 2020-12) a producer's model gives for `contract`."""
-    schema = model.model_json_schema(mode="validation")
+def schema_of(contract: EventContract) -> Schema:
+    """The JSON Schema (draft 2020-12) of the contract's payload model."""
+    schema = contract.payload.model_json_schema(mode="validation")
     return {
         "$schema": JSON_SCHEMA_DIALECT,
-        "$comment": f"{contract.name}, produced by {contract.producer} on {contract.topic}",
+        "$comment": f"{contract.name}, produced by {contract.producer}: {contract.description}",
         **schema,
     }
 
@@ -42,74 +41,66 @@ def schema_text(schema: Schema) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-@cache
-def committed_schema(event_type: str, version: int) -> Schema:
-    path = schema_path(event_type, version)
-    try:
-        loaded: Schema = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ContractError(f"{event_type} v{version}: no committed schema ({path.name})") from None
-    return loaded
+def export_schemas(
+    registry: ContractRegistry = CONTRACTS, directory: Path = SCHEMAS_DIR
+) -> list[Path]:
+    """Write every contract's schema file; returns the paths written."""
+    written = []
+    for contract in registry:
+        path = schema_path(contract.type, contract.version, directory)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(schema_text(schema_of(contract)), encoding="utf-8")
+        written.append(path)
+    return written
 
 
-def check_producer(
-    contract: EventContract, model: type[BaseModel], directory: Path = SCHEMAS_DIR
+def check_exported(
+    registry: ContractRegistry = CONTRACTS, directory: Path = SCHEMAS_DIR
 ) -> list[str]:
-    """What is wrong between a producer's model and the committed schema of `contract`: a
-    change after which the model could not read every stored document of that version (a
-    breaking change needs a new version and an upcaster), or a compatible change (an optional
-    field added, a bound widened) not exported yet."""
-    path = schema_path(contract.type, contract.version, directory)
-    if not path.exists():
-        return [f"{contract.name}: not exported yet ({path.relative_to(directory.parent)})"]
-    committed = json.loads(path.read_text(encoding="utf-8"))
-    current = schema_of_model(contract, model)
-    # Backward: events stored under the committed schema stay readable with the new model.
-    problems = [
-        f"{contract.name}: {problem}" for problem in check_backward_compatible(committed, current)
-    ]
-    if not problems and committed != current:
-        problems.append(f"{contract.name}: changed compatibly; export it again (make schemas)")
+    """Problems between the current models and the committed files; empty means safe.
+
+    A committed version may only change compatibly (every stored document of that version
+    stays readable by the model); a breaking change needs a new version and an upcaster.
+    A compatible change not exported yet, a contract without a file and a file without a
+    contract are reported too, so the files always say what the code does.
+    """
+    problems = []
+    declared = set()
+    for contract in registry:
+        path = schema_path(contract.type, contract.version, directory)
+        declared.add(path)
+        if not path.exists():
+            problems.append(f"{contract.name}: not exported yet ({_shown(path, directory)})")
+            continue
+        committed = json.loads(path.read_text(encoding="utf-8"))
+        current = schema_of(contract)
+        found = check_backward_compatible(committed, current)
+        problems += [f"{contract.name}: {problem}" for problem in found]
+        if not found and schema_text(committed) != schema_text(current):
+            problems.append(f"{contract.name}: changed compatibly; export it again (make schemas)")
+    for path in sorted(directory.glob("*/*.json")):
+        if path not in declared:
+            problems.append(f"{_shown(path, directory)}: no contract declares it")
     return problems
 
 
-def personal_paths(event_type: str, version: int) -> Mapping[str, FieldClass]:
-    """Each personal field of the contract's payload by dotted path (`customer.name`; `[]`
-    for the items of a list), with its class."""
-    schema = committed_schema(event_type, version)
-    return dict(_personal(schema, schema, ""))
+def _shown(path: Path, directory: Path) -> str:
+    return str(path.relative_to(directory.parent))
 
 
-def _personal(node: Any, root: Schema, path: str) -> Iterator[tuple[str, FieldClass]]:
-    if not isinstance(node, dict):
-        return
-    node = _resolved(node, root)
-    if PERSONAL_SCHEMA_KEY in node:
-        yield path, FieldClass(node[PERSONAL_SCHEMA_KEY])
-        return
-    found: dict[str, FieldClass] = {}
-    for branch in node.get("anyOf", ()) + node.get("oneOf", ()):
-        found.update(_personal(branch, root, path))
-    for name, child in node.get("properties", {}).items():
-        found.update(_personal(child, root, f"{path}.{name}" if path else name))
-    if isinstance(node.get("items"), dict):
-        found.update(_personal(node["items"], root, f"{path}[]"))
-    yield from found.items()
+def main(argv: list[str]) -> int:
+    if argv == ["export"]:
+        for path in export_schemas():
+            print(_shown(path, SCHEMAS_DIR))
+        return 0
+    if argv == ["check"]:
+        problems = check_exported()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
+    print("usage: python -m shared.contracts.schemas export|check", file=sys.stderr)
+    return 2
 
 
-def _resolved(node: Schema, root: Schema) -> Schema:
-    while isinstance(ref := node.get("$ref"), str):
-        target: Any = root
-        for part in ref.removeprefix("#/").split("/"):
-            target = target[part]
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
-
-
-def types_with_personal_fields() -> list[str]:
-    """The event types whose latest contract has a personal field (their payloads are sealed)."""
-    return [
-        event_type
-        for event_type in CATALOGUE.types()
-        if personal_paths(event_type, CATALOGUE.latest(event_type).version)
-    ]
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
