@@ -74,17 +74,23 @@ class _Node:
 def _compare(old: _Node, new: _Node, path: str, problems: list[str], tolerant: bool) -> None:
     new_branches = list(new.alternatives())
     for old_branch in old.alternatives():
-        attempts: list[list[str]] = []
+        attempts: list[tuple[bool, list[str]]] = []
         for new_branch in new_branches:
             found: list[str] = []
             _compare_single(old_branch, new_branch, path, found, tolerant)
             if not found:
                 break
-            attempts.append(found)
+            attempts.append((not _same_kind(old_branch, new_branch), found))
         else:
-            # No new alternative takes this old one; report the closest miss.
-            closest: list[str] = min(attempts, key=len)
-            problems.extend(closest)
+            # No new alternative takes this old one; report the closest miss, preferring a
+            # branch of the same kind (an object read as `X | None` misses on X, not on null).
+            closest = min(attempts, key=lambda attempt: (attempt[0], len(attempt[1])))
+            problems.extend(closest[1])
+
+
+def _same_kind(old: _Node, new: _Node) -> bool:
+    old_types, new_types = old.types(), new.types()
+    return old_types is None or new_types is None or bool(old_types & new_types)
 
 
 def _compare_single(old: _Node, new: _Node, path: str, problems: list[str], tolerant: bool) -> None:

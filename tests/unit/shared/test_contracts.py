@@ -303,3 +303,23 @@ def test_check_reads_catches_a_reader_that_does_not_fit_the_contract(
 ) -> None:
     found = check_reads(ConsumerReads("tests", reads={event_type: model}))
     assert f"tests reads {event_type} v1: {problem}" in found
+
+
+class SourceRead(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    platform: str  # optional in the contract (the server fills it in)
+
+
+class ConsultationWithSource(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    source: SourceRead | None = None
+
+
+def test_check_reads_names_the_field_inside_an_optional_object_that_misses() -> None:
+    found = check_reads(
+        ConsumerReads("tests", reads={"consultation.received": ConsultationWithSource})
+    )
+    # Not "$.source: type changed from object to null": the object branch is the near miss.
+    assert "tests reads consultation.received v1: $.source.platform: newly required" in found
