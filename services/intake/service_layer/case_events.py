@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from services.intake.domain.consultation import claimed_by
 from services.intake.domain.contacts import Contact
 from services.intake.domain.errors import CaseNotFoundError, TicketNotFoundError
 from services.intake.domain.events import (
@@ -91,7 +92,7 @@ def _case_event(
     if isinstance(command, LogContact):
         contact = command.contact
         if contact.source is not None:
-            source = contact.source.claimed_by(command.platform)
+            source = claimed_by(contact.source, command.platform)
             contact = contact.model_copy(update={"source": source})
         return CONTACT_LOGGED, contact, contact.occurred_at, [("occurred_at", contact.occurred_at)]
     if isinstance(command, RequestClosure):

@@ -1,6 +1,6 @@
 """Handler of a new consultation: open its case and record its first event, once."""
 
-from services.intake.domain.consultation import Consultation
+from services.intake.domain.consultation import Consultation, claimed_by
 from services.intake.domain.events import CONSULTATION_RECEIVED, SUBJECT_LINKED, SubjectLinked
 from services.intake.service_layer.commands import Accepted, RecordConsultation
 from services.intake.service_layer.dependencies import IntakeDependencies
@@ -68,7 +68,7 @@ def _as_decided(
     deps.client_times.check(
         [("call.final_answer_given_at", final_answer)], now=now, opened_at=received
     )
-    source = consultation.source.claimed_by(platform)
+    source = claimed_by(consultation.source, platform)
     return (
         consultation
         if source is consultation.source

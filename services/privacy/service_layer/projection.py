@@ -133,12 +133,6 @@ class Projection:
 
     async def _policy(self, envelope: Envelope) -> list[c.Change]:
         found: list[c.Change] = [c.CaseSeen(envelope.case_id, envelope.subject_id)]
-        if envelope.type == views.CASE_CLOSED:
-            reason = _text(envelope.payload.get("reason"))
-            found.append(
-                c.CaseClosed(envelope.case_id, envelope.recorded_at, reason, str(envelope.event_id))
-            )
-            return found
         if not views.is_decision(envelope.type):
             return found
         found.append(c.EventKept(envelope))

@@ -5,7 +5,7 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from shared.schemas.compatibility import check_backward_compatible
+from shared.contracts.compatibility import check_backward_compatible
 
 
 def schema(model: type[BaseModel]) -> dict[str, Any]:
