@@ -16,7 +16,7 @@ SHIPPED_POLICY_FILE = Path(__file__).resolve().parents[1] / "deploy" / "policy" 
 
 Environment = Literal["development", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-BusKind = Literal["kafka", "embedded"]
+BusKind = Literal["kafka", "embedded", "memory"]
 TopicName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")]  # Kafka's rule
 GroupName = Annotated[str, Field(min_length=1, max_length=249)]
 
