@@ -26,9 +26,9 @@ from shared.bus.interface import Bus
 from shared.bus.kafka import KafkaBus
 from shared.bus.topics import load_topic_specs
 from shared.merkle.keys import NoteSigner
-from shared.testing.infra import REPO_ROOT
 from tests.e2e.distributed import Distributed, distributed_services
 from tests.e2e.scenario import ServiceUrls
+from tests.support.infra import REPO_ROOT
 
 TOPICS_FILE = REPO_ROOT / "deploy" / "kafka" / "topics.toml"
 TRACKED = [s for s in load_topic_specs(TOPICS_FILE) if s.name in {INTAKE_TOPIC, RECORDS_TOPIC}]

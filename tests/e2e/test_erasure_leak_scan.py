@@ -33,7 +33,6 @@ from services.intake.entrypoints.examples import ENGLISH
 from services.intake.entrypoints.ingress import INGRESS_TOPIC, PLATFORM_HEADER
 from shared.auth.roles import Role
 from shared.bus.policy import dlq_topic
-from shared.testing.infra import InfrastructureUnavailableError
 from tests.e2e.broker import OwnBroker, own_broker
 from tests.e2e.distributed import Distributed, distributed_services
 from tests.e2e.leak_scan import KAFKA_INDEXES, Dumps, dump_all, dump_files, every_topic
@@ -46,6 +45,7 @@ from tests.e2e.scenario import (
 )
 from tests.e2e.tally import rows
 from tests.integration.topic_reader import read_topic
+from tests.support.infra import InfrastructureUnavailableError
 from tests.unavailable import missing_infrastructure
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(900)]

@@ -5,7 +5,8 @@ from enum import StrEnum
 
 
 class RuleId(StrEnum):
-    """The rule catalogue (docs: ARCHITECTURE.md); reasons are listed in this order."""
+    """The rule catalogue (its rules as data, with their articles: deploy/policy/guideline.toml;
+    README, "What works today", Policy); reasons are listed in this order."""
 
     CHANNEL = "channel"
     SCOPE_IDENTITY = "scope-identity"
