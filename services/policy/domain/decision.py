@@ -5,18 +5,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from services.policy.domain.catalogue import Action, Outcome, RuleId
 from services.policy.domain.lexicon import Hit
 from services.policy.domain.rule_config import Effect, EvidenceLimits, RuleConfig
+from shared.frozen import FrozenModel
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TextEvidence(_Frozen):
+class TextEvidence(FrozenModel):
     """A fragment of a free-text field: `text[start:end]` of the original, unfolded string."""
 
     kind: Literal["text"] = "text"
@@ -27,7 +24,7 @@ class TextEvidence(_Frozen):
     end: int
 
 
-class FactEvidence(_Frozen):
+class FactEvidence(FrozenModel):
     """A fact the rule relied on, e.g. `channel = sns`; identity facts never appear."""
 
     kind: Literal["fact"] = "fact"
@@ -38,7 +35,7 @@ class FactEvidence(_Frozen):
 Evidence = Annotated[TextEvidence | FactEvidence, Field(discriminator="kind")]
 
 
-class Reason(_Frozen):
+class Reason(FrozenModel):
     rule: RuleId
     article: str
     outcome: Outcome
@@ -55,7 +52,7 @@ class Reason(_Frozen):
     )
 
 
-class Decision(_Frozen):
+class Decision(FrozenModel):
     outcome: Outcome
     reasons: tuple[Reason, ...]
     actions: tuple[Action, ...]
