@@ -19,9 +19,6 @@ from shared.crypto.runtime import PersonalData, build_personal_data
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
 
-INTAKE_TOPIC = "caselog.intake"
-INGRESS_TOPIC = "caselog.ingress"
-PRIVACY_TOPIC = "caselog.privacy"
 OUTBOX_INTERVAL_S = 1.0
 
 
@@ -75,7 +72,7 @@ def bootstrap(
         encryptor=personal_data.codec,
         cases=KeyStoreCaseOpener(personal_data.engine, personal_data.subjects, personal_data.keys),
         relay=relay,
-        topic=INTAKE_TOPIC,
+        topic=settings.topics.intake,
         request_digests=CaseKeyRequestDigests(personal_data.keys),
         client_times=ClientTimeRules(
             future_skew=timedelta(seconds=settings.intake_client_time_future_skew_s),
@@ -88,7 +85,9 @@ def bootstrap(
         personal_data.subjects,
         timedelta(days=settings.intake_quarantine_retention_days),
     )
-    hygiene = IngressHygiene(infra.bus, settings.intake_ingress_group, INGRESS_TOPIC, quarantine)
+    hygiene = IngressHygiene(
+        infra.bus, settings.intake_ingress_group, settings.topics.ingress, quarantine
+    )
     return Intake(
         settings,
         infra,

@@ -17,20 +17,26 @@ from services.policy.service_layer.ports import LoadedPolicy
 from shared.bus.interface import Consumer
 from shared.crypto.runtime import PersonalData, build_personal_data
 from shared.infrastructure import Infrastructure, build_infrastructure
-from shared.settings import CaselogSettings
+from shared.settings import DEFAULT_TOPICS, CaselogSettings, TopicNames
 
 
 @dataclass(frozen=True, slots=True)
 class PolicyTopics:
-    """Where policy reads and writes; tests run on prefixed copies of the real topics."""
+    """Where policy reads and writes (the names: settings.topics); tests run on prefixed copies
+    of the real topics."""
 
-    intake: str = "caselog.intake"
-    decisions: str = "caselog.policy"
+    intake: str = DEFAULT_TOPICS.intake
+    decisions: str = DEFAULT_TOPICS.policy
     group: str = "caselog-policy"
-    privacy: str = "caselog.privacy"
+    privacy: str = DEFAULT_TOPICS.privacy
     # A group of its own: the erasure handler commits on its own, not in the decisions'
     # Kafka transactions, and must not share partitions with them.
     erasure_group: str = "caselog-policy-erasures"
+
+    @classmethod
+    def named(cls, names: TopicNames) -> "PolicyTopics":
+        """The topics `names` gives (settings.topics), in the default groups."""
+        return cls(intake=names.intake, decisions=names.policy, privacy=names.privacy)
 
     @classmethod
     def prefixed(cls, prefix: str) -> "PolicyTopics":
@@ -98,7 +104,7 @@ def bootstrap(
     loaded = read_policy_file(settings.policy_file)
     infra = infrastructure or build_infrastructure(settings)
     personal_data = personal or build_personal_data(settings)
-    chosen = topics or PolicyTopics()
+    chosen = topics or PolicyTopics.named(settings.topics)
     reader = IntakeEventReader(personal_data.codec)
     store = SqlDecisionStore(infra.engine)
     decision_thread = EngineThread("policy-decisions")

@@ -87,7 +87,7 @@ def bootstrap(
     personal_data = personal or build_personal_data(settings)
     rules = load_rules(settings.privacy_rules_file)
     signer = load_receipt_signer(settings)
-    chosen = topics or Topics()
+    chosen = topics or Topics.named(settings.topics)
     store = SqlPrivacyStore(infra.engine)
     copies = SealedCopies(personal_data.keys)
     projection = Projection(store, personal_data.keys, copies, chosen, signer, clock)

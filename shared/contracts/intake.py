@@ -22,6 +22,7 @@ from pydantic import (
 
 from shared.contracts.declaring import EventContract
 from shared.crypto.fields import Content, Identity, Recording
+from shared.frozen import FrozenModel
 from shared.invisible import refuse_invisible
 
 PRODUCER = "intake"
@@ -215,12 +216,10 @@ class RecordingReference(Strict):
     recorded_at: ClientTime | None = None
 
 
-class SubjectLinked(BaseModel):
+class SubjectLinked(FrozenModel):
     """Identities of one consultation led to several subjects: they are one person. Every
     identity of `linked_subject_ids` now leads to `subject_id`; their earlier events keep their
     own ids, so a consumer keeping state per subject treats the set as one."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     subject_id: str
     linked_subject_ids: tuple[str, ...] = Field(min_length=1)

@@ -8,9 +8,10 @@ actions) is part of the contract, since every consumer reads it.
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from shared.contracts.declaring import EventContract
+from shared.frozen import FrozenModel
 
 PRODUCER = "policy"
 
@@ -69,11 +70,7 @@ class Action(StrEnum):
     COMPLETE_RECORD = "complete_record"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TextEvidence(_Frozen):
+class TextEvidence(FrozenModel):
     """A fragment of a free-text field: `text[start:end]` of the original, unfolded string."""
 
     kind: Literal["text"] = "text"
@@ -84,7 +81,7 @@ class TextEvidence(_Frozen):
     end: int
 
 
-class FactEvidence(_Frozen):
+class FactEvidence(FrozenModel):
     """A fact the rule relied on, e.g. `channel = sns`; identity facts never appear."""
 
     kind: Literal["fact"] = "fact"
@@ -95,7 +92,7 @@ class FactEvidence(_Frozen):
 Evidence = Annotated[TextEvidence | FactEvidence, Field(discriminator="kind")]
 
 
-class Reason(_Frozen):
+class Reason(FrozenModel):
     rule: RuleId
     article: str
     outcome: Outcome
@@ -112,7 +109,7 @@ class Reason(_Frozen):
     )
 
 
-class Decision(_Frozen):
+class Decision(FrozenModel):
     outcome: Outcome
     reasons: tuple[Reason, ...]
     actions: tuple[Action, ...]

@@ -4,16 +4,15 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from shared.auth.roles import Role
 from shared.contracts.declaring import EventContract, MessageKey
+from shared.frozen import FrozenModel
 
 PRODUCER = "records"
 
 
-class _Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Payload(FrozenModel):
+    """The base of records' payloads."""
 
 
 class RevealedFields(_Payload):

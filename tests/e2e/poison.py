@@ -7,8 +7,6 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from services.intake.bootstrap import PRIVACY_TOPIC
-from services.intake.entrypoints.ingress import INGRESS_TOPIC
 from services.policy.bootstrap import PolicyTopics
 from services.privacy.bootstrap import CONSUMER_GROUP as PRIVACY_GROUP
 from services.privacy.entrypoints.consumer import consumed_topics
@@ -22,7 +20,7 @@ from shared.bus.delivery import (
 )
 from shared.bus.policy import dlq_topic
 from shared.envelope import Envelope, encode_envelope, utc_now
-from shared.settings import CaselogSettings
+from shared.settings import DEFAULT_TOPICS, CaselogSettings
 from tests.integration.topic_reader import read_topic
 
 
@@ -31,8 +29,8 @@ def consumer_groups() -> dict[str, set[str]]:
     default settings (the distributed test deployment sets none of these)."""
     policy = PolicyTopics()
     subscriptions = [
-        (_default("intake_ingress_group"), [INGRESS_TOPIC]),
-        (_default("intake_erasure_group"), [PRIVACY_TOPIC]),
+        (_default("intake_ingress_group"), [DEFAULT_TOPICS.ingress]),
+        (_default("intake_erasure_group"), [DEFAULT_TOPICS.privacy]),
         (policy.group, [policy.intake]),
         (policy.erasure_group, [policy.privacy]),
         (_default("records_consumer_group"), list(_default("records_topics"))),
@@ -75,7 +73,7 @@ class Poison:
         readers = frozenset(consumer_groups()[topic])
         garbage = _marker()
         found = [cls(topic, "not JSON", b"\xff\x00" + garbage.encode(), garbage, readers)]
-        if topic == INGRESS_TOPIC:
+        if topic == DEFAULT_TOPICS.ingress:
             stranger = _marker()
             value = b'{"poison":"%s"}' % stranger.encode()
             found.append(cls(topic, "not a consultation", value, stranger, readers))

@@ -15,10 +15,9 @@ from services.intake.adapters.ledger_tables import (
     outbox,
 )
 from services.intake.adapters.ledger_write import SqlLedgerWrite
-from services.intake.adapters.outbox_headers import decode_headers
 from services.intake.service_layer.commands import Accepted
 from services.intake.service_layer.ports import CaseRef, EventStatus, PendingMessage
-from shared.bus.messages import OutgoingMessage
+from shared.bus.messages import OutgoingMessage, decode_headers
 from shared.envelope import utc_now
 
 

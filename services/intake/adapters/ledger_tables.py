@@ -1,7 +1,5 @@
 """Intake's ledger tables (opened cases, the outbox) and the statements shared by its writes."""
 
-from typing import Any
-
 from sqlalchemy import (
     Column,
     Index,
@@ -17,7 +15,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -100,16 +97,3 @@ def add_missing_columns(connection: Connection) -> None:
             connection.execute(
                 text(f'ALTER TABLE {column.table.name} ADD COLUMN "{column.name}" {kind}')
             )
-
-
-def insert_ignoring_conflicts(connection: AsyncConnection, table: Table) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING into the table, in the connection's dialect."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return _INSERTS[dialect.__name__, table.name]
-
-
-_INSERTS = {
-    (dialect.__name__, table.name): dialect.insert(table).on_conflict_do_nothing()
-    for dialect in (postgresql, sqlite)
-    for table in (cases, outbox)
-}

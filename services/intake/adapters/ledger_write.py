@@ -5,14 +5,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.adapters.ledger_tables import (
     cases,
     find_accepted,
-    insert_ignoring_conflicts,
     outbox,
 )
-from services.intake.adapters.outbox_headers import encode_headers, event_type
+from services.intake.adapters.outbox_headers import event_type
 from services.intake.domain.errors import InvalidRequestError
 from services.intake.service_layer.commands import Accepted
 from services.intake.service_layer.ports import CaseRef
-from shared.bus.messages import OutgoingMessage
+from shared.bus.messages import OutgoingMessage, encode_headers
+from shared.database import insert_or_ignore
 from shared.envelope import utc_now
 
 
@@ -36,7 +36,7 @@ class SqlLedgerWrite:
         now = utc_now()
         if new_case is not None:
             opened = await self._connection.execute(
-                insert_ignoring_conflicts(self._connection, cases),
+                insert_or_ignore(self._connection.dialect.name, cases),
                 {
                     "case_id": new_case.case_id,
                     "subject_id": new_case.subject_id,
@@ -49,7 +49,7 @@ class SqlLedgerWrite:
             if opened.rowcount != 1:
                 return await self._first_answer(key, request_digest)
         recorded = await self._connection.execute(
-            insert_ignoring_conflicts(self._connection, outbox),
+            insert_or_ignore(self._connection.dialect.name, outbox),
             {
                 "key": key,
                 "case_id": accepted.case_id,
@@ -58,7 +58,7 @@ class SqlLedgerWrite:
                 "event_type": event_type(message),
                 "message_key": message.key,
                 "value": message.value,
-                "headers": encode_headers(message),
+                "headers": encode_headers(message.headers),
                 "recorded_at": now,
                 "request_digest": request_digest,
             },

@@ -6,7 +6,6 @@ from pydantic import ValidationError
 
 from services.intake.adapters.platforms import salesforce
 from services.intake.adapters.platforms.payload import json_object
-from services.intake.bootstrap import INGRESS_TOPIC as INGRESS
 from services.intake.domain.consultation import Consultation
 from services.intake.service_layer.commands import (
     INGRESS_PLATFORM,
@@ -20,7 +19,6 @@ from shared.database import DatabaseUnavailableError
 from shared.errors import CaselogError
 from shared.validation import summarize
 
-INGRESS_TOPIC = INGRESS
 PLATFORM_HEADER = "caselog.platform"
 # Their tickets arrive signed on their webhook routes; a message on the topic may not claim one.
 WEBHOOK_PLATFORMS = frozenset({"zendesk", "freshdesk", "intercom"})

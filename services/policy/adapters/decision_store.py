@@ -2,7 +2,6 @@
 subject states replaced by compare-and-set, written together in one transaction; erasures
 drop states and the erased cases' decision messages, and leave a marker."""
 
-import base64
 import json
 from collections.abc import Sequence
 
@@ -15,7 +14,7 @@ from services.policy.service_layer.errors import StateConflictError
 from services.policy.service_layer.events import case_key
 from services.policy.service_layer.ports import Erasure, Processed, StoredState
 from services.policy.service_layer.state import SubjectState
-from shared.bus.messages import Headers, OutgoingMessage
+from shared.bus.messages import OutgoingMessage, decode_headers, encode_headers
 from shared.envelope import utc_now
 
 
@@ -70,7 +69,7 @@ class SqlDecisionStore:
                         output_topic=output.topic if output else None,
                         output_key=output.key if output else None,
                         output_value=output.value if output else None,
-                        output_headers=_encode_headers(output.headers) if output else None,
+                        output_headers=encode_headers(output.headers) if output else None,
                         processed_at=utc_now(),
                     )
                 )
@@ -109,7 +108,7 @@ async def _processed(connection: AsyncConnection, event_id: str) -> Processed | 
         return None
     if row.output_topic is None:
         return Processed(None)
-    headers = _decode_headers(row.output_headers)
+    headers = decode_headers(row.output_headers or "[]")
     return Processed(OutgoingMessage(row.output_topic, row.output_value, row.output_key, headers))
 
 
@@ -203,12 +202,3 @@ async def _replace_state(
     )
     if result.rowcount != 1:
         raise StateConflictError(f"state of {subject_key} changed; retrying")
-
-
-def _encode_headers(headers: Headers) -> str:
-    return json.dumps([[name, base64.b64encode(value).decode()] for name, value in headers])
-
-
-def _decode_headers(text: str | None) -> Headers:
-    pairs = json.loads(text or "[]")
-    return tuple((str(name), base64.b64decode(value)) for name, value in pairs)

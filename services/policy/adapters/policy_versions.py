@@ -20,6 +20,7 @@ class SqlPolicyVersions:
         self._policies: dict[str, Policy] = {}  # versions are immutable: safe to keep
 
     async def remember(self, loaded: LoadedPolicy) -> None:
+        """Keep this version's text (the first text seen of a version is kept)."""
         self._policies[loaded.version] = loaded.policy
         if await self.stored(loaded.version) is not None:
             return
@@ -44,6 +45,7 @@ class SqlPolicyVersions:
         return StoredPolicy(row.version, row.file_text, row.canonical_json, row.first_seen_at)
 
     async def policy(self, version: str) -> Policy:
+        """The policy of a version seen before; UnknownPolicyVersionError otherwise."""
         if (known := self._policies.get(version)) is not None:
             return known
         stored = await self.stored(version)

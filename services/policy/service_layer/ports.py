@@ -96,16 +96,6 @@ class StoredPolicy:
     first_seen_at: datetime
 
 
-class PolicyVersions(Protocol):
-    async def remember(self, loaded: LoadedPolicy) -> None:
-        """Keep this version's text (the first text seen of a version is kept)."""
-
-    async def stored(self, version: str) -> StoredPolicy | None: ...
-
-    async def policy(self, version: str) -> Policy:
-        """The policy of a version seen before; UnknownPolicyVersionError otherwise."""
-
-
 class CachedKeys(Protocol):
     """This process's cache of unwrapped data keys (shared.crypto.key_store.KeyStore)."""
 

@@ -4,18 +4,15 @@ and what the record holds; per person the conduct findings. No personal data, on
 from collections.abc import Collection
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, Field
 
 from services.policy.domain.catalogue import RuleId
 from services.policy.domain.decision import Decision
 from services.policy.domain.facts import PriorContact, PriorDecision, SubjectHistory
+from shared.frozen import FrozenModel
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CaseRecord(_Frozen):
+class CaseRecord(FrozenModel):
     """What closing a case needs the record to hold (record-completeness, art. 7)."""
 
     has_content: bool = False
@@ -25,7 +22,7 @@ class CaseRecord(_Frozen):
     has_handler: bool = False
 
 
-class CaseState(_Frozen):
+class CaseState(FrozenModel):
     relationship: str = "unknown"
     has_email_or_phone: bool = False
     record: CaseRecord = CaseRecord()
@@ -37,16 +34,16 @@ class CaseState(_Frozen):
     decisions: tuple[PriorDecision, ...] = ()
 
 
-class ConductFinding(_Frozen):
+class ConductFinding(FrozenModel):
     case_id: str
     decision: PriorDecision
 
 
-class SubjectState(_Frozen):
+class SubjectState(FrozenModel):
     """Repeats and final answers belong to a case (one matter); conduct belongs to the person,
     so a first-offence warning is given once per person, not once per case."""
 
-    cases: dict[str, CaseState] = {}
+    cases: dict[str, CaseState] = Field(default_factory=dict)
     conduct: tuple[ConductFinding, ...] = ()
 
     def case(self, case_id: str) -> CaseState:

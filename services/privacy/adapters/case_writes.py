@@ -1,6 +1,5 @@
 """Applying case changes: the case row, its kept envelopes, anonymization and erasure."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -11,10 +10,7 @@ from services.privacy.domain.cases import Disposition
 from services.privacy.service_layer import changes as c
 from shared.crypto.tables import insert_unless_present
 from shared.envelope import encode_envelope
-
-
-def at_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+from shared.sql_types import as_utc
 
 
 async def case_seen(connection: AsyncConnection, change: c.CaseSeen) -> None:
@@ -28,14 +24,14 @@ async def case_seen(connection: AsyncConnection, change: c.CaseSeen) -> None:
 
 
 async def case_opened(connection: AsyncConnection, change: c.CaseOpened) -> None:
-    await _update(connection, change.case_id, opened_at=at_utc(change.opened_at))
+    await _update(connection, change.case_id, opened_at=as_utc(change.opened_at))
 
 
 async def case_closed(connection: AsyncConnection, change: c.CaseClosed) -> None:
     await _update(
         connection,
         change.case_id,
-        closed_at=at_utc(change.closed_at),
+        closed_at=as_utc(change.closed_at),
         closure_reason=change.reason,
         closure_event_id=change.closure_event_id,
     )
@@ -43,7 +39,7 @@ async def case_closed(connection: AsyncConnection, change: c.CaseClosed) -> None
 
 async def closure_accepted(connection: AsyncConnection, change: c.ClosureAccepted) -> None:
     await _update_closure(
-        connection, change.case_id, change.closure_event_id, closed_at=at_utc(change.decided_at)
+        connection, change.case_id, change.closure_event_id, closed_at=as_utc(change.decided_at)
     )
 
 
@@ -103,14 +99,14 @@ async def case_anonymized(connection: AsyncConnection, change: c.CaseAnonymized)
         connection,
         change.case_id,
         disposition=Disposition.ANONYMIZED.value,
-        anonymized_at=at_utc(change.anonymized_at),
+        anonymized_at=as_utc(change.anonymized_at),
     )
 
 
 async def key_destroyed(connection: AsyncConnection, change: c.KeyDestroyed) -> None:
     await _ensure(connection, change.case_id)
     await _drop_events(connection, change.case_id)
-    await _update(connection, change.case_id, key_destroyed_at=at_utc(change.destroyed_at))
+    await _update(connection, change.case_id, key_destroyed_at=as_utc(change.destroyed_at))
 
 
 async def case_erased(connection: AsyncConnection, change: c.CaseErased) -> None:
@@ -120,14 +116,14 @@ async def case_erased(connection: AsyncConnection, change: c.CaseErased) -> None
         connection,
         change.case_id,
         disposition=Disposition.ERASED.value,
-        erased_at=at_utc(change.erased_at),
+        erased_at=as_utc(change.erased_at),
     )
 
 
 async def subject_erased(connection: AsyncConnection, change: c.SubjectErased) -> None:
     row = {"subject_id": change.subject_id, "request_id": change.request_id}
     await insert_unless_present(
-        connection, erased_subjects, {**row, "erased_at": at_utc(change.erased_at)}
+        connection, erased_subjects, {**row, "erased_at": as_utc(change.erased_at)}
     )
 
 
@@ -135,7 +131,7 @@ async def recordings_expired(connection: AsyncConnection, change: c.RecordingsEx
     await connection.execute(
         update(cases)
         .where(cases.c.case_id.in_(change.case_ids))
-        .values(recording_expired_at=at_utc(change.expired_at))
+        .values(recording_expired_at=as_utc(change.expired_at))
     )
 
 

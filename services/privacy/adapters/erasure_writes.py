@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy import bindparam, delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.privacy.adapters.case_writes import at_utc
 from services.privacy.adapters.tables import cases, erased_subjects, kept_events
 from services.privacy.domain.cases import Disposition
 from services.privacy.service_layer import changes as c
 from shared.crypto.tables import insert_all_unless_present
+from shared.sql_types import as_utc
 
 # Each of these sets its own columns of its case's row, drops that case's kept envelopes, or
 # records a subject unless recorded: applied in any order they end the same, so a run of them
@@ -43,14 +43,14 @@ async def apply_batched(connection: AsyncConnection, changes: Sequence[c.Change]
     if erased:
         await _update_each(
             connection,
-            [{"at": at_utc(change.erased_at), "case": change.case_id} for change in erased],
+            [{"at": as_utc(change.erased_at), "case": change.case_id} for change in erased],
             disposition=Disposition.ERASED.value,
             erased_at=bindparam("at"),
         )
     if destroyed:
         await _update_each(
             connection,
-            [{"at": at_utc(change.destroyed_at), "case": change.case_id} for change in destroyed],
+            [{"at": as_utc(change.destroyed_at), "case": change.case_id} for change in destroyed],
             key_destroyed_at=bindparam("at"),
         )
     subjects: dict[str, dict[str, Any]] = {}
@@ -62,7 +62,7 @@ async def apply_batched(connection: AsyncConnection, changes: Sequence[c.Change]
                 {
                     "subject_id": change.subject_id,
                     "request_id": change.request_id,
-                    "erased_at": at_utc(change.erased_at),
+                    "erased_at": as_utc(change.erased_at),
                 },
             )
     if subjects:

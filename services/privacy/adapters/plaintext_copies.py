@@ -7,10 +7,10 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, inspect,
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.privacy.adapters.record_writes import copy_stored
-from services.privacy.adapters.tables import utc
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.service_layer.changes import CopyStored
 from services.privacy.service_layer.ports import CopySealer
+from shared.sql_types import as_utc
 
 # Its own metadata: `create_tables` must never create it again.
 plaintext_copies = Table(
@@ -33,7 +33,7 @@ async def seal_plaintext_copies(engine: AsyncEngine, sealer: CopySealer) -> int:
         rows = (await connection.execute(select(plaintext_copies))).all()
         for row in rows:
             sealed = await sealer.seal(AnonymizedCopy.model_validate_json(row.document), version=1)
-            closed_at = utc(row.closed_at)
+            closed_at = as_utc(row.closed_at)
             assert closed_at is not None  # a NOT NULL column
             change = CopyStored(row.case_id, sealed, closed_at, row.closure_reason)
             await copy_stored(connection, change)

@@ -20,7 +20,6 @@ from services.privacy.adapters.tables import (
     receipt_states,
     recommendations,
     requests,
-    utc,
 )
 from services.privacy.domain.cases import CaseRecord, CopyMeta
 from services.privacy.domain.holds import Hold, Recommendation
@@ -29,6 +28,7 @@ from services.privacy.domain.requests import PrivacyRequest, RequestKind
 from services.privacy.service_layer.changes import SealedCopy
 from services.privacy.service_layer.ports import KeptCopy
 from shared.envelope import Envelope, decode_envelope
+from shared.sql_types import as_utc
 
 _MOMENTS = ("opened_at", "closed_at", "anonymized_at", "erased_at", "key_destroyed_at")
 
@@ -119,7 +119,7 @@ class StoreReads:
             CopyMeta(
                 copy_id=row.copy_id,
                 case_id=row.case_id,
-                closed_at=utc(row.closed_at),
+                closed_at=as_utc(row.closed_at),
                 closure_reason=row.closure_reason,
             )
             for row in await self._rows(query)
@@ -190,12 +190,12 @@ def _case(row: Any) -> CaseRecord:
     values = dict(row._mapping)
     values.pop("closure_event_id", None)
     for name in (*_MOMENTS, "recording_expired_at"):
-        values[name] = utc(values[name])
+        values[name] = as_utc(values[name])
     return CaseRecord.model_validate(values)
 
 
-def _moment(moment: Any) -> datetime:
-    found = utc(moment)
+def _moment(moment: datetime | None) -> datetime:
+    found = as_utc(moment)
     assert found is not None  # a NOT NULL column
     return found
 

@@ -6,12 +6,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.privacy.adapters.case_writes import at_utc
 from services.privacy.adapters.tables import checkpoint, copies, holds, recommendations, requests
 from services.privacy.domain.holds import Hold
 from services.privacy.domain.requests import PrivacyRequest
 from services.privacy.service_layer import changes as c
 from shared.crypto.tables import insert_unless_present
+from shared.sql_types import as_utc
 
 
 async def recommendation_made(connection: AsyncConnection, change: c.RecommendationMade) -> None:
@@ -116,7 +116,7 @@ async def copy_stored(connection: AsyncConnection, change: c.CopyStored) -> None
     row = {
         "copy_id": copy.copy_id,
         "case_id": change.case_id,
-        "closed_at": at_utc(change.closed_at),
+        "closed_at": as_utc(change.closed_at),
         "closure_reason": change.closure_reason,
     }
     await insert_unless_present(connection, copies, {**row, **version})

@@ -11,11 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.privacy.domain.errors import ReceiptVerificationError
 from services.privacy.domain.holds import BlockingHold
 from services.privacy.domain.requests import RequestStatus
+from shared.frozen import FrozenModel
 
 ReceiptFormat = Literal["caselog.privacy/erasure-receipt/v1", "caselog.privacy/erasure-receipt/v2"]
 # v2 adds what stays readable until the epoch closes, and binds the records checkpoint.
@@ -35,28 +36,24 @@ class PlaceStatus(StrEnum):
     FAILED = "failed"  # the check found something left: the request must be looked into
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Place(_Part):
+class Place(FrozenModel):
     place: str
     status: PlaceStatus
     detail: str
 
 
-class DestroyedKey(_Part):
+class DestroyedKey(FrozenModel):
     case_id: str
     key_id: str
     destroyed_at: datetime
 
 
-class HeldCase(_Part):
+class HeldCase(FrozenModel):
     case_id: str
     holds: tuple[BlockingHold, ...]
 
 
-class RecordsCheckpoint(_Part):
+class RecordsCheckpoint(FrozenModel):
     """A records checkpoint: in a receipt, the signed one that includes the receipt's own
     `subject.erased` events (`bound`), or, while records has signed none yet, the latest one
     acknowledged and a statement that the binding is pending."""
@@ -71,7 +68,7 @@ class RecordsCheckpoint(_Part):
     event_positions: tuple[int, ...] = ()  # log positions of the receipt's events, once known
 
 
-class ResidualCopies(_Part):
+class ResidualCopies(FrozenModel):
     """What erasure cannot reach at once: copies of the destroyed key rows in database WAL,
     dead row versions, dumps, backups and replicas stay wrapped under the epoch's KEK, and so
     readable to whoever holds both, until that epoch closes and destroys its KEK."""
@@ -82,7 +79,7 @@ class ResidualCopies(_Part):
     statement: str
 
 
-class ErasureReceipt(_Part):
+class ErasureReceipt(FrozenModel):
     format: ReceiptFormat = RECEIPT_FORMAT
     request_id: str
     reference: str | None

@@ -25,6 +25,7 @@ from services.privacy.service_layer.projection_privacy import privacy_changes
 from services.privacy.service_layer.receipt_binding import bind_receipts
 from shared.bus.errors import PermanentHandlingError
 from shared.envelope import Envelope
+from shared.settings import DEFAULT_TOPICS, TopicNames
 from shared.validation import summarize
 
 log = structlog.get_logger(__name__)
@@ -32,10 +33,16 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Topics:
-    intake: str = "caselog.intake"
-    policy: str = "caselog.policy"
-    privacy: str = "caselog.privacy"
-    records: str = "caselog.records"
+    """The topics privacy reads (the names: settings.topics)."""
+
+    intake: str = DEFAULT_TOPICS.intake
+    policy: str = DEFAULT_TOPICS.policy
+    privacy: str = DEFAULT_TOPICS.privacy
+    records: str = DEFAULT_TOPICS.records
+
+    @classmethod
+    def named(cls, names: TopicNames) -> "Topics":
+        return cls(names.intake, names.policy, names.privacy, names.records)
 
 
 class UnreadableEventError(PermanentHandlingError):

@@ -1,4 +1,5 @@
-"""Finds a real Kafka broker and PostgreSQL server for tests, in the order DEVELOPERS.md sets.
+"""Finds a real Kafka broker and PostgreSQL server for tests, in the order the README sets
+("On a fresh machine"):
 
 1. an address from the environment (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL);
 2. testcontainers, if a Docker engine answers;
@@ -46,7 +47,7 @@ def docker_answers() -> bool:
     """True when a Docker engine (not merely the client) responds."""
     try:
         result = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],  # noqa: S607
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
             capture_output=True,
             timeout=10,
             check=False,
@@ -64,8 +65,8 @@ def run_script(
 ) -> str:
     """Run one of deploy/'s scripts with `command`; the last line it printed."""
     try:
-        result = subprocess.run(  # noqa: S603 - runs our own script, no outside input
-            ["bash", str(script), command],  # noqa: S607
+        result = subprocess.run(
+            ["bash", str(script), command],
             capture_output=True,
             text=True,
             timeout=timeout_s,
