@@ -6,8 +6,6 @@ or Idempotency-Key (scoped by caller, command and case; one reused with another 
 refused). A repeat answers as the first time and records nothing.
 """
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +27,7 @@ from services.intake.domain.events import (
     EventKind,
     SubjectLinked,
 )
+from services.intake.domain.idempotency import contact_key, request_key, ticket_key
 from services.intake.service_layer.messages import (
     Accepted,
     AttachRecording,
@@ -200,32 +199,12 @@ async def case_status(case_id: str, deps: IntakeDependencies) -> list[EventStatu
         return await uow.ledger.case_events(case_id)
 
 
-def ticket_key(platform: str, external_id: str) -> str:
-    """The idempotency key of a platform's ticket or conversation (a consultation)."""
-    return f"source:{platform}:{external_id}"
-
-
-def contact_key(platform: str, case_id: str, external_id: str) -> str:
-    """The idempotency key of a platform's comment or message on a case: apart from the
-    tickets' keys, so a contact's id can never stand for a consultation (or the reverse)."""
-    return f"contact:{platform}:{case_id}:{external_id}"
-
-
-def request_key(caller: str | None, command: str, case_id: str, idempotency_key: str) -> str:
-    """The ledger key of an Idempotency-Key: the same key from another caller, for another
-    command or on another case is another request. Hashed: the parts are any printable text
-    and together longer than the column."""
-    scope = json.dumps([caller, command, case_id, idempotency_key])
-    return "request:" + hashlib.sha256(scope.encode()).hexdigest()
-
-
 async def _log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted:
     def event() -> _CaseEvent:
         contact, own_key = command.contact, None
         if contact.source is not None:
             source = contact.source.claimed_by(command.platform)
             contact = contact.model_copy(update={"source": source})
-            # A platform's own contact id is idempotent by itself, whoever retries it.
             own_key = contact_key(command.platform, command.case_id, source.external_id)
         times = [("occurred_at", contact.occurred_at)]
         return _CaseEvent(CONTACT_LOGGED, contact, contact.occurred_at, times, own_key)
