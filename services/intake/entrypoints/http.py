@@ -9,7 +9,7 @@ from services.intake.adapters.platforms.errors import (
     PlatformPayloadError,
     WebhookAuthenticationError,
 )
-from services.intake.adapters.platforms.zendesk_users import PlatformUnavailableError
+from services.intake.adapters.platforms.zendesk import PlatformUnavailableError
 from services.intake.bootstrap import INGRESS_TOPIC, PRIVACY_TOPIC, Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
