@@ -9,7 +9,7 @@ from services.intake.adapters.platforms.errors import (
     PlatformPayloadError,
     WebhookAuthenticationError,
 )
-from services.intake.adapters.platforms.zendesk_users import PlatformUnavailableError
+from services.intake.adapters.platforms.zendesk import PlatformUnavailableError
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
@@ -59,7 +59,7 @@ def create_app(
             )
 
         def erasures() -> Consumer:
-            handler = erasure_handler(intake.ledger, intake.quarantine, intake.personal.keys)
+            handler = erasure_handler(intake.handle)
             return bus.subscribe(settings.intake_erasure_group, [settings.topics.privacy], handler)
 
         async with (

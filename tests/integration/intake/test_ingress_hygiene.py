@@ -119,7 +119,8 @@ async def test_consumed_ingress_is_deleted_and_dead_letters_are_sealed_until_era
     assert earliest[poison_partition] > 0
 
     # Erasure of the subject: its quarantine keys go, and so does the ticket mapping.
-    case = await intake.ledger.case(case_id)
+    async with intake.stores.ledger_work() as uow:
+        case = await uow.ledger.case(case_id)
     assert case is not None
     assert case.subject_id is not None
     erased = Envelope(
@@ -144,7 +145,8 @@ async def test_consumed_ingress_is_deleted_and_dead_letters_are_sealed_until_era
     )
 
     async def forgotten() -> bool:
-        return await intake.ledger.case_for_ticket("rest", f"hyg-{run}") is None
+        async with intake.stores.ledger_work() as uow:
+            return await uow.ledger.case_for_ticket("rest", f"hyg-{run}") is None
 
     await eventually_async(forgotten, "the erased ticket forgotten", timeout_s=30)
     assert await sealed_dead_letter() is None  # its key is destroyed: nothing opens it

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.intake.adapters.case_keys import KeyStoreCaseOpener
+from services.intake.adapters.case_keys import KeyStoreCases
 from services.privacy.adapters.signing import NoteReceiptSigner, verify_receipt
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.completion import ErasureState
@@ -146,7 +146,6 @@ async def test_a_person_split_over_two_subjects_is_erased_whole_by_either_identi
 ) -> None:
     person = random_person()
     personal = privacy.personal
-    opener = KeyStoreCaseOpener(personal.engine, personal.subjects, personal.keys)
     full = consultation(person)
     customers = [
         full.customer.model_copy(update={"email": None}),  # phone only: subject A
@@ -156,9 +155,11 @@ async def test_a_person_split_over_two_subjects_is_erased_whole_by_either_identi
     cases, linked = [], []
     for customer in customers:
         case_id = new_identifier()
-        async with opener.opening(case_id, customer) as opened:
-            assert opened.subject_id is not None
-            subject, linked = opened.subject_id, [*linked, *opened.linked_subjects]
+        async with personal.engine.begin() as connection:
+            opener = KeyStoreCases(connection, personal.subjects, personal.keys)
+            opened = await opener.open(case_id, customer)
+        assert opened.subject_id is not None
+        subject, linked = opened.subject_id, [*linked, *opened.linked_subjects]
         model = full.model_copy(update={"customer": customer})
         envelope = await sealed(personal.codec, model, case_id, subject)
         await privacy.projection.handle(privacy.topics.intake, envelope)
