@@ -1,15 +1,77 @@
-"""What policy remembers of a subject: per case the contacts, final answers, repeats, decisions
-and what the record holds; per person the conduct findings. No personal data, only facts."""
+"""What policy remembers of a subject (per case the contacts, final answers, repeats, decisions
+and what the record holds; per person the conduct findings) and the intake events, as policy
+reads them, that change it. No personal data, only facts; pure, so replay folds the same way."""
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
 from services.policy.domain.catalogue import RuleId
 from services.policy.domain.decision import Decision
-from services.policy.domain.facts import PriorContact, PriorDecision, SubjectHistory
+from services.policy.domain.facts import (
+    ClosureReason,
+    ConsultationFacts,
+    PriorContact,
+    PriorDecision,
+    SubjectHistory,
+)
 from shared.frozen import FrozenModel
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationSeen:
+    """`consultation.received`: opens a case; decided on every rule."""
+
+    facts: ConsultationFacts
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerContact:
+    """`contact.logged` from the customer: a follow-up, where repeat and time-restraint apply."""
+
+    at: datetime
+    channel: str
+    body: str
+    duration_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentResponse:
+    """`contact.logged` from an agent: proves a handler, and may be the final answer."""
+
+    at: datetime
+    final_answer: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureSeen:
+    """`closure.requested`: decided on the termination and record-completeness rules."""
+
+    reason: ClosureReason
+    requested_at: datetime
+    supervisor_approved: bool = False
+
+
+CaseEvent = ConsultationSeen | CustomerContact | AgentResponse | ClosureSeen
+
+
+def subject_key(subject_id: str | None, case_id: str) -> str:
+    """Whose state an event changes: the subject, else the case (matching the message key, so
+    one partition, read in order, owns each state)."""
+    return subject_id or case_key(case_id)
+
+
+def case_key(case_id: str) -> str:
+    """The key of a case without a subject (its state, or its erasure marker)."""
+    return f"case:{case_id}"
+
+
+def erasure_keys(subject_id: str | None, case_id: str) -> tuple[str, ...]:
+    """The erasure markers that keep an event from building state: its subject's, its case's."""
+    case = case_key(case_id)
+    return (subject_id, case) if subject_id else (case,)
 
 
 class CaseRecord(FrozenModel):

@@ -1,5 +1,6 @@
 """One step of deciding, pure: an intake event and the subject's state in; the decision (if a
-rule applies) and the next state out. The consumer and replay both run it, so they agree."""
+rule applies) and the next state out. The decision handler and replay both run it, so they
+agree."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,14 +15,15 @@ from services.policy.domain.facts import (
     PriorContact,
 )
 from services.policy.domain.policy import Policy
-from services.policy.service_layer.events import (
+from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
+    CaseRecord,
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
+    SubjectState,
 )
-from services.policy.service_layer.state import CaseRecord, SubjectState
 
 POLICY_DECIDED = "policy.decided"
 CLOSURE_DECIDED = "closure.decided"
