@@ -4,11 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from services.privacy.domain.completion import SubjectErasure
-from services.privacy.domain.erasure_preview import ErasurePreview
 from services.privacy.domain.errors import NotFoundError
-from services.privacy.domain.export import AccessExport, OverdueReport
-from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
+from services.privacy.domain.receipt import (
+    RecordsCheckpoint,
+    SignedCompletion,
+    SignedReceipt,
+    SubjectErasure,
+)
+from services.privacy.domain.reports import AccessExport, ErasurePreview, OverdueReport
 from services.privacy.domain.requests import STATUTORY_BASIS, PrivacyRequest, Regime, RequestKind
 from services.privacy.entrypoints.deps import (
     READERS,

@@ -5,10 +5,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.privacy.domain.caller_input import refuse_contact_details, within_age
 from services.privacy.domain.cases import Disposition
 from services.privacy.domain.errors import NoMatchError, NotFoundError
 from services.privacy.domain.events import ACCESS_EXPORTED, AccessExported
-from services.privacy.domain.export import (
+from services.privacy.domain.reports import (
     AccessExport,
     ExportedCase,
     ExportedEvent,
@@ -19,10 +20,8 @@ from services.privacy.domain.requests import PrivacyRequest, Regime, RequestKind
 from services.privacy.service_layer.changes import RequestSaved
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 from services.privacy.service_layer.erasure_state import subject_erasures
-from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import Identities
 from services.privacy.service_layer.reading import read_events
-from services.privacy.service_layer.times import within_age
 from shared.ids import new_identifier
 
 

@@ -9,8 +9,8 @@ permanent log: whatever the anonymizer missed can still be corrected or withdraw
 
 import structlog
 
-from services.privacy.domain.anonymized_copy import anonymized_copy
 from services.privacy.domain.cases import CaseRecord, Disposition
+from services.privacy.domain.copies import anonymized_copy
 from services.privacy.domain.events import CASE_ANONYMIZED, CaseAnonymized
 from services.privacy.domain.sweep import SweepItem
 from services.privacy.service_layer.changes import CopyStored, KeyDestroyed, SealedCopy

@@ -2,8 +2,8 @@
 one completion statement naming every receipt of that epoch (or an earlier one) not completed
 yet. From then on, no residual copy of their destroyed keys can be unwrapped."""
 
-from services.privacy.domain.completion import CompletedReceipt, CompletionStatement
 from services.privacy.domain.events import EpochClosed
+from services.privacy.domain.receipt import CompletedReceipt, CompletionStatement
 from services.privacy.service_layer.changes import Change, CompletionIssued
 from services.privacy.service_layer.ports import Clock, PrivacyStore, ReceiptSigner
 

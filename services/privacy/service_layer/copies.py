@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from services.privacy.domain.caller_input import refuse_contact_details
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.errors import InvalidRequestError, NotFoundError
 from services.privacy.domain.events import (
@@ -18,7 +19,6 @@ from services.privacy.domain.events import (
 )
 from services.privacy.service_layer.changes import CopyStored
 from services.privacy.service_layer.dependencies import PrivacyDependencies
-from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import KeptCopy
 
 ROTATION = "business-copy key rotated"

@@ -5,7 +5,6 @@ with a signed receipt that says what went at once and when residual copies stop 
 from dataclasses import dataclass
 
 from services.privacy.domain.cases import CaseRecord
-from services.privacy.domain.erasure_preview import ErasurePreview, PreviewCase
 from services.privacy.domain.errors import NoMatchError
 from services.privacy.domain.events import SUBJECT_ERASED, SubjectErased
 from services.privacy.domain.receipt import (
@@ -15,6 +14,7 @@ from services.privacy.domain.receipt import (
     ResidualCopies,
     SignedReceipt,
 )
+from services.privacy.domain.reports import ErasurePreview, PreviewCase
 from services.privacy.domain.requests import RequestKind, RequestStatus
 from services.privacy.service_layer.access import RegisterRequest, new_request
 from services.privacy.service_layer.changes import ReceiptSaved, ReceiptTracked, RequestSaved

@@ -1,8 +1,12 @@
 """Where each erasure stands: the receipt file as served (with its completion statement once
 the key epoch has closed), and per erased subject whether the erasure is complete."""
 
-from services.privacy.domain.completion import ErasureState, SubjectErasure
-from services.privacy.domain.receipt import ErasureReceipt, SignedReceipt
+from services.privacy.domain.receipt import (
+    ErasureReceipt,
+    ErasureState,
+    SignedReceipt,
+    SubjectErasure,
+)
 from services.privacy.domain.requests import RequestKind
 from services.privacy.service_layer.dependencies import PrivacyDependencies
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.privacy.domain.caller_input import refuse_contact_details, refuse_future
 from services.privacy.domain.cases import CaseRecord
 from services.privacy.domain.errors import (
     ConflictError,
@@ -30,9 +31,7 @@ from services.privacy.domain.events import (
 )
 from services.privacy.domain.holds import BlockingHold, Hold, HoldScope, ReleaseRule, blocking
 from services.privacy.service_layer.dependencies import PrivacyDependencies
-from services.privacy.service_layer.kept_text import refuse_contact_details
 from services.privacy.service_layer.ports import Identities
-from services.privacy.service_layer.times import refuse_future
 from shared.auth.roles import Role
 from shared.ids import new_identifier
 

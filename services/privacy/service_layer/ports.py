@@ -9,10 +9,10 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from services.privacy.domain.cases import CaseRecord, CopyMeta
-from services.privacy.domain.completion import CompletionStatement
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
 from services.privacy.domain.receipt import (
+    CompletionStatement,
     ErasureReceipt,
     RecordsCheckpoint,
     SignedCompletion,

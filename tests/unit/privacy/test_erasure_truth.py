@@ -12,14 +12,13 @@ import pytest
 from services.intake.adapters.case_keys import KeyStoreCaseOpener
 from services.privacy.adapters.signing import NoteReceiptSigner, verify_receipt
 from services.privacy.bootstrap import Privacy
-from services.privacy.domain.completion import ErasureState
 from services.privacy.domain.errors import (
     InvalidRequestError,
     NoMatchError,
     ReceiptVerificationError,
 )
 from services.privacy.domain.events import SUBJECT_ERASED
-from services.privacy.domain.receipt import ErasureReceipt
+from services.privacy.domain.receipt import ErasureReceipt, ErasureState
 from services.privacy.domain.requests import Regime, RequestKind, RequestStatus
 from services.privacy.service_layer.access import RegisterRequest, export_access, register_access
 from services.privacy.service_layer.erasure import erase_subject, preview_erasure

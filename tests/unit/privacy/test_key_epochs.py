@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from services.privacy.bootstrap import Privacy
-from services.privacy.domain.completion import ErasureState
+from services.privacy.domain.receipt import ErasureState
 from services.privacy.service_layer.erasure import erase_subject
 from services.privacy.service_layer.erasure_state import subject_erasures
 from services.privacy.service_layer.key_epochs import (
