@@ -1,7 +1,7 @@
 """Applying case changes: the case row, its kept envelopes, anonymization and erasure (for
 many cases at once: a few statements per request, not a few per case)."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +13,9 @@ from services.privacy.domain.cases import Disposition
 from services.privacy.service_layer import changes
 from shared.crypto.tables import insert_all_unless_present, insert_unless_present
 from shared.envelope import encode_envelope
+
+Write = Callable[[AsyncConnection, Any], Awaitable[None]]
+"""Writes one change on the connection of a unit of work."""
 
 
 def at_utc(moment: datetime) -> datetime:
@@ -222,3 +225,20 @@ async def _update_each(
     # One statement executed for every row, in order: a later change of a case wins.
     statement = update(cases).where(cases.c.case_id == bindparam("case")).values(**values)
     await connection.execute(statement, rows)
+
+
+WRITES: dict[type[Any], Write] = {
+    changes.CaseSeen: case_seen,
+    changes.CaseOpened: case_opened,
+    changes.CaseClosed: case_closed,
+    changes.ClosureAccepted: closure_accepted,
+    changes.ClosureRefused: closure_refused,
+    changes.RecordingAttached: recording_attached,
+    changes.EventKept: event_kept,
+    changes.CaseAnonymized: case_anonymized,
+    changes.KeyDestroyed: key_destroyed,
+    changes.CaseErased: case_erased,
+    changes.SubjectErased: subject_erased,
+    changes.RecordingsExpired: recordings_expired,
+}
+"""Each case change, by type, and the function that writes it (adapters.store applies them)."""

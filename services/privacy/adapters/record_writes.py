@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.privacy.adapters.case_writes import at_utc
+from services.privacy.adapters.case_writes import Write, at_utc
 from services.privacy.adapters.tables import (
     checkpoint,
     completions,
@@ -199,3 +199,22 @@ async def completion_issued(connection: AsyncConnection, change: changes.Complet
         .where(state.request_id.in_(list(change.request_ids)), state.completed_epoch.is_(None))
         .values(completed_epoch=change.closed_epoch)
     )
+
+
+WRITES: dict[type[Any], Write] = {
+    changes.RecommendationMade: recommendation_made,
+    changes.HoldSaved: hold_saved,
+    changes.HoldReleaseRequested: hold_release_requested,
+    changes.HoldEnded: hold_ended,
+    changes.RequestSaved: request_saved,
+    changes.ReceiptSaved: receipt_saved,
+    changes.CopiesExpired: copies_expired,
+    changes.CopyStored: copy_stored,
+    changes.CopyRemoved: copy_removed,
+    changes.CheckpointSeen: checkpoint_seen,
+    changes.ReceiptTracked: receipt_tracked,
+    changes.ReceiptBound: receipt_bound,
+    changes.ErasureAcknowledged: erasure_acknowledged,
+    changes.CompletionIssued: completion_issued,
+}
+"""Each other change, by type, and the function that writes it."""

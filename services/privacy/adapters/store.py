@@ -7,7 +7,7 @@ what it has applied so far and nothing is left half-written when it fails.
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any, Self
@@ -37,7 +37,6 @@ from services.privacy.domain.cases import CaseRecord, CopyMeta
 from services.privacy.domain.holds import Hold, Recommendation
 from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
-from services.privacy.service_layer import changes
 from services.privacy.service_layer.changes import Change, SealedCopy
 from services.privacy.service_layer.ports import KeptCopy
 from shared.crypto.tables import insert_all_unless_present
@@ -46,35 +45,7 @@ from shared.handling import SqlUnitOfWork as SharedSqlUnitOfWork
 
 _MOMENTS = ("opened_at", "closed_at", "anonymized_at", "erased_at", "key_destroyed_at")
 
-Apply = Callable[[AsyncConnection, Any], Awaitable[None]]
-APPLY: dict[type, Apply] = {
-    changes.CaseSeen: case_writes.case_seen,
-    changes.CaseOpened: case_writes.case_opened,
-    changes.CaseClosed: case_writes.case_closed,
-    changes.ClosureAccepted: case_writes.closure_accepted,
-    changes.ClosureRefused: case_writes.closure_refused,
-    changes.RecordingAttached: case_writes.recording_attached,
-    changes.EventKept: case_writes.event_kept,
-    changes.CaseAnonymized: case_writes.case_anonymized,
-    changes.KeyDestroyed: case_writes.key_destroyed,
-    changes.CaseErased: case_writes.case_erased,
-    changes.SubjectErased: case_writes.subject_erased,
-    changes.RecordingsExpired: case_writes.recordings_expired,
-    changes.RecommendationMade: record_writes.recommendation_made,
-    changes.HoldSaved: record_writes.hold_saved,
-    changes.HoldReleaseRequested: record_writes.hold_release_requested,
-    changes.HoldEnded: record_writes.hold_ended,
-    changes.RequestSaved: record_writes.request_saved,
-    changes.ReceiptSaved: record_writes.receipt_saved,
-    changes.CopiesExpired: record_writes.copies_expired,
-    changes.CopyStored: record_writes.copy_stored,
-    changes.CopyRemoved: record_writes.copy_removed,
-    changes.CheckpointSeen: record_writes.checkpoint_seen,
-    changes.ReceiptTracked: record_writes.receipt_tracked,
-    changes.ReceiptBound: record_writes.receipt_bound,
-    changes.ErasureAcknowledged: record_writes.erasure_acknowledged,
-    changes.CompletionIssued: record_writes.completion_issued,
-}
+APPLY = {**case_writes.WRITES, **record_writes.WRITES}
 """Each change, by type, and the function that writes it."""
 
 
