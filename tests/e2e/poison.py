@@ -9,8 +9,8 @@ from aiokafka import AIOKafkaProducer
 
 from services.policy.bootstrap import PolicyTopics
 from services.privacy.bootstrap import CONSUMER_GROUP as PRIVACY_GROUP
+from services.privacy.bootstrap import Topics as PrivacyTopics
 from services.privacy.entrypoints.consumer import consumed_topics
-from services.privacy.service_layer.projection import Topics as PrivacyTopics
 from shared.bus.delivery import (
     DLQ_HEADER_ERROR,
     DLQ_HEADER_GROUP,

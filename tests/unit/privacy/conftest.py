@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.privacy.bootstrap import Privacy, bootstrap
+from services.privacy.entrypoints.consumer import consume
 from shared.bus.interface import Bus, Consumer, Handler, Transform
 from shared.bus.messages import OutgoingMessage
 from shared.bus.policy import DeliveryPolicy
@@ -131,5 +132,5 @@ async def received(
     personal = privacy.personal
     case = await sample_case(personal.codec, personal.subjects, closed_at=closed_at, **options)
     for envelope in case.envelopes:
-        await privacy.projection.handle(privacy.topics.intake, envelope)
+        await consume(privacy, privacy.topics.intake, envelope)
     return case

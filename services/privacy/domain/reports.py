@@ -1,12 +1,15 @@
-"""The access export: everything kept about a data subject, decrypted, as one JSON document."""
+"""What privacy answers a privacy officer with, beyond a receipt: the access export (everything
+kept about a subject, decrypted), the erasure preview (what an erasure would do now), and the
+overdue report."""
 
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from services.privacy.domain.cases import Disposition
-from services.privacy.domain.completion import SubjectErasure
+from services.privacy.domain.holds import BlockingHold
+from services.privacy.domain.receipt import ResidualCopies, SubjectErasure
 from services.privacy.domain.requests import PrivacyRequest, Regime
 
 
@@ -55,3 +58,27 @@ class OverdueReport(BaseModel):
     as_of: datetime
     open: int
     overdue: list[OverdueRequest]
+
+
+class PreviewCase(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    subject_id: str | None
+    opened_at: datetime | None
+    closed_at: datetime | None
+    disposition: Disposition
+    has_recording: bool
+    kept_events: int  # ciphertext envelopes privacy holds of it (dropped by the erasure)
+    held_by: tuple[BlockingHold, ...]
+
+
+class ErasurePreview(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    subject_refs: tuple[str, ...]
+    cases: tuple[PreviewCase, ...]
+    will_erase: tuple[str, ...]  # case ids whose keys would be destroyed
+    will_keep: tuple[str, ...]  # held case ids, kept until their holds are released
+    subject_index: str  # what becomes of the identities' index entries
+    residual_copies: ResidualCopies | None  # None when no key would be destroyed

@@ -1,19 +1,61 @@
-"""Privacy's own events as store changes: the same code applies an event when privacy emits it
-and when it is read back from the topic (another instance, or a rebuilt database)."""
+"""Privacy's own events applied to its store: the same code applies an event when privacy emits
+it and when it is read back from the topic (another instance, or a rebuilt database)."""
 
 from collections.abc import Sequence
+
+from pydantic import ValidationError
 
 from services.privacy.domain import events as e
 from services.privacy.domain.holds import Hold
 from services.privacy.domain.requests import PrivacyRequest, RequestKind, RequestStatus
 from services.privacy.domain.retention import RecordKind
 from services.privacy.service_layer import changes as c
+from services.privacy.service_layer.messages import OwnEventsArrived
+from services.privacy.service_layer.ports import PrivacyDependencies
+from services.privacy.service_layer.receipts import complete_epoch
 from shared.bus.errors import PermanentHandlingError
 from shared.envelope import Envelope
+from shared.validation import summarize
 
 
 class UnknownVersionError(PermanentHandlingError):
     """A privacy event of a version this privacy does not read: dead-lettered, never skipped."""
+
+
+class UnreadableEventError(PermanentHandlingError):
+    """An event of a known type whose payload privacy cannot read: dead-lettered at once."""
+
+
+async def own_events_arrived(message: OwnEventsArrived, deps: PrivacyDependencies) -> None:
+    await apply_own_events(deps, message.envelopes)
+
+
+async def apply_own_events(deps: PrivacyDependencies, envelopes: Sequence[Envelope]) -> None:
+    """Privacy's own events, applied together in one unit of work (each once per id)."""
+    found: list[tuple[str | None, list[c.Change]]] = []
+    for envelope in envelopes:
+        try:
+            changes = [await _sealed(deps, change) for change in privacy_changes(envelope)]
+            if envelope.type == e.KEYS_EPOCH_CLOSED.event_type:
+                closed = e.EpochClosed.model_validate(envelope.payload)
+                event_id = str(envelope.event_id)
+                changes += await complete_epoch(
+                    deps.store, deps.signer, deps.clock, event_id, closed
+                )
+        except ValidationError as error:
+            raise UnreadableEventError(f"{envelope.type}: {summarize(error)}") from None
+        found.append((str(envelope.event_id), changes))
+    async with deps.unit_of_work() as uow:
+        await uow.store.apply_each(found)
+        await uow.commit()
+
+
+async def _sealed(deps: PrivacyDependencies, change: c.Projected) -> c.Change:
+    """A version 1 copy, read back in plaintext, is kept sealed like every other."""
+    if not isinstance(change, c.CopyReceived):
+        return change
+    sealed = await deps.copies.seal(change.anonymized_copy, version=1)
+    return c.CopyStored(change.case_id, sealed, change.closed_at, change.closure_reason)
 
 
 def privacy_changes(envelope: Envelope) -> Sequence[c.Projected]:

@@ -1,10 +1,22 @@
-"""Times a caller gives privacy (when a person asked, when a claimant knew): checked against
-the server's clock, which decides. Up to `CLOCK_SKEW` ahead is a caller's clock running fast;
-more is refused, as is a request received longer ago than the rules allow."""
+"""What callers give privacy, checked before it is kept: free text kept in plaintext (hold matters,
+request references, receipts) must not look like contact details, and times a caller gives are
+checked against the server's clock, which decides (up to `CLOCK_SKEW` ahead is a caller's clock
+running fast; more is refused, as is a request received longer ago than the rules allow)."""
 
 from datetime import UTC, datetime, timedelta
 
 from services.privacy.domain.errors import InvalidRequestError
+from services.privacy.domain.text_forms import folded
+from shared.kept_text import CONTACT_DETAILS_REASON
+from shared.personal_data import has_contact_details
+
+
+def refuse_contact_details(field: str, text: str | None) -> None:
+    """Holds, requests and receipts are kept and published in plaintext, so text that looks
+    like an e-mail address, a phone number, a postal code or an address is refused."""
+    if text is not None and has_contact_details(folded(text)):
+        raise InvalidRequestError(field, CONTACT_DETAILS_REASON)
+
 
 CLOCK_SKEW = timedelta(minutes=5)
 # Nothing privacy is told about happened earlier; far older times are typos, and at the

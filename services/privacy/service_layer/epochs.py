@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
 
 import structlog
 
 from services.privacy.domain.errors import ConflictError
 from services.privacy.domain.events import KEYS_EPOCH_CLOSED, EpochClosed
-from services.privacy.service_layer.publishing import PrivacyEvents
+from services.privacy.service_layer.messages import AnnounceEpochCloses, CloseKeyEpoch
+from services.privacy.service_layer.ports import EpochKeys, PrivacyDependencies
+from services.privacy.service_layer.publishing import emit
 from shared.crypto.epoch_rows import EpochCloseInProgressError
-from shared.crypto.epochs import Epoch, EpochClosure
+from shared.crypto.epochs import EpochClosure
 from shared.errors import CaselogError
 
 log = structlog.get_logger(__name__)
@@ -24,35 +25,14 @@ log = structlog.get_logger(__name__)
 RECHECK_S = 300.0
 
 
-class EpochKeys(Protocol):
-    """What closing epochs needs of the key store (shared.crypto.key_store.KeyStore)."""
-
-    async def current_epoch(self) -> Epoch: ...
-
-    async def close_epoch(
-        self, *, holder: str, if_open: int | None = None
-    ) -> EpochClosure | None: ...
-
-    async def unannounced_closures(self) -> list[EpochClosure]: ...
-
-    async def mark_announced(self, closure: EpochClosure) -> None: ...
-
-
-async def close_epoch_now(
-    keys: EpochKeys,
-    events: PrivacyEvents,
-    *,
-    actor: str,
-    correlation_id: str | None = None,
-    if_open: int | None = None,
-) -> EpochClosure | None:
+async def close_key_epoch(command: CloseKeyEpoch, deps: PrivacyDependencies) -> EpochClosure | None:
     """Close the open epoch (or finish one a crash left closing) and publish the close.
     ConflictError if another close is running; None if `if_open` was closed meanwhile."""
     try:
-        closure = await keys.close_epoch(holder=actor, if_open=if_open)
+        closure = await deps.epochs.close_epoch(holder=command.actor, if_open=command.if_open)
     except EpochCloseInProgressError as error:
         raise ConflictError(str(error)) from None
-    await announce_closures(keys, events, correlation_id)
+    await announce_closures(AnnounceEpochCloses(command.correlation_id), deps)
     if closure is not None:
         log.info(
             "key epoch closed",
@@ -64,13 +44,14 @@ async def close_epoch_now(
 
 
 async def announce_closures(
-    keys: EpochKeys, events: PrivacyEvents, correlation_id: str | None = None
+    command: AnnounceEpochCloses, deps: PrivacyDependencies
 ) -> list[EpochClosure]:
     """Publish `keys.epoch_closed` for every close not announced yet, oldest first. A crash
     between publishing and marking publishes it again: consumers are idempotent per epoch."""
-    announced = await keys.unannounced_closures()
+    announced = await deps.epochs.unannounced_closures()
     for closure in announced:
-        await events.emit(
+        await emit(
+            deps,
             KEYS_EPOCH_CLOSED,
             EpochClosed(
                 closed_epoch=closure.closed.number,
@@ -82,9 +63,9 @@ async def announce_closures(
             ),
             case_id=f"key-epoch-{closure.closed.number}",
             subject_id=None,
-            correlation_id=correlation_id,
+            correlation_id=command.correlation_id,
         )
-        await keys.mark_announced(closure)
+        await deps.epochs.mark_announced(closure)
     return announced
 
 
