@@ -184,6 +184,10 @@ class KeyStore:
         (its event arrived here), so it must not stay usable until the cache expires."""
         self._cache.evict_all([case_id])
 
+    def holds_cached(self, case_id: str) -> bool:
+        """Whether this process holds the case's unwrapped key in memory now (diagnostics)."""
+        return self._cache.get(case_id) is not None
+
     def forget_cached_keys(self) -> None:
         """Drop every cached key and the epoch last seen (a key epoch closed): nothing
         unwrapped before the close stays in this process's memory."""

@@ -57,7 +57,7 @@ def create_app(
             return bus.subscribe(settings.intake_ingress_group, [INGRESS_TOPIC], handler, sealed)
 
         def erasures() -> Consumer:
-            handler = erasure_handler(intake.ledger, intake.quarantine)
+            handler = erasure_handler(intake.ledger, intake.quarantine, intake.personal.keys)
             return bus.subscribe(settings.intake_erasure_group, [PRIVACY_TOPIC], handler)
 
         async with (
