@@ -11,6 +11,7 @@ from bench.benchmarks import (
     b8_crypto,
     b9_embedded,
     b10_epoch_close,
+    b11_epoch_close_under_load,
 )
 from bench.harness import Benchmark, Pending
 
@@ -25,6 +26,7 @@ IMPLEMENTED: tuple[Benchmark, ...] = (
     b8_crypto.BENCHMARK,
     b9_embedded.BENCHMARK,
     b10_epoch_close.BENCHMARK,
+    b11_epoch_close_under_load.BENCHMARK,
 )
 # Figures whose id is not a benchmark's own: the services' memory, measured during B2.
 EXTRA_FIGURE_IDS = frozenset({"RSS"})

@@ -5,15 +5,17 @@ same keys in memory only (the cryptography's share of it)."""
 import time
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bench.figures import Figure, Target
 from bench.harness import Benchmark, Context
 from bench.infra import fresh_database
 from shared.crypto.data_key import new_key_id, new_key_material
 from shared.crypto.file_keyring import FileKeyring
-from shared.crypto.kek import AesKek
+from shared.crypto.kek import AesKek, EpochKeyring
 from shared.crypto.key_store import KeyStore
 from shared.crypto.secret import SecretBytes
-from shared.crypto.tables import create_tables, crypto_tables
+from shared.crypto.tables import CryptoTables, create_tables, crypto_tables
 from shared.database import engine_for_url
 
 INSERT_BATCH = 1_000
@@ -29,22 +31,8 @@ async def run(context: Context) -> list[Figure]:
             await create_tables(engine, tables)
             keyring = FileKeyring(context.scratch / "b10-keyring")
             store = KeyStore(engine, tables, keyring)
-            epoch = await store.current_epoch()
             context.report_status(f"B10 storing {keys} data keys")
-            for start in range(0, keys, INSERT_BATCH):
-                rows = [
-                    {
-                        "case_id": f"case-{number:07d}",
-                        "kid": new_key_id(),
-                        "kek_id": epoch.kek_id,
-                        "epoch": epoch.number,
-                        "wrapped": await keyring.wrap(epoch.kek_id, new_key_material()),
-                        "created_at": datetime.now(UTC),
-                    }
-                    for number in range(start, min(start + INSERT_BATCH, keys))
-                ]
-                async with engine.begin() as connection:
-                    await connection.execute(tables.data_keys.insert(), rows)
+            await seed_data_keys(store, engine, tables, keyring, keys, "case")
             old = AesKek(SecretBytes(new_key_material()))
             new = AesKek(SecretBytes(new_key_material()))
             in_memory = [await old.wrap(new_key_material()) for _ in range(keys)]
@@ -81,6 +69,33 @@ async def run(context: Context) -> list[Figure]:
             {"keys": keys, "batch": 500, "keyring": "file"},
         )
     ]
+
+
+async def seed_data_keys(
+    store: KeyStore,
+    engine: AsyncEngine,
+    tables: CryptoTables,
+    keyring: EpochKeyring,
+    count: int,
+    prefix: str,
+) -> None:
+    """`count` live data keys of cases `<prefix>-0000000`..., wrapped under the store's open
+    epoch, inserted in batches (as many cases would leave them; B10 and B11 close over them)."""
+    epoch = await store.current_epoch()
+    for start in range(0, count, INSERT_BATCH):
+        rows = [
+            {
+                "case_id": f"{prefix}-{number:07d}",
+                "kid": new_key_id(),
+                "kek_id": epoch.kek_id,
+                "epoch": epoch.number,
+                "wrapped": await keyring.wrap(epoch.kek_id, new_key_material()),
+                "created_at": datetime.now(UTC),
+            }
+            for number in range(start, min(start + INSERT_BATCH, count))
+        ]
+        async with engine.begin() as connection:
+            await connection.execute(tables.data_keys.insert(), rows)
 
 
 BENCHMARK = Benchmark("B10", "key epoch close: re-wrap every live data key", run)

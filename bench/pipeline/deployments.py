@@ -27,7 +27,7 @@ from shared.bus.kafka import KafkaBus
 from shared.bus.topics import load_topic_specs
 from shared.merkle.keys import NoteSigner
 from shared.testing.infra import REPO_ROOT
-from tests.e2e.distributed import distributed_services
+from tests.e2e.distributed import Distributed, distributed_services
 from tests.e2e.scenario import ServiceUrls
 
 TOPICS_FILE = REPO_ROOT / "deploy" / "kafka" / "topics.toml"
@@ -45,6 +45,7 @@ class Pipeline:
     urls: ServiceUrls
     issuer: DevelopmentIssuer
     pids: dict[str, int]
+    deployment: Distributed | None = None  # the distributed one's databases, folder, processes
     _numbers: Iterator[int] = field(default_factory=itertools.count)
     _run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
@@ -64,7 +65,9 @@ async def distributed(infrastructure: Infrastructure, folder: Path) -> AsyncIter
         await bus.start()
         try:
             async with kafka_tap(kafka, TRACKED, tracker.handle):
-                yield Pipeline("distributed", bus, tracker, deployment.urls, issuer, pids)
+                yield Pipeline(
+                    "distributed", bus, tracker, deployment.urls, issuer, pids, deployment
+                )
         finally:
             await bus.close()
 

@@ -63,13 +63,14 @@ def erasure_handler(
             return
         if envelope.type != SUBJECT_ERASED:
             return
+        keys.evict(envelope.case_id)  # before the payload is read: a bad one still evicts
         if envelope.schema_version != READ_VERSION:
             raise UnreadableErasureError(f"{SUBJECT_ERASED}: unknown schema version")
         try:
             read = _ErasedRead.model_validate(envelope.payload)
         except ValidationError as error:
             raise UnreadableErasureError(f"{SUBJECT_ERASED}: {summarize(error)}") from None
-        for case_id in (envelope.case_id, *read.erased_case_ids):
+        for case_id in read.erased_case_ids:
             keys.evict(case_id)
         subjects = tuple(
             dict.fromkeys(
