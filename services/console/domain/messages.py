@@ -26,10 +26,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signin.role": ("Role", "ロール"),
     "signin.submit": ("Sign in", "サインイン"),
     "signin.refused": (
-        "Development sign-in is refused in production. OpenID Connect sign-in is not"
-        " available in this version of the console.",
-        "本番環境では開発用サインインは使えません。OpenID Connect によるサインインは"
-        "このバージョンのコンソールにはまだありません。",
+        "Development sign-in is refused in production, and no identity provider is configured.",
+        "本番環境では開発用サインインは使えません。ID プロバイダーも設定されていません。",
+    ),
+    "signin.oidc": (
+        "Sign in with your organisation's account (OpenID Connect).",
+        "組織のアカウントでサインインします（OpenID Connect）。",
+    ),
+    "signin.oidc_submit": ("Sign in with the identity provider", "ID プロバイダーでサインイン"),
+    "signin.done": ("Signed in", "サインインしました"),
+    "signin.to_provider": ("To your identity provider", "ID プロバイダーへ移動します"),
+    "signin.continue_provider": ("Continue", "進む"),
+    "signout.to_provider": (
+        "Signed out here; ending your identity provider's session",
+        "サインアウトしました。ID プロバイダーのセッションも終了します",
+    ),
+    "signin.continue": ("Continue to the console", "コンソールへ進む"),
+    "signin.flow_lost": (
+        "This sign-in was not started here, or took too long. Please sign in again.",
+        "このサインインはここで開始されていないか、時間がかかりすぎました。もう一度サインインしてください。",
+    ),
+    "signin.provider_refused": (
+        "The identity provider did not sign you in. Please sign in again.",
+        "ID プロバイダーでサインインできませんでした。もう一度サインインしてください。",
+    ),
+    "signin.no_role": (
+        "Your account has no caselog role. Ask your administrator for one.",
+        "あなたのアカウントには caselog のロールがありません。管理者に依頼してください。",
+    ),
+    "signin.no_provider": (
+        "No identity provider is configured for this console.",
+        "このコンソールには ID プロバイダーが設定されていません。",
     ),
     "signin.again": (
         "Your session is not valid (expired or altered). Please sign in again.",

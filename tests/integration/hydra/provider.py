@@ -1,8 +1,9 @@
 """A real OpenID Connect provider for tests: Ory Hydra v2.3.0 (pinned by deploy/hydra/go.mod,
 built once into .cache/hydra by deploy/hydra/hydra.sh), started on free loopback ports over
 a fresh database of its own on the test PostgreSQL server (the binary is built without SQLite,
-so DSN=memory is not available), and the login/consent step a user would answer, answered
-through Hydra's admin API (`sign_in`): a test gets a real authorization-code + PKCE token."""
+so DSN=memory is not available). The login/consent step a user would answer is answered
+either headless through Hydra's admin API (`sign_in`: a test gets a real authorization-code
++ PKCE token) or by a browser on the pages of `login_app`."""
 
 import base64
 import contextlib
@@ -16,19 +17,35 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from tests.unavailable import missing_infrastructure
 
 ROOT = Path(__file__).resolve().parents[3]
 BUILD = ROOT / "deploy" / "hydra" / "hydra.sh"
 START_S = 30.0
-# Where the provider sends the browser; nothing listens there: the test reads the redirect.
-LOGIN_URL = "http://127.0.0.1:9/login"
-CONSENT_URL = "http://127.0.0.1:9/consent"
+# Headless: nothing listens on the discard port, the test reads the redirect.
 REDIRECT_URI = "http://127.0.0.1:9/callback"
+
+
+@dataclass(frozen=True)
+class ProviderPages:
+    """Where the provider sends the browser to log in, to consent and to log out."""
+
+    login: str
+    consent: str
+    logout: str
+
+    @classmethod
+    def under(cls, base: str) -> "ProviderPages":
+        return cls(f"{base}/login", f"{base}/consent", f"{base}/logout")
+
+
+HEADLESS = ProviderPages.under("http://127.0.0.1:9")
 
 
 @dataclass(frozen=True)
@@ -69,9 +86,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def hydra_dsn(database_url: str) -> str:
+    """A SQLAlchemy URL of a test database (`fresh_database`) as Hydra's DSN."""
+    url = make_url(database_url).set(drivername="postgres", query={"sslmode": "disable"})
+    return url.render_as_string(hide_password=False)
+
+
 @contextlib.contextmanager
-def hydra(folder: Path, dsn: str) -> Iterator[RunningHydra]:
-    """Hydra over `dsn` (migrated here) with JWT access tokens that may carry `roles`."""
+def hydra(
+    folder: Path, dsn: str, pages: ProviderPages = HEADLESS, public_host: str = "127.0.0.1"
+) -> Iterator[RunningHydra]:
+    """Hydra over `dsn` (migrated here) with JWT access tokens that may carry `roles`.
+
+    `public_host` names it in its issuer and URLs (it listens on 127.0.0.1 either way):
+    "localhost" puts it on another site than a console on 127.0.0.1, as a real provider is.
+    """
     binary = str(hydra_binary())
     subprocess.run(
         [binary, "migrate", "sql", "up", "-e", "--yes"],
@@ -81,7 +110,7 @@ def hydra(folder: Path, dsn: str) -> Iterator[RunningHydra]:
         timeout=120,
     )
     public, admin = _free_port(), _free_port()
-    public_url = f"http://127.0.0.1:{public}"
+    public_url = f"http://{public_host}:{public}"
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DSN": dsn,
@@ -90,8 +119,9 @@ def hydra(folder: Path, dsn: str) -> Iterator[RunningHydra]:
         "SERVE_ADMIN_PORT": str(admin),
         "SERVE_ADMIN_HOST": "127.0.0.1",
         "URLS_SELF_ISSUER": public_url + "/",
-        "URLS_LOGIN": LOGIN_URL,
-        "URLS_CONSENT": CONSENT_URL,
+        "URLS_LOGIN": pages.login,
+        "URLS_CONSENT": pages.consent,
+        "URLS_LOGOUT": pages.logout,
         "SECRETS_SYSTEM": secrets.token_hex(32),
         "STRATEGIES_ACCESS_TOKEN": "jwt",
         "OAUTH2_ALLOWED_TOP_LEVEL_CLAIMS": "roles",
@@ -123,22 +153,32 @@ def _wait_ready(running: RunningHydra, process: subprocess.Popen[bytes], log: Pa
             raise RuntimeError(f"hydra exited: {log.read_text(errors='replace')[-800:]}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(running.admin_url + "/health/ready", timeout=1).status_code == 200:
+                # Hydra makes its signing keys on the first ask, which takes seconds on a busy
+                # machine: asked here, so no verifier's short timeout pays for it.
+                httpx.get(running.jwks_url, timeout=START_S).raise_for_status()
                 return
         time.sleep(0.2)
     raise RuntimeError(f"hydra not ready in {START_S} s: {log.read_text(errors='replace')[-800:]}")
 
 
-def create_client(running: RunningHydra, audience: str) -> tuple[str, str]:
-    """A confidential client for the authorization code flow; returns (id, secret)."""
+def create_client(
+    running: RunningHydra,
+    audience: str,
+    redirect_uri: str = REDIRECT_URI,
+    auth_method: str = "client_secret_post",
+) -> tuple[str, str]:
+    """A confidential client for the authorization code flow; returns (id, secret).
+    `auth_method`: how it proves itself at the token endpoint (authlib's default is
+    client_secret_basic; the headless `sign_in` posts it)."""
     answer = httpx.post(
         running.admin_url + "/admin/clients",
         json={
             "grant_types": ["authorization_code", "refresh_token"],
             "response_types": ["code"],
             "scope": "openid",
-            "redirect_uris": [REDIRECT_URI],
+            "redirect_uris": [redirect_uri],
             "audience": [audience],
-            "token_endpoint_auth_method": "client_secret_post",
+            "token_endpoint_auth_method": auth_method,
         },
         timeout=10,
     )
@@ -178,18 +218,9 @@ def sign_in(
             )
         )
         login = _query(location, "login_challenge")
-        accepted = _admin_put(running, "login", login, {"subject": subject, "remember": False})
+        accepted = accept_login(running.admin_url, login, subject, roles)
         consent = _query(_redirect(browser.get(accepted)), "consent_challenge")
-        accepted = _admin_put(
-            running,
-            "consent",
-            consent,
-            {
-                "grant_scope": ["openid"],
-                "grant_access_token_audience": [audience],
-                "session": {"access_token": {"roles": roles}},
-            },
-        )
+        accepted = accept_consent(running.admin_url, consent)
         callback = _redirect(browser.get(accepted))
         if _query(callback, "state") != state:
             raise AssertionError("state not returned unchanged")
@@ -221,12 +252,76 @@ def _query(url: str, name: str) -> str:
     return values[0]
 
 
-def _admin_put(running: RunningHydra, step: str, challenge: str, body: dict[str, object]) -> str:
+def accept_login(
+    admin_url: str, challenge: str, subject: str, roles: list[str], *, remember: bool = False
+) -> str:
+    """The login app's answer: `subject` logged in, its roles kept for the consent step;
+    returns where the browser goes next. `remember` keeps a session at the provider, so a
+    next sign-in is answered without asking (until that session is logged out)."""
+    body = {"subject": subject, "remember": remember, "context": {"roles": roles}}
+    return _admin_put(admin_url, "login", challenge, body)
+
+
+def login_request(admin_url: str, challenge: str) -> dict[str, Any]:
+    """The login request Hydra holds: `skip` is true when its session already knows the user."""
+    asked = httpx.get(
+        f"{admin_url}/admin/oauth2/auth/requests/login",
+        params={"login_challenge": challenge},
+        timeout=10,
+    )
+    asked.raise_for_status()
+    found: dict[str, Any] = asked.json()
+    return found
+
+
+def accept_consent(admin_url: str, challenge: str) -> str:
+    """Everything the client asked for granted, with the roles the login step recorded in
+    both tokens: the access token (the services read them) and the ID token (the console)."""
+    asked = httpx.get(
+        f"{admin_url}/admin/oauth2/auth/requests/consent",
+        params={"consent_challenge": challenge},
+        timeout=10,
+    )
+    asked.raise_for_status()
+    request = asked.json()
+    roles = (request.get("context") or {}).get("roles", [])
+    body = {
+        "grant_scope": request["requested_scope"],
+        "grant_access_token_audience": request["requested_access_token_audience"],
+        "session": {"access_token": {"roles": roles}, "id_token": {"roles": roles}},
+    }
+    return _admin_put(admin_url, "consent", challenge, body)
+
+
+def accept_logout(admin_url: str, challenge: str) -> str:
+    return _admin_put(admin_url, "logout", challenge, None)
+
+
+def _admin_put(admin_url: str, step: str, challenge: str, body: dict[str, object] | None) -> str:
     answer = httpx.put(
-        f"{running.admin_url}/admin/oauth2/auth/requests/{step}/accept",
+        f"{admin_url}/admin/oauth2/auth/requests/{step}/accept",
         params={f"{step}_challenge": challenge},
         json=body,
         timeout=10,
     )
     answer.raise_for_status()
     return str(answer.json()["redirect_to"])
+
+
+def point_client_at(
+    running: RunningHydra, client_id: str, redirect_uri: str, post_logout_redirect_uri: str
+) -> None:
+    """The client's registered URLs, for an app whose address is known only once it serves."""
+    answer = httpx.patch(
+        f"{running.admin_url}/admin/clients/{client_id}",
+        json=[
+            {"op": "replace", "path": "/redirect_uris", "value": [redirect_uri]},
+            {
+                "op": "replace",
+                "path": "/post_logout_redirect_uris",
+                "value": [post_logout_redirect_uri],
+            },
+        ],
+        timeout=10,
+    )
+    answer.raise_for_status()

@@ -2,52 +2,38 @@
 authorization code flow with PKCE), verified against the provider's JWKS URL, with the
 user's roles read from the token's `roles` claim; a token altered on its way is refused."""
 
-import asyncio
 import os
 import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from shared.auth.errors import NotAuthenticatedError
 from shared.auth.factory import build_verifier
 from shared.auth.roles import Role
 from shared.auth.verifier import TokenVerifier
 from shared.settings import load_settings
-from tests.integration.databases import drop_database
-from tests.integration.hydra.provider import RunningHydra, create_client, hydra, sign_in
+from tests.integration.databases import fresh_database
+from tests.integration.hydra.provider import (
+    RunningHydra,
+    create_client,
+    hydra,
+    hydra_dsn,
+    sign_in,
+)
 from tests.unavailable import missing_infrastructure
 
 AUDIENCE = "caselog"
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHydra]:
+async def provider(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningHydra]:
     server = os.environ.get("DATABASE_URL")
     if not server:
         missing_infrastructure("Hydra's store needs a PostgreSQL server (DATABASE_URL)")
-    database = make_url(server).set(database=f"caselog_test_hydra_{uuid.uuid4().hex[:12]}")
-    asyncio.run(_create(database.set(database="postgres"), str(database.database)))
-    folder: Path = tmp_path_factory.mktemp("hydra")
-    dsn = database.set(drivername="postgres", query={"sslmode": "disable"})
-    try:
-        with hydra(folder, dsn.render_as_string(hide_password=False)) as running:
+    async with fresh_database(server) as database:
+        with hydra(tmp_path_factory.mktemp("hydra"), hydra_dsn(database)) as running:
             yield running
-    finally:
-        asyncio.run(drop_database(database.render_as_string(hide_password=False)))
-
-
-async def _create(admin: object, name: str) -> None:
-    url = make_url(str(admin)).set(drivername="postgresql")
-    connection = await asyncpg.connect(url.render_as_string(hide_password=False))
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
 
 
 def _verifier(running: RunningHydra) -> TokenVerifier:

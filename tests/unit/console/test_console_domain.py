@@ -5,6 +5,8 @@ from typing import Any
 from services.console.domain.case_page import Segment, build_case_page, highlight
 from services.console.domain.language import negotiate
 from services.console.domain.messages import MESSAGES
+from services.console.domain.session import roles_in_claims
+from shared.auth.roles import Role
 
 
 def test_the_switch_wins_over_accept_language() -> None:
@@ -113,3 +115,16 @@ def test_a_local_as_of_is_read_with_the_browsers_offset() -> None:
     assert _moment("2026-11-02T01:00:00Z", "2026-11-02T10:00", "-540") == datetime(
         2026, 11, 2, 1, tzinfo=UTC
     )
+
+
+def test_roles_come_from_the_configured_claim_and_unknown_ones_are_ignored() -> None:
+    claims = {
+        "roles": ["legal", "no-such-role", {"nested": "x"}, "legal"],
+        "realm_access": {"roles": ["agent"]},
+        "group": "privacy_officer",
+    }
+    assert roles_in_claims(claims, "roles") == (Role.LEGAL,)
+    assert roles_in_claims(claims, "realm_access.roles") == (Role.AGENT,)
+    assert roles_in_claims(claims, "group") == (Role.PRIVACY_OFFICER,)
+    assert roles_in_claims(claims, "missing.roles") == ()
+    assert roles_in_claims({"roles": "no-such-role"}, "roles") == ()
