@@ -95,6 +95,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "各サービスの API を使う（ドキュメントはオフラインで表示できます）。",
     ),
     "case.title": ("Case", "案件"),
+    "case.tabs": ("Case views", "案件の表示"),
+    "case.tab.case": ("Case and timeline", "案件とタイムライン"),
+    "case.tab.access": ("Access trail", "閲覧記録"),
+    "access.title": ("Access trail", "閲覧記録"),
+    "access.explained": (
+        "Every reveal of this case's personal data, newest first: who, when, why and which"
+        " fields (never their values). Each is an event in the log.",
+        "この案件の個人情報が表示されるたびの記録（新しい順）：誰が、いつ、何のために、どの項目を"
+        "（値は記録しません）。それぞれがログのイベントです。",
+    ),
+    "access.when": ("When", "日時"),
+    "access.who": ("Who", "閲覧者"),
+    "access.why": ("Purpose or matter", "目的・案件番号"),
+    "access.what": ("What was read", "閲覧した内容"),
+    "access.entry": ("Log event", "ログのイベント"),
+    "access.events": ("event(s)", "件のイベント"),
+    "access.view.timeline": ("timeline", "タイムライン"),
+    "access.view.bundle": ("litigation bundle", "訴訟用バンドル"),
+    "access.none": (
+        "No one has revealed this case's personal data.",
+        "この案件の個人情報はまだ誰も表示していません。",
+    ),
     "case.summary": ("Summary", "概要"),
     "case.status": ("Status", "状態"),
     "case.channel": ("Channel", "受付チャネル"),

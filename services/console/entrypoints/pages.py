@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from services.console.adapters.services_http import HttpServicesApi, ServiceUrls
+from services.console.domain.access_trail import access_trail
 from services.console.domain.case_page import build_case_page
 from services.console.domain.language import LANGUAGES
 from services.console.entrypoints.visits import (
@@ -118,6 +119,20 @@ async def _case(
         as_of=_iso(moment) if moment else None,
         can_reveal=visit.user.has_any(*REVEALING_ROLES),
         purpose=reveal_purpose,
+        tab="case",
+    )
+
+
+@router.get("/cases/{case_id}/access", response_class=HTMLResponse)
+async def access_page(visit: VisitDep, case_id: CaseId) -> Response:
+    """The case's access trail: read from the timeline without revealing (no new access)."""
+    timeline = await services_for(visit).timeline(case_id, None)
+    return visit.render(
+        "access.html",
+        case_id=case_id,
+        trail=access_trail(timeline["events"]),
+        role_names=[role.value for role in Role],
+        tab="access",
     )
 
 
