@@ -2,12 +2,12 @@
 version, published where the consumer reads, reach its DLQ with the reason — on Kafka and on
 the embedded bus (the `consumer_bus` fixture's ids `kafka`, `embedded`)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from shared.bus.interface import Handler
+from shared.bus.interface import Bus, Consumer, Handler
 from shared.bus.kafka import KafkaBus
 from shared.contracts.declaring import unknown_reason
 from shared.contracts.reading import UnknownEventError
@@ -35,19 +35,31 @@ async def consumer_bus(
     await made.close_all()
 
 
+Member = Callable[[Bus, str, str], Consumer]
+"""Starts the consumer under test on (bus, group, topic)."""
+
+
+def subscriber(handler: Handler) -> Member:
+    return lambda bus, group, topic: bus.subscribe(group, [topic], handler)
+
+
 async def assert_unknown_events_dead_lettered(
-    backend: BusBackend, consumer: str, handler: Handler, known_type: str
+    backend: BusBackend,
+    consumer: str,
+    member: Member,
+    known_type: str,
+    error_type: type[Exception] = UnknownEventError,
 ) -> None:
-    """Runs `handler` as consumer group `consumer` on a fresh topic, publishes an undeclared
-    type and `known_type` one version too new, and asserts both reach the DLQ with the reason."""
+    """Runs the consumer on a fresh topic and group, publishes an undeclared type and
+    `known_type` one version too new, and asserts both reach its DLQ with the reason."""
     topic = await backend.topic()
     bus = await backend.new_bus()
     group = backend.group(consumer)
     for message in unknown_event_messages(topic, known_type):
         await bus.publish(message)
-    async with running(bus.subscribe(group, [topic], handler)):
+    async with running(member(bus, group, topic)):
         letters = await dead_letters(bus, topic, expected=2, group=group)
-    assert {letter.error_type for letter in letters} == {UnknownEventError.__name__}
+    assert {letter.error_type for letter in letters} == {error_type.__name__}
     too_new = CONTRACTS.latest(known_type).version + 1
     assert sorted(letter.reason for letter in letters) == sorted(
         f"{consumer}: {unknown_reason(CONTRACTS, event_type, version)}"

@@ -7,6 +7,7 @@ from tests.conformance.conftest import BusBackend
 from tests.integration.consumer_dead_letters import (
     assert_unknown_events_dead_lettered,
     consumer_bus,
+    subscriber,
 )
 
 __all__ = ["consumer_bus"]
@@ -22,6 +23,6 @@ async def test_unknown_privacy_events_reach_intakes_dlq_with_the_reason(
 
     handler = erasure_handler(handle)
     await assert_unknown_events_dead_lettered(
-        consumer_bus, INTAKE_READS_PRIVACY.consumer, handler, "keys.epoch_closed"
+        consumer_bus, INTAKE_READS_PRIVACY.consumer, subscriber(handler), "keys.epoch_closed"
     )
     assert handled == []
