@@ -9,8 +9,7 @@ import pytest
 
 from shared.bus.interface import Bus, Consumer, Handler
 from shared.bus.kafka import KafkaBus
-from shared.contracts.declaring import unknown_reason
-from shared.contracts.reading import UnknownEventError
+from shared.contracts.declaring import UnknownEventError, unknown_reason
 from shared.contracts.registry import CONTRACTS
 from tests.conformance.conftest import BusBackend
 from tests.conformance.running import running

@@ -21,7 +21,8 @@ from services.policy.domain.state import (
 from services.policy.service_layer.errors import UnevaluableEventError, UnreadableErasureError
 from services.policy.service_layer.messages import EmptyKeyCache, ForgetErasedCases
 from shared.bus.errors import PermanentHandlingError
-from shared.contracts.reading import ConsumerReads, UnknownEventError
+from shared.contracts.declaring import UnknownEventError
+from shared.contracts.reading import ConsumerReads
 from shared.crypto.ciphertext import Ciphertext
 from shared.crypto.codec import FieldCodec
 from shared.crypto.errors import CiphertextError, KeyNotFoundError
