@@ -44,7 +44,13 @@ def consumer_groups() -> dict[str, set[str]]:
 
 
 def _default(setting: str) -> Any:
-    return CaselogSettings.model_fields[setting].get_default(call_default_factory=True)
+    field = CaselogSettings.model_fields[setting]
+    if field.default_factory_takes_validated_data:  # a default built from the other defaults
+        return field.get_default(call_default_factory=True, validated_data=_DEFAULTS)
+    return field.get_default(call_default_factory=True)
+
+
+_DEFAULTS = {"topics": DEFAULT_TOPICS}
 
 
 # A well-formed envelope whose payload is not what its type promises, by topic: its type, and

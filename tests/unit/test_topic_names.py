@@ -3,7 +3,7 @@
 import pytest
 
 from services.policy.bootstrap import PolicyTopics
-from services.privacy.service_layer.projection import Topics as PrivacyTopics
+from services.privacy.bootstrap import Topics as PrivacyTopics
 from shared.bus.policy import DLQ_SUFFIX
 from shared.bus.topics import load_topic_specs
 from shared.settings import DEFAULT_TOPICS, load_settings

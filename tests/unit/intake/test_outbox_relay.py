@@ -14,20 +14,23 @@ from services.intake.service_layer.messages import Accepted
 from services.intake.service_layer.outbox import OutboxRelay
 from services.intake.service_layer.ports import CaseKeys, PendingMessage
 from services.intake.service_layer.unit_of_work import IntakeStores
-from shared.bus.errors import BusError
+from shared.bus.memory import MemoryBus
 from shared.bus.messages import OutgoingMessage
+from shared.bus.topics import TopicSpec
 from shared.database import engine_for_url
 
 
-class FakeBus:
-    def __init__(self, failing: bool = False) -> None:
-        self.published: list[bytes] = []
-        self.failing = failing
+async def started_bus(*, available: bool = True) -> MemoryBus:
+    """The in-memory bus with intake's topic declared; `available=False`: the broker is down."""
+    bus = MemoryBus()
+    await bus.start()
+    await bus.ensure_topics([TopicSpec("caselog.intake", partitions=1)])
+    bus.broker.available = available
+    return bus
 
-    async def publish(self, message: OutgoingMessage) -> None:
-        if self.failing:
-            raise BusError("broker down")
-        self.published.append(message.value)
+
+def published(bus: MemoryBus) -> list[bytes]:
+    return [record.value for record in bus.broker.published("caselog.intake")]
 
 
 @pytest.fixture
@@ -57,7 +60,7 @@ async def unpublished(stores: IntakeStores) -> list[str]:
 async def test_fresh_messages_are_published_at_once_and_marked_together(
     stores: IntakeStores,
 ) -> None:
-    bus = FakeBus()
+    bus = await started_bus()
     relay = OutboxRelay(stores, bus)
     fresh = [await recorded(stores, f"k{i}") for i in range(10)]
     marks: list[object] = []
@@ -68,24 +71,24 @@ async def test_fresh_messages_are_published_at_once_and_marked_together(
     )
 
     await asyncio.gather(*(relay.publish_now(pending) for pending in fresh))
-    assert len(bus.published) == 10
+    assert len(published(bus)) == 10
     assert await relay.drain() == 0, "the drain leaves what the relay has in hand"
     await relay.flush()
 
     assert await unpublished(stores) == []
     assert len(marks) < 10, "marked in batches, not one commit per message"
-    assert len(bus.published) == 10
+    assert len(published(bus)) == 10
 
 
 async def test_a_message_the_bus_refused_is_left_for_the_drain(stores: IntakeStores) -> None:
-    bus = FakeBus(failing=True)
+    bus = await started_bus(available=False)
     relay = OutboxRelay(stores, bus)
 
     await relay.publish_now(await recorded(stores, "k"))
     await relay.flush()
     assert await unpublished(stores) == ["k"]
 
-    bus.failing = False
+    bus.broker.available = True
     assert await relay.drain() == 1
     assert await unpublished(stores) == []
-    assert bus.published == [b"k"]
+    assert published(bus) == [b"k"]
