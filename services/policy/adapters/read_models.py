@@ -19,7 +19,10 @@ from services.policy.domain.state import (
     CustomerContact,
 )
 from services.policy.service_layer.errors import UnevaluableEventError, UnreadableErasureError
-from services.policy.service_layer.messages import ForgetErasedCases
+from services.policy.service_layer.messages import EmptyKeyCache, ForgetErasedCases
+from shared.bus.errors import PermanentHandlingError
+from shared.contracts.declaring import UnknownEventError
+from shared.contracts.reading import ConsumerReads
 from shared.crypto.ciphertext import Ciphertext
 from shared.crypto.codec import FieldCodec
 from shared.crypto.errors import CiphertextError, KeyNotFoundError
@@ -98,12 +101,17 @@ class ClosureRead(_Read):
     supervisor_approved: bool = False
 
 
-READ_VERSION = 1
-READ_MODELS: dict[str, type[BaseModel]] = {
-    "consultation.received": ConsultationRead,
-    "contact.logged": ContactRead,
-    "closure.requested": ClosureRead,
-}
+POLICY_READS_INTAKE = ConsumerReads(
+    "policy",
+    reads={
+        "consultation.received": ConsultationRead,
+        "contact.logged": ContactRead,
+        "closure.requested": ClosureRead,
+    },
+    ignores=frozenset({"recording.attached", "subject.linked"}),
+)
+"""What policy decides on; a version it does not know is upcast by the contracts or, when
+no upcaster reaches it, dead-lettered with the reason (never refused by policy's own check)."""
 POLICY_READER = reader_for("policy")
 
 
@@ -114,15 +122,16 @@ class IntakeEventReader:
         self._codec = codec
 
     async def read(self, envelope: Envelope) -> CaseEvent | None:
-        model = READ_MODELS.get(envelope.type)
+        try:
+            model = POLICY_READS_INTAKE.model_for(envelope)
+        except UnknownEventError as error:
+            raise UnevaluableEventError(str(error)) from None
         if model is None:
             return None
         what = f"{envelope.type} v{envelope.schema_version}"
-        if envelope.schema_version != READ_VERSION:
-            raise UnevaluableEventError(f"{what}: unknown schema version (policy reads v1)")
         try:
             payload = await self._codec.decrypt(
-                envelope.payload,
+                POLICY_READS_INTAKE.payload(envelope),
                 model,
                 case_id=envelope.case_id,
                 event_id=envelope.event_id,
@@ -172,22 +181,49 @@ KEYS_EPOCH_CLOSED = "keys.epoch_closed"
 
 
 class ErasedRead(_Read):
-    """`subject.erased` v1 as policy reads it."""
+    """`subject.erased` as policy reads it."""
 
     subject_ids: tuple[str, ...] = ()
     erased_case_ids: tuple[str, ...]
     held_case_ids: tuple[str, ...] = ()
 
 
-def erasure_of(envelope: Envelope) -> ForgetErasedCases:
-    """What a `subject.erased` asks policy to forget; UnreadableErasureError if it cannot say."""
-    what = f"{envelope.type} v{envelope.schema_version}"
-    if envelope.schema_version != READ_VERSION:
-        raise UnreadableErasureError(f"{what}: unknown schema version (policy reads v1)")
+class _EnvelopeOnly(_Read):
+    """An event policy acts on from the fact of it alone."""
+
+
+POLICY_READS_PRIVACY = ConsumerReads(
+    "policy",
+    reads={SUBJECT_ERASED: ErasedRead, KEYS_EPOCH_CLOSED: _EnvelopeOnly},
+    ignores=frozenset(
+        {
+            "hold.placed",
+            "hold.release_requested",
+            "hold.released",
+            "case.anonymized",
+            "anonymized_copy.corrected",
+            "anonymized_copy.withdrawn",
+            "access.exported",
+            "retention.swept",
+        }
+    ),
+)
+"""What policy's erasure consumer reads; anything else on caselog.privacy is dead-lettered."""
+
+
+def privacy_message(envelope: Envelope) -> ForgetErasedCases | EmptyKeyCache | None:
+    """Policy's message for one of privacy's events, None for a type it ignores;
+    UnreadableErasureError (with the reason) for one it does not know or cannot read."""
     try:
-        read = ErasedRead.model_validate(envelope.payload)
-    except ValidationError as error:
-        raise UnreadableErasureError(f"{what} cannot be read: {summarize(error)}") from None
+        read = POLICY_READS_PRIVACY.decode(envelope)
+    except PermanentHandlingError as error:
+        raise UnreadableErasureError(str(error)) from None
+    if isinstance(read, ErasedRead):
+        return _erasure(envelope, read)
+    return EmptyKeyCache() if envelope.type == KEYS_EPOCH_CLOSED else None
+
+
+def _erasure(envelope: Envelope, read: ErasedRead) -> ForgetErasedCases:
     subjects = (*read.subject_ids, *([envelope.subject_id] if envelope.subject_id else []))
     return ForgetErasedCases(
         subject_ids=tuple(dict.fromkeys(subjects)),

@@ -58,7 +58,7 @@ class CallView(View):
 
 
 class SourceView(View):
-    platform: str
+    platform: str | None = None
 
 
 class ConsultationView(View):

@@ -16,8 +16,37 @@ from services.privacy.service_layer.messages import (
 from services.privacy.service_layer.own_events import UnreadableEventError
 from shared.bus.interface import Handler
 from shared.bus.messages import ConsumedMessage
+from shared.contracts.reading import ConsumerReads
+from shared.contracts.registry import CONTRACTS
 from shared.envelope import Envelope, decode_envelope
 from shared.validation import summarize
+
+
+class _Acknowledgement(views.View):
+    """`records.acknowledged`, read further by its handler."""
+
+
+def _intake_reads() -> ConsumerReads:
+    read = {kind: views.INTAKE_VIEWS[kind] for kind in views.ENCRYPTED_SCHEMAS}
+    ignored = {kind for kind in CONTRACTS.produced_by("intake") if kind not in read}
+    return ConsumerReads("privacy", reads=read, ignores=frozenset(ignored))
+
+
+INTAKE_READS = _intake_reads()
+"""Intake's events privacy keeps (each sealed field opened by its view); the others ignored."""
+POLICY_READS = ConsumerReads(
+    "privacy", reads=dict.fromkeys(CONTRACTS.produced_by("policy"), views.DecisionView)
+)
+RECORDS_READS = ConsumerReads(
+    "privacy",
+    reads={views.RECORDS_ACKNOWLEDGED: _Acknowledgement},
+    ignores=frozenset({"access.recorded"}),
+)
+OWN_READS = ConsumerReads(
+    "privacy", reads={kind.type: kind.payload for kind in privacy_events.ALL_EVENTS}
+)
+"""Privacy's own events, read by their producer's models (older versions upcast or read as
+they are by `own_events`)."""
 
 
 def consumed_topics(topics: Topics) -> list[str]:
@@ -47,12 +76,14 @@ async def consume(privacy: Privacy, topic: str, envelope: Envelope) -> None:
 
 
 def _message(topics: Topics, topic: str, envelope: Envelope) -> Message[None] | None:
-    if topic == topics.records:
+    """The message for `envelope`, None for a declared ignore; UnknownEventError (the DLQ
+    reason) for a type or version the topic's reads do not know."""
+    if topic == topics.records and RECORDS_READS.model_for(envelope) is not None:
         return RecordsAcknowledged(envelope)
-    if topic == topics.privacy and envelope.type in privacy_events.BY_TYPE:
+    if topic == topics.privacy and OWN_READS.model_for(envelope) is not None:
         return OwnEventsArrived([envelope])
-    if topic == topics.intake and envelope.type in views.ENCRYPTED_SCHEMAS:
+    if topic == topics.intake and INTAKE_READS.model_for(envelope) is not None:
         return IntakeEventArrived(envelope)
-    if topic == topics.policy:
+    if topic == topics.policy and POLICY_READS.model_for(envelope) is not None:
         return PolicyEventArrived(envelope)
     return None

@@ -147,7 +147,7 @@ async def test_what_cannot_be_evaluated_is_dead_lettered_with_the_reason(
         for letter in letters
     }
     assert reasons == {
-        "c-2": "consultation.received v2: unknown schema version (policy reads v1)",
+        "c-2": "policy: consultation.received v2 is not declared (known: v1)",
         "c-3": "consultation.received v1 cannot be evaluated: body: Field required",
     }
 
