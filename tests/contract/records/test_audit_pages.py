@@ -9,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.records.adapters.event_store import SqlEventStore
-from services.records.adapters.rows import insert_rows
-from services.records.adapters.rows import SqlNodeStore
+from services.records.adapters.rows import SqlNodeStore, insert_rows
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.errors import RecordsError
 from services.records.domain.events import verify_chain
