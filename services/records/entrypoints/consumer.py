@@ -1,11 +1,17 @@
-"""The records consumer: every event of every caselog topic into the log, once."""
+"""The records consumer: every event of every caselog topic into the log, once; privacy's key
+destructions also drop the cached keys at once."""
 
 from collections.abc import Awaitable, Callable
 
 from services.records.domain.errors import InvalidEventError, RecordsError
 from services.records.domain.events import Origin, ReceivedEvent
 from services.records.domain.vocabulary import CASE_ANONYMIZED, KEYS_EPOCH_CLOSED, SUBJECT_ERASED
-from services.records.service_layer.recorder import Recorder
+from services.records.service_layer.messages import (
+    CaseKeyDestroyed,
+    KeyEpochClosed,
+    Message,
+    RecordEvent,
+)
 from shared.bus.errors import PermanentHandlingError
 from shared.bus.messages import ConsumedMessage
 from shared.bus.policy import DeliveryPolicy
@@ -17,33 +23,30 @@ PATIENT_DELIVERY = DeliveryPolicy(max_attempts=12, initial_backoff_s=0.1, max_ba
 the system of record's input there (what does land there replays safely: appends are
 idempotent). Refused events skip the retries."""
 
+Dispatch = Callable[[Message[object]], Awaitable[object]]
+
 
 class UnrecordableMessageError(RecordsError, PermanentHandlingError):
     """Retrying cannot help (the same event id with other bytes): dead-lettered with the reason."""
 
 
-def record_handler(
-    recorder: Recorder,
-    forget_key: Callable[[str], None],
-    forget_all_keys: Callable[[], None],
-) -> Callable[[ConsumedMessage], Awaitable[None]]:
+def record_handler(dispatch: Dispatch) -> Callable[[ConsumedMessage], Awaitable[None]]:
     """The bus handler. Bytes that are not an envelope raise InvalidEnvelopeError, a permanent
     error: the DLQ at once. Outages propagate and are retried; redelivery changes nothing.
-    When privacy reports a case's key destroyed, `forget_key` drops it from the key cache at
-    once, so a reveal cannot show plaintext until the cache would have expired; when a key
-    epoch closes, `forget_all_keys` empties the cache (nothing unwrapped before the close
-    stays in memory)."""
+    When privacy reports a case's key destroyed, the cached key goes at once, so a reveal
+    cannot show plaintext until the cache would have expired; when a key epoch closes, the
+    whole cache goes (nothing unwrapped before the close stays in memory)."""
 
     async def handle(message: ConsumedMessage) -> None:
         envelope = decode_envelope(message.value)
         origin = Origin(message.topic, message.partition, message.offset)
         try:
-            await recorder.record(ReceivedEvent(envelope, origin))
+            await dispatch(RecordEvent(ReceivedEvent(envelope, origin)))
         except InvalidEventError as error:
             raise UnrecordableMessageError(str(error)) from None
         if envelope.type in KEY_DESTROYING_EVENTS:
-            forget_key(envelope.case_id)
+            await dispatch(CaseKeyDestroyed(envelope.case_id))
         elif envelope.type == KEYS_EPOCH_CLOSED:
-            forget_all_keys()
+            await dispatch(KeyEpochClosed())
 
     return handle

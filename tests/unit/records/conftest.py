@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from services.records.domain.batches import plan_batch
-from services.records.domain.events import Origin, ReceivedEvent, StoredEvent
+from services.records.domain.events import Origin, ReceivedEvent, StoredEvent, plan_batch
 from services.records.entrypoints.http import create_app
 from shared.auth.development import development_issuer
 from shared.envelope import Envelope
