@@ -32,9 +32,9 @@ from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.errors import RecordsError
 from services.records.domain.events import Origin, StoredEvent
-from shared.sql_types import as_utc
 from shared.merkle.errors import MissingNodeError, NodeConflictError
 from shared.merkle.store import NodeId
+from shared.sql_types import as_utc
 
 
 def event_row(event: StoredEvent) -> tuple[Any, ...]:

@@ -1,6 +1,11 @@
-"""The event types records reads meaning from (every other type is stored and shown as it is),
-named by their contracts (shared/contracts/); docs/decisions/0006-records-store.md lists the
-payload fields read."""
+"""The event types records reads meaning from, named by their contracts (shared/contracts/),
+and records' tolerant read models of their payloads: only the fields the case view reads, each
+optional, every other field (personal ones included, as ciphertext) left to the log as it is.
+Every other declared type is stored and shown as it is (`StoredAsIs`).
+docs/decisions/0006-records-store.md lists the payload fields read; the contract test
+tests/contract/records/test_reads_fit_contracts.py checks each model against its contract."""
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.contracts import intake, policy, privacy, records
 
@@ -26,3 +31,54 @@ KEYS_EPOCH_CLOSED = privacy.KEYS_EPOCH_CLOSED.type
 # records' own: a read that revealed personal data, and the acknowledgement of an append.
 ACCESS_RECORDED = records.ACCESS_RECORDED.type
 RECORDS_ACKNOWLEDGED = records.RECORDS_ACKNOWLEDGED.type
+
+
+class StoredAsIs(BaseModel):
+    """A payload records keeps without reading a field of it (the type's meaning, if any, is
+    in the envelope alone: a recording attached, a case anonymized or erased)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class CallRead(StoredAsIs):
+    final_answer_given_at: AwareDatetime | None = None
+
+
+class ConsultationRead(StoredAsIs):
+    channel: str | None = None
+    call: CallRead | None = None
+
+
+class ContactRead(StoredAsIs):
+    final_answer: bool = False
+
+
+class ClosureRequestRead(StoredAsIs):
+    reason: str | None = None
+
+
+class ReasonRead(StoredAsIs):
+    rule: str | None = None
+
+
+class DecisionRead(StoredAsIs):
+    outcome: str | None = None
+    reasons: tuple[ReasonRead, ...] = ()
+    policy_version: str | None = None
+
+
+class HoldRead(StoredAsIs):
+    hold_id: str | None = None
+    matter: str | None = None
+
+
+READ_MODELS: dict[str, type[StoredAsIs]] = {
+    CONSULTATION_RECEIVED: ConsultationRead,
+    CONTACT_LOGGED: ContactRead,
+    CLOSURE_REQUESTED: ClosureRequestRead,
+    HOLD_PLACED: HoldRead,
+    HOLD_RELEASED: HoldRead,
+    **dict.fromkeys(DECISION_TYPES, DecisionRead),
+}
+"""By event type, the payload fields records reads meaning from; a type missing here is
+`StoredAsIs`."""

@@ -5,93 +5,31 @@ privacy's key destructions empty the key cache. (They replace the Recorder's tes
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 
 import pytest
 
-from services.records.adapters.event_store import SqlEventStore
-from services.records.bootstrap import Records, bootstrap
 from services.records.domain.access import Reveal
 from services.records.domain.acknowledgements import acknowledgements
 from services.records.domain.bundle_check import verify_bundle
 from services.records.domain.errors import EventConflictError
-from services.records.domain.events import Appended, Origin, ReceivedEvent
+from services.records.domain.events import Appended, ReceivedEvent
 from services.records.domain.timeline import Window
-from services.records.entrypoints.consumer import UnrecordableMessageError, record_handler
 from services.records.service_layer import messages
 from services.records.service_layer.handlers import HANDLERS
 from services.records.service_layer.messages import (
     ExportBundle,
     IssueCheckpoint,
     Message,
-    RecordEvent,
     ReplayTimeline,
 )
-from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.auth.roles import Role
-from shared.bus.errors import BusError, PermanentHandlingError
-from shared.bus.memory import MemoryBus
-from shared.bus.messages import ConsumedMessage
-from shared.bus.topics import load_topic_specs
-from shared.database import create_engine
-from shared.envelope import Envelope, InvalidEnvelopeError, decode_envelope, encode_envelope
-from shared.infrastructure import Infrastructure
+from shared.bus.errors import BusError
+from shared.envelope import decode_envelope
 from shared.merkle.checkpoint import open_checkpoint
 from shared.merkle.keys import NoteVerifier
-from shared.settings import CaselogSettings
-from tests.unit.records.conftest import TOPICS_FILE, MakeEnvelope
+from tests.unit.records.conftest import MakeEnvelope, Wired
 
 LEGAL = Reveal("legal-1", Role.LEGAL, purpose="request R-1", matter=None)
-
-
-@dataclass
-class Transactions:
-    """Counts the append transactions the handlers open (the store's own unit of work)."""
-
-    opened: int = 0
-
-    def around(self, store: SqlEventStore) -> Callable[[], RecordsUnitOfWork]:
-        def unit_of_work() -> RecordsUnitOfWork:
-            self.opened += 1
-            return store.writing()
-
-        return unit_of_work
-
-
-@dataclass
-class Wired:
-    records: Records
-    bus: MemoryBus
-    transactions: Transactions
-
-    @property
-    def topic(self) -> str:
-        return self.records.settings.topics.records
-
-    def published(self) -> list[tuple[bytes | None, Envelope]]:
-        found = self.bus.broker.published(self.topic)
-        return [(message.key, decode_envelope(message.value)) for message in found]
-
-    def acknowledgements(self) -> list[Envelope]:
-        return [e for _, e in self.published() if e.type == "records.acknowledged"]
-
-    async def record(self, envelope: Envelope) -> Appended:
-        return await self.records.handle(RecordEvent(ReceivedEvent(envelope)))
-
-
-@pytest.fixture
-async def wired(settings: CaselogSettings) -> AsyncIterator[Wired]:
-    bus = MemoryBus()
-    await bus.start()
-    await bus.ensure_topics(load_topic_specs(TOPICS_FILE))
-    infrastructure = Infrastructure(settings, bus, create_engine(settings))
-    transactions = Transactions()
-    records = bootstrap(settings, infrastructure, unit_of_work=transactions.around)
-    async with records.running():
-        yield Wired(records, bus, transactions)
-    await bus.close()
-    await infrastructure.engine.dispose()
 
 
 def verifier(wired: Wired) -> NoteVerifier:
@@ -268,59 +206,6 @@ async def test_a_subject_erased_is_acknowledged_with_a_signed_checkpoint_that_in
     checkpoint = open_checkpoint(note, [verifier(wired)], origin=origin)
     assert checkpoint.size == ack["checkpoint_size"]
     assert checkpoint.size > where.position
-
-
-async def test_the_bus_handler_records_with_origin_and_refuses_for_good(
-    wired: Wired, make_envelope: MakeEnvelope
-) -> None:
-    handle = record_handler(wired.records.handle)
-    original = make_envelope("case-1", 0)
-    forged = original.model_copy(update={"payload": {"note": "another story"}})
-
-    await handle(ConsumedMessage("caselog.policy", 3, 41, None, encode_envelope(original)))
-    with pytest.raises(UnrecordableMessageError, match="other content"):
-        await handle(ConsumedMessage("caselog.policy", 3, 42, None, encode_envelope(forged)))
-    with pytest.raises(InvalidEnvelopeError):
-        await handle(ConsumedMessage("caselog.policy", 3, 43, None, b"not an envelope"))
-
-    stored = await wired.records.store.event(str(original.event_id))
-    assert stored.origin == Origin("caselog.policy", 3, 41)
-    assert isinstance(UnrecordableMessageError("x"), PermanentHandlingError)
-
-
-@pytest.mark.parametrize("event_type", ["subject.erased", "case.anonymized"])
-async def test_a_destroyed_case_key_leaves_the_key_cache_at_once(
-    wired: Wired, make_envelope: MakeEnvelope, event_type: str
-) -> None:
-    keys = wired.records.personal.keys
-    await keys.create_or_get("case-1")
-    await keys.create_or_get("case-2")
-    handle = record_handler(wired.records.handle)
-    destroyed = make_envelope("case-1", 0).model_copy(
-        update={"type": event_type, "producer": "privacy"}
-    )
-
-    await handle(ConsumedMessage("caselog.privacy", 0, 7, None, encode_envelope(destroyed)))
-
-    assert (keys.holds_cached("case-1"), keys.holds_cached("case-2")) == (False, True)
-
-
-async def test_a_closed_key_epoch_empties_the_key_cache(
-    wired: Wired, make_envelope: MakeEnvelope
-) -> None:
-    keys = wired.records.personal.keys
-    for case_id in ("case-1", "case-2"):
-        await keys.create_or_get(case_id)
-    handle = record_handler(wired.records.handle)
-    closed = make_envelope("key-epoch-1", 0).model_copy(
-        update={"type": "keys.epoch_closed", "producer": "privacy"}
-    )
-
-    await handle(ConsumedMessage("caselog.privacy", 0, 8, None, encode_envelope(closed)))
-
-    assert not keys.holds_cached("case-1")
-    assert not keys.holds_cached("case-2")
-    assert await wired.records.store.size() == 1
 
 
 def test_a_subject_erased_is_acknowledged_even_when_a_later_event_of_its_case_follows(
