@@ -14,6 +14,7 @@ from services.records.domain.errors import (
 )
 from services.records.domain.timeline import Window
 from shared.auth.roles import REVEALING_ROLES, Principal, Role
+from shared.contracts.records import ACCESS_RECORDED
 from shared.crypto.codec import ERASED
 from shared.envelope import Envelope
 from shared.kept_text import kept_text_problem
@@ -73,15 +74,20 @@ def access_event(
     correlation_id: str,
     now: datetime,
 ) -> Envelope:
-    """The `access.recorded` event: `fields` are the revealed field paths by event id."""
+    """The `access.recorded` event: `fields` are the revealed field paths by event id.
+
+    Its contract names it; the payload is written here rather than dumped from the contract's
+    model so the window's times keep the form the caller gave (`+09:00` stays `+09:00`),
+    byte for byte as before; tests/unit/records/test_records_events_fit_their_contracts.py
+    checks the contract's model reads it."""
     return Envelope(
-        type=vocabulary.ACCESS_RECORDED,
-        schema_version=1,
+        type=ACCESS_RECORDED.type,
+        schema_version=ACCESS_RECORDED.version,
         case_id=case_id,
         subject_id=subject_id,
         occurred_at=now,
         recorded_at=now,
-        producer=vocabulary.PRODUCER,
+        producer=ACCESS_RECORDED.producer,
         correlation_id=correlation_id,
         payload={
             "actor": reveal.actor,

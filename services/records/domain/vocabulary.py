@@ -1,13 +1,15 @@
-"""The event types records reads meaning from, named by their contracts (shared/contracts/),
-and records' tolerant read models of their payloads: only the fields the case view reads, each
-optional, every other field (personal ones included, as ciphertext) left to the log as it is.
-Every other declared type is stored and shown as it is (`StoredAsIs`).
+"""What records takes from the contracts (shared/contracts/): the event types it reads meaning
+from, its tolerant read models of their payloads (only the fields the case view reads, each
+optional, every other field, personal ones included as ciphertext, left to the log as it is;
+every other declared type is stored and shown as it is, `StoredAsIs`), and where each type
+keeps its personal fields (`PERSONAL_FIELDS`, which a reveal decrypts). Derived, never copied.
 docs/decisions/0006-records-store.md lists the payload fields read; the contract test
 tests/contract/records/test_reads_fit_contracts.py checks each model against its contract."""
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.contracts import intake, policy, privacy, records
+from shared.contracts.registry import CONTRACTS
 
 PRODUCER = records.PRODUCER
 
@@ -82,3 +84,11 @@ READ_MODELS: dict[str, type[StoredAsIs]] = {
 }
 """By event type, the payload fields records reads meaning from; a type missing here is
 `StoredAsIs`."""
+
+PERSONAL_FIELDS: dict[str, type[BaseModel]] = {
+    contract.type: contract.payload
+    for contract in CONTRACTS.latest_contracts()
+    if contract.personal_fields
+}
+"""The contracts' payload models by event type, for the codec to reveal their personal fields;
+a type missing here carries no personal field that records could reveal."""

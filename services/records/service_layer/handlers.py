@@ -18,9 +18,8 @@ from services.records.domain.bundle import Bundle, BundleConsistency, BundleEven
 from services.records.domain.checkpoints import LogIdentity, StoredCheckpoint
 from services.records.domain.errors import CheckpointNotFoundError, UnreadableFieldsError
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
-from services.records.domain.personal_fields import PERSONAL_FIELDS
 from services.records.domain.timeline import CaseEvent, TimelineEntry, Window
-from services.records.domain.vocabulary import SUBJECT_ERASED
+from services.records.domain.vocabulary import PERSONAL_FIELDS, SUBJECT_ERASED
 from services.records.service_layer import reads
 from services.records.service_layer.checkpoints import CheckpointIssuer
 from services.records.service_layer.group_commit import GroupCommit
