@@ -6,10 +6,15 @@ keeps its personal fields (`PERSONAL_FIELDS`, which a reveal decrypts). Derived,
 docs/decisions/0006-records-store.md lists the payload fields read; the contract test
 tests/contract/records/test_reads_fit_contracts.py checks each model against its contract."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.contracts import intake, policy, privacy, records
+from shared.contracts.declaring import UnknownEventError
 from shared.contracts.registry import CONTRACTS
+from shared.envelope import Envelope
 
 PRODUCER = records.PRODUCER
 
@@ -92,3 +97,25 @@ PERSONAL_FIELDS: dict[str, type[BaseModel]] = {
 }
 """The contracts' payload models by event type, for the codec to reveal their personal fields;
 a type missing here carries no personal field that records could reveal."""
+
+_LATEST_VERSIONS = {contract.type: contract.version for contract in CONTRACTS.latest_contracts()}
+
+
+def readable_payload(envelope: Envelope) -> Mapping[str, Any] | None:
+    """`envelope`'s payload in the shape its read model describes, that of its type's latest
+    version (an older one lifted by the registry's upcasters; a type with no read model needs
+    no lifting, nothing of it is read); None when no contract declares its type and version,
+    or no upcaster lifts it: its meaning is not read, rather than read with the wrong shape.
+    (The consumer stores no such event; a log written before it did may hold some.)"""
+    event_type, version = envelope.type, envelope.schema_version
+    if _LATEST_VERSIONS.get(event_type) == version:
+        return envelope.payload
+    if not CONTRACTS.knows(event_type, version):
+        return None
+    if event_type not in READ_MODELS:
+        return envelope.payload
+    try:
+        return CONTRACTS.upcast(event_type, version, dict(envelope.payload))
+    except (UnknownEventError, KeyError, TypeError, ValueError):
+        # An upcaster moves the fields it expects: an old payload without them stays unread.
+        return None
