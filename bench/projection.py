@@ -1,5 +1,5 @@
 """B6's replay of a case as of a moment, with the records read model: the events `Window`
-admits, in the order they happened, folded into the case view (as `CaseReads.view` does,
+admits, in the order they happened, folded into the case view (as `reads.case_view` does,
 without its key-store lookup)."""
 
 from collections.abc import Sequence

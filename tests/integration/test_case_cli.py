@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from services.intake.entrypoints.examples import ENGLISH
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.receipt import SignedReceipt
-from services.records.adapters.signing_key import log_origin
+from services.records.adapters.log_identity import log_origin
 from services.runtime.cli import main
 from services.runtime.embedded import embedded_app
 from shared.auth.development import development_issuer

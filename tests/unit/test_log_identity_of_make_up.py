@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from services.records.adapters.signing_key import DEVELOPMENT_ORIGIN, load_signer, log_origin
+from services.records.adapters.log_identity import DEVELOPMENT_ORIGIN, load_signer, log_origin
 from services.runtime.cli import main
 from shared.merkle.keys import NoteSigner
 from shared.settings import load_settings

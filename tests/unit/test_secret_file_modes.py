@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.privacy.adapters.signing import load_receipt_signer
-from services.records.adapters.signing_key import load_signer
+from services.records.adapters.log_identity import load_signer
 from shared.bus.embedded import EmbeddedBus
 from shared.crypto.runtime import build_personal_data
 from shared.database import create_engine

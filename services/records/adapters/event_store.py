@@ -1,9 +1,10 @@
-"""The records EventStore on SQLAlchemy (SQLite or PostgreSQL): appends, reads, proofs, checkpoints.
+"""The records log on SQLAlchemy (SQLite or PostgreSQL): reads, proofs and checkpoints, and the
+unit of work that writes it (events, Merkle nodes, chain links in one transaction).
 
 A single writer per store is assumed: the Merkle tree's right edge and the next positions are
-read at the start of each append. In one process an asyncio lock serialises appends; across
-processes PostgreSQL serialises them with an advisory lock, and on SQLite the primary keys
-refuse the loser's batch whole (it may be retried).
+read at the start of each append. In one process the unit of work's lock serialises writes;
+across processes PostgreSQL serialises them with an advisory lock, and on SQLite the primary
+keys refuse the loser's batch whole (it may be retried).
 """
 
 import asyncio
@@ -12,16 +13,15 @@ from datetime import datetime
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.records.adapters import checkpoint_log, reading
-from services.records.adapters.appending import append_events
-from services.records.adapters.case_heads import Tail
+from services.records.adapters import log_statements as statements
+from services.records.adapters.appending import Tail, append_events
 from services.records.adapters.tables import RecordsTables
-from services.records.domain.checkpoints import StoredCheckpoint
+from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
-from services.records.domain.proofs import ConsistencyProof, InclusionProof
 from services.records.service_layer.ports import EventStore
+from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.envelope import utc_now
 from shared.sql_types import as_utc
 
@@ -30,8 +30,63 @@ T = TypeVar("T")
 Work = Callable[Concatenate[Connection, RecordsTables, P], T]
 
 
+class _WriterState:
+    """What the store's writer keeps between its transactions: the log's tail, if it is known
+    to be the one committed (voided while a transaction runs, kept again on its commit)."""
+
+    __slots__ = ("tail",)
+
+    def __init__(self) -> None:
+        self.tail: Tail | None = None
+
+
+class SqlLogTransaction:
+    """The LogTransaction of one unit of work: statements on its connection, nothing committed
+    here (the unit of work commits, or rolls back)."""
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        tables: RecordsTables,
+        writer: _WriterState,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._connection, self._tables = connection, tables
+        self._writer, self._clock = writer, clock
+        self._tail: Tail | None = None
+
+    async def append(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
+        if not events:
+            return ()
+        stored_at = as_utc(self._clock())
+        tail, self._writer.tail = self._writer.tail, None  # kept again only on commit
+        appended, self._tail = await self._run(append_events, events, stored_at, tail)
+        return appended
+
+    async def size(self) -> int:
+        return await self._run(statements.tree_size)
+
+    async def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
+        return await self._run(statements.add_checkpoint, checkpoint)
+
+    async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
+        received_at = as_utc(self._clock())
+        await self._run(statements.add_cosignature, size, witness, signature_line, received_at)
+
+    def committed(self) -> None:
+        if self._tail is not None:
+            self._writer.tail = self._tail
+
+    async def _run(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._connection.run_sync(work, self._tables, *args, **kwargs)
+
+
 class SqlEventStore(EventStore):
-    """The append-only log in `tables` of `engine`; see `append_only` for the tables' guards."""
+    """The append-only log in `tables` of `engine`; see `append_only` for the tables' guards.
+
+    Reads run outside any transaction; writes run in a `writing()` unit of work (the three
+    write methods here are one each, for callers that write nothing else with them).
+    """
 
     def __init__(
         self,
@@ -43,76 +98,80 @@ class SqlEventStore(EventStore):
         self._engine = engine
         self._tables = tables
         self._clock = clock
-        self._writer = asyncio.Lock()
-        self._tail: Tail | None = None
+        self._lock = asyncio.Lock()
+        self._writer = _WriterState()
+
+    def writing(self) -> RecordsUnitOfWork:
+        """A unit of work on the log: commit() keeps what it wrote, leaving otherwise undoes it."""
+        return RecordsUnitOfWork(self._engine, self._transaction_on, self._lock)
+
+    def _transaction_on(self, connection: AsyncConnection) -> SqlLogTransaction:
+        return SqlLogTransaction(connection, self._tables, self._writer, self._clock)
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
         """Appends in one transaction (events, Merkle nodes, chain); all of the batch or none."""
-        if not events:
-            return ()
-        stored_at = as_utc(self._clock())
-        tail, self._tail = self._tail, None  # kept again only once this append has committed
-        appended, self._tail = await self._write(append_events, events, stored_at, tail)
+        async with self.writing() as work:
+            appended = await work.log.append(events)
+            await work.commit()
         return appended
 
     async def size(self) -> int:
-        return await self._read(reading.tree_size)
+        return await self._read(statements.tree_size)
 
     async def event(self, event_id: str) -> StoredEvent:
-        return await self._read(reading.event_by_id, event_id)
+        return await self._read(statements.event_by_id, event_id)
 
     async def events(self) -> list[StoredEvent]:
-        return await self._read(reading.select_events)
+        return await self._read(statements.select_events)
 
     async def events_from(self, position: int, limit: int) -> list[StoredEvent]:
-        return await self._read(reading.events_page, position, limit)
+        return await self._read(statements.events_page, position, limit)
 
     async def case_events(self, case_id: str) -> list[StoredEvent]:
-        return await self._read(reading.select_events, self._tables.events.c.case_id == case_id)
+        return await self._read(statements.select_events, self._tables.events.c.case_id == case_id)
 
     async def leaf_hashes(self) -> dict[int, bytes]:
-        return await self._read(reading.stored_leaf_hashes)
+        return await self._read(statements.stored_leaf_hashes)
 
     async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
-        return await self._read(reading.stored_leaf_hashes, start, end)
+        return await self._read(statements.stored_leaf_hashes, start, end)
 
     async def root(self, size: int) -> bytes:
-        return await self._read(reading.root, size)
+        return await self._read(statements.root, size)
 
     async def inclusion_proof(self, event_id: str, size: int) -> InclusionProof:
-        return await self._read(reading.inclusion, event_id, size)
+        return await self._read(statements.inclusion, event_id, size)
 
     async def consistency_proof(self, old_size: int, new_size: int) -> ConsistencyProof:
-        return await self._read(reading.consistency, old_size, new_size)
+        return await self._read(statements.consistency, old_size, new_size)
 
     async def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
-        return await self._write(checkpoint_log.add_checkpoint, checkpoint)
+        async with self.writing() as work:
+            kept = await work.log.add_checkpoint(checkpoint)
+            await work.commit()
+        return kept
 
     async def checkpoint(self, size: int) -> StoredCheckpoint | None:
-        return await self._read(checkpoint_log.checkpoint_at, size)
+        return await self._read(statements.checkpoint_at, size)
 
     async def latest_checkpoint(self) -> StoredCheckpoint | None:
-        return await self._read(checkpoint_log.latest_checkpoint)
+        return await self._read(statements.latest_checkpoint)
 
     async def checkpoints(self) -> list[StoredCheckpoint]:
-        return await self._read(checkpoint_log.all_checkpoints)
+        return await self._read(statements.all_checkpoints)
 
     async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
-        await self._write(
-            checkpoint_log.add_cosignature, size, witness, signature_line, as_utc(self._clock())
-        )
+        async with self.writing() as work:
+            await work.log.add_cosignature(size, witness, signature_line)
+            await work.commit()
 
     async def witnessed_size(self, witness: str) -> int | None:
-        return await self._read(checkpoint_log.witnessed_size, witness)
+        return await self._read(statements.witnessed_size, witness)
 
     async def cosigned_witnesses(self, size: int) -> set[str]:
-        return await self._read(checkpoint_log.cosigned_witnesses, size)
+        return await self._read(statements.cosigned_witnesses, size)
 
     async def _read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         # The log is append-only, so reads need no lock: what one statement saw stays true.
         async with self._engine.connect() as connection:
-            return await connection.run_sync(work, self._tables, *args, **kwargs)
-
-    async def _write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with self._writer, self._engine.begin() as connection:
             return await connection.run_sync(work, self._tables, *args, **kwargs)

@@ -62,3 +62,9 @@ class KeyStoreFields:
 
     async def key_destroyed(self, case_id: str) -> bool:
         return await self._personal.keys.tombstone(case_id) is not None
+
+    def forget_key(self, case_id: str) -> None:
+        self._personal.keys.evict(case_id)
+
+    def forget_all_keys(self) -> None:
+        self._personal.keys.forget_cached_keys()

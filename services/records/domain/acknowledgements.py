@@ -6,6 +6,7 @@ from datetime import datetime
 from services.records.domain import vocabulary
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent
+from shared.contracts.records import RECORDS_ACKNOWLEDGED, RecordsAcknowledged
 from shared.envelope import Envelope
 
 
@@ -33,25 +34,22 @@ def acknowledgements(
     acknowledged = [pair for pair in erasures if pair[1].position not in newest]
     acknowledged += last.values()
     return [
-        Envelope(
-            type=vocabulary.RECORDS_ACKNOWLEDGED,
-            schema_version=1,
-            case_id=case_id,
+        RECORDS_ACKNOWLEDGED.envelope(
+            RecordsAcknowledged(
+                event_id=where.event_id,
+                event_type=received.envelope.type,
+                position=where.position,
+                case_position=where.case_position,
+                tree_size=tree_size,
+                checkpoint_size=checkpoint.size if checkpoint else None,
+                checkpoint_note=checkpoint.note if checkpoint else None,
+            ),
+            case_id=received.envelope.case_id,
+            subject_id=None,
             occurred_at=now,
             recorded_at=now,
-            producer=vocabulary.PRODUCER,
             causation_id=where.event_id,
             correlation_id=received.envelope.correlation_id,
-            payload={
-                "event_id": where.event_id,
-                "event_type": received.envelope.type,
-                "position": where.position,
-                "case_position": where.case_position,
-                "tree_size": tree_size,
-                "checkpoint_size": checkpoint.size if checkpoint else None,
-                "checkpoint_note": checkpoint.note if checkpoint else None,
-            },
         )
         for received, where in acknowledged
-        for case_id in [received.envelope.case_id]
     ]

@@ -1,5 +1,7 @@
 """The case read model, folded from the case's events in the order they happened; rebuilt on
-every read, never stored. Reads only fields that are not personal (see vocabulary.py)."""
+every read, never stored. Reads only fields that are not personal (see vocabulary.py), in the
+shape of each type's latest contract version: an older version is lifted first, and an event
+no contract can lift counts as an event but adds no meaning."""
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,8 +64,8 @@ def project_case(case_id: str, envelopes: Iterable[Envelope]) -> CaseView:
         apply = _APPLY.get(envelope.type)
         if apply is None and envelope.type in v.DECISION_TYPES:
             apply = _decided
-        if apply is not None:
-            apply(view, envelope, envelope.payload)
+        if apply is not None and (payload := v.readable_payload(envelope)) is not None:
+            apply(view, envelope, payload)
     return view
 
 

@@ -1,10 +1,22 @@
-"""Events as the records log receives and keeps them: origin on the bus, positions, chain hashes."""
+"""Events as the records log receives and keeps them: their origin on the bus, their rows, the
+per-case hash chain that links them, and how a batch joins the log (idempotency by event id,
+dense positions); pure, no I/O.
 
+The chain: `prev_hash` is the RFC 9162 leaf hash of the previous event of the case (32 zero
+bytes for the first), the value the Merkle tree holds, so one hash function serves chain and
+proofs. `chain_hash` = SHA-256(0x02 || previous chain_hash || own leaf hash), so the newest
+event's chain hash commits to the whole case. The 0x02 prefix keeps it apart from RFC 9162's
+0x00/0x01.
+"""
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.records.domain.errors import InvalidEventError
-from shared.envelope import Envelope
+from services.records.domain.errors import EventConflictError, InvalidEventError
+from shared.envelope import Envelope, encode_envelope
+from shared.merkle.hashing import leaf_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +73,148 @@ class Appended:
     position: int
     case_position: int
     is_new: bool
+
+
+ZERO_HASH = bytes(32)
+CHAIN_PREFIX = b"\x02"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """An event's place in its case's chain; the next event of the case is linked to it."""
+
+    case_position: int
+    leaf_hash: bytes
+    prev_hash: bytes
+    chain_hash: bytes
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first event of a case whose chain fields disagree with the events before it."""
+
+    event_id: str
+    position: int
+    reason: str
+
+
+def next_link(previous: ChainLink | None, leaf: bytes) -> ChainLink:
+    """The link of the event with canonical bytes `leaf` that follows `previous` in its case."""
+    return link_after(previous, leaf_hash(leaf))
+
+
+def link_after(previous: ChainLink | None, own: bytes) -> ChainLink:
+    """`next_link` for an event whose leaf hash `own` is known already."""
+    if previous is None:
+        return ChainLink(0, own, ZERO_HASH, _chain(ZERO_HASH, own))
+    return ChainLink(
+        previous.case_position + 1, own, previous.leaf_hash, _chain(previous.chain_hash, own)
+    )
+
+
+def verify_chain(events: Iterable[StoredEvent]) -> ChainBreak | None:
+    """Recomputes one case's chain from the stored bytes; None if every event links up.
+
+    Events are taken in the order of their stored case positions, whatever order they come in.
+    """
+    previous: ChainLink | None = None
+    case_id: str | None = None
+    for event in sorted(events, key=lambda e: e.case_position):
+        case_id = case_id or event.case_id
+        expected = next_link(previous, event.leaf)
+        reason = _mismatch(event, expected, case_id)
+        if reason:
+            return ChainBreak(event.event_id, event.position, reason)
+        previous = expected
+    return None
+
+
+def link_mismatch(
+    expected: ChainLink, case_position: int, prev_hash: bytes, chain_hash: bytes
+) -> str:
+    """Why an event's claimed chain fields are not `expected`; empty if they are."""
+    if case_position != expected.case_position:
+        return (
+            f"case position {case_position} where {expected.case_position} comes next: "
+            "an event of the case is missing or duplicated"
+        )
+    if prev_hash != expected.prev_hash:
+        return "prev_hash is not the leaf hash of the previous event of the case"
+    if chain_hash != expected.chain_hash:
+        return "chain_hash does not match the event's bytes and its predecessor"
+    return ""
+
+
+def _mismatch(event: StoredEvent, expected: ChainLink, case_id: str) -> str:
+    if event.case_id != case_id:
+        return f"belongs to case {event.case_id}, not {case_id}"
+    return link_mismatch(expected, event.case_position, event.prev_hash, event.chain_hash)
+
+
+def _chain(previous_chain_hash: bytes, own_leaf_hash: bytes) -> bytes:
+    return hashlib.sha256(CHAIN_PREFIX + previous_chain_hash + own_leaf_hash).digest()
+
+
+MAX_BATCH_EVENTS = 1000
+"""Keeps every statement of an append under the drivers' bound-parameter limits."""
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What appending a batch means: one result per event given, the rows to insert and, for the
+    Merkle tree, their leaf hashes (the chain computed them already)."""
+
+    appended: tuple[Appended, ...]
+    new_events: tuple[StoredEvent, ...]
+    leaf_hashes: tuple[bytes, ...]
+
+
+def plan_batch(
+    events: Sequence[ReceivedEvent],
+    *,
+    known: Mapping[str, StoredEvent],
+    heads: Mapping[str, ChainLink],
+    size: int,
+    stored_at: datetime,
+) -> BatchPlan:
+    """Plans the append of `events` to a log of `size` events.
+
+    `known` holds the stored events whose ids occur in the batch, `heads` the last link of
+    each case of the batch. An event already stored (or earlier in the batch) keeps its
+    position; one stored with other bytes refuses the whole batch.
+    """
+    if len(events) > MAX_BATCH_EVENTS:
+        raise InvalidEventError(f"a batch holds at most {MAX_BATCH_EVENTS} events")
+    seen, links = dict(known), dict(heads)
+    appended: list[Appended] = []
+    new_events: list[StoredEvent] = []
+    leaf_hashes: list[bytes] = []
+    for received in events:
+        envelope = received.envelope
+        event_id, leaf = str(envelope.event_id), encode_envelope(envelope)
+        stored = seen.get(event_id)
+        if stored is not None:
+            if stored.leaf != leaf:
+                raise EventConflictError(f"event {event_id} is already stored with other content")
+            appended.append(Appended(event_id, stored.position, stored.case_position, False))
+            continue
+        link = next_link(links.get(envelope.case_id), leaf)
+        event = StoredEvent(
+            position=size + len(new_events),
+            event_id=event_id,
+            case_id=envelope.case_id,
+            case_position=link.case_position,
+            event_type=envelope.type,
+            occurred_at=envelope.occurred_at,
+            recorded_at=envelope.recorded_at,
+            stored_at=stored_at,
+            origin=received.origin,
+            leaf=leaf,
+            prev_hash=link.prev_hash,
+            chain_hash=link.chain_hash,
+        )
+        seen[event_id], links[envelope.case_id] = event, link
+        new_events.append(event)
+        leaf_hashes.append(link.leaf_hash)
+        appended.append(Appended(event_id, event.position, event.case_position, True))
+    return BatchPlan(tuple(appended), tuple(new_events), tuple(leaf_hashes))

@@ -16,8 +16,14 @@ from services.records.entrypoints.deps import (
     RevealFlag,
     WindowDep,
 )
-from services.records.entrypoints.schemas import CaseResponse, TimelineResponse
-from services.records.entrypoints.views import case_response, timeline_response
+from services.records.entrypoints.schemas import (
+    CaseResponse,
+    TimelineResponse,
+    case_response,
+    timeline_response,
+)
+from services.records.service_layer import reads
+from services.records.service_layer.messages import ExportBundle, ReplayTimeline
 from shared.web.openapi import problem_responses
 
 router = APIRouter(
@@ -30,7 +36,9 @@ async def case(
     case_id: CaseId, records: RecordsDep, window: WindowDep, _caller: Reader
 ) -> CaseResponse:
     """The case as the log makes it, at `as_of`/`valid_at` if given (no personal data)."""
-    view, key_destroyed = await records.reads.view(case_id, window)
+    view, key_destroyed = await reads.case_view(
+        records.store, records.deps.personal, case_id, window
+    )
     return case_response(view, key_destroyed, window)
 
 
@@ -49,7 +57,7 @@ async def timeline(
     they happened. `reveal=true` (legal, privacy officer; with a purpose or matter) shows
     personal fields in plaintext and records the access in the log."""
     grant = Reveal.authorize(caller, purpose, matter) if reveal else None
-    found = await records.reads.timeline(case_id, window, grant, correlation_id)
+    found = await records.handle(ReplayTimeline(case_id, window, grant, correlation_id))
     return timeline_response(found, revealed=grant is not None)
 
 
@@ -71,9 +79,7 @@ async def bundle(
     """The litigation bundle: every event as stored with its inclusion proof, a checkpoint
     signed now, the public key; `caselog verify <file>` checks it offline."""
     grant = Reveal.authorize(caller, purpose, matter) if reveal else None
-    found = await records.bundles.export(
-        case_id, since_size=since_size, reveal=grant, correlation_id=correlation_id
-    )
+    found = await records.handle(ExportBundle(case_id, since_size, grant, correlation_id))
     filename = f"caselog-bundle-{case_id}-{found.tree_size}.json"
     return Response(
         encode_bundle(found),

@@ -48,11 +48,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        handler = record_handler(
-            records.recorder,
-            records.personal.keys.evict,
-            records.personal.keys.forget_cached_keys,
-        )
+        handler = record_handler(records.handle)
         bus = records.infrastructure.bus
         group, topics = settings.records_consumer_group, settings.records_topics
         members = settings.records_consumer_members

@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.records.domain.errors import CheckpointNotFoundError
 from services.records.entrypoints.deps import (
     AUDITORS,
     ConsistencySize,
@@ -18,8 +17,11 @@ from services.records.entrypoints.schemas import (
     ConsistencyProofResponse,
     InclusionProofResponse,
     LogResponse,
+    checkpoint_response,
+    known_checkpoint,
 )
-from services.records.entrypoints.views import checkpoint_response
+from services.records.service_layer import reads
+from services.records.service_layer.messages import IssueCheckpoint
 from shared.auth.roles import Role
 from shared.merkle import encoding
 from shared.web.auth import require_roles
@@ -47,10 +49,7 @@ async def log(records: RecordsDep) -> LogResponse:
 
 @router.get("/checkpoints/latest", response_model=CheckpointResponse)
 async def latest_checkpoint(records: RecordsDep) -> CheckpointResponse:
-    found = checkpoint_response(await records.store.latest_checkpoint())
-    if found is None:
-        raise CheckpointNotFoundError("no checkpoint has been issued yet")
-    return found
+    return known_checkpoint(await reads.latest_checkpoint(records.store))
 
 
 @router.post(
@@ -61,17 +60,12 @@ async def latest_checkpoint(records: RecordsDep) -> CheckpointResponse:
 async def issue_checkpoint(records: RecordsDep) -> CheckpointResponse:
     """Sign the log at its current size now (the one kept, if that size was signed before);
     legal, privacy officers and admins."""
-    issued = checkpoint_response(await records.issuer.issue())
-    assert issued is not None  # issue() always returns a checkpoint
-    return issued
+    return known_checkpoint(await records.handle(IssueCheckpoint()))
 
 
 @router.get("/checkpoints/{size}", response_model=CheckpointResponse)
 async def checkpoint(size: TreeSize, records: RecordsDep) -> CheckpointResponse:
-    found = checkpoint_response(await records.store.checkpoint(size))
-    if found is None:
-        raise CheckpointNotFoundError("no checkpoint was issued at this size")
-    return found
+    return known_checkpoint(await reads.checkpoint_at(records.store, size))
 
 
 @router.get("/proofs/inclusion", response_model=InclusionProofResponse)
@@ -81,19 +75,15 @@ async def inclusion_proof(
     size: ProofSize = None,
 ) -> InclusionProofResponse:
     """The audit path of an event in the tree of `size` events."""
-    if size is None:
-        latest = await records.store.latest_checkpoint()
-        if latest is None:
-            raise CheckpointNotFoundError("no checkpoint has been issued yet; give a size")
-        size = latest.size
-    proof = await records.store.inclusion_proof(event_id, size)
+    found = await reads.inclusion(records.store, event_id, size)
+    proof = found.proof
     return InclusionProofResponse(
         event_id=proof.event_id,
         leaf_index=proof.index,
         tree_size=proof.size,
         leaf_hash=encoding.encode(proof.leaf_hash),
         hashes=[encoding.encode(digest) for digest in proof.hashes],
-        checkpoint=checkpoint_response(await records.store.checkpoint(size)),
+        checkpoint=checkpoint_response(found.checkpoint),
     )
 
 
@@ -104,11 +94,11 @@ async def consistency_proof(
     new_size: ConsistencySize,
 ) -> ConsistencyProofResponse:
     """The proof that the tree of `new_size` events extends the tree of `old_size`."""
-    proof = await records.store.consistency_proof(old_size, new_size)
+    found = await reads.consistency(records.store, old_size, new_size)
     return ConsistencyProofResponse(
         old_size=old_size,
         new_size=new_size,
-        hashes=[encoding.encode(digest) for digest in proof.hashes],
-        old_checkpoint=checkpoint_response(await records.store.checkpoint(old_size)),
-        new_checkpoint=checkpoint_response(await records.store.checkpoint(new_size)),
+        hashes=[encoding.encode(digest) for digest in found.proof.hashes],
+        old_checkpoint=checkpoint_response(found.old_checkpoint),
+        new_checkpoint=checkpoint_response(found.new_checkpoint),
     )

@@ -1,14 +1,204 @@
 """Auditing the whole store: recompute chains and the Merkle tree from the rows, and check every
-signed checkpoint against them. Catches what the database's guards cannot: a superuser's edits."""
+signed checkpoint against them. Catches what the database's guards cannot: a superuser's edits.
+Streams through the log page by page, keeping the tree's right edge, one chain link per case and
+the checkpoints still to reach; the checks themselves are pure."""
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from services.records.domain.checkpoints import StoredCheckpoint
-from services.records.domain.events import StoredEvent
-from services.records.service_layer.audit_report import AuditReport
+from services.records.domain.events import ChainLink, StoredEvent, link_after, link_mismatch
 from services.records.service_layer.ports import EventStore
-from services.records.service_layer.store_audit import StoreAudit
+from shared.envelope import InvalidEnvelopeError, decode_envelope, encode_envelope
+from shared.merkle.checkpoint import open_checkpoint
+from shared.merkle.errors import MerkleError, MissingNodeError
+from shared.merkle.hashing import leaf_hash
 from shared.merkle.keys import NoteVerifier
+from shared.merkle.store import NodeId
+from shared.merkle.tree import MerkleTree
+
+ProblemKind = Literal["missing", "row", "leaf", "chain", "checkpoint"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding. `missing`: no event at a position; `row`: columns disagree with the stored
+    bytes; `leaf`: the bytes do not hash to the Merkle tree's leaf; `chain`: the case chain
+    breaks; `checkpoint`: a signed checkpoint does not verify or does not match the events."""
+
+    kind: ProblemKind
+    reason: str
+    position: int | None = None
+    event_id: str | None = None
+    checkpoint_size: int | None = None
+
+    def __str__(self) -> str:
+        if self.checkpoint_size is not None:
+            return f"checkpoint at size {self.checkpoint_size}: {self.reason}"
+        subject = f"event {self.event_id} at position" if self.event_id else "position"
+        return f"{subject} {self.position}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Problems in log order: events by position first, then checkpoints by size."""
+
+    events: int
+    checkpoints: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        """The first bad event, or if every event is sound, the first bad checkpoint."""
+        return self.problems[0] if self.problems else None
+
+
+class _RightEdgeOnly:
+    """A NodeStore that keeps nothing: the audit asks only for the root of the current size,
+    which the tree folds from its right edge in memory."""
+
+    def leaf_count(self) -> int:
+        return 0
+
+    def get(self, ids: Sequence[NodeId]) -> list[bytes]:
+        if ids:
+            raise MissingNodeError("the audit keeps only the tree's right edge")
+        return []
+
+    def put(self, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+        pass
+
+
+class StoreAudit:
+    """Checks rows against their bytes and leaves, case chains, and each checkpoint as soon as
+    the recomputed tree reaches its size. Rows must come in increasing position order."""
+
+    def __init__(
+        self,
+        checkpoints: Iterable[StoredCheckpoint],
+        verifiers: Sequence[NoteVerifier],
+        origin: str,
+    ) -> None:
+        self._kept = sorted(checkpoints, key=lambda checkpoint: checkpoint.size)
+        self._due = deque(self._kept)
+        self._verifiers, self._origin = verifiers, origin
+        self._tree = MerkleTree(_RightEdgeOnly())
+        self._links: dict[str, ChainLink] = {}
+        self._broken: set[str] = set()
+        self._next = self._rows = 0
+        self._problems: list[Problem] = []
+        self._checkpoint_problems: list[Problem] = []
+        self._check_due()
+
+    def add(self, rows: Iterable[StoredEvent], stored_leaves: Mapping[int, bytes]) -> None:
+        digests: list[bytes] = []
+        for event in rows:
+            # Hashed once: the same digest is checked against the stored leaf, extends the
+            # case's chain and becomes the tree's leaf.
+            digest = leaf_hash(event.leaf)
+            self._missing_until(event.position)
+            self._problems += _event_problems(event, digest, stored_leaves)
+            self._chain(event, digest)
+            digests.append(digest)
+            self._next, self._rows = event.position + 1, self._rows + 1
+        self._grow(digests)
+
+    def finish(self, size: int) -> AuditReport:
+        """The report for a log that should hold `size` events."""
+        self._missing_until(size)
+        while self._due:
+            self._check(self._due.popleft())
+        problems = (*self._problems, *self._checkpoint_problems)
+        return AuditReport(self._rows, len(self._kept), problems)
+
+    def _missing_until(self, position: int) -> None:
+        reason = "no event is stored at this position"
+        self._problems += [Problem("missing", reason, p) for p in range(self._next, position)]
+        self._next = max(self._next, position)
+
+    def _chain(self, event: StoredEvent, digest: bytes) -> None:
+        if event.case_id in self._broken:
+            return  # one break per case: what follows it cannot be judged
+        expected = link_after(self._links.get(event.case_id), digest)
+        if reason := link_mismatch(
+            expected, event.case_position, event.prev_hash, event.chain_hash
+        ):
+            self._problems.append(Problem("chain", reason, event.position, event.event_id))
+            self._broken.add(event.case_id)
+        else:
+            self._links[event.case_id] = expected
+
+    def _grow(self, digests: Sequence[bytes]) -> None:
+        """Extends the tree, stopping at each checkpoint's size to check it against the root."""
+        done = 0
+        while done < len(digests):
+            step = len(digests) - done
+            if self._due:  # _check_due has left only sizes beyond the tree's
+                step = min(step, self._due[0].size - self._tree.size)
+            self._tree.extend_hashed(digests[done : done + step])
+            done += step
+            self._check_due()
+
+    def _check_due(self) -> None:
+        while self._due and self._due[0].size <= self._tree.size:
+            self._check(self._due.popleft())
+
+    def _check(self, stored: StoredCheckpoint) -> None:
+        if reason := self._checkpoint_problem(stored):
+            problem = Problem("checkpoint", reason, checkpoint_size=stored.size)
+            self._checkpoint_problems.append(problem)
+
+    def _checkpoint_problem(self, stored: StoredCheckpoint) -> str:
+        try:
+            signed = open_checkpoint(stored.note, self._verifiers, origin=self._origin)
+        except MerkleError as error:
+            return f"its note does not verify: {error}"
+        if (signed.size, signed.root_hash) != (stored.size, stored.root_hash):
+            return "its columns disagree with its signed note"
+        if signed.size > self._tree.size:
+            return f"it covers {signed.size} events, but {self._tree.size} are stored"
+        if self._tree.root() != signed.root_hash:
+            return (
+                f"its root is not the root of the stored events: one of the first {signed.size} "
+                "was changed, removed or moved"
+            )
+        return ""
+
+
+def _event_problems(
+    event: StoredEvent, digest: bytes, stored_leaves: Mapping[int, bytes]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if reason := _row_problem(event):
+        problems.append(Problem("row", reason, event.position, event.event_id))
+    committed = stored_leaves.get(event.position)
+    if committed is None:
+        problems.append(Problem("leaf", "the Merkle tree has no leaf here", event.position))
+    elif committed != digest:
+        reason = "its bytes do not hash to the Merkle tree's leaf: changed or moved"
+        problems.append(Problem("leaf", reason, event.position, event.event_id))
+    return problems
+
+
+def _row_problem(event: StoredEvent) -> str:
+    try:
+        envelope = decode_envelope(event.leaf)
+    except InvalidEnvelopeError:
+        return "its stored bytes are not a valid envelope"
+    if encode_envelope(envelope) != event.leaf:
+        return "its stored bytes are not the canonical encoding of an envelope"
+    claimed = (event.event_id, event.case_id, event.event_type, event.occurred_at)
+    actual = (str(envelope.event_id), envelope.case_id, envelope.type, envelope.occurred_at)
+    if claimed != actual or event.recorded_at != envelope.recorded_at:
+        return "its columns disagree with its stored envelope"
+    return ""
+
 
 AUDIT_PAGE = 5000
 """Rows per read: about 7 MB of 1 KiB events; fewer, larger reads let the audit keep hashing."""

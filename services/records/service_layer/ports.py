@@ -1,13 +1,14 @@
-"""What records' use cases need from storage, as interfaces the SQL adapter implements."""
+"""What records' handlers and reads need from storage and the key store, as interfaces the
+adapters implement: the log read outside any transaction (it is append-only, so what one
+statement saw stays true), and the log inside the unit of work that writes it."""
 
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from services.records.domain.checkpoints import StoredCheckpoint
+from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
-from services.records.domain.proofs import ConsistencyProof, InclusionProof
 from shared.bus.messages import OutgoingMessage
 
 
@@ -117,6 +118,43 @@ class PersonalFields(Protocol):
         ...
 
     async def key_destroyed(self, case_id: str) -> bool: ...
+
+    def forget_key(self, case_id: str) -> None:
+        """Drop the case's key from this process's cache (privacy destroyed it elsewhere)."""
+        ...
+
+    def forget_all_keys(self) -> None:
+        """Drop every cached key (a key epoch closed)."""
+        ...
+
+
+class LogTransaction(Protocol):
+    """The log inside a unit of work's transaction: nothing is kept before its commit."""
+
+    async def append(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
+        """Appends events, Merkle nodes and chain links, one result per event in order.
+
+        An event id already stored keeps its position and changes nothing; the same id with
+        other bytes refuses the batch (EventConflictError); the caller rolls back then.
+        """
+        ...
+
+    async def size(self) -> int:
+        """How many events the log holds in this transaction."""
+        ...
+
+    async def add_checkpoint(self, checkpoint: StoredCheckpoint) -> StoredCheckpoint:
+        """As `CheckpointStore.add_checkpoint`, in this transaction."""
+        ...
+
+    async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
+        """As `CosignatureStore.add_cosignature`, in this transaction."""
+        ...
+
+    def committed(self) -> None:
+        """Told by the unit of work once the transaction committed: what the writer learnt
+        about the log's tail may be kept for its next append (never after a rollback)."""
+        ...
 
 
 class Publisher(Protocol):

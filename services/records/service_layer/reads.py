@@ -1,73 +1,84 @@
-"""Reading a case from the log: its events as they stood, the read model, the timeline."""
+"""Records' queries: a case's events and read model, checkpoints and proofs.
 
-from collections.abc import Callable
+Read-side functions rather than handlers in the table: they change nothing and need no unit
+of work (the log is append-only, so what one statement read stays true), and each answers its
+own type, which a route uses as it is. Everything is rebuilt from the log on each read:
+nothing to migrate, nothing to drift. A read that reveals personal data is not here: it
+records an access, so it is a command (`ReplayTimeline`, `ExportBundle`).
+"""
+
 from dataclasses import dataclass
-from datetime import datetime
 
-from services.records.domain.access import Reveal
 from services.records.domain.case_view import CaseView, project_case
-from services.records.domain.errors import CaseNotFoundError
-from services.records.domain.timeline import CaseEvent, TimelineEntry, Window, select
-from services.records.service_layer.access import record_access, reveal_entries
+from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
+from services.records.domain.errors import CaseNotFoundError, CheckpointNotFoundError
+from services.records.domain.timeline import CaseEvent, Window, select
 from services.records.service_layer.ports import EventStore, PersonalFields
-from services.records.service_layer.recorder import Recorder
-from shared.envelope import utc_now
 
 
-@dataclass(frozen=True)
-class Timeline:
-    case_id: str
-    window: Window
-    entries: tuple[TimelineEntry, ...]
-    key_destroyed: bool
-    access_event_id: str | None = None
+async def case_events(
+    store: EventStore, case_id: str, window: Window | None = None
+) -> list[CaseEvent]:
+    """The case's events `window` admits, as they happened; CaseNotFoundError if the log
+    holds none of the case at all (an empty list if none at the times asked for)."""
+    stored = await store.case_events(case_id)
+    if not stored:
+        raise CaseNotFoundError(case_id)
+    return select([CaseEvent.of(event) for event in stored], window or Window())
 
 
-class CaseReads:
-    """Everything is rebuilt from the log on each read: nothing to migrate, nothing to drift."""
+async def case_view(
+    store: EventStore, personal: PersonalFields, case_id: str, window: Window
+) -> tuple[CaseView, bool]:
+    """The read model at `window`, and whether the case's key has been destroyed (now)."""
+    events = await case_events(store, case_id, window)
+    view = project_case(case_id, (event.envelope for event in events))
+    return view, await personal.key_destroyed(case_id)
 
-    def __init__(
-        self,
-        store: EventStore,
-        personal: PersonalFields,
-        recorder: Recorder,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.store, self.personal, self.recorder, self.clock = store, personal, recorder, clock
 
-    async def events(self, case_id: str, window: Window | None = None) -> list[CaseEvent]:
-        """The case's events `window` admits, as they happened; CaseNotFoundError if the log
-        holds none of the case at all (an empty list if none at the times asked for)."""
-        stored = await self.store.case_events(case_id)
-        if not stored:
-            raise CaseNotFoundError(case_id)
-        return select([CaseEvent.of(event) for event in stored], window or Window())
+async def latest_checkpoint(store: EventStore) -> StoredCheckpoint:
+    found = await store.latest_checkpoint()
+    if found is None:
+        raise CheckpointNotFoundError("no checkpoint has been issued yet")
+    return found
 
-    async def view(self, case_id: str, window: Window) -> tuple[CaseView, bool]:
-        """The read model at `window`, and whether the case's key has been destroyed (now)."""
-        events = await self.events(case_id, window)
-        view = project_case(case_id, (event.envelope for event in events))
-        return view, await self.personal.key_destroyed(case_id)
 
-    async def timeline(
-        self, case_id: str, window: Window, reveal: Reveal | None, correlation_id: str
-    ) -> Timeline:
-        """Ciphertext as stored, unless `reveal`: then plaintext, and an access event."""
-        events = await self.events(case_id, window)
-        access_event_id = None
-        if reveal is None:
-            entries = [TimelineEntry(event, dict(event.envelope.payload)) for event in events]
-        else:
-            entries = await reveal_entries(events, self.personal, reveal)
-            access_event_id = await record_access(
-                self.recorder,
-                reveal,
-                entries,
-                case_id=case_id,
-                view="timeline",
-                window=window,
-                correlation_id=correlation_id,
-                now=self.clock(),
-            )
-        destroyed = await self.personal.key_destroyed(case_id)
-        return Timeline(case_id, window, tuple(entries), destroyed, access_event_id)
+async def checkpoint_at(store: EventStore, size: int) -> StoredCheckpoint:
+    found = await store.checkpoint(size)
+    if found is None:
+        raise CheckpointNotFoundError("no checkpoint was issued at this size")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenInclusion:
+    proof: InclusionProof
+    checkpoint: StoredCheckpoint | None
+
+
+async def inclusion(store: EventStore, event_id: str, size: int | None) -> ProvenInclusion:
+    """The event's audit path in the tree of `size` events (default: the latest checkpoint's),
+    with the checkpoint of that size if one was issued."""
+    if size is None:
+        latest = await store.latest_checkpoint()
+        if latest is None:
+            raise CheckpointNotFoundError("no checkpoint has been issued yet; give a size")
+        size = latest.size
+    proof = await store.inclusion_proof(event_id, size)
+    return ProvenInclusion(proof, await store.checkpoint(size))
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenConsistency:
+    proof: ConsistencyProof
+    old_checkpoint: StoredCheckpoint | None
+    new_checkpoint: StoredCheckpoint | None
+
+
+async def consistency(store: EventStore, old_size: int, new_size: int) -> ProvenConsistency:
+    """The proof that the tree of `new_size` events extends the tree of `old_size`, with the
+    checkpoints of both sizes where they were issued."""
+    proof = await store.consistency_proof(old_size, new_size)
+    return ProvenConsistency(
+        proof, await store.checkpoint(old_size), await store.checkpoint(new_size)
+    )

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.tables import RecordsTables
-from services.records.domain.chain import ZERO_HASH
 from services.records.domain.errors import EventConflictError, StoreIntegrityError
-from services.records.domain.events import Origin, ReceivedEvent
+from services.records.domain.events import ZERO_HASH, Origin, ReceivedEvent
 from shared.envelope import encode_envelope
 from shared.merkle.hashing import leaf_hash
 from tests.contract.records.sample_events import envelope, interleaved, received

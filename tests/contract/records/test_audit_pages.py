@@ -9,11 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.records.adapters.event_store import SqlEventStore
-from services.records.adapters.many_rows import insert_rows
-from services.records.adapters.node_store import SqlNodeStore
+from services.records.adapters.rows import SqlNodeStore, insert_rows
 from services.records.adapters.tables import RecordsTables
-from services.records.domain.chain import verify_chain
 from services.records.domain.errors import RecordsError
+from services.records.domain.events import verify_chain
 from services.records.service_layer.audit import audit_store
 from services.records.service_layer.checkpoints import CheckpointIssuer
 from shared.merkle.hashing import leaf_hash

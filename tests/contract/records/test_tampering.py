@@ -8,10 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.tables import RecordsTables
-from services.records.domain.chain import verify_chain
-from services.records.domain.events import StoredEvent
-from services.records.service_layer.audit import audit_store
-from services.records.service_layer.audit_report import AuditReport
+from services.records.domain.events import StoredEvent, verify_chain
+from services.records.service_layer.audit import AuditReport, audit_store
 from services.records.service_layer.checkpoints import CheckpointIssuer
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.errors import ProofError

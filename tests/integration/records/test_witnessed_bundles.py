@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from services.records.adapters.witness_client import HttpWitness
+from services.records.adapters.log_identity import HttpWitness
+from services.records.domain.checkpoints import Refused, WitnessIdentity
 from services.records.domain.events import ReceivedEvent
-from services.records.domain.witnesses import Refused, WitnessIdentity
+from services.records.service_layer.messages import RecordEvent
 from services.runtime.records_cli import FAILED, VERIFIED, verify_file
 from shared.auth.development import DevelopmentIssuer
 from shared.auth.roles import Role
@@ -85,7 +86,7 @@ async def records_witnessed_by(
 async def record_decisions(records: RunningRecords, case: tuple[str, str], count: int) -> None:
     for n in range(count):
         event = decision(case, "policy.decided", f"answer-{n}", [], T0, T0)
-        await records.records.recorder.record(ReceivedEvent(event))
+        await records.records.handle(RecordEvent(ReceivedEvent(event)))
 
 
 async def export(records: RunningRecords, case: tuple[str, str], path: Path) -> dict[str, object]:

@@ -4,13 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.records.domain.access import Reveal, access_event
+from services.records.domain.access import Reveal, access_event, ciphertext_paths, revealed_paths
 from services.records.domain.errors import (
     InvalidPurposeError,
     PurposeRequiredError,
     RevealRefusedError,
 )
-from services.records.domain.revealing import ciphertext_paths, revealed_paths
 from services.records.domain.timeline import Window
 from shared.auth.roles import Principal, Role
 

@@ -6,10 +6,15 @@ from uuid import UUID
 
 import pytest
 
-from services.records.domain.batches import MAX_BATCH_EVENTS, plan_batch
-from services.records.domain.chain import next_link
 from services.records.domain.errors import EventConflictError, InvalidEventError
-from services.records.domain.events import Origin, ReceivedEvent, StoredEvent
+from services.records.domain.events import (
+    MAX_BATCH_EVENTS,
+    Origin,
+    ReceivedEvent,
+    StoredEvent,
+    next_link,
+    plan_batch,
+)
 from shared.envelope import Envelope, encode_envelope
 
 STORED_AT = datetime(2025, 4, 2, tzinfo=UTC)

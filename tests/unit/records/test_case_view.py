@@ -114,3 +114,20 @@ def test_malformed_payloads_of_known_types_do_not_break_the_view() -> None:
     assert (view.channel, view.status) == (None, "decided")
     assert view.decisions[0].outcome == "unknown"
     assert view.decisions[0].rules == ()
+
+
+def test_a_decision_of_a_version_no_contract_declares_is_counted_but_not_folded() -> None:
+    future = decided("closure.decided", 1, "accept").model_copy(update={"schema_version": 99})
+
+    view = project_case("case-1", [event("consultation.received", 0), future])
+
+    assert (view.events, view.status, view.decisions) == (2, "open", [])
+
+
+def test_an_older_declared_version_counts_and_one_no_contract_declares_adds_no_meaning() -> None:
+    older = event("case.anonymized", 1)  # v1: declared (its payload is not read)
+    future = event("subject.erased", 2).model_copy(update={"schema_version": 99})
+
+    view = project_case("case-1", [event("consultation.received", 0), older, future])
+
+    assert (view.events, view.anonymized, view.erased) == (3, True, False)

@@ -3,8 +3,7 @@
 import hashlib
 from dataclasses import replace
 
-from services.records.domain.chain import ZERO_HASH, next_link, verify_chain
-from services.records.domain.events import StoredEvent
+from services.records.domain.events import ZERO_HASH, StoredEvent, next_link, verify_chain
 from shared.merkle.hashing import leaf_hash
 
 

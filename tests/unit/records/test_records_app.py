@@ -63,7 +63,7 @@ async def test_published_events_are_stored_once_and_proven(
 
     assert [e["event_id"] for e in timeline.json()["events"]] == [str(e.event_id) for e in events]
     assert unknown.status_code == 404
-    assert log.json()["verifier_key"] == records.signer.verifier.key_string()
+    assert log.json()["verifier_key"] == records.identity.verifier_key
     (tmp_path / "bundle.json").write_bytes(bundle.content)
     assert (
         verify_file(tmp_path / "bundle.json", [log.json()["verifier_key"]], out=io.StringIO()) == 0

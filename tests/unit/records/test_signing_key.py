@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.records.adapters.signing_key import DEVELOPMENT_ORIGIN, load_signer, log_origin
+from services.records.adapters.log_identity import DEVELOPMENT_ORIGIN, load_signer, log_origin
 from services.records.domain.errors import LogOriginError, SigningKeyError
 from services.runtime.cli import main
 from shared.merkle.keys import NoteSigner

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.records.domain.batches import plan_batch
 from services.records.domain.case_view import project_case
-from services.records.domain.events import ReceivedEvent
+from services.records.domain.events import ReceivedEvent, plan_batch
 from services.records.domain.timeline import CaseEvent, Window, select
 from shared.envelope import Envelope
 

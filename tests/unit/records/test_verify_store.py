@@ -7,8 +7,7 @@ import pytest
 
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import StoredEvent
-from services.records.service_layer.audit import verify_store
-from services.records.service_layer.audit_report import AuditReport
+from services.records.service_layer.audit import AuditReport, verify_store
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.keys import NoteSigner

@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict
 
 from services.privacy.domain.views import ENCRYPTED_SCHEMAS
-from services.records.domain.personal_fields import PERSONAL_FIELDS
+from services.records.domain.vocabulary import PERSONAL_FIELDS
 from shared.bus.delivery import describe_error
 from shared.bus.errors import PermanentHandlingError
 from shared.contracts import intake, privacy

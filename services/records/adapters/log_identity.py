@@ -1,15 +1,28 @@
-"""The log's identity from settings: its origin line and the checkpoint signing key (the C2SP
-`PRIVATE+KEY+...` form, as a value or a file), named by that origin. Development has a default
-origin and generates a key once; production refuses to start without its own of both."""
+"""The log's identity from settings: its origin line, the checkpoint signing key named by it (the
+C2SP `PRIVATE+KEY+...` form, as a value or a file), and the witnesses asked to cosign (a C2SP
+tlog-witness client). Development has a default origin and generates a key once; production
+refuses to start without its own of both."""
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
+
+from services.records.domain.checkpoints import (
+    CosignatureGiven,
+    Refused,
+    SizeConflict,
+    WitnessAnswer,
+    WitnessIdentity,
+)
 from services.records.domain.errors import LogOriginError, SigningKeyError
-from shared.merkle.errors import KeyFormatError
+from shared.merkle import encoding
+from shared.merkle.cosignature import CosignatureVerifier
+from shared.merkle.errors import KeyFormatError, MerkleError
 from shared.merkle.keys import NoteSigner
 from shared.secret_files import read_private_text
-from shared.settings import CaselogSettings
+from shared.settings import CaselogSettings, SettingsError
 
 DEVELOPMENT_ORIGIN = "caselog.local/records"
 """Every development log's origin: shared by all of them, so production may not use it."""
@@ -88,3 +101,54 @@ def _parse(text: str, source: str) -> NoteSigner:
     except KeyFormatError as error:
         # The parser's messages name the key's name at most, never its secret part.
         raise SigningKeyError(f"{source} is not a C2SP signer key: {error}") from None
+
+
+ADD_CHECKPOINT = "add-checkpoint"
+TIMEOUT_S = 5.0
+MAX_REASON = 200
+
+
+class HttpWitness:
+    """One configured witness, asked over HTTP(S) (a connection per checkpoint: they are rare)."""
+
+    def __init__(self, identity: WitnessIdentity) -> None:
+        self.identity = identity
+
+    async def add_checkpoint(
+        self, old_size: int, proof: Sequence[bytes], note: str
+    ) -> WitnessAnswer:
+        body = "".join(
+            [f"old {old_size}\n", *(encoding.encode(h) + "\n" for h in proof), "\n", note]
+        )
+        url = self.identity.url.rstrip("/") + "/" + ADD_CHECKPOINT
+        try:
+            async with httpx.AsyncClient(timeout=TIMEOUT_S) as client:
+                response = await client.post(url, content=body.encode())
+        except httpx.HTTPError as error:
+            return Refused(0, f"no answer: {type(error).__name__}")
+        if response.status_code == httpx.codes.OK:
+            lines = response.text.splitlines(keepends=True)
+            return CosignatureGiven(tuple(line for line in lines if line.strip()))
+        if response.status_code == httpx.codes.CONFLICT:
+            try:
+                return SizeConflict(int(response.text.strip()))
+            except ValueError:
+                return Refused(response.status_code, "409 without a tree size")
+        # The witness's own words (it never sees personal data: a checkpoint holds none).
+        return Refused(response.status_code, response.text.strip()[:MAX_REASON])
+
+
+def configured_witnesses(entries: Sequence[str]) -> list[HttpWitness]:
+    """The `records_witnesses` setting read: "<URL> <vkey>" each; a bad entry stops start-up,
+    named by its place (the key is public, but the message need not repeat it)."""
+    witnesses = []
+    for place, entry in enumerate(entries, start=1):
+        url, _, vkey = entry.strip().partition(" ")
+        if not url.startswith(("http://", "https://")):
+            raise SettingsError(f"records_witnesses entry {place}: give '<URL> <vkey>'")
+        try:
+            verifier = CosignatureVerifier.parse(vkey.strip())
+        except MerkleError as error:
+            raise SettingsError(f"records_witnesses entry {place}: {error}") from None
+        witnesses.append(HttpWitness(WitnessIdentity(url, verifier)))
+    return witnesses

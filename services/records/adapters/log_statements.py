@@ -1,0 +1,205 @@
+"""Statements of the log on one connection besides the append: reads of events, stored leaves,
+roots and proofs; the checkpoints table (signed tree heads, at most one per size, never changed)
+and the witnesses' cosignatures (at most one per witness and size). A checkpoint is read with
+every cosignature it has so far appended to its note."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy.engine import Connection
+
+from services.records.adapters.appending import lock_writer
+from services.records.adapters.rows import (
+    SqlNodeStore,
+    checkpoint_row,
+    stored_checkpoint,
+    stored_event,
+)
+from services.records.adapters.tables import RecordsTables
+from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
+from services.records.domain.errors import (
+    CheckpointMismatchError,
+    SizeOutOfRangeError,
+    UnknownEventError,
+)
+from services.records.domain.events import StoredEvent
+from shared.merkle.errors import TreeSizeError
+from shared.merkle.hashing import leaf_hash
+from shared.merkle.tree import MerkleTree
+
+
+def select_events(
+    connection: Connection, tables: RecordsTables, where: ColumnElement[bool] | None = None
+) -> list[StoredEvent]:
+    """The events matching `where` (all by default), in log order."""
+    query = select(tables.events).order_by(tables.events.c.position)
+    if where is not None:
+        query = query.where(where)
+    # all() fetches the rows in one call; iterating the result would fetch them one by one.
+    return list(map(stored_event, connection.execute(query).all()))
+
+
+def events_page(
+    connection: Connection, tables: RecordsTables, position: int, limit: int
+) -> list[StoredEvent]:
+    """Up to `limit` events from `position` on, in log order."""
+    events = tables.events
+    query = select(events).where(events.c.position >= position).order_by(events.c.position)
+    return list(map(stored_event, connection.execute(query.limit(limit)).all()))
+
+
+def event_by_id(connection: Connection, tables: RecordsTables, event_id: str) -> StoredEvent:
+    found = select_events(connection, tables, tables.events.c.event_id == event_id)
+    if not found:
+        raise UnknownEventError(f"no event {event_id} is stored")
+    return found[0]
+
+
+def stored_leaf_hashes(
+    connection: Connection, tables: RecordsTables, start: int = 0, end: int | None = None
+) -> dict[int, bytes]:
+    """Level 0 of the stored Merkle tree: the leaf hash committed for each position."""
+    nodes = tables.merkle_nodes
+    query = select(nodes.c.idx, nodes.c.hash).where(nodes.c.level == 0, nodes.c.idx >= start)
+    if end is not None:
+        query = query.where(nodes.c.idx < end)
+    return {index: bytes(digest) for index, digest in connection.execute(query).all()}
+
+
+def tree_size(connection: Connection, tables: RecordsTables) -> int:
+    return SqlNodeStore(connection, tables).leaf_count()
+
+
+def root(connection: Connection, tables: RecordsTables, size: int) -> bytes:
+    with _sizes_checked():
+        return _tree(connection, tables).root(size)
+
+
+def inclusion(
+    connection: Connection, tables: RecordsTables, event_id: str, size: int
+) -> InclusionProof:
+    event = event_by_id(connection, tables, event_id)
+    if event.position >= size:
+        raise SizeOutOfRangeError(f"event {event_id} is not in the tree of size {size}")
+    with _sizes_checked():
+        hashes = _tree(connection, tables).inclusion_proof(event.position, size)
+    return InclusionProof(event_id, event.position, size, leaf_hash(event.leaf), tuple(hashes))
+
+
+def consistency(
+    connection: Connection, tables: RecordsTables, old_size: int, new_size: int
+) -> ConsistencyProof:
+    with _sizes_checked():
+        hashes = _tree(connection, tables).consistency_proof(old_size, new_size)
+    return ConsistencyProof(old_size, new_size, tuple(hashes))
+
+
+def _tree(connection: Connection, tables: RecordsTables) -> MerkleTree:
+    return MerkleTree(SqlNodeStore(connection, tables))
+
+
+@contextmanager
+def _sizes_checked() -> Iterator[None]:
+    try:
+        yield
+    except TreeSizeError as error:
+        raise SizeOutOfRangeError(str(error)) from None
+
+
+def add_checkpoint(
+    connection: Connection, tables: RecordsTables, checkpoint: StoredCheckpoint
+) -> StoredCheckpoint:
+    """Keeps `checkpoint` unless its size has one already, which is then returned instead.
+
+    Refuses a checkpoint whose root is not the stored tree's root at that size: the table
+    only ever holds tree heads the log can prove.
+    """
+    lock_writer(connection, tables)
+    existing = checkpoint_at(connection, tables, checkpoint.size)
+    if existing is not None:
+        return existing
+    if root(connection, tables, checkpoint.size) != checkpoint.root_hash:
+        raise CheckpointMismatchError(
+            f"checkpoint at size {checkpoint.size} does not carry the log's root hash"
+        )
+    connection.execute(insert(tables.checkpoints).values(**checkpoint_row(checkpoint)))
+    return checkpoint
+
+
+def checkpoint_at(
+    connection: Connection, tables: RecordsTables, size: int
+) -> StoredCheckpoint | None:
+    table = tables.checkpoints
+    row = connection.execute(select(table).where(table.c.size == size)).first()
+    return None if row is None else _cosigned(connection, tables, [stored_checkpoint(row)])[0]
+
+
+def latest_checkpoint(connection: Connection, tables: RecordsTables) -> StoredCheckpoint | None:
+    table = tables.checkpoints
+    row = connection.execute(select(table).order_by(table.c.size.desc()).limit(1)).first()
+    return None if row is None else _cosigned(connection, tables, [stored_checkpoint(row)])[0]
+
+
+def all_checkpoints(connection: Connection, tables: RecordsTables) -> list[StoredCheckpoint]:
+    table = tables.checkpoints
+    rows = connection.execute(select(table).order_by(table.c.size))
+    return _cosigned(connection, tables, [stored_checkpoint(row) for row in rows])
+
+
+def add_cosignature(
+    connection: Connection,
+    tables: RecordsTables,
+    size: int,
+    witness: str,
+    signature_line: str,
+    received_at: datetime,
+) -> None:
+    """Keeps a witness's cosignature line of the checkpoint at `size`, unless it has one."""
+    table = tables.cosignatures
+    kept = connection.execute(
+        select(table.c.size).where(table.c.size == size, table.c.witness == witness)
+    ).first()
+    if kept is None:
+        connection.execute(
+            insert(table).values(
+                size=size, witness=witness, signature_line=signature_line, received_at=received_at
+            )
+        )
+
+
+def witnessed_size(connection: Connection, tables: RecordsTables, witness: str) -> int | None:
+    """The largest size `witness` cosigned, if any: where its next consistency proof starts."""
+    table = tables.cosignatures
+    found = connection.execute(
+        select(func.max(table.c.size)).where(table.c.witness == witness)
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def cosigned_witnesses(connection: Connection, tables: RecordsTables, size: int) -> set[str]:
+    table = tables.cosignatures
+    return set(connection.execute(select(table.c.witness).where(table.c.size == size)).scalars())
+
+
+def _cosigned(
+    connection: Connection, tables: RecordsTables, checkpoints: list[StoredCheckpoint]
+) -> list[StoredCheckpoint]:
+    if not checkpoints:
+        return checkpoints
+    table = tables.cosignatures
+    query = select(table.c.size, table.c.signature_line).order_by(table.c.size, table.c.witness)
+    if len(checkpoints) == 1:
+        query = query.where(table.c.size == checkpoints[0].size)
+    rows = connection.execute(query)
+    lines: dict[int, list[str]] = {}
+    for row in rows:
+        lines.setdefault(row.size, []).append(row.signature_line)
+    return [
+        replace(checkpoint, note=checkpoint.note + "".join(lines[checkpoint.size]))
+        if checkpoint.size in lines
+        else checkpoint
+        for checkpoint in checkpoints
+    ]
