@@ -97,7 +97,10 @@ def _customer_contact(
     followed_up = case.model_copy(
         update={
             "contacts": (*case.contacts, PriorContact(at=contact.at, channel=contact.channel)),
-            "repeats": case.repeats + 1 if case.final_answers else 0,
+            # Only after a final answer it was written after: one delivered late is no repeat.
+            "repeats": case.repeats + 1
+            if any(answer <= contact.at for answer in case.final_answers)
+            else case.repeats,
         }
     )
     next_state = state.with_case(case_id, followed_up)

@@ -165,3 +165,19 @@ def test_supervisor_approval_carries_a_persuasion_difficult_closing(
 
     assert "termination" in rules(decisions[2])
     assert outcome(decisions[2]) is expected
+
+
+def test_a_follow_up_dated_before_a_later_recorded_final_answer_is_no_repeat(
+    policy: Policy,
+) -> None:
+    # The platform delivered the customer's mail after the agent's final answer, though it
+    # was written a day before it: the customer had not heard the answer yet.
+    state, decisions = fold(
+        policy,
+        ("case-1", opened()),
+        ("case-1", AgentResponse(T0 + 2 * DAY, final_answer=True)),
+        ("case-1", CustomerContact(T0 + DAY, "email", "まだ届いていません")),
+    )
+
+    assert "repeat" not in rules(decisions[2])
+    assert state.case("case-1").repeats == 0
