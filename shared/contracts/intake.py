@@ -17,6 +17,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -195,6 +197,18 @@ class Contact(Strict):
     source: Source | None = Field(
         default=None, description="The platform's id of this contact, for idempotency"
     )
+    demand: Demand | None = Field(
+        default=None,
+        description="A new demand the customer makes in this contact (customer contacts only);"
+        " judged as a consultation's demand is",
+    )
+
+    @field_validator("demand")
+    @classmethod
+    def customers_demand(cls, demand: Demand | None, info: ValidationInfo) -> Demand | None:
+        if demand is not None and info.data.get("kind") is ContactKind.AGENT_RESPONSE:
+            raise ValueError("only a customer's contact carries a demand")
+        return demand
 
 
 class ClosureRequest(Strict):
