@@ -230,6 +230,16 @@ class RecordingReference(Strict):
     recorded_at: ClientTime | None = None
 
 
+CaseIdText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class CaseLink(Strict):
+    """An agent's word that the case continues an earlier case of the same customer (one
+    matter: policy counts their final answers and repeats together)."""
+
+    linked_case_id: CaseIdText = Field(description="The earlier case this one continues")
+
+
 class SubjectLinked(FrozenModel):
     """Identities of one consultation led to several subjects: they are one person. Every
     identity of `linked_subject_ids` now leads to `subject_id`; their earlier events keep their
@@ -271,6 +281,13 @@ SUBJECT_LINKED = EventContract(
     SubjectLinked,
     "identities of one consultation led to several subjects: one person",
 )
+CASE_LINKED = EventContract(
+    "case.linked",
+    1,
+    PRODUCER,
+    CaseLink,
+    "an agent linked the case to an earlier case of the same customer: one matter",
+)
 
 CONTRACTS = (
     CONSULTATION_RECEIVED,
@@ -278,4 +295,5 @@ CONTRACTS = (
     CLOSURE_REQUESTED,
     RECORDING_ATTACHED,
     SUBJECT_LINKED,
+    CASE_LINKED,
 )

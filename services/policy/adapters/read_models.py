@@ -14,6 +14,7 @@ from services.policy.domain.facts import ClosureReason, ConsultationFacts, Deman
 from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
+    CaseLinkSeen,
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
@@ -106,12 +107,19 @@ class ClosureRead(_Read):
     supervisor_approved: bool = False
 
 
+class CaseLinkRead(_Read):
+    """`case.linked` v1."""
+
+    linked_case_id: str
+
+
 POLICY_READS_INTAKE = ConsumerReads(
     "policy",
     reads={
         "consultation.received": ConsultationRead,
         "contact.logged": ContactRead,
         "closure.requested": ClosureRead,
+        "case.linked": CaseLinkRead,
     },
     ignores=frozenset({"recording.attached", "subject.linked"}),
 )
@@ -164,6 +172,8 @@ def _event(read: BaseModel) -> CaseEvent:
         return CustomerContact(
             read.occurred_at, read.channel, read.body, read.duration_seconds, demand
         )
+    if isinstance(read, CaseLinkRead):
+        return CaseLinkSeen(read.linked_case_id)
     assert isinstance(read, ClosureRead)
     return ClosureSeen(read.reason, read.requested_at, read.supervisor_approved)
 

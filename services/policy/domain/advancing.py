@@ -18,6 +18,7 @@ from services.policy.domain.policy import Policy
 from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
+    CaseLinkSeen,
     CaseRecord,
     ClosureSeen,
     ConsultationSeen,
@@ -47,6 +48,8 @@ def advance(case_id: str, event: CaseEvent, state: SubjectState, policy: Policy)
         return _customer_contact(case_id, event, state, policy)
     if isinstance(event, AgentResponse):
         return Step(_agent_response(case_id, event, state))
+    if isinstance(event, CaseLinkSeen):
+        return Step(state.with_link(case_id, event.linked_case_id))
     return _closure(case_id, event, state, policy)
 
 

@@ -62,7 +62,14 @@ class ClosureSeen:
     supervisor_approved: bool = False
 
 
-CaseEvent = ConsultationSeen | CustomerContact | AgentResponse | ClosureSeen
+@dataclass(frozen=True, slots=True)
+class CaseLinkSeen:
+    """`case.linked`: an agent says the case continues `linked_case_id`'s matter."""
+
+    linked_case_id: str
+
+
+CaseEvent = ConsultationSeen | CustomerContact | AgentResponse | ClosureSeen | CaseLinkSeen
 
 
 def product_key(sku: str | None, name: str | None) -> str | None:
@@ -167,6 +174,26 @@ class SubjectState(FrozenModel):
     def with_repeats(self, case_id: str, repeats: int) -> "SubjectState":
         matter = self.matter_of(case_id)
         return self.with_case(matter, self.case(matter).model_copy(update={"repeats": repeats}))
+
+    def with_link(self, case_id: str, linked_case_id: str) -> "SubjectState":
+        """`case_id`'s matter (all its cases) joins `linked_case_id`'s. The joined matter's
+        repeats are counted afresh from its contacts after its last final answer, the one time
+        they are derived from timestamps: the two counters ran against different answers."""
+        joined, moved = self.matter_of(linked_case_id), self.matter_of(case_id)
+        if joined == moved or linked_case_id not in self.cases:
+            return self  # one matter already, or a case this state does not hold (erased)
+        cases = {
+            key: case.model_copy(update={"matter": joined, "repeats": 0})
+            if (case.matter or key) == moved
+            else case
+            for key, case in self.cases.items()
+        }
+        linked = self.model_copy(update={"cases": cases})
+        matter = linked.matter_cases(case_id)
+        last = max((answer for case in matter for answer in case.final_answers), default=None)
+        contacts = [contact.at for case in matter for contact in case.contacts]
+        repeats = 0 if last is None else sum(1 for at in contacts if at > last)
+        return linked.with_repeats(case_id, repeats)
 
     def continued_matter(self, product: str | None, at: datetime, days: int) -> str | None:
         """The matter a new case on `product` at `at` continues: that of the latest case on the

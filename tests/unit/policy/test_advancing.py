@@ -10,6 +10,7 @@ from services.policy.domain.facts import ClosureReason, DemandFacts
 from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
+    CaseLinkSeen,
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
@@ -278,3 +279,30 @@ def test_a_follow_up_with_a_new_demand_is_judged_on_the_cases_product(policy: Po
 
     assert "demand-proportionality" in rules(decisions[1])
     assert outcome(decisions[1]) is Outcome.RESTRICT
+
+
+def test_a_case_an_agent_links_to_an_earlier_one_shares_its_final_answer_and_repeats(
+    policy: Policy,
+) -> None:
+    state, decisions = fold(
+        policy,
+        ("case-1", ticket(T0)),
+        ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+        ("case-1", CustomerContact(T0 + 2 * DAY, "phone", "納得できない")),
+        ("case-2", ticket(T0 + 3 * DAY, sku="OTHER")),
+        ("case-2", CaseLinkSeen("case-1")),
+        ("case-2", CustomerContact(T0 + 4 * DAY, "phone", "同じ件です")),
+    )
+
+    assert "repeat" not in rules(decisions[3]), "another product: not known to be one matter"
+    assert decisions[4] is None, "a link is recorded, not decided"
+    assert state.case("case-2").matter == "case-1"
+    # The contact on case 1 and case 2's opening followed the final answer: this is the third.
+    assert outcome(decisions[5]) is Outcome.REFUSE
+    assert state.case("case-1").repeats == 3
+
+
+def test_a_link_to_a_case_the_state_does_not_hold_changes_nothing(policy: Policy) -> None:
+    state, _ = fold(policy, ("case-2", ticket(T0)))
+
+    assert advance("case-2", CaseLinkSeen("erased"), state, policy).state == state
