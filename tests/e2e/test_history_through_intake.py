@@ -37,14 +37,17 @@ class Running:
     intake: AsyncClient
     bootstrap: str
     decisions_topic: str
+    agent: dict[str, str]  # an agent's Authorization header
 
-    async def consultation(self, external_id: str, email: str, at: datetime) -> dict[str, Any]:
+    async def consultation(
+        self, external_id: str, email: str, at: datetime, sku: str = "KT-100"
+    ) -> dict[str, Any]:
         body = {
             "source": {"external_id": external_id},
             "channel": "email",
             "received_at": at.isoformat(),
             "customer": {"name": "山田 花子", "email": email, "relationship": "purchaser"},
-            "product": {"sku": "KT-100", "price": {"amount": "4980", "currency": "JPY"}},
+            "product": {"sku": sku, "price": {"amount": "4980", "currency": "JPY"}},
             "subject": "ケトルの水漏れ",
             "body": "底から水が漏れます。交換してください。",
             "demand": {"type": "exchange"},
@@ -55,8 +58,14 @@ class Running:
         body = {"channel": "email", "occurred_at": at.isoformat(), **fields}
         return await self._accepted(f"/v1/cases/{case_id}/contacts", body)
 
-    async def _accepted(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        answer = await self.intake.post(path, json=body)
+    async def link(self, case_id: str, linked_case_id: str) -> dict[str, Any]:
+        body = {"linked_case_id": linked_case_id}
+        return await self._accepted(f"/v1/cases/{case_id}/links", body, self.agent)
+
+    async def _accepted(
+        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        answer = await self.intake.post(path, json=body, headers=headers)
         assert answer.status_code == 202, answer.text
         accepted: dict[str, Any] = answer.json()
         return accepted
@@ -119,7 +128,8 @@ async def running(
             lifespan(policy_app(policy_settings, topics=topics), "policy", {}),
             lifespan(intake_app(intake_settings), "intake", platform) as intake,
         ):
-            yield Running(intake, kafka_bootstrap, topics.decisions)
+            agent = {"Authorization": f"Bearer {issuer.token('e2e', [Role.AGENT], 'caselog')}"}
+            yield Running(intake, kafka_bootstrap, topics.decisions, agent)
 
 
 def rules(decision: dict[str, Any]) -> list[str]:
@@ -180,3 +190,32 @@ async def test_a_follow_up_with_a_new_demand_is_judged_and_a_quiet_one_accepted(
     assert rules(accepted) == []
     assert "demand-proportionality" in rules(judged)
     assert judged["payload"]["outcome"] == "restrict"
+
+
+@pytest.mark.infra
+async def test_a_ticket_an_agent_links_to_an_answered_one_makes_the_next_contact_a_repeat(
+    running: Running,
+) -> None:
+    email = f"linked.{uuid.uuid4().hex[:10]}@example.jp"
+    first = await running.consultation(f"l1-{uuid.uuid4().hex}", email, NOW - timedelta(hours=4))
+    await running.contact(
+        first["case_id"],
+        NOW - timedelta(hours=3),
+        kind="agent_response",
+        body="これが最終回答です。",
+        final_answer=True,
+    )
+    # Another product: policy cannot tell it is the same affair; the agent can.
+    second = await running.consultation(
+        f"l2-{uuid.uuid4().hex}", email, NOW - timedelta(hours=2), sku="OTHER-1"
+    )
+    opened = await running.decision_on(second["event_id"])
+    await running.link(second["case_id"], first["case_id"])
+    again = await running.contact(
+        second["case_id"], NOW - timedelta(hours=1), kind="customer_contact", body="同じ件です"
+    )
+    repeated = await running.decision_on(again["event_id"])
+
+    assert "repeat" not in rules(opened)
+    assert "repeat" in rules(repeated)
+    assert repeated["payload"]["outcome"] == "refuse", "case 2's opening was the first repeat"
