@@ -58,6 +58,10 @@ class Running:
         body = {"channel": "email", "occurred_at": at.isoformat(), **fields}
         return await self._accepted(f"/v1/cases/{case_id}/contacts", body)
 
+    async def final_answer(self, case_id: str, at: datetime) -> dict[str, Any]:
+        body = "交換はいたしかねます。これが最終回答です。"
+        return await self.contact(case_id, at, kind="agent_response", body=body, final_answer=True)
+
     async def link(self, case_id: str, linked_case_id: str) -> dict[str, Any]:
         body = {"linked_case_id": linked_case_id}
         return await self._accepted(f"/v1/cases/{case_id}/links", body, self.agent)
@@ -141,13 +145,7 @@ async def test_a_subjects_second_ticket_after_a_final_answer_is_a_repeat(running
     email = f"history.{uuid.uuid4().hex[:10]}@example.jp"
     first = await running.consultation(f"t1-{uuid.uuid4().hex}", email, NOW - timedelta(hours=3))
     opened = await running.decision_on(first["event_id"])
-    answered = await running.contact(
-        first["case_id"],
-        NOW - timedelta(hours=2),
-        kind="agent_response",
-        body="交換はいたしかねます。これが最終回答です。",
-        final_answer=True,
-    )
+    answered = await running.final_answer(first["case_id"], NOW - timedelta(hours=2))
     second = await running.consultation(f"t2-{uuid.uuid4().hex}", email, NOW - timedelta(hours=1))
     repeated = await running.decision_on(second["event_id"])
 
@@ -198,13 +196,7 @@ async def test_a_ticket_an_agent_links_to_an_answered_one_makes_the_next_contact
 ) -> None:
     email = f"linked.{uuid.uuid4().hex[:10]}@example.jp"
     first = await running.consultation(f"l1-{uuid.uuid4().hex}", email, NOW - timedelta(hours=4))
-    await running.contact(
-        first["case_id"],
-        NOW - timedelta(hours=3),
-        kind="agent_response",
-        body="これが最終回答です。",
-        final_answer=True,
-    )
+    await running.final_answer(first["case_id"], NOW - timedelta(hours=3))
     # Another product: policy cannot tell it is the same affair; the agent can.
     second = await running.consultation(
         f"l2-{uuid.uuid4().hex}", email, NOW - timedelta(hours=2), sku="OTHER-1"

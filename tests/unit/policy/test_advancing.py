@@ -198,13 +198,19 @@ def ticket(
     return ConsultationSeen(facts, product_key=product_key(sku, None))
 
 
+# Case 1 on the kettle, answered finally a day later: where every matter test starts.
+ANSWERED: tuple[tuple[str, CaseEvent], ...] = (
+    ("case-1", ticket(T0)),
+    ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+)
+
+
 def test_a_second_ticket_on_the_same_product_after_a_final_answer_is_a_repeat(
     policy: Policy,
 ) -> None:
     state, decisions = fold(
         policy,
-        ("case-1", ticket(T0)),
-        ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+        *ANSWERED,
         ("case-2", ticket(T0 + 2 * DAY)),
         ("case-3", ticket(T0 + 3 * DAY)),
     )
@@ -225,8 +231,7 @@ def test_tickets_on_other_products_or_out_of_the_window_are_matters_of_their_own
     late = T0 + DAY + timedelta(days=window.same_product_within_days + 1)
     _, decisions = fold(
         policy,
-        ("case-1", ticket(T0)),
-        ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+        *ANSWERED,
         ("case-2", ticket(T0 + 2 * DAY, sku="OTHER")),
         ("case-3", ticket(T0 + 2 * DAY, sku=None)),
         ("case-4", ticket(late)),
@@ -242,8 +247,7 @@ def test_without_a_matter_setting_each_case_is_its_own_matter(policy: Policy) ->
     older = policy.model_copy(update={"rules": rules_})
     _, decisions = fold(
         older,
-        ("case-1", ticket(T0)),
-        ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+        *ANSWERED,
         ("case-2", ticket(T0 + 2 * DAY)),
     )
 
@@ -255,8 +259,7 @@ def test_closing_a_later_ticket_as_persuasion_difficult_counts_the_matters_repea
 ) -> None:
     _, decisions = fold(
         policy,
-        ("case-1", ticket(T0)),
-        ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+        *ANSWERED,
         ("case-2", ticket(T0 + 2 * DAY)),
         ("case-2", CustomerContact(T0 + 3 * DAY, "phone", "まだ納得していない")),
         ("case-2", AgentResponse(T0 + 3 * DAY, final_answer=False)),
@@ -286,8 +289,7 @@ def test_a_case_an_agent_links_to_an_earlier_one_shares_its_final_answer_and_rep
 ) -> None:
     state, decisions = fold(
         policy,
-        ("case-1", ticket(T0)),
-        ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+        *ANSWERED,
         ("case-1", CustomerContact(T0 + 2 * DAY, "phone", "納得できない")),
         ("case-2", ticket(T0 + 3 * DAY, sku="OTHER")),
         ("case-2", CaseLinkSeen("case-1")),
