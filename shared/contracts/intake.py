@@ -17,6 +17,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -195,6 +197,18 @@ class Contact(Strict):
     source: Source | None = Field(
         default=None, description="The platform's id of this contact, for idempotency"
     )
+    demand: Demand | None = Field(
+        default=None,
+        description="A new demand the customer makes in this contact (customer contacts only);"
+        " judged as a consultation's demand is",
+    )
+
+    @field_validator("demand")
+    @classmethod
+    def customers_demand(cls, demand: Demand | None, info: ValidationInfo) -> Demand | None:
+        if demand is not None and info.data.get("kind") is ContactKind.AGENT_RESPONSE:
+            raise ValueError("only a customer's contact carries a demand")
+        return demand
 
 
 class ClosureRequest(Strict):
@@ -214,6 +228,16 @@ class RecordingReference(Strict):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     duration_seconds: int = Field(ge=0, le=24 * 3600)
     recorded_at: ClientTime | None = None
+
+
+CaseIdText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+class CaseLink(Strict):
+    """An agent's word that the case continues an earlier case of the same customer (one
+    matter: policy counts their final answers and repeats together)."""
+
+    linked_case_id: CaseIdText = Field(description="The earlier case this one continues")
 
 
 class SubjectLinked(FrozenModel):
@@ -257,6 +281,13 @@ SUBJECT_LINKED = EventContract(
     SubjectLinked,
     "identities of one consultation led to several subjects: one person",
 )
+CASE_LINKED = EventContract(
+    "case.linked",
+    1,
+    PRODUCER,
+    CaseLink,
+    "an agent linked the case to an earlier case of the same customer: one matter",
+)
 
 CONTRACTS = (
     CONSULTATION_RECEIVED,
@@ -264,4 +295,5 @@ CONTRACTS = (
     CLOSURE_REQUESTED,
     RECORDING_ATTACHED,
     SUBJECT_LINKED,
+    CASE_LINKED,
 )

@@ -2,6 +2,7 @@
 (shared/contracts/intake.py), here only intake's own request shape for platform follow-ups."""
 
 from shared.contracts.intake import (
+    CaseLink,
     ClosureReason,
     ClosureRequest,
     Contact,
@@ -13,6 +14,7 @@ from shared.contracts.intake import (
 )
 
 __all__ = [
+    "CaseLink",
     "ClosureReason",
     "ClosureRequest",
     "Contact",

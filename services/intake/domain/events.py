@@ -2,6 +2,7 @@
 
 from shared.contracts.declaring import EventContract
 from shared.contracts.intake import (
+    CASE_LINKED,
     CLOSURE_REQUESTED,
     CONSULTATION_RECEIVED,
     CONTACT_LOGGED,
@@ -16,6 +17,7 @@ ALL_EVENTS = CONTRACTS
 
 __all__ = [
     "ALL_EVENTS",
+    "CASE_LINKED",
     "CLOSURE_REQUESTED",
     "CONSULTATION_RECEIVED",
     "CONTACT_LOGGED",

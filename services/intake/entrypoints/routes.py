@@ -12,12 +12,13 @@ from pydantic import BaseModel
 
 from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
-from services.intake.domain.contacts import ClosureRequest, Contact, RecordingReference
+from services.intake.domain.contacts import CaseLink, ClosureRequest, Contact, RecordingReference
 from services.intake.entrypoints.examples import CONSULTATION_EXAMPLES
 from services.intake.service_layer.messages import (
     REST_PLATFORM,
     Accepted,
     AttachRecording,
+    LinkCase,
     LogContact,
     RecordConsultation,
     RequestClosure,
@@ -120,6 +121,22 @@ async def log_contact(
     command = LogContact(
         case_id, contact, platform, caller.subject, idempotency_key, correlation_id
     )
+    return answer(await intake.handle(command))
+
+
+@router.post("/cases/{case_id}/links", status_code=202, response_model=AcceptedResponse)
+async def link_case(
+    case_id: CaseId,
+    link: CaseLink,
+    intake: IntakeDep,
+    correlation_id: CorrelationId,
+    caller: Annotated[Principal, Depends(require_roles(Role.AGENT, Role.SUPERVISOR))],
+    idempotency_key: IdempotencyKey = None,
+) -> AcceptedResponse:
+    """Link the case to an earlier case of the same customer: one matter, whose final answers
+    and repeats policy counts together (`linked_case_id`: 422 if unknown, the case itself, or
+    another customer's)."""
+    command = LinkCase(case_id, link, caller.subject, idempotency_key, correlation_id)
     return answer(await intake.handle(command))
 
 

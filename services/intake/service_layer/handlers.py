@@ -17,8 +17,13 @@ from pydantic import BaseModel
 
 from services.intake.domain.client_times import ClientTimeRules
 from services.intake.domain.consultation import Consultation, claimed_by
-from services.intake.domain.errors import CaseNotFoundError, TicketNotFoundError
+from services.intake.domain.errors import (
+    CaseNotFoundError,
+    InvalidRequestError,
+    TicketNotFoundError,
+)
 from services.intake.domain.events import (
+    CASE_LINKED,
     CLOSURE_REQUESTED,
     CONSULTATION_RECEIVED,
     CONTACT_LOGGED,
@@ -34,6 +39,7 @@ from services.intake.service_layer.messages import (
     CaseCommand,
     CaseKeyDestroyed,
     KeyEpochClosed,
+    LinkCase,
     LogContact,
     LogPlatformFollowUp,
     RecordConsultation,
@@ -144,6 +150,29 @@ async def attach_recording(command: AttachRecording, deps: IntakeDependencies) -
         return _CaseEvent(RECORDING_ATTACHED, command.recording, recorded or deps.clock(), times)
 
     return await _record_on_case(command, "recording", event, deps)
+
+
+@HANDLERS.handles(LinkCase)
+async def link_case(command: LinkCase, deps: IntakeDependencies) -> Accepted:
+    """Only to another case of the same identified customer: policy keeps a matter's history
+    in that customer's state, and a link across customers would join two people's records."""
+    async with deps.stores.ledger_work() as uow:
+        case = await uow.ledger.case(command.case_id)
+        linked = await uow.ledger.case(command.link.linked_case_id)
+    if case is None:
+        raise CaseNotFoundError()
+    field = "linked_case_id"
+    if linked is None:
+        raise InvalidRequestError(field, "no case with this id exists")
+    if linked.case_id == case.case_id:
+        raise InvalidRequestError(field, "a case cannot be linked to itself")
+    if case.subject_id is None or linked.subject_id != case.subject_id:
+        raise InvalidRequestError(field, "the cases are not of the same identified customer")
+
+    def event() -> _CaseEvent:
+        return _CaseEvent(CASE_LINKED, command.link, deps.clock(), [])
+
+    return await _record_on_case(command, "link", event, deps)
 
 
 @HANDLERS.handles(LogPlatformFollowUp)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from services.intake.domain.consultation import Consultation
 from services.intake.domain.contacts import (
+    CaseLink,
     ClosureRequest,
     Contact,
     PlatformFollowUp,
@@ -66,6 +67,17 @@ class AttachRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkCase:
+    """Record an agent's link of a case to an earlier case of the same customer."""
+
+    case_id: str
+    link: CaseLink
+    caller: str | None = None
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LogPlatformFollowUp:
     """A platform's event about a ticket it sent before: logged on that ticket's case."""
 
@@ -73,7 +85,7 @@ class LogPlatformFollowUp:
     correlation_id: str | None = None
 
 
-CaseCommand = LogContact | RequestClosure | AttachRecording
+CaseCommand = LogContact | RequestClosure | AttachRecording | LinkCase
 IntakeCommand = RecordConsultation | CaseCommand | LogPlatformFollowUp
 
 

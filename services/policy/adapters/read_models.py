@@ -10,13 +10,15 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from services.policy.domain.facts import ClosureReason, ConsultationFacts
+from services.policy.domain.facts import ClosureReason, ConsultationFacts, DemandFacts
 from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
+    CaseLinkSeen,
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
+    product_key,
 )
 from services.policy.service_layer.errors import UnevaluableEventError, UnreadableErasureError
 from services.policy.service_layer.messages import EmptyKeyCache, ForgetErasedCases
@@ -53,6 +55,9 @@ class MoneyRead(_Read):
 
 
 class ProductRead(_Read):
+    # Not personal (a catalogue's SKU and product name): they tell which matter a case is.
+    sku: str | None = None
+    name: str | None = None
     purchase_date: date | None = None
     price: MoneyRead | None = None
 
@@ -83,7 +88,7 @@ class ConsultationRead(_Read):
 
 
 class ContactRead(_Read):
-    """`contact.logged` v1."""
+    """`contact.logged` v1 (its optional demand added compatibly)."""
 
     kind: Literal["customer_contact", "agent_response"]
     channel: str
@@ -91,6 +96,7 @@ class ContactRead(_Read):
     body: Content[str]
     final_answer: bool = False
     duration_seconds: int | None = None
+    demand: DemandRead | None = None
 
 
 class ClosureRead(_Read):
@@ -101,12 +107,19 @@ class ClosureRead(_Read):
     supervisor_approved: bool = False
 
 
+class CaseLinkRead(_Read):
+    """`case.linked` v1."""
+
+    linked_case_id: str
+
+
 POLICY_READS_INTAKE = ConsumerReads(
     "policy",
     reads={
         "consultation.received": ConsultationRead,
         "contact.logged": ContactRead,
         "closure.requested": ClosureRead,
+        "case.linked": CaseLinkRead,
     },
     ignores=frozenset({"recording.attached", "subject.linked"}),
 )
@@ -149,11 +162,18 @@ class IntakeEventReader:
 
 def _event(read: BaseModel) -> CaseEvent:
     if isinstance(read, ConsultationRead):
-        return ConsultationSeen(_facts(read))
+        product = read.product
+        key = product_key(product.sku, product.name) if product else None
+        return ConsultationSeen(_facts(read), product_key=key)
     if isinstance(read, ContactRead):
         if read.kind == "agent_response":
             return AgentResponse(read.occurred_at, read.final_answer)
-        return CustomerContact(read.occurred_at, read.channel, read.body, read.duration_seconds)
+        demand = DemandFacts.model_validate(read.demand.model_dump()) if read.demand else None
+        return CustomerContact(
+            read.occurred_at, read.channel, read.body, read.duration_seconds, demand
+        )
+    if isinstance(read, CaseLinkRead):
+        return CaseLinkSeen(read.linked_case_id)
     assert isinstance(read, ClosureRead)
     return ClosureSeen(read.reason, read.requested_at, read.supervisor_approved)
 
@@ -169,7 +189,7 @@ def _facts(read: ConsultationRead) -> ConsultationFacts:
         "has_confidential_info": customer.confidential_notes is not None,
         "subject": read.subject,
         "body": read.body,
-        "product": read.product.model_dump() if read.product else None,
+        "product": read.product.model_dump(exclude={"sku", "name"}) if read.product else None,
         "demand": read.demand.model_dump() if read.demand else None,
         "call": read.call.model_dump() if read.call else None,
     }

@@ -18,6 +18,7 @@ from services.policy.domain.policy import Policy
 from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
+    CaseLinkSeen,
     CaseRecord,
     ClosureSeen,
     ConsultationSeen,
@@ -42,17 +43,21 @@ class Step:
 
 def advance(case_id: str, event: CaseEvent, state: SubjectState, policy: Policy) -> Step:
     if isinstance(event, ConsultationSeen):
-        return _consultation(case_id, event.facts, state, policy)
+        return _consultation(case_id, event, state, policy)
     if isinstance(event, CustomerContact):
         return _customer_contact(case_id, event, state, policy)
     if isinstance(event, AgentResponse):
         return Step(_agent_response(case_id, event, state))
+    if isinstance(event, CaseLinkSeen):
+        return Step(state.with_link(case_id, event.linked_case_id))
     return _closure(case_id, event, state, policy)
 
 
 def _consultation(
-    case_id: str, facts: ConsultationFacts, state: SubjectState, policy: Policy
+    case_id: str, seen: ConsultationSeen, state: SubjectState, policy: Policy
 ) -> Step:
+    facts = seen.facts
+    state = _joined(case_id, seen, state, policy)
     decision = decide(facts, state.history(case_id), policy)
     answered = facts.call.final_answer_given_at if facts.call else None
     case = state.case(case_id)
@@ -74,13 +79,39 @@ def _consultation(
         }
     )
     ended = _ended(facts.received_at, facts.call.duration_seconds if facts.call else None)
-    next_state = state.with_case(case_id, opened).with_decision(case_id, ended, decision)
-    return Step(next_state, decision, POLICY_DECIDED)
+    next_state = _counted(state.with_case(case_id, opened), case_id, facts.received_at)
+    if answered is not None:
+        next_state = next_state.with_repeats(case_id, 0)
+    return Step(next_state.with_decision(case_id, ended, decision), decision, POLICY_DECIDED)
+
+
+def _joined(
+    case_id: str, seen: ConsultationSeen, state: SubjectState, policy: Policy
+) -> SubjectState:
+    """The state with the new case in it: in the matter it continues (when the policy says
+    which cases are one matter), with its product, so a follow-up's demand can be judged."""
+    matter = policy.rules.repeat.matter
+    continued = None
+    if matter is not None and case_id not in state.cases:
+        at = seen.facts.received_at
+        continued = state.continued_matter(seen.product_key, at, matter.same_product_within_days)
+    update = {"matter": continued, "product_key": seen.product_key, "product": seen.facts.product}
+    return state.with_case(case_id, state.case(case_id).model_copy(update=update))
+
+
+def _counted(state: SubjectState, case_id: str, at: datetime) -> SubjectState:
+    """One more repeat on the matter if a final answer had been given by `at` (a contact
+    delivered late, written before the answer, is no repeat)."""
+    if not state.answered_by(case_id, at):
+        return state
+    return state.with_repeats(case_id, state.history(case_id).repeats_since_final_answer(at) + 1)
 
 
 def _customer_contact(
     case_id: str, contact: CustomerContact, state: SubjectState, policy: Policy
 ) -> Step:
+    """Every customer contact is decided: one no rule applies to is accepted, so that
+    "accepted" and "not decided yet" differ."""
     case = state.case(case_id)
     duration = contact.duration_seconds
     facts = ConsultationFacts(
@@ -90,32 +121,30 @@ def _customer_contact(
         has_name=case.record.has_customer,
         has_email_or_phone=case.has_email_or_phone,
         body=contact.body,
+        product=case.product,
+        demand=contact.demand,
         call=CallFacts(duration_seconds=duration) if duration is not None else None,
     )
     full = decide(facts, state.history(case_id), policy)
     reasons = [reason for reason in full.reasons if reason.rule in CONTACT_RULES]
     followed_up = case.model_copy(
-        update={
-            "contacts": (*case.contacts, PriorContact(at=contact.at, channel=contact.channel)),
-            "repeats": case.repeats + 1 if case.final_answers else 0,
-        }
+        update={"contacts": (*case.contacts, PriorContact(at=contact.at, channel=contact.channel))}
     )
-    next_state = state.with_case(case_id, followed_up)
-    if not reasons:
-        return Step(next_state)
+    next_state = _counted(state.with_case(case_id, followed_up), case_id, contact.at)
     decision = decision_of(reasons, policy.version, policy.evidence_limits)
     next_state = next_state.with_decision(case_id, _ended(contact.at, duration), decision)
     return Step(next_state, decision, POLICY_DECIDED)
 
 
 def _agent_response(case_id: str, response: AgentResponse, state: SubjectState) -> SubjectState:
+    """An agent's answer is our own contact, not the customer's: nothing to decide on it."""
     case = state.case(case_id)
     record = case.record.model_copy(update={"has_handler": True})
     if not response.final_answer:
         return state.with_case(case_id, case.model_copy(update={"record": record}))
     answers = (*case.final_answers, response.at)
-    update = {"record": record, "final_answers": answers, "repeats": 0}
-    return state.with_case(case_id, case.model_copy(update=update))
+    update = {"record": record, "final_answers": answers}
+    return state.with_case(case_id, case.model_copy(update=update)).with_repeats(case_id, 0)
 
 
 def _closure(case_id: str, closure: ClosureSeen, state: SubjectState, policy: Policy) -> Step:

@@ -17,7 +17,8 @@ def termination(closure: ClosureFacts, history: SubjectHistory, policy: Policy) 
         note = f"closed: {closure.reason}"
         return [reason(RuleId.TERMINATION, config, config.closed, note, [grounds])]
     reached = {
-        "repeat": history.repeats_since_final_answer() >= policy.rules.repeat.refuse_at,
+        "repeat": history.repeats_since_final_answer(closure.requested_at)
+        >= policy.rules.repeat.refuse_at,
         "time-restraint": history.decided_since_final_answer(RuleId.TIME_RESTRAINT),
         "supervisor_approval": closure.supervisor_approved,
     }

@@ -9,14 +9,18 @@ from services.policy.domain.facts import ConsultationFacts, SubjectHistory
 from services.policy.domain.policy import Policy
 
 
-def repeat(history: SubjectHistory, policy: Policy) -> list[Reason]:
-    """This consultation is repeat number n+1 when n repeats followed the last final answer."""
+def repeat(
+    consultation: ConsultationFacts, history: SubjectHistory, policy: Policy
+) -> list[Reason]:
+    """This consultation is repeat number n+1 when n repeats followed the last final answer
+    given before it (a final answer dated after it is not one the customer was repeating)."""
     config = policy.rules.repeat
-    if not history.final_answers:
+    answered = history.final_answer_by(consultation.received_at)
+    if answered is None:
         return []
-    number = history.repeats_since_final_answer() + 1
+    number = history.repeats_since_final_answer(consultation.received_at) + 1
     evidence = [
-        fact("history.last_final_answer_at", max(history.final_answers).isoformat()),
+        fact("history.last_final_answer_at", answered.isoformat()),
         fact("repeat_number", number),
     ]
     if number >= config.refuse_at:

@@ -26,7 +26,7 @@ def decide(consultation: ConsultationFacts, history: SubjectHistory, policy: Pol
         *complaint,
         *demand_rules.demand_validity(consultation, policy),
         *demand_rules.demand_proportionality(consultation, findings, policy),
-        *contact_rules.repeat(history, policy),
+        *contact_rules.repeat(consultation, history, policy),
         *contact_rules.time_restraint(consultation, history, policy),
         *scope_rules.recording_retention(consultation, policy),
         *conduct_rules.recording_publication(findings, policy),

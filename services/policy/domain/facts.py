@@ -1,7 +1,7 @@
 """What the engine decides on: a consultation's non-identity facts, a close request, and the
 subject's history. Identity never enters; only whether the customer gave it."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -85,11 +85,16 @@ class SubjectHistory(Facts):
     prior_decisions: tuple[PriorDecision, ...] = ()
     repeat_count_since_final_answer: int | None = Field(default=None, ge=0)
 
-    def repeats_since_final_answer(self) -> int:
+    def final_answer_by(self, at: datetime) -> datetime | None:
+        """The last final answer given by `at`: one dated later had not been given then."""
+        return max((answer for answer in self.final_answers if answer <= at), default=None)
+
+    def repeats_since_final_answer(self, at: datetime) -> int:
+        """Contacts before `at` that followed the final answer given by `at`."""
         if self.repeat_count_since_final_answer is not None:
             return self.repeat_count_since_final_answer
-        last = max(self.final_answers, default=None)
-        return 0 if last is None else sum(1 for c in self.prior_contacts if c.at > last)
+        last = self.final_answer_by(at)
+        return 0 if last is None else sum(1 for c in self.prior_contacts if last < c.at < at)
 
     def decided_since_final_answer(self, rule: str) -> bool:
         last = max(self.final_answers, default=None)

@@ -108,11 +108,28 @@ class DemandProportionalityRule(RuleConfig):
     )
 
 
+class MatterRule(FrozenModel):
+    """When a subject's new case continues an earlier one (one matter, whose final answers
+    and repeats it shares): platforms that open a ticket per contact would otherwise let
+    every repeat start from zero."""
+
+    same_product_within_days: int = Field(
+        ge=1,
+        description="A new case naming the same product (SKU, else name) as a case of the"
+        " subject with a contact within this many days continues that case's matter",
+    )
+
+
 class RepeatRule(RuleConfig):
     warn_at: int = Field(ge=1)
     refuse_at: int = Field(ge=1)
     warn: Effect
     refuse: Effect
+    # Optional, and left out of the canonical form when absent: without it every case is a
+    # matter of its own, as policy versions written before it decided.
+    matter: MatterRule | None = Field(
+        default=None, exclude_if=_absent, description="Which cases of a subject are one matter"
+    )
 
     @model_validator(mode="after")
     def refuse_after_warning(self) -> Self:

@@ -57,6 +57,24 @@ REPEATS = [
         "repeat",
         history=fa_history(prior_contacts=[{"at": T0 - 3 * DAY, "channel": "phone"}]),
     ),
+    # A final answer dated after the consultation had not been given when the customer wrote.
+    Case(
+        "final answer dated after the consultation",
+        A,
+        "",
+        history=SubjectHistory.model_validate({"final_answers": (T0 + DAY,)}),
+    ),
+    Case(
+        "repeats counted from the answer before, not after",
+        F,
+        "repeat",
+        history=SubjectHistory.model_validate(
+            {
+                "final_answers": (T0 - 2 * DAY, T0 + DAY),
+                "prior_contacts": [{"at": T0 - 1 * DAY, "channel": "phone"}],
+            }
+        ),
+    ),
 ]
 
 PHONE = {"channel": "phone"}

@@ -1,19 +1,21 @@
 """The pure step the consumer and replay share: what each intake event decides and remembers."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from services.policy.domain import ConsultationFacts, Decision, Outcome, Policy
 from services.policy.domain.advancing import CLOSURE_DECIDED, POLICY_DECIDED, advance
-from services.policy.domain.facts import ClosureReason
+from services.policy.domain.facts import ClosureReason, DemandFacts
 from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
+    CaseLinkSeen,
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
     SubjectState,
+    product_key,
 )
 from tests.unit.policy.sample_facts import DAY, MINUTE, T0, consultation
 
@@ -74,15 +76,18 @@ def test_repeats_after_the_final_answer_are_warned_then_refused(policy: Policy) 
     assert len(state.case("case-1").contacts) == 3
 
 
-def test_a_quiet_follow_up_changes_state_but_decides_nothing(policy: Policy) -> None:
-    state, decisions = fold(
-        policy,
-        ("case-1", opened(consultation(relationship="unknown"))),
-        ("case-1", CustomerContact(T0 + DAY, "email", "よろしくお願いします")),
+def test_a_quiet_follow_up_is_accepted_not_left_undecided(policy: Policy) -> None:
+    step = advance("case-1", opened(consultation(relationship="unknown")), SubjectState(), policy)
+    quiet = advance(
+        "case-1", CustomerContact(T0 + DAY, "email", "よろしくお願いします"), step.state, policy
     )
+    state, decisions = quiet.state, [step.decision, quiet.decision]
 
     assert "scope-relationship" in rules(decisions[0])
-    assert decisions[1] is None, "scope was decided when the case opened"
+    assert quiet.event_type == POLICY_DECIDED
+    assert outcome(decisions[1]) is Outcome.ACCEPT
+    assert rules(decisions[1]) == [], "scope was decided when the case opened"
+    assert len(state.case("case-1").decisions) == 2
     assert state.case("case-1").repeats == 0
     assert len(state.case("case-1").contacts) == 2
 
@@ -165,3 +170,141 @@ def test_supervisor_approval_carries_a_persuasion_difficult_closing(
 
     assert "termination" in rules(decisions[2])
     assert outcome(decisions[2]) is expected
+
+
+def test_a_follow_up_dated_before_a_later_recorded_final_answer_is_no_repeat(
+    policy: Policy,
+) -> None:
+    # The platform delivered the customer's mail after the agent's final answer, though it
+    # was written a day before it: the customer had not heard the answer yet.
+    state, decisions = fold(
+        policy,
+        ("case-1", opened()),
+        ("case-1", AgentResponse(T0 + 2 * DAY, final_answer=True)),
+        ("case-1", CustomerContact(T0 + DAY, "email", "まだ届いていません")),
+    )
+
+    assert "repeat" not in rules(decisions[2])
+    assert state.case("case-1").repeats == 0
+
+
+def ticket(
+    received_at: datetime, body: str = "ケトルの件で", sku: str | None = "KT-1"
+) -> ConsultationSeen:
+    """A new ticket of the same subject, as platforms open one per contact."""
+    facts = consultation(
+        body, received_at=received_at, product={"price": {"amount": 4980, "currency": "JPY"}}
+    )
+    return ConsultationSeen(facts, product_key=product_key(sku, None))
+
+
+# Case 1 on the kettle, answered finally a day later: where every matter test starts.
+ANSWERED: tuple[tuple[str, CaseEvent], ...] = (
+    ("case-1", ticket(T0)),
+    ("case-1", AgentResponse(T0 + DAY, final_answer=True)),
+)
+
+
+def test_a_second_ticket_on_the_same_product_after_a_final_answer_is_a_repeat(
+    policy: Policy,
+) -> None:
+    state, decisions = fold(
+        policy,
+        *ANSWERED,
+        ("case-2", ticket(T0 + 2 * DAY)),
+        ("case-3", ticket(T0 + 3 * DAY)),
+    )
+
+    assert "repeat" not in rules(decisions[0])
+    assert "repeat" in rules(decisions[2])
+    assert outcome(decisions[2]) is Outcome.RESTRICT
+    assert outcome(decisions[3]) is Outcome.REFUSE
+    assert state.case("case-2").matter == "case-1"
+    assert state.case("case-1").repeats == 2
+
+
+def test_tickets_on_other_products_or_out_of_the_window_are_matters_of_their_own(
+    policy: Policy,
+) -> None:
+    window = policy.rules.repeat.matter
+    assert window is not None
+    late = T0 + DAY + timedelta(days=window.same_product_within_days + 1)
+    _, decisions = fold(
+        policy,
+        *ANSWERED,
+        ("case-2", ticket(T0 + 2 * DAY, sku="OTHER")),
+        ("case-3", ticket(T0 + 2 * DAY, sku=None)),
+        ("case-4", ticket(late)),
+    )
+
+    assert [rules(d) for d in decisions[2:]] == [[], [], []]
+
+
+def test_without_a_matter_setting_each_case_is_its_own_matter(policy: Policy) -> None:
+    """Policy versions written before matters decide as they did: replay reproduces them."""
+    repeat = policy.rules.repeat.model_copy(update={"matter": None})
+    rules_ = policy.rules.model_copy(update={"repeat": repeat})
+    older = policy.model_copy(update={"rules": rules_})
+    _, decisions = fold(
+        older,
+        *ANSWERED,
+        ("case-2", ticket(T0 + 2 * DAY)),
+    )
+
+    assert "repeat" not in rules(decisions[2])
+
+
+def test_closing_a_later_ticket_as_persuasion_difficult_counts_the_matters_repeats(
+    policy: Policy,
+) -> None:
+    _, decisions = fold(
+        policy,
+        *ANSWERED,
+        ("case-2", ticket(T0 + 2 * DAY)),
+        ("case-2", CustomerContact(T0 + 3 * DAY, "phone", "まだ納得していない")),
+        ("case-2", AgentResponse(T0 + 3 * DAY, final_answer=False)),
+        ("case-2", ClosureSeen(ClosureReason.PERSUASION_DIFFICULT, T0 + 4 * DAY)),
+    )
+
+    assert outcome(decisions[3]) is Outcome.REFUSE
+    closing = decisions[5]
+    assert rules(closing) == ["termination"]
+    assert outcome(closing) is Outcome.ACCEPT
+
+
+def test_a_follow_up_with_a_new_demand_is_judged_on_the_cases_product(policy: Policy) -> None:
+    excessive = DemandFacts(type="compensation", amount={"amount": 500000, "currency": "JPY"})
+    _, decisions = fold(
+        policy,
+        ("case-1", ticket(T0)),
+        ("case-1", CustomerContact(T0 + DAY, "email", "補償してください", demand=excessive)),
+    )
+
+    assert "demand-proportionality" in rules(decisions[1])
+    assert outcome(decisions[1]) is Outcome.RESTRICT
+
+
+def test_a_case_an_agent_links_to_an_earlier_one_shares_its_final_answer_and_repeats(
+    policy: Policy,
+) -> None:
+    state, decisions = fold(
+        policy,
+        *ANSWERED,
+        ("case-1", CustomerContact(T0 + 2 * DAY, "phone", "納得できない")),
+        ("case-2", ticket(T0 + 3 * DAY, sku="OTHER")),
+        ("case-2", CaseLinkSeen("case-1")),
+        ("case-2", CustomerContact(T0 + 4 * DAY, "phone", "同じ件です")),
+    )
+
+    assert "repeat" not in rules(decisions[3]), "another product: not known to be one matter"
+    assert decisions[4] is None, "a link is recorded, not decided"
+    assert state.case("case-2").matter == "case-1"
+    # The contact on case 1 and case 2's opening followed the final answer: this is the third.
+    assert outcome(decisions[5]) is Outcome.REFUSE
+    assert state.case("case-1").repeats == 3
+
+
+def test_a_link_to_a_case_the_state_does_not_hold_changes_nothing(policy: Policy) -> None:
+    state, _ = fold(policy, ("case-2", ticket(T0)))
+
+    assert advance("case-2", CaseLinkSeen("erased"), state, policy).state == state
