@@ -38,7 +38,7 @@ class Tracker:
         if not isinstance(event, dict) or not isinstance(payload := event.get("payload"), dict):
             return
         case_id = event.get("case_id")
-        if event.get("type") == CONSULTATION_RECEIVED.event_type:
+        if event.get("type") == CONSULTATION_RECEIVED.type:
             source = payload.get("source")
             ticket = source.get("external_id") if isinstance(source, dict) else None
             if isinstance(ticket, str):

@@ -57,16 +57,6 @@ class EventContract:
         return f"{self.type} v{self.version}"
 
     @property
-    def event_type(self) -> str:
-        """The old `EventKind.event_type` spelling, until its last user moves to `type`."""
-        return self.type
-
-    @property
-    def schema_version(self) -> int:
-        """The old `EventKind.schema_version` spelling, until its last user moves to `version`."""
-        return self.version
-
-    @property
     def personal_fields(self) -> Mapping[str, FieldClass]:
         """Each personal field by dotted path (`customer.name`; `[]` for a list's items)."""
         return personal_paths(self.payload)

@@ -12,7 +12,6 @@ from shared.contracts.intake import (
     SubjectLinked,
 )
 
-EventKind = EventContract
 ALL_EVENTS = CONTRACTS
 
 __all__ = [
@@ -23,6 +22,6 @@ __all__ = [
     "CONTACT_LOGGED",
     "RECORDING_ATTACHED",
     "SUBJECT_LINKED",
-    "EventKind",
+    "EventContract",
     "SubjectLinked",
 ]

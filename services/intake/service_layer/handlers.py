@@ -29,7 +29,7 @@ from services.intake.domain.events import (
     CONTACT_LOGGED,
     RECORDING_ATTACHED,
     SUBJECT_LINKED,
-    EventKind,
+    EventContract,
     SubjectLinked,
 )
 from services.intake.domain.idempotency import contact_key, request_key, ticket_key
@@ -243,7 +243,7 @@ async def _log_contact(command: LogContact, deps: IntakeDependencies) -> Accepte
 
 @dataclass(frozen=True, slots=True)
 class _CaseEvent:
-    kind: EventKind
+    kind: EventContract
     model: BaseModel
     occurred_at: datetime
     client_times: Sequence[tuple[str, datetime | None]]
@@ -333,7 +333,7 @@ async def _announce_link(
 def _event_message(
     deps: IntakeDependencies,
     case: CaseRef,
-    kind: EventKind,
+    kind: EventContract,
     payload: dict[str, Any],
     event_id: UUID,
     occurred_at: datetime,
@@ -341,12 +341,12 @@ def _event_message(
 ) -> OutgoingMessage:
     envelope = Envelope(
         event_id=event_id,
-        type=kind.event_type,
-        schema_version=kind.schema_version,
+        type=kind.type,
+        schema_version=kind.version,
         case_id=case.case_id,
         subject_id=case.subject_id,
         occurred_at=occurred_at,
-        producer=PRODUCER,
+        producer=kind.producer,
         correlation_id=correlation_id or str(event_id),
         payload=payload,
     )

@@ -32,8 +32,6 @@ from shared.contracts.privacy import (
     SweptItem,
 )
 
-EventKind = EventContract
-
 ALL_EVENTS = tuple(contract for contract in CONTRACTS if contract is not CASE_ANONYMIZED_V1)
 """What privacy writes: the latest version of each type."""
 BY_TYPE = {kind.type: kind for kind in ALL_EVENTS}
@@ -61,7 +59,7 @@ __all__ = [
     "CopyCorrected",
     "CopyWithdrawn",
     "EpochClosed",
-    "EventKind",
+    "EventContract",
     "HoldPlaced",
     "HoldReleaseRequested",
     "HoldReleased",

@@ -118,7 +118,7 @@ def _acknowledged(envelope: Envelope) -> list[c.Change]:
         return []
     found: list[c.Change] = []
     position, acknowledged = payload.get("position"), _text(payload.get("event_id"))
-    erasure = payload.get("event_type") == privacy_events.SUBJECT_ERASED.event_type
+    erasure = payload.get("event_type") == privacy_events.SUBJECT_ERASED.type
     if erasure and isinstance(position, int) and acknowledged is not None:
         found.append(c.ErasureAcknowledged(acknowledged, position))
     checkpoint = RecordsCheckpoint(

@@ -13,7 +13,7 @@ from services.privacy.domain.events import (
     COPY_WITHDRAWN,
     CopyCorrected,
     CopyWithdrawn,
-    EventKind,
+    EventContract,
 )
 from services.privacy.service_layer.changes import CopyStored
 from services.privacy.service_layer.messages import (
@@ -100,7 +100,7 @@ async def _kept(deps: PrivacyDependencies, copy_id: str) -> KeptCopy:
 
 async def _announce(
     deps: PrivacyDependencies,
-    kind: EventKind,
+    kind: EventContract,
     payload: BaseModel,
     kept: KeptCopy,
     correlation_id: str | None,

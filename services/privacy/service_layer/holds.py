@@ -23,7 +23,7 @@ from services.privacy.domain.events import (
     HOLD_PLACED,
     HOLD_RELEASE_REQUESTED,
     HOLD_RELEASED,
-    EventKind,
+    EventContract,
     HoldPlaced,
     HoldReleased,
     HoldReleaseRequested,
@@ -154,7 +154,7 @@ def _named(hold: Hold) -> dict[str, Any]:
 
 async def _announce(
     deps: PrivacyDependencies,
-    kind: EventKind,
+    kind: EventContract,
     payload: BaseModel,
     hold: Hold,
     correlation_id: str | None,

@@ -36,7 +36,7 @@ async def apply_own_events(deps: PrivacyDependencies, envelopes: Sequence[Envelo
     for envelope in envelopes:
         try:
             changes = [await _sealed(deps, change) for change in privacy_changes(envelope)]
-            if envelope.type == e.KEYS_EPOCH_CLOSED.event_type:
+            if envelope.type == e.KEYS_EPOCH_CLOSED.type:
                 closed = e.EpochClosed.model_validate(envelope.payload)
                 event_id = str(envelope.event_id)
                 changes += await complete_epoch(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from services.privacy.domain.events import PRODUCER, EventKind
+from services.privacy.domain.events import EventContract
 from services.privacy.service_layer.changes import Change
 from services.privacy.service_layer.own_events import apply_own_events
 from services.privacy.service_layer.ports import PrivacyDependencies
@@ -43,7 +43,7 @@ class Emission:
 
 async def emit(
     deps: PrivacyDependencies,
-    kind: EventKind,
+    kind: EventContract,
     payload: BaseModel,
     *,
     case_id: str,
@@ -58,7 +58,7 @@ async def emit(
 
 async def emit_all(
     deps: PrivacyDependencies,
-    kind: EventKind,
+    kind: EventContract,
     emissions: Sequence[Emission],
     *,
     correlation_id: str | None,
@@ -70,15 +70,12 @@ async def emit_all(
     the first failure is raised only once all have settled.
     """
     envelopes = [
-        Envelope(
-            type=kind.event_type,
-            schema_version=kind.schema_version,
+        kind.envelope(
+            emission.payload,
             case_id=emission.case_id,
             subject_id=emission.subject_id,
             occurred_at=deps.clock(),
-            producer=PRODUCER,
             correlation_id=correlation_id or new_identifier(),
-            payload=emission.payload.model_dump(mode="json"),
         )
         for emission in emissions
     ]

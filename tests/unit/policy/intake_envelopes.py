@@ -12,7 +12,7 @@ from services.intake.domain.events import (
     CLOSURE_REQUESTED,
     CONSULTATION_RECEIVED,
     CONTACT_LOGGED,
-    EventKind,
+    EventContract,
 )
 from shared.crypto.codec import FieldCodec
 from shared.envelope import Envelope
@@ -66,8 +66,8 @@ async def sealed(
     payload = await codec.encrypt(model, case_id=case_id, event_id=event_id)
     return Envelope(
         event_id=event_id,
-        type=kind.event_type,
-        schema_version=kind.schema_version,
+        type=kind.type,
+        schema_version=kind.version,
         case_id=case_id,
         subject_id=subject_id,
         occurred_at=next(
@@ -79,7 +79,7 @@ async def sealed(
     )
 
 
-def _kind(model: BaseModel) -> EventKind:
+def _kind(model: BaseModel) -> EventContract:
     kinds = {
         Consultation: CONSULTATION_RECEIVED,
         Contact: CONTACT_LOGGED,

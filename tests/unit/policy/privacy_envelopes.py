@@ -32,8 +32,8 @@ def subject_erased(
     document: dict[str, Any] = payload.model_dump(mode="json")
     return Envelope(
         event_id=event_id,
-        type=SUBJECT_ERASED.event_type,
-        schema_version=SUBJECT_ERASED.schema_version,
+        type=SUBJECT_ERASED.type,
+        schema_version=SUBJECT_ERASED.version,
         case_id=case_id,
         subject_id=subject_id,
         occurred_at=now,

@@ -186,8 +186,8 @@ async def sealed(
     )
     return Envelope(
         event_id=event_id,
-        type=kind.event_type,
-        schema_version=kind.schema_version,
+        type=kind.type,
+        schema_version=kind.version,
         case_id=case_id,
         subject_id=subject_id,
         occurred_at=occurred,
@@ -210,8 +210,8 @@ def epoch_closed(epoch: int, kek_id: str, closed_at: datetime) -> Envelope:
         closed_at=closed_at,
     )
     return Envelope(
-        type=KEYS_EPOCH_CLOSED.event_type,
-        schema_version=KEYS_EPOCH_CLOSED.schema_version,
+        type=KEYS_EPOCH_CLOSED.type,
+        schema_version=KEYS_EPOCH_CLOSED.version,
         case_id=f"epoch-{epoch}",
         occurred_at=closed_at,
         producer="privacy",

@@ -83,7 +83,7 @@ async def test_an_identity_with_other_text_in_it_is_refused_and_nothing_is_erase
         assert not any(part in str(refused.value) for part in ("7777", "鰐淵", EMAIL))
 
     assert await privacy.personal.keys.tombstone(case.case_id) is None
-    assert bus.envelopes(SUBJECT_ERASED.event_type) == []
+    assert bus.envelopes(SUBJECT_ERASED.type) == []
     assert await privacy.deps.subjects.lookup(Identities(phone="090-7777-1234")) == (
         case.subject_id,
     )
@@ -106,7 +106,7 @@ async def test_an_erasure_matching_no_subject_answers_no_match_without_a_receipt
     assert request.status is RequestStatus.NO_MATCH
     assert answered.value.request_id == request.request_id
     assert await privacy.store.receipt(request.request_id) is None
-    assert bus.envelopes(SUBJECT_ERASED.event_type) == []
+    assert bus.envelopes(SUBJECT_ERASED.type) == []
 
 
 async def test_an_access_request_matching_no_subject_answers_no_match(privacy: Privacy) -> None:
@@ -137,7 +137,7 @@ async def test_the_preview_shows_cases_and_holds_and_changes_nothing(
     assert (preview.will_erase, preview.will_keep) == ((second.case_id,), (first.case_id,))
     assert preview.residual_copies is not None
     assert await privacy.personal.keys.tombstone(second.case_id) is None
-    assert bus.envelopes(SUBJECT_ERASED.event_type) == []
+    assert bus.envelopes(SUBJECT_ERASED.type) == []
     with pytest.raises(NoMatchError):
         await privacy.handle(PreviewErasure(Identities(email="nobody@example.jp")))
 
@@ -286,7 +286,7 @@ async def test_the_receipt_binds_the_checkpoint_records_acknowledges_for_its_eve
     await received(privacy)
     signed = await privacy.handle(ERASE)
     assert verify_receipt(signed.model_dump_json()).receipt.records_checkpoint.bound is False
-    erased = bus.envelopes(SUBJECT_ERASED.event_type)
+    erased = bus.envelopes(SUBJECT_ERASED.type)
     records_key = NoteSigner.generate("caselog.test/records")
     size = 50 + len(erased)
     checkpoint = StoredCheckpoint(

@@ -40,8 +40,8 @@ def hold_placed(hold_id: str, **payload: object) -> Envelope:
         **payload,
     }
     return Envelope(
-        type=HOLD_PLACED.event_type,
-        schema_version=HOLD_PLACED.schema_version,
+        type=HOLD_PLACED.type,
+        schema_version=HOLD_PLACED.version,
         case_id="case-1",
         subject_id=None,
         occurred_at=PLACED_AT,
