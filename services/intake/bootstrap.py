@@ -18,11 +18,12 @@ from services.intake.adapters.ledger import SqlLedger, create_ledger_tables
 from services.intake.adapters.platforms.registry import WebhookPlatform, webhook_platforms
 from services.intake.adapters.quarantine import Quarantine
 from services.intake.domain.client_times import ClientTimeRules
-from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies, case_status
+from services.intake.service_layer.handlers import HANDLERS, case_status
 from services.intake.service_layer.ingress_hygiene import IngressHygiene
 from services.intake.service_layer.messages import Accepted, IntakeCommand, PrivacyEvent
 from services.intake.service_layer.outbox import OutboxRelay
 from services.intake.service_layer.ports import EventStatus
+from services.intake.service_layer.recording import IntakeDependencies
 from services.intake.service_layer.unit_of_work import IntakeStores
 from shared.crypto.runtime import PersonalData, build_personal_data
 from shared.envelope import utc_now

@@ -6,16 +6,8 @@ or Idempotency-Key (scoped by caller, command and case; one reused with another 
 refused). A repeat answers as the first time and records nothing.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-from uuid import UUID
-
 import structlog
-from pydantic import BaseModel
 
-from services.intake.domain.client_times import ClientTimeRules
 from services.intake.domain.consultation import Consultation, claimed_by
 from services.intake.domain.errors import (
     CaseNotFoundError,
@@ -29,14 +21,12 @@ from services.intake.domain.events import (
     CONTACT_LOGGED,
     RECORDING_ATTACHED,
     SUBJECT_LINKED,
-    EventContract,
     SubjectLinked,
 )
-from services.intake.domain.idempotency import contact_key, request_key, ticket_key
+from services.intake.domain.idempotency import contact_key, ticket_key
 from services.intake.service_layer.messages import (
     Accepted,
     AttachRecording,
-    CaseCommand,
     CaseKeyDestroyed,
     KeyEpochClosed,
     LinkCase,
@@ -46,20 +36,17 @@ from services.intake.service_layer.messages import (
     RequestClosure,
     SubjectErased,
 )
-from services.intake.service_layer.outbox import OutboxRelay
 from services.intake.service_layer.ports import (
-    CachedKeys,
     CaseRef,
-    DeadLetterKeys,
     EventStatus,
-    FieldEncryptor,
     PendingMessage,
-    RequestDigests,
 )
-from services.intake.service_layer.unit_of_work import IntakeStores
-from shared.bus.envelopes import envelope_message
-from shared.bus.messages import OutgoingMessage
-from shared.envelope import Envelope, utc_now
+from services.intake.service_layer.recording import (
+    CaseEvent,
+    IntakeDependencies,
+    event_message,
+    record_on_case,
+)
 from shared.handling import HandlerTable
 from shared.ids import new_event_id, new_identifier
 
@@ -67,21 +54,6 @@ log = structlog.get_logger(__name__)
 
 PRODUCER = "intake"
 REASON_CHARS = 100  # within the key store's tombstone reason column
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeDependencies:
-    """What `bootstrap` gives every handler."""
-
-    stores: IntakeStores
-    encryptor: FieldEncryptor
-    request_digests: RequestDigests
-    relay: OutboxRelay
-    topic: str
-    client_times: ClientTimeRules
-    cached_keys: CachedKeys
-    dead_letters: DeadLetterKeys
-    clock: Callable[[], datetime] = utc_now
 
 
 HANDLERS: HandlerTable[IntakeDependencies, Accepted | None] = HandlerTable("intake")
@@ -108,7 +80,7 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
         payload = deps.encryptor.encrypt_with(
             consultation, opened.key, case_id=case_id, event_id=event_id
         )
-        message = _event_message(
+        message = event_message(
             deps,
             case,
             CONSULTATION_RECEIVED,
@@ -134,22 +106,22 @@ async def log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted
 
 @HANDLERS.handles(RequestClosure)
 async def request_closure(command: RequestClosure, deps: IntakeDependencies) -> Accepted:
-    def event() -> _CaseEvent:
+    def event() -> CaseEvent:
         requested = command.request.requested_at
         times = [("requested_at", requested)]
-        return _CaseEvent(CLOSURE_REQUESTED, command.request, requested, times)
+        return CaseEvent(CLOSURE_REQUESTED, command.request, requested, times)
 
-    return await _record_on_case(command, "close", event, deps)
+    return await record_on_case(command, "close", event, deps)
 
 
 @HANDLERS.handles(AttachRecording)
 async def attach_recording(command: AttachRecording, deps: IntakeDependencies) -> Accepted:
-    def event() -> _CaseEvent:
+    def event() -> CaseEvent:
         recorded = command.recording.recorded_at
         times = [("recorded_at", recorded)]
-        return _CaseEvent(RECORDING_ATTACHED, command.recording, recorded or deps.clock(), times)
+        return CaseEvent(RECORDING_ATTACHED, command.recording, recorded or deps.clock(), times)
 
-    return await _record_on_case(command, "recording", event, deps)
+    return await record_on_case(command, "recording", event, deps)
 
 
 @HANDLERS.handles(LinkCase)
@@ -169,10 +141,10 @@ async def link_case(command: LinkCase, deps: IntakeDependencies) -> Accepted:
     if case.subject_id is None or linked.subject_id != case.subject_id:
         raise InvalidRequestError(field, "the cases are not of the same identified customer")
 
-    def event() -> _CaseEvent:
-        return _CaseEvent(CASE_LINKED, command.link, deps.clock(), [])
+    def event() -> CaseEvent:
+        return CaseEvent(CASE_LINKED, command.link, deps.clock(), [])
 
-    return await _record_on_case(command, "link", event, deps)
+    return await record_on_case(command, "link", event, deps)
 
 
 @HANDLERS.handles(LogPlatformFollowUp)
@@ -229,66 +201,16 @@ async def case_status(case_id: str, deps: IntakeDependencies) -> list[EventStatu
 
 
 async def _log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted:
-    def event() -> _CaseEvent:
+    def event() -> CaseEvent:
         contact, own_key = command.contact, None
         if contact.source is not None:
             source = claimed_by(contact.source, command.platform)
             contact = contact.model_copy(update={"source": source})
             own_key = contact_key(command.platform, command.case_id, source.external_id)
         times = [("occurred_at", contact.occurred_at)]
-        return _CaseEvent(CONTACT_LOGGED, contact, contact.occurred_at, times, own_key)
+        return CaseEvent(CONTACT_LOGGED, contact, contact.occurred_at, times, own_key)
 
-    return await _record_on_case(command, "contact", event, deps)
-
-
-@dataclass(frozen=True, slots=True)
-class _CaseEvent:
-    kind: EventContract
-    model: BaseModel
-    occurred_at: datetime
-    client_times: Sequence[tuple[str, datetime | None]]
-    own_key: str | None = None  # a key the event carries itself (a platform's contact id)
-
-
-async def _record_on_case(
-    command: CaseCommand,
-    command_name: str,
-    event_of: Callable[[], _CaseEvent],
-    deps: IntakeDependencies,
-) -> Accepted:
-    """Records the event once per its own key or the command's Idempotency-Key.
-
-    The case comes first: a key on an unknown case is a 404, never someone else's answer;
-    then the event is built (which may refuse the body) and its times checked.
-    """
-    async with deps.stores.ledger_work() as uow:
-        case = await uow.ledger.case(command.case_id)
-        if case is None:
-            raise CaseNotFoundError()
-        event = event_of()
-        deps.client_times.check(event.client_times, now=deps.clock(), opened_at=case.received_at)
-        key, digest = event.own_key, None
-        if command.idempotency_key is not None:
-            key = key or request_key(
-                command.caller, command_name, case.case_id, command.idempotency_key
-            )
-            digest = await deps.request_digests.digest(case.case_id, event.model)
-        if key is not None and (found := await uow.ledger.find(key, digest)) is not None:
-            return found
-        event_id = new_event_id()
-        payload = await deps.encryptor.encrypt(event.model, case_id=case.case_id, event_id=event_id)
-        message = _event_message(
-            deps, case, event.kind, payload, event_id, event.occurred_at, command.correlation_id
-        )
-        key = key or f"event:{event_id}"
-        stored = await uow.ledger.record(
-            key, Accepted(case.case_id, str(event_id)), message, None, digest
-        )
-        if stored.duplicate:
-            return stored
-        await uow.commit()
-    await deps.relay.publish_now(PendingMessage(key, message))
-    return stored
+    return await record_on_case(command, "contact", event, deps)
 
 
 def _as_decided(
@@ -324,30 +246,7 @@ async def _announce_link(
     event_id = new_event_id()
     now = deps.clock()
     payload = SubjectLinked(subject_id=case.subject_id, linked_subject_ids=linked, linked_at=now)
-    message = _event_message(
+    message = event_message(
         deps, case, SUBJECT_LINKED, payload.model_dump(mode="json"), event_id, now, correlation_id
     )
     await deps.relay.publish_now(PendingMessage(f"subject-link:{event_id}", message))
-
-
-def _event_message(
-    deps: IntakeDependencies,
-    case: CaseRef,
-    kind: EventContract,
-    payload: dict[str, Any],
-    event_id: UUID,
-    occurred_at: datetime,
-    correlation_id: str | None,
-) -> OutgoingMessage:
-    envelope = Envelope(
-        event_id=event_id,
-        type=kind.type,
-        schema_version=kind.version,
-        case_id=case.case_id,
-        subject_id=case.subject_id,
-        occurred_at=occurred_at,
-        producer=kind.producer,
-        correlation_id=correlation_id or str(event_id),
-        payload=payload,
-    )
-    return envelope_message(deps.topic, envelope)
