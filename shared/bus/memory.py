@@ -11,7 +11,6 @@ import contextlib
 import functools
 import itertools
 import time
-from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from shared.bus.embedded.log import partition_for
 from shared.bus.errors import BusError, UnknownTopicError
 from shared.bus.interface import Bus, Consumer, Handler, TopicPartition, Transform
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
+from shared.bus.owning import OwningMember
 from shared.bus.policy import DLQ_SUFFIX, DeliveryPolicy
 from shared.bus.topics import TopicSpec, with_dead_letter_topics
 
@@ -242,7 +242,7 @@ class MemoryBus(Bus):
 _member_ids = itertools.count()
 
 
-class _MemoryMember(Consumer):
+class _MemoryMember(OwningMember):
     """The consume loop both kinds share: join, read owned partitions, commit, leave."""
 
     def __init__(
@@ -253,91 +253,50 @@ class _MemoryMember(Consumer):
         policy: DeliveryPolicy,
         poll_interval_s: float,
     ) -> None:
+        super().__init__(group)
         self.broker = broker
         self.policy = policy
         self.member = Member(
             group, f"{group}-{next(_member_ids)}", frozenset(topics), _NEVER_EXPIRES_MS
         )
-        # The next offset to read (or, once handled, to commit) of every partition owned.
-        self.positions: dict[TopicPartition, int] = {}
         self._poll_s = poll_interval_s
-        self._stop = asyncio.Event()
-        self._owning = asyncio.Event()
-        self._woken = asyncio.Event()
-        self._rotation = 0
-
-    @property
-    def assignment(self) -> frozenset[TopicPartition]:
-        return frozenset(self.positions)
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
-    async def wait_assigned(self, timeout_s: float) -> frozenset[TopicPartition]:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._owning.wait(), timeout_s)
-        return self.assignment
-
-    def request_stop(self) -> None:
-        self._stop.set()
-        self._woken.set()
 
     async def run(self) -> None:
         clean = False
-        self.broker.watch(self._woken)
+        self.broker.watch(self._wake)
         try:
             while not self._stop.is_set():
-                self._woken.clear()
+                self._wake.clear()
                 self._rebalance()
                 batch = self._fetch()
                 if batch:
                     await self.process(batch)
                 elif not self._stop.is_set():
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._woken.wait(), self._poll_s)
+                        await asyncio.wait_for(self._wake.wait(), self._poll_s)
             clean = True
         except Exception:
             clean = True  # a failure is not a crash: keep what was handled
             raise
         finally:
-            self.broker.forget(self._woken)
+            self.broker.forget(self._wake)
             if clean:
                 self.broker.commit(self.member, self.positions)
             # A crash looks like a killed process: nothing committed, its partitions freed.
             self._assign({})
             self.broker.leave(self.member)
 
-    @abstractmethod
-    async def process(self, batch: Sequence[ConsumedMessage]) -> None:
-        """Handle one batch read from owned partitions and commit it."""
-
-    def forget_lost(self, lost: frozenset[TopicPartition]) -> None:
-        if lost:
-            self._assign({tp: pos for tp, pos in self.positions.items() if tp not in lost})
-
     def _rebalance(self) -> None:
         owned, committed = self.broker.settle(self.member, self.positions)
         self._assign({tp: self.positions.get(tp, committed[tp]) for tp in owned})
 
     def _fetch(self) -> list[ConsumedMessage]:
-        # Starting each read at the next partition keeps a busy one from starving the others.
-        order = sorted(self.positions.items())
-        self._rotation += 1
-        turn = self._rotation % max(len(order), 1)
         found: list[ConsumedMessage] = []
-        for place, start in order[turn:] + order[:turn]:
+        for place, start in self._read_order():
             found.extend(self.broker.read(place, start, self.policy.batch_size - len(found)))
             if len(found) >= self.policy.batch_size:
                 break
         return found
-
-    def _assign(self, positions: dict[TopicPartition, int]) -> None:
-        self.positions = positions
-        if positions:
-            self._owning.set()
-        else:
-            self._owning.clear()
 
 
 class _HandlerMember(_MemoryMember):

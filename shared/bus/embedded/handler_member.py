@@ -43,7 +43,7 @@ class HandlerMember(EmbeddedMember):
                 break  # finish the current message only; the rest is read again later
         handled = {tp: self.positions[tp] for tp in touched}
         lost = await self.db.write(lambda conn: groups.commit_offsets(conn, self.member, handled))
-        self.forget(lost)
+        self.forget_lost(lost)
 
     async def _publish(self, message: OutgoingMessage) -> None:
         await self.db.write(lambda conn: log.append(conn, [message], log.now_ms()))

@@ -59,7 +59,7 @@ class TransformMember(EmbeddedMember):
             lambda conn: commit_batch(conn, self.member, outputs, next_offsets)
         )
         if lost:
-            self.forget(lost)  # positions stay put, so the partitions kept are read again
+            self.forget_lost(lost)  # positions stay put, so the partitions kept are read again
             return
         self.positions.update(next_offsets)
         if outputs:
