@@ -29,6 +29,11 @@ class ContractError(CaselogError):
     """A declaration or a reader that does not fit the registry (a wiring mistake)."""
 
 
+class UnreadablePayloadError(PermanentHandlingError):
+    """A declared event whose payload the consumer's read model cannot read, or an upcaster
+    cannot lift (fields and reasons named, never values): retrying cannot help."""
+
+
 class UnknownEventError(PermanentHandlingError):
     """An event type or version no contract declares, or one a consumer neither reads nor
     ignores; retrying cannot help, so the bus dead-letters it with this reason."""
@@ -204,7 +209,14 @@ class ContractRegistry:
             upcaster = self._upcasters.get((event_type, step))
             if upcaster is None:
                 raise UnknownEventError(f"{event_type}: no upcaster from v{step}")
-            payload = upcaster(payload)
+            try:
+                payload = upcaster(payload)
+            except (KeyError, TypeError, ValueError) as error:  # ValidationError is a ValueError
+                # Named by type only: a message may quote the payload's values.
+                raise UnreadablePayloadError(
+                    f"{event_type} v{step}: payload cannot be lifted to v{step + 1}"
+                    f" ({type(error).__name__})"
+                ) from None
         return payload
 
     def check_complete(self) -> list[str]:

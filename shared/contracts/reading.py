@@ -13,23 +13,18 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from shared.bus.errors import PermanentHandlingError
 from shared.contracts.compatibility import check_backward_compatible
 from shared.contracts.declaring import (
     ContractError,
     ContractRegistry,
     Payload,
     UnknownEventError,
+    UnreadablePayloadError,
     unknown_reason,
 )
 from shared.contracts.registry import CONTRACTS
 from shared.envelope import Envelope
 from shared.validation import summarize
-
-
-class UnreadablePayloadError(PermanentHandlingError):
-    """A declared event whose payload the consumer's read model cannot read (fields and
-    reasons named, never values)."""
 
 
 @dataclass(frozen=True)
