@@ -173,6 +173,14 @@ class ContractRegistry:
         except KeyError:
             raise ContractError(f"{event_type} v{version} is not a declared contract") from None
 
+    def declared(self, contract: EventContract) -> EventContract:
+        """`contract` itself if the registry declares it (same type, version, producer and
+        payload model); a producer checks before it publishes, so that no type or version
+        leaves without a contract. Raises ContractError otherwise."""
+        if self._by_key.get((contract.type, contract.version)) != contract:
+            raise ContractError(f"{contract.name} by {contract.producer} is not declared")
+        return contract
+
     def latest(self, event_type: str) -> EventContract:
         versions = self.versions(event_type)
         if not versions:

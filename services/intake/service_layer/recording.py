@@ -28,6 +28,7 @@ from services.intake.service_layer.ports import (
 from services.intake.service_layer.unit_of_work import IntakeStores
 from shared.bus.envelopes import envelope_message
 from shared.bus.messages import OutgoingMessage
+from shared.contracts.registry import CONTRACTS
 from shared.envelope import Envelope, utc_now
 from shared.ids import new_event_id
 
@@ -108,6 +109,7 @@ def event_message(
     occurred_at: datetime,
     correlation_id: str | None,
 ) -> OutgoingMessage:
+    kind = CONTRACTS.declared(kind)  # no type or version leaves without a contract
     envelope = Envelope(
         event_id=event_id,
         type=kind.type,

@@ -17,6 +17,7 @@ from services.privacy.service_layer.changes import Change
 from services.privacy.service_layer.own_events import apply_own_events
 from services.privacy.service_layer.ports import PrivacyDependencies
 from shared.bus.envelopes import envelope_message
+from shared.contracts.registry import CONTRACTS
 from shared.envelope import Envelope
 from shared.ids import new_identifier
 
@@ -69,6 +70,7 @@ async def emit_all(
     two emissions share a case. Every publish is awaited before anything is applied, and
     the first failure is raised only once all have settled.
     """
+    kind = CONTRACTS.declared(kind)  # no type or version leaves without a contract
     envelopes = [
         kind.envelope(
             emission.payload,

@@ -1,19 +1,23 @@
 """Privacy's handler table, through bootstrap: one handler for every message privacy declares,
 and a handler that fails half-way leaves nothing behind (its unit of work rolls back)."""
 
+import dataclasses
 import inspect
 from datetime import UTC, datetime
 
 import pytest
 
 from services.privacy.bootstrap import Privacy
-from services.privacy.domain.events import HOLD_PLACED, PRODUCER
+from services.privacy.domain.events import HOLD_PLACED, PRODUCER, HoldPlaced
 from services.privacy.service_layer import messages
 from services.privacy.service_layer.handlers import HANDLERS
 from services.privacy.service_layer.messages import Message, OwnEventsArrived
 from services.privacy.service_layer.own_events import UnreadableEventError
+from services.privacy.service_layer.publishing import emit
+from shared.contracts.declaring import ContractError
 from shared.envelope import Envelope
 from shared.handling import HandlerTableError
+from tests.unit.privacy.conftest import RecordingBus
 
 PLACED_AT = datetime(2026, 11, 6, tzinfo=UTC)
 
@@ -74,3 +78,23 @@ async def test_own_events_applied_together_leave_nothing_when_one_of_them_is_unr
     assert await privacy.store.hold("hold-1") is None
     await privacy.handle(OwnEventsArrived([readable]))  # not marked as seen by the failed batch
     assert await privacy.store.hold("hold-1") is not None
+
+
+async def test_privacy_cannot_publish_a_version_no_contract_declares(
+    privacy: Privacy, bus: RecordingBus
+) -> None:
+    undeclared = dataclasses.replace(HOLD_PLACED, version=HOLD_PLACED.version + 1)
+    payload = HoldPlaced(
+        hold_id="h-1",
+        scope="case",
+        case_id="case-1",
+        matter="M-1",
+        reason="litigation",
+        placed_by="legal-1",
+        placed_at=PLACED_AT,
+    )
+    with pytest.raises(ContractError, match=r"hold\.placed v2 by privacy is not declared"):
+        await emit(
+            privacy.deps, undeclared, payload, case_id="h-1", subject_id=None, correlation_id=None
+        )
+    assert bus.published == []

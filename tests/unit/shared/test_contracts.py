@@ -323,3 +323,14 @@ def test_check_reads_names_the_field_inside_an_optional_object_that_misses() -> 
     )
     # Not "$.source: type changed from object to null": the object branch is the near miss.
     assert "tests reads consultation.received v1: $.source.platform: newly required" in found
+
+
+def test_a_producer_of_an_undeclared_type_version_or_producer_is_refused() -> None:
+    linked = intake.SUBJECT_LINKED
+    assert CONTRACTS.declared(linked) is linked
+    made_up = EventContract("subject.unlinked", 1, "intake", intake.SubjectLinked, "made up")
+    newer = EventContract(linked.type, 2, linked.producer, linked.payload, "undeclared v2")
+    posing = EventContract(linked.type, linked.version, "privacy", linked.payload, "not its own")
+    for undeclared in (made_up, newer, posing):
+        with pytest.raises(ContractError, match=f"{undeclared.name} by .* is not declared"):
+            CONTRACTS.declared(undeclared)
