@@ -14,19 +14,22 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.adapters.development_sign_in import DevelopmentIssuerSignIn
+from services.console.adapters.oidc_sign_in import OidcSignIn
 from services.console.adapters.services_http import ServiceUrls
 from services.console.adapters.sessions import COOKIE_NAME, SessionCodec, new_csrf
 from services.console.domain.language import DEFAULT_LANGUAGE, Language
 from services.console.domain.messages import message
 from services.console.domain.session import ConsoleSession
-from services.console.entrypoints.pages import SIGN_IN_ROLES, BadInputError, router
+from services.console.entrypoints import pages, sign_in
 from services.console.entrypoints.visits import SignInRequiredError, Visit
 from services.console.service_layer.errors import (
+    BadInputError,
     ConsoleError,
     CsrfError,
     InvalidSessionError,
     ServiceRefusedError,
     ServiceUnavailableError,
+    SignInFailedError,
     SignInRefusedError,
 )
 from services.console.settings import MIN_SESSION_SECRET_CHARS, ConsoleSettings
@@ -71,10 +74,12 @@ def create_app(settings: CaselogSettings, console: ConsoleSettings | None = None
     app.state.metrics = metrics
     app.include_router(health_router({}, settings.readiness_timeout_s))
     app.include_router(metrics.router())
-    app.include_router(router)
-    app.state.session_codec = SessionCodec(
-        _session_secret(settings, console), console.session_ttl_s
-    )
+    app.include_router(sign_in.router)
+    app.include_router(pages.router)
+    secret = _session_secret(settings, console)
+    app.state.session_codec = SessionCodec(secret, console.session_ttl_s)
+    app.state.oidc_sign_in = _oidc_sign_in(settings, console, secret)
+    app.state.public_url = console.public_url.rstrip("/") if console.public_url else None
     app.state.http_client = http_client
     app.state.service_urls = _service_urls(console)
     app.state.docs_links = _docs_links(app.state.service_urls)
@@ -122,6 +127,21 @@ def _session_secret(settings: CaselogSettings, console: ConsoleSettings) -> str:
     return secrets.token_urlsafe(32)
 
 
+def _oidc_sign_in(
+    settings: CaselogSettings, console: ConsoleSettings, secret: str
+) -> OidcSignIn | None:
+    if console.oidc_issuer is None:
+        if settings.environment == "production":
+            raise SettingsError(
+                "production signs in through OpenID Connect: set CASELOG_CONSOLE_OIDC_ISSUER"
+                " and CASELOG_CONSOLE_OIDC_CLIENT_ID"
+            )
+        return None
+    if not console.oidc_client_id:
+        raise SettingsError("CASELOG_CONSOLE_OIDC_CLIENT_ID must be set with the OIDC issuer")
+    return OidcSignIn(console, secret)
+
+
 def _service_urls(console: ConsoleSettings) -> ServiceUrls | None:
     urls = (console.intake_url, console.policy_url, console.records_url, console.privacy_url)
     if all(url is None for url in urls):
@@ -161,17 +181,13 @@ def _install_error_pages(app: FastAPI) -> None:
             language: Language = getattr(request.state, "language", DEFAULT_LANGUAGE)
             codec: SessionCodec = request.app.state.session_codec
             visit = Visit(request, ConsoleSession(csrf=new_csrf()), language, codec)
-            return visit.render(
-                "signin.html",
-                status=401,
-                roles=SIGN_IN_ROLES,
-                development=request.app.state.development_sign_in is not None,
-                notice=message("signin.again", language),
-            )
+            return sign_in.sign_in_page(visit, 401, message("signin.again", language))
         if isinstance(error, CsrfError):
             return page(request, 403, "error.csrf")
         if isinstance(error, SignInRefusedError):
             return page(request, 403, "signin.refused")
+        if isinstance(error, SignInFailedError):
+            return page(request, error.status, error.message_key)
         if isinstance(error, BadInputError):
             return page(request, 422, "error.bad_input", error.field)
         if isinstance(error, ServiceRefusedError):
