@@ -52,6 +52,9 @@ lint: install ## ruff (lint + format check), mypy --strict, import-linter contra
 	$(RUN) mypy
 	$(RUN) lint-imports
 
+schemas: install ## Export the event contracts' JSON Schemas to schemas/<type>/<version>.json (commit them)
+	$(RUN) python -m shared.contracts.schemas export
+
 format: install ## Apply ruff's formatting and safe fixes
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 
-from shared.testing.infra import KAFKA_IMAGE, Endpoint, find_kafka, find_postgres
 from tests.integration.databases import fresh_database
+from tests.support.infra import KAFKA_IMAGE, Endpoint, find_kafka, find_postgres
 
 __all__ = ["Infrastructure", "asyncpg_url", "fresh_database"]
 

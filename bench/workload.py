@@ -8,10 +8,11 @@ from pydantic import JsonValue
 
 from services.records.domain.events import Origin, ReceivedEvent
 from shared.envelope import Envelope, encode_envelope
+from shared.settings import DEFAULT_TOPICS
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 EVENT_BYTES = 1024
-SOURCE_TOPIC = "caselog.intake"
+SOURCE_TOPIC = DEFAULT_TOPICS.intake
 
 
 def envelope(case_id: str, n: int, size: int = EVENT_BYTES) -> Envelope:

@@ -1,10 +1,12 @@
 """The async SQLAlchemy engine of a service (SQLite or PostgreSQL) and its readiness ping."""
 
+import functools
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -21,6 +23,34 @@ _CHECKED_IN = "caselog_checked_in"
 
 class DatabaseUnavailableError(CaselogError):
     """The database did not answer; the message names the error type, never the URL."""
+
+
+class UnsupportedDatabaseError(CaselogError):
+    """A statement was asked for a database caselog does not run on (only SQLite, PostgreSQL)."""
+
+
+InsertOrIgnore = postgresql.Insert | sqlite.Insert
+
+
+@functools.lru_cache(maxsize=256)
+def insert_or_ignore(
+    dialect_name: str, table: Table, conflict_columns: tuple[str, ...] | None = None
+) -> InsertOrIgnore:
+    """INSERT ... ON CONFLICT DO NOTHING into `table` in the dialect named (`connection.dialect
+    .name`): on `conflict_columns`' unique index if given, else on any conflict.
+
+    The database settles races between writers, where a select-then-insert would let two in.
+    Built once per table, values bound per call: SQLAlchemy then reuses its compiled form.
+    Call `.from_select(...)` on it to insert rows a query finds."""
+    insert: InsertOrIgnore
+    match dialect_name:
+        case "postgresql":
+            insert = postgresql.insert(table)
+        case "sqlite":
+            insert = sqlite.insert(table)
+        case other:
+            raise UnsupportedDatabaseError(f"caselog does not support the {other} database")
+    return insert.on_conflict_do_nothing(index_elements=conflict_columns)
 
 
 def create_engine(settings: CaselogSettings) -> AsyncEngine:

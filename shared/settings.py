@@ -4,7 +4,7 @@ import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.crypto.settings import CryptoSettings
@@ -16,9 +16,36 @@ SHIPPED_POLICY_FILE = Path(__file__).resolve().parents[1] / "deploy" / "policy" 
 
 Environment = Literal["development", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-BusKind = Literal["kafka", "embedded"]
+BusKind = Literal["kafka", "embedded", "memory"]
 TopicName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")]  # Kafka's rule
 GroupName = Annotated[str, Field(min_length=1, max_length=249)]
+
+
+class TopicNames(BaseModel):
+    """The names of caselog's topics: the one place every service reads them from
+    (CASELOG_TOPICS__INTAKE=... renames one). deploy/kafka/topics.toml declares partitions and
+    retention under these names; tests/unit/shared/test_topic_names.py checks they agree."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ingress: TopicName = "caselog.ingress"  # raw platform events, read by intake
+    intake: TopicName = "caselog.intake"
+    policy: TopicName = "caselog.policy"
+    privacy: TopicName = "caselog.privacy"
+    records: TopicName = "caselog.records"  # acknowledgements: log index and checkpoint
+
+    def prefixed(self, prefix: str) -> "TopicNames":
+        """Every name with `prefix` in front: a test run's own copies of the topics."""
+        return TopicNames(**{field: prefix + name for field, name in self})
+
+
+DEFAULT_TOPICS = TopicNames()
+"""The names when nothing renames them (what topics.toml declares)."""
+
+
+def _default_records_topics(data: dict[str, Any]) -> tuple[str, ...]:
+    topics: TopicNames = data["topics"]
+    return (topics.intake, topics.policy, topics.privacy)
 
 
 def _default_database_url(data: dict[str, Any]) -> str:
@@ -46,6 +73,8 @@ class CaselogSettings(BaseSettings):
     environment: Environment = "development"
     log_level: LogLevel = "INFO"
     bus: BusKind = "embedded"
+    # Declared early: records_topics below is derived from it.
+    topics: TopicNames = Field(default_factory=TopicNames)
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias=AliasChoices(
@@ -129,9 +158,10 @@ class CaselogSettings(BaseSettings):
     # test run on the same broker takes a group of its own, or the two share partitions). Not
     # `caselog.records`: acknowledgements derive from the log, and records' own events are
     # appended before they are published. Not the dead-letter topics: what failed is not a
-    # record. As JSON in the environment: CASELOG_RECORDS_TOPICS='["caselog.intake", ...]'.
+    # record. As JSON in the environment: CASELOG_RECORDS_TOPICS='["caselog.intake", ...]';
+    # unset, the intake, policy and privacy names of `topics`.
     records_topics: tuple[TopicName, ...] = Field(
-        default=("caselog.intake", "caselog.policy", "caselog.privacy"), min_length=1
+        default_factory=_default_records_topics, min_length=1
     )
     records_consumer_group: GroupName = "caselog-records"
     # Privacy: retention periods, person names and request deadlines as a TOML file (unset:

@@ -7,7 +7,7 @@ import pytest
 
 from shared.logs import configure_logging
 from shared.settings import load_settings
-from shared.testing.infra import (
+from tests.support.infra import (
     Endpoint,
     InfrastructureUnavailableError,
     find_kafka,

@@ -4,7 +4,7 @@ from typing import NoReturn
 
 import pytest
 
-from shared.testing.infra import infra_required
+from tests.support.infra import infra_required
 
 
 def missing_infrastructure(message: str) -> NoReturn:

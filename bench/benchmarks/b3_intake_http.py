@@ -16,7 +16,7 @@ from bench.infra import fresh_database
 from services.intake.entrypoints.examples import JAPANESE
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
-from shared.testing.infra import REPO_ROOT
+from tests.support.infra import REPO_ROOT
 
 
 @dataclass(frozen=True)

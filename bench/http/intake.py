@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from bench.harness import Context
-from shared.testing.infra import REPO_ROOT
+from tests.support.infra import REPO_ROOT
 
 
 async def intake_environment(

@@ -13,7 +13,7 @@ from typing import Any
 from bench.harness import Context
 from bench.http.servers import Server, log_tail
 from bench.trials import Trial
-from shared.testing.infra import REPO_ROOT
+from tests.support.infra import REPO_ROOT
 
 CONNECTIONS = 16
 LOAD_TIMEOUT_S = 120.0

@@ -5,8 +5,8 @@ import json
 from dataclasses import dataclass
 
 from services.intake.entrypoints.examples import ENGLISH
-from services.intake.entrypoints.ingress import INGRESS_TOPIC
 from shared.bus.messages import OutgoingMessage
+from shared.settings import DEFAULT_TOPICS
 
 PLATFORM = "bench"
 
@@ -28,4 +28,6 @@ def ingress_message(external_id: str, who: Customer) -> OutgoingMessage:
         "source": {"platform": PLATFORM, "external_id": external_id},
         "customer": {**ENGLISH["customer"], "name": who.name, "email": who.email},
     }
-    return OutgoingMessage(INGRESS_TOPIC, json.dumps(document).encode(), key=who.email.encode())
+    return OutgoingMessage(
+        DEFAULT_TOPICS.ingress, json.dumps(document).encode(), key=who.email.encode()
+    )

@@ -17,8 +17,6 @@ from bench.infra import Infrastructure
 from bench.pipeline.processes import running_module
 from bench.pipeline.taps import embedded_tap, kafka_tap
 from bench.pipeline.tracker import Tracker
-from services.intake.bootstrap import INTAKE_TOPIC
-from services.records.bootstrap import RECORDS_TOPIC
 from services.runtime.embedded import SERVICES
 from shared.auth.development import DEV_ISSUER, DevelopmentIssuer, development_issuer
 from shared.bus.embedded import EmbeddedBus
@@ -26,12 +24,17 @@ from shared.bus.interface import Bus
 from shared.bus.kafka import KafkaBus
 from shared.bus.topics import load_topic_specs
 from shared.merkle.keys import NoteSigner
-from shared.testing.infra import REPO_ROOT
+from shared.settings import DEFAULT_TOPICS
 from tests.e2e.distributed import Distributed, distributed_services
 from tests.e2e.scenario import ServiceUrls
+from tests.support.infra import REPO_ROOT
 
 TOPICS_FILE = REPO_ROOT / "deploy" / "kafka" / "topics.toml"
-TRACKED = [s for s in load_topic_specs(TOPICS_FILE) if s.name in {INTAKE_TOPIC, RECORDS_TOPIC}]
+TRACKED = [
+    s
+    for s in load_topic_specs(TOPICS_FILE)
+    if s.name in {DEFAULT_TOPICS.intake, DEFAULT_TOPICS.records}
+]
 EMBEDDED_MODULE = "bench.pipeline.serve_embedded"
 
 

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.testing.infra import REPO_ROOT
+from tests.support.infra import REPO_ROOT
 
 OURS = ("services/", "shared/")
 ENTRY = ("services/runtime/", "services/__main__.py")  # on every stack: says nothing

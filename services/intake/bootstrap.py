@@ -1,55 +1,71 @@
-"""Builds the intake service from settings: ledger, personal data, outbox relay, handlers."""
+"""Builds the intake service from settings: its stores and unit of work, personal data, the
+outbox relay, the ingress hygiene, and the dependencies its handler table is given.
+
+Tests pass infrastructure (a bus, an engine), personal-data machinery or a clock of their own;
+production passes nothing.
+"""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from typing import overload
 
-from services.intake.adapters.case_keys import CaseKeyRequestDigests, KeyStoreCaseOpener
-from services.intake.adapters.ledger import SqlLedger
+from services.intake.adapters.case_keys import CaseKeyRequestDigests, KeyStoreCases
+from services.intake.adapters.ledger import SqlLedger, create_ledger_tables
 from services.intake.adapters.platforms.registry import WebhookPlatform, webhook_platforms
 from services.intake.adapters.quarantine import Quarantine
 from services.intake.domain.client_times import ClientTimeRules
-from services.intake.service_layer.commands import Accepted, IntakeCommand
-from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies
+from services.intake.service_layer.handlers import HANDLERS, IntakeDependencies, case_status
 from services.intake.service_layer.ingress_hygiene import IngressHygiene
+from services.intake.service_layer.messages import Accepted, IntakeCommand, PrivacyEvent
 from services.intake.service_layer.outbox import OutboxRelay
+from services.intake.service_layer.ports import EventStatus
+from services.intake.service_layer.unit_of_work import IntakeStores
 from shared.crypto.runtime import PersonalData, build_personal_data
+from shared.envelope import utc_now
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
 
-INTAKE_TOPIC = "caselog.intake"
-INGRESS_TOPIC = "caselog.ingress"
-PRIVACY_TOPIC = "caselog.privacy"
 OUTBOX_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
 class Intake:
-    """The intake service, wired: entry points hand it commands."""
+    """The intake service, wired: entry points hand it messages."""
 
     settings: CaselogSettings
     infrastructure: Infrastructure
     personal: PersonalData
-    ledger: SqlLedger
-    relay: OutboxRelay
+    stores: IntakeStores
     dependencies: IntakeDependencies
     webhooks: dict[str, WebhookPlatform]
     quarantine: Quarantine
     hygiene: IngressHygiene
 
-    async def handle(self, command: IntakeCommand, correlation_id: str | None = None) -> Accepted:
-        return await HANDLERS[type(command)](command, self.dependencies, correlation_id)
+    @overload
+    async def handle(self, message: IntakeCommand) -> Accepted: ...
+
+    @overload
+    async def handle(self, message: PrivacyEvent) -> None: ...
+
+    async def handle(self, message: IntakeCommand | PrivacyEvent) -> Accepted | None:
+        """Dispatch to the handler table: a command answers Accepted, an event nothing."""
+        return await HANDLERS.handle(message, self.dependencies)
+
+    async def case_status(self, case_id: str) -> list[EventStatus]:
+        return await case_status(case_id, self.dependencies)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Create tables, then keep the outbox drained and the ingress purged until shutdown."""
         await self.personal.start()
-        await self.ledger.create_tables()
+        await create_ledger_tables(self.stores.ledger_engine)
         await self.quarantine.create_tables()
         stop = asyncio.Event()
-        relay = asyncio.create_task(self.relay.run(OUTBOX_INTERVAL_S, stop))
+        relay = asyncio.create_task(self.dependencies.relay.run(OUTBOX_INTERVAL_S, stop))
         purge = self.settings.intake_ingress_purge_interval_s
         hygiene = asyncio.create_task(self.hygiene.run(purge, stop))
         try:
@@ -65,22 +81,16 @@ def bootstrap(
     settings: CaselogSettings,
     infrastructure: Infrastructure | None = None,
     personal: PersonalData | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Intake:
     infra = infrastructure or build_infrastructure(settings)
     personal_data = personal or build_personal_data(settings)
-    ledger = SqlLedger(infra.engine)
-    relay = OutboxRelay(ledger, infra.bus)
-    dependencies = IntakeDependencies(
-        ledger=ledger,
-        encryptor=personal_data.codec,
-        cases=KeyStoreCaseOpener(personal_data.engine, personal_data.subjects, personal_data.keys),
-        relay=relay,
-        topic=INTAKE_TOPIC,
-        request_digests=CaseKeyRequestDigests(personal_data.keys),
-        client_times=ClientTimeRules(
-            future_skew=timedelta(seconds=settings.intake_client_time_future_skew_s),
-            max_age=timedelta(days=settings.intake_client_time_max_age_days),
-        ),
+    stores = IntakeStores(
+        ledger_engine=infra.engine,
+        key_store_engine=personal_data.engine,
+        ledger_on=SqlLedger,
+        cases_on=partial(KeyStoreCases, index=personal_data.subjects, keys=personal_data.keys),
     )
     quarantine = Quarantine(
         infra.engine,
@@ -88,13 +98,28 @@ def bootstrap(
         personal_data.subjects,
         timedelta(days=settings.intake_quarantine_retention_days),
     )
-    hygiene = IngressHygiene(infra.bus, settings.intake_ingress_group, INGRESS_TOPIC, quarantine)
+    dependencies = IntakeDependencies(
+        stores=stores,
+        encryptor=personal_data.codec,
+        request_digests=CaseKeyRequestDigests(personal_data.keys),
+        relay=OutboxRelay(stores, infra.bus),
+        topic=settings.topics.intake,
+        client_times=ClientTimeRules(
+            future_skew=timedelta(seconds=settings.intake_client_time_future_skew_s),
+            max_age=timedelta(days=settings.intake_client_time_max_age_days),
+        ),
+        cached_keys=personal_data.keys,
+        dead_letters=quarantine,
+        clock=clock,
+    )
+    hygiene = IngressHygiene(
+        infra.bus, settings.intake_ingress_group, settings.topics.ingress, quarantine
+    )
     return Intake(
         settings,
         infra,
         personal_data,
-        ledger,
-        relay,
+        stores,
         dependencies,
         webhook_platforms(settings),
         quarantine,

@@ -22,7 +22,6 @@ from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.merkle.keys import NoteSigner
 from shared.settings import CaselogSettings
 
-RECORDS_TOPIC = "caselog.records"
 MAX_TIMER_INTERVAL_S = 5.0
 
 
@@ -76,7 +75,7 @@ def bootstrap(
     )
     witnessing = Witnessing(store, configured_witnesses(settings.records_witnesses))
     issuer = CheckpointIssuer(store, signer, origin=origin, policy=policy, witnessing=witnessing)
-    recorder = Recorder(store, issuer, infra.bus, topic=RECORDS_TOPIC)
+    recorder = Recorder(store, issuer, infra.bus, topic=settings.topics.records)
     reads = CaseReads(store, KeyStoreFields(personal_data), recorder)
     identity = LogIdentity(origin, signer.verifier.key_string())
     bundles = Bundles(reads, issuer, identity)

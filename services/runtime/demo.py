@@ -8,7 +8,7 @@ from typing import Any
 
 from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
-from services.intake.service_layer.commands import Accepted, RecordConsultation
+from services.intake.service_layer.messages import Accepted, RecordConsultation
 
 RECEIVED = datetime(2026, 11, 2, 1, 0, tzinfo=UTC).isoformat()
 

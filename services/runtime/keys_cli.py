@@ -12,7 +12,7 @@ from typing import Any, TextIO
 import httpx
 
 from services.privacy.bootstrap import bootstrap
-from services.privacy.service_layer.key_epochs import close_epoch_now
+from services.privacy.service_layer.messages import CloseKeyEpoch
 from services.runtime.case_cli import PRIVACY_URL, add_connection, call, client_for
 from shared.crypto.epochs import Epoch, EpochClosure
 from shared.crypto.runtime import build_personal_data
@@ -30,7 +30,7 @@ async def close_epoch_locally(actor: str) -> EpochClosure | None:
         await privacy.personal.start()
         try:
             await privacy.store.create_tables()
-            return await close_epoch_now(privacy.personal.keys, privacy.deps.events, actor=actor)
+            return await privacy.handle(CloseKeyEpoch(actor))
         finally:
             await privacy.personal.close()
 

@@ -1,8 +1,21 @@
 """What travels on the bus: messages to publish and messages handed to a handler."""
 
+import base64
+import json
 from dataclasses import dataclass, field
 
 Headers = tuple[tuple[str, bytes], ...]
+
+
+def encode_headers(headers: Headers) -> str:
+    """`headers` as text to keep beside a stored message (the embedded log, an outbox row, a
+    decision's output): JSON pairs, each value in base64, names and order kept."""
+    return json.dumps([[name, base64.b64encode(value).decode("ascii")] for name, value in headers])
+
+
+def decode_headers(text: str) -> Headers:
+    """The headers `encode_headers` wrote as `text`."""
+    return tuple((str(name), base64.b64decode(value)) for name, value in json.loads(text))
 
 
 @dataclass(frozen=True, slots=True)

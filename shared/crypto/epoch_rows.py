@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.crypto.epochs import Epoch, EpochClosure
 from shared.crypto.errors import CryptoError
 from shared.crypto.kek import EpochKeyring
 from shared.crypto.tables import CryptoTables, insert_unless_present
+from shared.database import insert_or_ignore
+from shared.sql_types import as_utc
 
 OPEN, CLOSING, CLOSED = "open", "closing", "closed"
 CLOSE_LEASE = "close-epoch"
@@ -28,7 +29,7 @@ class EpochCloseInProgressError(CryptoError):
 
 
 def epoch_from_row(row: Any) -> Epoch:
-    return Epoch(row.number, row.kek_id, _aware(row.opened_at), _aware(row.closes_by))
+    return Epoch(row.number, row.kek_id, as_utc(row.opened_at), as_utc(row.closes_by))
 
 
 async def epoch_in_state(connection: AsyncConnection, epochs: Table, state: str) -> Epoch | None:
@@ -99,7 +100,7 @@ async def unannounced_closures(engine: AsyncEngine, epochs: Table) -> list[Epoch
             closed=epoch_from_row(row),
             opened=epoch_from_row(rows[number + 1]),
             rewrapped_keys=row.rewrapped_keys,
-            closed_at=_aware(row.closed_at),
+            closed_at=as_utc(row.closed_at),
         )
         for number, row in sorted(rows.items())
         if row.state == CLOSED and row.announced_at is None and number + 1 in rows
@@ -137,15 +138,7 @@ def _insert_under_open_epoch(dialect: str, tables: CryptoTables) -> Any:
     values = select(*(bindparam(name, type_=keys.c[name].type) for name in columns)).where(
         exists(epoch_open)
     )
-    match dialect:
-        case "postgresql":
-            insert = postgresql.insert(keys).from_select(columns, values)
-            return insert.on_conflict_do_nothing(index_elements=["case_id"])
-        case "sqlite":
-            lite = sqlite.insert(keys).from_select(columns, values)
-            return lite.on_conflict_do_nothing(index_elements=["case_id"])
-        case other:
-            raise CryptoError(f"the key store does not support the {other} dialect")
+    return insert_or_ignore(dialect, keys, ("case_id",)).from_select(columns, values)
 
 
 @asynccontextmanager
@@ -197,8 +190,3 @@ def _epoch_row(number: int, kek_id: str, now: datetime, length: timedelta) -> di
         "closes_by": now + length,
         "rewrapped_keys": 0,
     }
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite drops the zone; every time in the key store is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

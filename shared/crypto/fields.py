@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.crypto.errors import CryptoError
 
@@ -30,10 +30,19 @@ class Personal:
         object.__setattr__(self, "field_class", FieldClass(field_class))
 
 
+PERSONAL_SCHEMA_KEY = "x-personal"
+"""How a JSON Schema marks a personal field, with its class: the event contracts carry it, so
+every consumer knows which fields arrive sealed and which grant opens them."""
+
+
+def _marked(field_class: FieldClass) -> Any:
+    return Field(json_schema_extra={PERSONAL_SCHEMA_KEY: field_class.value})
+
+
 # The spellings models use; generic aliases, so mypy and pydantic both understand them.
-Identity = Annotated[T, Personal(FieldClass.IDENTITY)]
-Content = Annotated[T, Personal(FieldClass.CONTENT)]
-Recording = Annotated[T, Personal(FieldClass.RECORDING)]
+Identity = Annotated[T, Personal(FieldClass.IDENTITY), _marked(FieldClass.IDENTITY)]
+Content = Annotated[T, Personal(FieldClass.CONTENT), _marked(FieldClass.CONTENT)]
+Recording = Annotated[T, Personal(FieldClass.RECORDING), _marked(FieldClass.RECORDING)]
 
 
 @dataclass(frozen=True, slots=True)

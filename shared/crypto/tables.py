@@ -1,6 +1,5 @@
 """The key store and subject index tables, and the conflict-ignoring insert both rely on."""
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +16,9 @@ from sqlalchemy import (
     Table,
     inspect,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.crypto.errors import CryptoError
+from shared.database import InsertOrIgnore, insert_or_ignore
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +138,5 @@ async def insert_all_unless_present(
     return set(result.scalars())
 
 
-@functools.lru_cache(maxsize=256)
-def _insert_unless_present(dialect: str, table: Table) -> Any:
-    # Built once, values bound per call: SQLAlchemy then reuses its compiled form instead
-    # of building a cache key from every value of every insert.
-    key = [column.name for column in table.primary_key.columns]
-    match dialect:
-        case "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
-        case "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
-        case other:
-            raise CryptoError(f"the key store does not support the {other} dialect")
+def _insert_unless_present(dialect: str, table: Table) -> InsertOrIgnore:
+    return insert_or_ignore(dialect, table, tuple(c.name for c in table.primary_key.columns))

@@ -11,6 +11,7 @@ from shared.crypto.data_key import new_key_id
 from shared.crypto.errors import CryptoError
 from shared.crypto.key_rows import in_chunks, key_rows
 from shared.crypto.tables import insert_all_unless_present
+from shared.sql_types import as_utc
 
 # The widths of the tombstone's columns (see tables.py).
 _ACTOR_CHARS, _REASON_CHARS = 128, 512
@@ -83,7 +84,6 @@ async def read_tombstones(
 
 
 def tombstone_from_row(row: Any) -> Tombstone:
-    destroyed_at = row.destroyed_at
-    if destroyed_at.tzinfo is None:  # SQLite drops the zone; every time here is UTC
-        destroyed_at = destroyed_at.replace(tzinfo=UTC)
-    return Tombstone(row.kid, row.case_id, destroyed_at, row.destroyed_by, row.destroy_reason)
+    return Tombstone(
+        row.kid, row.case_id, as_utc(row.destroyed_at), row.destroyed_by, row.destroy_reason
+    )

@@ -15,7 +15,6 @@ from shared.auth.errors import ForbiddenError, NotAuthenticatedError
 from shared.bus.errors import BusError
 from shared.database import DatabaseUnavailableError
 from shared.errors import CaselogError
-from shared.schemas.registry import SchemaRegistryError
 from shared.validation import field_problems
 
 log = structlog.get_logger(__name__)
@@ -27,7 +26,6 @@ DEFAULT_ERROR_STATUSES: Mapping[type[CaselogError], int] = {
     ForbiddenError: 403,
     BusError: 503,
     DatabaseUnavailableError: 503,
-    SchemaRegistryError: 500,
 }
 FASTAPI_UNPARSABLE_BODY = "There was an error parsing the body"
 UNPARSABLE_BODY_REASON = "the body is not a JSON document in UTF-8"

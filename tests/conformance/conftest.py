@@ -1,4 +1,4 @@
-"""Runs every conformance test once per bus implementation: ids `kafka` and `embedded`."""
+"""Runs every conformance test once per bus implementation: ids `kafka`, `embedded`, `memory`."""
 
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -8,6 +8,7 @@ import pytest
 
 from shared.bus.interface import Bus
 from shared.bus.kafka import KafkaBus
+from shared.bus.memory import MemoryBroker, MemoryBus
 from shared.bus.topics import TopicSpec
 
 
@@ -43,11 +44,15 @@ class BusBackend:
             await bus.close()
 
 
-@pytest.fixture(params=["kafka", "embedded"])
+@pytest.fixture(params=["kafka", "embedded", "memory"])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BusBackend]:
     if request.param == "kafka":
         bootstrap = request.getfixturevalue("kafka_bootstrap")
         made = BusBackend("kafka", bootstrap, lambda: KafkaBus(bootstrap, client_id="conformance"))
+    elif request.param == "memory":
+        # Every bus of one test shares one broker, as every bus of the others shares a server.
+        broker = MemoryBroker()
+        made = BusBackend("memory", "", lambda: MemoryBus(broker))
     else:
         from shared.bus.embedded import EmbeddedBus
 

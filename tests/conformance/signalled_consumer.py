@@ -14,9 +14,9 @@ from shared.bus.messages import ConsumedMessage
 from shared.bus.runner import run_until_signalled
 
 
-async def main(kind: str, address: str, topic: str, group: str, outfile: Path) -> None:
-    bus: Bus = KafkaBus(address) if kind == "kafka" else EmbeddedBus(Path(address))
-    await bus.start()
+async def consume_until_signalled(bus: Bus, topic: str, group: str, outfile: Path) -> None:
+    """Handle `topic` in `group` until SIGTERM, writing each value to `outfile`; a message
+    `slow` takes 1.5 s, so the signal can arrive while it is in hand."""
 
     async def handle(message: ConsumedMessage) -> None:
         if message.value == b"slow":
@@ -26,8 +26,14 @@ async def main(kind: str, address: str, topic: str, group: str, outfile: Path) -
         with outfile.open("a") as out:
             out.write(message.value.decode() + "\n")
 
+    await run_until_signalled([bus.subscribe(group, [topic], handle)])
+
+
+async def main(kind: str, address: str, topic: str, group: str, outfile: Path) -> None:
+    bus: Bus = KafkaBus(address) if kind == "kafka" else EmbeddedBus(Path(address))
+    await bus.start()
     try:
-        await run_until_signalled([bus.subscribe(group, [topic], handle)])
+        await consume_until_signalled(bus, topic, group, outfile)
     finally:
         await bus.close()
 

@@ -1,4 +1,5 @@
-"""The bus contract, proven for KafkaBus and EmbeddedBus alike (ids `kafka` and `embedded`)."""
+"""The bus contract, proven for KafkaBus, EmbeddedBus and MemoryBus alike (ids `kafka`, `embedded`
+and `memory`)."""
 
 import asyncio
 import json

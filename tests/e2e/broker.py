@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.testing.infra import KAFKA_SCRIPT, run_script
+from tests.support.infra import KAFKA_SCRIPT, run_script
 
 # The script waits up to 90 s for the broker to answer; a first fetch of the jars takes longer.
 SCRIPT_S = 600.0

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from services.intake.entrypoints.examples import ENGLISH
-from services.intake.entrypoints.ingress import INGRESS_TOPIC
+from shared.settings import DEFAULT_TOPICS
 
 PLATFORM = "fault-test"
 RESEND_S = 0.5
@@ -80,7 +80,7 @@ class Stream:
         key = external_id(self.run, index).encode()
         while True:
             try:
-                await producer.send_and_wait(INGRESS_TOPIC, value, key=key)
+                await producer.send_and_wait(DEFAULT_TOPICS.ingress, value, key=key)
                 return
             except KafkaError:
                 self.resends += 1

@@ -12,8 +12,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from shared.testing.infra import POSTGRES_SCRIPT, run_script
 from tests.e2e.broker import free_port
+from tests.support.infra import POSTGRES_SCRIPT, run_script
 
 SCRIPT_S = 180.0
 

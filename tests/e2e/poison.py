@@ -7,12 +7,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from services.intake.bootstrap import PRIVACY_TOPIC
-from services.intake.entrypoints.ingress import INGRESS_TOPIC
 from services.policy.bootstrap import PolicyTopics
 from services.privacy.bootstrap import CONSUMER_GROUP as PRIVACY_GROUP
+from services.privacy.bootstrap import Topics as PrivacyTopics
 from services.privacy.entrypoints.consumer import consumed_topics
-from services.privacy.service_layer.projection import Topics as PrivacyTopics
 from shared.bus.delivery import (
     DLQ_HEADER_ERROR,
     DLQ_HEADER_GROUP,
@@ -22,7 +20,7 @@ from shared.bus.delivery import (
 )
 from shared.bus.policy import dlq_topic
 from shared.envelope import Envelope, encode_envelope, utc_now
-from shared.settings import CaselogSettings
+from shared.settings import DEFAULT_TOPICS, CaselogSettings
 from tests.integration.topic_reader import read_topic
 
 
@@ -31,8 +29,8 @@ def consumer_groups() -> dict[str, set[str]]:
     default settings (the distributed test deployment sets none of these)."""
     policy = PolicyTopics()
     subscriptions = [
-        (_default("intake_ingress_group"), [INGRESS_TOPIC]),
-        (_default("intake_erasure_group"), [PRIVACY_TOPIC]),
+        (_default("intake_ingress_group"), [DEFAULT_TOPICS.ingress]),
+        (_default("intake_erasure_group"), [DEFAULT_TOPICS.privacy]),
         (policy.group, [policy.intake]),
         (policy.erasure_group, [policy.privacy]),
         (_default("records_consumer_group"), list(_default("records_topics"))),
@@ -46,7 +44,13 @@ def consumer_groups() -> dict[str, set[str]]:
 
 
 def _default(setting: str) -> Any:
-    return CaselogSettings.model_fields[setting].get_default(call_default_factory=True)
+    field = CaselogSettings.model_fields[setting]
+    if field.default_factory_takes_validated_data:  # a default built from the other defaults
+        return field.get_default(call_default_factory=True, validated_data=_DEFAULTS)
+    return field.get_default(call_default_factory=True)
+
+
+_DEFAULTS = {"topics": DEFAULT_TOPICS}
 
 
 # A well-formed envelope whose payload is not what its type promises, by topic: its type, and
@@ -75,7 +79,7 @@ class Poison:
         readers = frozenset(consumer_groups()[topic])
         garbage = _marker()
         found = [cls(topic, "not JSON", b"\xff\x00" + garbage.encode(), garbage, readers)]
-        if topic == INGRESS_TOPIC:
+        if topic == DEFAULT_TOPICS.ingress:
             stranger = _marker()
             value = b'{"poison":"%s"}' % stranger.encode()
             found.append(cls(topic, "not a consultation", value, stranger, readers))

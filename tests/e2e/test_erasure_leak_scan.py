@@ -30,10 +30,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from services.intake.entrypoints.examples import ENGLISH
-from services.intake.entrypoints.ingress import INGRESS_TOPIC, PLATFORM_HEADER
+from services.intake.entrypoints.ingress import PLATFORM_HEADER
 from shared.auth.roles import Role
 from shared.bus.policy import dlq_topic
-from shared.testing.infra import InfrastructureUnavailableError
+from shared.settings import DEFAULT_TOPICS
 from tests.e2e.broker import OwnBroker, own_broker
 from tests.e2e.distributed import Distributed, distributed_services
 from tests.e2e.leak_scan import KAFKA_INDEXES, Dumps, dump_all, dump_files, every_topic
@@ -46,13 +46,14 @@ from tests.e2e.scenario import (
 )
 from tests.e2e.tally import rows
 from tests.integration.topic_reader import read_topic
+from tests.support.infra import InfrastructureUnavailableError
 from tests.unavailable import missing_infrastructure
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(900)]
 
 PATIENCE_S = 90.0  # for intake to take the ingress messages and privacy to know their cases
 SETTLE_S = 30.0  # after the erasure, for what is purged asynchronously (the ingress DLQ)
-INGRESS_SOURCES = (f"topic {INGRESS_TOPIC}", "kafka logs/caselog.ingress")
+INGRESS_SOURCES = (f"topic {DEFAULT_TOPICS.ingress}", "kafka logs/caselog.ingress")
 
 
 @pytest.fixture
@@ -142,14 +143,18 @@ async def _through_ingress(broker: OwnBroker, subject: Subject) -> list[str]:
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
     await producer.start()
     try:
-        await producer.send_and_wait(INGRESS_TOPIC, json.dumps(own).encode(), key=run.encode())
         await producer.send_and_wait(
-            INGRESS_TOPIC,
+            DEFAULT_TOPICS.ingress, json.dumps(own).encode(), key=run.encode()
+        )
+        await producer.send_and_wait(
+            DEFAULT_TOPICS.ingress,
             json.dumps(salesforce).encode(),
             key=record_id.encode(),
             headers=[(PLATFORM_HEADER, b"salesforce")],
         )
-        await producer.send_and_wait(INGRESS_TOPIC, json.dumps(poison).encode(), key=b"poison")
+        await producer.send_and_wait(
+            DEFAULT_TOPICS.ingress, json.dumps(poison).encode(), key=b"poison"
+        )
     finally:
         await producer.stop()
     return [f"own-{run}", record_id]
@@ -221,7 +226,7 @@ async def _settled(broker: OwnBroker, subject: Subject) -> None:
     """Gives what is purged after the erasure's answer (the ingress topic and its DLQ) up to
     SETTLE_S to go; the full scan then says what stayed."""
     deadline = time.monotonic() + SETTLE_S
-    topics = [INGRESS_TOPIC, dlq_topic(INGRESS_TOPIC)]
+    topics = [DEFAULT_TOPICS.ingress, dlq_topic(DEFAULT_TOPICS.ingress)]
     while time.monotonic() < deadline:
         dumps = Dumps()
         for topic in topics:
@@ -247,7 +252,7 @@ async def _ingress_retention_elapses(broker: OwnBroker, subject: Subject) -> Non
     try:
         expiring = {"retention.ms": "1000", "cleanup.policy": "delete"}
         await admin.alter_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, INGRESS_TOPIC, configs=expiring)]
+            [ConfigResource(ConfigResourceType.TOPIC, DEFAULT_TOPICS.ingress, configs=expiring)]
         )
     finally:
         await admin.close()
@@ -268,7 +273,7 @@ async def _scan(
 ) -> Dumps:
     started = time.monotonic()
     topics = await every_topic(broker.bootstrap)
-    assert dlq_topic(INGRESS_TOPIC) in topics, topics
+    assert dlq_topic(DEFAULT_TOPICS.ingress) in topics, topics
     dumps = await dump_all(broker.bootstrap, deployment, case_id, topics)
     canary = f"leak-scan-canary-{uuid.uuid4().hex}"
     await postgres.plant(canary)
@@ -293,7 +298,7 @@ async def _scan(
 async def _dead_lettered(broker: OwnBroker) -> None:
     """Waits for the poison on the ingress DLQ (this broker's only poison: any letter is it)."""
     deadline = time.monotonic() + PATIENCE_S
-    while not await read_topic(broker.bootstrap, dlq_topic(INGRESS_TOPIC)):
+    while not await read_topic(broker.bootstrap, dlq_topic(DEFAULT_TOPICS.ingress)):
         assert time.monotonic() < deadline, "the poison message never reached the ingress DLQ"
         await asyncio.sleep(0.5)
 
@@ -308,7 +313,7 @@ def _scan_finds_what_is_there(dumps: Dumps, subject: Subject) -> None:
     elsewhere = {
         source: forms
         for source, forms in found.items()
-        if not source.startswith((*INGRESS_SOURCES, f"topic {dlq_topic(INGRESS_TOPIC)}"))
+        if not source.startswith((*INGRESS_SOURCES, f"topic {dlq_topic(DEFAULT_TOPICS.ingress)}"))
         and not source.startswith("kafka logs/caselog.ingress.dlq-")
     }
     assert not elsewhere, f"plaintext outside the ingress path before erasure: {_where(elsewhere)}"

@@ -22,7 +22,6 @@ from services.runtime.embedded import SERVICES
 from shared.auth.development import development_issuer
 from shared.bus.policy import DLQ_SUFFIX
 from shared.bus.topics import load_topic_specs
-from shared.testing.infra import InfrastructureUnavailableError
 from tests.e2e.broker import OwnBroker, own_broker
 from tests.e2e.distributed import TOPICS_FILE, Distributed, distributed_services
 from tests.e2e.epochs import (
@@ -38,6 +37,7 @@ from tests.e2e.epochs import (
 from tests.e2e.load import Stream
 from tests.e2e.poison import DeadLetter, Poison, consumer_groups, dead_letters
 from tests.e2e.tally import Progress, Tally, until_held, verify_log
+from tests.support.infra import InfrastructureUnavailableError
 from tests.unavailable import missing_infrastructure
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(900)]

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from httpx import ASGITransport, AsyncClient
 
+from services.privacy.bootstrap import Topics
 from services.privacy.domain.copies import AnonymizedCopy, copy_digest
 from services.privacy.entrypoints.consumer import consumed_topics
 from services.privacy.entrypoints.http import create_app as create_privacy_app
-from services.privacy.service_layer.projection import Topics
 from services.records.domain.events import StoredEvent
 from services.records.service_layer.audit import audit_store
 from services.runtime.records_cli import verify_file, verify_log

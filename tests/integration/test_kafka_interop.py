@@ -10,8 +10,8 @@ import pytest
 
 from shared.bus.kafka import KafkaBus
 from shared.bus.topics import TopicSpec
-from shared.testing.infra import infra_required
 from tests.conformance.running import Collector, eventually, running
+from tests.support.infra import infra_required
 
 
 @pytest.fixture(scope="module")

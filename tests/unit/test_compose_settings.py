@@ -80,6 +80,11 @@ SAFE_DEFAULTS = {
     "crypto.pkcs11_pin": "compose keeps the epoch KEKs in files (keyring: file)",
     "crypto.pkcs11_pin_file": "compose keeps the epoch KEKs in files (keyring: file)",
     "crypto.epoch_length_s": "a key epoch of 24 h: the default every deployment starts from",
+    "topics.ingress": "the name topics.toml declares (tests/unit/test_topic_names.py)",
+    "topics.intake": "the name topics.toml declares (tests/unit/test_topic_names.py)",
+    "topics.policy": "the name topics.toml declares (tests/unit/test_topic_names.py)",
+    "topics.privacy": "the name topics.toml declares (tests/unit/test_topic_names.py)",
+    "topics.records": "the name topics.toml declares (tests/unit/test_topic_names.py)",
 }
 # Secrets are read from the variables the settings name, not as settings themselves.
 SECRET_VARIABLES = {CryptoSettings().kek_env_var, CryptoSettings().pepper_env_var}

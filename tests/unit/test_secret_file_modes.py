@@ -4,7 +4,6 @@ services refuse to start on a KEK, pepper or signing-key file readable by group 
 import base64
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ from shared.database import create_engine
 from shared.merkle.keys import NoteSigner
 from shared.secret_files import InsecureSecretFileError
 from shared.settings import load_settings
+from tests.unit.test_log_identity_of_make_up import make_up_secrets
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRETS = (
     "kek.b64",
     "pepper.b64",
@@ -34,13 +33,7 @@ def test_make_up_writes_its_secrets_0600_in_a_0700_folder(tmp_path: Path) -> Non
     (folder / "kek.b64").write_text(base64.b64encode(os.urandom(32)).decode())
     (folder / "kek.b64").chmod(0o644)  # as an earlier `make up` left it
 
-    subprocess.run(
-        ["bash", str(REPO_ROOT / "deploy" / "up.sh"), "secrets"],
-        env={**os.environ, "CASELOG_RUN_ROOT": str(tmp_path)},
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    assert make_up_secrets(tmp_path) == folder
 
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     modes = {name: stat.S_IMODE((folder / name).stat().st_mode) for name in SECRETS}

@@ -1,12 +1,10 @@
 """Opens a case on the key store: the customer's pseudonymous subject and the case's data key."""
 
-import contextlib
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.intake.domain.consultation import Customer
 from services.intake.domain.errors import InvalidRequestError
@@ -17,38 +15,35 @@ from shared.crypto.key_store import KeyStore
 from shared.crypto.subjects import SubjectIndex
 
 
-class KeyStoreCaseOpener:
-    """E-mail and phone both link to one subject; a customer with neither has none. When they
-    lead to two subjects, those are linked into one (the index re-points the other's entries).
+class KeyStoreCases:
+    """The key store inside one transaction of a unit of work (see the `CaseKeys` port).
 
-    Subject and key share one transaction (one connection, one commit), so a request that
-    turns out to repeat an earlier one rolls both back and leaves nothing behind.
+    E-mail and phone both link to one subject; a customer with neither has none. When they
+    lead to two subjects, those are linked into one (the index re-points the other's entries).
     """
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        connection: AsyncConnection,
         index: SubjectIndex,
         keys: KeyStore,
         default_phone_region: str = "JP",
     ) -> None:
-        self._engine = engine
+        self._connection = connection
         self._index = index
         self._keys = keys
         self._region = default_phone_region
 
-    @contextlib.asynccontextmanager
-    async def opening(self, case_id: str, customer: Customer) -> AsyncIterator[OpenedCase]:
+    async def open(self, case_id: str, customer: Customer) -> OpenedCase:
         identities = self.identities(customer)  # refuses a malformed one before any I/O
-        async with self._engine.begin() as connection:
-            resolved = (
-                await self._index.resolve_linking(connection, *identities) if identities else None
-            )
-            key = await self._keys.create_within(connection, case_id)
-            if resolved is None:
-                yield OpenedCase(None, key)
-            else:
-                yield OpenedCase(resolved.subject_id, key, resolved.linked)
+        connection = self._connection
+        resolved = (
+            await self._index.resolve_linking(connection, *identities) if identities else None
+        )
+        key = await self._keys.create_within(connection, case_id)
+        if resolved is None:
+            return OpenedCase(None, key)
+        return OpenedCase(resolved.subject_id, key, resolved.linked)
 
     def identities(self, customer: Customer) -> list[IdentityKey]:
         found = []

@@ -1,39 +1,108 @@
-"""Intake's ledger in SQL (SQLite or PostgreSQL): opened cases and the idempotent outbox."""
+"""Intake's ledger in SQL (SQLite or PostgreSQL): the cases it opened and the idempotent outbox,
+read and written inside a unit of work's transaction."""
 
-import contextlib
-from collections.abc import AsyncIterator
+from typing import Any
 
-from sqlalchemy import delete, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from services.intake.adapters.ledger_tables import (
-    UNPUBLISHED,
-    add_missing_columns,
-    cases,
-    find_accepted,
-    metadata,
-    outbox,
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    inspect,
+    literal,
+    select,
+    text,
+    update,
 )
-from services.intake.adapters.ledger_write import SqlLedgerWrite
-from services.intake.adapters.outbox_headers import decode_headers
-from services.intake.service_layer.commands import Accepted
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.intake.domain.errors import IdempotencyKeyReusedError, InvalidRequestError
+from services.intake.service_layer.messages import Accepted
 from services.intake.service_layer.ports import CaseRef, EventStatus, PendingMessage
-from shared.bus.messages import OutgoingMessage
+from shared.bus.envelopes import HEADER_EVENT_TYPE
+from shared.bus.messages import OutgoingMessage, decode_headers, encode_headers
+from shared.database import insert_or_ignore
 from shared.envelope import utc_now
+from shared.sql_types import UtcDateTime
+
+metadata = MetaData()
+cases = Table(
+    "intake_cases",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("subject_id", String(64), nullable=True),
+    Column("platform", String(40), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    # The consultation's own (checked) time: later events may not lie before it.
+    Column("received_at", UtcDateTime, nullable=True),
+    UniqueConstraint("platform", "external_id", name="intake_cases_ticket"),
+)
+# Values are envelopes whose personal fields are already ciphertext.
+outbox = Table(
+    "intake_outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(300), nullable=False, unique=True),
+    Column("case_id", String(64), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("event_type", String(128), nullable=False),
+    Column("message_key", LargeBinary, nullable=True),
+    Column("value", LargeBinary, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime, nullable=True),
+    # For an Idempotency-Key: the request's digest under the case's data key (see
+    # RequestDigests), so a key sent again with another body is refused, not dropped.
+    Column("request_digest", LargeBinary, nullable=True),
+)
+# Columns added after the first release; `create_ledger_tables` adds them to older ledgers.
+ADDED_COLUMNS = (cases.c.received_at, outbox.c.request_digest)
+# The relay's drain asks every second for what is unpublished: a few rows of a growing table.
+UNPUBLISHED = outbox.c.published_at.is_(None)
+Index(
+    "intake_outbox_unpublished",
+    outbox.c.seq,
+    postgresql_where=UNPUBLISHED,
+    sqlite_where=UNPUBLISHED,
+)
+_FIND = select(outbox.c.case_id, outbox.c.event_id, outbox.c.request_digest).where(
+    outbox.c.key == bindparam("key")
+)
+
+
+async def create_ledger_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+        await connection.run_sync(_add_missing_columns)
 
 
 class SqlLedger:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    """The ledger inside the transaction of `connection` (see the `Ledger` port)."""
 
-    async def create_tables(self) -> None:
-        async with self._engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
-            await connection.run_sync(add_missing_columns)
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def find(self, key: str, request_digest: bytes | None = None) -> Accepted | None:
-        async with self._engine.connect() as connection:
-            return await find_accepted(connection, key, request_digest)
+        """The answer first recorded under the idempotency key, as a duplicate; None if none.
+        A request digest that differs from the recorded one is another request under the same
+        key: IdempotencyKeyReusedError (as payment APIs answer), never the first answer."""
+        row = (await self._connection.execute(_FIND, {"key": key})).first()
+        if row is None:
+            return None
+        recorded = None if row.request_digest is None else bytes(row.request_digest)
+        if request_digest is not None and recorded is not None and recorded != request_digest:
+            raise IdempotencyKeyReusedError()
+        return Accepted(row.case_id, row.event_id, duplicate=True)
 
     async def case(self, case_id: str) -> CaseRef | None:
         return await self._case(cases.c.case_id == case_id)
@@ -51,24 +120,46 @@ class SqlLedger:
         new_case: CaseRef | None,
         request_digest: bytes | None = None,
     ) -> Accepted:
-        try:
-            async with self.writing() as write:
-                stored = await write.record(key, accepted, message, new_case, request_digest)
-                if stored.duplicate:
-                    raise _Recorded(stored)  # rolls back whatever this write inserted
-        except _Recorded as recorded:
-            return recorded.answer
-        return stored
-
-    @contextlib.asynccontextmanager
-    async def writing(self) -> AsyncIterator[SqlLedgerWrite]:
-        async with self._engine.begin() as connection:
-            yield SqlLedgerWrite(connection)
+        # ON CONFLICT DO NOTHING, not an IntegrityError: the transaction stays usable to read
+        # the first answer. A racing request's uncommitted row makes the insert wait for its
+        # transaction to end, so that answer is committed (READ COMMITTED reads it).
+        now = utc_now()
+        if new_case is not None:
+            opened = await self._connection.execute(
+                insert_or_ignore(self._connection.dialect.name, cases),
+                {
+                    "case_id": new_case.case_id,
+                    "subject_id": new_case.subject_id,
+                    "platform": new_case.platform,
+                    "external_id": new_case.external_id,
+                    "opened_at": now,
+                    "received_at": new_case.received_at,
+                },
+            )
+            if opened.rowcount != 1:
+                return await self._first_answer(key, request_digest)
+        recorded = await self._connection.execute(
+            insert_or_ignore(self._connection.dialect.name, outbox),
+            {
+                "key": key,
+                "case_id": accepted.case_id,
+                "event_id": accepted.event_id,
+                "topic": message.topic,
+                "event_type": dict(message.headers).get(HEADER_EVENT_TYPE, b"unknown").decode(),
+                "message_key": message.key,
+                "value": message.value,
+                "headers": encode_headers(message.headers),
+                "recorded_at": now,
+                "request_digest": request_digest,
+            },
+        )
+        if recorded.rowcount == 1:
+            return accepted
+        return await self._first_answer(key, request_digest)
 
     async def pending(self, limit: int) -> list[PendingMessage]:
         query = select(outbox).where(UNPUBLISHED).order_by(outbox.c.seq).limit(limit)
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = (await self._connection.execute(query)).all()
         return [
             PendingMessage(
                 row.key,
@@ -78,10 +169,9 @@ class SqlLedger:
         ]
 
     async def mark_published(self, keys: list[str]) -> None:
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                update(outbox).where(outbox.c.key.in_(keys)).values(published_at=utc_now())
-            )
+        await self._connection.execute(
+            update(outbox).where(outbox.c.key.in_(keys)).values(published_at=utc_now())
+        )
 
     async def forget_cases(self, case_ids: list[str]) -> int:
         """Forget the platform tickets of erased cases: their case rows go, and their outbox
@@ -90,17 +180,16 @@ class SqlLedger:
         if not case_ids:
             return 0
         erased_key = literal("erased:") + outbox.c.event_id
-        async with self._engine.begin() as connection:
-            forgotten = await connection.execute(delete(cases).where(cases.c.case_id.in_(case_ids)))
-            of_cases = outbox.c.case_id.in_(case_ids)
-            await connection.execute(
-                update(outbox).where(of_cases).values(key=erased_key, request_digest=None)
-            )
-            await connection.execute(
-                update(outbox)
-                .where(of_cases & outbox.c.published_at.is_not(None))
-                .values(value=b"")
-            )
+        forgotten = await self._connection.execute(
+            delete(cases).where(cases.c.case_id.in_(case_ids))
+        )
+        of_cases = outbox.c.case_id.in_(case_ids)
+        await self._connection.execute(
+            update(outbox).where(of_cases).values(key=erased_key, request_digest=None)
+        )
+        await self._connection.execute(
+            update(outbox).where(of_cases & outbox.c.published_at.is_not(None)).values(value=b"")
+        )
         return int(forgotten.rowcount)
 
     async def case_events(self, case_id: str) -> list[EventStatus]:
@@ -111,19 +200,31 @@ class SqlLedger:
             .where(outbox.c.case_id == case_id)
             .order_by(outbox.c.seq)
         )
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+        rows = (await self._connection.execute(query)).all()
         return [EventStatus(r.event_id, r.event_type, r.recorded_at, r.published_at) for r in rows]
 
-    async def _case(self, condition: object) -> CaseRef | None:
-        query = select(cases).where(condition)  # type: ignore[arg-type]
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
+    async def _case(self, condition: Any) -> CaseRef | None:
+        row = (await self._connection.execute(select(cases).where(condition))).first()
         if row is None:
             return None
         return CaseRef(row.case_id, row.subject_id, row.platform, row.external_id, row.received_at)
 
+    async def _first_answer(self, key: str, request_digest: bytes | None) -> Accepted:
+        found = await self.find(key, request_digest)
+        if found is None:
+            # The ticket's case exists without an event under this key: not a retry of it.
+            raise InvalidRequestError("source", "the ticket's case was recorded another way")
+        return found
 
-class _Recorded(Exception):  # noqa: N818 - control flow, never escapes this module
-    def __init__(self, answer: Accepted) -> None:
-        self.answer = answer
+
+def _add_missing_columns(connection: Connection) -> None:
+    """ALTER TABLE ... ADD COLUMN for each of ADDED_COLUMNS an older ledger lacks (all are
+    nullable, so old rows stay valid). Runs inside `create_all`'s transaction."""
+    inspector = inspect(connection)
+    for column in ADDED_COLUMNS:
+        present = {existing["name"] for existing in inspector.get_columns(column.table.name)}
+        if column.name not in present:
+            kind = column.type.compile(dialect=connection.dialect)
+            connection.execute(
+                text(f'ALTER TABLE {column.table.name} ADD COLUMN "{column.name}" {kind}')
+            )

@@ -55,13 +55,3 @@ class ClientTimeRules:
         if opened_at is not None and moment < opened_at - self.future_skew:
             return "lies before the case was opened"
         return None
-
-
-def representable_in_utc(moment: datetime) -> datetime:
-    """A pydantic after-validator: the time must exist in UTC (9999-12-31T23:59:59-14:00 does
-    not). The caller's offset is kept; only the check converts."""
-    try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the date-time lies outside the range of representable times") from None
-    return moment

@@ -9,8 +9,8 @@ from services.intake.adapters.platforms.errors import (
     PlatformPayloadError,
     WebhookAuthenticationError,
 )
-from services.intake.adapters.platforms.zendesk_users import PlatformUnavailableError
-from services.intake.bootstrap import INGRESS_TOPIC, PRIVACY_TOPIC, Intake, bootstrap
+from services.intake.adapters.platforms.zendesk import PlatformUnavailableError
+from services.intake.bootstrap import Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
 from services.intake.entrypoints.erasure import erasure_handler
@@ -54,11 +54,13 @@ def create_app(
 
         def ingress() -> Consumer:
             handler = ingress_handler(intake.handle)
-            return bus.subscribe(settings.intake_ingress_group, [INGRESS_TOPIC], handler, sealed)
+            return bus.subscribe(
+                settings.intake_ingress_group, [settings.topics.ingress], handler, sealed
+            )
 
         def erasures() -> Consumer:
-            handler = erasure_handler(intake.ledger, intake.quarantine, intake.personal.keys)
-            return bus.subscribe(settings.intake_erasure_group, [PRIVACY_TOPIC], handler)
+            handler = erasure_handler(intake.handle)
+            return bus.subscribe(settings.intake_erasure_group, [settings.topics.privacy], handler)
 
         async with (
             intake.running(),

@@ -6,9 +6,8 @@ from pydantic import ValidationError
 
 from services.intake.adapters.platforms import salesforce
 from services.intake.adapters.platforms.payload import json_object
-from services.intake.bootstrap import INGRESS_TOPIC as INGRESS
 from services.intake.domain.consultation import Consultation
-from services.intake.service_layer.commands import (
+from services.intake.service_layer.messages import (
     INGRESS_PLATFORM,
     Accepted,
     IntakeCommand,
@@ -20,11 +19,10 @@ from shared.database import DatabaseUnavailableError
 from shared.errors import CaselogError
 from shared.validation import summarize
 
-INGRESS_TOPIC = INGRESS
 PLATFORM_HEADER = "caselog.platform"
 # Their tickets arrive signed on their webhook routes; a message on the topic may not claim one.
 WEBHOOK_PLATFORMS = frozenset({"zendesk", "freshdesk", "intercom"})
-Handle = Callable[[IntakeCommand, str | None], Awaitable[Accepted]]
+Handle = Callable[[IntakeCommand], Awaitable[Accepted]]
 
 
 class InvalidIngressMessageError(PermanentHandlingError):
@@ -65,7 +63,7 @@ def ingress_handler(handle: Handle) -> Callable[[ConsumedMessage], Awaitable[Non
     async def handle_message(message: ConsumedMessage) -> None:
         command = command_from(message)
         try:
-            await handle(command, None)
+            await handle(command)
         except CaselogError as error:
             if isinstance(error, PermanentHandlingError) or not _retryable(error):
                 raise InvalidIngressMessageError(str(error)) from None

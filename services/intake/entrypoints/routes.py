@@ -1,20 +1,20 @@
-"""Intake's REST API (/v1): consultations, follow-ups, close requests, recordings, status."""
+"""Intake's REST API (/v1): consultations, follow-ups, close requests, recordings, status.
 
+Each route turns the request into a command (the body is the domain model itself; platform,
+caller and correlation id are the server's) and hands it to the handler table.
+"""
+
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path
+from fastapi import APIRouter, Body, Depends, Header, Path, Request
+from pydantic import BaseModel
 
+from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
 from services.intake.domain.contacts import ClosureRequest, Contact, RecordingReference
-from services.intake.domain.errors import CaseNotFoundError
-from services.intake.entrypoints.deps import CorrelationId, IdempotencyKey, IntakeDep
 from services.intake.entrypoints.examples import CONSULTATION_EXAMPLES
-from services.intake.entrypoints.schemas import (
-    AcceptedResponse,
-    CaseStatusResponse,
-    EventStatusResponse,
-)
-from services.intake.service_layer.commands import (
+from services.intake.service_layer.messages import (
     REST_PLATFORM,
     Accepted,
     AttachRecording,
@@ -26,6 +26,48 @@ from shared.auth.errors import ForbiddenError
 from shared.auth.roles import Principal, Role
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
+from shared.web.request_context import request_correlation_id
+
+
+async def get_intake(request: Request) -> Intake:  # async: no worker-thread hop per request
+    intake: Intake = request.app.state.intake
+    return intake
+
+
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+CorrelationId = Annotated[str, Depends(request_correlation_id)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Retrying with the same key returns the first answer and records nothing new",
+    ),
+]
+
+
+class AcceptedResponse(BaseModel):
+    """A write was recorded (or had been: `duplicate`), and will reach the bus."""
+
+    case_id: str
+    event_id: str
+    duplicate: bool
+
+
+class EventStatusResponse(BaseModel):
+    event_id: str
+    type: str
+    recorded_at: datetime
+    published: bool
+
+
+class CaseStatusResponse(BaseModel):
+    """How far intake got with a case; never any personal data."""
+
+    case_id: str
+    events: list[EventStatusResponse]
+
 
 router = APIRouter(
     prefix="/v1",
@@ -60,8 +102,8 @@ async def create_consultation(
 
     `source.platform` is the caller's (`rest`, or the token's `platform` claim): leave it
     out, or send exactly that; a webhook platform's tickets arrive only on its webhook."""
-    command = RecordConsultation(consultation, platform_of(caller))
-    return answer(await intake.handle(command, correlation_id))
+    command = RecordConsultation(consultation, platform_of(caller), correlation_id)
+    return answer(await intake.handle(command))
 
 
 @router.post("/cases/{case_id}/contacts", status_code=202, response_model=AcceptedResponse)
@@ -75,8 +117,10 @@ async def log_contact(
 ) -> AcceptedResponse:
     """A customer contact or an agent response (`final_answer` marks the final answer)."""
     platform = platform_of(caller)
-    command = LogContact(case_id, contact, platform, caller.subject, idempotency_key)
-    return answer(await intake.handle(command, correlation_id))
+    command = LogContact(
+        case_id, contact, platform, caller.subject, idempotency_key, correlation_id
+    )
+    return answer(await intake.handle(command))
 
 
 @router.post("/cases/{case_id}/close", status_code=202, response_model=AcceptedResponse)
@@ -91,8 +135,8 @@ async def request_closure(
     """Ask to close the case; policy decides whether the guideline allows it."""
     if request.supervisor_approved and Role.SUPERVISOR not in caller.roles:
         raise ForbiddenError("only a supervisor may approve ending a case as persuasion-difficult")
-    command = RequestClosure(case_id, request, caller.subject, idempotency_key)
-    return answer(await intake.handle(command, correlation_id))
+    command = RequestClosure(case_id, request, caller.subject, idempotency_key, correlation_id)
+    return answer(await intake.handle(command))
 
 
 @router.post("/cases/{case_id}/recordings", status_code=202, response_model=AcceptedResponse)
@@ -105,8 +149,8 @@ async def attach_recording(
     idempotency_key: IdempotencyKey = None,
 ) -> AcceptedResponse:
     """Attach a call recording by reference and digest (the audio stays where it is)."""
-    command = AttachRecording(case_id, recording, caller.subject, idempotency_key)
-    return answer(await intake.handle(command, correlation_id))
+    command = AttachRecording(case_id, recording, caller.subject, idempotency_key, correlation_id)
+    return answer(await intake.handle(command))
 
 
 @router.get(
@@ -116,9 +160,7 @@ async def attach_recording(
 )
 async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
     """What intake recorded for the case and whether it reached the bus (no personal data)."""
-    if await intake.ledger.case(case_id) is None:
-        raise CaseNotFoundError()
-    events = await intake.ledger.case_events(case_id)
+    events = await intake.case_status(case_id)
     return CaseStatusResponse(
         case_id=case_id,
         events=[

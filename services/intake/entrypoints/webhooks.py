@@ -6,10 +6,8 @@ from fastapi import APIRouter, HTTPException, Path, Request
 
 from services.intake.adapters.platforms.payload import json_object
 from services.intake.domain.consultation import Consultation
-from services.intake.entrypoints.deps import CorrelationId, IntakeDep
-from services.intake.entrypoints.routes import answer
-from services.intake.entrypoints.schemas import AcceptedResponse
-from services.intake.service_layer.commands import LogPlatformFollowUp, RecordConsultation
+from services.intake.entrypoints.routes import AcceptedResponse, CorrelationId, IntakeDep, answer
+from services.intake.service_layer.messages import LogPlatformFollowUp, RecordConsultation
 from shared.envelope import utc_now
 from shared.web.openapi import problem_responses
 
@@ -33,8 +31,8 @@ async def receive_webhook(
     webhook.verify(dict(request.headers), body, utc_now())
     mapped = webhook.normalize(await webhook.enrich(json_object(body)))
     command = (
-        RecordConsultation(mapped, platform)
+        RecordConsultation(mapped, platform, correlation_id)
         if isinstance(mapped, Consultation)
-        else LogPlatformFollowUp(mapped)
+        else LogPlatformFollowUp(mapped, correlation_id)
     )
-    return answer(await intake.handle(command, correlation_id))
+    return answer(await intake.handle(command))

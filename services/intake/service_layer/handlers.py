@@ -1,29 +1,324 @@
-"""Intake's handlers: record an event for a command, once, encrypted, then publish it.
+"""Intake's handlers, in its one table: record each command's event once, encrypted, in a unit
+of work, then publish it; and act on what privacy destroyed (keys, erased cases).
 
-One table maps each command to its handler; the handlers live by command family.
+Idempotency: a consultation once per platform ticket, a follow-up once per platform contact id
+or Idempotency-Key (scoped by caller, command and case; one reused with another body is
+refused). A repeat answers as the first time and records nothing.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
 
-from services.intake.service_layer.case_events import log_platform_follow_up, record_case_event
-from services.intake.service_layer.commands import (
+import structlog
+from pydantic import BaseModel
+
+from services.intake.domain.client_times import ClientTimeRules
+from services.intake.domain.consultation import Consultation, claimed_by
+from services.intake.domain.errors import CaseNotFoundError, TicketNotFoundError
+from services.intake.domain.events import (
+    CLOSURE_REQUESTED,
+    CONSULTATION_RECEIVED,
+    CONTACT_LOGGED,
+    RECORDING_ATTACHED,
+    SUBJECT_LINKED,
+    EventKind,
+    SubjectLinked,
+)
+from services.intake.domain.idempotency import contact_key, request_key, ticket_key
+from services.intake.service_layer.messages import (
     Accepted,
     AttachRecording,
+    CaseCommand,
+    CaseKeyDestroyed,
+    KeyEpochClosed,
     LogContact,
     LogPlatformFollowUp,
     RecordConsultation,
     RequestClosure,
+    SubjectErased,
 )
-from services.intake.service_layer.consultations import record_consultation
-from services.intake.service_layer.dependencies import IntakeDependencies
+from services.intake.service_layer.outbox import OutboxRelay
+from services.intake.service_layer.ports import (
+    CachedKeys,
+    CaseRef,
+    DeadLetterKeys,
+    EventStatus,
+    FieldEncryptor,
+    PendingMessage,
+    RequestDigests,
+)
+from services.intake.service_layer.unit_of_work import IntakeStores
+from shared.bus.envelopes import envelope_message
+from shared.bus.messages import OutgoingMessage
+from shared.envelope import Envelope, utc_now
+from shared.handling import HandlerTable
+from shared.ids import new_event_id, new_identifier
 
-__all__ = ["HANDLERS", "Handler", "IntakeDependencies"]
+log = structlog.get_logger(__name__)
 
-Handler = Callable[..., Awaitable[Accepted]]
-HANDLERS: dict[type, Handler] = {
-    RecordConsultation: record_consultation,
-    LogContact: record_case_event,
-    RequestClosure: record_case_event,
-    AttachRecording: record_case_event,
-    LogPlatformFollowUp: log_platform_follow_up,
-}
+PRODUCER = "intake"
+REASON_CHARS = 100  # within the key store's tombstone reason column
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeDependencies:
+    """What `bootstrap` gives every handler."""
+
+    stores: IntakeStores
+    encryptor: FieldEncryptor
+    request_digests: RequestDigests
+    relay: OutboxRelay
+    topic: str
+    client_times: ClientTimeRules
+    cached_keys: CachedKeys
+    dead_letters: DeadLetterKeys
+    clock: Callable[[], datetime] = utc_now
+
+
+HANDLERS: HandlerTable[IntakeDependencies, Accepted | None] = HandlerTable("intake")
+"""Commands answer `Accepted`; privacy's events answer nothing."""
+
+
+@HANDLERS.handles(RecordConsultation)
+async def record_consultation(command: RecordConsultation, deps: IntakeDependencies) -> Accepted:
+    """Opens the case and records its first event, or answers as the first time.
+
+    The ledger's insert claims the ticket while the key store's transaction, in the same unit
+    of work, makes the case's subject links and data key: a repeat of a recorded ticket, even
+    one racing it, leaves without commit, so no key or link is left for a case never kept.
+    """
+    consultation = _as_decided(command.consultation, command.platform, deps)
+    external_id = consultation.source.external_id
+    key = ticket_key(command.platform, external_id)
+    case_id, event_id = new_identifier(), new_event_id()
+    async with deps.stores.case_opening() as uow:
+        opened = await uow.cases.open(case_id, consultation.customer)
+        case = CaseRef(
+            case_id, opened.subject_id, command.platform, external_id, consultation.received_at
+        )
+        payload = deps.encryptor.encrypt_with(
+            consultation, opened.key, case_id=case_id, event_id=event_id
+        )
+        message = _event_message(
+            deps,
+            case,
+            CONSULTATION_RECEIVED,
+            payload,
+            event_id,
+            consultation.received_at,
+            command.correlation_id,
+        )
+        stored = await uow.ledger.record(key, Accepted(case_id, str(event_id)), message, case)
+        if stored.duplicate:
+            return stored
+        await uow.commit()
+    await deps.relay.publish_now(PendingMessage(key, message))
+    if opened.linked_subjects:
+        await _announce_link(deps, case, opened.linked_subjects, command.correlation_id)
+    return stored
+
+
+@HANDLERS.handles(LogContact)
+async def log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted:
+    return await _log_contact(command, deps)
+
+
+@HANDLERS.handles(RequestClosure)
+async def request_closure(command: RequestClosure, deps: IntakeDependencies) -> Accepted:
+    def event() -> _CaseEvent:
+        requested = command.request.requested_at
+        times = [("requested_at", requested)]
+        return _CaseEvent(CLOSURE_REQUESTED, command.request, requested, times)
+
+    return await _record_on_case(command, "close", event, deps)
+
+
+@HANDLERS.handles(AttachRecording)
+async def attach_recording(command: AttachRecording, deps: IntakeDependencies) -> Accepted:
+    def event() -> _CaseEvent:
+        recorded = command.recording.recorded_at
+        times = [("recorded_at", recorded)]
+        return _CaseEvent(RECORDING_ATTACHED, command.recording, recorded or deps.clock(), times)
+
+    return await _record_on_case(command, "recording", event, deps)
+
+
+@HANDLERS.handles(LogPlatformFollowUp)
+async def log_platform_follow_up(
+    command: LogPlatformFollowUp, deps: IntakeDependencies
+) -> Accepted:
+    follow_up = command.follow_up
+    async with deps.stores.ledger_work() as uow:
+        case = await uow.ledger.case_for_ticket(follow_up.platform, follow_up.ticket_id)
+    if case is None:
+        raise TicketNotFoundError(follow_up.platform)
+    contact = LogContact(
+        case.case_id, follow_up.contact, follow_up.platform, correlation_id=command.correlation_id
+    )
+    return await _log_contact(contact, deps)
+
+
+@HANDLERS.handles(CaseKeyDestroyed)
+async def drop_destroyed_key(event: CaseKeyDestroyed, deps: IntakeDependencies) -> None:
+    """A destroyed key must not stay usable in this process until its cache entry expires."""
+    deps.cached_keys.evict(event.case_id)
+
+
+@HANDLERS.handles(KeyEpochClosed)
+async def drop_cached_keys(event: KeyEpochClosed, deps: IntakeDependencies) -> None:
+    deps.cached_keys.forget_cached_keys()
+
+
+@HANDLERS.handles(SubjectErased)
+async def forget_erased_subject(event: SubjectErased, deps: IntakeDependencies) -> None:
+    """Idempotent, as every delivery may come again."""
+    for case_id in event.erased_case_ids:
+        deps.cached_keys.evict(case_id)
+    async with deps.stores.ledger_work() as uow:
+        forgotten = await uow.ledger.forget_cases(list(event.erased_case_ids))
+        await uow.commit()
+    destroyed = await deps.dead_letters.destroy_for_subjects(
+        event.subject_ids, reason=f"erasure request {event.request_id}"[:REASON_CHARS]
+    )
+    log.info(
+        "erased cases forgotten",
+        event_id=event.event_id,
+        cases=forgotten,
+        quarantine_keys_destroyed=destroyed,
+    )
+
+
+async def case_status(case_id: str, deps: IntakeDependencies) -> list[EventStatus]:
+    """A view, not a command: what intake recorded for the case and whether it was published."""
+    async with deps.stores.ledger_work() as uow:
+        if await uow.ledger.case(case_id) is None:
+            raise CaseNotFoundError()
+        return await uow.ledger.case_events(case_id)
+
+
+async def _log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted:
+    def event() -> _CaseEvent:
+        contact, own_key = command.contact, None
+        if contact.source is not None:
+            source = claimed_by(contact.source, command.platform)
+            contact = contact.model_copy(update={"source": source})
+            own_key = contact_key(command.platform, command.case_id, source.external_id)
+        times = [("occurred_at", contact.occurred_at)]
+        return _CaseEvent(CONTACT_LOGGED, contact, contact.occurred_at, times, own_key)
+
+    return await _record_on_case(command, "contact", event, deps)
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseEvent:
+    kind: EventKind
+    model: BaseModel
+    occurred_at: datetime
+    client_times: Sequence[tuple[str, datetime | None]]
+    own_key: str | None = None  # a key the event carries itself (a platform's contact id)
+
+
+async def _record_on_case(
+    command: CaseCommand,
+    command_name: str,
+    event_of: Callable[[], _CaseEvent],
+    deps: IntakeDependencies,
+) -> Accepted:
+    """Records the event once per its own key or the command's Idempotency-Key.
+
+    The case comes first: a key on an unknown case is a 404, never someone else's answer;
+    then the event is built (which may refuse the body) and its times checked.
+    """
+    async with deps.stores.ledger_work() as uow:
+        case = await uow.ledger.case(command.case_id)
+        if case is None:
+            raise CaseNotFoundError()
+        event = event_of()
+        deps.client_times.check(event.client_times, now=deps.clock(), opened_at=case.received_at)
+        key, digest = event.own_key, None
+        if command.idempotency_key is not None:
+            key = key or request_key(
+                command.caller, command_name, case.case_id, command.idempotency_key
+            )
+            digest = await deps.request_digests.digest(case.case_id, event.model)
+        if key is not None and (found := await uow.ledger.find(key, digest)) is not None:
+            return found
+        event_id = new_event_id()
+        payload = await deps.encryptor.encrypt(event.model, case_id=case.case_id, event_id=event_id)
+        message = _event_message(
+            deps, case, event.kind, payload, event_id, event.occurred_at, command.correlation_id
+        )
+        key = key or f"event:{event_id}"
+        stored = await uow.ledger.record(
+            key, Accepted(case.case_id, str(event_id)), message, None, digest
+        )
+        if stored.duplicate:
+            return stored
+        await uow.commit()
+    await deps.relay.publish_now(PendingMessage(key, message))
+    return stored
+
+
+def _as_decided(
+    consultation: Consultation, platform: str, deps: IntakeDependencies
+) -> Consultation:
+    """The consultation with the server's platform, once its times are within bounds."""
+    received = consultation.received_at
+    final_answer = consultation.call.final_answer_given_at if consultation.call else None
+    now = deps.clock()
+    deps.client_times.check([("received_at", received)], now=now)
+    deps.client_times.check(
+        [("call.final_answer_given_at", final_answer)], now=now, opened_at=received
+    )
+    source = claimed_by(consultation.source, platform)
+    return (
+        consultation
+        if source is consultation.source
+        else consultation.model_copy(update={"source": source})
+    )
+
+
+async def _announce_link(
+    deps: IntakeDependencies, case: CaseRef, linked: tuple[str, ...], correlation_id: str | None
+) -> None:
+    """Tells the other services that the case's subject and `linked` are one person.
+
+    A notice, not the record: the link itself was committed in the subject index with the
+    case, and privacy reads it there, so an erasure by any identity finds the whole set even
+    if this message is lost (it is not in the outbox; a failed publish is logged and dropped).
+    """
+    if case.subject_id is None:  # never: only identities link, and they make a subject
+        return
+    event_id = new_event_id()
+    now = deps.clock()
+    payload = SubjectLinked(subject_id=case.subject_id, linked_subject_ids=linked, linked_at=now)
+    message = _event_message(
+        deps, case, SUBJECT_LINKED, payload.model_dump(mode="json"), event_id, now, correlation_id
+    )
+    await deps.relay.publish_now(PendingMessage(f"subject-link:{event_id}", message))
+
+
+def _event_message(
+    deps: IntakeDependencies,
+    case: CaseRef,
+    kind: EventKind,
+    payload: dict[str, Any],
+    event_id: UUID,
+    occurred_at: datetime,
+    correlation_id: str | None,
+) -> OutgoingMessage:
+    envelope = Envelope(
+        event_id=event_id,
+        type=kind.event_type,
+        schema_version=kind.schema_version,
+        case_id=case.case_id,
+        subject_id=case.subject_id,
+        occurred_at=occurred_at,
+        producer=PRODUCER,
+        correlation_id=correlation_id or str(event_id),
+        payload=payload,
+    )
+    return envelope_message(deps.topic, envelope)

@@ -5,7 +5,8 @@ import contextlib
 
 import structlog
 
-from services.intake.service_layer.ports import Ledger, PendingMessage, Publisher
+from services.intake.service_layer.ports import PendingMessage, Publisher
+from services.intake.service_layer.unit_of_work import IntakeStores
 from shared.errors import CaselogError
 
 log = structlog.get_logger(__name__)
@@ -20,8 +21,8 @@ class OutboxRelay:
     hand, so under load it does not republish every fresh message a second time.
     """
 
-    def __init__(self, ledger: Ledger, publisher: Publisher, batch_size: int = 100) -> None:
-        self._ledger = ledger
+    def __init__(self, stores: IntakeStores, publisher: Publisher, batch_size: int = 100) -> None:
+        self._stores = stores
         self._publisher = publisher
         self._batch_size = batch_size
         self._lock = asyncio.Lock()  # one drain at a time keeps per-key order
@@ -50,13 +51,13 @@ class OutboxRelay:
         """Publish every pending message, oldest first; returns how many were published."""
         published = 0
         async with self._lock:
-            while batch := await self._ledger.pending(self._batch_size):
+            while batch := await self._pending():
                 batch = [item for item in batch if item.key not in self._in_hand]
                 if not batch:
                     break  # all in hand: marked soon, and what is older comes next time
                 for item in batch:
                     await self._publisher.publish(item.message)
-                await self._ledger.mark_published([item.key for item in batch])
+                await self._mark_published([item.key for item in batch])
                 published += len(batch)
         return published
 
@@ -85,8 +86,17 @@ class OutboxRelay:
         while self._to_mark:
             keys, self._to_mark = self._to_mark, []
             try:
-                await self._ledger.mark_published(keys)
+                await self._mark_published(keys)
             except Exception as error:  # noqa: BLE001 - unmarked is safe: republished later
                 log.warning("marking published failed; will republish", error=type(error).__name__)
             finally:
                 self._in_hand.difference_update(keys)
+
+    async def _pending(self) -> list[PendingMessage]:
+        async with self._stores.ledger_work() as uow:
+            return await uow.ledger.pending(self._batch_size)
+
+    async def _mark_published(self, keys: list[str]) -> None:
+        async with self._stores.ledger_work() as uow:
+            await uow.ledger.mark_published(keys)
+            await uow.commit()

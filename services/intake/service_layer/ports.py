@@ -1,6 +1,5 @@
 """What intake's handlers need from the outside world, as interfaces adapters implement."""
 
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -9,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from services.intake.domain.consultation import Customer
-from services.intake.service_layer.commands import Accepted
+from services.intake.service_layer.messages import Accepted
 from shared.bus.messages import OutgoingMessage
 from shared.crypto.data_key import DataKey
 
@@ -37,12 +36,16 @@ class EventStatus:
 
 @dataclass(frozen=True, slots=True)
 class PendingMessage:
+    """A recorded message and the idempotency key it was recorded under."""
+
     key: str
     message: OutgoingMessage
 
 
 class Ledger(Protocol):
-    """Intake's own database: the cases it opened and an outbox keyed for idempotency."""
+    """Intake's own database inside one transaction of a unit of work: the cases it opened
+    and an outbox keyed for idempotency. What it records is invisible to others (and claims
+    its keys) until the unit of work commits."""
 
     async def find(self, key: str, request_digest: bytes | None = None) -> Accepted | None:
         """The answer already given for this idempotency key, if any; IdempotencyKeyReusedError
@@ -60,13 +63,10 @@ class Ledger(Protocol):
         new_case: CaseRef | None,
         request_digest: bytes | None = None,
     ) -> Accepted:
-        """Store the outgoing message (and the case it opens) atomically; if `key` (or the
-        case's ticket) was recorded meanwhile, store nothing and return that answer (as
-        `find` does, refusing a different `request_digest`)."""
-
-    def writing(self) -> AbstractAsyncContextManager["LedgerWrite"]:
-        """One transaction on the ledger: committed when the block exits, rolled back if it
-        raises. What it records is invisible to others (and claims its keys) until then."""
+        """Store the outgoing message (and the case it opens). A racing request with the same
+        key (or ticket) waits here until the other's transaction ends. If the key (or the
+        case's ticket) was recorded before, returns that first answer (`duplicate`, refusing a
+        different `request_digest` as `find` does): the caller then leaves without commit."""
 
     async def pending(self, limit: int) -> list[PendingMessage]:
         """Recorded messages not yet acknowledged by the bus, oldest first."""
@@ -76,21 +76,41 @@ class Ledger(Protocol):
     async def case_events(self, case_id: str) -> list[EventStatus]: ...
 
     async def forget_cases(self, case_ids: list[str]) -> int:
-        """Forget erased cases' platform tickets and request keys (idempotent)."""
+        """Forget erased cases' platform tickets and request keys (idempotent); returns how
+        many cases were still known."""
 
 
-class LedgerWrite(Protocol):
-    async def record(
-        self,
-        key: str,
-        accepted: Accepted,
-        message: OutgoingMessage,
-        new_case: CaseRef | None,
-        request_digest: bytes | None = None,
-    ) -> Accepted:
-        """As `Ledger.record`, inside the write's transaction. A racing request with the same
-        key (or ticket) waits here until this transaction ends. Returns the first answer
-        (`duplicate`) if the key was recorded before: the caller must then roll back."""
+@dataclass(frozen=True, slots=True)
+class OpenedCase:
+    subject_id: str | None
+    key: DataKey
+    # Other subjects this consultation's identities showed to be the same person, now linked
+    # to `subject_id` in the subject index (announced as `subject.linked`).
+    linked_subjects: tuple[str, ...] = ()
+
+
+class CaseKeys(Protocol):
+    """The key store inside one transaction of a unit of work."""
+
+    async def open(self, case_id: str, customer: Customer) -> OpenedCase:
+        """The customer's subject (its e-mail/phone linked, created on first sight; None
+        without either) and the new case's data key; gone if the unit of work rolls back."""
+
+
+class LedgerUnitOfWork(Protocol):
+    """One transaction on the ledger: committed by `commit()`, rolled back on leaving the
+    block without it (an error, a duplicate found half-way, a cancelled task)."""
+
+    ledger: Ledger
+
+    async def commit(self) -> None: ...
+
+
+class CaseOpeningUnitOfWork(LedgerUnitOfWork, Protocol):
+    """The ledger's transaction and the key store's, ending together: the key store commits
+    first, so every recorded event has its key, and a rollback leaves no key and no link."""
+
+    cases: CaseKeys
 
 
 class FieldEncryptor(Protocol):
@@ -103,26 +123,24 @@ class FieldEncryptor(Protocol):
     ) -> dict[str, Any]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class OpenedCase:
-    subject_id: str | None
-    key: DataKey
-    # Other subjects this consultation's identities showed to be the same person, now linked
-    # to `subject_id` in the subject index (announced as `subject.linked`).
-    linked_subjects: tuple[str, ...] = ()
-
-
-class CaseOpener(Protocol):
-    def opening(self, case_id: str, customer: Customer) -> AbstractAsyncContextManager[OpenedCase]:
-        """The customer's subject (its e-mail/phone linked, created on first sight; None
-        without either) and the new case's data key, in one transaction on the key store:
-        committed when the block exits, rolled back (no key, no new links) if it raises."""
-
-
 class RequestDigests(Protocol):
     async def digest(self, case_id: str, request: BaseModel) -> bytes:
         """A digest of the request keyed by the case's data key: equal for equal requests,
         unguessable without the key, and meaningless once the case's key is destroyed."""
+
+
+class CachedKeys(Protocol):
+    """The key store's cache of unwrapped case keys, which intake encrypts with."""
+
+    def evict(self, case_id: str) -> None: ...
+
+    def forget_cached_keys(self) -> None: ...
+
+
+class DeadLetterKeys(Protocol):
+    """The keys of sealed ingress dead letters (the quarantine)."""
+
+    async def destroy_for_subjects(self, subject_ids: tuple[str, ...], reason: str) -> int: ...
 
 
 class Publisher(Protocol):

@@ -1,17 +1,35 @@
-"""Every policy version this service has run, kept by its hash: the file text for people, the
-canonical JSON (which the hash is over) to load the exact policy again for replay."""
+"""The policy file read at start-up (any problem stops the service, naming the file and every
+problem by its path in the file), and every policy version this service has run, kept by its
+hash: the file text for people, the canonical JSON (which the hash is over) to load the exact
+policy again for replay."""
 
 import json
+from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.policy.adapters.tables import policy_versions
+from services.policy.domain.errors import PolicyFileError
 from services.policy.domain.policy import Policy
-from services.policy.service_layer.errors import UnknownPolicyVersionError
+from services.policy.domain.policy_file import load_policy
+from services.policy.service_layer.errors import PolicySourceError, UnknownPolicyVersionError
 from services.policy.service_layer.ports import LoadedPolicy, StoredPolicy
 from shared.envelope import utc_now
+
+
+def read_policy_file(path: Path) -> LoadedPolicy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicySourceError(f"cannot read policy file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise PolicySourceError(f"policy file {path} is not UTF-8 text") from None
+    try:
+        return LoadedPolicy(load_policy(text), text)
+    except PolicyFileError as error:
+        raise PolicySourceError(f"policy file {path} cannot be used: {error}") from None
 
 
 class SqlPolicyVersions:
@@ -20,6 +38,7 @@ class SqlPolicyVersions:
         self._policies: dict[str, Policy] = {}  # versions are immutable: safe to keep
 
     async def remember(self, loaded: LoadedPolicy) -> None:
+        """Keep this version's text (the first text seen of a version is kept)."""
         self._policies[loaded.version] = loaded.policy
         if await self.stored(loaded.version) is not None:
             return
@@ -44,6 +63,7 @@ class SqlPolicyVersions:
         return StoredPolicy(row.version, row.file_text, row.canonical_json, row.first_seen_at)
 
     async def policy(self, version: str) -> Policy:
+        """The policy of a version seen before; UnknownPolicyVersionError otherwise."""
         if (known := self._policies.get(version)) is not None:
             return known
         stored = await self.stored(version)

@@ -7,10 +7,11 @@ from pydantic import Field, model_validator
 
 from services.policy.domain.lexicon import BilingualLexicon, Lexicon
 from services.policy.domain.patterns import ConductPatterns
-from services.policy.domain.rule_config import Effect, Frozen, Name, Names, RuleConfig
+from services.policy.domain.rule_config import Effect, Name, Names, RuleConfig
+from shared.frozen import FrozenModel
 
 
-class CategoryEffect(Frozen):
+class CategoryEffect(FrozenModel):
     """A conduct category's effect; `first_offence` (optional) applies when the subject has no
     earlier conduct finding, so a first mild insult can be met with a warning."""
 

@@ -3,63 +3,24 @@ evidence (offsets into the text, or a non-identity fact), so a decision can be r
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.policy.domain.catalogue import Action, Outcome, RuleId
 from services.policy.domain.lexicon import Hit
 from services.policy.domain.rule_config import Effect, EvidenceLimits, RuleConfig
+from shared.contracts.policy import Decision, Evidence, FactEvidence, Reason, TextEvidence
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TextEvidence(_Frozen):
-    """A fragment of a free-text field: `text[start:end]` of the original, unfolded string."""
-
-    kind: Literal["text"] = "text"
-    field: Literal["subject", "body", "details"]
-    category: str
-    term: str  # the lexicon entry that matched: policy data, not the customer's words
-    start: int
-    end: int
-
-
-class FactEvidence(_Frozen):
-    """A fact the rule relied on, e.g. `channel = sns`; identity facts never appear."""
-
-    kind: Literal["fact"] = "fact"
-    fact: str
-    value: str
-
-
-Evidence = Annotated[TextEvidence | FactEvidence, Field(discriminator="kind")]
-
-
-class Reason(_Frozen):
-    rule: RuleId
-    article: str
-    outcome: Outcome
-    actions: tuple[Action, ...] = ()
-    category: str | None = None
-    evidence: tuple[Evidence, ...] = ()
-    note: str = ""
-    # Left out of the JSON when empty, so decisions within the limits keep the bytes they
-    # had before limits existed (and replay identically under their policy version).
-    evidence_omitted: dict[str, int] = Field(
-        default_factory=dict,
-        exclude_if=lambda omitted: not omitted,
-        description="Text fragments found but not cited (evidence limits), by category",
-    )
-
-
-class Decision(_Frozen):
-    outcome: Outcome
-    reasons: tuple[Reason, ...]
-    actions: tuple[Action, ...]
-    policy_version: str
+__all__ = [
+    "Decision",
+    "Evidence",
+    "FactEvidence",
+    "Reason",
+    "TextEvidence",
+    "cited_within",
+    "decision_of",
+    "fact",
+    "reason",
+    "text_evidence",
+]
 
 
 def reason(

@@ -16,7 +16,8 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from services.policy.domain.lexicon import Document, Hit, Lexicon
-from services.policy.domain.rule_config import Frozen, Name, Names
+from services.policy.domain.rule_config import Name, Names
+from shared.frozen import FrozenModel
 
 AMOUNT_PART = "amount"
 # A sentence ends at 。 or ! and ? (full- or half-width), a line break, or a full stop
@@ -24,7 +25,7 @@ AMOUNT_PART = "amount"
 _SENTENCE_END = re.compile(r"[。\uff0e\uff01\uff1f!?\n]|\.(?=\s|$)")
 
 
-class Combination(Frozen):
+class Combination(FrozenModel):
     category: Name
     parts: Names = Field(description="Every part must be found in the same sentence")
     unless: tuple[Name, ...] = Field(
@@ -32,7 +33,7 @@ class Combination(Frozen):
     )
 
 
-class ConductPatterns(Frozen):
+class ConductPatterns(FrozenModel):
     parts: dict[Name, Lexicon]
     combinations: dict[Name, Combination]
 

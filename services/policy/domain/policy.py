@@ -16,7 +16,6 @@ from services.policy.domain.rule_config import (
     DemandProportionalityRule,
     DemandValidityRule,
     EvidenceLimits,
-    Frozen,
     RecordCompletenessRule,
     RecordingRule,
     RepeatRule,
@@ -26,9 +25,10 @@ from services.policy.domain.rule_config import (
     TerminationRule,
     TimeRestraintRule,
 )
+from shared.frozen import FrozenModel
 
 
-class Rules(Frozen):
+class Rules(FrozenModel):
     """One entry per catalogue rule, keyed by the rule id."""
 
     channel: ChannelRule
@@ -86,12 +86,12 @@ class Rules(Frozen):
         return rule
 
 
-class Guideline(Frozen):
+class Guideline(FrozenModel):
     title: str = Field(min_length=1)
     source: str = Field(min_length=1)
 
 
-class Retention(Frozen):
+class Retention(FrozenModel):
     """Hints for the privacy service; policy itself does not act on them."""
 
     case_records_years_after_closure: int = Field(ge=1)
@@ -99,7 +99,7 @@ class Retention(Frozen):
     anonymize_for_business_use: bool = True
 
 
-class Policy(Frozen):
+class Policy(FrozenModel):
     """A validated policy file."""
 
     schema_version: Literal[1]

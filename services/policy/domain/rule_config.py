@@ -3,27 +3,24 @@
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from services.policy.domain.catalogue import Action, Outcome
 from services.policy.domain.lexicon import Lexicon
+from shared.frozen import FrozenModel
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Names = Annotated[tuple[Name, ...], Field(min_length=1)]
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Effect(Frozen):
+class Effect(FrozenModel):
     """What a rule does when it fires: an outcome and the follow-up actions."""
 
     outcome: Outcome
     actions: tuple[Action, ...] = ()
 
 
-class EvidenceLimits(Frozen):
+class EvidenceLimits(FrozenModel):
     """How many text fragments one decision cites. A decision is published and kept in the
     log forever: a body of one repeated term must not make it megabytes long. Fragments past
     a limit are counted in their reason (`Reason.evidence_omitted`), not cited."""
@@ -32,7 +29,7 @@ class EvidenceLimits(Frozen):
     per_decision: int = Field(default=100, ge=1, description="In all reasons together")
 
 
-class RuleConfig(Frozen):
+class RuleConfig(FrozenModel):
     """Every rule cites the guideline article it applies, and may name further sources."""
 
     article: str = Field(min_length=1)
@@ -75,7 +72,7 @@ def _absent(value: object) -> bool:
     return value is None
 
 
-class ExchangeRates(Frozen):
+class ExchangeRates(FrozenModel):
     """Fixed rates the policy states (and versions): one unit of each currency in `base`."""
 
     base: Currency

@@ -1,4 +1,5 @@
-"""The policy HTTP API and its decision and erasure consumers, started and stopped with it."""
+"""The policy app: its HTTP API, and its decision and erasure consumers started and stopped with
+it."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -30,7 +31,9 @@ def create_app(
     topics: PolicyTopics | None = None,
 ) -> FastAPI:
     """The policy app; a policy file that does not validate raises here, before anything runs."""
-    service: PolicyService = bootstrap(settings, infrastructure, personal, topics)
+    service: PolicyService = bootstrap(
+        settings, infrastructure=infrastructure, personal=personal, topics=topics
+    )
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:

@@ -1,27 +1,30 @@
-"""Policy's REST API (/v1/policy): the policy in force, past versions, evaluate and replay."""
+"""Policy's REST API (/v1/policy): the policy in force, past versions, evaluate and replay;
+each route decodes its request and asks the service layer."""
 
 import json
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from services.policy.domain import Decision, decide
-from services.policy.entrypoints.deps import PolicyDep
-from services.policy.entrypoints.schemas import (
-    EvaluateRequest,
-    PolicyOut,
-    PolicyVersionOut,
-    ReplayedOut,
-    ReplayRequest,
-    ReplayResponse,
-)
-from services.policy.service_layer.errors import UnevaluableEventError, UnknownPolicyVersionError
-from services.policy.service_layer.replaying import replay
+from services.policy.bootstrap import PolicyService
+from services.policy.domain import ConsultationFacts, Decision, SubjectHistory
+from services.policy.service_layer import handlers
+from services.policy.service_layer.errors import UnevaluableEventError
+from services.policy.service_layer.messages import EvaluateConsultation, ReplayCase
 from shared.auth.roles import Role
 from shared.envelope import Envelope, InvalidEnvelopeError, decode_envelope
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
+
+def get_policy_service(request: Request) -> PolicyService:
+    service: PolicyService = request.app.state.policy
+    return service
+
+
+PolicyDep = Annotated[PolicyService, Depends(get_policy_service)]
 READERS = (Role.AGENT, Role.SUPERVISOR, Role.LEGAL, Role.ADMIN)
 router = APIRouter(
     prefix="/v1/policy",
@@ -30,6 +33,70 @@ router = APIRouter(
     dependencies=[Depends(require_roles(*READERS))],
 )
 Version = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256, hex")]
+
+
+# The bodies of requests and answers.
+VersionHash = Annotated[
+    str, Field(pattern=r"^[0-9a-f]{64}$", description="A policy version: SHA-256, hex")
+]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PolicyOut(BaseModel):
+    """The policy in force: its version and every rule with its thresholds and lexicons."""
+
+    version: str
+    schema_version: int
+    guideline: dict[str, JsonValue]
+    retention: dict[str, JsonValue]
+    rules: dict[str, JsonValue]
+    evidence: dict[str, JsonValue] = Field(
+        description="Evidence limits in force: the file's, or the defaults when it states none"
+    )
+
+
+class PolicyVersionOut(BaseModel):
+    version: str
+    current: bool
+    first_seen_at: datetime
+    file_text: str = Field(description="The policy file as it was first loaded in this version")
+    canonical_json: str = Field(description="What the version hashes: SHA-256 of these bytes")
+
+
+class EvaluateRequest(_Request):
+    """A consultation's non-identity facts (content as text; identity only as has_name and
+    has_email_or_phone) and, optionally, the subject's history and an earlier version."""
+
+    consultation: ConsultationFacts
+    history: SubjectHistory = SubjectHistory()
+    policy_version: VersionHash | None = Field(
+        default=None, description="Decide under this earlier version instead of the current one"
+    )
+
+
+class ReplayRequest(_Request):
+    policy_version: VersionHash
+    events: list[dict[str, JsonValue]] = Field(
+        min_length=1,
+        max_length=10_000,
+        description="The case's recorded events, as envelopes, in the order they were recorded",
+    )
+
+
+class ReplayedOut(BaseModel):
+    event_id: str = Field(description="The event decided (the decision's causation_id)")
+    event_type: str
+    decision_type: str
+    decision: Decision
+
+
+class ReplayResponse(BaseModel):
+    policy_version: str
+    decision: Decision | None = Field(description="The decision on the last decided event")
+    decisions: list[ReplayedOut]
 
 
 @router.get("", response_model=PolicyOut)
@@ -44,9 +111,7 @@ async def current_policy(service: PolicyDep) -> PolicyOut:
 @router.get("/versions/{version}", response_model=PolicyVersionOut)
 async def policy_version(version: Version, service: PolicyDep) -> PolicyVersionOut:
     """The policy file of any version this service has run."""
-    stored = await service.versions.stored(version)
-    if stored is None:
-        raise UnknownPolicyVersionError(version)
+    stored = await handlers.policy_version(version, service.deps)
     return PolicyVersionOut(
         version=stored.version,
         current=stored.version == service.loaded.version,
@@ -59,19 +124,16 @@ async def policy_version(version: Version, service: PolicyDep) -> PolicyVersionO
 @router.post("/evaluate", response_model=Decision)
 async def evaluate(request: EvaluateRequest, service: PolicyDep) -> Decision:
     """What the policy would say: no event is published and no history changes."""
-    policy = service.loaded.policy
-    if request.policy_version is not None:
-        policy = await service.versions.policy(request.policy_version)
-    return await service.request_thread.run(decide, request.consultation, request.history, policy)
+    asked = EvaluateConsultation(request.consultation, request.history, request.policy_version)
+    return await handlers.evaluate(asked, service.deps)
 
 
 @router.post("/replay", response_model=ReplayResponse)
 async def replay_case(request: ReplayRequest, service: PolicyDep) -> ReplayResponse:
     """The decisions a policy version gives on a case's recorded events, from an empty
     history and without side effects; unknown versions answer 404."""
-    policy = await service.versions.policy(request.policy_version)
     envelopes = [_envelope(index, event) for index, event in enumerate(request.events)]
-    replayed = await replay(envelopes, policy, service.reader, service.request_thread)
+    replayed = await handlers.replay(ReplayCase(envelopes, request.policy_version), service.deps)
     decisions = [
         ReplayedOut(
             event_id=r.event_id,
@@ -82,7 +144,7 @@ async def replay_case(request: ReplayRequest, service: PolicyDep) -> ReplayRespo
         for r in replayed
     ]
     last = decisions[-1].decision if decisions else None
-    return ReplayResponse(policy_version=policy.version, decision=last, decisions=decisions)
+    return ReplayResponse(policy_version=request.policy_version, decision=last, decisions=decisions)
 
 
 def _envelope(index: int, event: object) -> Envelope:

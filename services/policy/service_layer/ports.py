@@ -1,5 +1,5 @@
-"""What policy's use cases need from the outside: reading intake events, remembering what was
-decided, and keeping every policy version it has run."""
+"""What policy's handlers need from the outside: the decision store on a transaction, the reader
+of intake's events, the policy versions this service has run, and the data-key cache."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Protocol
 
 from services.policy.domain.policy import Policy
-from services.policy.service_layer.events import CaseEvent
-from services.policy.service_layer.state import SubjectState
+from services.policy.domain.state import CaseEvent, SubjectState
+from services.policy.service_layer.messages import ForgetErasedCases
 from shared.bus.messages import OutgoingMessage
 from shared.envelope import Envelope
 
 
 class EventReader(Protocol):
     async def read(self, envelope: Envelope) -> CaseEvent | None:
-        """The event policy decides on, content decrypted; None for events policy does not
-        read. Raises UnevaluableEventError for one it should read but cannot."""
+        """The event policy decides on, content decrypted; None for a type policy ignores.
+        Raises a PermanentHandlingError for one it should read but cannot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,43 +37,34 @@ class Processed:
 
 
 class DecisionStore(Protocol):
-    async def recall(
-        self, event_id: str, subject_key: str, erasure_keys: Sequence[str] = ()
-    ) -> Processed | StoredState:
-        """The record of `event_id` if it was processed, else the subject's state to build on
-        (`erased` if any of `erasure_keys` was erased)."""
+    """Processed inputs, subject states and erasure markers, on one unit of work's transaction.
 
-    async def save(
-        self,
-        event_id: str,
-        subject_key: str,
-        loaded: StoredState,
-        state: SubjectState | None,
-        output: OutgoingMessage | None,
-        erasure_keys: Sequence[str] = (),
-    ) -> Processed:
-        """In one transaction: mark `event_id` processed with its output, and replace the state
-        read as `loaded` by `state` (None: leave the state alone). If the event was recorded
-        meanwhile, returns that record and changes nothing; if the state moved on, or one of
-        `erasure_keys` was erased since `loaded` was read, raises StateConflictError."""
+    Keyed writes only: an input's event id is a primary key, a state is replaced by
+    compare-and-set on its version, so two instances racing on one input or one subject can
+    never both win."""
 
+    async def processed(self, event_id: str) -> Processed | None:
+        """The record of `event_id` if it was processed."""
 
-@dataclass(frozen=True, slots=True)
-class Erasure:
-    """What one `subject.erased` asks policy to forget; every id is random, none personal."""
+    async def state(self, subject_key: str, erasure_keys: Sequence[str] = ()) -> StoredState:
+        """The subject's state to build on, `erased` if any of `erasure_keys` was erased."""
 
-    subject_ids: tuple[str, ...]
-    case_ids: tuple[str, ...]
-    # No case of the subjects is held: the subjects go, not only these cases.
-    complete: bool
+    async def any_erased(self, erasure_keys: Sequence[str]) -> bool: ...
 
+    async def record(self, event_id: str, subject_key: str, output: OutgoingMessage | None) -> bool:
+        """Mark `event_id` processed with the message it yielded; False, writing nothing, if it
+        was recorded first (by another instance, racing)."""
 
-class ErasureStore(Protocol):
-    async def forget(self, erasure: Erasure) -> None:
-        """In one transaction: drop the erased cases' states (the subjects' whole states when
-        `complete`) and the decision messages made on them (their processed rows stay, without
-        a message), and remember what was erased, so late events build no state for it.
-        Idempotent; raises StateConflictError if a state changed meanwhile."""
+    async def replace_state(
+        self, subject_key: str, loaded: StoredState, state: SubjectState
+    ) -> None:
+        """Replace the state read as `loaded` by `state`; StateConflictError if it moved on."""
+
+    async def forget(self, erasure: ForgetErasedCases) -> None:
+        """Drop the erased cases' states (the subjects' whole states when `complete`) and the
+        decision messages made on them (their processed rows stay, without a message), and
+        remember what was erased, so late events build no state for it. Idempotent; raises
+        StateConflictError if a state changed meanwhile."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +88,8 @@ class StoredPolicy:
 
 
 class PolicyVersions(Protocol):
+    """Every policy version this service has run (the API shows them, replay decides by them)."""
+
     async def remember(self, loaded: LoadedPolicy) -> None:
         """Keep this version's text (the first text seen of a version is kept)."""
 

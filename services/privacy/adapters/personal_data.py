@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.privacy.domain.errors import InvalidRequestError
-from services.privacy.service_layer.ports import Identities
+from services.privacy.service_layer.messages import Identities
 from shared.crypto.codec import FieldCodec
 from shared.crypto.errors import InvalidIdentityError
 from shared.crypto.grants import reader_for

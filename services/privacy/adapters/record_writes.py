@@ -1,20 +1,34 @@
-"""Applying the other changes: holds, recommendations, requests and receipts, copies, and the
-records checkpoint last acknowledged."""
+"""Applying the other changes: holds, recommendations, requests, copies, the records
+checkpoint last acknowledged, and what follows a receipt after it was issued (its records
+checkpoint bound in, the log positions of its events, the completion statement of its epoch)."""
 
+import json
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.privacy.adapters.case_writes import at_utc
-from services.privacy.adapters.tables import checkpoint, copies, holds, recommendations, requests
+from services.privacy.adapters.case_writes import Write
+from services.privacy.adapters.tables import (
+    checkpoint,
+    completions,
+    copies,
+    erasure_positions,
+    holds,
+    receipt_states,
+    recommendations,
+    requests,
+)
 from services.privacy.domain.holds import Hold
 from services.privacy.domain.requests import PrivacyRequest
-from services.privacy.service_layer import changes as c
+from services.privacy.service_layer import changes
 from shared.crypto.tables import insert_unless_present
+from shared.sql_types import as_utc
 
 
-async def recommendation_made(connection: AsyncConnection, change: c.RecommendationMade) -> None:
+async def recommendation_made(
+    connection: AsyncConnection, change: changes.RecommendationMade
+) -> None:
     found = change.recommendation
     await insert_unless_present(
         connection,
@@ -23,7 +37,7 @@ async def recommendation_made(connection: AsyncConnection, change: c.Recommendat
     )
 
 
-async def hold_saved(connection: AsyncConnection, change: c.HoldSaved) -> None:
+async def hold_saved(connection: AsyncConnection, change: changes.HoldSaved) -> None:
     hold = change.hold
     row = {"hold_id": hold.hold_id, "active": hold.active, "document": hold.model_dump_json()}
     await insert_unless_present(connection, holds, row)
@@ -36,7 +50,7 @@ async def hold_saved(connection: AsyncConnection, change: c.HoldSaved) -> None:
 
 
 async def hold_release_requested(
-    connection: AsyncConnection, change: c.HoldReleaseRequested
+    connection: AsyncConnection, change: changes.HoldReleaseRequested
 ) -> None:
     await _update_active_hold(
         connection,
@@ -46,7 +60,7 @@ async def hold_release_requested(
     )
 
 
-async def hold_ended(connection: AsyncConnection, change: c.HoldEnded) -> None:
+async def hold_ended(connection: AsyncConnection, change: changes.HoldEnded) -> None:
     released = {
         "released_by": change.released_by,
         "released_at": change.released_at,
@@ -70,7 +84,7 @@ async def _update_active_hold(
     )
 
 
-async def request_saved(connection: AsyncConnection, change: c.RequestSaved) -> None:
+async def request_saved(connection: AsyncConnection, change: changes.RequestSaved) -> None:
     """A new request, or the new state of a known one (registration details are kept)."""
     request = change.request
     query = select(requests.c.document).where(requests.c.request_id == request.request_id)
@@ -91,7 +105,7 @@ async def request_saved(connection: AsyncConnection, change: c.RequestSaved) -> 
     )
 
 
-async def receipt_saved(connection: AsyncConnection, change: c.ReceiptSaved) -> None:
+async def receipt_saved(connection: AsyncConnection, change: changes.ReceiptSaved) -> None:
     await connection.execute(
         update(requests)
         .where(requests.c.request_id == change.request_id)
@@ -99,7 +113,7 @@ async def receipt_saved(connection: AsyncConnection, change: c.ReceiptSaved) -> 
     )
 
 
-async def copy_stored(connection: AsyncConnection, change: c.CopyStored) -> None:
+async def copy_stored(connection: AsyncConnection, change: changes.CopyStored) -> None:
     """The copy's row, or its new version (a correction) in place of the old one."""
     copy = change.copy
     version = {
@@ -116,21 +130,21 @@ async def copy_stored(connection: AsyncConnection, change: c.CopyStored) -> None
     row = {
         "copy_id": copy.copy_id,
         "case_id": change.case_id,
-        "closed_at": at_utc(change.closed_at),
+        "closed_at": as_utc(change.closed_at),
         "closure_reason": change.closure_reason,
     }
     await insert_unless_present(connection, copies, {**row, **version})
 
 
-async def copy_removed(connection: AsyncConnection, change: c.CopyRemoved) -> None:
+async def copy_removed(connection: AsyncConnection, change: changes.CopyRemoved) -> None:
     await connection.execute(delete(copies).where(copies.c.copy_id == change.copy_id))
 
 
-async def copies_expired(connection: AsyncConnection, change: c.CopiesExpired) -> None:
+async def copies_expired(connection: AsyncConnection, change: changes.CopiesExpired) -> None:
     await connection.execute(delete(copies).where(copies.c.copy_id.in_(change.copy_ids)))
 
 
-async def checkpoint_seen(connection: AsyncConnection, change: c.CheckpointSeen) -> None:
+async def checkpoint_seen(connection: AsyncConnection, change: changes.CheckpointSeen) -> None:
     seen = change.checkpoint
     size = seen.tree_size or 0
     row = {"slot": 1, "tree_size": size, "document": seen.model_dump_json()}
@@ -141,3 +155,67 @@ async def checkpoint_seen(connection: AsyncConnection, change: c.CheckpointSeen)
             .where(checkpoint.c.slot == 1, checkpoint.c.tree_size < size)
             .values(tree_size=size, document=seen.model_dump_json())
         )
+
+
+async def receipt_tracked(connection: AsyncConnection, change: changes.ReceiptTracked) -> None:
+    row = {
+        "request_id": change.request_id,
+        "epoch": change.epoch,
+        "event_ids": json.dumps(list(change.event_ids)),
+        "bound": change.bound,
+        "completed_epoch": None,
+    }
+    await insert_unless_present(connection, receipt_states, row)
+
+
+async def receipt_bound(connection: AsyncConnection, change: changes.ReceiptBound) -> None:
+    state = receipt_states.c
+    bound = await connection.execute(
+        update(receipt_states)
+        .where(state.request_id == change.request_id, state.bound.is_(False))
+        .values(bound=True)
+    )
+    if bound.rowcount == 1:  # bound once: a second instance binding it too changes nothing
+        await connection.execute(
+            update(requests)
+            .where(requests.c.request_id == change.request_id)
+            .values(receipt=change.receipt.model_dump_json())
+        )
+
+
+async def erasure_acknowledged(
+    connection: AsyncConnection, change: changes.ErasureAcknowledged
+) -> None:
+    row = {"event_id": change.event_id, "position": change.position}
+    await insert_unless_present(connection, erasure_positions, row)
+
+
+async def completion_issued(connection: AsyncConnection, change: changes.CompletionIssued) -> None:
+    row = {"closed_epoch": change.closed_epoch, "document": change.completion.model_dump_json()}
+    if not await insert_unless_present(connection, completions, row):
+        return  # this epoch's statement was issued already
+    state = receipt_states.c
+    await connection.execute(
+        update(receipt_states)
+        .where(state.request_id.in_(list(change.request_ids)), state.completed_epoch.is_(None))
+        .values(completed_epoch=change.closed_epoch)
+    )
+
+
+WRITES: dict[type[Any], Write] = {
+    changes.RecommendationMade: recommendation_made,
+    changes.HoldSaved: hold_saved,
+    changes.HoldReleaseRequested: hold_release_requested,
+    changes.HoldEnded: hold_ended,
+    changes.RequestSaved: request_saved,
+    changes.ReceiptSaved: receipt_saved,
+    changes.CopiesExpired: copies_expired,
+    changes.CopyStored: copy_stored,
+    changes.CopyRemoved: copy_removed,
+    changes.CheckpointSeen: checkpoint_seen,
+    changes.ReceiptTracked: receipt_tracked,
+    changes.ReceiptBound: receipt_bound,
+    changes.ErasureAcknowledged: erasure_acknowledged,
+    changes.CompletionIssued: completion_issued,
+}
+"""Each other change, by type, and the function that writes it."""

@@ -12,18 +12,16 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from services.privacy.domain.completion import (
-    CompletionStatement,
-    ErasureState,
-    completion_from_text,
-    completion_text,
-)
 from services.privacy.domain.errors import ReceiptVerificationError, SigningKeyError
 from services.privacy.domain.receipt import (
+    CompletionStatement,
     ErasureReceipt,
+    ErasureState,
     RecordsCheckpoint,
     SignedCompletion,
     SignedReceipt,
+    completion_from_text,
+    completion_text,
     receipt_from_text,
     receipt_text,
 )

@@ -2,8 +2,6 @@
 kept envelopes are ciphertext as received, copies are anonymized and sealed, subjects are
 pseudonyms."""
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -106,13 +104,6 @@ checkpoint = Table(
     Column("tree_size", BigInteger, nullable=False),
     Column("document", Text, nullable=False),
 )
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives back naive datetimes; every time stored here is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 # Per erasure receipt: its key epoch, its events, whether a records checkpoint that includes

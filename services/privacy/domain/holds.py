@@ -10,35 +10,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from services.privacy.domain.retention import Period
+from shared.contracts.privacy import HoldFields
+from shared.contracts.privacy import HoldScope as HoldScope
 
 
-class HoldScope(StrEnum):
-    CASE = "case"
-    SUBJECT = "subject"
-
-
-class Hold(BaseModel):
-    """A hold as placed; `released_at` set once released. Matter and reason name the legal
-    matter, never a person (placing refuses text that looks like contact details)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    hold_id: str
-    scope: HoldScope
-    case_id: str | None = None
-    subject_id: str | None = None
-    matter: str
-    reason: str
-    placed_by: str
-    placed_at: datetime
-    recommendation_id: str | None = None
-    matter_type: str | None = None  # holds placed before review dates existed have none
-    review_at: datetime | None = None
-    release_requested_by: str | None = None  # two-person rule: waiting for a second person
-    release_requested_at: datetime | None = None
-    released_by: str | None = None
-    released_at: datetime | None = None
-    release_note: str | None = None
+class Hold(HoldFields):
+    """A hold as privacy keeps it: the contract's fields (shared/contracts/privacy.py), and
+    what they mean for erasure and the sweep."""
 
     @property
     def active(self) -> bool:

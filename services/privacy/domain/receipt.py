@@ -1,10 +1,9 @@
-"""The erasure receipt: what was destroyed at once, where, when residual copies stop being
-readable (the close of a key epoch), and the records checkpoint that includes its events.
+"""Erasure receipts and completion statements: what an erasure destroyed and where, as signed
+text that verifies offline (`caselog verify-receipt`), and the statement signed when a key epoch
+closes that names the receipts whose residual copies became unreadable then.
 
-Signed as a C2SP signed note whose text is a header line and the receipt as canonical JSON;
-the file holds the receipt again as plain JSON, which must equal the signed one field by field.
-The completion statement (`domain/completion.py`) is signed the same way.
-"""
+A receipt is complete once a statement for its epoch (or a later one: each close destroys the
+KEK that wraps every older copy too) names it."""
 
 import json
 from datetime import datetime
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from services.privacy.domain.errors import ReceiptVerificationError
 from services.privacy.domain.holds import BlockingHold
 from services.privacy.domain.requests import RequestStatus
+from shared.frozen import FrozenModel
 
 ReceiptFormat = Literal["caselog.privacy/erasure-receipt/v1", "caselog.privacy/erasure-receipt/v2"]
 # v2 adds what stays readable until the epoch closes, and binds the records checkpoint.
@@ -35,28 +35,24 @@ class PlaceStatus(StrEnum):
     FAILED = "failed"  # the check found something left: the request must be looked into
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Place(_Part):
+class Place(FrozenModel):
     place: str
     status: PlaceStatus
     detail: str
 
 
-class DestroyedKey(_Part):
+class DestroyedKey(FrozenModel):
     case_id: str
     key_id: str
     destroyed_at: datetime
 
 
-class HeldCase(_Part):
+class HeldCase(FrozenModel):
     case_id: str
     holds: tuple[BlockingHold, ...]
 
 
-class RecordsCheckpoint(_Part):
+class RecordsCheckpoint(FrozenModel):
     """A records checkpoint: in a receipt, the signed one that includes the receipt's own
     `subject.erased` events (`bound`), or, while records has signed none yet, the latest one
     acknowledged and a statement that the binding is pending."""
@@ -71,7 +67,7 @@ class RecordsCheckpoint(_Part):
     event_positions: tuple[int, ...] = ()  # log positions of the receipt's events, once known
 
 
-class ResidualCopies(_Part):
+class ResidualCopies(FrozenModel):
     """What erasure cannot reach at once: copies of the destroyed key rows in database WAL,
     dead row versions, dumps, backups and replicas stay wrapped under the epoch's KEK, and so
     readable to whoever holds both, until that epoch closes and destroys its KEK."""
@@ -82,7 +78,7 @@ class ResidualCopies(_Part):
     statement: str
 
 
-class ErasureReceipt(_Part):
+class ErasureReceipt(FrozenModel):
     format: ReceiptFormat = RECEIPT_FORMAT
     request_id: str
     reference: str | None
@@ -167,3 +163,68 @@ def document_from_text(
 def _canonical(document: dict[str, Any]) -> str:
     # ASCII only, so the note text never holds a character the note format refuses.
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+CompletionFormat = Literal["caselog.privacy/erasure-completion/v1"]
+COMPLETION_FORMAT: CompletionFormat = "caselog.privacy/erasure-completion/v1"
+
+
+class ErasureState(StrEnum):
+    PENDING = "pending"  # live keys destroyed; residual copies readable until the epoch closes
+    COMPLETE = "complete"  # the epoch closed: no copy of the destroyed keys can be unwrapped
+
+
+class CompletedReceipt(FrozenModel):
+    request_id: str
+    epoch: int  # the epoch the receipt named
+
+
+class CompletionStatement(FrozenModel):
+    format: CompletionFormat = COMPLETION_FORMAT
+    closed_epoch: int
+    destroyed_kek_id: str
+    closed_at: datetime
+    epoch_event_id: str  # the `keys.epoch_closed` event on caselog.privacy
+    completes: tuple[CompletedReceipt, ...]
+    issued_at: datetime
+
+    def completes_receipt(self, receipt: ErasureReceipt) -> str | None:
+        """Why this statement does not complete `receipt`, or None if it does."""
+        residual = receipt.residual_copies
+        if residual is None:
+            return "the receipt names no key epoch (format v1)"
+        if not any(c.request_id == receipt.request_id for c in self.completes):
+            return f"the statement does not name request {receipt.request_id}"
+        if self.closed_epoch < residual.epoch:
+            return f"epoch {self.closed_epoch} closed before the receipt's epoch {residual.epoch}"
+        if self.closed_epoch == residual.epoch and self.destroyed_kek_id != residual.kek_id:
+            return "the destroyed KEK is not the one the receipt's epoch wrapped under"
+        return None
+
+
+class SubjectErasure(BaseModel):
+    """One erasure request that covered the subject, and whether it is complete: `pending`
+    while residual copies of its destroyed keys can still be unwrapped (until the epoch
+    closes), `complete` once the completion statement names it (or no key was destroyed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject_id: str
+    request_id: str
+    status: RequestStatus
+    state: ErasureState
+    epoch: int | None
+    unreadable_by: datetime | None
+    completed_by_epoch: int | None
+
+
+def completion_text(statement: CompletionStatement) -> str:
+    return document_text(statement.format, statement.model_dump(mode="json"))
+
+
+def completion_from_text(text: str, shown: dict[str, object]) -> CompletionStatement:
+    signed = document_from_text(text, (COMPLETION_FORMAT,), dict(shown), "completion statement")
+    try:
+        return CompletionStatement.model_validate(signed)
+    except ValidationError:
+        raise ReceiptVerificationError("the signed completion is not a valid statement") from None

@@ -6,14 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-
-class Regime(StrEnum):
-    """Whose deadline applies: the business's own target, a GDPR-style statutory one, or
-    Japan's Act on the Protection of Personal Information (個人情報保護法, APPI)."""
-
-    INTERNAL = "internal"
-    GDPR = "gdpr"
-    APPI = "appi"
+from shared.contracts.privacy import Regime as Regime
 
 
 @dataclass(frozen=True, slots=True)

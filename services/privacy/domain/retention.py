@@ -5,20 +5,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from services.privacy.domain.errors import RulesError
+from shared.contracts.privacy import RecordKind as RecordKind
 
 _PERIOD = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?")
 KEEP = "keep"
 """A rule value meaning: never expires."""
-
-
-class RecordKind(StrEnum):
-    CASE_RECORD = "case_record"
-    CALL_RECORDING = "call_recording"
-    ANONYMIZED_COPY = "anonymized_copy"
 
 
 @dataclass(frozen=True, slots=True)

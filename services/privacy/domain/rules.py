@@ -7,7 +7,6 @@ from typing import Any
 
 from services.privacy.domain.errors import RulesError
 from services.privacy.domain.holds import HoldRules, Limitation, ReleaseRule
-from services.privacy.domain.person_names import NOT_NAMES, PersonNameRules
 from services.privacy.domain.requests import Deadlines
 from services.privacy.domain.retention import (
     DEFAULT_RETENTION,
@@ -15,6 +14,7 @@ from services.privacy.domain.retention import (
     RetentionRules,
     retention_rules,
 )
+from services.privacy.domain.scrubber import NOT_NAMES, PersonNameRules
 
 SECTIONS = ("retention", "person_names", "requests", "holds")
 DEFAULT_DEADLINES = Deadlines()

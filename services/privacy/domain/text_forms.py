@@ -1,11 +1,21 @@
-"""The ways one value may be written in free text, as regular expressions: any width, spacing,
-hyphenation, kana script or digit script; and replacing what they match."""
+"""Free text as people write values in it: the forms one value may take (any width, spacing,
+hyphenation, kana or digit script) as regular expressions, replacing what they match, and what
+is personal by its shape alone (contact details, addresses; dates are coarsened to the month)."""
 
 import re
 import unicodedata
 from collections.abc import Iterable
 
 from shared.invisible import without_invisible
+from shared.personal_data import (
+    EMAIL_PATTERN,
+    EN_ADDRESS,
+    JP_ADDRESS,
+    OBFUSCATED_EMAIL,
+    PHONE_PATTERN,
+    POSTAL_CODES,
+    URL,
+)
 
 # Between any two characters of a value: nothing, or up to three spaces, hyphens, dashes or dots.
 SEPARATOR = r"[\s\-\u2010-\u2015\u30fb\u00b7._]{0,3}"
@@ -71,3 +81,38 @@ def replace(
         pieces += [text[last : match.start()], placeholder]
         last = match.end()
     return "".join(pieces) + text[last:] if pieces else text
+
+
+_MONTHS = (
+    r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
+DATES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*\d{1,2}\s*日"), r"\1年\2月"),
+    (re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2\d{1,2}(?![\d:])"), r"\1\2\3"),
+    (re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/(\d{4})(?!\d)"), r"\1"),  # D/M or M/D: keep the year
+    (re.compile(r"(?<!\d)(\d{1,2})\s*月\s*\d{1,2}\s*日"), r"\1月"),
+    (re.compile(rf"\b{_MONTHS}\.?\s+{_ORDINAL},?\s+(\d{{4}})\b"), r"\1 \2"),
+    (re.compile(rf"\b{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\.?,?\s+(\d{{4}})\b"), r"\1 \2"),
+    (re.compile(rf"\b{_MONTHS}\.?\s+{_ORDINAL}\b(?!:)"), r"\1"),
+    (re.compile(rf"\b{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\b"), r"\1"),
+)
+
+
+def remove_by_shape(text: str) -> str:
+    """`text` (NFKC-folded) with contact details and addresses replaced by placeholders."""
+    text = replace(text, URL, "[url]")
+    text = replace(text, EMAIL_PATTERN, "[email]")
+    text = replace(text, OBFUSCATED_EMAIL, "[email]")
+    text = replace(text, PHONE_PATTERN, "[phone]")
+    text = replace(text, POSTAL_CODES, "[postal-code]")
+    text = replace(text, JP_ADDRESS, "[address]")
+    return replace(text, EN_ADDRESS, "[address]")
+
+
+def coarsen_dates(text: str) -> str:
+    """Dates in `text` reduced to their month (or year, where day and month are ambiguous)."""
+    for pattern, month in DATES:
+        text = pattern.sub(month, text)
+    return text

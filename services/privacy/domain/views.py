@@ -5,31 +5,30 @@ decrypt a stored payload with these models; other fields are read leniently.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.contracts import intake, policy, records
+from shared.contracts.privacy import CopiedMoney
+from shared.contracts.registry import CONTRACTS
 from shared.crypto.fields import Content, Identity, Recording
 
-CONSULTATION_RECEIVED = "consultation.received"
-CONTACT_LOGGED = "contact.logged"
-CLOSURE_REQUESTED = "closure.requested"
-RECORDING_ATTACHED = "recording.attached"
-POLICY_DECIDED_SUFFIX = ".decided"
-CLOSURE_DECIDED = "closure.decided"
-CASE_CLOSED = "case.closed"
-LEGAL_HOLD_RECOMMENDED = "legal_hold_recommended"
-RECORDS_ACKNOWLEDGED = "records.acknowledged"
+CONSULTATION_RECEIVED = intake.CONSULTATION_RECEIVED.type
+CONTACT_LOGGED = intake.CONTACT_LOGGED.type
+CLOSURE_REQUESTED = intake.CLOSURE_REQUESTED.type
+RECORDING_ATTACHED = intake.RECORDING_ATTACHED.type
+CLOSURE_DECIDED = policy.CLOSURE_DECIDED.type
+LEGAL_HOLD_RECOMMENDED = policy.Action.LEGAL_HOLD_RECOMMENDED.value
+RECORDS_ACKNOWLEDGED = records.RECORDS_ACKNOWLEDGED.type
 
 
 class View(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-class MoneyView(View):
-    amount: Decimal
-    currency: str
+# The copy keeps money as privacy reads it, so one model serves both.
+MoneyView = CopiedMoney
 
 
 class ProductView(View):
@@ -109,14 +108,23 @@ class DecisionView(View):
         return tuple(str(r["rule"]) for r in self.reasons if isinstance(r.get("rule"), str))
 
 
-ENCRYPTED_SCHEMAS: dict[str, type[View]] = {
+INTAKE_VIEWS: dict[str, type[View]] = {
     CONSULTATION_RECEIVED: ConsultationView,
     CONTACT_LOGGED: ContactView,
     CLOSURE_REQUESTED: ClosureView,
     RECORDING_ATTACHED: RecordingView,
 }
-"""The intake events whose payloads carry ciphertext, and the model that decrypts each."""
+"""Privacy's read model of each intake event it keeps (checked against the contracts by
+tests/contract/test_privacy_reads.py)."""
+
+ENCRYPTED_SCHEMAS: dict[str, type[View]] = {
+    contract.type: INTAKE_VIEWS[contract.type]
+    for contract in CONTRACTS.latest_contracts()
+    if contract.personal_fields and contract.type in INTAKE_VIEWS
+}
+"""The events whose payloads carry ciphertext (by their contracts), and the view that
+decrypts each."""
 
 
 def is_decision(event_type: str) -> bool:
-    return event_type.endswith(POLICY_DECIDED_SUFFIX)
+    return event_type in policy.DECISION_TYPES

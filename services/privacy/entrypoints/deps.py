@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from services.privacy.bootstrap import Privacy
-from services.privacy.service_layer.dependencies import PrivacyDependencies
+from services.privacy.service_layer.ports import PrivacyDependencies
 from shared.auth.roles import Principal, Role
 from shared.ids import IDENTIFIER_PATTERN
 from shared.web.auth import require_roles

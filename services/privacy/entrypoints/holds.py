@@ -10,15 +10,10 @@ from services.privacy.entrypoints.deps import (
     Deps,
     HoldPlacer,
     IdPath,
+    PrivacyDep,
 )
 from services.privacy.entrypoints.schemas import HoldIn, ReleaseIn
-from services.privacy.service_layer.holds import (
-    PlaceHold,
-    ReleaseHold,
-    holds_due_for_review,
-    place_hold,
-    release_hold,
-)
+from services.privacy.service_layer.messages import HoldsDueForReview, PlaceHold, ReleaseHold
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
@@ -30,7 +25,7 @@ READ = [Depends(require_roles(*READERS))]
 
 @router.post("", status_code=201, response_model=list[Hold], responses=problem_responses(409))
 async def place(
-    body: HoldIn, deps: Deps, principal: HoldPlacer, correlation_id: CorrelationId
+    body: HoldIn, privacy: PrivacyDep, principal: HoldPlacer, correlation_id: CorrelationId
 ) -> list[Hold]:
     """Hold a case, or every case of a subject (present and future), for a legal matter.
     Anonymization and erasure skip what a hold covers and report the hold."""
@@ -45,8 +40,9 @@ async def place(
         matter_type=body.matter_type,
         known_at=body.known_at,
         act_at=body.act_at,
+        correlation_id=correlation_id,
     )
-    return await place_hold(deps, command, correlation_id)
+    return await privacy.handle(command)
 
 
 @router.get("", response_model=list[Hold], dependencies=READ)
@@ -56,10 +52,10 @@ async def list_holds(deps: Deps, active: bool = True) -> list[Hold]:
 
 
 @router.get("/review", response_model=list[Hold], dependencies=READ)
-async def due_for_review(deps: Deps) -> list[Hold]:
+async def due_for_review(privacy: PrivacyDep) -> list[Hold]:
     """Active holds whose matter's limitation period has ended (`review_at` passed): release
     them, or keep them knowingly. A hold never lapses by itself; the sweep lists these too."""
-    return await holds_due_for_review(deps)
+    return await privacy.handle(HoldsDueForReview())
 
 
 @router.get("/recommendations", response_model=list[Recommendation], dependencies=READ)
@@ -86,7 +82,7 @@ async def get_hold(hold_id: IdPath, deps: Deps) -> Hold:
 )
 async def release(
     hold_id: IdPath,
-    deps: Deps,
+    privacy: PrivacyDep,
     principal: HoldPlacer,
     correlation_id: CorrelationId,
     response: Response,
@@ -96,8 +92,10 @@ async def release(
     a privacy officer's release is only asked for (202) until another person confirms it;
     otherwise a privacy officer is refused (403). For the cooling-off period after a
     release, the hold still keeps its cases from erasure and the sweep."""
-    command = ReleaseHold(hold_id, principal.subject, body.note if body else None, principal.roles)
-    hold = await release_hold(deps, command, correlation_id)
+    note = body.note if body else None
+    hold = await privacy.handle(
+        ReleaseHold(hold_id, principal.subject, note, principal.roles, correlation_id)
+    )
     if hold.active:
         response.status_code = 202
     return hold

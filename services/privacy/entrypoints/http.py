@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from services.privacy.bootstrap import CONSUMER_GROUP, Privacy, bootstrap
+from services.privacy.bootstrap import CONSUMER_GROUP, Privacy, Topics, bootstrap
 from services.privacy.domain.errors import (
     ConflictError,
     ForbiddenError,
@@ -18,7 +18,6 @@ from services.privacy.domain.errors import (
 from services.privacy.entrypoints import holds, keys, requests, retention
 from services.privacy.entrypoints.consumer import consumed_topics, privacy_handler
 from services.privacy.service_layer.ports import Clock
-from services.privacy.service_layer.projection import Topics
 from shared.bus.interface import Consumer
 from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
@@ -64,7 +63,7 @@ def create_app(
             return privacy.infrastructure.bus.subscribe(
                 privacy.consumer_group,
                 consumed_topics(privacy.topics),
-                privacy_handler(privacy.projection),
+                privacy_handler(privacy),
             )
 
         async with privacy.running(), supervised(subscribe, count=1):

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from services.privacy.domain.errors import ConflictError
 from services.privacy.entrypoints.deps import CorrelationId, PrivacyDep
-from services.privacy.service_layer.key_epochs import close_epoch_now
+from services.privacy.service_layer.messages import CloseKeyEpoch
 from shared.auth.roles import Principal, Role
 from shared.crypto.epochs import Epoch
 from shared.web.auth import require_roles
@@ -59,12 +59,7 @@ async def close_epoch(
     """Close the open key epoch now: every live data key re-wrapped under a fresh KEK, then the
     old KEK destroyed in its keyring, and `keys.epoch_closed` published. 409 while another
     close runs."""
-    closure = await close_epoch_now(
-        privacy.personal.keys,
-        privacy.deps.events,
-        actor=principal.subject,
-        correlation_id=correlation_id,
-    )
+    closure = await privacy.handle(CloseKeyEpoch(principal.subject, correlation_id))
     if closure is None:  # only a scheduled close (if_open) can find nothing to do
         raise ConflictError("the key epoch was closed by another close meanwhile")
     return EpochClosureOut(

@@ -4,11 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from services.privacy.domain.completion import SubjectErasure
-from services.privacy.domain.erasure_preview import ErasurePreview
 from services.privacy.domain.errors import NotFoundError
-from services.privacy.domain.export import AccessExport, OverdueReport
-from services.privacy.domain.receipt import RecordsCheckpoint, SignedCompletion, SignedReceipt
+from services.privacy.domain.receipt import (
+    RecordsCheckpoint,
+    SignedCompletion,
+    SignedReceipt,
+    SubjectErasure,
+)
+from services.privacy.domain.reports import AccessExport, ErasurePreview, OverdueReport
 from services.privacy.domain.requests import STATUTORY_BASIS, PrivacyRequest, Regime, RequestKind
 from services.privacy.entrypoints.deps import (
     READERS,
@@ -24,15 +27,16 @@ from services.privacy.entrypoints.schemas import (
     SubjectRequestIn,
     VerifierKeyOut,
 )
-from services.privacy.service_layer.access import (
-    RegisterRequest,
-    export_access,
-    overdue_requests,
-    register_access,
+from services.privacy.service_layer.messages import (
+    EraseSubject,
+    ExportAccess,
+    OverdueRequests,
+    PreviewErasure,
+    ReceiptFile,
+    RegisterAccess,
+    SubjectErasures,
 )
-from services.privacy.service_layer.erasure import erase_subject, preview_erasure
-from services.privacy.service_layer.erasure_state import receipt_file, subject_erasures
-from services.privacy.service_layer.receipt_binding import pending_checkpoint
+from services.privacy.service_layer.receipts import pending_checkpoint
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
@@ -40,12 +44,6 @@ router = APIRouter(
     prefix="/v1", tags=["requests"], responses=problem_responses(401, 403, 404, 422, 503)
 )
 READ = [Depends(require_roles(*READERS))]
-
-
-def _command(body: SubjectRequestIn, actor: str) -> RegisterRequest:
-    return RegisterRequest(
-        body.identities_given(), body.regime, actor, body.received_at, body.reference
-    )
 
 
 @router.get("/requests/regimes", response_model=list[RegimeOut], dependencies=READ)
@@ -65,20 +63,30 @@ async def regimes(deps: Deps) -> list[RegimeOut]:
 
 
 @router.post("/requests/access", status_code=201, response_model=PrivacyRequest)
-async def register(body: SubjectRequestIn, deps: Deps, principal: Officer) -> PrivacyRequest:
+async def register(
+    body: SubjectRequestIn, privacy: PrivacyDep, principal: Officer
+) -> PrivacyRequest:
     """Register an access request (APPI: a disclosure request, 開示請求); its due date runs
     from `received_at` (14 days internal, 30 GDPR-style, 14 as the target for APPI's "without
     delay", by default). Export it once the requester's identity is verified."""
-    return await register_access(deps, _command(body, principal.subject))
+    return await privacy.handle(
+        RegisterAccess(
+            body.identities_given(),
+            body.regime,
+            principal.subject,
+            body.received_at,
+            body.reference,
+        )
+    )
 
 
 @router.post("/requests/access/{request_id}/export", response_model=AccessExport)
 async def export(
-    request_id: IdPath, deps: Deps, principal: Officer, correlation_id: CorrelationId
+    request_id: IdPath, privacy: PrivacyDep, principal: Officer, correlation_id: CorrelationId
 ) -> AccessExport:
     """Everything kept about the subject, decrypted: every case with its consultation,
     contacts, close requests, recordings and decisions. Recorded as `access.exported`."""
-    return await export_access(deps, request_id, principal.subject, correlation_id)
+    return await privacy.handle(ExportAccess(request_id, principal.subject, correlation_id))
 
 
 @router.get("/requests", response_model=list[PrivacyRequest], dependencies=READ)
@@ -87,36 +95,46 @@ async def list_requests(deps: Deps, kind: RequestKind | None = None) -> list[Pri
 
 
 @router.get("/requests/overdue", response_model=OverdueReport, dependencies=READ)
-async def overdue(deps: Deps) -> OverdueReport:
+async def overdue(privacy: PrivacyDep) -> OverdueReport:
     """Open requests past their due date, most overdue first."""
-    return await overdue_requests(deps)
+    return await privacy.handle(OverdueRequests())
 
 
 @router.post("/requests/erasure/preview", response_model=ErasurePreview)
-async def preview(body: SubjectIdentitiesIn, deps: Deps, principal: Officer) -> ErasurePreview:
+async def preview(
+    body: SubjectIdentitiesIn, privacy: PrivacyDep, principal: Officer
+) -> ErasurePreview:
     """What an erasure by these identities would do now, changing nothing: the subjects (a
     linked set is one person), their cases, which would be erased and which are held.
     404 `no_match` if no subject matches."""
-    return await preview_erasure(deps, body.identities_given())
+    return await privacy.handle(PreviewErasure(body.identities_given()))
 
 
 @router.post("/requests/erasure", response_model=SignedReceipt)
 async def erase(
-    body: SubjectRequestIn, deps: Deps, principal: Officer, correlation_id: CorrelationId
+    body: SubjectRequestIn, privacy: PrivacyDep, principal: Officer, correlation_id: CorrelationId
 ) -> SignedReceipt:
     """Erase the subject (every subject linked to the identities; APPI: 利用停止・消去の請求):
     held cases, and cases of a hold released less than the cooling-off ago, are listed and
     kept; every other case key is destroyed, the subject index forgets them. Answers the signed
     receipt (`caselog verify-receipt`); 404 `no_match`, and no receipt, if no subject matches.
     Preview first with POST /v1/requests/erasure/preview."""
-    return await erase_subject(deps, _command(body, principal.subject), correlation_id)
+    command = EraseSubject(
+        body.identities_given(),
+        body.regime,
+        principal.subject,
+        body.received_at,
+        body.reference,
+        correlation_id,
+    )
+    return await privacy.handle(command)
 
 
 @router.get("/requests/{request_id}/receipt", response_model=SignedReceipt, dependencies=READ)
-async def receipt(request_id: IdPath, deps: Deps) -> SignedReceipt:
+async def receipt(request_id: IdPath, privacy: PrivacyDep) -> SignedReceipt:
     """The receipt as it stands: re-signed once its records checkpoint is bound, with the
     signed completion statement once its key epoch has closed."""
-    found = await receipt_file(deps, request_id)
+    found = await privacy.handle(ReceiptFile(request_id))
     if found is None:
         raise NotFoundError("erasure receipt", request_id, "request_id")
     return found
@@ -125,10 +143,10 @@ async def receipt(request_id: IdPath, deps: Deps) -> SignedReceipt:
 @router.get(
     "/subjects/{subject_id}/erasures", response_model=list[SubjectErasure], dependencies=READ
 )
-async def erasures(subject_id: IdPath, deps: Deps) -> list[SubjectErasure]:
+async def erasures(subject_id: IdPath, privacy: PrivacyDep) -> list[SubjectErasure]:
     """Every erasure of the subject, and whether it is complete (`pending` until the key epoch
     closes, then `complete`)."""
-    return await subject_erasures(deps, (subject_id,))
+    return await privacy.handle(SubjectErasures((subject_id,)))
 
 
 @router.get("/completions/{epoch}", response_model=SignedCompletion, dependencies=READ)

@@ -9,7 +9,14 @@ from services.privacy.domain.errors import NotFoundError
 from services.privacy.domain.events import CopyWithdrawn
 from services.privacy.domain.retention import RecordKind
 from services.privacy.domain.sweep import SweepReport
-from services.privacy.entrypoints.deps import READERS, CorrelationId, Deps, IdPath, Officer
+from services.privacy.entrypoints.deps import (
+    READERS,
+    CorrelationId,
+    Deps,
+    IdPath,
+    Officer,
+    PrivacyDep,
+)
 from services.privacy.entrypoints.schemas import (
     CaseOut,
     CopiesOut,
@@ -18,16 +25,14 @@ from services.privacy.entrypoints.schemas import (
     SweepIn,
     WithdrawalIn,
 )
-from services.privacy.service_layer.copies import (
-    CorrectCopy,
-    WithdrawCopy,
-    correct_copy,
-    list_copies,
-    rotate_copy_key,
-    withdraw_copy,
-)
 from services.privacy.service_layer.holds import holding
-from services.privacy.service_layer.sweeping import RunSweep, run_sweep
+from services.privacy.service_layer.messages import (
+    CorrectCopy,
+    ListCopies,
+    RotateCopyKey,
+    RunSweep,
+    WithdrawCopy,
+)
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
@@ -39,12 +44,12 @@ READ = [Depends(require_roles(*READERS))]
 
 @router.post("/retention/sweep", response_model=SweepReport)
 async def sweep(
-    body: SweepIn, deps: Deps, principal: Officer, correlation_id: CorrelationId
+    body: SweepIn, privacy: PrivacyDep, principal: Officer, correlation_id: CorrelationId
 ) -> SweepReport:
     """Run the retention sweep now: anonymize expired case records, expire recordings and
     copies; every held item is reported with its holds. `dry_run` (required) only reports."""
-    command = RunSweep(actor=principal.subject, dry_run=body.dry_run, as_of=body.as_of)
-    return await run_sweep(deps, command, correlation_id)
+    command = RunSweep(principal.subject, body.dry_run, body.as_of, correlation_id)
+    return await privacy.handle(command)
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, dependencies=READ)
@@ -73,12 +78,12 @@ async def case_retention(case_id: IdPath, deps: Deps) -> CaseOut:
 
 @router.get("/anonymized", response_model=CopiesOut, dependencies=READ)
 async def anonymized(
-    deps: Deps,
+    privacy: PrivacyDep,
     after: Annotated[str | None, Query(max_length=160)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CopiesOut:
     """Anonymized copies for business use, by copy id; page with `after`."""
-    copies = await list_copies(deps, after, limit)
+    copies = await privacy.handle(ListCopies(after, limit))
     return CopiesOut(copies=copies, next_after=copies[-1].copy_id if len(copies) == limit else None)
 
 
@@ -86,35 +91,35 @@ async def anonymized(
 async def correct(
     copy_id: IdPath,
     body: CorrectionIn,
-    deps: Deps,
+    privacy: PrivacyDep,
     principal: Officer,
     correlation_id: CorrelationId,
 ) -> AnonymizedCopy:
     """Replace an anonymized copy that still holds something personal: the new version is
     sealed under a new key and the old version's key destroyed; `anonymized_copy.corrected`
     records both digests and the reason, never the text."""
-    command = CorrectCopy(copy_id, body.copy_, body.reason, principal.subject)
-    return await correct_copy(deps, command, correlation_id)
+    command = CorrectCopy(copy_id, body.copy_, body.reason, principal.subject, correlation_id)
+    return await privacy.handle(command)
 
 
 @router.post("/anonymized/{copy_id}/rotate-key", response_model=AnonymizedCopy)
 async def rotate_key(
-    copy_id: IdPath, deps: Deps, principal: Officer, correlation_id: CorrelationId
+    copy_id: IdPath, privacy: PrivacyDep, principal: Officer, correlation_id: CorrelationId
 ) -> AnonymizedCopy:
     """Seal the copy under a new business-copy key and destroy the old one (e.g. when a key
     may have been exposed); recorded as `anonymized_copy.corrected` with equal digests."""
-    return await rotate_copy_key(deps, copy_id, principal.subject, correlation_id)
+    return await privacy.handle(RotateCopyKey(copy_id, principal.subject, correlation_id))
 
 
 @router.post("/anonymized/{copy_id}/withdraw", response_model=CopyWithdrawn)
 async def withdraw(
     copy_id: IdPath,
     body: WithdrawalIn,
-    deps: Deps,
+    privacy: PrivacyDep,
     principal: Officer,
     correlation_id: CorrelationId,
 ) -> CopyWithdrawn:
     """Take a copy out of business use: its key is destroyed and it is served no more;
     `anonymized_copy.withdrawn` records its digest and the reason."""
-    command = WithdrawCopy(copy_id, body.reason, principal.subject)
-    return await withdraw_copy(deps, command, correlation_id)
+    command = WithdrawCopy(copy_id, body.reason, principal.subject, correlation_id)
+    return await privacy.handle(command)

@@ -9,7 +9,7 @@ from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import BlockingHold
 from services.privacy.domain.requests import Regime
 from services.privacy.domain.retention import RecordKind
-from services.privacy.service_layer.ports import Identities
+from services.privacy.service_layer.messages import Identities
 from shared.ids import Identifier
 
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]+$")]

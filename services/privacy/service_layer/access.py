@@ -2,48 +2,43 @@
 (recorded as `access.exported`), and report what is overdue."""
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime
 
+from services.privacy.domain.caller_input import refuse_contact_details, within_age
 from services.privacy.domain.cases import Disposition
 from services.privacy.domain.errors import NoMatchError, NotFoundError
 from services.privacy.domain.events import ACCESS_EXPORTED, AccessExported
-from services.privacy.domain.export import (
+from services.privacy.domain.reports import (
     AccessExport,
     ExportedCase,
     ExportedEvent,
     OverdueReport,
     OverdueRequest,
 )
-from services.privacy.domain.requests import PrivacyRequest, Regime, RequestKind, RequestStatus
+from services.privacy.domain.requests import PrivacyRequest, RequestKind, RequestStatus
 from services.privacy.service_layer.changes import RequestSaved
-from services.privacy.service_layer.dependencies import PrivacyDependencies
-from services.privacy.service_layer.erasure_state import subject_erasures
-from services.privacy.service_layer.kept_text import refuse_contact_details
-from services.privacy.service_layer.ports import Identities
+from services.privacy.service_layer.messages import (
+    EraseSubject,
+    ExportAccess,
+    OverdueRequests,
+    RegisterAccess,
+    SubjectErasures,
+)
+from services.privacy.service_layer.ports import PrivacyDependencies
+from services.privacy.service_layer.publishing import apply_changes, emit
 from services.privacy.service_layer.reading import read_events
-from services.privacy.service_layer.times import within_age
+from services.privacy.service_layer.receipts import subject_erasures
 from shared.ids import new_identifier
 
 
-@dataclass(frozen=True, slots=True)
-class RegisterRequest:
-    identities: Identities
-    regime: Regime
-    actor: str
-    received_at: datetime | None = None
-    reference: str | None = None
-
-
-async def register_access(deps: PrivacyDependencies, command: RegisterRequest) -> PrivacyRequest:
+async def register_access(command: RegisterAccess, deps: PrivacyDependencies) -> PrivacyRequest:
     """Find the subjects now (the identity itself is never stored) and start the clock."""
     request = await new_request(deps, command, RequestKind.ACCESS)
-    await deps.store.apply(None, [RequestSaved(request)])
+    await apply_changes(deps, None, [RequestSaved(request)])
     return request
 
 
 async def new_request(
-    deps: PrivacyDependencies, command: RegisterRequest, kind: RequestKind
+    deps: PrivacyDependencies, command: RegisterAccess | EraseSubject, kind: RequestKind
 ) -> PrivacyRequest:
     refuse_contact_details("reference", command.reference)
     now = deps.clock()
@@ -64,18 +59,16 @@ async def new_request(
         unmatched = request.model_copy(
             update={"status": RequestStatus.NO_MATCH, "fulfilled_at": now}
         )
-        await deps.store.apply(None, [RequestSaved(unmatched)])
+        await apply_changes(deps, None, [RequestSaved(unmatched)])
         done = "nothing was erased" if kind is RequestKind.ERASURE else "nothing is held about them"
         raise NoMatchError(done, request.request_id)
     return request
 
 
-async def export_access(
-    deps: PrivacyDependencies, request_id: str, actor: str, correlation_id: str | None = None
-) -> AccessExport:
-    request = await deps.store.request(request_id)
+async def export_access(command: ExportAccess, deps: PrivacyDependencies) -> AccessExport:
+    request = await deps.store.request(command.request_id)
     if request is None or request.kind is not RequestKind.ACCESS:
-        raise NotFoundError("access request", request_id, "request_id")
+        raise NotFoundError("access request", command.request_id, "request_id")
     cases = await deps.store.cases(request.subject_ids) if request.subject_ids else []
     exported = []
     for case in cases:
@@ -109,7 +102,7 @@ async def export_access(
         generated_at=deps.clock(),
         subject_refs=request.subject_ids,
         cases=exported,
-        erasures=await subject_erasures(deps, request.subject_ids),
+        erasures=await subject_erasures(SubjectErasures(request.subject_ids), deps),
     )
     recorded = AccessExported(
         request_id=request.request_id,
@@ -120,21 +113,22 @@ async def export_access(
         received_at=request.received_at,
         due_at=request.due_at,
         exported_at=export.generated_at,
-        exported_by=actor,
+        exported_by=command.actor,
         # Proves later what was handed over, without keeping a copy of it.
         export_sha256=hashlib.sha256(export.model_dump_json().encode()).hexdigest(),
     )
-    await deps.events.emit(
+    await emit(
+        deps,
         ACCESS_EXPORTED,
         recorded,
         case_id=request.request_id,
         subject_id=request.subject_ids[0] if request.subject_ids else None,
-        correlation_id=correlation_id,
+        correlation_id=command.correlation_id,
     )
     return export
 
 
-async def overdue_requests(deps: PrivacyDependencies) -> OverdueReport:
+async def overdue_requests(query: OverdueRequests, deps: PrivacyDependencies) -> OverdueReport:
     now = deps.clock()
     still_open = [r for r in await deps.store.requests(None) if r.status is RequestStatus.OPEN]
     late = [

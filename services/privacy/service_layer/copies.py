@@ -3,10 +3,9 @@ privacy officer. Each change is an event without the copy's text (its digest onl
 key of the version it replaces or withdraws is destroyed, so that version is gone from every
 place it was ever stored (the store's files, backups) once the key epoch closes."""
 
-from dataclasses import dataclass
-
 from pydantic import BaseModel
 
+from services.privacy.domain.caller_input import refuse_contact_details
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.errors import InvalidRequestError, NotFoundError
 from services.privacy.domain.events import (
@@ -17,38 +16,25 @@ from services.privacy.domain.events import (
     EventKind,
 )
 from services.privacy.service_layer.changes import CopyStored
-from services.privacy.service_layer.dependencies import PrivacyDependencies
-from services.privacy.service_layer.kept_text import refuse_contact_details
-from services.privacy.service_layer.ports import KeptCopy
+from services.privacy.service_layer.messages import (
+    CorrectCopy,
+    ListCopies,
+    RotateCopyKey,
+    WithdrawCopy,
+)
+from services.privacy.service_layer.ports import KeptCopy, PrivacyDependencies
+from services.privacy.service_layer.publishing import apply_changes, emit
 
 ROTATION = "business-copy key rotated"
 
 
-@dataclass(frozen=True, slots=True)
-class CorrectCopy:
-    copy_id: str
-    corrected: AnonymizedCopy
-    reason: str
-    actor: str
-
-
-@dataclass(frozen=True, slots=True)
-class WithdrawCopy:
-    copy_id: str
-    reason: str
-    actor: str
-
-
-async def list_copies(
-    deps: PrivacyDependencies, after: str | None, limit: int
-) -> list[AnonymizedCopy]:
+async def list_copies(query: ListCopies, deps: PrivacyDependencies) -> list[AnonymizedCopy]:
     """A page of copies by copy id, decrypted."""
-    return [await deps.copies.open(sealed) for sealed in await deps.store.copies(after, limit)]
+    page = await deps.store.copies(query.after, query.limit)
+    return [await deps.copies.open(sealed) for sealed in page]
 
 
-async def correct_copy(
-    deps: PrivacyDependencies, command: CorrectCopy, correlation_id: str | None = None
-) -> AnonymizedCopy:
+async def correct_copy(command: CorrectCopy, deps: PrivacyDependencies) -> AnonymizedCopy:
     """Replace the copy by `corrected` (same copy id), sealed under a new key; the old
     version's key is destroyed. The corrected text is refused if it still looks like contact
     details, as kept text is everywhere in privacy."""
@@ -61,7 +47,7 @@ async def correct_copy(
     old = kept.copy
     new = await deps.copies.seal(command.corrected, version=old.version + 1)
     stored = CopyStored(kept.case_id, new, kept.closed_at, kept.closure_reason)
-    await deps.store.apply(None, [stored])
+    await apply_changes(deps, None, [stored])
     await deps.copies.destroy(old, actor=f"privacy:{command.actor}"[:128], reason=_why(command))
     payload = CopyCorrected(
         copy_id=command.copy_id,
@@ -72,23 +58,21 @@ async def correct_copy(
         corrected_by=command.actor,
         corrected_at=deps.clock(),
     )
-    await _announce(deps, COPY_CORRECTED, payload, kept, correlation_id)
+    await _announce(deps, COPY_CORRECTED, payload, kept, command.correlation_id)
     return command.corrected
 
 
-async def rotate_copy_key(
-    deps: PrivacyDependencies, copy_id: str, actor: str, correlation_id: str | None = None
-) -> AnonymizedCopy:
+async def rotate_copy_key(command: RotateCopyKey, deps: PrivacyDependencies) -> AnonymizedCopy:
     """The same copy sealed under a new business-copy key, the old key destroyed: a
     correction that changes nothing but the key (its event's two digests are equal)."""
-    current = await deps.copies.open((await _kept(deps, copy_id)).copy)
-    command = CorrectCopy(copy_id, current, ROTATION, actor)
-    return await correct_copy(deps, command, correlation_id)
+    current = await deps.copies.open((await _kept(deps, command.copy_id)).copy)
+    correction = CorrectCopy(
+        command.copy_id, current, ROTATION, command.actor, command.correlation_id
+    )
+    return await correct_copy(correction, deps)
 
 
-async def withdraw_copy(
-    deps: PrivacyDependencies, command: WithdrawCopy, correlation_id: str | None = None
-) -> CopyWithdrawn:
+async def withdraw_copy(command: WithdrawCopy, deps: PrivacyDependencies) -> CopyWithdrawn:
     """Take the copy out of business use: its key destroyed first, then the event, whose
     projection drops the row."""
     refuse_contact_details("reason", command.reason)
@@ -103,7 +87,7 @@ async def withdraw_copy(
         withdrawn_by=command.actor,
         withdrawn_at=deps.clock(),
     )
-    await _announce(deps, COPY_WITHDRAWN, payload, kept, correlation_id)
+    await _announce(deps, COPY_WITHDRAWN, payload, kept, command.correlation_id)
     return payload
 
 
@@ -124,8 +108,13 @@ async def _announce(
     """On the case's key (its subject's), so it follows the case's `case.anonymized`."""
     case = await deps.store.case(kept.case_id)
     subject_id = case.subject_id if case else None
-    await deps.events.emit(
-        kind, payload, case_id=kept.case_id, subject_id=subject_id, correlation_id=correlation_id
+    await emit(
+        deps,
+        kind,
+        payload,
+        case_id=kept.case_id,
+        subject_id=subject_id,
+        correlation_id=correlation_id,
     )
 
 

@@ -1,33 +1,50 @@
 """Erasure requests: preview what would go, then keep held cases, shred every other case key of
 the subject's linked set and forget the subject index entries, emit `subject.erased`, and answer
-with a signed receipt that says what went at once and when residual copies stop being readable."""
+with a signed receipt that says what went at once and when residual copies stop being readable.
 
+The receipt names every place that held the subject's data, each with what was done there and
+what is still true of it: checked after the fact, pending the epoch close, notified, or not
+checked by privacy at all. Nothing is called confirmed that this code did not do and check.
+"""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.privacy.domain.cases import CaseRecord
-from services.privacy.domain.erasure_preview import ErasurePreview, PreviewCase
 from services.privacy.domain.errors import NoMatchError
 from services.privacy.domain.events import SUBJECT_ERASED, SubjectErased
 from services.privacy.domain.receipt import (
     DestroyedKey,
     ErasureReceipt,
     HeldCase,
+    Place,
+    PlaceStatus,
     ResidualCopies,
     SignedReceipt,
 )
+from services.privacy.domain.reports import ErasurePreview, PreviewCase
 from services.privacy.domain.requests import RequestKind, RequestStatus
-from services.privacy.service_layer.access import RegisterRequest, new_request
-from services.privacy.service_layer.changes import ReceiptSaved, ReceiptTracked, RequestSaved
-from services.privacy.service_layer.dependencies import PrivacyDependencies
-from services.privacy.service_layer.erasure_places import confirm_places
-from services.privacy.service_layer.erasure_state import receipt_file
+from services.privacy.service_layer.access import new_request
+from services.privacy.service_layer.changes import (
+    Change,
+    ReceiptSaved,
+    ReceiptTracked,
+    RequestSaved,
+)
 from services.privacy.service_layer.holds import holding
-from services.privacy.service_layer.ports import Identities
-from services.privacy.service_layer.publishing import Emission
-from services.privacy.service_layer.receipt_binding import (
+from services.privacy.service_layer.messages import (
+    EraseSubject,
+    Identities,
+    PreviewErasure,
+    ReceiptFile,
+)
+from services.privacy.service_layer.ports import PrivacyDependencies
+from services.privacy.service_layer.publishing import Emission, apply_changes, emit_all
+from services.privacy.service_layer.receipts import (
     bind_receipts,
     covering,
     pending_checkpoint,
+    receipt_file,
 )
 from shared.crypto.epochs import Epoch
 
@@ -39,9 +56,9 @@ class _Plan:
     erasable: list[CaseRecord]
 
 
-async def preview_erasure(deps: PrivacyDependencies, identities: Identities) -> ErasurePreview:
+async def preview_erasure(query: PreviewErasure, deps: PrivacyDependencies) -> ErasurePreview:
     """What `erase_subject` would do now, changing nothing (NoMatchError if nothing matches)."""
-    subjects = await deps.subjects.lookup(identities)
+    subjects = await deps.subjects.lookup(query.identities)
     if not subjects:
         raise NoMatchError("nothing would be erased")
     plan = await _plan(deps, subjects)
@@ -73,9 +90,7 @@ async def preview_erasure(deps: PrivacyDependencies, identities: Identities) -> 
     )
 
 
-async def erase_subject(
-    deps: PrivacyDependencies, command: RegisterRequest, correlation_id: str | None = None
-) -> SignedReceipt:
+async def erase_subject(command: EraseSubject, deps: PrivacyDependencies) -> SignedReceipt:
     request = await new_request(deps, command, RequestKind.ERASURE)  # NoMatchError if none
     subjects = request.subject_ids
     async with deps.lock:
@@ -86,7 +101,7 @@ async def erase_subject(
         # the one whose close makes their residual copies unreadable (never an earlier one).
         epoch = await deps.epochs.current_epoch() if keys else None
         event_ids = await _announce(
-            deps, request.request_id, subjects, plan, keys, forget, correlation_id
+            deps, request.request_id, subjects, plan, keys, forget, command.correlation_id
         )
         forgotten = sum([await deps.subjects.forget(s) for s in subjects]) if forget else 0
         places = await confirm_places(
@@ -124,14 +139,17 @@ async def erase_subject(
             event_ids,
             bound=checkpoint.bound or not event_ids,
         )
-        await deps.store.apply(
-            None, [RequestSaved(done), ReceiptSaved(request.request_id, signed), tracked]
-        )
+        saved: list[Change] = [
+            RequestSaved(done),
+            ReceiptSaved(request.request_id, signed),
+            tracked,
+        ]
+        await apply_changes(deps, None, saved)
     # Records may have acknowledged the events while the receipt was being made.
     bound = await bind_receipts(deps.store, deps.signer)
     if bound:
-        await deps.store.apply(None, bound)
-    return await receipt_file(deps, request.request_id) or signed
+        await apply_changes(deps, None, bound)
+    return await receipt_file(ReceiptFile(request.request_id), deps) or signed
 
 
 async def _plan(deps: PrivacyDependencies, subjects: tuple[str, ...]) -> _Plan:
@@ -211,7 +229,98 @@ async def _announce(
         for case_id, subject_id, key in announced
     ]
     # One event per case, so publishing them together keeps every case's own order.
-    envelopes = await deps.events.emit_all(
-        SUBJECT_ERASED, emissions, correlation_id=correlation_id or request_id
+    envelopes = await emit_all(
+        deps, SUBJECT_ERASED, emissions, correlation_id=correlation_id or request_id
     )
     return [str(envelope.event_id) for envelope in envelopes]
+
+
+async def confirm_places(
+    deps: PrivacyDependencies,
+    identities: Identities,
+    erased: Sequence[CaseRecord],
+    forgot: bool,
+    forgotten: int,
+    event_ids: Sequence[str],
+    epoch: Epoch | None,
+) -> tuple[Place, ...]:
+    case_ids = [case.case_id for case in erased]
+    kept = await deps.store.kept_events(case_ids)
+    tombstones = await deps.keys.tombstones(case_ids)
+    shredded = sum(tombstone is not None for tombstone in tombstones.values())
+    all_shredded = shredded == len(case_ids)
+    still_known = await deps.subjects.still_known(identities)
+    by_event = f"on subject.erased ({len(event_ids)} events)" if event_ids else "(nothing erased)"
+    until = (
+        f"until epoch {epoch.number} closes (no later than {epoch.closes_by.isoformat()})"
+        if epoch
+        else "(no key destroyed)"
+    )
+    return (
+        Place(
+            place="privacy store",
+            status=PlaceStatus.CONFIRMED if kept == 0 else PlaceStatus.FAILED,
+            detail=f"{kept} kept events of the {len(case_ids)} erased cases remain",
+        ),
+        Place(
+            place="key store (live key rows)",
+            status=PlaceStatus.CONFIRMED if all_shredded else PlaceStatus.FAILED,
+            detail=f"{shredded} of {len(case_ids)} case keys destroyed in the live table",
+        ),
+        Place(
+            place="key store (older copies: WAL, dead row versions, dumps, backups, replicas)",
+            status=PlaceStatus.PENDING if epoch else PlaceStatus.CONFIRMED,
+            detail=f"copies of the destroyed key rows stay wrapped under the epoch KEK {until}",
+        ),
+        _subject_index(forgot, forgotten, still_known),
+        Place(
+            place="event log (caselog.intake, .policy, .privacy topics; records store)",
+            status=(PlaceStatus.PENDING if epoch else PlaceStatus.CONFIRMED)
+            if all_shredded
+            else PlaceStatus.FAILED,
+            detail=(
+                "ciphertext only, unchanged so every proof verifies; readable only with an"
+                f" older copy of a destroyed key, {until}"
+            ),
+        ),
+        Place(
+            place="raw ingress (caselog.ingress and caselog.ingress.dlq)",
+            status=PlaceStatus.NOT_CHECKED,
+            detail=(
+                "platform payloads as received, in plaintext: not reached by this erasure;"
+                " they go when intake deletes consumed records and the topics' retention ends"
+            ),
+        ),
+        Place(
+            place="policy subject state",
+            status=PlaceStatus.NOTIFIED,
+            detail=f"drops the subject's state {by_event}",
+        ),
+        Place(
+            place="records read model",
+            status=PlaceStatus.NOTIFIED,
+            detail=f"blanks the erased cases {by_event}",
+        ),
+        Place(
+            place="intake ledger (platform ticket mappings)",
+            status=PlaceStatus.NOT_CHECKED,
+            detail="subject.erased is published for intake; privacy did not check its ledger",
+        ),
+    )
+
+
+def _subject_index(forgot: bool, forgotten: int, still_known: bool) -> Place:
+    if not forgot:
+        return Place(
+            place="subject index",
+            status=PlaceStatus.KEPT,
+            detail="kept while held cases remain; ask again once the holds are released",
+        )
+    return Place(
+        place="subject index",
+        status=PlaceStatus.FAILED if still_known else PlaceStatus.CONFIRMED,
+        detail=(
+            f"{forgotten} entries removed; the identities given lead to no subject (older"
+            " copies hold only keyed digests, which lead nowhere without the pepper)"
+        ),
+    )

@@ -5,13 +5,13 @@ Releasing is separated from erasing: only legal releases, or (`holds.release =
 period after a release the hold still keeps its cases from erasure and the sweep.
 """
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from services.privacy.domain.caller_input import refuse_contact_details, refuse_future
 from services.privacy.domain.cases import CaseRecord
 from services.privacy.domain.errors import (
     ConflictError,
@@ -29,45 +29,18 @@ from services.privacy.domain.events import (
     HoldReleaseRequested,
 )
 from services.privacy.domain.holds import BlockingHold, Hold, HoldScope, ReleaseRule, blocking
-from services.privacy.service_layer.dependencies import PrivacyDependencies
-from services.privacy.service_layer.kept_text import refuse_contact_details
-from services.privacy.service_layer.ports import Identities
-from services.privacy.service_layer.times import refuse_future
+from services.privacy.service_layer.messages import (
+    HoldsDueForReview,
+    PlaceHold,
+    ReleaseHold,
+)
+from services.privacy.service_layer.ports import PrivacyDependencies
+from services.privacy.service_layer.publishing import emit
 from shared.auth.roles import Role
 from shared.ids import new_identifier
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceHold:
-    """Exactly one target: a case, a subject, the subject of an e-mail/phone, or a
-    recommendation (its case)."""
-
-    matter: str
-    reason: str
-    actor: str
-    case_id: str | None = None
-    subject_id: str | None = None
-    identities: Identities | None = None
-    recommendation_id: str | None = None
-    # The limitation period the hold serves: its review date is when the claim is barred.
-    matter_type: str | None = None  # default: the rules' default_matter_type
-    known_at: datetime | None = None  # when the claimant knew (default: now)
-    act_at: datetime | None = None  # when the act happened (default: the case's opening)
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseHold:
-    """`roles`: the caller's, as the token says; legal releases, others may only ask."""
-
-    hold_id: str
-    actor: str
-    note: str | None = None
-    roles: Collection[Role] = field(default_factory=frozenset)
-
-
-async def place_hold(
-    deps: PrivacyDependencies, command: PlaceHold, correlation_id: str | None = None
-) -> list[Hold]:
+async def place_hold(command: PlaceHold, deps: PrivacyDependencies) -> list[Hold]:
     """The holds placed: one, or one per subject when an e-mail and a phone name two."""
     refuse_contact_details("matter", command.matter)
     refuse_contact_details("reason", command.reason)
@@ -97,20 +70,19 @@ async def place_hold(
         )
         known = [] if case_id else await deps.store.cases([subject_id] if subject_id else [])
         payload = HoldPlaced(**hold.model_dump(), case_ids=tuple(c.case_id for c in known))
-        await deps.events.emit(
+        await emit(
+            deps,
             HOLD_PLACED,
             payload,
             case_id=case_id or hold.hold_id,
             subject_id=subject_id,
-            correlation_id=correlation_id,
+            correlation_id=command.correlation_id,
         )
         placed.append(hold)
     return placed
 
 
-async def release_hold(
-    deps: PrivacyDependencies, command: ReleaseHold, correlation_id: str | None = None
-) -> Hold:
+async def release_hold(command: ReleaseHold, deps: PrivacyDependencies) -> Hold:
     """Released (legal, or the second person under the two-person rule), or, for a privacy
     officer's first ask under the two-person rule, the hold with its release requested."""
     if command.note is not None:
@@ -124,7 +96,7 @@ async def release_hold(
         if deps.rules.holds.release is not ReleaseRule.TWO_PERSON:
             raise ForbiddenError("releasing a hold needs the legal role", "hold_id")
         if hold.release_requested_by is None:
-            return await _request_release(deps, hold, command, correlation_id)
+            return await _request_release(deps, hold, command)
         if hold.release_requested_by == command.actor:
             raise ConflictError(
                 f"hold {hold.hold_id}: the release you asked for needs another person", "hold_id"
@@ -140,7 +112,7 @@ async def release_hold(
         release_note=command.note,
         release_requested_by=hold.release_requested_by,
     )
-    await _announce(deps, HOLD_RELEASED, payload, hold, correlation_id)
+    await _announce(deps, HOLD_RELEASED, payload, hold, command.correlation_id)
     return released
 
 
@@ -158,21 +130,19 @@ async def holding(
     return held_by
 
 
-async def holds_due_for_review(deps: PrivacyDependencies, at: datetime | None = None) -> list[Hold]:
+async def holds_due_for_review(query: HoldsDueForReview, deps: PrivacyDependencies) -> list[Hold]:
     """Active holds whose matter's limitation period has ended by `at` (default now): legal
     must decide to release or keep them; nothing lapses on its own."""
-    moment = at or deps.clock()
+    moment = query.at or deps.clock()
     return [
         hold for hold in await deps.store.holds(active_only=True) if hold.due_for_review(moment)
     ]
 
 
-async def _request_release(
-    deps: PrivacyDependencies, hold: Hold, command: ReleaseHold, correlation_id: str | None
-) -> Hold:
+async def _request_release(deps: PrivacyDependencies, hold: Hold, command: ReleaseHold) -> Hold:
     now = deps.clock()
     payload = HoldReleaseRequested(**_named(hold), requested_by=command.actor, requested_at=now)
-    await _announce(deps, HOLD_RELEASE_REQUESTED, payload, hold, correlation_id)
+    await _announce(deps, HOLD_RELEASE_REQUESTED, payload, hold, command.correlation_id)
     return hold.model_copy(
         update={"release_requested_by": command.actor, "release_requested_at": now}
     )
@@ -190,7 +160,8 @@ async def _announce(
     correlation_id: str | None,
 ) -> None:
     """On the held case (or the hold's own id), keyed by its subject."""
-    await deps.events.emit(
+    await emit(
+        deps,
         kind,
         payload,
         case_id=hold.case_id or hold.hold_id,

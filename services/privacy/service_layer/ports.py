@@ -1,50 +1,37 @@
-"""What privacy's use cases need from outside: its store, the key store, the subject index,
-decryption, the bus and the receipt signer, as interfaces adapters implement."""
+"""What privacy's handlers need from outside, as interfaces adapters implement (its store and
+unit of work, the key store, the subject index, decryption, the bus, the receipt signer), and
+the dependencies `bootstrap` wires from them."""
 
+import asyncio
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self
 
 from pydantic import BaseModel
 
 from services.privacy.domain.cases import CaseRecord, CopyMeta
-from services.privacy.domain.completion import CompletionStatement
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
 from services.privacy.domain.receipt import (
+    CompletionStatement,
     ErasureReceipt,
     RecordsCheckpoint,
     SignedCompletion,
     SignedReceipt,
 )
 from services.privacy.domain.requests import PrivacyRequest, RequestKind
+from services.privacy.domain.rules import PrivacyRules
+from services.privacy.domain.scrubber import Scrubber
 from services.privacy.service_layer.changes import Change, SealedCopy
+from services.privacy.service_layer.messages import Identities
 from shared.bus.messages import OutgoingMessage
-from shared.crypto.epochs import Epoch
+from shared.crypto.epochs import Epoch, EpochClosure
 from shared.crypto.key_store import Tombstone
 from shared.envelope import Envelope
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True, slots=True)
-class Identities:
-    """How a data subject names themself in a request; used for a lookup, never stored.
-    `listed`: more identities, each exactly one e-mail address or one phone number."""
-
-    email: str | None = None
-    phone: str | None = None
-    listed: tuple[str, ...] = ()
-
-    def named(self) -> list[tuple[str, str]]:
-        """Each identity given with the request field it came from (for error messages)."""
-        found = [("email", self.email), ("phone", self.phone)]
-        found += [(f"identities[{index}]", each) for index, each in enumerate(self.listed)]
-        return [(field, value) for field, value in found if value is not None]
-
-    def __repr__(self) -> str:
-        return f"Identities(given={len(self.named())})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +45,8 @@ class KeptCopy:
 
 
 class PrivacyStore(Protocol):
-    """Privacy's own database: cases, kept envelopes, holds, copies, requests, checkpoints."""
-
-    async def apply(self, event_id: str | None, changes: Sequence[Change]) -> bool:
-        """All `changes` in one transaction; with an `event_id` once only (False if seen)."""
-
-    async def apply_each(self, events: Sequence[tuple[str | None, Sequence[Change]]]) -> list[bool]:
-        """`apply` for each event's changes, all in one transaction; which of them went in."""
+    """Reading privacy's own database: cases, kept envelopes, holds, copies, requests,
+    checkpoints. Outside a unit of work each read sees the latest committed state."""
 
     async def case(self, case_id: str) -> CaseRecord | None: ...
 
@@ -121,6 +103,40 @@ class PrivacyStore(Protocol):
 
     async def completion_of(self, request_id: str) -> SignedCompletion | None:
         """The completion statement naming this receipt, once its epoch has closed."""
+
+
+class PrivacyStoreWrites(PrivacyStore, Protocol):
+    """The store inside a unit of work: its reads see the changes applied so far."""
+
+    async def apply(self, event_id: str | None, changes: Sequence[Change]) -> bool:
+        """Apply `changes`; with an `event_id` once only (False, and nothing applied, if that
+        event was applied before)."""
+
+    async def apply_each(self, events: Sequence[tuple[str | None, Sequence[Change]]]) -> list[bool]:
+        """`apply` for each event's changes; which of them went in."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction on privacy's store: committed by `commit()`, rolled back on leaving the
+    block otherwise (adapters.store.SqlUnitOfWork, a shared.handling.SqlUnitOfWork).
+
+    A handler keeps key-store writes (destroying a key, sealing a copy) outside the block: the
+    key store is another database, and on SQLite two write transactions on one file wait for
+    each other."""
+
+    @property
+    def store(self) -> PrivacyStoreWrites: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        error_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
 
 
 class KeyShredder(Protocol):
@@ -183,8 +199,41 @@ class ReceiptSigner(Protocol):
     def sign_completion(self, statement: CompletionStatement) -> SignedCompletion: ...
 
 
-class EpochSource(Protocol):
-    """The key epoch now open (see shared/crypto/epochs.py): an erasure's residual copies stop
-    being readable when it closes. The key store (shared.crypto.key_store.KeyStore) is it."""
+class EpochKeys(Protocol):
+    """The key store's epochs (shared/crypto/epochs.py, shared.crypto.key_store.KeyStore): the
+    one open now (an erasure's residual copies stop being readable when it closes), closing it,
+    and which closes are still to be announced."""
 
     async def current_epoch(self) -> Epoch: ...
+
+    async def close_epoch(
+        self, *, holder: str, if_open: int | None = None
+    ) -> EpochClosure | None: ...
+
+    async def unannounced_closures(self) -> list[EpochClosure]: ...
+
+    async def mark_announced(self, closure: EpochClosure) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyDependencies:
+    """Everything privacy's handlers run on, wired once by bootstrap."""
+
+    store: PrivacyStore
+    unit_of_work: Callable[[], UnitOfWork]
+    keys: KeyShredder
+    copies: CopySealer
+    subjects: SubjectDirectory
+    decryptor: Decryptor
+    signer: ReceiptSigner
+    publisher: Publisher
+    # Where privacy's own events go (and are read back from).
+    privacy_topic: str
+    rules: PrivacyRules
+    scrubber: Scrubber
+    clock: Clock
+    epochs: EpochKeys
+    # An item expired longer ago than this was missed by the scheduled sweep: overdue.
+    sweep_interval: timedelta
+    # One sweep or erasure at a time per process: both decide from the same holds and cases.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)

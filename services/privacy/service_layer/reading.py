@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.privacy.domain import views
-from services.privacy.domain.anonymized_copy import CaseContent, Decided
+from services.privacy.domain.copies import CaseContent, Decided
 from services.privacy.domain.errors import UnreadableCaseError
 from services.privacy.service_layer.ports import Decryptor, PrivacyStore
 from shared.crypto.errors import CryptoError

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.records.adapters import checkpoint_log, reading
 from services.records.adapters.appending import append_events
 from services.records.adapters.case_heads import Tail
-from services.records.adapters.rows import utc
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from services.records.domain.proofs import ConsistencyProof, InclusionProof
 from services.records.service_layer.ports import EventStore
 from shared.envelope import utc_now
+from shared.sql_types import as_utc
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,7 +50,7 @@ class SqlEventStore(EventStore):
         """Appends in one transaction (events, Merkle nodes, chain); all of the batch or none."""
         if not events:
             return ()
-        stored_at = utc(self._clock())
+        stored_at = as_utc(self._clock())
         tail, self._tail = self._tail, None  # kept again only once this append has committed
         appended, self._tail = await self._write(append_events, events, stored_at, tail)
         return appended
@@ -99,7 +99,7 @@ class SqlEventStore(EventStore):
 
     async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
         await self._write(
-            checkpoint_log.add_cosignature, size, witness, signature_line, utc(self._clock())
+            checkpoint_log.add_cosignature, size, witness, signature_line, as_utc(self._clock())
         )
 
     async def witnessed_size(self, witness: str) -> int | None:

@@ -1,13 +1,13 @@
 """Rows of the records tables to domain objects and back; timestamps are UTC both ways."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row
 
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import Origin, StoredEvent
+from shared.sql_types import as_utc
 
 
 def event_row(event: StoredEvent) -> tuple[Any, ...]:
@@ -59,9 +59,9 @@ def stored_event(row: Sequence[Any]) -> StoredEvent:
         case_id,
         case_position,
         event_type,
-        utc(occurred_at),
-        utc(recorded_at),
-        utc(stored_at),
+        as_utc(occurred_at),
+        as_utc(recorded_at),
+        as_utc(stored_at),
         origin,
         bytes(leaf),
         bytes(prev_hash),
@@ -79,13 +79,4 @@ def checkpoint_row(checkpoint: StoredCheckpoint) -> dict[str, Any]:
 
 
 def stored_checkpoint(row: Row[Any]) -> StoredCheckpoint:
-    return StoredCheckpoint(row.size, bytes(row.root_hash), row.note, utc(row.issued_at))
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every value was written in UTC."""
-    if moment.tzinfo is UTC:
-        return moment  # asyncpg's timestamptz values: nothing to convert
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return StoredCheckpoint(row.size, bytes(row.root_hash), row.note, as_utc(row.issued_at))

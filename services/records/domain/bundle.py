@@ -3,9 +3,10 @@ an outsider needs to check them offline (proofs, signed checkpoint, public key).
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import AwareDatetime, Field, JsonValue, ValidationError
 
 from services.records.domain.errors import BundleFormatError
+from shared.frozen import FrozenModel
 from shared.validation import summarize
 
 BUNDLE_FORMAT: Literal["caselog.bundle.v1"] = "caselog.bundle.v1"
@@ -13,11 +14,7 @@ Base64 = str
 """Standard base64 (RFC 4648 §4), as the C2SP formats use it."""
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BundleEvent(_Part):
+class BundleEvent(FrozenModel):
     """One event: its stored bytes (the Merkle leaf), its chain link and its audit path."""
 
     event_id: str
@@ -29,14 +26,14 @@ class BundleEvent(_Part):
     inclusion_proof: list[Base64] = Field(description="RFC 9162 audit path at `tree_size`")
 
 
-class BundleConsistency(_Part):
+class BundleConsistency(FrozenModel):
     """Proof that the bundle's tree extends an older checkpoint (one the recipient holds)."""
 
     checkpoint: str = Field(description="the older signed checkpoint note")
     proof: list[Base64]
 
 
-class RevealedEvent(_Part):
+class RevealedEvent(FrozenModel):
     """An event's payload with its personal fields in plaintext (or `[erased]`)."""
 
     event_id: str
@@ -44,7 +41,7 @@ class RevealedEvent(_Part):
     revealed_fields: list[str]
 
 
-class Bundle(_Part):
+class Bundle(FrozenModel):
     """`caselog verify` checks everything here but `revealed`, which no proof can cover: the
     plaintext is only as good as the ciphertext it was decrypted from."""
 

@@ -70,7 +70,7 @@ def apply_event(view: CaseView, envelope: Envelope) -> None:
     view.subject_id = view.subject_id or envelope.subject_id
     view.last_occurred_at = envelope.occurred_at
     apply = _APPLY.get(envelope.type)
-    if apply is None and envelope.type.endswith(v.DECIDED_SUFFIX):
+    if apply is None and envelope.type in v.DECISION_TYPES:
         apply = _decided
     if apply is not None:
         apply(view, envelope, envelope.payload)
@@ -118,10 +118,6 @@ def _decided(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> 
     view.status = "closed" if closes or view.status == "closed" else "decided"
 
 
-def _closed(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
-    view.status = "closed"
-
-
 def _hold_placed(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
     matter = _text(payload.get("matter"))
     hold_id = _text(payload.get("hold_id")) or matter or str(envelope.event_id)
@@ -155,7 +151,6 @@ _APPLY: dict[str, Callable[[CaseView, Envelope, Mapping[str, Any]], None]] = {
     v.CONTACT_LOGGED: _contact,
     v.CLOSURE_REQUESTED: _closure_requested,
     v.RECORDING_ATTACHED: _recording,
-    v.CASE_CLOSED: _closed,
     v.HOLD_PLACED: _hold_placed,
     v.HOLD_RELEASED: _hold_released,
     v.CASE_ANONYMIZED: _anonymized,

@@ -1,8 +1,6 @@
 """The partitioned message log: topic declarations, appends with dense offsets, and reads."""
 
 import asyncio
-import base64
-import json
 import secrets
 import sqlite3
 import time
@@ -12,7 +10,7 @@ from aiokafka.partitioner import murmur2
 
 from shared.bus.errors import UnknownTopicError
 from shared.bus.interface import TopicPartition
-from shared.bus.messages import ConsumedMessage, Headers, OutgoingMessage
+from shared.bus.messages import ConsumedMessage, OutgoingMessage, decode_headers, encode_headers
 from shared.bus.policy import DLQ_SUFFIX
 from shared.bus.topics import TopicSpec
 
@@ -30,14 +28,6 @@ def partition_for(key: bytes | None, partitions: int) -> int:
     if key is None:
         return secrets.randbelow(partitions)
     return (int(murmur2(key)) & 0x7FFFFFFF) % partitions
-
-
-def encode_headers(headers: Headers) -> str:
-    return json.dumps([[name, base64.b64encode(value).decode("ascii")] for name, value in headers])
-
-
-def decode_headers(text: str) -> Headers:
-    return tuple((str(name), base64.b64decode(value)) for name, value in json.loads(text))
 
 
 def declare_topics(conn: sqlite3.Connection, specs: Sequence[TopicSpec]) -> None:

@@ -12,17 +12,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 from httpx import AsyncClient
 
-from services.intake.bootstrap import INGRESS_TOPIC, PRIVACY_TOPIC, Intake
+from services.intake.bootstrap import Intake
 from shared.auth.development import DevelopmentIssuer
 from shared.bus.messages import OutgoingMessage
 from shared.crypto.errors import KeyDestroyedError, KeyNotFoundError
 from shared.envelope import Envelope, encode_envelope, message_key
-from shared.settings import CaselogSettings
+from shared.settings import DEFAULT_TOPICS, CaselogSettings
 from tests.conformance.running import eventually_async
 from tests.integration.intake.conftest import consultation, started_intake
 from tests.integration.topic_reader import read_topic
 
-DLQ_TOPIC = INGRESS_TOPIC + ".dlq"
+DLQ_TOPIC = DEFAULT_TOPICS.ingress + ".dlq"
 
 
 @pytest.fixture
@@ -80,9 +80,9 @@ async def test_consumed_ingress_is_deleted_and_dead_letters_are_sealed_until_era
     good["customer"] = {"name": name, "email": email, "phone": phone, "confidential_notes": notes}
     poison = {**good, "source": {"platform": "bridge", "external_id": f"poison-{run}"}}
     del poison["body"]
-    good_partition = await produce(bootstrap, INGRESS_TOPIC, json.dumps(good).encode())
+    good_partition = await produce(bootstrap, DEFAULT_TOPICS.ingress, json.dumps(good).encode())
     poison_partition = await produce(
-        bootstrap, INGRESS_TOPIC, json.dumps(poison).encode(), key=email.encode()
+        bootstrap, DEFAULT_TOPICS.ingress, json.dumps(poison).encode(), key=email.encode()
     )
 
     async def sealed_dead_letter() -> bytes | None:
@@ -109,17 +109,18 @@ async def test_consumed_ingress_is_deleted_and_dead_letters_are_sealed_until_era
 
     # Once the group has committed both, the purge deletes them: the earliest offset moves.
     async def ingress_purged() -> bool:
-        earliest = await earliest_offsets(bootstrap, INGRESS_TOPIC)
-        records = await read_topic(bootstrap, INGRESS_TOPIC)
+        earliest = await earliest_offsets(bootstrap, DEFAULT_TOPICS.ingress)
+        records = await read_topic(bootstrap, DEFAULT_TOPICS.ingress)
         return all(run.encode() not in r.value for r in records) and bool(earliest)
 
     await eventually_async(ingress_purged, "the consumed ingress deleted", timeout_s=30)
-    earliest = await earliest_offsets(bootstrap, INGRESS_TOPIC)
+    earliest = await earliest_offsets(bootstrap, DEFAULT_TOPICS.ingress)
     assert earliest[good_partition] > 0
     assert earliest[poison_partition] > 0
 
     # Erasure of the subject: its quarantine keys go, and so does the ticket mapping.
-    case = await intake.ledger.case(case_id)
+    async with intake.stores.ledger_work() as uow:
+        case = await uow.ledger.case(case_id)
     assert case is not None
     assert case.subject_id is not None
     erased = Envelope(
@@ -139,10 +140,13 @@ async def test_consumed_ingress_is_deleted_and_dead_letters_are_sealed_until_era
             "erased_at": datetime.now(UTC).isoformat(),
         },
     )
-    await produce(bootstrap, PRIVACY_TOPIC, encode_envelope(erased), key=message_key(erased))
+    await produce(
+        bootstrap, DEFAULT_TOPICS.privacy, encode_envelope(erased), key=message_key(erased)
+    )
 
     async def forgotten() -> bool:
-        return await intake.ledger.case_for_ticket("rest", f"hyg-{run}") is None
+        async with intake.stores.ledger_work() as uow:
+            return await uow.ledger.case_for_ticket("rest", f"hyg-{run}") is None
 
     await eventually_async(forgotten, "the erased ticket forgotten", timeout_s=30)
     assert await sealed_dead_letter() is None  # its key is destroyed: nothing opens it

@@ -16,10 +16,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 from httpx import AsyncClient
 
-from services.intake.bootstrap import PRIVACY_TOPIC, Intake
+from services.intake.bootstrap import Intake
 from shared.auth.development import DevelopmentIssuer
 from shared.envelope import Envelope, encode_envelope, message_key
-from shared.settings import CaselogSettings
+from shared.settings import DEFAULT_TOPICS, CaselogSettings
 from tests.conformance.running import eventually_async
 from tests.integration.intake.conftest import consultation, started_intake
 from tests.integration.intake.test_ingress_hygiene import produce
@@ -47,8 +47,10 @@ async def _caught_up(settings: CaselogSettings) -> bool:
     try:
         committed = await admin.list_consumer_group_offsets(settings.intake_erasure_group)
         await consumer.topics()
-        partitions = consumer.partitions_for_topic(PRIVACY_TOPIC) or set()
-        ends = await consumer.end_offsets([TopicPartition(PRIVACY_TOPIC, p) for p in partitions])
+        partitions = consumer.partitions_for_topic(DEFAULT_TOPICS.privacy) or set()
+        ends = await consumer.end_offsets(
+            [TopicPartition(DEFAULT_TOPICS.privacy, p) for p in partitions]
+        )
         return all(
             end == 0 or (tp in committed and committed[tp].offset >= end)
             for tp, end in ends.items()
@@ -86,7 +88,9 @@ def _privacy_event(event_type: str, case_id: str, payload: dict[str, Any]) -> En
 
 async def _publish(settings: CaselogSettings, envelope: Envelope) -> None:
     bootstrap = settings.kafka_bootstrap_servers
-    await produce(bootstrap, PRIVACY_TOPIC, encode_envelope(envelope), key=message_key(envelope))
+    await produce(
+        bootstrap, DEFAULT_TOPICS.privacy, encode_envelope(envelope), key=message_key(envelope)
+    )
 
 
 async def test_an_erased_or_anonymized_case_key_leaves_intakes_memory_at_once(

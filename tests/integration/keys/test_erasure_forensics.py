@@ -25,8 +25,8 @@ from shared.crypto.key_store import KeyStore
 from shared.crypto.tables import CryptoTables, create_tables, crypto_tables
 from shared.database import engine_for_url
 from shared.ids import new_event_id
-from shared.testing.infra import POSTGRES_SCRIPT, run_script
 from tests.e2e.broker import free_port
+from tests.support.infra import POSTGRES_SCRIPT, run_script
 from tests.unavailable import missing_infrastructure
 from tests.unit.shared.crypto.models import Consultation, Customer
 

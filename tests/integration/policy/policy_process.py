@@ -30,7 +30,9 @@ async def main(prefix: str, instance_id: str) -> None:
         instance_id=instance_id,
     )
     infrastructure = Infrastructure(settings, bus, create_engine(settings))
-    service = bootstrap(settings, infrastructure, topics=PolicyTopics.prefixed(prefix))
+    service = bootstrap(
+        settings, infrastructure=infrastructure, topics=PolicyTopics.prefixed(prefix)
+    )
     async with infrastructure.running(), service.running():
         print("policy consumer running", flush=True)
         await run_until_signalled([service.decision_consumer()])

@@ -3,6 +3,7 @@ in its database. Every row of every policy table is read back as bytes and searc
 the erased case's decision held (its offsets, the terms found, its event id); the case not
 erased keeps its decision for exactly-once re-sending. On SQLite and on PostgreSQL."""
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,45 +12,54 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.policy.adapters.decision_store import SqlDecisionStore
-from services.policy.adapters.intake_reader import IntakeEventReader
-from services.policy.adapters.tables import create_tables, metadata, policy_versions
-from services.policy.domain import Policy, load_policy
-from services.policy.service_layer.consuming import DecisionConsumer
-from services.policy.service_layer.erasing import ErasureConsumer
+from services.policy.adapters.tables import metadata, policy_versions
+from services.policy.bootstrap import PolicyService, bootstrap
+from services.policy.entrypoints import consumers
 from shared.bus.envelopes import envelope_message
-from shared.bus.messages import ConsumedMessage
-from shared.crypto.codec import FieldCodec
-from shared.database import engine_for_url
+from shared.bus.messages import ConsumedMessage, OutgoingMessage
 from shared.envelope import Envelope
-from shared.settings import SHIPPED_POLICY_FILE
+from shared.settings import load_settings
 from tests.integration.databases import fresh_database
 from tests.unit.policy.intake_envelopes import consultation, sealed
 from tests.unit.policy.privacy_envelopes import subject_erased
-from tests.unit.shared.crypto.fake_keys import FakeKeys
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 ERASED_BODY = "ふざけるな。殺すぞ。SNSに晒すからな。返金しろ。"
 KEPT_BODY = "バカ。返金してください。"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = engine_for_url(f"sqlite+aiosqlite:///{tmp_path / 'policy.sqlite3'}")
-        await create_tables(engine)
-        yield engine
-        await engine.dispose()
-        return
-    async with fresh_database(request.getfixturevalue("postgres_url")) as url:
-        engine = engine_for_url(url)
-        await create_tables(engine)
-        yield engine
-        await engine.dispose()
+async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[PolicyService]:
+    """Policy as bootstrap wires it, its decision store on SQLite or on PostgreSQL."""
+    async with contextlib.AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path / 'policy.sqlite3'}"
+        else:
+            url = await stack.enter_async_context(
+                fresh_database(request.getfixturevalue("postgres_url"))
+            )
+        settings = load_settings(
+            service_name="policy",
+            bus="embedded",
+            embedded_bus_path=tmp_path / "bus.sqlite3",
+            database_url=url,
+            keystore_url=f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}",
+            topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
+        )
+        service = bootstrap(settings)
+        async with service.running():
+            yield service
+        await service.infrastructure.engine.dispose()
 
 
 def consumed(topic: str, envelope: Envelope) -> ConsumedMessage:
     message = envelope_message(topic, envelope)
     return ConsumedMessage(topic, 0, 0, message.key, message.value)
+
+
+async def decided(service: PolicyService, envelope: Envelope) -> list[OutgoingMessage]:
+    return await consumers.decide(consumed("caselog.intake", envelope), service.deps)
 
 
 async def every_byte(engine: AsyncEngine) -> str:
@@ -82,34 +92,29 @@ def derived(decision_message: bytes) -> list[str]:
 
 
 async def test_after_erasure_no_policy_table_holds_anything_derived_from_the_erased_text(
-    database: AsyncEngine,
+    service: PolicyService,
 ) -> None:
-    policy: Policy = load_policy(SHIPPED_POLICY_FILE.read_text(encoding="utf-8"))
-    keys = FakeKeys()
-    codec = FieldCodec(keys)
-    store = SqlDecisionStore(database)
-    decider = DecisionConsumer(policy, IntakeEventReader(codec), store, "caselog.policy")
-    eraser = ErasureConsumer(store, keys)
+    codec, database = service.personal.codec, service.infrastructure.engine
     erased_input = await sealed(
         codec, consultation(ERASED_BODY), case_id="case-erased", subject_id="subj-erased"
     )
     kept_input = await sealed(
         codec, consultation(KEPT_BODY), case_id="case-kept", subject_id="subj-kept"
     )
-    [erased_decision] = await decider.transform(consumed("caselog.intake", erased_input))
-    [kept_decision] = await decider.transform(consumed("caselog.intake", kept_input))
+    [erased_decision] = await decided(service, erased_input)
+    [kept_decision] = await decided(service, kept_input)
     needles = derived(erased_decision.value)
     before = await every_byte(database)
     assert [n for n in needles if n not in before] == [], "the scan looks where they are"
 
     erasure = subject_erased("subj-erased", "case-erased")
-    await eraser.handle(consumed("caselog.privacy", erasure))
-    await eraser.handle(consumed("caselog.privacy", erasure))  # redelivered: idempotent
+    for _ in range(2):  # redelivered: idempotent
+        await consumers.act_on_privacy(consumed("caselog.privacy", erasure), service.deps)
 
     after = await every_byte(database)
     assert [needle for needle in needles if needle in after] == []
     assert "case-erased" not in after.replace("case:case-erased", "")  # only the marker
     # Exactly once still: the erased input is known as processed, not decided again; the
     # other case re-sends its decision byte for byte.
-    assert await decider.transform(consumed("caselog.intake", erased_input)) == []
-    assert await decider.transform(consumed("caselog.intake", kept_input)) == [kept_decision]
+    assert await decided(service, erased_input) == []
+    assert await decided(service, kept_input) == [kept_decision]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.policy.adapters.decision_store import SqlDecisionStore
 from services.policy.adapters.tables import processed_events
+from services.policy.service_layer.unit_of_work import PolicyUnitOfWork
 from shared.bus.envelopes import envelope_message
 from shared.crypto.codec import FieldCodec
 from shared.database import engine_for_url
@@ -35,7 +36,6 @@ async def test_sigkill_again_and_again_leaves_one_decision_per_event(
     print(f"policy process log: {log.name}; seed {seed}")
     process = start_policy(setup, log)
     engine = engine_for_url(setup.settings.database_url)
-    store = SqlDecisionStore(engine)
 
     async def processed() -> int:
         try:
@@ -85,7 +85,8 @@ async def test_sigkill_again_and_again_leaves_one_decision_per_event(
             assert _fact(decision, "repeat_number") == str(number), f"seed {seed}"
     assert await processed() == len(flow.events)
     for subject_id in {str(e.subject_id) for e in flow.events}:
-        state = (await store.load(subject_id)).state
+        async with PolicyUnitOfWork(engine, SqlDecisionStore) as work:
+            state = (await work.decisions.state(subject_id)).state
         assert len(state.cases) == CASES_PER_SUBJECT
         for case_id, case in state.cases.items():
             followed = case_id in flow.followed_cases

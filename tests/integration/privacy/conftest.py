@@ -20,9 +20,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from services.privacy.bootstrap import Privacy
+from services.privacy.bootstrap import Privacy, Topics
 from services.privacy.entrypoints.http import create_app
-from services.privacy.service_layer.projection import Topics
 from shared.auth.development import DevelopmentIssuer, development_issuer
 from shared.auth.roles import Role
 from shared.bus.envelopes import envelope_message

@@ -2,7 +2,7 @@
 corrected and withdrawn by the privacy officer only, the events carrying digests, never the
 text (issue 13 item 5)."""
 
-from services.privacy.service_layer.projection import Topics
+from services.privacy.bootstrap import Topics
 from shared.auth.roles import Role
 from shared.envelope import decode_envelope
 from shared.settings import CaselogSettings

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.intake.adapters.case_keys import KeyStoreCaseOpener
+from services.intake.adapters.case_keys import KeyStoreCases
 from services.runtime.cli import main
 from shared.auth.roles import Role
 from shared.crypto.identities import email_identity, phone_identity
@@ -38,11 +38,12 @@ async def opened_case(running: Running, person: Person, *, email: bool, phone: b
         update={"email": person.email if email else None, "phone": person.phone if phone else None}
     )
     intake = running.intake
-    opener = KeyStoreCaseOpener(intake.engine, intake.subjects, intake.keys)
     case_id = new_identifier()
-    async with opener.opening(case_id, customer) as opened:
-        assert opened.subject_id is not None
-        subject_id = opened.subject_id
+    async with intake.engine.begin() as connection:
+        opener = KeyStoreCases(connection, intake.subjects, intake.keys)
+        opened = await opener.open(case_id, customer)
+    assert opened.subject_id is not None
+    subject_id = opened.subject_id
     model = full.model_copy(update={"customer": customer})
     envelope = await sealed(intake.codec, model, case_id, subject_id)
     await running.publish(running.privacy.topics.intake, envelope)

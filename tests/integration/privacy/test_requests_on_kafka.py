@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from services.privacy.service_layer.projection import Topics
+from services.privacy.bootstrap import Topics
 from services.runtime.cli import main
 from shared.auth.roles import Role
 from shared.bus.policy import dlq_topic

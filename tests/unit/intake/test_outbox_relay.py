@@ -1,69 +1,94 @@
-"""The outbox relay against fakes: fresh messages published at once and marked in batches off
-the request's path, the drain leaving them alone meanwhile, failures left for the drain."""
+"""The outbox relay on a real SQLite ledger: fresh messages published at once and marked in
+batches off the request's path, the drain leaving them alone meanwhile, failures left for the
+drain."""
 
 import asyncio
+from pathlib import Path
 
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.intake.adapters.ledger import SqlLedger, create_ledger_tables
+from services.intake.service_layer.messages import Accepted
 from services.intake.service_layer.outbox import OutboxRelay
-from services.intake.service_layer.ports import PendingMessage
-from shared.bus.errors import BusError
+from services.intake.service_layer.ports import CaseKeys, PendingMessage
+from services.intake.service_layer.unit_of_work import IntakeStores
+from shared.bus.memory import MemoryBus
 from shared.bus.messages import OutgoingMessage
+from shared.bus.topics import TopicSpec
+from shared.database import engine_for_url
 
 
-class FakeLedger:
-    def __init__(self) -> None:
-        self.unpublished: dict[str, PendingMessage] = {}
-        self.marks: list[list[str]] = []
-
-    def add(self, key: str) -> PendingMessage:
-        pending = PendingMessage(key, OutgoingMessage("topic", key.encode(), None, ()))
-        self.unpublished[key] = pending
-        return pending
-
-    async def pending(self, limit: int) -> list[PendingMessage]:
-        return list(self.unpublished.values())[:limit]
-
-    async def mark_published(self, keys: list[str]) -> None:
-        await asyncio.sleep(0)  # a round trip: others publish meanwhile
-        self.marks.append(keys)
-        for key in keys:
-            self.unpublished.pop(key, None)
+async def started_bus(*, available: bool = True) -> MemoryBus:
+    """The in-memory bus with intake's topic declared; `available=False`: the broker is down."""
+    bus = MemoryBus()
+    await bus.start()
+    await bus.ensure_topics([TopicSpec("caselog.intake", partitions=1)])
+    bus.broker.available = available
+    return bus
 
 
-class FakeBus:
-    def __init__(self, failing: bool = False) -> None:
-        self.published: list[bytes] = []
-        self.failing = failing
-
-    async def publish(self, message: OutgoingMessage) -> None:
-        if self.failing:
-            raise BusError("broker down")
-        self.published.append(message.value)
+def published(bus: MemoryBus) -> list[bytes]:
+    return [record.value for record in bus.broker.published("caselog.intake")]
 
 
-async def test_fresh_messages_are_published_at_once_and_marked_together() -> None:
-    ledger, bus = FakeLedger(), FakeBus()
-    relay = OutboxRelay(ledger, bus)
-    fresh = [ledger.add(f"k{i}") for i in range(10)]
+@pytest.fixture
+async def stores(tmp_path: Path) -> IntakeStores:
+    engine = engine_for_url(f"sqlite+aiosqlite:///{tmp_path}/ledger.db")
+    await create_ledger_tables(engine)
+    return IntakeStores(engine, engine, SqlLedger, never_opens_a_case)
+
+
+def never_opens_a_case(connection: AsyncConnection) -> CaseKeys:
+    raise AssertionError("the relay reaches the ledger alone")
+
+
+async def recorded(stores: IntakeStores, key: str) -> PendingMessage:
+    message = OutgoingMessage("caselog.intake", key.encode(), None, ())
+    async with stores.ledger_work() as uow:
+        await uow.ledger.record(key, Accepted("case", key), message, None)
+        await uow.commit()
+    return PendingMessage(key, message)
+
+
+async def unpublished(stores: IntakeStores) -> list[str]:
+    async with stores.ledger_work() as uow:
+        return [item.key for item in await uow.ledger.pending(100)]
+
+
+async def test_fresh_messages_are_published_at_once_and_marked_together(
+    stores: IntakeStores,
+) -> None:
+    bus = await started_bus()
+    relay = OutboxRelay(stores, bus)
+    fresh = [await recorded(stores, f"k{i}") for i in range(10)]
+    marks: list[object] = []
+    event.listen(
+        stores.ledger_engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cu, statement, *_: marks.append(1) if statement.startswith("UPDATE") else None,
+    )
 
     await asyncio.gather(*(relay.publish_now(pending) for pending in fresh))
-    assert len(bus.published) == 10
+    assert len(published(bus)) == 10
     assert await relay.drain() == 0, "the drain leaves what the relay has in hand"
     await relay.flush()
 
-    assert ledger.unpublished == {}
-    assert len(ledger.marks) < 10, "marked in batches, not one commit per message"
-    assert len(bus.published) == 10
+    assert await unpublished(stores) == []
+    assert len(marks) < 10, "marked in batches, not one commit per message"
+    assert len(published(bus)) == 10
 
 
-async def test_a_message_the_bus_refused_is_left_for_the_drain() -> None:
-    ledger, bus = FakeLedger(), FakeBus(failing=True)
-    relay = OutboxRelay(ledger, bus)
+async def test_a_message_the_bus_refused_is_left_for_the_drain(stores: IntakeStores) -> None:
+    bus = await started_bus(available=False)
+    relay = OutboxRelay(stores, bus)
 
-    await relay.publish_now(ledger.add("k"))
+    await relay.publish_now(await recorded(stores, "k"))
     await relay.flush()
-    assert list(ledger.unpublished) == ["k"]
+    assert await unpublished(stores) == ["k"]
 
-    bus.failing = False
+    bus.broker.available = True
     assert await relay.drain() == 1
-    assert ledger.unpublished == {}
-    assert bus.published == [b"k"]
+    assert await unpublished(stores) == []
+    assert published(bus) == [b"k"]

@@ -5,16 +5,16 @@ from datetime import timedelta
 import pytest
 
 from services.policy.domain import ConsultationFacts, Decision, Outcome, Policy
+from services.policy.domain.advancing import CLOSURE_DECIDED, POLICY_DECIDED, advance
 from services.policy.domain.facts import ClosureReason
-from services.policy.service_layer.advancing import CLOSURE_DECIDED, POLICY_DECIDED, advance
-from services.policy.service_layer.events import (
+from services.policy.domain.state import (
     AgentResponse,
     CaseEvent,
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
+    SubjectState,
 )
-from services.policy.service_layer.state import SubjectState
 from tests.unit.policy.sample_facts import DAY, MINUTE, T0, consultation
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.policy.adapters.policy_source import read_policy_file
+from services.policy.adapters.policy_versions import read_policy_file
 from services.policy.entrypoints.http import create_app
 from services.policy.service_layer.errors import PolicySourceError
 from shared.settings import SHIPPED_POLICY_FILE, load_settings

@@ -2,17 +2,17 @@
 published; intake's events are handed to the projection as the consumer would."""
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from services.privacy.bootstrap import Privacy, bootstrap
-from shared.bus.interface import Bus, Consumer, Handler, Transform
-from shared.bus.messages import OutgoingMessage
-from shared.bus.policy import DeliveryPolicy
-from shared.bus.topics import TopicSpec
+from services.privacy.entrypoints.consumer import consume
+from shared.bus.memory import MemoryBus
+from shared.bus.messages import ConsumedMessage
+from shared.bus.topics import load_topic_specs
 from shared.database import create_engine
 from shared.envelope import Envelope, decode_envelope
 from shared.infrastructure import Infrastructure
@@ -36,47 +36,13 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-class RecordingBus(Bus):
-    """Keeps what is published; never delivers (tests hand events to the projection)."""
+class RecordingBus(MemoryBus):
+    """The in-memory bus (shared.bus.memory), with what was published read back for the
+    assertions; nothing consumes it (the tests hand events to the projection themselves)."""
 
-    def __init__(self) -> None:
-        self.published: list[OutgoingMessage] = []
-
-    async def start(self) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
-
-    async def ensure_topics(self, specs: Sequence[TopicSpec]) -> None:
-        pass
-
-    async def publish(self, message: OutgoingMessage) -> None:
-        self.published.append(message)
-
-    async def ping(self) -> None:
-        pass
-
-    async def delete_consumed(self, group: str, topic: str) -> dict[tuple[str, int], int]:
-        raise NotImplementedError
-
-    def subscribe(
-        self,
-        group: str,
-        topics: Sequence[str],
-        handler: Handler,
-        policy: DeliveryPolicy | None = None,
-    ) -> Consumer:
-        raise NotImplementedError
-
-    def transform(
-        self,
-        group: str,
-        topics: Sequence[str],
-        transform: Transform,
-        policy: DeliveryPolicy | None = None,
-    ) -> Consumer:
-        raise NotImplementedError
+    @property
+    def published(self) -> list[ConsumedMessage]:
+        return self.broker.published()
 
     def envelopes(self, event_type: str | None = None) -> list[Envelope]:
         found = [decode_envelope(message.value) for message in self.published]
@@ -100,8 +66,11 @@ def settings(tmp_path: Path) -> CaselogSettings:
 
 
 @pytest.fixture
-def bus() -> RecordingBus:
-    return RecordingBus()
+async def bus() -> RecordingBus:
+    started = RecordingBus()
+    await started.start()
+    await started.ensure_topics(load_topic_specs(TOPICS_FILE))
+    return started
 
 
 @contextlib.asynccontextmanager
@@ -131,5 +100,5 @@ async def received(
     personal = privacy.personal
     case = await sample_case(personal.codec, personal.subjects, closed_at=closed_at, **options)
     for envelope in case.envelopes:
-        await privacy.projection.handle(privacy.topics.intake, envelope)
+        await consume(privacy, privacy.topics.intake, envelope)
     return case

@@ -9,21 +9,21 @@ import pytest
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import InvalidRequestError
 from services.privacy.domain.requests import Regime
-from services.privacy.service_layer.access import (
-    RegisterRequest,
-    export_access,
-    overdue_requests,
-    register_access,
+from services.privacy.entrypoints.consumer import consume
+from services.privacy.service_layer.messages import (
+    ExportAccess,
+    Identities,
+    OverdueRequests,
+    RegisterAccess,
 )
-from services.privacy.service_layer.ports import Identities
 from shared.envelope import Envelope
 from tests.unit.privacy.conftest import Clock, RecordingBus, received
 from tests.unit.privacy.samples import EMAIL, NAME, PHONE, RECORDING_URI, SECRET_NOTE
 
 
-def asked(days_ago: float, regime: Regime, clock: Clock, **identity: str) -> RegisterRequest:
+def asked(days_ago: float, regime: Regime, clock: Clock, **identity: str) -> RegisterAccess:
     identities = Identities(**identity) if identity else Identities(email=EMAIL)
-    return RegisterRequest(identities, regime, "officer-1", clock.now - timedelta(days=days_ago))
+    return RegisterAccess(identities, regime, "officer-1", clock.now - timedelta(days=days_ago))
 
 
 def decision_on(case_id: str, subject_id: str, cause: Envelope) -> Envelope:
@@ -46,10 +46,10 @@ async def test_the_export_holds_every_case_contact_and_decision_decrypted(
     closed, still_open = await received(privacy), await received(privacy, closed_at=None)
     closure = closed.envelopes[-1]
     decision = decision_on(closed.case_id, closed.subject_id, closure)
-    await privacy.projection.handle(privacy.topics.policy, decision)
+    await consume(privacy, privacy.topics.policy, decision)
 
-    request = await register_access(privacy.deps, asked(2, Regime.GDPR, clock, phone=PHONE))
-    export = await export_access(privacy.deps, request.request_id, "officer-1")
+    request = await privacy.handle(asked(2, Regime.GDPR, clock, phone=PHONE))
+    export = await privacy.handle(ExportAccess(request.request_id, "officer-1"))
 
     assert request.due_at == request.received_at + timedelta(days=30)
     by_case = {case.case_id: case for case in export.cases}
@@ -82,12 +82,12 @@ async def test_open_requests_past_their_due_date_are_reported(
     privacy: Privacy, clock: Clock
 ) -> None:
     await received(privacy)
-    late = await register_access(privacy.deps, asked(20, Regime.INTERNAL, clock))
-    in_time = await register_access(privacy.deps, asked(20, Regime.GDPR, clock))
-    answered = await register_access(privacy.deps, asked(40, Regime.INTERNAL, clock))
-    await export_access(privacy.deps, answered.request_id, "officer-1")
+    late = await privacy.handle(asked(20, Regime.INTERNAL, clock))
+    in_time = await privacy.handle(asked(20, Regime.GDPR, clock))
+    answered = await privacy.handle(asked(40, Regime.INTERNAL, clock))
+    await privacy.handle(ExportAccess(answered.request_id, "officer-1"))
 
-    report = await overdue_requests(privacy.deps)
+    report = await privacy.handle(OverdueRequests())
 
     assert [(o.request.request_id, o.overdue_days) for o in report.overdue] == [
         (late.request_id, 6)
@@ -97,15 +97,15 @@ async def test_open_requests_past_their_due_date_are_reported(
 
 
 async def test_requests_name_the_field_to_fix(privacy: Privacy, clock: Clock) -> None:
-    future = RegisterRequest(
+    future = RegisterAccess(
         Identities(email=EMAIL), Regime.INTERNAL, "o", clock.now + timedelta(days=1)
     )
     with pytest.raises(InvalidRequestError) as in_future:
-        await register_access(privacy.deps, future)
+        await privacy.handle(future)
     with pytest.raises(InvalidRequestError) as bad_phone:
-        await register_access(privacy.deps, asked(0, Regime.INTERNAL, clock, phone="12"))
+        await privacy.handle(asked(0, Regime.INTERNAL, clock, phone="12"))
     with pytest.raises(InvalidRequestError) as nothing:
-        await register_access(privacy.deps, RegisterRequest(Identities(), Regime.GDPR, "o"))
+        await privacy.handle(RegisterAccess(Identities(), Regime.GDPR, "o"))
 
     assert (in_future.value.field, bad_phone.value.field, nothing.value.field) == (
         "received_at",
@@ -119,12 +119,10 @@ async def test_a_reference_naming_a_person_is_refused_and_nothing_is_kept(
     privacy: Privacy, reference: str
 ) -> None:
     # The reference is kept, signed into receipts and published in plaintext.
-    command = RegisterRequest(
-        Identities(email=EMAIL), Regime.GDPR, "officer-1", reference=reference
-    )
+    command = RegisterAccess(Identities(email=EMAIL), Regime.GDPR, "officer-1", reference=reference)
 
     with pytest.raises(InvalidRequestError) as refused:
-        await register_access(privacy.deps, command)
+        await privacy.handle(command)
 
     assert refused.value.field == "reference"
     assert EMAIL not in str(refused.value)

@@ -8,20 +8,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from services.privacy.adapters.copy_keys import key_slot
-from services.privacy.adapters.plaintext_copies import plaintext_copies
+from services.privacy.adapters.copy_keys import key_slot, plaintext_copies
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.copies import AnonymizedCopy, copy_digest
 from services.privacy.domain.errors import InvalidRequestError, NotFoundError
-from services.privacy.service_layer.copies import (
+from services.privacy.entrypoints.consumer import consume
+from services.privacy.service_layer.messages import (
     CorrectCopy,
+    ListCopies,
+    RotateCopyKey,
+    RunSweep,
     WithdrawCopy,
-    correct_copy,
-    list_copies,
-    rotate_copy_key,
-    withdraw_copy,
 )
-from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.database import create_engine
 from shared.envelope import Envelope
 from shared.settings import CaselogSettings
@@ -44,8 +42,8 @@ def stored_bytes(directory: Path) -> bytes:
 async def anonymized(privacy: Privacy, clock: Clock) -> AnonymizedCopy:
     await received(privacy)
     clock.advance(days=365 * 5 + 2)
-    await run_sweep(privacy.deps, SWEEP)
-    [copy] = await list_copies(privacy.deps, None, 10)
+    await privacy.handle(SWEEP)
+    [copy] = await privacy.handle(ListCopies(None, 10))
     return copy
 
 
@@ -61,7 +59,7 @@ async def test_the_copy_is_in_no_published_event_and_no_stored_byte_yet_still_se
     assert [t for t in texts(copy) if t.encode() in on_disk] == []
     [event] = bus.envelopes("case.anonymized")
     assert (event.schema_version, event.payload["copy_sha256"]) == (2, copy_digest(copy))
-    assert await list_copies(privacy.deps, None, 10) == [copy]
+    assert await privacy.handle(ListCopies(None, 10)) == [copy]
 
 
 async def test_a_correction_replaces_the_copy_and_destroys_the_old_versions_key(
@@ -70,11 +68,9 @@ async def test_a_correction_replaces_the_copy_and_destroys_the_old_versions_key(
     copy = await anonymized(privacy, clock)
     fixed = copy.model_copy(update={"body": "[customer]です。ケトルの底から水が漏れます。"})
 
-    await correct_copy(
-        privacy.deps, CorrectCopy(copy.copy_id, fixed, "読み仮名が残っていた", "po-1")
-    )
+    await privacy.handle(CorrectCopy(copy.copy_id, fixed, "読み仮名が残っていた", "po-1"))
 
-    assert await list_copies(privacy.deps, None, 10) == [fixed]
+    assert await privacy.handle(ListCopies(None, 10)) == [fixed]
     keys = privacy.personal.keys
     assert await keys.tombstone(key_slot(copy.copy_id, 1)) is not None
     assert await keys.tombstone(key_slot(copy.copy_id, 2)) is None
@@ -97,10 +93,10 @@ async def test_a_correction_that_still_holds_contact_details_is_refused(
     careless = copy.model_copy(update={"body": "連絡先 taro@example.jp"})
 
     with pytest.raises(InvalidRequestError) as refused:
-        await correct_copy(privacy.deps, CorrectCopy(copy.copy_id, careless, "fix", "po-1"))
+        await privacy.handle(CorrectCopy(copy.copy_id, careless, "fix", "po-1"))
 
     assert refused.value.field == "copy.body"
-    assert await list_copies(privacy.deps, None, 10) == [copy]
+    assert await privacy.handle(ListCopies(None, 10)) == [copy]
 
 
 async def test_a_withdrawn_copy_is_served_no_more_and_its_key_is_gone(
@@ -108,14 +104,14 @@ async def test_a_withdrawn_copy_is_served_no_more_and_its_key_is_gone(
 ) -> None:
     copy = await anonymized(privacy, clock)
 
-    await withdraw_copy(privacy.deps, WithdrawCopy(copy.copy_id, "本人からの申出", "po-1"))
+    await privacy.handle(WithdrawCopy(copy.copy_id, "本人からの申出", "po-1"))
 
-    assert await list_copies(privacy.deps, None, 10) == []
+    assert await privacy.handle(ListCopies(None, 10)) == []
     assert await privacy.personal.keys.tombstone(key_slot(copy.copy_id, 1)) is not None
     [event] = bus.envelopes("anonymized_copy.withdrawn")
     assert event.payload["withdrawn_sha256"] == copy_digest(copy)
     with pytest.raises(NotFoundError):
-        await withdraw_copy(privacy.deps, WithdrawCopy(copy.copy_id, "again", "po-1"))
+        await privacy.handle(WithdrawCopy(copy.copy_id, "again", "po-1"))
 
 
 async def test_a_version_1_event_read_back_keeps_its_copy_sealed(
@@ -144,9 +140,9 @@ async def test_a_version_1_event_read_back_keeps_its_copy_sealed(
         },
     )
 
-    await privacy.projection.handle(privacy.topics.privacy, legacy)
+    await consume(privacy, privacy.topics.privacy, legacy)
 
-    assert await list_copies(privacy.deps, None, 10) == [copy]
+    assert await privacy.handle(ListCopies(None, 10)) == [copy]
     case = await privacy.store.case("case-legacy-1")
     assert case is not None
     assert case.disposition.value == "anonymized"
@@ -174,7 +170,7 @@ async def test_plaintext_copies_of_an_older_store_are_sealed_at_start_and_their_
     await engine.dispose()
 
     async with started(settings, bus, clock) as service:
-        served = await list_copies(service.deps, None, 10)
+        served = await service.handle(ListCopies(None, 10))
         async with service.infrastructure.engine.connect() as connection:
             tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
 
@@ -187,9 +183,9 @@ async def test_rotating_a_copys_key_keeps_the_copy_and_destroys_the_old_key(
 ) -> None:
     copy = await anonymized(privacy, clock)
 
-    await rotate_copy_key(privacy.deps, copy.copy_id, "po-1")
+    await privacy.handle(RotateCopyKey(copy.copy_id, "po-1"))
 
-    assert await list_copies(privacy.deps, None, 10) == [copy]
+    assert await privacy.handle(ListCopies(None, 10)) == [copy]
     keys = privacy.personal.keys
     assert await keys.tombstone(key_slot(copy.copy_id, 1)) is not None
     assert await keys.tombstone(key_slot(copy.copy_id, 2)) is None

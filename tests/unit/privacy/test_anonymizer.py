@@ -3,9 +3,7 @@ form, contact details and addresses by shape, other people's names, dates by mon
 
 import pytest
 
-from services.privacy.domain.own_values import OwnValues
-from services.privacy.domain.person_names import PersonNameRules
-from services.privacy.domain.scrubber import Scrubber
+from services.privacy.domain.scrubber import OwnValues, PersonNameRules, Scrubber
 from tests.integration.personal_forms import full_width
 
 JA = OwnValues(

@@ -11,9 +11,8 @@ from services.privacy.adapters.signing import verify_receipt
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import ReceiptVerificationError
 from services.privacy.domain.requests import Regime
-from services.privacy.service_layer.access import RegisterRequest
-from services.privacy.service_layer.erasure import erase_subject
-from services.privacy.service_layer.ports import Identities
+from services.privacy.entrypoints.consumer import consume
+from services.privacy.service_layer.messages import EraseSubject, Identities
 from services.runtime.cli import main
 from shared.envelope import Envelope
 from shared.merkle.keys import NoteSigner
@@ -21,7 +20,7 @@ from tests.unit.privacy.conftest import RecordingBus, received
 from tests.unit.privacy.receipts import leaves, tampered
 from tests.unit.privacy.samples import EMAIL, PHONE, sample_case
 
-ERASE = RegisterRequest(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-77")
+ERASE = EraseSubject(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-77")
 
 
 async def test_erasure_shreds_every_case_and_forgets_the_subject(
@@ -29,7 +28,7 @@ async def test_erasure_shreds_every_case_and_forgets_the_subject(
 ) -> None:
     first, second = await received(privacy), await received(privacy, closed_at=None)
 
-    signed = await erase_subject(privacy.deps, ERASE)
+    signed = await privacy.handle(ERASE)
 
     verified = verify_receipt(signed.model_dump_json()).receipt
     assert set(verified.erased_case_ids) == {first.case_id, second.case_id}
@@ -68,9 +67,9 @@ async def test_events_arriving_after_the_erasure_are_shredded(privacy: Privacy) 
     late = await sample_case(privacy.personal.codec, privacy.personal.subjects, closed_at=None)
     assert late.subject_id == first.subject_id  # intake resolved it before the erasure
 
-    await erase_subject(privacy.deps, ERASE)
+    await privacy.handle(ERASE)
     for envelope in late.envelopes:
-        await privacy.projection.handle(privacy.topics.intake, envelope)
+        await consume(privacy, privacy.topics.intake, envelope)
 
     assert await privacy.personal.keys.tombstone(late.case_id) is not None
     assert await privacy.store.case_envelopes(late.case_id) == []
@@ -88,9 +87,9 @@ async def test_the_receipt_names_the_records_checkpoint_read_last(privacy: Priva
             correlation_id="c-1",
             payload={"tree_size": size, "checkpoint_size": signed},
         )
-        await privacy.projection.handle(privacy.topics.records, acknowledgement)
+        await consume(privacy, privacy.topics.records, acknowledgement)
 
-    receipt = verify_receipt((await erase_subject(privacy.deps, ERASE)).model_dump_json()).receipt
+    receipt = verify_receipt((await privacy.handle(ERASE)).model_dump_json()).receipt
 
     checkpoint = receipt.records_checkpoint
     assert (checkpoint.available, checkpoint.tree_size, checkpoint.checkpoint_size) == (
@@ -104,7 +103,7 @@ async def test_any_change_to_the_receipt_fails_verification(
     privacy: Privacy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await received(privacy)
-    document = json.loads((await erase_subject(privacy.deps, ERASE)).model_dump_json())
+    document = json.loads((await privacy.handle(ERASE)).model_dump_json())
     path = tmp_path / "receipt.json"
     path.write_text(json.dumps(document))
     key = json.loads(path.read_text())["verifier_key"]

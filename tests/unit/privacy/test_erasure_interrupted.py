@@ -6,7 +6,6 @@ import pytest
 from services.privacy.adapters.signing import verify_receipt
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.requests import RequestKind
-from services.privacy.service_layer.erasure import erase_subject
 from shared.bus.errors import BusError
 from shared.bus.messages import OutgoingMessage
 from shared.crypto.errors import KeyDestroyedError
@@ -31,7 +30,7 @@ async def test_a_failed_announcement_leaves_the_keys_shredded_and_a_retry_comple
     monkeypatch.setattr(bus, "publish", second_fails)
 
     with pytest.raises(BusError, match="broker gone"):
-        await erase_subject(privacy.deps, ERASE)
+        await privacy.handle(ERASE)
 
     tombstones = await keys.tombstones([case.case_id for case in cases])
     assert None not in tombstones.values()
@@ -41,7 +40,7 @@ async def test_a_failed_announcement_leaves_the_keys_shredded_and_a_retry_comple
     assert await privacy.store.requests(RequestKind.ERASURE) == []  # no request, no receipt
     monkeypatch.setattr(bus, "publish", publish)
 
-    receipt = verify_receipt((await erase_subject(privacy.deps, ERASE)).model_dump_json()).receipt
+    receipt = verify_receipt((await privacy.handle(ERASE)).model_dump_json()).receipt
 
     assert sorted(receipt.erased_case_ids) == sorted(c.case_id for c in cases)
     assert {(k.case_id, k.key_id) for k in receipt.keys_destroyed} == {

@@ -9,23 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from services.intake.adapters.case_keys import KeyStoreCaseOpener
+from services.intake.adapters.case_keys import KeyStoreCases
 from services.privacy.adapters.signing import NoteReceiptSigner, verify_receipt
 from services.privacy.bootstrap import Privacy
-from services.privacy.domain.completion import ErasureState
 from services.privacy.domain.errors import (
     InvalidRequestError,
     NoMatchError,
     ReceiptVerificationError,
 )
 from services.privacy.domain.events import SUBJECT_ERASED
-from services.privacy.domain.receipt import ErasureReceipt
+from services.privacy.domain.receipt import ErasureReceipt, ErasureState
 from services.privacy.domain.requests import Regime, RequestKind, RequestStatus
-from services.privacy.service_layer.access import RegisterRequest, export_access, register_access
-from services.privacy.service_layer.erasure import erase_subject, preview_erasure
-from services.privacy.service_layer.erasure_state import receipt_file, subject_erasures
-from services.privacy.service_layer.holds import place_hold
-from services.privacy.service_layer.ports import Identities
+from services.privacy.entrypoints.consumer import consume
+from services.privacy.service_layer.messages import (
+    EraseSubject,
+    ExportAccess,
+    Identities,
+    PreviewErasure,
+    ReceiptFile,
+    RegisterAccess,
+    SubjectErasures,
+)
 from services.records.domain.acknowledgements import acknowledgements
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent
@@ -45,12 +49,12 @@ from tests.unit.privacy.samples import (
 )
 from tests.unit.privacy.test_holds_flow import hold_on
 
-ERASE = RegisterRequest(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-77")
+ERASE = EraseSubject(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-77")
 TRICK = "鰐淵 珠璃 090-7777-1234x"
 
 
-def erase_by(*listed: str) -> RegisterRequest:
-    return RegisterRequest(Identities(listed=listed), Regime.GDPR, "officer-1")
+def erase_by(*listed: str) -> EraseSubject:
+    return EraseSubject(Identities(listed=listed), Regime.GDPR, "officer-1")
 
 
 # Finding 17: identities of destructive and disclosing requests are parsed strictly.
@@ -67,12 +71,10 @@ async def test_an_identity_with_other_text_in_it_is_refused_and_nothing_is_erase
     person = random_person()
     person = type(person)(name=person.name, email=person.email, phone="090-7777-1234")
     case = await received(privacy, person=person)
-    command = RegisterRequest(identities, Regime.GDPR, "officer-1")
-
     attempts = (
-        lambda: erase_subject(privacy.deps, command),
-        lambda: register_access(privacy.deps, command),
-        lambda: place_hold(privacy.deps, hold_on(identities=identities)),
+        lambda: privacy.handle(EraseSubject(identities, Regime.GDPR, "officer-1")),
+        lambda: privacy.handle(RegisterAccess(identities, Regime.GDPR, "officer-1")),
+        lambda: privacy.handle(hold_on(identities=identities)),
     )
     for attempt in attempts:
         with pytest.raises(InvalidRequestError) as refused:
@@ -96,7 +98,7 @@ async def test_an_erasure_matching_no_subject_answers_no_match_without_a_receipt
     await received(privacy)
 
     with pytest.raises(NoMatchError) as answered:
-        await erase_subject(privacy.deps, erase_by("hanako.yamda@example.jp"))  # misspelt
+        await privacy.handle(erase_by("hanako.yamda@example.jp"))  # misspelt
 
     assert str(answered.value).startswith("no_match: no subject matches")
     assert "nothing was erased" in str(answered.value)
@@ -109,7 +111,9 @@ async def test_an_erasure_matching_no_subject_answers_no_match_without_a_receipt
 
 async def test_an_access_request_matching_no_subject_answers_no_match(privacy: Privacy) -> None:
     with pytest.raises(NoMatchError, match="nothing is held about them"):
-        await register_access(privacy.deps, erase_by("nobody@example.jp"))
+        await privacy.handle(
+            RegisterAccess(Identities(listed=("nobody@example.jp",)), Regime.GDPR, "officer-1")
+        )
     [request] = await privacy.store.requests(RequestKind.ACCESS)
     assert request.status is RequestStatus.NO_MATCH
 
@@ -121,9 +125,9 @@ async def test_the_preview_shows_cases_and_holds_and_changes_nothing(
     privacy: Privacy, bus: RecordingBus
 ) -> None:
     first, second = await received(privacy), await received(privacy, closed_at=None)
-    [hold] = await place_hold(privacy.deps, hold_on(first.case_id))
+    [hold] = await privacy.handle(hold_on(first.case_id))
 
-    preview = await preview_erasure(privacy.deps, Identities(email=EMAIL, phone=PHONE))
+    preview = await privacy.handle(PreviewErasure(Identities(email=EMAIL, phone=PHONE)))
 
     assert preview.subject_refs == (first.subject_id,)
     assert {c.case_id: [h.hold_id for h in c.held_by] for c in preview.cases} == {
@@ -135,7 +139,7 @@ async def test_the_preview_shows_cases_and_holds_and_changes_nothing(
     assert await privacy.personal.keys.tombstone(second.case_id) is None
     assert bus.envelopes(SUBJECT_ERASED.event_type) == []
     with pytest.raises(NoMatchError):
-        await preview_erasure(privacy.deps, Identities(email="nobody@example.jp"))
+        await privacy.handle(PreviewErasure(Identities(email="nobody@example.jp")))
 
 
 # Item 6: one person, one subject.
@@ -146,7 +150,6 @@ async def test_a_person_split_over_two_subjects_is_erased_whole_by_either_identi
 ) -> None:
     person = random_person()
     personal = privacy.personal
-    opener = KeyStoreCaseOpener(personal.engine, personal.subjects, personal.keys)
     full = consultation(person)
     customers = [
         full.customer.model_copy(update={"email": None}),  # phone only: subject A
@@ -156,18 +159,20 @@ async def test_a_person_split_over_two_subjects_is_erased_whole_by_either_identi
     cases, linked = [], []
     for customer in customers:
         case_id = new_identifier()
-        async with opener.opening(case_id, customer) as opened:
-            assert opened.subject_id is not None
-            subject, linked = opened.subject_id, [*linked, *opened.linked_subjects]
+        async with personal.engine.begin() as connection:
+            opener = KeyStoreCases(connection, personal.subjects, personal.keys)
+            opened = await opener.open(case_id, customer)
+        assert opened.subject_id is not None
+        subject, linked = opened.subject_id, [*linked, *opened.linked_subjects]
         model = full.model_copy(update={"customer": customer})
         envelope = await sealed(personal.codec, model, case_id, subject)
-        await privacy.projection.handle(privacy.topics.intake, envelope)
+        await consume(privacy, privacy.topics.intake, envelope)
         cases.append((case_id, subject))
     assert cases[0][1] != cases[1][1] == cases[2][1]
     assert linked == [cases[0][1]]
 
     receipt = verify_receipt(
-        (await erase_subject(privacy.deps, erase_by(person.phone))).model_dump_json()
+        (await privacy.handle(erase_by(person.phone))).model_dump_json()
     ).receipt
 
     assert set(receipt.erased_case_ids) == {case_id for case_id, _ in cases}
@@ -192,7 +197,7 @@ async def test_the_receipt_is_pending_until_its_epoch_closes_then_complete(
     privacy: Privacy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     case = await received(privacy)
-    signed = await erase_subject(privacy.deps, ERASE)
+    signed = await privacy.handle(ERASE)
     receipt = verify_receipt(signed.model_dump_json()).receipt
     residual = receipt.residual_copies
     assert residual is not None
@@ -200,7 +205,7 @@ async def test_the_receipt_is_pending_until_its_epoch_closes_then_complete(
     assert (residual.epoch, residual.kek_id) == (open_epoch.number, open_epoch.kek_id)
     assert residual.unreadable_by == open_epoch.closes_by
     assert f"at the close of epoch {residual.epoch}, no later than" in residual.statement
-    [pending] = await subject_erasures(privacy.deps, (case.subject_id,))
+    [pending] = await privacy.handle(SubjectErasures((case.subject_id,)))
     assert (pending.state, pending.epoch) == (ErasureState.PENDING, residual.epoch)
     key = privacy.signer.verifier_key
     path = tmp_path / "receipt.json"
@@ -212,16 +217,16 @@ async def test_the_receipt_is_pending_until_its_epoch_closes_then_complete(
         capsys.readouterr().out
     )
 
-    await privacy.projection.handle(privacy.topics.privacy, epoch_closed_of(receipt))
+    await consume(privacy, privacy.topics.privacy, epoch_closed_of(receipt))
 
-    served = await receipt_file(privacy.deps, receipt.request_id)
+    served = await privacy.handle(ReceiptFile(receipt.request_id))
     assert served is not None
     assert served.completion is not None
     verified = verify_receipt(served.model_dump_json(), key)
     assert verified.state is ErasureState.COMPLETE
     assert verified.completion is not None
     assert verified.completion.destroyed_kek_id == residual.kek_id
-    [complete] = await subject_erasures(privacy.deps, (case.subject_id,))
+    [complete] = await privacy.handle(SubjectErasures((case.subject_id,)))
     assert (complete.state, complete.completed_by_epoch) == (ErasureState.COMPLETE, residual.epoch)
     path.write_text(served.model_dump_json())
     with pytest.raises(SystemExit) as after:
@@ -244,14 +249,12 @@ async def test_the_receipt_is_pending_until_its_epoch_closes_then_complete(
 
 async def test_a_close_of_another_kek_does_not_complete_the_receipt(privacy: Privacy) -> None:
     await received(privacy)
-    signed = await erase_subject(privacy.deps, ERASE)
+    signed = await privacy.handle(ERASE)
     receipt = verify_receipt(signed.model_dump_json()).receipt
 
-    await privacy.projection.handle(
-        privacy.topics.privacy, epoch_closed_of(receipt, kek_id="kek-x")
-    )
+    await consume(privacy, privacy.topics.privacy, epoch_closed_of(receipt, kek_id="kek-x"))
 
-    served = await receipt_file(privacy.deps, receipt.request_id)
+    served = await privacy.handle(ReceiptFile(receipt.request_id))
     assert served is not None
     assert served.completion is not None
     with pytest.raises(ReceiptVerificationError, match="destroyed KEK is not"):
@@ -260,11 +263,11 @@ async def test_a_close_of_another_kek_does_not_complete_the_receipt(privacy: Pri
 
 async def test_an_access_export_shows_whether_the_erasure_is_complete(privacy: Privacy) -> None:
     held, free = await received(privacy), await received(privacy, closed_at=None)
-    await place_hold(privacy.deps, hold_on(held.case_id))
-    await erase_subject(privacy.deps, ERASE)  # partial: the subject stays known
-    request = await register_access(privacy.deps, ERASE)
+    await privacy.handle(hold_on(held.case_id))
+    await privacy.handle(ERASE)  # partial: the subject stays known
+    request = await privacy.handle(RegisterAccess(ERASE.identities, ERASE.regime, ERASE.actor))
 
-    export = await export_access(privacy.deps, request.request_id, "officer-1")
+    export = await privacy.handle(ExportAccess(request.request_id, "officer-1"))
 
     [erasure] = export.erasures
     assert (erasure.subject_id, erasure.state) == (held.subject_id, ErasureState.PENDING)
@@ -281,7 +284,7 @@ async def test_the_receipt_binds_the_checkpoint_records_acknowledges_for_its_eve
     privacy: Privacy, bus: RecordingBus
 ) -> None:
     await received(privacy)
-    signed = await erase_subject(privacy.deps, ERASE)
+    signed = await privacy.handle(ERASE)
     assert verify_receipt(signed.model_dump_json()).receipt.records_checkpoint.bound is False
     erased = bus.envelopes(SUBJECT_ERASED.event_type)
     records_key = NoteSigner.generate("caselog.test/records")
@@ -300,10 +303,10 @@ async def test_the_receipt_binds_the_checkpoint_records_acknowledges_for_its_eve
         checkpoint=checkpoint,
         now=datetime(2026, 11, 6, tzinfo=UTC),
     ):
-        await privacy.projection.handle(privacy.topics.records, ack)
+        await consume(privacy, privacy.topics.records, ack)
 
-    served = await receipt_file(
-        privacy.deps, json.loads(signed.model_dump_json())["receipt"]["request_id"]
+    served = await privacy.handle(
+        ReceiptFile(json.loads(signed.model_dump_json())["receipt"]["request_id"])
     )
     assert served is not None
     bound = verify_receipt(served.model_dump_json(), privacy.signer.verifier_key).receipt
@@ -330,7 +333,7 @@ async def test_a_receipt_signed_with_a_forgers_key_fails_unless_a_key_is_pinned(
     privacy: Privacy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await received(privacy)
-    genuine = await erase_subject(privacy.deps, ERASE)
+    genuine = await privacy.handle(ERASE)
     receipt = ErasureReceipt.model_validate(genuine.receipt)
     forger = NoteReceiptSigner(NoteSigner.generate("caselog-privacy"))
     forged = forger.sign(receipt.model_copy(update={"erased_case_ids": ("case-never-erased",)}))

@@ -14,17 +14,14 @@ from services.privacy.adapters.signing import verify_receipt
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import ConflictError, ForbiddenError, InvalidRequestError
 from services.privacy.domain.requests import Regime
-from services.privacy.service_layer.access import RegisterRequest
-from services.privacy.service_layer.erasure import erase_subject
-from services.privacy.service_layer.holds import (
+from services.privacy.service_layer.messages import (
+    EraseSubject,
+    HoldsDueForReview,
+    Identities,
     PlaceHold,
     ReleaseHold,
-    holds_due_for_review,
-    place_hold,
-    release_hold,
+    RunSweep,
 )
-from services.privacy.service_layer.ports import Identities
-from services.privacy.service_layer.sweeping import RunSweep, run_sweep
 from shared.auth.roles import Role
 from shared.settings import CaselogSettings
 from tests.unit.privacy.conftest import Clock, RecordingBus, received, started
@@ -32,7 +29,7 @@ from tests.unit.privacy.samples import EMAIL
 
 LEGAL = frozenset({Role.LEGAL})
 OFFICER = frozenset({Role.PRIVACY_OFFICER})
-ERASE = RegisterRequest(Identities(email=EMAIL), Regime.GDPR, "officer-1")
+ERASE = EraseSubject(Identities(email=EMAIL), Regime.GDPR, "officer-1")
 SWEEP = RunSweep(actor="officer-1")
 
 
@@ -57,11 +54,11 @@ async def test_a_privacy_officer_alone_can_neither_release_a_hold_nor_erase_what
     privacy: Privacy, clock: Clock
 ) -> None:
     case = await received(privacy)
-    [hold] = await place_hold(privacy.deps, hold_on(case.case_id))
+    [hold] = await privacy.handle(hold_on(case.case_id))
 
     with pytest.raises(ForbiddenError):
-        await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "officer-1", roles=OFFICER))
-    signed = await erase_subject(privacy.deps, ERASE)
+        await privacy.handle(ReleaseHold(hold.hold_id, "officer-1", roles=OFFICER))
+    signed = await privacy.handle(ERASE)
 
     assert signed.receipt["status"] == "partial"
     assert await privacy.personal.keys.tombstone(case.case_id) is None
@@ -74,13 +71,13 @@ async def test_an_erasure_right_after_a_release_waits_for_the_cooling_off_and_sa
     privacy: Privacy, clock: Clock
 ) -> None:
     case = await received(privacy)
-    [hold] = await place_hold(privacy.deps, hold_on(case.case_id))
+    [hold] = await privacy.handle(hold_on(case.case_id))
     clock.advance(days=365 * 6)
-    released = await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
+    released = await privacy.handle(ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
     until = datetime(2032, 11, 11, tzinfo=UTC)  # released 2032-11-04, plus 7 days
 
-    waiting = await erase_subject(privacy.deps, ERASE)
-    swept = await run_sweep(privacy.deps, SWEEP)
+    waiting = await privacy.handle(ERASE)
+    swept = await privacy.handle(SWEEP)
 
     assert released.released_at == clock.now
     [held] = waiting.receipt["held_cases"]
@@ -100,7 +97,7 @@ async def test_an_erasure_right_after_a_release_waits_for_the_cooling_off_and_sa
     assert await privacy.personal.keys.tombstone(case.case_id) is None
 
     clock.advance(days=7)
-    erased = await erase_subject(privacy.deps, ERASE)
+    erased = await privacy.handle(ERASE)
 
     assert erased.receipt["status"] == "fulfilled"
     assert erased.receipt["erased_case_ids"] == [case.case_id]
@@ -110,14 +107,13 @@ async def test_under_the_two_person_rule_a_second_person_confirms_the_release(
     two_person: Privacy, bus: RecordingBus
 ) -> None:
     case = await received(two_person)
-    [hold] = await place_hold(two_person.deps, hold_on(case.case_id))
-    deps = two_person.deps
+    [hold] = await two_person.handle(hold_on(case.case_id))
 
-    asked = await release_hold(deps, ReleaseHold(hold.hold_id, "officer-1", roles=OFFICER))
+    asked = await two_person.handle(ReleaseHold(hold.hold_id, "officer-1", roles=OFFICER))
     with pytest.raises(ConflictError):
-        await release_hold(deps, ReleaseHold(hold.hold_id, "officer-1", roles=OFFICER))
-    kept = await erase_subject(deps, ERASE)
-    confirmed = await release_hold(deps, ReleaseHold(hold.hold_id, "officer-2", roles=OFFICER))
+        await two_person.handle(ReleaseHold(hold.hold_id, "officer-1", roles=OFFICER))
+    kept = await two_person.handle(ERASE)
+    confirmed = await two_person.handle(ReleaseHold(hold.hold_id, "officer-2", roles=OFFICER))
 
     assert (asked.active, asked.release_requested_by) == (True, "officer-1")
     assert kept.receipt["status"] == "partial"
@@ -139,20 +135,20 @@ async def test_every_hold_gets_a_review_date_from_its_limitation_period_and_is_l
 ) -> None:
     case = await received(privacy)
     knew = datetime(2026, 10, 1, tzinfo=UTC)
-    [liability] = await place_hold(
-        privacy.deps, hold_on(case.case_id, matter_type="product_liability", known_at=knew)
+    [liability] = await privacy.handle(
+        hold_on(case.case_id, matter_type="product_liability", known_at=knew)
     )
-    [contract] = await place_hold(privacy.deps, hold_on(case.case_id))
+    [contract] = await privacy.handle(hold_on(case.case_id))
 
     assert liability.review_at == datetime(2029, 10, 1, tzinfo=UTC)  # 3 years from knowledge
     assert contract.matter_type == "contract"
     assert contract.review_at == datetime(2031, 11, 6, tzinfo=UTC)  # 5 years from placing
-    assert await holds_due_for_review(privacy.deps) == []
+    assert await privacy.handle(HoldsDueForReview()) == []
 
     clock.now = datetime(2029, 10, 2, tzinfo=UTC)
-    report = await run_sweep(privacy.deps, SWEEP)
+    report = await privacy.handle(SWEEP)
 
-    assert [h.hold_id for h in await holds_due_for_review(privacy.deps)] == [liability.hold_id]
+    assert [h.hold_id for h in await privacy.handle(HoldsDueForReview())] == [liability.hold_id]
     assert [h.hold_id for h in report.holds_due_for_review] == [liability.hold_id]
     still = await privacy.store.hold(liability.hold_id)
     assert still is not None
@@ -174,6 +170,6 @@ async def test_a_hold_with_an_unknown_matter_type_or_a_future_time_is_refused(
     case = await received(privacy)
 
     with pytest.raises(InvalidRequestError) as refused:
-        await place_hold(privacy.deps, hold_on(case.case_id, **facts))
+        await privacy.handle(hold_on(case.case_id, **facts))
 
     assert refused.value.field == field

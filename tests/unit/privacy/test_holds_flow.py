@@ -8,11 +8,14 @@ import pytest
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from services.privacy.domain.requests import Regime
-from services.privacy.service_layer.access import RegisterRequest
-from services.privacy.service_layer.erasure import erase_subject
-from services.privacy.service_layer.holds import PlaceHold, ReleaseHold, place_hold, release_hold
-from services.privacy.service_layer.ports import Identities
-from services.privacy.service_layer.sweeping import RunSweep, run_sweep
+from services.privacy.entrypoints.consumer import consume
+from services.privacy.service_layer.messages import (
+    EraseSubject,
+    Identities,
+    PlaceHold,
+    ReleaseHold,
+    RunSweep,
+)
 from shared.auth.roles import Role
 from shared.envelope import Envelope
 from tests.unit.privacy.conftest import Clock, RecordingBus, received
@@ -36,13 +39,11 @@ async def test_a_hold_blocks_the_sweep_and_an_erasure_and_both_report_it(
     privacy: Privacy, clock: Clock, bus: RecordingBus
 ) -> None:
     case = await received(privacy)
-    [hold] = await place_hold(privacy.deps, hold_on(case.case_id))
+    [hold] = await privacy.handle(hold_on(case.case_id))
     clock.advance(days=365 * 6)
 
-    report = await run_sweep(privacy.deps, SWEEP)
-    signed = await erase_subject(
-        privacy.deps, RegisterRequest(Identities(email=EMAIL), Regime.GDPR, "officer")
-    )
+    report = await privacy.handle(SWEEP)
+    signed = await privacy.handle(EraseSubject(Identities(email=EMAIL), Regime.GDPR, "officer"))
 
     assert report.done == []
     assert report.due == []
@@ -68,9 +69,9 @@ async def test_a_hold_blocks_the_sweep_and_an_erasure_and_both_report_it(
     [swept] = bus.envelopes("retention.swept")
     assert swept.payload["held"][0]["hold_ids"] == [hold.hold_id]  # type: ignore[index]
 
-    await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", "和解成立", LEGAL))
+    await privacy.handle(ReleaseHold(hold.hold_id, "legal-1", "和解成立", LEGAL))
     clock.advance(days=8)  # past the cooling-off after a release
-    after = await run_sweep(privacy.deps, SWEEP)
+    after = await privacy.handle(SWEEP)
 
     assert [i.kind.value for i in after.done] == ["case_record", "call_recording"]
     assert after.held == []
@@ -82,10 +83,10 @@ async def test_a_subject_hold_covers_every_case_of_the_subject(
     privacy: Privacy, clock: Clock
 ) -> None:
     first, second = await received(privacy), await received(privacy)
-    [hold] = await place_hold(privacy.deps, hold_on(identities=Identities(email=EMAIL)))
+    [hold] = await privacy.handle(hold_on(identities=Identities(email=EMAIL)))
     clock.advance(days=365 * 6)
 
-    report = await run_sweep(privacy.deps, SWEEP)
+    report = await privacy.handle(SWEEP)
 
     assert hold.scope.value == "subject"
     assert hold.subject_id == first.subject_id
@@ -95,19 +96,19 @@ async def test_a_subject_hold_covers_every_case_of_the_subject(
 
 async def test_holds_refuse_what_cannot_be_done(privacy: Privacy) -> None:
     case = await received(privacy)
-    [hold] = await place_hold(privacy.deps, hold_on(case.case_id))
-    await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
+    [hold] = await privacy.handle(hold_on(case.case_id))
+    await privacy.handle(ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
 
     with pytest.raises(ConflictError):
-        await release_hold(privacy.deps, ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
+        await privacy.handle(ReleaseHold(hold.hold_id, "legal-1", roles=LEGAL))
     with pytest.raises(NotFoundError):
-        await place_hold(privacy.deps, hold_on("no-such-case"))
+        await privacy.handle(hold_on("no-such-case"))
     with pytest.raises(InvalidRequestError) as named:
-        await place_hold(privacy.deps, hold_on(case.case_id, subject_id=case.subject_id))
+        await privacy.handle(hold_on(case.case_id, subject_id=case.subject_id))
     assert named.value.field == "case_id"
     details = PlaceHold(matter="訴訟", reason=f"{EMAIL} から", actor="x", case_id=case.case_id)
     with pytest.raises(InvalidRequestError) as contact:
-        await place_hold(privacy.deps, details)
+        await privacy.handle(details)
     assert contact.value.field == "reason"
 
 
@@ -129,14 +130,14 @@ async def test_a_recommended_hold_waits_for_confirmation(privacy: Privacy) -> No
             "policy_version": "v1",
         },
     )
-    await privacy.projection.handle(privacy.topics.policy, decision)
+    await consume(privacy, privacy.topics.policy, decision)
 
     [pending] = await privacy.store.recommendations(pending_only=True)
-    [hold] = await place_hold(privacy.deps, hold_on(recommendation_id=pending.recommendation_id))
+    [hold] = await privacy.handle(hold_on(recommendation_id=pending.recommendation_id))
 
     assert (pending.case_id, pending.rules) == (case.case_id, ("conduct",))
     assert hold.case_id == case.case_id
     assert hold.recommendation_id == str(decision.event_id)
     assert await privacy.store.recommendations(pending_only=True) == []
     with pytest.raises(ConflictError):
-        await place_hold(privacy.deps, hold_on(recommendation_id=pending.recommendation_id))
+        await privacy.handle(hold_on(recommendation_id=pending.recommendation_id))

@@ -4,9 +4,7 @@ erasing by the clean address erases every case (issue 14 finding 8)."""
 
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.requests import Regime
-from services.privacy.service_layer.access import RegisterRequest
-from services.privacy.service_layer.erasure import erase_subject
-from services.privacy.service_layer.ports import Identities
+from services.privacy.service_layer.messages import EraseSubject, Identities
 from shared.crypto.identities import email_identity
 from tests.unit.privacy.conftest import received
 from tests.unit.privacy.samples import random_person
@@ -22,8 +20,8 @@ async def test_an_email_with_a_zero_width_space_is_the_subject_of_the_clean_addr
 
     found = await privacy.deps.subjects.lookup(Identities(email=person.email))
     case = await received(privacy, person=person)  # type: ignore[arg-type]
-    signed = await erase_subject(
-        privacy.deps, RegisterRequest(Identities(email=person.email), Regime.GDPR, "officer-1")
+    signed = await privacy.handle(
+        EraseSubject(Identities(email=person.email), Regime.GDPR, "officer-1")
     )
 
     assert found == (first,)

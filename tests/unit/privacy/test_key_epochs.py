@@ -8,13 +8,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from services.privacy.bootstrap import Privacy
-from services.privacy.domain.completion import ErasureState
-from services.privacy.service_layer.erasure import erase_subject
-from services.privacy.service_layer.erasure_state import subject_erasures
-from services.privacy.service_layer.key_epochs import (
-    announce_closures,
-    close_epoch_now,
-    close_epochs_when_due,
+from services.privacy.domain.receipt import ErasureState
+from services.privacy.service_layer.epochs import close_epochs_when_due
+from services.privacy.service_layer.messages import (
+    AnnounceEpochCloses,
+    CloseKeyEpoch,
+    SubjectErasures,
 )
 from services.runtime.embedded import service_app
 from shared.auth.development import development_issuer
@@ -31,7 +30,7 @@ async def test_a_close_on_demand_rewraps_destroys_and_publishes_keys_epoch_close
     keys = privacy.personal.keys
     first = await keys.current_epoch()
 
-    closure = await close_epoch_now(keys, privacy.deps.events, actor="admin-1")
+    closure = await privacy.handle(CloseKeyEpoch(actor="admin-1"))
 
     assert closure is not None
     assert closure.rewrapped_keys == 1
@@ -48,7 +47,7 @@ async def test_a_close_on_demand_rewraps_destroys_and_publishes_keys_epoch_close
     }
     assert not await keys.keyring.holds(first.kek_id)
     assert (await keys.get(case.case_id)).kid  # the live key opens under the new epoch
-    assert await announce_closures(keys, privacy.deps.events) == []  # published once
+    assert await privacy.handle(AnnounceEpochCloses()) == []  # published once
 
 
 async def test_a_close_whose_event_a_crash_lost_is_announced_by_the_next_run(
@@ -59,7 +58,7 @@ async def test_a_close_whose_event_a_crash_lost_is_announced_by_the_next_run(
     assert lost is not None
     assert bus.envelopes("keys.epoch_closed") == []
 
-    await close_epoch_now(keys, privacy.deps.events, actor="admin-1")
+    await privacy.handle(CloseKeyEpoch(actor="admin-1"))
 
     closed = [e.payload["closed_epoch"] for e in bus.envelopes("keys.epoch_closed")]
     assert closed == [1, 2]
@@ -74,15 +73,13 @@ async def test_the_scheduler_closes_the_epoch_when_due_and_only_once(
     stop = asyncio.Event()
 
     async def close(number: int) -> None:
-        await close_epoch_now(keys, privacy.deps.events, actor="schedule", if_open=number)
+        await privacy.handle(CloseKeyEpoch(actor="schedule", if_open=number))
         stop.set()  # one round is enough to see what it did
 
     await asyncio.wait_for(close_epochs_when_due(keys, close, clock, stop), 10)
 
     assert [e.payload["closed_epoch"] for e in bus.envelopes("keys.epoch_closed")] == [1]
-    with_other = await close_epoch_now(
-        keys, privacy.deps.events, actor="late-scheduler", if_open=due.number
-    )
+    with_other = await privacy.handle(CloseKeyEpoch(actor="late-scheduler", if_open=due.number))
     assert with_other is None  # a second scheduler that saw epoch 1 due stands down
     assert (await keys.current_epoch()).number == 2
 
@@ -126,14 +123,14 @@ async def test_a_real_close_completes_the_erasures_of_the_epoch_it_closed(
     privacy: Privacy,
 ) -> None:
     case = await received(privacy)
-    await erase_subject(privacy.deps, ERASE)
-    [pending] = await subject_erasures(privacy.deps, (case.subject_id,))
+    await privacy.handle(ERASE)
+    [pending] = await privacy.handle(SubjectErasures((case.subject_id,)))
     assert pending.state is ErasureState.PENDING
 
-    closure = await close_epoch_now(privacy.personal.keys, privacy.deps.events, actor="admin-1")
+    closure = await privacy.handle(CloseKeyEpoch(actor="admin-1"))
 
     assert closure is not None
-    [complete] = await subject_erasures(privacy.deps, (case.subject_id,))
+    [complete] = await privacy.handle(SubjectErasures((case.subject_id,)))
     assert (complete.state, complete.completed_by_epoch) == (
         ErasureState.COMPLETE,
         closure.closed.number,

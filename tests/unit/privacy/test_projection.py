@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from services.privacy.bootstrap import Privacy
+from services.privacy.entrypoints.consumer import consume
 from shared.envelope import Envelope
 from tests.unit.privacy.conftest import received
 from tests.unit.privacy.samples import follow_ups, sealed
@@ -40,15 +41,13 @@ async def test_a_refused_close_request_leaves_the_case_open_in_either_order(
     privacy: Privacy,
 ) -> None:
     before = await received(privacy)
-    await privacy.projection.handle(
-        privacy.topics.policy, closure_decided(before.envelopes[-1], "refuse")
-    )
+    await consume(privacy, privacy.topics.policy, closure_decided(before.envelopes[-1], "refuse"))
     after = await received(privacy, closed_at=None)
     close = follow_ups("2026-11-05T17:00:00+09:00")[-1]
     request = await sealed(privacy.personal.codec, close, after.case_id, after.subject_id)
     refusal = closure_decided(request, "refuse")
-    await privacy.projection.handle(privacy.topics.policy, refusal)
-    await privacy.projection.handle(privacy.topics.intake, request)
+    await consume(privacy, privacy.topics.policy, refusal)
+    await consume(privacy, privacy.topics.intake, request)
 
     for case_id in (before.case_id, after.case_id):
         stored = await privacy.store.case(case_id)
@@ -60,6 +59,6 @@ async def test_a_refused_close_request_leaves_the_case_open_in_either_order(
 async def test_every_event_is_applied_once(privacy: Privacy) -> None:
     case = await received(privacy)
     for envelope in case.envelopes:
-        await privacy.projection.handle(privacy.topics.intake, envelope)
+        await consume(privacy, privacy.topics.intake, envelope)
 
     assert len(await privacy.store.case_envelopes(case.case_id)) == len(case.envelopes)

@@ -13,16 +13,18 @@ import pytest
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import InvalidRequestError
 from services.privacy.domain.requests import STATUTORY_BASIS, Regime
-from services.privacy.service_layer.access import RegisterRequest, register_access
-from services.privacy.service_layer.erasure import erase_subject
-from services.privacy.service_layer.ports import Identities
+from services.privacy.service_layer.messages import EraseSubject, Identities, RegisterAccess
 from services.runtime.cli import main
 from tests.unit.privacy.conftest import Clock, received
 from tests.unit.privacy.samples import EMAIL
 
 
-def asked(received_at: datetime | None, regime: Regime = Regime.APPI) -> RegisterRequest:
-    return RegisterRequest(Identities(email=EMAIL), regime, "officer-1", received_at)
+def asked(received_at: datetime | None, regime: Regime = Regime.APPI) -> RegisterAccess:
+    return RegisterAccess(Identities(email=EMAIL), regime, "officer-1", received_at)
+
+
+def erasure_asked(received_at: datetime | None) -> EraseSubject:
+    return EraseSubject(Identities(email=EMAIL), Regime.APPI, "officer-1", received_at)
 
 
 async def test_an_appi_request_is_due_within_the_internal_target_for_without_delay(
@@ -31,8 +33,8 @@ async def test_an_appi_request_is_due_within_the_internal_target_for_without_del
     await received(privacy)
     three_days_ago = clock.now - timedelta(days=3)
 
-    request = await register_access(privacy.deps, asked(three_days_ago))
-    receipt = await erase_subject(privacy.deps, asked(three_days_ago))
+    request = await privacy.handle(asked(three_days_ago))
+    receipt = await privacy.handle(erasure_asked(three_days_ago))
 
     assert (request.regime, request.received_at) == (Regime.APPI, three_days_ago)
     assert request.due_at == three_days_ago + timedelta(days=14)
@@ -54,15 +56,15 @@ async def test_an_appi_request_is_due_within_the_internal_target_for_without_del
 async def test_a_received_at_in_the_future_or_absurdly_old_is_refused(
     privacy: Privacy, received_at: datetime
 ) -> None:
-    for request in (register_access, erase_subject):
+    for request in (asked(received_at), erasure_asked(received_at)):
         with pytest.raises(InvalidRequestError) as refused:
-            await request(privacy.deps, asked(received_at))
+            await privacy.handle(request)
         assert refused.value.field == "received_at"
 
 
 async def test_a_clock_a_little_fast_counts_as_now(privacy: Privacy, clock: Clock) -> None:
     await received(privacy)
-    request = await register_access(privacy.deps, asked(clock.now + timedelta(minutes=2)))
+    request = await privacy.handle(asked(clock.now + timedelta(minutes=2)))
 
     assert request.received_at == clock.now
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.copies import copy_digest
-from services.privacy.service_layer.copies import list_copies
-from services.privacy.service_layer.sweeping import RunSweep, run_sweep
+from services.privacy.entrypoints.consumer import consume
+from services.privacy.service_layer.messages import ListCopies, RunSweep
 from shared.crypto.grants import reader_for
 from shared.envelope import Envelope
 from tests.integration.personal_forms import leaks
@@ -20,7 +20,7 @@ async def test_nothing_is_due_before_retention_ends(privacy: Privacy, clock: Clo
     await received(privacy)
     clock.advance(days=300)
 
-    report = await run_sweep(privacy.deps, SWEEP)
+    report = await privacy.handle(SWEEP)
 
     assert (report.due, report.held, report.done) == ([], [], [])
 
@@ -31,7 +31,7 @@ async def test_a_recording_expires_after_a_year_and_the_case_record_stays(
     case = await received(privacy)
     clock.advance(days=365)  # within a day of the end: due, not yet overdue
 
-    report = await run_sweep(privacy.deps, SWEEP)
+    report = await privacy.handle(SWEEP)
 
     assert [(i.kind.value, i.overdue) for i in report.done] == [("call_recording", False)]
     stored = await privacy.store.case(case.case_id)
@@ -43,7 +43,7 @@ async def test_a_recording_expires_after_a_year_and_the_case_record_stays(
     assert swept.payload["done"] == [  # the phone system deletes the audio on this
         {"kind": "call_recording", "case_id": case.case_id, "copy_id": None, "hold_ids": []}
     ]
-    assert (await run_sweep(privacy.deps, SWEEP)).due == []
+    assert (await privacy.handle(SWEEP)).due == []
 
 
 async def test_a_dry_run_reports_what_will_be_due_and_changes_nothing(
@@ -52,7 +52,7 @@ async def test_a_dry_run_reports_what_will_be_due_and_changes_nothing(
     case = await received(privacy)
     later = clock.now.replace(year=2032)
 
-    report = await run_sweep(privacy.deps, RunSweep(actor="officer", dry_run=True, as_of=later))
+    report = await privacy.handle(RunSweep(actor="officer", dry_run=True, as_of=later))
 
     assert [(i.kind.value, i.case_id, i.rule) for i in report.due] == [
         ("case_record", case.case_id, "P5Y"),
@@ -70,13 +70,13 @@ async def test_a_case_past_retention_is_anonymized_and_its_key_destroyed(
     case = await received(privacy)
     clock.advance(days=365 * 5 + 2)
 
-    report = await run_sweep(privacy.deps, SWEEP)
+    report = await privacy.handle(SWEEP)
 
     assert [(i.kind.value, i.case_id) for i in report.done] == [
         ("case_record", case.case_id),
         ("call_recording", case.case_id),
     ]
-    [copy] = await list_copies(privacy.deps, None, 10)
+    [copy] = await privacy.handle(ListCopies(None, 10))
     document = copy.model_dump_json()
     assert leaks(document.encode(), PERSONAL) == []
     assert [part for part in NAME_PARTS if part.lower() in document.lower()] == []
@@ -123,11 +123,11 @@ async def test_the_next_sweep_finds_nothing_and_redelivery_keeps_nothing(
 ) -> None:
     case = await received(privacy)
     clock.advance(days=365 * 6)
-    await run_sweep(privacy.deps, SWEEP)
+    await privacy.handle(SWEEP)
 
     for envelope in case.envelopes:  # the bus delivers again after a restart
-        await privacy.projection.handle(privacy.topics.intake, envelope)
-    again = await run_sweep(privacy.deps, SWEEP)
+        await consume(privacy, privacy.topics.intake, envelope)
+    again = await privacy.handle(SWEEP)
 
     assert (again.due, again.done) == ([], [])
     assert await privacy.store.case_envelopes(case.case_id) == []
@@ -137,7 +137,7 @@ async def test_an_open_case_never_expires(privacy: Privacy, clock: Clock) -> Non
     await received(privacy, closed_at=None)
     clock.advance(days=365 * 30)
 
-    assert (await run_sweep(privacy.deps, SWEEP)).due == []
+    assert (await privacy.handle(SWEEP)).due == []
 
 
 async def test_a_backdated_close_request_does_not_make_the_case_due_early(
@@ -149,7 +149,7 @@ async def test_a_backdated_close_request_does_not_make_the_case_due_early(
     )
     clock.advance(days=1)
 
-    report = await run_sweep(privacy.deps, SWEEP)
+    report = await privacy.handle(SWEEP)
 
     assert (report.due, report.done) == ([], [])
     stored = await privacy.store.case(case.case_id)
@@ -177,7 +177,7 @@ async def test_retention_runs_from_the_decision_that_closed_the_case(
         correlation_id="c-1",
         payload={"outcome": "accept", "reasons": [], "actions": [], "policy_version": "v1"},
     )
-    await privacy.projection.handle(privacy.topics.policy, accepted)
+    await consume(privacy, privacy.topics.policy, accepted)
 
     stored = await privacy.store.case(case.case_id)
     assert stored is not None

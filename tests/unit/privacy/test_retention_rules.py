@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.privacy.adapters.rules_file import load_rules
+from services.privacy.bootstrap import load_rules
 from services.privacy.domain.errors import RulesError
 from services.privacy.domain.retention import Period, RecordKind
 

@@ -3,7 +3,7 @@
 import asyncio
 
 from services.privacy.domain.errors import PrivacyError
-from services.privacy.service_layer.sweeping import sweep_every
+from services.privacy.service_layer.retention import sweep_every
 
 
 async def test_sweeps_run_on_schedule_past_a_failure_until_stopped() -> None:

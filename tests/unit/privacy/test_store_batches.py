@@ -13,7 +13,9 @@ async def test_apply_each_applies_each_event_once_and_erases_every_case(privacy:
     kept, unseen = await received(privacy), "case-only-in-privacy-events"
     erased_at, destroyed_at = START + timedelta(hours=1), START + timedelta(minutes=59)
     store = privacy.store
-    assert await store.apply("event-0", [])
+    async with privacy.deps.unit_of_work() as unit:
+        assert await unit.store.apply("event-0", [])
+        await unit.commit()
 
     def erasure(case_id: str) -> list[c.Change]:
         return [
@@ -22,15 +24,17 @@ async def test_apply_each_applies_each_event_once_and_erases_every_case(privacy:
             c.SubjectErased("subject-9", f"request-{case_id}", erased_at),
         ]
 
-    applied = await store.apply_each(
-        [
-            ("event-0", erasure("case-seen-before")),
-            ("event-1", erasure(kept.case_id)),
-            ("event-2", [c.CaseSeen(unseen, "subject-9"), *erasure(unseen)]),
-            ("event-1", erasure("case-repeated")),
-            (None, []),
-        ]
-    )
+    async with privacy.deps.unit_of_work() as unit:
+        applied = await unit.store.apply_each(
+            [
+                ("event-0", erasure("case-seen-before")),
+                ("event-1", erasure(kept.case_id)),
+                ("event-2", [c.CaseSeen(unseen, "subject-9"), *erasure(unseen)]),
+                ("event-1", erasure("case-repeated")),
+                (None, []),
+            ]
+        )
+        await unit.commit()
 
     assert applied == [False, True, True, False, True]
     for case_id in (kept.case_id, unseen):

@@ -1,11 +1,19 @@
-"""The engine factory and the readiness ping, on SQLite files and an unreachable server."""
+"""The engine factory, the readiness ping and insert-or-ignore, on SQLite files and an
+unreachable server (insert-or-ignore on PostgreSQL: the key store contract suite)."""
 
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, MetaData, String, Table, select, text
 
-from shared.database import DatabaseUnavailableError, create_engine, ping
+from shared.database import (
+    DatabaseUnavailableError,
+    UnsupportedDatabaseError,
+    create_engine,
+    engine_for_url,
+    insert_or_ignore,
+    ping,
+)
 from shared.settings import load_settings
 
 
@@ -37,3 +45,25 @@ async def test_unreachable_server_fails_the_ping_without_credentials() -> None:
 
     assert "hunter2" not in str(raised.value)
     assert raised.value.__cause__ is None
+
+
+async def test_insert_or_ignore_keeps_the_first_row_of_a_key_and_refuses_other_databases(
+    tmp_path: Path,
+) -> None:
+    metadata = MetaData()
+    table = Table("pairs", metadata, Column("name", String, primary_key=True), Column("v", String))
+    engine = engine_for_url(f"sqlite+aiosqlite:///{tmp_path / 'pairs.sqlite3'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            statement = insert_or_ignore(connection.dialect.name, table, ("name",))
+            first = await connection.execute(statement, {"name": "a", "v": "first"})
+            second = await connection.execute(statement, {"name": "a", "v": "second"})
+            rows = (await connection.execute(select(table.c.v))).scalars().all()
+    finally:
+        await engine.dispose()
+
+    assert (first.rowcount, second.rowcount) == (1, 0)
+    assert rows == ["first"]
+    with pytest.raises(UnsupportedDatabaseError, match="mysql"):
+        insert_or_ignore("mysql", table)

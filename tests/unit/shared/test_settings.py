@@ -91,8 +91,9 @@ def test_environment_variables_cover_every_field_and_alias() -> None:
     names = environment_variables()
 
     dumped = load_settings(service_name="x").model_dump()
-    nested = {f"crypto.{name}" for name in dumped.pop("crypto")}
+    nested = {f"{block}.{name}" for block in ("crypto", "topics") for name in dumped.pop(block)}
     assert set(names) == set(dumped) | nested
+    assert names["topics.intake"] == ("CASELOG_TOPICS__INTAKE",)
     assert names["crypto.kek_provider"] == ("CASELOG_CRYPTO__KEK_PROVIDER",)
     assert names["service_name"] == ("CASELOG_SERVICE_NAME",)
     assert names["kafka_bootstrap_servers"] == (

@@ -9,14 +9,20 @@ from datetime import datetime
 from typing import Any
 
 from services.intake.adapters.platforms import models
-from services.intake.adapters.platforms.authenticity import header, secret_key
 from services.intake.adapters.platforms.errors import (
     PlatformPayloadError,
     UnsupportedPlatformEvent,
     WebhookAuthenticationError,
 )
-from services.intake.adapters.platforms.payload import optional_text, text, timestamp, value_at
-from services.intake.adapters.platforms.text import html_text
+from services.intake.adapters.platforms.models import html_text
+from services.intake.adapters.platforms.payload import (
+    header,
+    optional_text,
+    secret_key,
+    text,
+    timestamp,
+    value_at,
+)
 from services.intake.domain.consultation import Channel, Consultation, Relationship
 
 PLATFORM = "freshdesk"

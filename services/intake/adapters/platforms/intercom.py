@@ -7,21 +7,22 @@ from datetime import datetime
 from typing import Any
 
 from services.intake.adapters.platforms import models
-from services.intake.adapters.platforms.authenticity import header, secret_key
 from services.intake.adapters.platforms.errors import (
     PlatformPayloadError,
     UnsupportedPlatformEvent,
     WebhookAuthenticationError,
 )
+from services.intake.adapters.platforms.models import html_text, plain_text
 from services.intake.adapters.platforms.payload import (
     dotted,
     epoch,
+    header,
     items,
     optional_text,
+    secret_key,
     text,
     value_at,
 )
-from services.intake.adapters.platforms.text import html_text, plain_text
 from services.intake.domain.consultation import Channel, Consultation
 from services.intake.domain.contacts import ContactKind, PlatformFollowUp
 

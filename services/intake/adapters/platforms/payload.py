@@ -1,11 +1,16 @@
-"""Reading fields of a platform's JSON by path; every failure names the path, never the value."""
+"""What every platform adapter reads: the request's headers (case-insensitive, failing closed,
+a freshness window) and fields of its JSON by path; every failure names the header or the path,
+never the value."""
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from services.intake.adapters.platforms.errors import PlatformPayloadError
+from services.intake.adapters.platforms.errors import (
+    PlatformPayloadError,
+    WebhookAuthenticationError,
+)
 
 Path = tuple[str | int, ...]
 
@@ -148,3 +153,27 @@ def _parsed(raw: str, formats: Sequence[str]) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """The value of header `name`, whatever its case; a missing or blank header fails."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted and value.strip():
+            return value.strip()
+    raise WebhookAuthenticationError(f"missing header {name}")
+
+
+def secret_key(secret: str) -> bytes:
+    """The configured secret as key bytes; an empty one lets anyone sign, so it fails closed."""
+    if not secret:
+        raise WebhookAuthenticationError("no webhook secret is configured")
+    return secret.encode("utf-8")
+
+
+def require_fresh(sent_at: datetime, now: datetime, window: timedelta) -> None:
+    """Bounds replays: the signed time must be within `window` of `now`, either way."""
+    if now - sent_at > window:
+        raise WebhookAuthenticationError("stale timestamp")
+    if sent_at - now > window:
+        raise WebhookAuthenticationError("timestamp is in the future")

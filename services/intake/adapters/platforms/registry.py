@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from services.intake.adapters.platforms import freshdesk, intercom, zendesk
 from services.intake.adapters.platforms.errors import WebhookError
-from services.intake.adapters.platforms.zendesk_users import ZendeskRequesters
+from services.intake.adapters.platforms.zendesk import ZendeskRequesters
 from services.intake.domain.consultation import Consultation
 from services.intake.domain.contacts import PlatformFollowUp
 from shared.settings import CaselogSettings

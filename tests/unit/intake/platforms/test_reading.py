@@ -7,8 +7,8 @@ from pydantic import BaseModel, field_validator
 
 from services.intake.adapters.platforms import models
 from services.intake.adapters.platforms.errors import PlatformPayloadError
+from services.intake.adapters.platforms.models import plain_text, subject_from
 from services.intake.adapters.platforms.payload import dotted, epoch, text, value_at
-from services.intake.adapters.platforms.text import plain_text, subject_from
 from services.intake.domain.consultation import Channel
 from tests.unit.intake.platforms.leaks import assert_mentions_none
 

@@ -1,0 +1,112 @@
+"""The messages intake handles and what its writes answer.
+
+Commands are the orders its entry points (REST, webhooks, the ingress topic) give; events are
+what privacy announced that intake acts on, as intake reads them. Every command says who gives
+it as the server decided: `platform` is the entry point's or the credential's (never the
+body's), `caller` the token's subject on REST, `correlation_id` the request's.
+"""
+
+from dataclasses import dataclass
+
+from services.intake.domain.consultation import Consultation
+from services.intake.domain.contacts import (
+    ClosureRequest,
+    Contact,
+    PlatformFollowUp,
+    RecordingReference,
+)
+
+REST_PLATFORM = "rest"
+"""The platform of what arrives on the REST API from a token without a `platform` claim."""
+INGRESS_PLATFORM = "ingress"
+"""The platform of our own JSON on the ingress topic when the message names none."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConsultation:
+    """Open a case for a platform's ticket and record its first event, once per ticket."""
+
+    consultation: Consultation
+    platform: str
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogContact:
+    """Record a follow-up on a case; once per platform contact id or Idempotency-Key."""
+
+    case_id: str
+    contact: Contact
+    platform: str
+    caller: str | None = None
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestClosure:
+    """Record that someone asked to close a case (policy decides whether it may close)."""
+
+    case_id: str
+    request: ClosureRequest
+    caller: str | None = None
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttachRecording:
+    """Record a call recording's reference and digest on a case."""
+
+    case_id: str
+    recording: RecordingReference
+    caller: str | None = None
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogPlatformFollowUp:
+    """A platform's event about a ticket it sent before: logged on that ticket's case."""
+
+    follow_up: PlatformFollowUp
+    correlation_id: str | None = None
+
+
+CaseCommand = LogContact | RequestClosure | AttachRecording
+IntakeCommand = RecordConsultation | CaseCommand | LogPlatformFollowUp
+
+
+@dataclass(frozen=True, slots=True)
+class CaseKeyDestroyed:
+    """Privacy destroyed a case's data key (erasure, anonymization): intake must not keep it."""
+
+    case_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectErased:
+    """Privacy erased a subject's cases: intake forgets their platform tickets and request
+    keys, and destroys the keys of ingress dead letters that named one of `subject_ids`."""
+
+    event_id: str
+    request_id: str
+    subject_ids: tuple[str, ...]
+    erased_case_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEpochClosed:
+    """Privacy closed a key epoch: every unwrapped key intake holds was wrapped by a dead KEK."""
+
+
+PrivacyEvent = CaseKeyDestroyed | SubjectErased | KeyEpochClosed
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What a write answers: the case and the event that records it (the same on a retry)."""
+
+    case_id: str
+    event_id: str
+    duplicate: bool = False

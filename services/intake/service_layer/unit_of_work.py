@@ -1,0 +1,62 @@
+"""Intake's unit of work: the ledger's transaction, and the key store's when a case is opened.
+
+A consultation's write spans two databases (the ledger claims the ticket, the key store makes
+the case's subject links and data key). One unit of work holds both transactions and commits
+the key store first, so every recorded event has its key; leaving without `commit()` — a
+repeat of a recorded ticket, even one racing it, or any error — rolls both back, so no key or
+link is left for a case never kept.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.intake.service_layer.ports import CaseKeys, Ledger
+from shared.handling import SqlUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeStores:
+    """Intake's two databases and the repositories built on a transaction of each."""
+
+    ledger_engine: AsyncEngine
+    key_store_engine: AsyncEngine
+    ledger_on: Callable[[AsyncConnection], Ledger]
+    cases_on: Callable[[AsyncConnection], CaseKeys]
+
+    def ledger_work(self) -> "IntakeUnitOfWork":
+        """A unit of work on the ledger alone (follow-ups, the outbox, erasures)."""
+        return IntakeUnitOfWork(self, opening_case=False)
+
+    def case_opening(self) -> "IntakeUnitOfWork":
+        """A unit of work on the key store and the ledger, committed in that order."""
+        return IntakeUnitOfWork(self, opening_case=True)
+
+
+class IntakeUnitOfWork(SqlUnitOfWork):
+    """`ledger` always; `cases` only in a unit of work that opens a case."""
+
+    ledger: Ledger
+
+    def __init__(self, stores: IntakeStores, *, opening_case: bool) -> None:
+        engines = (stores.key_store_engine,) if opening_case else ()
+        super().__init__(*engines, stores.ledger_engine)
+        self._stores = stores
+        self._opening_case = opening_case
+        self._cases: CaseKeys | None = None
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        stores = self._stores
+        self.ledger = stores.ledger_on(self.connection(stores.ledger_engine))
+        if self._opening_case:
+            self._cases = stores.cases_on(self.connection(stores.key_store_engine))
+        return self
+
+    @property
+    def cases(self) -> CaseKeys:
+        if self._cases is None:
+            raise RuntimeError("only a case-opening unit of work reaches the key store")
+        return self._cases

@@ -1,0 +1,137 @@
+"""One step of deciding, pure: an intake event and the subject's state in; the decision (if a
+rule applies) and the next state out. The decision handler and replay both run it, so they
+agree."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.policy.domain import decide, decide_closure
+from services.policy.domain.catalogue import RuleId
+from services.policy.domain.decision import Decision, decision_of
+from services.policy.domain.facts import (
+    CallFacts,
+    ClosureFacts,
+    ConsultationFacts,
+    PriorContact,
+)
+from services.policy.domain.policy import Policy
+from services.policy.domain.state import (
+    AgentResponse,
+    CaseEvent,
+    CaseRecord,
+    ClosureSeen,
+    ConsultationSeen,
+    CustomerContact,
+    SubjectState,
+)
+
+POLICY_DECIDED = "policy.decided"
+CLOSURE_DECIDED = "closure.decided"
+DECISION_SCHEMA_VERSION = 1
+# Who the customer is and how they relate to us was decided when the case opened; a
+# follow-up is judged on what it brings: its channel, its words and its timing.
+CONTACT_RULES = frozenset(RuleId) - {RuleId.SCOPE_IDENTITY, RuleId.SCOPE_RELATIONSHIP}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    state: SubjectState
+    decision: Decision | None = None
+    event_type: str | None = None  # of the decision event, when there is a decision
+
+
+def advance(case_id: str, event: CaseEvent, state: SubjectState, policy: Policy) -> Step:
+    if isinstance(event, ConsultationSeen):
+        return _consultation(case_id, event.facts, state, policy)
+    if isinstance(event, CustomerContact):
+        return _customer_contact(case_id, event, state, policy)
+    if isinstance(event, AgentResponse):
+        return Step(_agent_response(case_id, event, state))
+    return _closure(case_id, event, state, policy)
+
+
+def _consultation(
+    case_id: str, facts: ConsultationFacts, state: SubjectState, policy: Policy
+) -> Step:
+    decision = decide(facts, state.history(case_id), policy)
+    answered = facts.call.final_answer_given_at if facts.call else None
+    case = state.case(case_id)
+    opened = case.model_copy(
+        update={
+            "relationship": facts.relationship,
+            "has_email_or_phone": facts.has_email_or_phone,
+            "record": case.record.model_copy(
+                update={
+                    "has_content": bool(facts.subject or facts.body),
+                    "has_times": True,
+                    "has_customer": facts.has_name,
+                    "has_channel": True,
+                    "has_handler": case.record.has_handler or answered is not None,
+                }
+            ),
+            "contacts": (*case.contacts, PriorContact(at=facts.received_at, channel=facts.channel)),
+            "final_answers": (*case.final_answers, *([answered] if answered else [])),
+        }
+    )
+    ended = _ended(facts.received_at, facts.call.duration_seconds if facts.call else None)
+    next_state = state.with_case(case_id, opened).with_decision(case_id, ended, decision)
+    return Step(next_state, decision, POLICY_DECIDED)
+
+
+def _customer_contact(
+    case_id: str, contact: CustomerContact, state: SubjectState, policy: Policy
+) -> Step:
+    case = state.case(case_id)
+    duration = contact.duration_seconds
+    facts = ConsultationFacts(
+        channel=contact.channel,
+        received_at=contact.at,
+        relationship=case.relationship,
+        has_name=case.record.has_customer,
+        has_email_or_phone=case.has_email_or_phone,
+        body=contact.body,
+        call=CallFacts(duration_seconds=duration) if duration is not None else None,
+    )
+    full = decide(facts, state.history(case_id), policy)
+    reasons = [reason for reason in full.reasons if reason.rule in CONTACT_RULES]
+    followed_up = case.model_copy(
+        update={
+            "contacts": (*case.contacts, PriorContact(at=contact.at, channel=contact.channel)),
+            "repeats": case.repeats + 1 if case.final_answers else 0,
+        }
+    )
+    next_state = state.with_case(case_id, followed_up)
+    if not reasons:
+        return Step(next_state)
+    decision = decision_of(reasons, policy.version, policy.evidence_limits)
+    next_state = next_state.with_decision(case_id, _ended(contact.at, duration), decision)
+    return Step(next_state, decision, POLICY_DECIDED)
+
+
+def _agent_response(case_id: str, response: AgentResponse, state: SubjectState) -> SubjectState:
+    case = state.case(case_id)
+    record = case.record.model_copy(update={"has_handler": True})
+    if not response.final_answer:
+        return state.with_case(case_id, case.model_copy(update={"record": record}))
+    answers = (*case.final_answers, response.at)
+    update = {"record": record, "final_answers": answers, "repeats": 0}
+    return state.with_case(case_id, case.model_copy(update=update))
+
+
+def _closure(case_id: str, closure: ClosureSeen, state: SubjectState, policy: Policy) -> Step:
+    record: CaseRecord = state.case(case_id).record
+    facts = ClosureFacts(
+        reason=closure.reason,
+        requested_at=closure.requested_at,
+        supervisor_approved=closure.supervisor_approved,
+        **record.model_dump(),
+    )
+    decision = decide_closure(facts, state.history(case_id), policy)
+    next_state = state.with_decision(case_id, closure.requested_at, decision)
+    return Step(next_state, decision, CLOSURE_DECIDED)
+
+
+def _ended(started: datetime, duration_seconds: int | None) -> datetime:
+    """When a contact's facts were complete: a call's end, since a time-restraint finding
+    dates from then (termination asks whether one came after the final answer)."""
+    return started + timedelta(seconds=duration_seconds or 0)

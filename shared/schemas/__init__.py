@@ -1,1 +1,0 @@
-"""Event payload schemas: registration by type and version, upcasting, export and compatibility."""
