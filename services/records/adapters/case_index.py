@@ -37,11 +37,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.records.adapters import reading
-from services.records.adapters.rows import utc
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.case_view import CaseView, Decision, Hold, apply_event
 from services.records.domain.timeline import CaseEvent
 from shared.envelope import Envelope
+from shared.sql_types import as_utc
 
 CATCH_UP_BATCH = 5000
 CaseState = Literal["open", "decided", "closed", "held", "anonymized", "erased"]
@@ -251,7 +251,7 @@ def _found(row: Any) -> FoundCase:
         platform=row.platform,
         ticket=row.ticket,
         channel=row.channel,
-        opened_at=utc(row.opened_at) if row.opened_at else None,
+        opened_at=as_utc(row.opened_at),
         status=row.status,
         outcome=row.outcome,
         rules=tuple(row.rules.split()),

@@ -35,7 +35,7 @@ def opened(case_id: str, ticket: str, minute: int, channel: str = "email") -> En
 
 def decided(case_id: str, minute: int, outcome: str, *rules: str) -> Envelope:
     reasons = [{"rule": rule} for rule in rules]
-    return event(case_id, "consultation.decided", minute, outcome=outcome, reasons=reasons)
+    return event(case_id, "policy.decided", minute, outcome=outcome, reasons=reasons)
 
 
 async def append(store: SqlEventStore, *envelopes: Envelope) -> None:
