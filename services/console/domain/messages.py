@@ -29,6 +29,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Development sign-in is refused in production, and no identity provider is configured.",
         "本番環境では開発用サインインは使えません。ID プロバイダーも設定されていません。",
     ),
+    "signin.unconfigured": (
+        "Sign-in is off: this console runs in production without an identity provider."
+        " An administrator sets CASELOG_CONSOLE_OIDC_ISSUER and CASELOG_CONSOLE_OIDC_CLIENT_ID."
+        " The services' APIs answer as usual.",
+        "サインインは無効です：このコンソールは ID プロバイダーなしで本番環境として動いています。"
+        "管理者が CASELOG_CONSOLE_OIDC_ISSUER と CASELOG_CONSOLE_OIDC_CLIENT_ID を"
+        "設定してください。"
+        "各サービスの API は通常どおり応答します。",
+    ),
     "signin.oidc": (
         "Sign in with your organisation's account (OpenID Connect).",
         "組織のアカウントでサインインします（OpenID Connect）。",

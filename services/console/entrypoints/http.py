@@ -8,6 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import httpx
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -40,6 +41,8 @@ from shared.web.problems import UnexpectedErrorMiddleware
 from shared.web.request_context import RequestContextMiddleware
 
 HERE = Path(__file__).parent
+log = structlog.get_logger(__name__)
+OIDC_SETTINGS = "set CASELOG_CONSOLE_OIDC_ISSUER and CASELOG_CONSOLE_OIDC_CLIENT_ID"
 ASSETS_PATH = "/assets"
 # No inline script or style anywhere: scripts and styles only from the console's own path.
 CONTENT_SECURITY_POLICY = (
@@ -49,7 +52,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(settings: CaselogSettings, console: ConsoleSettings | None = None) -> FastAPI:
+def create_app(
+    settings: CaselogSettings,
+    console: ConsoleSettings | None = None,
+    *,
+    beside_services: bool = False,
+) -> FastAPI:
+    """The console app. `beside_services`: served in one process with the services' APIs (the
+    embedded runtime), where production without an identity provider keeps those APIs up and
+    the console refuses sign-in (saying what to set) instead of refusing to start: the APIs
+    have their own bearer tokens, and signing no one in is the safe way to be unconfigured.
+    The console alone (`caselog serve console`) has nothing else to offer, so it refuses."""
     console = console or ConsoleSettings()
     http_client = httpx.AsyncClient(timeout=console.service_timeout_s)
 
@@ -78,7 +91,7 @@ def create_app(settings: CaselogSettings, console: ConsoleSettings | None = None
     app.include_router(pages.router)
     secret = _session_secret(settings, console)
     app.state.session_codec = SessionCodec(secret, console.session_ttl_s)
-    app.state.oidc_sign_in = _oidc_sign_in(settings, console, secret)
+    app.state.oidc_sign_in = _oidc_sign_in(settings, console, secret, beside_services)
     app.state.public_url = console.public_url.rstrip("/") if console.public_url else None
     app.state.http_client = http_client
     app.state.service_urls = _service_urls(console)
@@ -127,15 +140,20 @@ def _session_secret(settings: CaselogSettings, console: ConsoleSettings) -> str:
     return secrets.token_urlsafe(32)
 
 
+def offers_sign_in(app: FastAPI) -> bool:
+    """Whether anyone can sign in to this console app (OpenID Connect or development)."""
+    return app.state.oidc_sign_in is not None or app.state.development_sign_in is not None
+
+
 def _oidc_sign_in(
-    settings: CaselogSettings, console: ConsoleSettings, secret: str
+    settings: CaselogSettings, console: ConsoleSettings, secret: str, beside_services: bool
 ) -> OidcSignIn | None:
     if console.oidc_issuer is None:
-        if settings.environment == "production":
-            raise SettingsError(
-                "production signs in through OpenID Connect: set CASELOG_CONSOLE_OIDC_ISSUER"
-                " and CASELOG_CONSOLE_OIDC_CLIENT_ID"
-            )
+        if settings.environment != "production":
+            return None
+        if not beside_services:
+            raise SettingsError(f"production signs in through OpenID Connect: {OIDC_SETTINGS}")
+        log.warning("console sign-in off: production without an identity provider")
         return None
     if not console.oidc_client_id:
         raise SettingsError("CASELOG_CONSOLE_OIDC_CLIENT_ID must be set with the OIDC issuer")

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from services.console.adapters.sessions import COOKIE_NAME
-from services.console.entrypoints.http import create_app
+from services.console.entrypoints.http import create_app, offers_sign_in
 from services.console.settings import ConsoleSettings
 from shared.settings import SettingsError, load_settings
 
@@ -106,6 +106,24 @@ def test_production_needs_an_identity_provider(tmp_path: Path) -> None:
     settings = load_settings(service_name="console", environment="production")
     with pytest.raises(SettingsError, match="CASELOG_CONSOLE_OIDC_ISSUER"):
         create_app(settings, ConsoleSettings(session_secret=SECRET))
+
+
+def test_production_beside_the_services_refuses_sign_in_and_says_what_to_set() -> None:
+    settings = load_settings(service_name="console", environment="production")
+    app = create_app(settings, ConsoleSettings(session_secret=SECRET), beside_services=True)
+    with TestClient(app, follow_redirects=False) as client:
+        page = client.get("/signin", headers={"Accept-Language": "ja"})
+        provider = client.post("/signin/oidc", data={"csrf": csrf_of(page.text)})
+        home = client.get("/")
+
+    assert not offers_sign_in(app)
+    assert page.status_code == 503
+    assert "CASELOG_CONSOLE_OIDC_ISSUER" in page.text
+    assert "サインインは無効です" in page.text
+    assert 'action="/signin/development"' not in page.text
+    assert 'action="/signin/oidc"' not in page.text
+    assert provider.status_code == 404
+    assert home.headers["location"] == "/signin"  # no one signed in
 
 
 def test_a_callback_no_sign_in_started_here_signs_no_one_in(tmp_path: Path) -> None:
