@@ -78,7 +78,7 @@ async def distributed(infrastructure: Infrastructure, folder: Path) -> AsyncIter
 @contextlib.asynccontextmanager
 async def embedded(folder: Path) -> AsyncIterator[Pipeline]:
     issuer, tracker = development_issuer(folder / "auth"), Tracker()
-    environment = _embedded_environment(folder)
+    environment = embedded_environment(folder)
     log = folder / "embedded.log"
     server = Server([EMBEDDED_MODULE], environment, folder, log, ready_path="/healthz")
     async with running(server):
@@ -97,8 +97,9 @@ async def embedded(folder: Path) -> AsyncIterator[Pipeline]:
             await bus.close()
 
 
-def _embedded_environment(folder: Path) -> dict[str, str]:
-    """Production mode with secrets of its own, as deploy/up.sh would set for one host."""
+def embedded_environment(folder: Path) -> dict[str, str]:
+    """Production mode with secrets of its own, as deploy/up.sh would set for one host (and no
+    identity provider: the console refuses sign-in, the APIs answer)."""
     for name in ("kek", "pepper"):
         (folder / f"{name}.b64").write_text(base64.b64encode(os.urandom(32)).decode())
         (folder / f"{name}.b64").chmod(0o600)  # the services refuse a secret others can read

@@ -29,3 +29,20 @@ class ConsoleSettings(BaseSettings):
     session_secret: SecretStr = SecretStr("")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     service_timeout_s: float = Field(default=10.0, gt=0)
+
+    # OpenID Connect sign-in (authorization code + PKCE). Production requires an issuer;
+    # discovery (`<issuer>/.well-known/openid-configuration`) gives the endpoints and keys.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_scope: str = "openid"
+    # Sent as `audience` in the authorization request, for providers that scope access
+    # tokens by it (Hydra, Auth0); the services accept only their CASELOG_AUTH_AUDIENCE.
+    oidc_audience: str | None = None
+    # Where the user's roles are in the ID token; dots walk into objects
+    # (e.g. Keycloak's `realm_access.roles`). Unknown roles are ignored.
+    oidc_roles_claim: str = "roles"
+    # The console's public address as the provider sees it (e.g. https://console.example),
+    # for the callback and post-logout URLs registered with the client. Unset: the address
+    # the request came in on.
+    public_url: str | None = None

@@ -23,12 +23,14 @@ def service_app(name: str, settings: CaselogSettings) -> FastAPI:
     return app
 
 
-def console_app(settings: CaselogSettings) -> FastAPI:
-    """The console (web pages for people); it reads its own CASELOG_CONSOLE_* settings."""
+def console_app(settings: CaselogSettings, *, beside_services: bool = False) -> FastAPI:
+    """The console (web pages for people); it reads its own CASELOG_CONSOLE_* settings.
+    `beside_services`: in the services' process, where production without an identity
+    provider serves the APIs and refuses console sign-in rather than refusing to start."""
     from services.console.entrypoints.http import create_app
     from services.console.settings import ConsoleSettings
 
-    return create_app(settings, ConsoleSettings())
+    return create_app(settings, ConsoleSettings(), beside_services=beside_services)
 
 
 def embedded_app(
@@ -45,7 +47,9 @@ def embedded_app(
         )
         for name in SERVICES
     }
-    console = console_app(load_settings(**{**shared, "service_name": "console"}))
+    console = console_app(
+        load_settings(**{**shared, "service_name": "console"}), beside_services=True
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +89,9 @@ def embedded_app(
     for name, app in apps.items():
         root.mount(f"/{name}", app)
     root.mount("/", console)  # last: every path the services do not own
+    from services.console.entrypoints.http import offers_sign_in
+
+    root.state.console_signs_in = offers_sign_in(console)
     return root
 
 

@@ -95,7 +95,12 @@ def run_embedded(args: argparse.Namespace) -> None:
         print("\n".join([summary, *(f"  demo     {url}{page}" for page in pages)]), flush=True)
 
     app = embedded_app(settings, data_dir, announce=announce)
-    lines = [f"caselog (embedded) on {url}", f"  console  {url}  (sign in there)"]
+    console_note = (
+        "(sign in there)"
+        if app.state.console_signs_in
+        else "(sign-in off: production needs CASELOG_CONSOLE_OIDC_ISSUER; the APIs answer)"
+    )
+    lines = [f"caselog (embedded) on {url}", f"  console  {url}  {console_note}"]
     lines += [f"  {name:8} {url}{name}/docs" for name in SERVICES]
     lines.append(f"  data in  {data_dir or DEFAULT_DATA_DIR}/")
     if settings.environment == "development" and settings.auth_jwks_file is None:

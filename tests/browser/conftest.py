@@ -69,11 +69,11 @@ async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
         token = development_issuer(settings.auth_dev_keys_dir).token(
             "browser-test", [Role.LEGAL], settings.auth_audience
         )
-        await _until_decided(url, token, ids)
+        await until_decided(url, token, ids)
         yield ServedSystem(url, ids, ids[ESCALATED_DEMO], token)
 
 
-async def _until_decided(url: str, token: str, case_ids: list[str]) -> None:
+async def until_decided(url: str, token: str, case_ids: list[str]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, headers=headers) as client:
         pending = set(case_ids)

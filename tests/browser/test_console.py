@@ -80,6 +80,15 @@ async def test_legal_reads_a_case_moves_as_of_before_the_decision_and_reveals(
     # The access is in the case's record: the next read counts it and lists its event.
     await page.goto(case_url)
     await expect(page.get_by_test_id("timeline")).to_contain_text("access.recorded")
+    # The access trail, its own tab: who revealed, why, which fields (never their values).
+    await page.get_by_test_id("tab-access").click()
+    await page.wait_for_url(f"{case_url}/access")
+    trail = page.get_by_test_id("access-trail").locator("tbody tr")
+    await expect(trail).to_have_count(1)
+    await expect(trail).to_contain_text("console-dev-legal")
+    await expect(trail).to_contain_text("matter LIT-2026-7")
+    await expect(trail).not_to_contain_text("殺すぞ")
+    await page.screenshot(path=SCREENSHOTS / "access-en.png", full_page=True)
     await page.context.close()
 
 
@@ -108,7 +117,8 @@ async def test_a_tampered_session_cookie_is_refused(browser: Browser, system: Se
     assert not cookie["secure"]  # plain http on loopback; Secure is set over https
     payload, _, signature = cookie["value"].rpartition(".")
     # Another role in the payload, the old signature: what a forger would try.
-    flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    # A middle character: the last one of base64 may carry only padding bits.
+    flipped = signature[:5] + ("A" if signature[5] != "A" else "B") + signature[6:]
     await context.add_cookies([{**cookie, "value": f"{payload}.{flipped}"}])  # type: ignore[list-item]
     answer = await page.goto(f"{system.url}/cases/{system.escalated_case_id}")
     assert answer is not None
@@ -125,6 +135,9 @@ async def test_the_pages_in_japanese(browser: Browser, system: ServedSystem) -> 
     await page.goto(f"{system.url}/cases/{system.escalated_case_id}")
     await expect(page.get_by_test_id("decision").locator(".badge")).to_have_text("エスカレーション")
     await page.screenshot(path=SCREENSHOTS / "case-ja.png", full_page=True)
+    await page.get_by_test_id("tab-access").click()
+    await expect(page.locator("h2#access-heading")).to_have_text("閲覧記録")
+    await page.screenshot(path=SCREENSHOTS / "access-ja.png", full_page=True)
     # A hold placed through privacy's API is on the privacy page.
     async with httpx.AsyncClient(
         base_url=system.url, headers={"Authorization": f"Bearer {system.legal_token}"}

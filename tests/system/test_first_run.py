@@ -14,13 +14,18 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.pipeline.deployments import embedded_environment
 from services.runtime.demo import DEMOS
+from shared.auth.development import development_issuer
+from shared.auth.roles import Role
+from shared.settings import load_settings
 from tests.system.test_make_run import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CASELOG = ("-c", "import sys; from services.runtime.cli import main; main(sys.argv[1:])")
 DEMO_LINE = f"loaded {len(DEMOS)} demo consultations; --no-demo to skip"
 SERVING_WITHIN_S = 60.0
+SIGN_IN_OFF = "(sign-in off: production needs CASELOG_CONSOLE_OIDC_ISSUER; the APIs answer)"
 
 
 def environment(**more: str) -> dict[str, str]:
@@ -67,6 +72,19 @@ class Run:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def wait_ready(url: str) -> None:
+    """Until `url` answers 200 (the server is printed before it listens), or the time is up."""
+    deadline = time.monotonic() + SERVING_WITHIN_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"{url} never answered 200")
 
 
 @pytest.fixture
@@ -126,13 +144,7 @@ def test_no_demo_loads_and_announces_nothing(tmp_path: Path) -> None:
     run = Run(tmp_path, "--port", str(port), "--data-dir", str(tmp_path / "data"), "--no-demo")
     try:
         run.until("/privacy/docs")
-        deadline = time.monotonic() + SERVING_WITHIN_S
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/intake/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_ready(f"http://127.0.0.1:{port}/intake/readyz")
     finally:
         run.stop()
     assert run.process.stdout is not None
@@ -140,3 +152,30 @@ def test_no_demo_loads_and_announces_nothing(tmp_path: Path) -> None:
     assert "demo consultations" not in printed
     with sqlite3.connect(tmp_path / "data" / "intake.sqlite3") as intake:
         assert intake.execute("select count(*) from intake_cases").fetchone() == (0,)
+
+
+def test_production_without_an_identity_provider_serves_the_apis_and_refuses_sign_in(
+    tmp_path: Path,
+) -> None:
+    """Bench B9's production run: no OIDC issuer. The services answer with their bearer
+    tokens; the console says sign-in is off and what to set, and signs no one in."""
+    port, legal = free_port(), development_issuer(tmp_path / "auth")
+    token = legal.token(
+        "legal-1", [Role.LEGAL], load_settings(service_name="records").auth_audience
+    )
+    run = Run(tmp_path, "--port", str(port), **embedded_environment(tmp_path))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        run.until("/privacy/docs")
+        wait_ready(f"{base}/records/readyz")
+        cases = httpx.get(f"{base}/records/v1/cases", headers={"Authorization": f"Bearer {token}"})
+        sign_in_page = httpx.get(f"{base}/signin")
+        provider = httpx.post(f"{base}/signin/oidc", data={"csrf": "x"})
+    finally:
+        run.stop()
+    assert cases.status_code == 200, cases.text
+    assert any(line.endswith(f":{port}/  {SIGN_IN_OFF}") for line in run.lines)
+    assert sign_in_page.status_code == 503
+    assert "CASELOG_CONSOLE_OIDC_ISSUER" in sign_in_page.text
+    assert 'action="/signin/development"' not in sign_in_page.text
+    assert provider.status_code in {403, 404}  # no way in, with or without a CSRF token

@@ -37,6 +37,8 @@ class SessionCodec:
                 "method": user.method,
                 "token": user.token,
             }
+            if user.id_token is not None:
+                data["user"]["id"] = user.id_token
         return self._serializer.dumps(data)
 
     def decode(self, value: str) -> ConsoleSession:
@@ -53,8 +55,9 @@ class SessionCodec:
                     roles=tuple(Role(role) for role in user["roles"]),
                     method=user["method"],
                     token=str(user["token"]),
+                    id_token=None if user.get("id") is None else str(user["id"]),
                 ),
             )
-        except (BadSignature, KeyError, TypeError, ValueError):
+        except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
             # BadSignature covers expiry (SignatureExpired) and tampering alike.
             raise InvalidSessionError("the session cookie does not verify") from None

@@ -26,10 +26,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signin.role": ("Role", "ロール"),
     "signin.submit": ("Sign in", "サインイン"),
     "signin.refused": (
-        "Development sign-in is refused in production. OpenID Connect sign-in is not"
-        " available in this version of the console.",
-        "本番環境では開発用サインインは使えません。OpenID Connect によるサインインは"
-        "このバージョンのコンソールにはまだありません。",
+        "Development sign-in is refused in production, and no identity provider is configured.",
+        "本番環境では開発用サインインは使えません。ID プロバイダーも設定されていません。",
+    ),
+    "signin.unconfigured": (
+        "Sign-in is off: this console runs in production without an identity provider."
+        " An administrator sets CASELOG_CONSOLE_OIDC_ISSUER and CASELOG_CONSOLE_OIDC_CLIENT_ID."
+        " The services' APIs answer as usual.",
+        "サインインは無効です：このコンソールは ID プロバイダーなしで本番環境として動いています。"
+        "管理者が CASELOG_CONSOLE_OIDC_ISSUER と CASELOG_CONSOLE_OIDC_CLIENT_ID を"
+        "設定してください。"
+        "各サービスの API は通常どおり応答します。",
+    ),
+    "signin.oidc": (
+        "Sign in with your organisation's account (OpenID Connect).",
+        "組織のアカウントでサインインします（OpenID Connect）。",
+    ),
+    "signin.oidc_submit": ("Sign in with the identity provider", "ID プロバイダーでサインイン"),
+    "signin.done": ("Signed in", "サインインしました"),
+    "signin.to_provider": ("To your identity provider", "ID プロバイダーへ移動します"),
+    "signin.continue_provider": ("Continue", "進む"),
+    "signout.to_provider": (
+        "Signed out here; ending your identity provider's session",
+        "サインアウトしました。ID プロバイダーのセッションも終了します",
+    ),
+    "signin.continue": ("Continue to the console", "コンソールへ進む"),
+    "signin.flow_lost": (
+        "This sign-in was not started here, or took too long. Please sign in again.",
+        "このサインインはここで開始されていないか、時間がかかりすぎました。もう一度サインインしてください。",
+    ),
+    "signin.provider_refused": (
+        "The identity provider did not sign you in. Please sign in again.",
+        "ID プロバイダーでサインインできませんでした。もう一度サインインしてください。",
+    ),
+    "signin.no_role": (
+        "Your account has no caselog role. Ask your administrator for one.",
+        "あなたのアカウントには caselog のロールがありません。管理者に依頼してください。",
+    ),
+    "signin.no_provider": (
+        "No identity provider is configured for this console.",
+        "このコンソールには ID プロバイダーが設定されていません。",
     ),
     "signin.again": (
         "Your session is not valid (expired or altered). Please sign in again.",
@@ -68,6 +104,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "各サービスの API を使う（ドキュメントはオフラインで表示できます）。",
     ),
     "case.title": ("Case", "案件"),
+    "case.tabs": ("Case views", "案件の表示"),
+    "case.tab.case": ("Case and timeline", "案件とタイムライン"),
+    "case.tab.access": ("Access trail", "閲覧記録"),
+    "access.title": ("Access trail", "閲覧記録"),
+    "access.explained": (
+        "Every reveal of this case's personal data, newest first: who, when, why and which"
+        " fields (never their values). Each is an event in the log.",
+        "この案件の個人情報が表示されるたびの記録（新しい順）：誰が、いつ、何のために、どの項目を"
+        "（値は記録しません）。それぞれがログのイベントです。",
+    ),
+    "access.when": ("When", "日時"),
+    "access.who": ("Who", "閲覧者"),
+    "access.why": ("Purpose or matter", "目的・案件番号"),
+    "access.what": ("What was read", "閲覧した内容"),
+    "access.entry": ("Log event", "ログのイベント"),
+    "access.events": ("event(s)", "件のイベント"),
+    "access.view.timeline": ("timeline", "タイムライン"),
+    "access.view.bundle": ("litigation bundle", "訴訟用バンドル"),
+    "access.none": (
+        "No one has revealed this case's personal data.",
+        "この案件の個人情報はまだ誰も表示していません。",
+    ),
     "case.summary": ("Summary", "概要"),
     "case.status": ("Status", "状態"),
     "case.channel": ("Channel", "受付チャネル"),

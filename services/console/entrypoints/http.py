@@ -8,25 +8,29 @@ from dataclasses import fields
 from pathlib import Path
 
 import httpx
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.console.adapters.development_sign_in import DevelopmentIssuerSignIn
+from services.console.adapters.oidc_sign_in import OidcSignIn
 from services.console.adapters.services_http import ServiceUrls
 from services.console.adapters.sessions import COOKIE_NAME, SessionCodec, new_csrf
 from services.console.domain.language import DEFAULT_LANGUAGE, Language
 from services.console.domain.messages import message
 from services.console.domain.session import ConsoleSession
-from services.console.entrypoints.pages import SIGN_IN_ROLES, BadInputError, router
+from services.console.entrypoints import pages, sign_in
 from services.console.entrypoints.visits import SignInRequiredError, Visit
 from services.console.service_layer.errors import (
+    BadInputError,
     ConsoleError,
     CsrfError,
     InvalidSessionError,
     ServiceRefusedError,
     ServiceUnavailableError,
+    SignInFailedError,
     SignInRefusedError,
 )
 from services.console.settings import MIN_SESSION_SECRET_CHARS, ConsoleSettings
@@ -37,6 +41,8 @@ from shared.web.problems import UnexpectedErrorMiddleware
 from shared.web.request_context import RequestContextMiddleware
 
 HERE = Path(__file__).parent
+log = structlog.get_logger(__name__)
+OIDC_SETTINGS = "set CASELOG_CONSOLE_OIDC_ISSUER and CASELOG_CONSOLE_OIDC_CLIENT_ID"
 ASSETS_PATH = "/assets"
 # No inline script or style anywhere: scripts and styles only from the console's own path.
 CONTENT_SECURITY_POLICY = (
@@ -46,7 +52,17 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(settings: CaselogSettings, console: ConsoleSettings | None = None) -> FastAPI:
+def create_app(
+    settings: CaselogSettings,
+    console: ConsoleSettings | None = None,
+    *,
+    beside_services: bool = False,
+) -> FastAPI:
+    """The console app. `beside_services`: served in one process with the services' APIs (the
+    embedded runtime), where production without an identity provider keeps those APIs up and
+    the console refuses sign-in (saying what to set) instead of refusing to start: the APIs
+    have their own bearer tokens, and signing no one in is the safe way to be unconfigured.
+    The console alone (`caselog serve console`) has nothing else to offer, so it refuses."""
     console = console or ConsoleSettings()
     http_client = httpx.AsyncClient(timeout=console.service_timeout_s)
 
@@ -71,10 +87,12 @@ def create_app(settings: CaselogSettings, console: ConsoleSettings | None = None
     app.state.metrics = metrics
     app.include_router(health_router({}, settings.readiness_timeout_s))
     app.include_router(metrics.router())
-    app.include_router(router)
-    app.state.session_codec = SessionCodec(
-        _session_secret(settings, console), console.session_ttl_s
-    )
+    app.include_router(sign_in.router)
+    app.include_router(pages.router)
+    secret = _session_secret(settings, console)
+    app.state.session_codec = SessionCodec(secret, console.session_ttl_s)
+    app.state.oidc_sign_in = _oidc_sign_in(settings, console, secret, beside_services)
+    app.state.public_url = console.public_url.rstrip("/") if console.public_url else None
     app.state.http_client = http_client
     app.state.service_urls = _service_urls(console)
     app.state.docs_links = _docs_links(app.state.service_urls)
@@ -122,6 +140,26 @@ def _session_secret(settings: CaselogSettings, console: ConsoleSettings) -> str:
     return secrets.token_urlsafe(32)
 
 
+def offers_sign_in(app: FastAPI) -> bool:
+    """Whether anyone can sign in to this console app (OpenID Connect or development)."""
+    return app.state.oidc_sign_in is not None or app.state.development_sign_in is not None
+
+
+def _oidc_sign_in(
+    settings: CaselogSettings, console: ConsoleSettings, secret: str, beside_services: bool
+) -> OidcSignIn | None:
+    if console.oidc_issuer is None:
+        if settings.environment != "production":
+            return None
+        if not beside_services:
+            raise SettingsError(f"production signs in through OpenID Connect: {OIDC_SETTINGS}")
+        log.warning("console sign-in off: production without an identity provider")
+        return None
+    if not console.oidc_client_id:
+        raise SettingsError("CASELOG_CONSOLE_OIDC_CLIENT_ID must be set with the OIDC issuer")
+    return OidcSignIn(console, secret)
+
+
 def _service_urls(console: ConsoleSettings) -> ServiceUrls | None:
     urls = (console.intake_url, console.policy_url, console.records_url, console.privacy_url)
     if all(url is None for url in urls):
@@ -161,17 +199,13 @@ def _install_error_pages(app: FastAPI) -> None:
             language: Language = getattr(request.state, "language", DEFAULT_LANGUAGE)
             codec: SessionCodec = request.app.state.session_codec
             visit = Visit(request, ConsoleSession(csrf=new_csrf()), language, codec)
-            return visit.render(
-                "signin.html",
-                status=401,
-                roles=SIGN_IN_ROLES,
-                development=request.app.state.development_sign_in is not None,
-                notice=message("signin.again", language),
-            )
+            return sign_in.sign_in_page(visit, 401, message("signin.again", language))
         if isinstance(error, CsrfError):
             return page(request, 403, "error.csrf")
         if isinstance(error, SignInRefusedError):
             return page(request, 403, "signin.refused")
+        if isinstance(error, SignInFailedError):
+            return page(request, error.status, error.message_key)
         if isinstance(error, BadInputError):
             return page(request, 422, "error.bad_input", error.field)
         if isinstance(error, ServiceRefusedError):

@@ -1,4 +1,4 @@
-"""The console's pages: sign-in and out, language, home, the case page, the privacy page.
+"""The console's pages: language, home, the case page, the privacy page (sign-in: `sign_in`).
 
 Pages read through the services' public APIs with the user's token (`services_for`), so
 what a role may see is decided by the services, not here.
@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from services.console.adapters.services_http import HttpServicesApi, ServiceUrls
-from services.console.adapters.sessions import new_csrf
+from services.console.domain.access_trail import access_trail
 from services.console.domain.case_page import build_case_page
 from services.console.domain.language import LANGUAGES
 from services.console.entrypoints.visits import (
@@ -23,29 +23,16 @@ from services.console.entrypoints.visits import (
     VisitDep,
     safe_next,
 )
-from services.console.service_layer.errors import (
-    ConsoleError,
-    ServiceRefusedError,
-    SignInRefusedError,
-)
+from services.console.service_layer.errors import BadInputError, ServiceRefusedError
 from shared.auth.roles import REVEALING_ROLES, Role
 from shared.ids import IDENTIFIER_PATTERN
 
 router = APIRouter(include_in_schema=False)
 CaseId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN)]
-SIGN_IN_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 PRIVACY_READERS = (Role.PRIVACY_OFFICER, Role.LEGAL, Role.ADMIN)
 _AWARE = TypeAdapter(AwareDatetime)
 _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 MAX_TZ_OFFSET_MIN = 14 * 60
-
-
-class BadInputError(ConsoleError):
-    """A page's input does not parse; `field` names it (its value is never repeated)."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(f"{field} is not valid")
-        self.field = field
 
 
 def services_for(visit: Visit) -> HttpServicesApi:
@@ -69,39 +56,6 @@ async def home(visit: VisitDep) -> Response:
         can_reveal=visit.user.has_any(*REVEALING_ROLES),
         can_privacy=visit.user.has_any(*PRIVACY_READERS),
     )
-
-
-@router.get("/signin", response_class=HTMLResponse)
-async def sign_in_page(visit: VisitDep) -> Response:
-    development = visit.request.app.state.development_sign_in is not None
-    return visit.render(
-        "signin.html",
-        status=200 if development else 503,
-        development=development,
-        roles=SIGN_IN_ROLES,
-        notice=None,
-    )
-
-
-@router.post("/signin/development")
-async def sign_in(visit: FormVisitDep) -> Response:
-    method = visit.request.app.state.development_sign_in
-    if method is None:
-        raise SignInRefusedError("development sign-in is refused in production")
-    try:
-        role = Role(visit.form.get("role", ""))
-    except ValueError:
-        raise BadInputError("role") from None
-    if role not in SIGN_IN_ROLES:
-        raise BadInputError("role")
-    visit.session = visit.session.signed_in(method.sign_in(role), new_csrf())
-    return visit.redirect("/")
-
-
-@router.post("/signout")
-async def sign_out(visit: FormVisitDep) -> Response:
-    visit.session = visit.session.signed_out(new_csrf())
-    return visit.redirect("/signin")
 
 
 @router.post("/language")
@@ -165,6 +119,20 @@ async def _case(
         as_of=_iso(moment) if moment else None,
         can_reveal=visit.user.has_any(*REVEALING_ROLES),
         purpose=reveal_purpose,
+        tab="case",
+    )
+
+
+@router.get("/cases/{case_id}/access", response_class=HTMLResponse)
+async def access_page(visit: VisitDep, case_id: CaseId) -> Response:
+    """The case's access trail: read from the timeline without revealing (no new access)."""
+    timeline = await services_for(visit).timeline(case_id, None)
+    return visit.render(
+        "access.html",
+        case_id=case_id,
+        trail=access_trail(timeline["events"]),
+        role_names=[role.value for role in Role],
+        tab="access",
     )
 
 

@@ -34,3 +34,20 @@ class CsrfError(ConsoleError):
 
 class SignInRefusedError(ConsoleError):
     """Development sign-in asked of a production console."""
+
+
+class SignInFailedError(ConsoleError):
+    """The identity provider's answer signs no one in: `message_key` says why, to the user."""
+
+    def __init__(self, message_key: str, status: int) -> None:
+        super().__init__(f"sign-in failed ({message_key})")
+        self.message_key = message_key
+        self.status = status
+
+
+class BadInputError(ConsoleError):
+    """A page's input does not parse; `field` names it (its value is never repeated)."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is not valid")
+        self.field = field

@@ -40,6 +40,9 @@ class CaseView:
     status: CaseStatus = "open"
     subject_id: str | None = None
     channel: str | None = None
+    # The platform's ticket it came from (`source` of the consultation: not personal).
+    platform: str | None = None
+    ticket: str | None = None
     opened_at: datetime | None = None
     last_occurred_at: datetime | None = None
     events: int = 0
@@ -58,20 +61,29 @@ def project_case(case_id: str, envelopes: Iterable[Envelope]) -> CaseView:
     """Folds `envelopes` (in the order they happened) into the case's view."""
     view = CaseView(case_id)
     for envelope in envelopes:
-        view.events += 1
-        view.subject_id = view.subject_id or envelope.subject_id
-        view.last_occurred_at = envelope.occurred_at
-        apply = _APPLY.get(envelope.type)
-        if apply is None and envelope.type in v.DECISION_TYPES:
-            apply = _decided
-        if apply is not None and (payload := v.readable_payload(envelope)) is not None:
-            apply(view, envelope, payload)
+        apply_event(view, envelope)
     return view
+
+
+def apply_event(view: CaseView, envelope: Envelope) -> None:
+    """One step of the fold: `view` moved on by `envelope` (the case index resumes from a
+    stored view with it, so search and the case page read events alike)."""
+    view.events += 1
+    view.subject_id = view.subject_id or envelope.subject_id
+    view.last_occurred_at = envelope.occurred_at
+    apply = _APPLY.get(envelope.type)
+    if apply is None and envelope.type in v.DECISION_TYPES:
+        apply = _decided
+    if apply is not None and (payload := v.readable_payload(envelope)) is not None:
+        apply(view, envelope, payload)
 
 
 def _received(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
     view.opened_at = view.opened_at or envelope.occurred_at
     view.channel = _text(payload.get("channel"))
+    source = payload.get("source")
+    if isinstance(source, Mapping):
+        view.platform, view.ticket = _text(source.get("platform")), _text(source.get("external_id"))
     call = payload.get("call")
     if isinstance(call, Mapping) and call.get("final_answer_given_at"):
         view.final_answer_given = True

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
+from services.records.adapters.case_index import SqlCaseIndex
 from services.records.bootstrap import Records, bootstrap
 from services.records.domain.errors import (
     CaseNotFoundError,
@@ -17,7 +18,7 @@ from services.records.domain.errors import (
     SizeOutOfRangeError,
     UnknownEventError,
 )
-from services.records.entrypoints import cases, proofs
+from services.records.entrypoints import cases, proofs, search
 from services.records.entrypoints.consumer import PATIENT_DELIVERY, record_handler
 from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
@@ -61,9 +62,10 @@ def create_app(
     app = create_service_app(
         settings,
         records.infrastructure,
-        routers=[cases.router, proofs.router],
+        routers=[search.router, cases.router, proofs.router],
         running=running,
         error_statuses=ERROR_STATUSES,
     )
     app.state.records = records
+    app.state.case_index = SqlCaseIndex(records.infrastructure.engine, records.tables)
     return app

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from services.console.adapters.sessions import COOKIE_NAME
-from services.console.entrypoints.http import create_app
+from services.console.entrypoints.http import create_app, offers_sign_in
 from services.console.settings import ConsoleSettings
 from shared.settings import SettingsError, load_settings
 
@@ -17,7 +17,9 @@ SECRET = SecretStr("s" * 40)
 CLOSED = "http://127.0.0.1:9"  # discard port: nothing answers
 
 
-def console_client(tmp_path: Path, environment: str = "development") -> TestClient:
+def console_client(
+    tmp_path: Path, environment: str = "development", oidc_issuer: str | None = None
+) -> TestClient:
     settings = load_settings(
         service_name="console", environment=environment, auth_dev_keys_dir=tmp_path / "auth"
     )
@@ -28,6 +30,8 @@ def console_client(tmp_path: Path, environment: str = "development") -> TestClie
         records_url=CLOSED,
         privacy_url=CLOSED,
         service_timeout_s=2,
+        oidc_issuer=oidc_issuer,
+        oidc_client_id="console" if oidc_issuer else "",
     )
     return TestClient(create_app(settings, console), follow_redirects=False)
 
@@ -85,22 +89,59 @@ def test_a_tampered_session_cookie_is_refused(client: TestClient) -> None:
 
 
 def test_production_refuses_development_sign_in(tmp_path: Path) -> None:
-    with console_client(tmp_path, environment="production") as client:
+    with console_client(tmp_path, environment="production", oidc_issuer=CLOSED) as client:
         page = client.get("/signin")
         answer = client.post(
             "/signin/development", data={"csrf": csrf_of(page.text), "role": "admin"}
         )
 
-    assert page.status_code == 503
+    assert page.status_code == 200
+    assert 'action="/signin/oidc"' in page.text  # the identity provider is the one way in
     assert 'action="/signin/development"' not in page.text
     assert answer.status_code == 403
     assert COOKIE_NAME not in client.cookies or "user" not in client.cookies[COOKIE_NAME]
 
 
+def test_production_needs_an_identity_provider(tmp_path: Path) -> None:
+    settings = load_settings(service_name="console", environment="production")
+    with pytest.raises(SettingsError, match="CASELOG_CONSOLE_OIDC_ISSUER"):
+        create_app(settings, ConsoleSettings(session_secret=SECRET))
+
+
+def test_production_beside_the_services_refuses_sign_in_and_says_what_to_set() -> None:
+    settings = load_settings(service_name="console", environment="production")
+    app = create_app(settings, ConsoleSettings(session_secret=SECRET), beside_services=True)
+    with TestClient(app, follow_redirects=False) as client:
+        page = client.get("/signin", headers={"Accept-Language": "ja"})
+        provider = client.post("/signin/oidc", data={"csrf": csrf_of(page.text)})
+        home = client.get("/")
+
+    assert not offers_sign_in(app)
+    assert page.status_code == 503
+    assert "CASELOG_CONSOLE_OIDC_ISSUER" in page.text
+    assert "サインインは無効です" in page.text
+    assert 'action="/signin/development"' not in page.text
+    assert 'action="/signin/oidc"' not in page.text
+    assert provider.status_code == 404
+    assert home.headers["location"] == "/signin"  # no one signed in
+
+
+def test_a_callback_no_sign_in_started_here_signs_no_one_in(tmp_path: Path) -> None:
+    with console_client(tmp_path, environment="production", oidc_issuer=CLOSED) as client:
+        client.get("/signin")
+        answer = client.get("/signin/oidc/callback", params={"code": "forged", "state": "x"})
+        home = client.get("/")
+
+    assert answer.status_code == 400
+    assert "not started here" in answer.text
+    assert "forged" not in answer.text
+    assert home.headers["location"] == "/signin"  # still signed out
+
+
 def test_production_needs_a_session_secret(tmp_path: Path) -> None:
     settings = load_settings(service_name="console", environment="production")
     with pytest.raises(SettingsError, match="CASELOG_CONSOLE_SESSION_SECRET"):
-        create_app(settings, ConsoleSettings(records_url=None))
+        create_app(settings, ConsoleSettings(oidc_issuer=CLOSED, oidc_client_id="console"))
 
 
 def test_pages_are_never_cached_and_allow_only_the_consoles_own_scripts(

@@ -2,9 +2,12 @@
 
 from typing import Any
 
+from services.console.domain.access_trail import access_trail
 from services.console.domain.case_page import Segment, build_case_page, highlight
 from services.console.domain.language import negotiate
 from services.console.domain.messages import MESSAGES
+from services.console.domain.session import roles_in_claims
+from shared.auth.roles import Role
 
 
 def test_the_switch_wins_over_accept_language() -> None:
@@ -113,3 +116,68 @@ def test_a_local_as_of_is_read_with_the_browsers_offset() -> None:
     assert _moment("2026-11-02T01:00:00Z", "2026-11-02T10:00", "-540") == datetime(
         2026, 11, 2, 1, tzinfo=UTC
     )
+
+
+def test_roles_come_from_the_configured_claim_and_unknown_ones_are_ignored() -> None:
+    claims = {
+        "roles": ["legal", "no-such-role", {"nested": "x"}, "legal"],
+        "realm_access": {"roles": ["agent"]},
+        "group": "privacy_officer",
+    }
+    assert roles_in_claims(claims, "roles") == (Role.LEGAL,)
+    assert roles_in_claims(claims, "realm_access.roles") == (Role.AGENT,)
+    assert roles_in_claims(claims, "group") == (Role.PRIVACY_OFFICER,)
+    assert roles_in_claims(claims, "missing.roles") == ()
+    assert roles_in_claims({"roles": "no-such-role"}, "roles") == ()
+
+
+def test_the_access_trail_lists_each_reveal_newest_first_with_fields_not_values() -> None:
+    def access(event_id: str, recorded_at: str, **payload: Any) -> dict[str, Any]:
+        return {
+            "event_id": event_id,
+            "type": "access.recorded",
+            "recorded_at": recorded_at,
+            "payload": payload,
+        }
+
+    events = [
+        {
+            "event_id": "e1",
+            "type": "consultation.received",
+            "recorded_at": "2026-11-02T01:00:00Z",
+            "payload": {},
+        },
+        access(
+            "a1",
+            "2026-11-03T01:00:00Z",
+            actor="legal-1",
+            role="legal",
+            purpose="LIT-7",
+            view="timeline",
+            revealed=[{"event_id": "e1", "fields": ["customer.name", "body"]}],
+        ),
+        access(
+            "a2",
+            "2026-11-04T01:00:00Z",
+            actor="officer-2",
+            role="privacy_officer",
+            matter="DSAR-9",
+            view="bundle",
+            revealed=[],
+        ),
+    ]
+
+    first, second = access_trail(events)
+
+    assert (first.event_id, first.actor, first.matter, first.view) == (
+        "a2",
+        "officer-2",
+        "DSAR-9",
+        "bundle",
+    )
+    assert (second.purpose, second.fields, second.events_revealed) == (
+        "LIT-7",
+        ("body", "customer.name"),
+        1,
+    )
+    assert access_trail(events[:1]) == ()
