@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.records.adapters import reading
+from services.records.adapters import log_statements
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.case_view import CaseView, Decision, Hold, apply_event
 from services.records.domain.timeline import CaseEvent
@@ -157,7 +157,7 @@ class SqlCaseIndex:
         took this batch: the next search sees its rows)."""
         position = self._position
         start = connection.execute(select(position.c.next_position)).scalar_one()
-        events = reading.events_page(connection, self._records, start, CATCH_UP_BATCH)
+        events = log_statements.events_page(connection, self._records, start, CATCH_UP_BATCH)
         if not events:
             return False
         taken = connection.execute(
