@@ -120,7 +120,9 @@ Visible = AfterValidator(refuse_invisible)
 
 
 class Customer(Strict):
-    name: Identity[Annotated[ShortText, Visible]]
+    # Optional, so an anonymous consultation is still recorded (and refused under article 3
+    # by policy, on the record); a blank name is no name.
+    name: Identity[Annotated[ShortText, Visible]] | None = None
     email: (
         Identity[Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"), Visible]]
         | None
@@ -129,6 +131,11 @@ class Customer(Strict):
     relationship: Relationship = Relationship.UNKNOWN
     # Information the customer asked us to keep confidential is protected like identity.
     confidential_notes: Identity[Text] | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def blank_is_no_name(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class Product(Strict):

@@ -40,13 +40,19 @@ class Running:
     agent: dict[str, str]  # an agent's Authorization header
 
     async def consultation(
-        self, external_id: str, email: str, at: datetime, sku: str = "KT-100"
+        self,
+        external_id: str,
+        email: str,
+        at: datetime,
+        sku: str = "KT-100",
+        customer: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         body = {
             "source": {"external_id": external_id},
             "channel": "email",
             "received_at": at.isoformat(),
-            "customer": {"name": "山田 花子", "email": email, "relationship": "purchaser"},
+            "customer": customer
+            or {"name": "山田 花子", "email": email, "relationship": "purchaser"},
             "product": {"sku": sku, "price": {"amount": "4980", "currency": "JPY"}},
             "subject": "ケトルの水漏れ",
             "body": "底から水が漏れます。交換してください。",
@@ -211,3 +217,27 @@ async def test_a_ticket_an_agent_links_to_an_answered_one_makes_the_next_contact
     assert "repeat" not in rules(opened)
     assert "repeat" in rules(repeated)
     assert repeated["payload"]["outcome"] == "refuse", "case 2's opening was the first repeat"
+
+
+@pytest.mark.infra
+async def test_an_anonymous_consultation_is_recorded_and_refused_under_article_3(
+    running: Running,
+) -> None:
+    anonymous = {"name": " ", "relationship": "purchaser"}  # a blank name, no e-mail, no phone
+    case = await running.consultation(
+        f"a-{uuid.uuid4().hex}", "", NOW - timedelta(hours=1), customer=anonymous
+    )
+    refused = await running.decision_on(case["event_id"])
+
+    assert refused["case_id"] == case["case_id"]
+    assert refused["subject_id"] is None, "no identity, so no subject"
+    assert refused["payload"]["outcome"] == "refuse"
+    [scope] = [r for r in refused["payload"]["reasons"] if r["rule"] == "scope-identity"]
+    assert scope["article"] == "art. 3"
+    facts = {e["fact"]: e["value"] for e in scope["evidence"] if "fact" in e}
+    assert facts == {"has_name": "false", "has_email_or_phone": "false"}
+    status = await running.intake.get(f"/v1/cases/{case['case_id']}", headers=running.agent)
+    assert status.status_code == 200, status.text
+    [recorded] = status.json()["events"]
+    assert recorded["event_id"] == case["event_id"]
+    assert (recorded["type"], recorded["published"]) == ("consultation.received", True)

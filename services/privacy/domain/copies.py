@@ -64,7 +64,7 @@ class CaseContent:
             return OwnValues()
         customer = self.consultation.customer
         return OwnValues(
-            names=(customer.name,),
+            names=(customer.name,) if customer.name else (),
             emails=(customer.email,) if customer.email else (),
             phones=(customer.phone,) if customer.phone else (),
         )

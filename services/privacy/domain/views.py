@@ -39,7 +39,7 @@ class ProductView(View):
 
 
 class CustomerView(View):
-    name: Identity[str]
+    name: Identity[str] | None = None  # an anonymous consultation has none
     email: Identity[str] | None = None
     phone: Identity[str] | None = None
     relationship: str = "unknown"

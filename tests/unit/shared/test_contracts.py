@@ -239,7 +239,7 @@ def test_a_consumer_declaring_an_unknown_type_or_reading_and_ignoring_one_is_ref
 class CustomerRead(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    name: Identity[str]
+    name: Identity[str] | None = None
     relationship: str = "unknown"
 
 
