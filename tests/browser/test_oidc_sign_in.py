@@ -7,7 +7,6 @@ Hydra is named `localhost` and the console `127.0.0.1`: two sites, as a real pro
 console are, so the SameSite rules the browser applies on the way back are the real ones.
 The services (the embedded system) trust Hydra's keys only."""
 
-import os
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -34,7 +33,6 @@ from tests.integration.hydra.provider import (
     sign_in,
 )
 from tests.integration.serving import serving
-from tests.unavailable import missing_infrastructure
 
 AUDIENCE = "caselog"
 COOKIE = "caselog_console"
@@ -50,10 +48,11 @@ class ProductionConsole:
 
 
 @pytest.fixture(scope="module")
-async def console(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ProductionConsole]:
-    server = os.environ.get("DATABASE_URL")
-    if not server:
-        missing_infrastructure("Hydra's store needs a PostgreSQL server (DATABASE_URL)")
+async def console(
+    tmp_path_factory: pytest.TempPathFactory, postgres_url: str
+) -> AsyncIterator[ProductionConsole]:
+    # Hydra keeps its store in a database of its own on the suite's PostgreSQL server.
+    server = postgres_url
     folder = tmp_path_factory.mktemp("oidc")
     desk = LoginDesk()
     async with fresh_database(server) as database, serving(login_app(desk)) as login_url:

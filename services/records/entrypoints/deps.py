@@ -1,9 +1,10 @@
 """FastAPI dependencies of records' routes, as Annotated aliases."""
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 
 from services.records.bootstrap import Records
 from services.records.domain.access import PURPOSE_MAX_CHARS
@@ -19,6 +20,19 @@ AUDITORS = (Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 # Positions and sizes are 64-bit signed in the store (BIGINT): a larger number from a caller
 # is answered 422 here, before it could overflow a database driver (a 500).
 MAX_TREE_SIZE = 2**63 - 1
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _iso_only(value: object) -> object:
+    # Pydantic would read "0.5" or "1700000000" as seconds since the epoch; the schema says
+    # an ISO 8601 date-time, so a bare number is refused (422) rather than guessed at.
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError("an ISO 8601 date-time with its UTC offset is expected")
+    return value
+
+
+QueryTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+"""A date-time in a query: ISO 8601 with its offset, never a number."""
 
 
 def get_records(request: Request) -> Records:
@@ -28,10 +42,10 @@ def get_records(request: Request) -> Records:
 
 def window(
     as_of: Annotated[
-        AwareDatetime | None, Query(description="What had been recorded by then (recorded_at)")
+        QueryTime | None, Query(description="What had been recorded by then (recorded_at)")
     ] = None,
     valid_at: Annotated[
-        AwareDatetime | None, Query(description="What had happened by then (occurred_at)")
+        QueryTime | None, Query(description="What had happened by then (occurred_at)")
     ] = None,
 ) -> Window:
     return Window(as_of, valid_at)

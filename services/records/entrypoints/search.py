@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from services.records.adapters.case_index import CaseQuery, CaseState, SortKey, SqlCaseIndex
-from services.records.entrypoints.deps import Reader
+from services.records.entrypoints.deps import QueryTime, Reader
 from shared.ids import IDENTIFIER_PATTERN
 from shared.web.openapi import problem_responses
 
@@ -54,8 +54,8 @@ async def search_cases(
     outcome: Annotated[str | None, Query(pattern=_NAME)] = None,
     rule: Annotated[str | None, Query(pattern=_NAME)] = None,
     state: Annotated[CaseState | None, Query()] = None,
-    opened_from: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
-    opened_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    opened_from: Annotated[QueryTime | None, Query(description="inclusive")] = None,
+    opened_to: Annotated[QueryTime | None, Query(description="exclusive")] = None,
     sort: SortKey = "-opened_at",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 25,

@@ -2,7 +2,6 @@
 authorization code flow with PKCE), verified against the provider's JWKS URL, with the
 user's roles read from the token's `roles` claim; a token altered on its way is refused."""
 
-import os
 import time
 from collections.abc import AsyncIterator
 
@@ -21,16 +20,16 @@ from tests.integration.hydra.provider import (
     hydra_dsn,
     sign_in,
 )
-from tests.unavailable import missing_infrastructure
 
 AUDIENCE = "caselog"
 
 
 @pytest.fixture(scope="module")
-async def provider(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningHydra]:
-    server = os.environ.get("DATABASE_URL")
-    if not server:
-        missing_infrastructure("Hydra's store needs a PostgreSQL server (DATABASE_URL)")
+async def provider(
+    tmp_path_factory: pytest.TempPathFactory, postgres_url: str
+) -> AsyncIterator[RunningHydra]:
+    # Hydra keeps its store in a database of its own on the suite's PostgreSQL server.
+    server = postgres_url
     async with fresh_database(server) as database:
         with hydra(tmp_path_factory.mktemp("hydra"), hydra_dsn(database)) as running:
             yield running

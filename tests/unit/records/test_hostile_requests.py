@@ -127,3 +127,28 @@ async def test_times_at_the_datetime_limits_are_answered(
     for window in ("as_of", "valid_at"):
         status, _ = await _get(app, tmp_path, f"/v1/cases/{case_id}/timeline", **{window: moment})
         assert status in (200, 404, 422)
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/v1/cases", "opened_to"),
+        ("/v1/cases", "opened_from"),
+        ("/v1/cases/case-1", "valid_at"),
+        ("/v1/cases/case-1/timeline", "as_of"),
+    ],
+)
+@pytest.mark.parametrize("number", ["0.5", "1700000000", "-1e3"])
+async def test_a_time_given_as_a_number_is_refused_not_read_as_epoch_seconds(
+    app: FastAPI, tmp_path: Path, path: str, name: str, number: str
+) -> None:
+    status, body = await _get(app, tmp_path, path, **{name: number})
+
+    assert status == 422
+    assert body["field"] == f"query.{name}"
+    assert number not in str(body)
+
+
+async def test_a_time_in_iso_8601_is_taken(app: FastAPI, tmp_path: Path) -> None:
+    status, _ = await _get(app, tmp_path, "/v1/cases", opened_to="2026-12-01T00:00:00+09:00")
+    assert status == 200
