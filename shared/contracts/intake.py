@@ -121,8 +121,17 @@ Visible = AfterValidator(refuse_invisible)
 
 class Customer(Strict):
     # Optional, so an anonymous consultation is still recorded (and refused under article 3
-    # by policy, on the record); a blank name is no name.
-    name: Identity[Annotated[ShortText, Visible]] | None = None
+    # by policy, on the record); a blank name is no name, so the schema admits one.
+    name: (
+        Identity[
+            Annotated[
+                str,
+                Field(max_length=500, description="Blank or absent: an anonymous consultation"),
+                Visible,
+            ]
+        ]
+        | None
+    ) = None
     email: (
         Identity[Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$"), Visible]]
         | None
