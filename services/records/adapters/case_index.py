@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -135,13 +136,17 @@ class SqlCaseIndex:
                         return
 
     async def _create(self) -> None:
-        try:
-            async with self._engine.begin() as connection:
-                await connection.run_sync(self._metadata.create_all)
-        except DBAPIError:
-            # Another process created them between the check and the CREATE: checked again.
-            async with self._engine.begin() as connection:
-                await connection.run_sync(self._metadata.create_all)
+        # Table by table: another process may be creating them at the same moment, one
+        # table ahead or behind this one, so a single retry of the whole set is not enough.
+        for table in self._metadata.sorted_tables:
+            try:
+                async with self._engine.begin() as connection:
+                    await connection.run_sync(table.create, checkfirst=True)
+            except DBAPIError:
+                # Created by another process between the check and the CREATE.
+                async with self._engine.begin() as connection:
+                    if not await connection.run_sync(_has_table, table.name):
+                        raise
         try:
             async with self._engine.begin() as connection:
                 await connection.run_sync(self._start_position)
@@ -302,3 +307,7 @@ def _moment(value: object) -> str:
 
 def _parsed(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _has_table(connection: Connection, name: str) -> bool:
+    return inspect(connection).has_table(name)
