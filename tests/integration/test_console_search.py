@@ -11,18 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from services.console.entrypoints.http import create_app as console_app
-from services.console.settings import ConsoleSettings
 from services.intake.entrypoints.examples import ENGLISH
-from services.runtime.embedded import embedded_app
-from shared.auth.development import development_issuer
 from shared.auth.roles import Role
-from shared.settings import load_settings
-from tests.integration.serving import serving
+from tests.integration.console_serving import embedded_services, signed_in_console
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TICKETS = ("search-1", "search-2", "search-3")
-SERVICES = ("intake", "policy", "records", "privacy")
 THREAT = "If you do not refund me today I will come to your office and kill you."
 
 
@@ -30,19 +23,10 @@ THREAT = "If you do not refund me today I will come to your office and kill you.
 async def console(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
     """A console signed in as legal, over services holding three decided cases; and the case
     id of each ticket."""
-    settings = load_settings(
-        service_name="caselog",
-        demo_seed=False,
-        embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
-        topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
-        auth_dev_keys_dir=tmp_path / "auth",
-    )
-    issuer = development_issuer(settings.auth_dev_keys_dir)
-    platform = {"Authorization": f"Bearer {issuer.token('t', [Role.PLATFORM], 'caselog')}"}
-    legal = {"Authorization": f"Bearer {issuer.token('t', [Role.LEGAL], 'caselog')}"}
-    async with serving(embedded_app(settings, tmp_path / "data")) as services:
+    async with embedded_services(tmp_path) as services:
         cases: dict[str, str] = {}
-        async with httpx.AsyncClient(base_url=services, headers=platform) as client:
+        platform = services.headers(Role.PLATFORM)
+        async with httpx.AsyncClient(base_url=services.url, headers=platform) as client:
             for ticket in TICKETS:
                 body: dict[str, Any] = {**ENGLISH, "source": {"external_id": ticket}}
                 if ticket == "search-3":
@@ -51,17 +35,8 @@ async def console(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, dict
                 assert accepted.status_code == 202, accepted.text
                 cases[ticket] = accepted.json()["case_id"]
             for case_id in cases.values():
-                await _decided(client, case_id, legal)
-        urls = {f"{name}_url": f"{services}/{name}" for name in SERVICES}
-        app = console_app(
-            load_settings(**{**settings.model_dump(), "service_name": "console"}),
-            ConsoleSettings(**urls),
-        )
-        async with serving(app) as url, httpx.AsyncClient(base_url=url) as browser:
-            page = await browser.get("/signin")
-            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-            assert csrf is not None
-            await browser.post("/signin/development", data={"csrf": csrf[1], "role": "legal"})
+                await _decided(client, case_id, services.headers(Role.LEGAL))
+        async with signed_in_console(services, "legal") as browser:
             yield browser, cases
 
 

@@ -53,10 +53,33 @@ class HttpServicesApi:
 
     async def retention_due(self) -> dict[str, Any]:
         # A dry run only reports (privacy acts on nothing and records nothing).
+        return await self.sweep(dry_run=True)
+
+    async def sweep(self, *, dry_run: bool) -> dict[str, Any]:
         report: dict[str, Any] = await self._send(
-            "privacy", "POST", f"{self._urls.privacy}/v1/retention/sweep", json={"dry_run": True}
+            "privacy", "POST", f"{self._urls.privacy}/v1/retention/sweep", json={"dry_run": dry_run}
         )
         return report
+
+    async def hold(self, hold_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self._get(
+            "privacy", f"{self._urls.privacy}/v1/holds/{hold_id}"
+        )
+        return found
+
+    async def place_hold(self, case_id: str, matter: str, reason: str) -> list[dict[str, Any]]:
+        body = {"case_id": case_id, "matter": matter, "reason": reason}
+        placed: list[dict[str, Any]] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/holds", json=body
+        )
+        return placed
+
+    async def release_hold(self, hold_id: str, note: str | None) -> dict[str, Any]:
+        body = {"note": note} if note else None
+        released: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/holds/{hold_id}/release", json=body
+        )
+        return released
 
     async def holds(self) -> list[dict[str, Any]]:
         holds: list[dict[str, Any]] = await self._get("privacy", f"{self._urls.privacy}/v1/holds")

@@ -253,9 +253,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only a privacy officer may look at the retention sweep.",
         "保存期間の確認は個人情報保護責任者のみが行えます。",
     ),
-    "privacy.read_only": (
-        "Read-only in this version: run sweeps and manage holds through the API or the CLI.",
-        "このバージョンでは閲覧のみです。処理の実行や保全の管理は API または CLI で行います。",
+    "privacy.sweep.run": ("Run the retention sweep", "保存期間の処理を実行"),
+    "privacy.sweep.explain": (
+        "Anonymizes every record listed as due above and expires its recordings and copies;"
+        " held records are skipped. This cannot be undone.",
+        "上の「期限到来」の記録をすべて匿名化し、録音と複製を失効させます。保全中の記録は対象外です。"
+        "元に戻せません。",
+    ),
+    "privacy.sweep.confirm": (
+        "To confirm, type the number of records due:",
+        "確認のため、期限到来の件数を入力してください：",
+    ),
+    "privacy.sweep.submit": ("Run the sweep", "実行する"),
+    "privacy.sweep.changed": (
+        "Nothing was run: the records due are not the number typed (or changed since the page"
+        " was shown). Review the list below and confirm again.",
+        "実行していません：入力された件数が期限到来の件数と一致しません（または表示後に変わりました）。"
+        "下の一覧を確認して、もう一度確認してください。",
+    ),
+    "privacy.sweep.ran": ("The sweep ran", "処理を実行しました"),
+    "privacy.sweep.done": ("completed", "完了"),
+    "privacy.sweep.failed": ("failed (retried by the next sweep)", "失敗（次回の処理で再試行）"),
+    "privacy.hold.place": ("Place a hold on a case", "案件を保全する"),
+    "privacy.hold.reason": (
+        "Reason (name the matter, not a person)",
+        "理由（人ではなく案件を記載）",
+    ),
+    "privacy.hold.placed": ("The hold was placed.", "保全を設定しました。"),
+    "privacy.hold.release": ("Release", "解除"),
+    "privacy.hold.release_confirm": (
+        "Type the matter reference to release",
+        "解除するには案件番号を入力",
+    ),
+    "privacy.hold.released": (
+        "The hold was released; its cases stay kept for the cooling-off period.",
+        "保全を解除しました。猶予期間中は引き続き保持されます。",
+    ),
+    "privacy.hold.release_asked": (
+        "Release asked for: a second person must confirm it (two-person rule).",
+        "解除を申請しました：二人目の承認が必要です（二人承認ルール）。",
     ),
     "error.title": ("Something went wrong", "エラー"),
     "error.not_found": (

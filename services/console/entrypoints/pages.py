@@ -39,6 +39,8 @@ from shared.ids import IDENTIFIER_PATTERN
 router = APIRouter(include_in_schema=False)
 CaseId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN)]
 PRIVACY_READERS = (Role.PRIVACY_OFFICER, Role.LEGAL, Role.ADMIN)
+HOLD_PLACERS = (Role.PRIVACY_OFFICER, Role.LEGAL)  # privacy's own rule; it decides again
+MAX_TEXT = 500  # privacy's limit for a matter and a reason
 _AWARE = TypeAdapter(AwareDatetime)
 _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 MAX_TZ_OFFSET_MIN = 14 * 60
@@ -170,16 +172,75 @@ async def access_page(visit: VisitDep, case_id: CaseId) -> Response:
 
 @router.get("/privacy", response_class=HTMLResponse)
 async def privacy_page(visit: VisitDep) -> Response:
+    return await _privacy(visit)
+
+
+@router.post("/privacy/sweep", response_class=HTMLResponse)
+async def run_sweep(visit: FormVisitDep) -> Response:
+    """The sweep, after the officer typed the number of records the dry run showed due. A
+    fresh dry run is compared first: if the set changed, nothing runs and the page shows the
+    new set to confirm again."""
+    typed = visit.form.get("confirm_count", "").strip()
+    if not typed.isdigit():
+        raise BadInputError("confirm_count")
+    services = services_for(visit)
+    fresh = await services.sweep(dry_run=True)
+    if int(typed) != len(fresh["due"]) or not fresh["due"]:
+        return await _privacy(visit, notice="privacy.sweep.changed", status=409)
+    report = await services.sweep(dry_run=False)
+    counts = {"done": len(report["done"]), "failed": len(report["failed"])}
+    return await _privacy(visit, notice="privacy.sweep.ran", counts=counts)
+
+
+@router.post("/privacy/holds", response_class=HTMLResponse)
+async def place_hold(visit: FormVisitDep) -> Response:
+    case_id = visit.form.get("case_id", "").strip()
+    if not re.match(IDENTIFIER_PATTERN, case_id):
+        raise BadInputError("case_id")
+    matter, reason = _text(visit, "matter"), _text(visit, "reason")
+    await services_for(visit).place_hold(case_id, matter, reason)
+    return await _privacy(visit, notice="privacy.hold.placed")
+
+
+@router.post("/privacy/holds/{hold_id}/release", response_class=HTMLResponse)
+async def release_hold(visit: FormVisitDep, hold_id: CaseId) -> Response:
+    """Released after the user typed the hold's matter reference again (a release lets the
+    sweep and erasure reach the cases once the cooling-off ends)."""
+    services = services_for(visit)
+    hold = await services.hold(hold_id)
+    if visit.form.get("confirm_matter", "").strip() != hold["matter"]:
+        raise BadInputError("confirm_matter")
+    note = visit.form.get("note", "").strip() or None
+    released = await services.release_hold(hold_id, note)
+    asked = "privacy.hold.release_asked" if released.get("active") else "privacy.hold.released"
+    return await _privacy(visit, notice=asked)
+
+
+async def _privacy(
+    visit: Visit, notice: str | None = None, status: int = 200, counts: dict[str, int] | None = None
+) -> Response:
     services = services_for(visit)
     if not visit.user.has_any(*PRIVACY_READERS):
         raise ServiceRefusedError("privacy", 403)
-    retention = await services.retention_due() if visit.user.has_any(Role.PRIVACY_OFFICER) else None
+    officer = visit.user.has_any(Role.PRIVACY_OFFICER)
     return visit.render(
         "privacy.html",
-        retention=retention,
+        status=status,
+        retention=await services.retention_due() if officer else None,
         holds=await services.holds(),
         requests=await services.overdue_requests(),
+        can_hold=visit.user.has_any(*HOLD_PLACERS),
+        notice=notice,
+        counts=counts or {},
     )
+
+
+def _text(visit: Visit, name: str) -> str:
+    """A required short text of a form (privacy's own limits, so its refusal is not the answer)."""
+    value = visit.form.get(name, "").strip()
+    if not 1 <= len(value) <= MAX_TEXT:
+        raise BadInputError(name)
+    return value
 
 
 def _iso(moment: datetime) -> str:

@@ -1,0 +1,67 @@
+"""The embedded services on a loopback port, and the console as `caselog serve console` runs
+it beside them (its own server, the services at configured URLs), signed in with a role."""
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from services.console.entrypoints.http import create_app as console_app
+from services.console.settings import ConsoleSettings
+from services.runtime.embedded import embedded_app
+from shared.auth.development import DevelopmentIssuer, development_issuer
+from shared.auth.roles import Role
+from shared.settings import CaselogSettings, load_settings
+from tests.integration.serving import serving
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("intake", "policy", "records", "privacy")
+
+
+@dataclass(frozen=True)
+class Services:
+    url: str
+    settings: CaselogSettings
+    issuer: DevelopmentIssuer
+
+    def headers(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.issuer.token('t', [role], 'caselog')}"}
+
+
+@contextlib.asynccontextmanager
+async def embedded_services(tmp_path: Path) -> AsyncIterator[Services]:
+    settings = load_settings(
+        service_name="caselog",
+        demo_seed=False,
+        embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
+        topics_file=REPO_ROOT / "deploy" / "kafka" / "topics.toml",
+        auth_dev_keys_dir=tmp_path / "auth",
+    )
+    issuer = development_issuer(settings.auth_dev_keys_dir)
+    async with serving(embedded_app(settings, tmp_path / "data")) as url:
+        yield Services(url, settings, issuer)
+
+
+@contextlib.asynccontextmanager
+async def signed_in_console(services: Services, role: str) -> AsyncIterator[httpx.AsyncClient]:
+    urls = {f"{name}_url": f"{services.url}/{name}" for name in SERVICES}
+    app = console_app(
+        load_settings(**{**services.settings.model_dump(), "service_name": "console"}),
+        ConsoleSettings(**urls),
+    )
+    async with serving(app) as url, httpx.AsyncClient(base_url=url) as browser:
+        page = await browser.get("/signin")
+        signed = await browser.post(
+            "/signin/development", data={"csrf": csrf_of(page.text), "role": role}
+        )
+        assert signed.status_code == 303, signed.text
+        yield browser
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match, page
+    return match[1]
