@@ -218,6 +218,13 @@ class Contact(Strict):
         description="A new demand the customer makes in this contact (customer contacts only);"
         " judged as a consultation's demand is",
     )
+    # Who handled the case, for the record (art. 7): an agent's pseudonym, but a person's, so
+    # sealed like the customer's identity. Added compatibly to v1 (absent on earlier events).
+    handled_by: Identity[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        default=None,
+        description="Decided by the server: the subject of the agent's or supervisor's token"
+        " on an agent response, none otherwise; a body may leave it out or repeat that value",
+    )
 
     @field_validator("demand")
     @classmethod
