@@ -70,6 +70,11 @@ class Running:
         body = "交換はいたしかねます。これが最終回答です。"
         return await self.contact(case_id, at, kind="agent_response", body=body, final_answer=True)
 
+    async def opened(self, at: datetime) -> dict[str, Any]:
+        """A consultation of a customer of its own (one no other test's history reaches)."""
+        unique = uuid.uuid4().hex
+        return await self.consultation(f"o-{unique}", f"open.{unique[:10]}@example.jp", at)
+
     async def close(self, case_id: str, at: datetime) -> dict[str, Any]:
         body = {"reason": "satisfied", "requested_at": at.isoformat()}
         return await self._accepted(f"/v1/cases/{case_id}/close", body, self.agent)
@@ -253,8 +258,7 @@ async def test_an_anonymous_consultation_is_recorded_and_refused_under_article_3
 async def test_a_case_closes_once_an_agent_has_responded_and_is_refused_before_in_words_to_act_on(
     running: Running,
 ) -> None:
-    email = f"close.{uuid.uuid4().hex[:10]}@example.jp"
-    case = await running.consultation(f"c-{uuid.uuid4().hex}", email, NOW - timedelta(hours=3))
+    case = await running.opened(NOW - timedelta(hours=3))
     early = await running.close(case["case_id"], NOW - timedelta(hours=2))
     refused = await running.decision_on(early["event_id"])
     body = "交換品を本日発送いたしました。"
@@ -278,8 +282,7 @@ async def test_a_case_closes_once_an_agent_has_responded_and_is_refused_before_i
 async def test_a_body_naming_the_handler_of_an_agents_response_is_refused(
     running: Running,
 ) -> None:
-    email = f"claim.{uuid.uuid4().hex[:10]}@example.jp"
-    case = await running.consultation(f"h-{uuid.uuid4().hex}", email, NOW - timedelta(hours=1))
+    case = await running.opened(NOW - timedelta(hours=1))
     body = {
         "kind": "agent_response",
         "channel": "email",
