@@ -1,8 +1,8 @@
 """Intake's events: the payload models intake validates requests with and publishes.
 
 A consultation as intake accepts it, whichever platform sent it, and what follows on its case
-(contacts, close requests, recordings, linked subjects). Personal fields are declared with
-their class, so every consumer knows which arrive sealed (shared/crypto/fields.py).
+(contacts, close requests, recordings, fact checks, linked subjects). Personal fields are
+declared with their class, so every consumer knows which arrive sealed (shared/crypto/fields.py).
 """
 
 from datetime import UTC, date, datetime
@@ -47,6 +47,9 @@ Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-
 PlatformName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 # A time a client tells us; how far it may lie from our clock is checked by ClientTimeRules.
 ClientTime = Annotated[AwareDatetime, AfterValidator(representable_in_utc)]
+# An agent as the server knows them: the token's subject. A staff pseudonym, in the clear as
+# records' `access.recorded` actor is; never the customer's data.
+AgentSubject = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _calendar_date(value: object) -> object:
@@ -218,9 +221,9 @@ class Contact(Strict):
         description="A new demand the customer makes in this contact (customer contacts only);"
         " judged as a consultation's demand is",
     )
-    # Who handled the case, for the record (art. 7): an agent's pseudonym, but a person's, so
-    # sealed like the customer's identity. Added compatibly to v1 (absent on earlier events).
-    handled_by: Identity[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+    # Who handled the case, for the record (art. 7). Added compatibly to v1 (absent on
+    # earlier events).
+    handled_by: AgentSubject | None = Field(
         default=None,
         description="Decided by the server: the subject of the agent's or supervisor's token"
         " on an agent response, none otherwise; a body may leave it out or repeat that value",
@@ -263,6 +266,33 @@ class CaseLink(Strict):
     linked_case_id: CaseIdText = Field(description="The earlier case this one continues")
 
 
+class FactFindings(Strict):
+    """What an agent established about a case's facts (guideline art. 10: liability follows a
+    real defect that caused a loss). Each is confirmed (true), ruled out (false), or left out
+    when this check did not look at it (an earlier check's finding then stands)."""
+
+    defect_confirmed: bool | None = Field(
+        default=None, description="A defect or fault of the product or service was found"
+    )
+    loss_confirmed: bool | None = Field(
+        default=None, description="The customer's loss caused by it was established"
+    )
+    note: Content[Text] | None = Field(default=None, description="What was checked, and how")
+
+    @model_validator(mode="after")
+    def establishes_something(self) -> "FactFindings":
+        if self.defect_confirmed is None and self.loss_confirmed is None:
+            raise ValueError("send defect_confirmed or loss_confirmed (true or false), or both")
+        return self
+
+
+class FactCheck(FactFindings):
+    """`fact.checked`: the findings, with who checked and when, both decided by the server."""
+
+    checked_by: AgentSubject
+    checked_at: AwareDatetime
+
+
 class SubjectLinked(FrozenModel):
     """Identities of one consultation led to several subjects: they are one person. Every
     identity of `linked_subject_ids` now leads to `subject_id`; their earlier events keep their
@@ -297,6 +327,13 @@ RECORDING_ATTACHED = EventContract(
     RecordingReference,
     "a call recording's reference and digest (never the audio)",
 )
+FACT_CHECKED = EventContract(
+    "fact.checked",
+    1,
+    PRODUCER,
+    FactCheck,
+    "an agent confirmed or ruled out a defect or a loss on the case",
+)
 SUBJECT_LINKED = EventContract(
     "subject.linked",
     1,
@@ -317,6 +354,7 @@ CONTRACTS = (
     CONTACT_LOGGED,
     CLOSURE_REQUESTED,
     RECORDING_ATTACHED,
+    FACT_CHECKED,
     SUBJECT_LINKED,
     CASE_LINKED,
 )
