@@ -47,6 +47,9 @@ Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-
 PlatformName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 # A time a client tells us; how far it may lie from our clock is checked by ClientTimeRules.
 ClientTime = Annotated[AwareDatetime, AfterValidator(representable_in_utc)]
+# An agent as the server knows them: the token's subject. A staff pseudonym, in the clear as
+# records' `access.recorded` actor is; never the customer's data.
+AgentSubject = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _calendar_date(value: object) -> object:
@@ -218,6 +221,13 @@ class Contact(Strict):
         description="A new demand the customer makes in this contact (customer contacts only);"
         " judged as a consultation's demand is",
     )
+    # Who handled the case, for the record (art. 7). Added compatibly to v1 (absent on
+    # earlier events).
+    handled_by: AgentSubject | None = Field(
+        default=None,
+        description="Decided by the server: the subject of the agent's or supervisor's token"
+        " on an agent response, none otherwise; a body may leave it out or repeat that value",
+    )
 
     @field_validator("demand")
     @classmethod
@@ -254,11 +264,6 @@ class CaseLink(Strict):
     matter: policy counts their final answers and repeats together)."""
 
     linked_case_id: CaseIdText = Field(description="The earlier case this one continues")
-
-
-# An agent as the server knows them: the token's subject. A staff pseudonym, in the clear as
-# records' `access.recorded` actor is; never the customer's data.
-AgentSubject = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class FactFindings(Strict):

@@ -62,13 +62,24 @@ class Running:
         }
         return await self._accepted("/v1/consultations", body)
 
-    async def contact(self, case_id: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    async def contact(
+        self, case_id: str, at: datetime, headers: dict[str, str] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         body = {"channel": "email", "occurred_at": at.isoformat(), **fields}
-        return await self._accepted(f"/v1/cases/{case_id}/contacts", body)
+        return await self._accepted(f"/v1/cases/{case_id}/contacts", body, headers)
 
     async def final_answer(self, case_id: str, at: datetime) -> dict[str, Any]:
         body = "交換はいたしかねます。これが最終回答です。"
         return await self.contact(case_id, at, kind="agent_response", body=body, final_answer=True)
+
+    async def opened(self, at: datetime) -> dict[str, Any]:
+        """A consultation of a customer of its own (one no other test's history reaches)."""
+        unique = uuid.uuid4().hex
+        return await self.consultation(f"o-{unique}", f"open.{unique[:10]}@example.jp", at)
+
+    async def close(self, case_id: str, at: datetime) -> dict[str, Any]:
+        body = {"reason": "satisfied", "requested_at": at.isoformat()}
+        return await self._accepted(f"/v1/cases/{case_id}/close", body, self.agent)
 
     async def link(self, case_id: str, linked_case_id: str) -> dict[str, Any]:
         body = {"linked_case_id": linked_case_id}
@@ -276,3 +287,49 @@ async def test_a_fact_check_sends_a_legitimate_damage_claim_to_liability_review(
         f"/v1/cases/{case['case_id']}/facts", json={"defect_confirmed": False}
     )
     assert platform.status_code == 403, "a platform cannot establish facts; an agent does"
+
+
+@pytest.mark.infra
+async def test_a_case_closes_once_an_agent_has_responded_and_is_refused_before_in_words_to_act_on(
+    running: Running,
+) -> None:
+    case = await running.opened(NOW - timedelta(hours=3))
+    early = await running.close(case["case_id"], NOW - timedelta(hours=2))
+    refused = await running.decision_on(early["event_id"])
+    body = "交換品を本日発送いたしました。"
+    await running.contact(
+        case["case_id"], NOW - timedelta(hours=1), running.agent, kind="agent_response", body=body
+    )
+    later = await running.close(case["case_id"], NOW - timedelta(minutes=30))
+    accepted = await running.decision_on(later["event_id"])
+
+    assert (refused["type"], refused["payload"]["outcome"]) == ("closure.decided", "refuse")
+    [incomplete] = [r for r in refused["payload"]["reasons"] if r["rule"] == "record-completeness"]
+    assert incomplete["note"] == (
+        "record incomplete, cannot close: no agent has recorded a response on this case"
+        " (POST /v1/cases/{case_id}/contacts with kind agent_response and an agent token)"
+    )
+    assert (accepted["type"], accepted["payload"]["outcome"]) == ("closure.decided", "accept")
+    assert rules(accepted) == ["termination"]
+
+
+@pytest.mark.infra
+async def test_a_body_naming_the_handler_of_an_agents_response_is_refused(
+    running: Running,
+) -> None:
+    case = await running.opened(NOW - timedelta(hours=1))
+    body = {
+        "kind": "agent_response",
+        "channel": "email",
+        "occurred_at": (NOW - timedelta(minutes=30)).isoformat(),
+        "body": "ご連絡ありがとうございます。",
+        "handled_by": "someone-else",
+    }
+
+    answer = await running.intake.post(
+        f"/v1/cases/{case['case_id']}/contacts", json=body, headers=running.agent
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert "handled_by" in answer.text
+    assert "someone-else" not in answer.text

@@ -88,11 +88,18 @@ WRITERS = (Role.PLATFORM, *AGENTS)
 READERS = (*WRITERS, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 CaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Writer = Annotated[Principal, Depends(require_roles(*WRITERS))]
+CASE_HANDLERS = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 
 def platform_of(caller: Principal) -> str:
     """The platform a REST write comes from, decided by the credential, never by the body."""
     return caller.platform or REST_PLATFORM
+
+
+def handler_of(caller: Principal) -> str | None:
+    """Who handles a case when this caller responds on it: an agent or supervisor, by the
+    token's subject; a platform's token is the platform's, not an agent's."""
+    return caller.subject if caller.has_any(CASE_HANDLERS) else None
 
 
 def answer(accepted: Accepted) -> AcceptedResponse:
@@ -125,10 +132,19 @@ async def log_contact(
     caller: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> AcceptedResponse:
-    """A customer contact or an agent response (`final_answer` marks the final answer)."""
+    """A customer contact or an agent response (`final_answer` marks the final answer).
+
+    An agent response from an agent's or supervisor's token records that token's subject as
+    `handled_by` (who handled the case, which closing it needs); leave the field out."""
     platform = platform_of(caller)
     command = LogContact(
-        case_id, contact, platform, caller.subject, idempotency_key, correlation_id
+        case_id,
+        contact,
+        platform,
+        caller.subject,
+        idempotency_key,
+        correlation_id,
+        handler=handler_of(caller),
     )
     return answer(await intake.handle(command))
 

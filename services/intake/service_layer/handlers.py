@@ -9,7 +9,7 @@ refused). A repeat answers as the first time and records nothing.
 import structlog
 
 from services.intake.domain.consultation import Consultation, claimed_by
-from services.intake.domain.contacts import FactCheck
+from services.intake.domain.contacts import FactCheck, handled_by
 from services.intake.domain.errors import (
     CaseNotFoundError,
     InvalidRequestError,
@@ -224,7 +224,7 @@ async def case_status(case_id: str, deps: IntakeDependencies) -> list[EventStatu
 
 async def _log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted:
     def event() -> CaseEvent:
-        contact, own_key = command.contact, None
+        contact, own_key = handled_by(command.contact, command.handler), None
         if contact.source is not None:
             source = claimed_by(contact.source, command.platform)
             contact = contact.model_copy(update={"source": source})

@@ -35,7 +35,9 @@ class RecordConsultation:
 
 @dataclass(frozen=True, slots=True)
 class LogContact:
-    """Record a follow-up on a case; once per platform contact id or Idempotency-Key."""
+    """Record a follow-up on a case; once per platform contact id or Idempotency-Key.
+    `handler` is the token's subject when an agent or supervisor gives it (none from a
+    platform): who handled the case, if the contact is an agent response."""
 
     case_id: str
     contact: Contact
@@ -43,6 +45,7 @@ class LogContact:
     caller: str | None = None
     idempotency_key: str | None = None
     correlation_id: str | None = None
+    handler: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

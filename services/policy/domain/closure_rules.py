@@ -5,6 +5,7 @@ from services.policy.domain.catalogue import RuleId
 from services.policy.domain.decision import FactEvidence, Reason, fact, reason
 from services.policy.domain.facts import ClosureFacts, ClosureReason, SubjectHistory
 from services.policy.domain.policy import Policy
+from services.policy.domain.rule_config import RecordItem
 
 
 def termination(closure: ClosureFacts, history: SubjectHistory, policy: Policy) -> list[Reason]:
@@ -36,6 +37,18 @@ def termination(closure: ClosureFacts, history: SubjectHistory, policy: Policy) 
     return [reason(RuleId.TERMINATION, config, config.refused, note, evidence)]
 
 
+# What each missing record item asks of the caller, in words they can act on: the one place
+# for these texts (the English of the reason's note; other languages are added beside it).
+MISSING_RECORD_ITEMS: dict[RecordItem, str] = {
+    "content": "the consultation carries no subject or body",
+    "times": "no consultation with its time is on record for this case",
+    "customer": "the customer is not named (record the consultation with customer.name)",
+    "channel": "no consultation with its channel is on record for this case",
+    "handler": "no agent has recorded a response on this case"
+    " (POST /v1/cases/{case_id}/contacts with kind agent_response and an agent token)",
+}
+
+
 def record_completeness(closure: ClosureFacts, policy: Policy) -> list[Reason]:
     config = policy.rules.record_completeness
     present = {
@@ -49,5 +62,5 @@ def record_completeness(closure: ClosureFacts, policy: Policy) -> list[Reason]:
     if not missing:
         return []
     evidence: list[FactEvidence] = [fact(f"record.{item}", "missing") for item in missing]
-    note = f"record incomplete, cannot close: missing {', '.join(missing)}"
+    note = "record incomplete, cannot close: " + "; ".join(MISSING_RECORD_ITEMS[m] for m in missing)
     return [reason(RuleId.RECORD_COMPLETENESS, config, config.incomplete, note, evidence)]

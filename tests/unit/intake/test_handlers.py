@@ -170,6 +170,50 @@ async def test_an_idempotency_key_reused_with_another_body_is_refused(running: R
     assert not (await running.intake.handle(other_caller)).duplicate
 
 
+async def test_an_agents_response_records_the_token_subject_as_its_handler(
+    running: Running,
+) -> None:
+    case = await opened(running)
+    command = LogContact(case.case_id, contact(), "rest", "agent-7", handler="agent-7")
+
+    await running.intake.handle(command)
+
+    # A staff pseudonym, in the clear as fact.checked's checked_by and records' actor are.
+    assert _payload(running.published()[-1])["handled_by"] == "agent-7"
+
+
+@pytest.mark.parametrize(
+    ("handler", "kind"),
+    [(None, "agent_response"), ("agent-7", "customer_contact")],
+    ids=["a platform relays an agent response", "an agent logs the customer's contact"],
+)
+async def test_no_handler_is_recorded_without_an_agents_response(
+    running: Running, handler: str | None, kind: str
+) -> None:
+    case = await opened(running)
+    command = LogContact(case.case_id, contact(kind=kind), "rest", "caller-1", handler=handler)
+
+    await running.intake.handle(command)
+
+    assert _payload(running.published()[-1]).get("handled_by") is None
+
+
+async def test_a_body_may_not_name_another_handler(running: Running) -> None:
+    case = await opened(running)
+    claimed = contact(handled_by="agent-2")
+
+    with pytest.raises(InvalidRequestError) as refused:
+        await running.intake.handle(LogContact(case.case_id, claimed, "rest", handler="agent-7"))
+    assert refused.value.field == "handled_by"
+    assert "agent-2" not in str(refused.value)
+    # A platform (no agent token) names no handler at all; repeating one's own is no claim.
+    with pytest.raises(InvalidRequestError):
+        await running.intake.handle(LogContact(case.case_id, claimed, "rest"))
+    repeated = LogContact(case.case_id, claimed, "rest", handler="agent-2")
+    assert not (await running.intake.handle(repeated)).duplicate
+    assert running.published_types() == ["consultation.received", "contact.logged"]
+
+
 async def test_a_contact_may_not_lie_before_its_case_was_opened(running: Running) -> None:
     case = await opened(running)
     early = contact(occurred_at=(NOW - timedelta(hours=5)).isoformat())

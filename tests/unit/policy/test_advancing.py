@@ -119,6 +119,24 @@ def test_closing_without_a_handler_on_record_is_refused(policy: Policy) -> None:
 
     assert rules(decisions[1]) == ["termination", "record-completeness"]
     assert outcome(decisions[1]) is Outcome.REFUSE
+    # The refusal says what to do, not the rule's internal item name ("missing handler").
+    assert decisions[1] is not None
+    note = decisions[1].reasons[-1].note
+    assert "no agent has recorded a response on this case" in note
+    assert "POST /v1/cases/{case_id}/contacts with kind agent_response and an agent token" in note
+    assert "missing handler" not in note
+
+
+def test_an_agents_response_on_record_lets_the_case_close(policy: Policy) -> None:
+    _, decisions = fold(
+        policy,
+        ("case-1", opened()),
+        ("case-1", AgentResponse(T0 + MINUTE, final_answer=False)),
+        ("case-1", ClosureSeen(ClosureReason.SATISFIED, T0 + DAY)),
+    )
+
+    assert rules(decisions[2]) == ["termination"]
+    assert outcome(decisions[2]) is Outcome.ACCEPT
 
 
 def test_closing_decisions_are_closure_decided_events(policy: Policy) -> None:

@@ -120,3 +120,15 @@ def test_missing_record_items_are_named(policy: Policy) -> None:
         ("fact", "record.handler"),
     ]
     assert "complete_record" in decision.actions
+
+
+def test_each_missing_record_item_is_named_in_words_a_caller_can_act_on(policy: Policy) -> None:
+    request = closure("satisfied", has_customer=False, has_handler=False)
+
+    decision = decide_closure(request, SubjectHistory(), policy)
+
+    assert decision.reasons[-1].note == (
+        "record incomplete, cannot close: the customer is not named (record the consultation"
+        " with customer.name); no agent has recorded a response on this case"
+        " (POST /v1/cases/{case_id}/contacts with kind agent_response and an agent token)"
+    )
