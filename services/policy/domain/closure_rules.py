@@ -2,7 +2,7 @@
 enough to defend the case later."""
 
 from services.policy.domain.catalogue import RuleId
-from services.policy.domain.decision import FactEvidence, Reason, fact, reason
+from services.policy.domain.decision import Bilingual, FactEvidence, Reason, fact, reason
 from services.policy.domain.facts import ClosureFacts, ClosureReason, SubjectHistory
 from services.policy.domain.policy import Policy
 
@@ -14,7 +14,7 @@ def termination(closure: ClosureFacts, history: SubjectHistory, policy: Policy) 
     config = policy.rules.termination
     grounds = fact("closure.reason", closure.reason)
     if closure.reason is not ClosureReason.PERSUASION_DIFFICULT:
-        note = f"closed: {closure.reason}"
+        note = Bilingual(en=f"closed: {closure.reason}", ja=f"終了: {closure.reason}")
         return [reason(RuleId.TERMINATION, config, config.closed, note, [grounds])]
     reached = {
         "repeat": history.repeats_since_final_answer(closure.requested_at)
@@ -27,12 +27,19 @@ def termination(closure: ClosureFacts, history: SubjectHistory, policy: Policy) 
     evidence = [grounds, fact("final_answer_recorded", bool(history.final_answers))]
     evidence += [fact("basis", basis) for basis in bases]
     if answered and bases:
-        note = f"closed as persuasion difficult on: {', '.join(bases)}"
+        on = ", ".join(bases)
+        note = Bilingual(
+            en=f"closed as persuasion difficult on: {on}",
+            ja=f"説得困難として終了。根拠: {on}",
+        )
         return [reason(RuleId.TERMINATION, config, config.closed, note, evidence)]
     missing = [] if answered else ["a final answer on record"]
     if not bases:
         missing.append("one of: " + ", ".join(config.persuasion_difficult_bases))
-    note = "cannot close as persuasion difficult without " + " and ".join(missing)
+    note = Bilingual(
+        en="cannot close as persuasion difficult without " + " and ".join(missing),
+        ja="次がないと説得困難として終了できない: " + "・".join(missing),
+    )
     return [reason(RuleId.TERMINATION, config, config.refused, note, evidence)]
 
 
@@ -49,5 +56,8 @@ def record_completeness(closure: ClosureFacts, policy: Policy) -> list[Reason]:
     if not missing:
         return []
     evidence: list[FactEvidence] = [fact(f"record.{item}", "missing") for item in missing]
-    note = f"record incomplete, cannot close: missing {', '.join(missing)}"
+    note = Bilingual(
+        en=f"record incomplete, cannot close: missing {', '.join(missing)}",
+        ja=f"記録が不完全なため終了できない。不足: {', '.join(missing)}",
+    )
     return [reason(RuleId.RECORD_COMPLETENESS, config, config.incomplete, note, evidence)]
