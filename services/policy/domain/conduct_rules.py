@@ -24,7 +24,7 @@ def conduct(findings: TextFindings, history: SubjectHistory, policy: Policy) -> 
         name = category.replace("_", " ")
         note = Bilingual(
             en=f"{name} ({'first offence' if first else 'conduct'}): {len(hits)} fragment(s)",
-            ja=f"{name}（{'初回' if first else '言動'}）: 該当箇所 {len(hits)} 件",
+            ja=f"{name} ({'初回' if first else '言動'}): 該当箇所 {len(hits)} 件",
         )
         evidence = text_evidence(hits, category)
         reasons.append(reason(RuleId.CONDUCT, config, effect, note, evidence, category))

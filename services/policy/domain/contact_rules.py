@@ -61,7 +61,7 @@ def time_restraint(
     limit_minutes = config.minutes_after_final_answer
     note = Bilingual(
         en=f"call ran {minutes} min after the final answer (limit {limit_minutes})",
-        ja=f"最終回答後も通話が {minutes} 分続いた（上限 {limit_minutes} 分）",
+        ja=f"最終回答後も通話が {minutes} 分続いた (上限 {limit_minutes} 分)",
     )
     evidence = [fact("call.minutes_after_final_answer", minutes)]
     return [reason(RuleId.TIME_RESTRAINT, config, config.effect, note, evidence)]

@@ -12,6 +12,7 @@ from services.policy.domain.rule_config import Effect, EvidenceLimits, RuleConfi
 from shared.contracts.policy import Decision, Evidence, FactEvidence, Reason, TextEvidence
 
 __all__ = [
+    "Bilingual",
     "Decision",
     "Evidence",
     "FactEvidence",
@@ -19,7 +20,6 @@ __all__ = [
     "TextEvidence",
     "cited_within",
     "decision_of",
-    "Bilingual",
     "fact",
     "reason",
     "text_evidence",

@@ -187,7 +187,7 @@ def damages(
         kinds = ", ".join(malicious)
         note = Bilingual(
             en=f"malicious unjust demand ({kinds}): candidate for legal action",
-            ja=f"悪質な不当要求（{kinds}）: 法的措置の候補",
+            ja=f"悪質な不当要求 ({kinds}): 法的措置の候補",
         )
         return [reason(RuleId.DAMAGES, config, config.malicious, note, evidence)]
     if legitimate and not found and consultation.defect_confirmed and consultation.loss_confirmed:

@@ -10,7 +10,6 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from services.policy.domain.articles import Article, Bilingual, missing_articles
 from services.policy.domain.catalogue import Action
-
 from services.policy.domain.conduct_config import ConductRule, LegitimateComplaintRule
 from services.policy.domain.rule_config import (
     ChannelRule,

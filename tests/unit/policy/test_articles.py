@@ -61,7 +61,8 @@ def test_every_rule_s_notes_are_in_japanese_and_english(policy: Policy) -> None:
     for rule in RuleId:
         assert reasons[rule], f"{rule} gives no reason in the tables"
         for reason in reasons[rule]:
-            assert reason.note and not JAPANESE.search(reason.note), (rule, reason.note)
+            assert reason.note, rule
+            assert not JAPANESE.search(reason.note), (rule, reason.note)
             assert JAPANESE.search(reason.note_ja), (rule, reason.note_ja)
 
 
@@ -82,7 +83,9 @@ def test_a_decision_cites_titles_and_instructs_every_action_in_both_languages(
     policy: Policy,
 ) -> None:
     decision = decide(consultation(THREAT), SubjectHistory(), policy)
-    guarded = decide(consultation("返金を要求します。訴訟も考えています。"), SubjectHistory(), policy)
+    guarded = decide(
+        consultation("返金を要求します。訴訟も考えています。"), SubjectHistory(), policy
+    )
 
     assert decision.reasons[0].article_titles == (
         ArticleTitle(article="art. 4", en="Consultations refused", ja="お断りするご相談"),
@@ -104,7 +107,7 @@ def test_a_policy_file_missing_a_japanese_summary_does_not_load(policy_text: str
         load_policy(broken)
 
     assert [(p.path, p.message) for p in raised.value.problems] == [
-        ('articles.art. 10.summary.ja', "Field required")
+        ("articles.art. 10.summary.ja", "Field required")
     ]
 
 
@@ -123,7 +126,9 @@ def test_a_policy_file_must_state_every_cited_article_and_every_instruction(
     with pytest.raises(PolicyFileError) as raised:
         load_policy(stated_before)
 
-    assert problems["no_art_9"] == [("articles", "no title and summary for art. 9, which rules cite")]
+    assert problems["no_art_9"] == [
+        ("articles", "no title and summary for art. 9, which rules cite")
+    ]
     assert problems["no_fact_check"] == [("instructions", "no instruction for fact_check")]
     assert [p.path for p in raised.value.problems] == ["articles", "instructions"]
 

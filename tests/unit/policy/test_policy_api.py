@@ -107,7 +107,10 @@ async def test_the_policy_serves_its_articles_and_instructions_in_both_languages
 ) -> None:
     body = (await running.client.get("/v1/policy", headers=running.as_(Role.AGENT))).json()
 
-    assert body["articles"]["art. 4"]["title"] == {"en": "Consultations refused", "ja": "お断りするご相談"}
+    assert body["articles"]["art. 4"]["title"] == {
+        "en": "Consultations refused",
+        "ja": "お断りするご相談",
+    }
     assert body["articles"]["art. 10"]["summary"]["ja"].startswith("実際の欠陥")
     assert set(body["instructions"]) == {action.value for action in Action}
 
@@ -122,7 +125,9 @@ async def test_replay_under_a_version_stated_without_articles_decides_as_it_did(
 
     replays = [
         await running.client.post(
-            "/v1/policy/replay", json={"policy_version": version, "events": [event]}, headers=headers
+            "/v1/policy/replay",
+            json={"policy_version": version, "events": [event]},
+            headers=headers,
         )
         for version in (older.version, running.service.loaded.version)
     ]
