@@ -1,8 +1,8 @@
 """Intake's events: the payload models intake validates requests with and publishes.
 
 A consultation as intake accepts it, whichever platform sent it, and what follows on its case
-(contacts, close requests, recordings, linked subjects). Personal fields are declared with
-their class, so every consumer knows which arrive sealed (shared/crypto/fields.py).
+(contacts, close requests, recordings, fact checks, linked subjects). Personal fields are
+declared with their class, so every consumer knows which arrive sealed (shared/crypto/fields.py).
 """
 
 from datetime import UTC, date, datetime
@@ -256,6 +256,38 @@ class CaseLink(Strict):
     linked_case_id: CaseIdText = Field(description="The earlier case this one continues")
 
 
+# An agent as the server knows them: the token's subject. A staff pseudonym, in the clear as
+# records' `access.recorded` actor is; never the customer's data.
+AgentSubject = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class FactFindings(Strict):
+    """What an agent established about a case's facts (guideline art. 10: liability follows a
+    real defect that caused a loss). Each is confirmed (true), ruled out (false), or left out
+    when this check did not look at it (an earlier check's finding then stands)."""
+
+    defect_confirmed: bool | None = Field(
+        default=None, description="A defect or fault of the product or service was found"
+    )
+    loss_confirmed: bool | None = Field(
+        default=None, description="The customer's loss caused by it was established"
+    )
+    note: Content[Text] | None = Field(default=None, description="What was checked, and how")
+
+    @model_validator(mode="after")
+    def establishes_something(self) -> "FactFindings":
+        if self.defect_confirmed is None and self.loss_confirmed is None:
+            raise ValueError("send defect_confirmed or loss_confirmed (true or false), or both")
+        return self
+
+
+class FactCheck(FactFindings):
+    """`fact.checked`: the findings, with who checked and when, both decided by the server."""
+
+    checked_by: AgentSubject
+    checked_at: AwareDatetime
+
+
 class SubjectLinked(FrozenModel):
     """Identities of one consultation led to several subjects: they are one person. Every
     identity of `linked_subject_ids` now leads to `subject_id`; their earlier events keep their
@@ -290,6 +322,13 @@ RECORDING_ATTACHED = EventContract(
     RecordingReference,
     "a call recording's reference and digest (never the audio)",
 )
+FACT_CHECKED = EventContract(
+    "fact.checked",
+    1,
+    PRODUCER,
+    FactCheck,
+    "an agent confirmed or ruled out a defect or a loss on the case",
+)
 SUBJECT_LINKED = EventContract(
     "subject.linked",
     1,
@@ -310,6 +349,7 @@ CONTRACTS = (
     CONTACT_LOGGED,
     CLOSURE_REQUESTED,
     RECORDING_ATTACHED,
+    FACT_CHECKED,
     SUBJECT_LINKED,
     CASE_LINKED,
 )

@@ -1,7 +1,7 @@
-"""Issue 16 through intake on Kafka: a subject's history spans their tickets, and every
-follow-up is decided (a new demand in one judged). Intake and policy run in this process on
-the test's own topics, sharing the key store as a deployment does; decisions are read from
-the policy topic as any subscriber would (read_committed)."""
+"""Issue 16 through intake on Kafka: a subject's history spans their tickets, every follow-up
+is decided (a new demand in one judged), and an agent's fact check re-decides its case. Intake
+and policy run in this process on the test's own topics, sharing the key store as a deployment
+does; decisions are read from the policy topic as any subscriber would (read_committed)."""
 
 import asyncio
 import contextlib
@@ -46,6 +46,7 @@ class Running:
         at: datetime,
         sku: str = "KT-100",
         customer: dict[str, Any] | None = None,
+        **content: Any,
     ) -> dict[str, Any]:
         body = {
             "source": {"external_id": external_id},
@@ -57,6 +58,7 @@ class Running:
             "subject": "ケトルの水漏れ",
             "body": "底から水が漏れます。交換してください。",
             "demand": {"type": "exchange"},
+            **content,
         }
         return await self._accepted("/v1/consultations", body)
 
@@ -71,6 +73,9 @@ class Running:
     async def link(self, case_id: str, linked_case_id: str) -> dict[str, Any]:
         body = {"linked_case_id": linked_case_id}
         return await self._accepted(f"/v1/cases/{case_id}/links", body, self.agent)
+
+    async def fact_check(self, case_id: str, **findings: Any) -> dict[str, Any]:
+        return await self._accepted(f"/v1/cases/{case_id}/facts", findings, self.agent)
 
     async def _accepted(
         self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
@@ -241,3 +246,33 @@ async def test_an_anonymous_consultation_is_recorded_and_refused_under_article_3
     [recorded] = status.json()["events"]
     assert recorded["event_id"] == case["event_id"]
     assert (recorded["type"], recorded["published"]) == ("consultation.received", True)
+
+
+@pytest.mark.infra
+async def test_a_fact_check_sends_a_legitimate_damage_claim_to_liability_review(
+    running: Running,
+) -> None:
+    email = f"facts.{uuid.uuid4().hex[:10]}@example.jp"
+    case = await running.consultation(
+        f"d-{uuid.uuid4().hex}",
+        email,
+        NOW - timedelta(hours=2),
+        body="ケトルが漏電して床が焦げました。床の張り替え代として5万円を請求します。",
+        demand={"type": "compensation", "amount": {"amount": "50000", "currency": "JPY"}},
+    )
+    opened = await running.decision_on(case["event_id"])
+    checked = await running.fact_check(
+        case["case_id"], defect_confirmed=True, loss_confirmed=True, note="現物の焦げ跡を確認"
+    )
+    redecided = await running.decision_on(checked["event_id"])
+
+    assert "liability_review" not in opened["payload"]["actions"]
+    assert redecided["case_id"] == case["case_id"]
+    assert redecided["payload"]["outcome"] == "escalate"
+    assert "liability_review" in redecided["payload"]["actions"]
+    [damages] = [r for r in redecided["payload"]["reasons"] if r["rule"] == "damages"]
+    assert damages["article"] == "art. 10"
+    platform = await running.intake.post(
+        f"/v1/cases/{case['case_id']}/facts", json={"defect_confirmed": False}
+    )
+    assert platform.status_code == 403, "a platform cannot establish facts; an agent does"

@@ -47,6 +47,10 @@ class HttpServicesApi:
         )
         return found
 
+    async def search_cases(self, params: dict[str, str]) -> dict[str, Any]:
+        found: dict[str, Any] = await self._get("records", f"{self._urls.records}/v1/cases", params)
+        return found
+
     async def retention_due(self) -> dict[str, Any]:
         # A dry run only reports (privacy acts on nothing and records nothing).
         report: dict[str, Any] = await self._send(

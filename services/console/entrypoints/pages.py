@@ -15,7 +15,16 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 from services.console.adapters.services_http import HttpServicesApi, ServiceUrls
 from services.console.domain.access_trail import access_trail
 from services.console.domain.case_page import build_case_page
+from services.console.domain.case_search import (
+    CHANNELS,
+    OUTCOMES,
+    STATES,
+    SearchFieldError,
+    paging,
+    parse_search,
+)
 from services.console.domain.language import LANGUAGES
+from services.console.domain.messages import RULE_NAMES
 from services.console.entrypoints.visits import (
     LANGUAGE_COOKIE,
     FormVisitDep,
@@ -82,6 +91,29 @@ async def open_case(visit: VisitDep, case_id: Annotated[str, Query()] = "") -> R
     if not re.match(IDENTIFIER_PATTERN, case_id.strip()):
         raise BadInputError("case_id")
     return RedirectResponse(f"/cases/{case_id.strip()}", status_code=303)
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search_page(visit: VisitDep) -> Response:
+    """Find cases by ticket, case id, dates, channel, outcome, rule or state (records'
+    `GET /v1/cases`, which holds no personal data); paged and sortable, newest first when
+    nothing narrows it."""
+    _ = visit.user
+    try:
+        search = parse_search(dict(visit.request.query_params))
+    except SearchFieldError as error:
+        raise BadInputError(error.field) from None
+    found = await services_for(visit).search_cases(search.params)
+    return visit.render(
+        "search.html",
+        search=search,
+        found=found,
+        paging=paging(found["total"], search.page),
+        channels=CHANNELS,
+        outcomes=OUTCOMES,
+        states=STATES,
+        rule_names=RULE_NAMES,
+    )
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

@@ -7,6 +7,8 @@ from shared.contracts.intake import (
     ClosureRequest,
     Contact,
     ContactKind,
+    FactCheck,
+    FactFindings,
     PlatformName,
     RecordingReference,
     Reference,
@@ -19,6 +21,8 @@ __all__ = [
     "ClosureRequest",
     "Contact",
     "ContactKind",
+    "FactCheck",
+    "FactFindings",
     "PlatformFollowUp",
     "RecordingReference",
 ]

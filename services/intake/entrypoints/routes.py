@@ -1,4 +1,5 @@
-"""Intake's REST API (/v1): consultations, follow-ups, close requests, recordings, status.
+"""Intake's REST API (/v1): consultations, follow-ups, close requests, recordings, fact checks,
+status.
 
 Each route turns the request into a command (the body is the domain model itself; platform,
 caller and correlation id are the server's) and hands it to the handler table.
@@ -12,7 +13,13 @@ from pydantic import BaseModel
 
 from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
-from services.intake.domain.contacts import CaseLink, ClosureRequest, Contact, RecordingReference
+from services.intake.domain.contacts import (
+    CaseLink,
+    ClosureRequest,
+    Contact,
+    FactFindings,
+    RecordingReference,
+)
 from services.intake.entrypoints.examples import CONSULTATION_EXAMPLES
 from services.intake.service_layer.messages import (
     REST_PLATFORM,
@@ -21,6 +28,7 @@ from services.intake.service_layer.messages import (
     LinkCase,
     LogContact,
     RecordConsultation,
+    RecordFactCheck,
     RequestClosure,
 )
 from shared.auth.errors import ForbiddenError
@@ -75,7 +83,8 @@ router = APIRouter(
     tags=["intake"],
     responses=problem_responses(401, 403, 404, 409, 413, 415, 422, 503),
 )
-WRITERS = (Role.PLATFORM, Role.AGENT, Role.SUPERVISOR)
+AGENTS = (Role.AGENT, Role.SUPERVISOR)
+WRITERS = (Role.PLATFORM, *AGENTS)
 READERS = (*WRITERS, Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 CaseId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 Writer = Annotated[Principal, Depends(require_roles(*WRITERS))]
@@ -146,7 +155,7 @@ async def request_closure(
     request: ClosureRequest,
     intake: IntakeDep,
     correlation_id: CorrelationId,
-    caller: Annotated[Principal, Depends(require_roles(Role.AGENT, Role.SUPERVISOR))],
+    caller: Annotated[Principal, Depends(require_roles(*AGENTS))],
     idempotency_key: IdempotencyKey = None,
 ) -> AcceptedResponse:
     """Ask to close the case; policy decides whether the guideline allows it."""
@@ -167,6 +176,24 @@ async def attach_recording(
 ) -> AcceptedResponse:
     """Attach a call recording by reference and digest (the audio stays where it is)."""
     command = AttachRecording(case_id, recording, caller.subject, idempotency_key, correlation_id)
+    return answer(await intake.handle(command))
+
+
+@router.post("/cases/{case_id}/facts", status_code=202, response_model=AcceptedResponse)
+async def record_fact_check(
+    case_id: CaseId,
+    findings: FactFindings,
+    intake: IntakeDep,
+    correlation_id: CorrelationId,
+    caller: Annotated[Principal, Depends(require_roles(*AGENTS))],
+    idempotency_key: IdempotencyKey = None,
+) -> AcceptedResponse:
+    """Record what an agent established: a defect, a loss, each confirmed or ruled out.
+
+    The agent is the token's subject and the time intake's clock; policy re-decides the case
+    on it (a legitimate complaint about a confirmed defect that caused a confirmed loss goes to
+    liability review, guideline art. 10)."""
+    command = RecordFactCheck(case_id, findings, caller.subject, idempotency_key, correlation_id)
     return answer(await intake.handle(command))
 
 

@@ -9,6 +9,7 @@ refused). A repeat answers as the first time and records nothing.
 import structlog
 
 from services.intake.domain.consultation import Consultation, claimed_by
+from services.intake.domain.contacts import FactCheck
 from services.intake.domain.errors import (
     CaseNotFoundError,
     InvalidRequestError,
@@ -19,6 +20,7 @@ from services.intake.domain.events import (
     CLOSURE_REQUESTED,
     CONSULTATION_RECEIVED,
     CONTACT_LOGGED,
+    FACT_CHECKED,
     RECORDING_ATTACHED,
     SUBJECT_LINKED,
     SubjectLinked,
@@ -33,6 +35,7 @@ from services.intake.service_layer.messages import (
     LogContact,
     LogPlatformFollowUp,
     RecordConsultation,
+    RecordFactCheck,
     RequestClosure,
     SubjectErased,
 )
@@ -145,6 +148,25 @@ async def link_case(command: LinkCase, deps: IntakeDependencies) -> Accepted:
         return CaseEvent(CASE_LINKED, command.link, deps.clock(), [])
 
     return await record_on_case(command, "link", event, deps)
+
+
+@HANDLERS.handles(RecordFactCheck)
+async def record_fact_check(command: RecordFactCheck, deps: IntakeDependencies) -> Accepted:
+    """Who checked and when are the server's: the token's subject and intake's clock."""
+
+    def event() -> CaseEvent:
+        now = deps.clock()
+        findings = command.findings
+        checked = FactCheck(
+            defect_confirmed=findings.defect_confirmed,
+            loss_confirmed=findings.loss_confirmed,
+            note=findings.note,
+            checked_by=command.caller,
+            checked_at=now,
+        )
+        return CaseEvent(FACT_CHECKED, checked, now, [], request=findings)
+
+    return await record_on_case(command, "facts", event, deps)
 
 
 @HANDLERS.handles(LogPlatformFollowUp)

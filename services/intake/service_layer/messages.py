@@ -13,6 +13,7 @@ from services.intake.domain.contacts import (
     CaseLink,
     ClosureRequest,
     Contact,
+    FactFindings,
     PlatformFollowUp,
     RecordingReference,
 )
@@ -78,6 +79,18 @@ class LinkCase:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordFactCheck:
+    """Record what an agent (`caller`, the token's subject) established about a case's facts;
+    policy re-decides the case on it."""
+
+    case_id: str
+    findings: FactFindings
+    caller: str
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LogPlatformFollowUp:
     """A platform's event about a ticket it sent before: logged on that ticket's case."""
 
@@ -85,7 +98,7 @@ class LogPlatformFollowUp:
     correlation_id: str | None = None
 
 
-CaseCommand = LogContact | RequestClosure | AttachRecording | LinkCase
+CaseCommand = LogContact | RequestClosure | AttachRecording | LinkCase | RecordFactCheck
 IntakeCommand = RecordConsultation | CaseCommand | LogPlatformFollowUp
 
 

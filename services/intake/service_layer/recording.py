@@ -57,6 +57,9 @@ class CaseEvent:
     occurred_at: datetime
     client_times: Sequence[tuple[str, datetime | None]]
     own_key: str | None = None  # a key the event carries itself (a platform's contact id)
+    # What an Idempotency-Key's body digest is taken of, when the event adds what the server
+    # decided anew on each try (a time): the caller's own request.
+    request: BaseModel | None = None
 
 
 async def record_on_case(
@@ -81,7 +84,7 @@ async def record_on_case(
             key = key or request_key(
                 command.caller, command_name, case.case_id, command.idempotency_key
             )
-            digest = await deps.request_digests.digest(case.case_id, event.model)
+            digest = await deps.request_digests.digest(case.case_id, event.request or event.model)
         if key is not None and (found := await uow.ledger.find(key, digest)) is not None:
             return found
         event_id = new_event_id()

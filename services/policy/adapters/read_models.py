@@ -4,9 +4,11 @@ events into what the engine decides on. Personal fields are declared at intake's
 intake's classes, so content decrypts under policy's grant while identity stays a ciphertext
 object, only ever counted as present or absent."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
@@ -18,6 +20,8 @@ from services.policy.domain.state import (
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
+    FactChecked,
+    SealedConsultation,
     product_key,
 )
 from services.policy.service_layer.errors import UnevaluableEventError, UnreadableErasureError
@@ -113,6 +117,14 @@ class CaseLinkRead(_Read):
     linked_case_id: str
 
 
+class FactCheckRead(_Read):
+    """`fact.checked` v1; its note is never needed, so never decrypted."""
+
+    defect_confirmed: bool | None = None
+    loss_confirmed: bool | None = None
+    checked_at: AwareDatetime
+
+
 POLICY_READS_INTAKE = ConsumerReads(
     "policy",
     reads={
@@ -120,6 +132,7 @@ POLICY_READS_INTAKE = ConsumerReads(
         "contact.logged": ContactRead,
         "closure.requested": ClosureRead,
         "case.linked": CaseLinkRead,
+        "fact.checked": FactCheckRead,
     },
     ignores=frozenset({"recording.attached", "subject.linked"}),
 )
@@ -141,20 +154,43 @@ class IntakeEventReader:
             raise UnevaluableEventError(str(error)) from None
         if model is None:
             return None
+        sealed = POLICY_READS_INTAKE.payload(envelope)
         what = f"{envelope.type} v{envelope.schema_version}"
+        read = await self._open(what, sealed, model, envelope.case_id, envelope.event_id)
+        event = _event(read)
+        if isinstance(event, ConsultationSeen):
+            kept = SealedConsultation(event_id=str(envelope.event_id), payload=sealed)
+            return replace(event, sealed=kept)
+        return event
+
+    async def consultation(self, case_id: str, sealed: SealedConsultation) -> ConsultationFacts:
+        """The case's consultation opened again, to re-decide the case on a fact check."""
+        what = "the case's consultation.received"
+        read = await self._open(what, sealed.payload, ConsultationRead, case_id, sealed.event_id)
+        assert isinstance(read, ConsultationRead)
+        return _facts(read)
+
+    async def _open(
+        self,
+        what: str,
+        payload: dict[str, Any],
+        model: type[BaseModel],
+        case_id: str,
+        event_id: UUID | str,
+    ) -> BaseModel:
         try:
-            payload = await self._codec.decrypt(
-                POLICY_READS_INTAKE.payload(envelope),
+            opened = await self._codec.decrypt(
+                payload,
                 model,
-                case_id=envelope.case_id,
-                event_id=envelope.event_id,
+                case_id=case_id,
+                event_id=event_id,
                 reader=POLICY_READER,
                 classes={FieldClass.CONTENT},
             )
         except (CiphertextError, KeyNotFoundError) as error:
             raise UnevaluableEventError(f"{what}: content does not decrypt: {error}") from None
         try:
-            return _event(model.model_validate(payload))
+            return model.model_validate(opened)
         except ValidationError as error:
             # `from None` and `summarize`: pydantic's own text would quote the content.
             raise UnevaluableEventError(f"{what} cannot be evaluated: {summarize(error)}") from None
@@ -165,6 +201,8 @@ def _event(read: BaseModel) -> CaseEvent:
         product = read.product
         key = product_key(product.sku, product.name) if product else None
         return ConsultationSeen(_facts(read), product_key=key)
+    if isinstance(read, FactCheckRead):
+        return FactChecked(read.checked_at, read.defect_confirmed, read.loss_confirmed)
     if isinstance(read, ContactRead):
         if read.kind == "agent_response":
             return AgentResponse(read.occurred_at, read.final_answer)

@@ -13,6 +13,7 @@ from services.policy.domain.facts import (
     ClosureFacts,
     ConsultationFacts,
     PriorContact,
+    SubjectHistory,
 )
 from services.policy.domain.policy import Policy
 from services.policy.domain.state import (
@@ -23,6 +24,7 @@ from services.policy.domain.state import (
     ClosureSeen,
     ConsultationSeen,
     CustomerContact,
+    FactChecked,
     SubjectState,
 )
 
@@ -50,6 +52,8 @@ def advance(case_id: str, event: CaseEvent, state: SubjectState, policy: Policy)
         return Step(_agent_response(case_id, event, state))
     if isinstance(event, CaseLinkSeen):
         return Step(state.with_link(case_id, event.linked_case_id))
+    if isinstance(event, FactChecked):
+        return _fact_check(case_id, event, state, policy)
     return _closure(case_id, event, state, policy)
 
 
@@ -61,6 +65,7 @@ def _consultation(
     decision = decide(facts, state.history(case_id), policy)
     answered = facts.call.final_answer_given_at if facts.call else None
     case = state.case(case_id)
+    sealed = seen.sealed or case.consultation
     opened = case.model_copy(
         update={
             "relationship": facts.relationship,
@@ -76,6 +81,7 @@ def _consultation(
             ),
             "contacts": (*case.contacts, PriorContact(at=facts.received_at, channel=facts.channel)),
             "final_answers": (*case.final_answers, *([answered] if answered else [])),
+            "consultation": sealed,
         }
     )
     ended = _ended(facts.received_at, facts.call.duration_seconds if facts.call else None)
@@ -158,6 +164,36 @@ def _closure(case_id: str, closure: ClosureSeen, state: SubjectState, policy: Po
     decision = decide_closure(facts, state.history(case_id), policy)
     next_state = state.with_decision(case_id, closure.requested_at, decision)
     return Step(next_state, decision, CLOSURE_DECIDED)
+
+
+def _fact_check(case_id: str, check: FactChecked, state: SubjectState, policy: Policy) -> Step:
+    """Keeps what the agent established (a finding left out keeps the earlier one) and, when
+    the case's consultation could be opened again, re-decides it on the facts now known: a
+    legitimate complaint about a confirmed defect and loss reaches liability review (art. 10)."""
+    case = state.case(case_id)
+    known = {
+        "defect_confirmed": _newer(check.defect_confirmed, case.defect_confirmed),
+        "loss_confirmed": _newer(check.loss_confirmed, case.loss_confirmed),
+    }
+    checked = state.with_case(case_id, case.model_copy(update=known))
+    if check.consultation is None:
+        return Step(checked)
+    facts = check.consultation.model_copy(update=known)
+    decision = decide(facts, _as_first_decided(state, case_id), policy)
+    return Step(checked.with_decision(case_id, check.at, decision), decision, POLICY_DECIDED)
+
+
+def _newer(found: bool | None, earlier: bool | None) -> bool | None:
+    return earlier if found is None else found
+
+
+def _as_first_decided(state: SubjectState, case_id: str) -> SubjectHistory:
+    """The history without the case's own decisions: re-deciding a case must not count the
+    conduct found in it as an earlier offence of the same person."""
+    history = state.history(case_id)
+    own = set(state.case(case_id).decisions)
+    earlier = tuple(d for d in history.prior_decisions if d not in own)
+    return history.model_copy(update={"prior_decisions": earlier})
 
 
 def _ended(started: datetime, duration_seconds: int | None) -> datetime:

@@ -1,12 +1,14 @@
 """What policy remembers of a subject (per case the contacts, final answers, decisions and what
-the record holds; per matter, the cases that are one affair, the repeats; per person the conduct
-findings) and the intake events, as policy reads them, that change it. No personal data, only
-facts; pure, so replay folds the same way."""
+the record holds, what agents established, and the case's consultation still sealed, for a fact
+check to re-decide on; per matter, the cases that are one affair, the repeats; per person the
+conduct findings) and the intake events, as policy reads them, that change it. No readable
+personal data, only facts; pure, so replay folds the same way."""
 
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import AwareDatetime, Field
 
@@ -24,6 +26,15 @@ from services.policy.domain.facts import (
 from shared.frozen import FrozenModel
 
 
+class SealedConsultation(FrozenModel):
+    """A case's `consultation.received` payload as it arrived, its content still sealed under
+    the case's key: what a fact check re-decides the case on, once opened again. Kept sealed,
+    so policy's state holds no readable content; an erasure shreds it with the key."""
+
+    event_id: str
+    payload: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class ConsultationSeen:
     """`consultation.received`: opens a case; decided on every rule. `product_key` names the
@@ -31,6 +42,7 @@ class ConsultationSeen:
 
     facts: ConsultationFacts
     product_key: str | None = None
+    sealed: SealedConsultation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +81,20 @@ class CaseLinkSeen:
     linked_case_id: str
 
 
-CaseEvent = ConsultationSeen | CustomerContact | AgentResponse | ClosureSeen | CaseLinkSeen
+@dataclass(frozen=True, slots=True)
+class FactChecked:
+    """`fact.checked`: an agent confirmed or ruled out a defect or a loss (None: not checked
+    this time). `consultation` is the case's, opened again by the reader, to re-decide on."""
+
+    at: datetime
+    defect_confirmed: bool | None
+    loss_confirmed: bool | None
+    consultation: ConsultationFacts | None = None
+
+
+CaseEvent = (
+    ConsultationSeen | CustomerContact | AgentResponse | ClosureSeen | CaseLinkSeen | FactChecked
+)
 
 
 def product_key(sku: str | None, name: str | None) -> str | None:
@@ -124,6 +149,10 @@ class CaseState(FrozenModel):
     matter: str | None = None
     product_key: str | None = None
     product: ProductFacts | None = None  # as the consultation gave it, for a follow-up's demand
+    # What agents established (fact.checked); None: not established yet.
+    defect_confirmed: bool | None = None
+    loss_confirmed: bool | None = None
+    consultation: SealedConsultation | None = None
 
 
 class ConductFinding(FrozenModel):

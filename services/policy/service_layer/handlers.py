@@ -7,6 +7,7 @@ and the other three services.
 """
 
 import asyncio
+import dataclasses
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,13 @@ from services.policy.domain.advancing import DECISION_SCHEMA_VERSION, advance
 from services.policy.domain.decision import Decision
 from services.policy.domain.engine import decide
 from services.policy.domain.policy import Policy
-from services.policy.domain.state import SubjectState, erasure_keys, subject_key
+from services.policy.domain.state import (
+    CaseEvent,
+    FactChecked,
+    SubjectState,
+    erasure_keys,
+    subject_key,
+)
 from services.policy.service_layer.errors import (
     StateConflictError,
     UnevaluableEventError,
@@ -135,7 +142,7 @@ async def decide_intake_event(
             log.info(what, event_id=event_id, case_id=case_id)
             return done.outputs()
         loaded = await reading.decisions.state(key, erasable)
-    event = await deps.reader.read(envelope)
+    event = await _read(deps.reader, envelope, loaded.state)
     if event is None:
         return []
     step = await deps.decision_thread.run(advance, case_id, event, loaded.state, deps.policy)
@@ -226,14 +233,14 @@ async def replay(request: ReplayCase, deps: PolicyDependencies) -> list[Replayed
     states: dict[str, SubjectState] = {}
     replayed = []
     for index, envelope in enumerate(request.envelopes):
+        key = subject_key(envelope.subject_id, envelope.case_id)
+        state = states.get(key, SubjectState())
         try:
-            event = await deps.reader.read(envelope)
+            event = await _read(deps.reader, envelope, state)
         except UnevaluableEventError as error:
             raise UnevaluableEventError(f"events[{index}]: {error}", f"events[{index}]") from None
         if event is None:
             continue
-        key = subject_key(envelope.subject_id, envelope.case_id)
-        state = states.get(key, SubjectState())
         step = await deps.request_thread.run(advance, envelope.case_id, event, state, policy)
         states[key] = step.state
         if step.decision is not None and step.event_type is not None:
@@ -249,6 +256,22 @@ async def policy_version(version: str, deps: PolicyDependencies) -> StoredPolicy
     if stored is None:
         raise UnknownPolicyVersionError(version)
     return stored
+
+
+async def _read(reader: EventReader, envelope: Envelope, state: SubjectState) -> CaseEvent | None:
+    """The event to advance on; a fact check comes with its case's consultation opened again,
+    which the state keeps sealed, so that the case can be re-decided on the facts now known."""
+    event = await reader.read(envelope)
+    if isinstance(event, FactChecked):
+        sealed = state.case(envelope.case_id).consultation
+        if sealed is not None:
+            try:
+                facts = await reader.consultation(envelope.case_id, sealed)
+            except UnevaluableEventError:
+                # Erased since (its key is gone): the findings are kept, nothing is re-decided.
+                return event
+            event = dataclasses.replace(event, consultation=facts)
+    return event
 
 
 def _decision_message(

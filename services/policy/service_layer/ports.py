@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.policy.domain.facts import ConsultationFacts
 from services.policy.domain.policy import Policy
-from services.policy.domain.state import CaseEvent, SubjectState
+from services.policy.domain.state import CaseEvent, SealedConsultation, SubjectState
 from services.policy.service_layer.messages import ForgetErasedCases
 from shared.bus.messages import OutgoingMessage
 from shared.envelope import Envelope
@@ -17,6 +18,9 @@ class EventReader(Protocol):
     async def read(self, envelope: Envelope) -> CaseEvent | None:
         """The event policy decides on, content decrypted; None for a type policy ignores.
         Raises a PermanentHandlingError for one it should read but cannot."""
+
+    async def consultation(self, case_id: str, sealed: SealedConsultation) -> ConsultationFacts:
+        """A case's consultation, kept sealed in the state, opened again (same errors)."""
 
 
 @dataclass(frozen=True, slots=True)

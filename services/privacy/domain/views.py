@@ -18,6 +18,7 @@ CONSULTATION_RECEIVED = intake.CONSULTATION_RECEIVED.type
 CONTACT_LOGGED = intake.CONTACT_LOGGED.type
 CLOSURE_REQUESTED = intake.CLOSURE_REQUESTED.type
 RECORDING_ATTACHED = intake.RECORDING_ATTACHED.type
+FACT_CHECKED = intake.FACT_CHECKED.type
 CLOSURE_DECIDED = policy.CLOSURE_DECIDED.type
 LEGAL_HOLD_RECOMMENDED = policy.Action.LEGAL_HOLD_RECOMMENDED.value
 RECORDS_ACKNOWLEDGED = records.RECORDS_ACKNOWLEDGED.type
@@ -96,6 +97,14 @@ class RecordingView(View):
     recorded_at: datetime | None = None
 
 
+class FactCheckView(View):
+    defect_confirmed: bool | None = None
+    loss_confirmed: bool | None = None
+    note: Content[str] | None = None
+    checked_by: str
+    checked_at: datetime
+
+
 class DecisionView(View):
     """Policy's decision payload (not encrypted: it cites rules and offsets, never values)."""
 
@@ -113,6 +122,7 @@ INTAKE_VIEWS: dict[str, type[View]] = {
     CONTACT_LOGGED: ContactView,
     CLOSURE_REQUESTED: ClosureView,
     RECORDING_ATTACHED: RecordingView,
+    FACT_CHECKED: FactCheckView,
 }
 """Privacy's read model of each intake event it keeps (checked against the contracts by
 tests/contract/test_privacy_reads.py)."""

@@ -7,11 +7,12 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from services.intake.domain.consultation import Consultation
-from services.intake.domain.contacts import ClosureRequest, Contact
+from services.intake.domain.contacts import ClosureRequest, Contact, FactCheck
 from services.intake.domain.events import (
     CLOSURE_REQUESTED,
     CONSULTATION_RECEIVED,
     CONTACT_LOGGED,
+    FACT_CHECKED,
     EventContract,
 )
 from shared.crypto.codec import FieldCodec
@@ -20,7 +21,7 @@ from shared.ids import new_event_id
 
 THREAT = "ふざけるな。殺すぞ。"
 COMPLAINT = "ケトルの底から水が漏れます。納得できないので返金してください。"
-OCCURRED = ("received_at", "occurred_at", "requested_at")
+OCCURRED = ("received_at", "occurred_at", "requested_at", "checked_at")
 
 
 def consultation(body: str = COMPLAINT, **changes: Any) -> Consultation:
@@ -46,6 +47,11 @@ def consultation(body: str = COMPLAINT, **changes: Any) -> Consultation:
 def contact(body: str, at: str, **changes: Any) -> Contact:
     document = {"kind": "customer_contact", "channel": "phone", "occurred_at": at, "body": body}
     return Contact.model_validate(document | changes)
+
+
+def fact_check(at: str, **findings: Any) -> FactCheck:
+    document = {"checked_by": "agent-7", "checked_at": at, "note": "現物を確認しました。"}
+    return FactCheck.model_validate(document | findings)
 
 
 def closure(reason: str, at: str) -> ClosureRequest:
@@ -84,5 +90,6 @@ def _kind(model: BaseModel) -> EventContract:
         Consultation: CONSULTATION_RECEIVED,
         Contact: CONTACT_LOGGED,
         ClosureRequest: CLOSURE_REQUESTED,
+        FactCheck: FACT_CHECKED,
     }
     return kinds[type(model)]
