@@ -92,6 +92,26 @@ class FactEvidence(FrozenModel):
 Evidence = Annotated[TextEvidence | FactEvidence, Field(discriminator="kind")]
 
 
+class ArticleTitle(FrozenModel):
+    """The title of a guideline article a reason cites, as the policy version states it."""
+
+    article: str
+    en: str
+    ja: str
+
+
+class Instruction(FrozenModel):
+    """What an action asks of the agent, as the policy version states it."""
+
+    action: Action
+    en: str
+    ja: str
+
+
+def _empty(value: object) -> bool:
+    return not value
+
+
 class Reason(FrozenModel):
     rule: RuleId
     article: str
@@ -99,12 +119,18 @@ class Reason(FrozenModel):
     actions: tuple[Action, ...] = ()
     category: str | None = None
     evidence: tuple[Evidence, ...] = ()
-    note: str = ""
+    note: str = Field("", description="Why, in English")
+    # The fields below are left out of the JSON when empty: decisions of policy versions
+    # stated before articles and Japanese notes existed keep their bytes (and replay so).
+    note_ja: str = Field("", exclude_if=_empty, description="Why, in Japanese")
+    article_titles: tuple[ArticleTitle, ...] = Field(
+        (), exclude_if=_empty, description="Each article cited, with its title (ja, en)"
+    )
     # Left out of the JSON when empty, so decisions within the limits keep the bytes they
     # had before limits existed (and replay identically under their policy version).
     evidence_omitted: dict[str, int] = Field(
         default_factory=dict,
-        exclude_if=lambda omitted: not omitted,
+        exclude_if=_empty,
         description="Text fragments found but not cited (evidence limits), by category",
     )
 
@@ -114,6 +140,9 @@ class Decision(FrozenModel):
     reasons: tuple[Reason, ...]
     actions: tuple[Action, ...]
     policy_version: str
+    instructions: tuple[Instruction, ...] = Field(
+        (), exclude_if=_empty, description="What each action asks of the agent (ja, en)"
+    )
 
 
 POLICY_DECIDED = EventContract(

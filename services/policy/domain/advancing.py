@@ -137,7 +137,7 @@ def _customer_contact(
         update={"contacts": (*case.contacts, PriorContact(at=contact.at, channel=contact.channel))}
     )
     next_state = _counted(state.with_case(case_id, followed_up), case_id, contact.at)
-    decision = decision_of(reasons, policy.version, policy.evidence_limits)
+    decision = decision_of(reasons, policy)
     next_state = next_state.with_decision(case_id, _ended(contact.at, duration), decision)
     return Step(next_state, decision, POLICY_DECIDED)
 

@@ -2,7 +2,7 @@
 enough to defend the case later."""
 
 from services.policy.domain.catalogue import RuleId
-from services.policy.domain.decision import FactEvidence, Reason, fact, reason
+from services.policy.domain.decision import Bilingual, FactEvidence, Reason, fact, reason
 from services.policy.domain.facts import ClosureFacts, ClosureReason, SubjectHistory
 from services.policy.domain.policy import Policy
 from services.policy.domain.rule_config import RecordItem
@@ -15,7 +15,7 @@ def termination(closure: ClosureFacts, history: SubjectHistory, policy: Policy) 
     config = policy.rules.termination
     grounds = fact("closure.reason", closure.reason)
     if closure.reason is not ClosureReason.PERSUASION_DIFFICULT:
-        note = f"closed: {closure.reason}"
+        note = Bilingual(en=f"closed: {closure.reason}", ja=f"終了: {closure.reason}")
         return [reason(RuleId.TERMINATION, config, config.closed, note, [grounds])]
     reached = {
         "repeat": history.repeats_since_final_answer(closure.requested_at)
@@ -28,24 +28,47 @@ def termination(closure: ClosureFacts, history: SubjectHistory, policy: Policy) 
     evidence = [grounds, fact("final_answer_recorded", bool(history.final_answers))]
     evidence += [fact("basis", basis) for basis in bases]
     if answered and bases:
-        note = f"closed as persuasion difficult on: {', '.join(bases)}"
+        on = ", ".join(bases)
+        note = Bilingual(
+            en=f"closed as persuasion difficult on: {on}",
+            ja=f"説得困難として終了。根拠: {on}",
+        )
         return [reason(RuleId.TERMINATION, config, config.closed, note, evidence)]
     missing = [] if answered else ["a final answer on record"]
     if not bases:
         missing.append("one of: " + ", ".join(config.persuasion_difficult_bases))
-    note = "cannot close as persuasion difficult without " + " and ".join(missing)
+    note = Bilingual(
+        en="cannot close as persuasion difficult without " + " and ".join(missing),
+        ja="次がないと説得困難として終了できない: " + "・".join(missing),
+    )
     return [reason(RuleId.TERMINATION, config, config.refused, note, evidence)]
 
 
 # What each missing record item asks of the caller, in words they can act on: the one place
 # for these texts (the English of the reason's note; other languages are added beside it).
-MISSING_RECORD_ITEMS: dict[RecordItem, str] = {
-    "content": "the consultation carries no subject or body",
-    "times": "no consultation with its time is on record for this case",
-    "customer": "the customer is not named (record the consultation with customer.name)",
-    "channel": "no consultation with its channel is on record for this case",
-    "handler": "no agent has recorded a response on this case"
-    " (POST /v1/cases/{case_id}/contacts with kind agent_response and an agent token)",
+MISSING_RECORD_ITEMS: dict[RecordItem, Bilingual] = {
+    "content": Bilingual(
+        en="the consultation carries no subject or body",
+        ja="相談に件名も本文もない",
+    ),
+    "times": Bilingual(
+        en="no consultation with its time is on record for this case",
+        ja="この案件には日時の記録された相談がない",
+    ),
+    "customer": Bilingual(
+        en="the customer is not named (record the consultation with customer.name)",
+        ja="顧客の氏名がない (customer.name を付けて相談を記録する)",
+    ),
+    "channel": Bilingual(
+        en="no consultation with its channel is on record for this case",
+        ja="この案件には受付窓口の記録された相談がない",
+    ),
+    "handler": Bilingual(
+        en="no agent has recorded a response on this case"
+        " (POST /v1/cases/{case_id}/contacts with kind agent_response and an agent token)",
+        ja="この案件に担当者の対応が記録されていない"
+        " (担当者のトークンで POST /v1/cases/{case_id}/contacts に kind agent_response を送る)",
+    ),
 }
 
 
@@ -62,5 +85,10 @@ def record_completeness(closure: ClosureFacts, policy: Policy) -> list[Reason]:
     if not missing:
         return []
     evidence: list[FactEvidence] = [fact(f"record.{item}", "missing") for item in missing]
-    note = "record incomplete, cannot close: " + "; ".join(MISSING_RECORD_ITEMS[m] for m in missing)
+    note = Bilingual(
+        en="record incomplete, cannot close: "
+        + "; ".join(MISSING_RECORD_ITEMS[m].en for m in missing),
+        ja="記録が不完全なため終了できない: "
+        + "、".join(MISSING_RECORD_ITEMS[m].ja for m in missing),
+    )
     return [reason(RuleId.RECORD_COMPLETENESS, config, config.incomplete, note, evidence)]

@@ -2,7 +2,7 @@
 legitimate-complaint guard, and a customer's statement that they will publish a recording."""
 
 from services.policy.domain.catalogue import RuleId
-from services.policy.domain.decision import Reason, fact, reason, text_evidence
+from services.policy.domain.decision import Bilingual, Reason, fact, reason, text_evidence
 from services.policy.domain.facts import ConsultationFacts, SubjectHistory
 from services.policy.domain.policy import Policy
 from services.policy.domain.text_scan import TextFindings
@@ -20,8 +20,12 @@ def conduct(findings: TextFindings, history: SubjectHistory, policy: Policy) -> 
         effect = settings.effect
         if first_offence and settings.first_offence is not None:
             effect = settings.first_offence
-        offence = "first offence" if effect is settings.first_offence else "conduct"
-        note = f"{category.replace('_', ' ')} ({offence}): {len(hits)} fragment(s)"
+        first = effect is settings.first_offence
+        name = category.replace("_", " ")
+        note = Bilingual(
+            en=f"{name} ({'first offence' if first else 'conduct'}): {len(hits)} fragment(s)",
+            ja=f"{name} ({'初回' if first else '言動'}): 該当箇所 {len(hits)} 件",
+        )
         evidence = text_evidence(hits, category)
         reasons.append(reason(RuleId.CONDUCT, config, effect, note, evidence, category))
     return reasons
@@ -43,7 +47,11 @@ def legitimate_complaint(
         texts += text_evidence(hits, f"shielded:{category}")
     texts.sort(key=lambda e: (e.field, e.start, e.end, e.category))
     facts = [fact("demand.type", demand.type)] if demand is not None and claimed else []
-    note = "not misconduct by itself: " + ", ".join([*(f.value for f in facts), *sorted(found)])
+    grounds = ", ".join([*(f.value for f in facts), *sorted(found)])
+    note = Bilingual(
+        en=f"not misconduct by itself: {grounds}",
+        ja=f"それ自体は不当な言動ではありません: {grounds}",
+    )
     return [reason(RuleId.LEGITIMATE_COMPLAINT, config, config.effect, note, [*facts, *texts])]
 
 
@@ -52,5 +60,8 @@ def recording_publication(findings: TextFindings, policy: Policy) -> list[Reason
         return []
     config = policy.rules.recording
     evidence = text_evidence(findings.publication, config.publication_counts_as)
-    note = "customers may not publish recordings of calls"
+    note = Bilingual(
+        en="customers may not publish recordings of calls",
+        ja="お客様が通話の録音を公開することは認められていません",
+    )
     return [reason(RuleId.RECORDING, config, config.publication_effect, note, evidence)]

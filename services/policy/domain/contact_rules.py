@@ -4,7 +4,7 @@ the phone long after the answer was given."""
 from datetime import timedelta
 
 from services.policy.domain.catalogue import RuleId
-from services.policy.domain.decision import Reason, fact, reason
+from services.policy.domain.decision import Bilingual, Reason, fact, reason
 from services.policy.domain.facts import ConsultationFacts, SubjectHistory
 from services.policy.domain.policy import Policy
 
@@ -24,10 +24,16 @@ def repeat(
         fact("repeat_number", number),
     ]
     if number >= config.refuse_at:
-        note = f"repeat {number} after the final answer: refuse, answer in writing only"
+        note = Bilingual(
+            en=f"repeat {number} after the final answer: refuse, answer in writing only",
+            ja=f"最終回答後 {number} 回目の繰り返し: お断りし、以後は書面でのみ回答",
+        )
         return [reason(RuleId.REPEAT, config, config.refuse, note, evidence)]
     if number >= config.warn_at:
-        note = f"repeat {number} after the final answer: warn the customer"
+        note = Bilingual(
+            en=f"repeat {number} after the final answer: warn the customer",
+            ja=f"最終回答後 {number} 回目の繰り返し: お客様に注意を伝える",
+        )
         return [reason(RuleId.REPEAT, config, config.warn, note, evidence)]
     return []
 
@@ -52,8 +58,10 @@ def time_restraint(
     if past <= limit:
         return []
     minutes = int(past.total_seconds() // 60)
-    note = (
-        f"call ran {minutes} min after the final answer (limit {config.minutes_after_final_answer})"
+    limit_minutes = config.minutes_after_final_answer
+    note = Bilingual(
+        en=f"call ran {minutes} min after the final answer (limit {limit_minutes})",
+        ja=f"最終回答後も通話が {minutes} 分続いた (上限 {limit_minutes} 分)",
     )
     evidence = [fact("call.minutes_after_final_answer", minutes)]
     return [reason(RuleId.TIME_RESTRAINT, config, config.effect, note, evidence)]

@@ -4,12 +4,15 @@ evidence (offsets into the text, or a non-identity fact), so a decision can be r
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from services.policy.domain.articles import Bilingual, instructions_for, titles_of
 from services.policy.domain.catalogue import Action, Outcome, RuleId
 from services.policy.domain.lexicon import Hit
+from services.policy.domain.policy import Policy
 from services.policy.domain.rule_config import Effect, EvidenceLimits, RuleConfig
 from shared.contracts.policy import Decision, Evidence, FactEvidence, Reason, TextEvidence
 
 __all__ = [
+    "Bilingual",
     "Decision",
     "Evidence",
     "FactEvidence",
@@ -27,11 +30,12 @@ def reason(
     rule: RuleId,
     config: RuleConfig,
     effect: Effect,
-    note: str,
+    note: Bilingual,
     evidence: Iterable[Evidence] = (),
     category: str | None = None,
 ) -> Reason:
-    """A reason citing the article the policy file gives for `rule`."""
+    """A reason citing the article the policy file gives for `rule`; `decision_of` adds the
+    article's titles."""
     return Reason(
         rule=rule,
         article=config.article,
@@ -39,7 +43,8 @@ def reason(
         actions=effect.actions,
         category=category,
         evidence=tuple(evidence),
-        note=note,
+        note=note.en,
+        note_ja=note.ja,
     )
 
 
@@ -57,18 +62,33 @@ def fact(name: str, value: object) -> FactEvidence:
     return FactEvidence(fact=name, value=shown)
 
 
-def decision_of(reasons: Iterable[Reason], policy_version: str, limits: EvidenceLimits) -> Decision:
+def decision_of(reasons: Iterable[Reason], policy: Policy) -> Decision:
     """Outcome by precedence (see `Outcome`), reasons in catalogue order, actions each once,
-    text evidence within `limits`."""
+    text evidence within the policy's limits; each reason with its articles' titles and each
+    action with its instruction, as the policy states them (a version that states none
+    decides in English only, as it did: see `Policy.articles`)."""
     rules = list(RuleId)
     ordered = tuple(sorted(reasons, key=lambda r: rules.index(r.rule)))
     outcome = max((r.outcome for r in ordered), key=lambda o: o.precedence, default=Outcome.ACCEPT)
     wanted = {action for r in ordered for action in r.actions}
+    actions = tuple(action for action in Action if action in wanted)
+    cited = cited_within(ordered, policy.evidence_limits)
+    if policy.articles is None or policy.instructions is None:
+        return Decision(
+            outcome=outcome,
+            reasons=tuple(r.model_copy(update={"note_ja": ""}) for r in cited),
+            actions=actions,
+            policy_version=policy.version,
+        )
+    articles = policy.articles
     return Decision(
         outcome=outcome,
-        reasons=cited_within(ordered, limits),
-        actions=tuple(action for action in Action if action in wanted),
-        policy_version=policy_version,
+        reasons=tuple(
+            r.model_copy(update={"article_titles": titles_of(r.article, articles)}) for r in cited
+        ),
+        actions=actions,
+        policy_version=policy.version,
+        instructions=instructions_for(actions, policy.instructions),
     )
 
 

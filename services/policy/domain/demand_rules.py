@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from services.policy.domain.catalogue import RuleId
 from services.policy.domain.decision import (
+    Bilingual,
     Evidence,
     Reason,
     fact,
@@ -26,15 +27,24 @@ def demand_validity(consultation: ConsultationFacts, policy: Policy) -> list[Rea
     evidence = [fact("demand.type", demand.type)]
     if demand.related_to_product is False:
         evidence.append(fact("demand.related_to_product", False))
-        note = "invalid: the demand is unrelated to the product"
+        note = Bilingual(
+            en="invalid: the demand is unrelated to the product",
+            ja="不当: 要求は商品と関係がない",
+        )
         return [reason(RuleId.DEMAND_VALIDITY, config, config.invalid, note, evidence)]
     if consultation.defect_confirmed is False:
         evidence.append(fact("defect_confirmed", False))
-        note = "invalid: no defect or fault was found"
+        note = Bilingual(
+            en="invalid: no defect or fault was found",
+            ja="不当: 欠陥も過失も見つからなかった",
+        )
         return [reason(RuleId.DEMAND_VALIDITY, config, config.invalid, note, evidence)]
     if consultation.defect_confirmed is None:
         evidence.append(fact("defect_confirmed", "unknown"))
-        note = "defect or fault not established yet: check the facts before answering"
+        note = Bilingual(
+            en="defect or fault not established yet: check the facts before answering",
+            ja="欠陥・過失はまだ確認されていない: 回答の前に事実を確認する",
+        )
         return [reason(RuleId.DEMAND_VALIDITY, config, config.unverified, note, evidence)]
     return []
 
@@ -49,13 +59,16 @@ def demand_proportionality(
     if demand_type is None or (demand is None and stated is None):
         return []
 
-    def finding(effect: Effect, note: str, *evidence: Evidence) -> Reason:
+    def finding(effect: Effect, note: Bilingual, *evidence: Evidence) -> Reason:
         cited = (fact("demand.type", demand_type), *evidence)
         return reason(RuleId.DEMAND_PROPORTIONALITY, config, effect, note, cited)
 
     reasons = []
     if demand_type in config.needs_supervisor and not consultation.supervisor_approved:
-        note = f"a {demand_type} demand goes beyond a normal answer without supervisor approval"
+        note = Bilingual(
+            en=f"a {demand_type} demand goes beyond a normal answer without supervisor approval",
+            ja=f"{demand_type} の要求は、責任者の承認なしには通常の対応を超える",
+        )
         reasons.append(finding(config.excessive, note, fact("supervisor_approved", False)))
     if stated is None:
         return reasons
@@ -63,7 +76,10 @@ def demand_proportionality(
     ceiling = (config.ceilings or {}).get(currency)
     if ceiling is not None and amount > Decimal(str(ceiling)):
         limit = _plain(Decimal(str(ceiling)))
-        note = f"amount demanded exceeds the ceiling of {limit} {currency} the policy sets"
+        note = Bilingual(
+            en=f"amount demanded exceeds the ceiling of {limit} {currency} the policy sets",
+            ja=f"要求額がポリシーの上限 {limit} {currency} を超えている",
+        )
         reasons.append(finding(config.excessive, note, *source))
     ratio = config.max_ratio_to_price.get(demand_type)
     lifted = demand_type in config.loss_lifts_limit and consultation.loss_confirmed is True
@@ -81,11 +97,17 @@ def demand_proportionality(
             else None
         )
     if price is None or compared is None:
-        note = "amount demanded cannot be compared with the price paid: establish the price"
+        note = Bilingual(
+            en="amount demanded cannot be compared with the price paid: establish the price",
+            ja="要求額を購入価格と比べられない: 価格を確認する",
+        )
         return [*reasons, finding(config.unknown_price, note, fact("product.price", "unknown"))]
     if compared > price.amount * Decimal(str(ratio)):
         loss = "unknown" if consultation.loss_confirmed is None else consultation.loss_confirmed
-        note = f"amount demanded exceeds {ratio} x the price paid without a confirmed loss"
+        note = Bilingual(
+            en=f"amount demanded exceeds {ratio} x the price paid without a confirmed loss",
+            ja=f"損害が確認されていないのに、要求額が購入価格の {ratio} 倍を超えている",
+        )
         converted = (
             [fact("demand.amount_in_price_currency", f"{_plain(compared)} {price.currency}")]
             if currency != price.currency
@@ -162,10 +184,17 @@ def damages(
         )
         for category in malicious:
             evidence += text_evidence(findings.conduct.get(category, []), category)
-        note = f"malicious unjust demand ({', '.join(malicious)}): candidate for legal action"
+        kinds = ", ".join(malicious)
+        note = Bilingual(
+            en=f"malicious unjust demand ({kinds}): candidate for legal action",
+            ja=f"悪質な不当要求 ({kinds}): 法的措置の候補",
+        )
         return [reason(RuleId.DAMAGES, config, config.malicious, note, evidence)]
     if legitimate and not found and consultation.defect_confirmed and consultation.loss_confirmed:
         confirmed = [fact("defect_confirmed", True), fact("loss_confirmed", True)]
-        note = "legitimate complaint about a confirmed defect that caused a loss: review liability"
+        note = Bilingual(
+            en="legitimate complaint about a confirmed defect that caused a loss: review liability",
+            ja="損害を生じた確認済みの欠陥についての正当な苦情: 賠償責任を検討する",
+        )
         return [reason(RuleId.DAMAGES, config, config.liability, note, confirmed)]
     return []

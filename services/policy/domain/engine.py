@@ -33,7 +33,7 @@ def decide(consultation: ConsultationFacts, history: SubjectHistory, policy: Pol
         *scope_rules.confidentiality(consultation, findings, policy),
         *demand_rules.damages(consultation, findings, bool(complaint), policy),
     ]
-    return decision_of(reasons, policy.version, policy.evidence_limits)
+    return decision_of(reasons, policy)
 
 
 def decide_closure(closure: ClosureFacts, history: SubjectHistory, policy: Policy) -> Decision:
@@ -42,4 +42,4 @@ def decide_closure(closure: ClosureFacts, history: SubjectHistory, policy: Polic
         *closure_rules.termination(closure, history, policy),
         *closure_rules.record_completeness(closure, policy),
     ]
-    return decision_of(reasons, policy.version, policy.evidence_limits)
+    return decision_of(reasons, policy)

@@ -6,8 +6,10 @@ import json
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from services.policy.domain.articles import Article, Bilingual, missing_articles
+from services.policy.domain.catalogue import Action
 from services.policy.domain.conduct_config import ConductRule, LegitimateComplaintRule
 from services.policy.domain.rule_config import (
     ChannelRule,
@@ -45,6 +47,11 @@ class Rules(FrozenModel):
     recording: RecordingRule
     confidentiality: ConfidentialityRule
     damages: DamagesRule
+
+    def citations(self) -> list[str]:
+        """What each rule cites, in catalogue order."""
+        rules: list[RuleConfig] = [getattr(self, name) for name in type(self).model_fields]
+        return [rule.article for rule in rules]
 
     @field_validator("legitimate_complaint", "recording", "damages")
     @classmethod
@@ -109,6 +116,40 @@ class Policy(FrozenModel):
     # Optional, and left out of the canonical form when absent: files written before the
     # limits existed keep their version, and are decided under the default limits.
     evidence: EvidenceLimits | None = None
+    # Optional in the model, left out of the canonical form when absent, so versions stated
+    # before they existed load again for replay and decide in English only, as they did
+    # (their decisions replay byte for byte); `load_policy` requires them of a file.
+    articles: dict[str, Article] | None = None
+    instructions: dict[Action, Bilingual] | None = None
+
+    @field_validator("articles")
+    @classmethod
+    def cited_articles_stated(
+        cls, articles: dict[str, Article] | None, info: ValidationInfo
+    ) -> dict[str, Article] | None:
+        rules: Rules | None = info.data.get("rules")
+        if articles is None or rules is None:
+            return articles  # absent (an older version), or the rules are invalid and reported
+        if missing := missing_articles(rules.citations(), articles):
+            raise ValueError(f"no title and summary for {', '.join(missing)}, which rules cite")
+        return articles
+
+    @field_validator("instructions")
+    @classmethod
+    def every_action_instructed(
+        cls, instructions: dict[Action, Bilingual] | None
+    ) -> dict[Action, Bilingual] | None:
+        if instructions is not None and (
+            unstated := [action for action in Action if action not in instructions]
+        ):
+            raise ValueError(f"no instruction for {', '.join(unstated)}")
+        return instructions
+
+    @model_validator(mode="after")
+    def articles_with_instructions(self) -> "Policy":
+        if (self.articles is None) != (self.instructions is None):
+            raise ValueError("articles and instructions are stated together, or neither")
+        return self
 
     @property
     def evidence_limits(self) -> EvidenceLimits:
@@ -117,8 +158,9 @@ class Policy(FrozenModel):
     def canonical_json(self) -> str:
         """Sorted keys, no whitespace: comments, layout and key order in the file do not count."""
         data = self.model_dump(mode="json", by_alias=True)
-        if self.evidence is None:
-            del data["evidence"]
+        for optional in ("evidence", "articles", "instructions"):
+            if data[optional] is None:
+                del data[optional]
         return json.dumps(
             data,
             sort_keys=True,

@@ -56,6 +56,14 @@ class PolicyOut(BaseModel):
     evidence: dict[str, JsonValue] = Field(
         description="Evidence limits in force: the file's, or the defaults when it states none"
     )
+    articles: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="Each guideline article by id, with its title and summary in ja and en",
+    )
+    instructions: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="What each action asks of the agent, in ja and en",
+    )
 
 
 class PolicyVersionOut(BaseModel):

@@ -15,14 +15,17 @@ from httpx import ASGITransport, AsyncClient
 from services.policy.bootstrap import PolicyService
 from services.policy.domain import Policy
 from services.policy.entrypoints.http import create_app
+from services.policy.service_layer.ports import LoadedPolicy
 from shared.auth.development import DevelopmentIssuer, development_issuer
 from shared.auth.roles import Role
 from shared.bus.envelopes import envelope_message
 from shared.bus.messages import ConsumedMessage
 from shared.bus.runner import consuming
+from shared.contracts.policy import Action
 from shared.envelope import Envelope, decode_envelope
 from shared.settings import SHIPPED_POLICY_FILE, load_settings
 from tests.unit.policy.intake_envelopes import THREAT, consultation, sealed
+from tests.unit.policy.test_articles import without_articles
 
 TOPICS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "kafka" / "topics.toml"
 NO_SUCH_VERSION = "0" * 64
@@ -97,6 +100,45 @@ async def test_a_version_run_here_is_retrievable_by_its_hash(
     assert found.json()["file_text"] == SHIPPED_POLICY_FILE.read_text(encoding="utf-8")
     assert found.json()["current"] is True
     assert (unknown.status_code, malformed.status_code) == (404, 422)
+
+
+async def test_the_policy_serves_its_articles_and_instructions_in_both_languages(
+    running: Running,
+) -> None:
+    body = (await running.client.get("/v1/policy", headers=running.as_(Role.AGENT))).json()
+
+    assert body["articles"]["art. 4"]["title"] == {
+        "en": "Consultations refused",
+        "ja": "お断りするご相談",
+    }
+    assert body["articles"]["art. 10"]["summary"]["ja"].startswith("実際の欠陥")
+    assert set(body["instructions"]) == {action.value for action in Action}
+
+
+async def test_replay_under_a_version_stated_without_articles_decides_as_it_did(
+    running: Running, policy_text: str
+) -> None:
+    older = without_articles(policy_text)
+    await running.service.versions.remember(LoadedPolicy(older, policy_text))
+    event = json.loads((await running.sealed_threat()).model_dump_json())
+    headers = running.as_(Role.LEGAL)
+
+    replays = [
+        await running.client.post(
+            "/v1/policy/replay",
+            json={"policy_version": version, "events": [event]},
+            headers=headers,
+        )
+        for version in (older.version, running.service.loaded.version)
+    ]
+
+    then, now = (replay.json()["decision"] for replay in replays)
+    assert then["policy_version"] == older.version
+    assert "instructions" not in then
+    assert all(set(r) >= {"rule", "note"} and "note_ja" not in r for r in then["reasons"])
+    assert "article_titles" not in json.dumps(then)
+    assert now["reasons"][0]["article_titles"][0]["article"] == now["reasons"][0]["article"]
+    assert [r["note"] for r in now["reasons"]] == [r["note"] for r in then["reasons"]]
 
 
 def evaluation(body: str, **extra: Any) -> dict[str, Any]:

@@ -117,7 +117,8 @@ def test_any_value_changes_the_version(policy: Policy, policy_text: str) -> None
     changed = [
         policy_text.replace("minutes_after_final_answer = 30", "minutes_after_final_answer = 31"),
         policy_text.replace('"殺すぞ", ', "", 1),
-        policy_text.replace('article = "art. 2"', 'article = "art. 2 (rev.)"'),
+        policy_text.replace('article = "art. 2"', 'article = "art. 8"'),
+        policy_text.replace('ja = "受付窓口"', 'ja = "受付の窓口"'),
     ]
 
     versions = {load_policy(text).version for text in changed}
