@@ -97,3 +97,20 @@ async def test_search_in_japanese(console: tuple[httpx.AsyncClient, dict[str, st
     assert "案件検索" in answer.text
     assert "エスカレーション" in answer.text
     assert listed(answer.text) == [cases["search-3"]]
+
+
+async def test_the_case_page_names_each_cited_article_and_says_what_to_do_in_the_viewers_language(
+    console: tuple[httpx.AsyncClient, dict[str, str]],
+) -> None:
+    browser, cases = console
+    path = f"/cases/{cases['search-3']}"
+
+    english = await browser.get(path, headers={"Accept-Language": "en"})
+    japanese = await browser.get(path, headers={"Accept-Language": "ja"})
+
+    assert english.status_code == 200, english.text
+    assert "Consultations refused" in english.text  # art. 4's title, from the policy file
+    assert "お断りするご相談" in japanese.text
+    assert 'class="instructions"' in english.text
+    [note] = re.findall(r'<span class="note">([^<]+)</span>', japanese.text)[:1]
+    assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", note), "the note is the Japanese one"

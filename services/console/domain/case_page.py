@@ -40,13 +40,28 @@ class ThreadEntry:
 
 
 @dataclass(frozen=True)
+class Worded:
+    """A text of the policy version in both languages: an article's title, an action's
+    instruction to the agent, a reason's note (`key`: the article or action it belongs to)."""
+
+    key: str
+    en: str
+    ja: str
+
+    def text(self, language: str) -> str:
+        return self.ja if language == "ja" and self.ja else self.en
+
+
+@dataclass(frozen=True)
 class Reason:
     rule: str
     article: str | None
     outcome: str | None
-    note: str | None
+    note: Worded | None
     evidence: tuple[str, ...]
     actions: tuple[str, ...]
+    # Empty for decisions of policy versions stated before articles had titles.
+    article_titles: tuple[Worded, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,7 @@ class Decision:
     policy_version: str | None
     reasons: tuple[Reason, ...]
     actions: tuple[str, ...]
+    instructions: tuple[Worded, ...] = ()  # what each action asks of the agent
 
 
 @dataclass(frozen=True)
@@ -208,13 +224,29 @@ def _decision(event: dict[str, Any]) -> Decision:
                 rule=str(reason.get("rule")),
                 article=reason.get("article"),
                 outcome=reason.get("outcome"),
-                note=reason.get("note"),
+                note=_note(reason),
                 evidence=tuple(_evidence_text(item) for item in reason.get("evidence") or []),
                 actions=tuple(reason.get("actions") or ()),
+                article_titles=_worded(reason.get("article_titles"), "article"),
             )
             for reason in payload.get("reasons") or []
         ),
         actions=tuple(payload.get("actions") or ()),
+        instructions=_worded(payload.get("instructions"), "action"),
+    )
+
+
+def _note(reason: dict[str, Any]) -> Worded | None:
+    english = reason.get("note") or ""
+    if not english:
+        return None
+    return Worded(str(reason.get("rule")), str(english), str(reason.get("note_ja") or ""))
+
+
+def _worded(items: list[dict[str, Any]] | None, key: str) -> tuple[Worded, ...]:
+    return tuple(
+        Worded(str(item.get(key)), str(item.get("en", "")), str(item.get("ja", "")))
+        for item in items or []
     )
 
 
