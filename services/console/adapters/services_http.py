@@ -91,16 +91,43 @@ class HttpServicesApi:
         )
         return report
 
+    async def record_on_case(
+        self, case_id: str, action: str, body: dict[str, Any], idempotency_key: str
+    ) -> dict[str, Any]:
+        """An agent's write on a case (`action`: contacts, facts or close); the form's own
+        Idempotency-Key, so a form sent twice (a double click, a retry) records once."""
+        accepted: dict[str, Any] = await self._send(
+            "intake",
+            "POST",
+            f"{self._urls.intake}/v1/cases/{case_id}/{action}",
+            json=body,
+            headers=self._headers | {"Idempotency-Key": idempotency_key},
+        )
+        return accepted
+
     async def _get(self, service: str, url: str, params: dict[str, str] | None = None) -> Any:
         return await self._send(service, "GET", url, params=params)
 
     async def _send(self, service: str, method: str, url: str, **options: Any) -> Any:
         try:
-            answer = await self._client.request(method, url, headers=self._headers, **options)
+            options.setdefault("headers", self._headers)
+            answer = await self._client.request(method, url, **options)
         except httpx.HTTPError:
             raise ServiceUnavailableError(service) from None
         if answer.status_code >= 500:
             raise ServiceUnavailableError(service)
         if answer.status_code >= 400:
-            raise ServiceRefusedError(service, answer.status_code)
+            raise ServiceRefusedError(service, answer.status_code, _field_of(answer))
         return answer.json()
+
+
+def _field_of(answer: httpx.Response) -> str | None:
+    """The input a 422 problem names (`field`), never its reason text."""
+    if answer.status_code != 422:
+        return None
+    try:
+        problem = answer.json()
+    except ValueError:
+        return None
+    field = problem.get("field") if isinstance(problem, dict) else None
+    return field if isinstance(field, str) else None

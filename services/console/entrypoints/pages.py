@@ -25,6 +25,7 @@ from services.console.domain.case_search import (
 )
 from services.console.domain.language import LANGUAGES
 from services.console.domain.messages import RULE_NAMES
+from services.console.entrypoints.action_forms import CASE_HANDLERS, Posted, action_forms
 from services.console.entrypoints.visits import (
     LANGUAGE_COOKIE,
     FormVisitDep,
@@ -125,8 +126,14 @@ async def case_page(
     as_of: str | None = None,
     as_of_local: str | None = None,
     tz: str | None = None,
+    recorded: Annotated[str | None, Query(pattern="^(contacts|facts|close)$")] = None,
+    decisions: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> Response:
-    return await _case(visit, case_id, _moment(as_of, as_of_local, tz), reveal_purpose=None)
+    """The case; after an agent's post (`recorded`, with the number of decisions shown
+    then), also whether policy has decided on it yet."""
+    after = Posted(recorded=recorded, decisions_before=decisions) if recorded else None
+    moment = _moment(as_of, as_of_local, tz)
+    return await render_case(visit, case_id, moment, reveal_purpose=None, posted=after)
 
 
 @router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)
@@ -135,20 +142,30 @@ async def reveal(visit: FormVisitDep, case_id: CaseId) -> Response:
     if not 3 <= len(purpose) <= 200:  # records' own limits, so its refusal is not the answer
         raise BadInputError("purpose")
     moment = _moment(visit.form.get("as_of") or None, None, None)
-    return await _case(visit, case_id, moment, reveal_purpose=purpose)
+    return await render_case(visit, case_id, moment, reveal_purpose=purpose)
 
 
-async def _case(
-    visit: Visit, case_id: str, moment: datetime | None, reveal_purpose: str | None
+async def render_case(
+    visit: Visit,
+    case_id: str,
+    moment: datetime | None,
+    reveal_purpose: str | None,
+    posted: Posted | None = None,
+    status: int = 200,
 ) -> Response:
+    """The case page; agents and supervisors also get the action forms (on the case as it
+    is now, never as of an earlier moment)."""
     services = services_for(visit)
     case = await services.case(case_id, moment)
     timeline = await services.timeline(case_id, moment, reveal_purpose)
     full = timeline if moment is None else await services.timeline(case_id, None)
     page = build_case_page(case, timeline, full)
+    acting = visit.user.has_any(*CASE_HANDLERS) and moment is None
     return visit.render(
         "case.html",
+        status=status,
         page=page,
+        actions=action_forms(visit, page, timeline["events"], posted) if acting else None,
         case_id=case_id,
         as_of=_iso(moment) if moment else None,
         can_reveal=visit.user.has_any(*REVEALING_ROLES),

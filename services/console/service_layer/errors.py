@@ -8,12 +8,14 @@ class ConsoleError(CaselogError):
 
 
 class ServiceRefusedError(ConsoleError):
-    """A service answered 401/403/404/422: the page says which, never the service's text."""
+    """A service answered 401/403/404/422: the page says which, never the service's text.
+    `field`: the input a 422 names (a form shows it there), when the service named one."""
 
-    def __init__(self, service: str, status: int) -> None:
+    def __init__(self, service: str, status: int, field: str | None = None) -> None:
         super().__init__(f"{service} answered {status}")
         self.service = service
         self.status = status
+        self.field = field
 
 
 class ServiceUnavailableError(ConsoleError):
