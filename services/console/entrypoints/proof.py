@@ -5,9 +5,11 @@ Records decides who may export a bundle (legal, privacy officer); an agent's tok
 there, and the console shows that refusal.
 """
 
+from pathlib import Path
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from weasyprint import HTML  # type: ignore[import-untyped]
+from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
 from services.console.domain.case_page import build_case_page
 from services.console.domain.proof import ProofReport, check_bundle
@@ -15,6 +17,8 @@ from services.console.entrypoints.pages import CaseId, services_for
 from services.console.entrypoints.visits import Visit, VisitDep
 
 router = APIRouter(include_in_schema=False)
+# Read from disk for the PDF: WeasyPrint must not fetch from this server while it serves.
+EXHIBIT_CSS = Path(__file__).parent / "assets" / "exhibit.css"
 
 
 async def _proof(visit: Visit, case_id: str) -> tuple[bytes, ProofReport]:
@@ -60,7 +64,7 @@ async def exhibit_page(visit: VisitDep, case_id: CaseId) -> Response:
 @router.get("/cases/{case_id}/exhibit.pdf")
 async def exhibit_pdf(visit: VisitDep, case_id: CaseId) -> Response:
     html = await _exhibit(visit, case_id, printable=True)
-    pdf: bytes = HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(EXHIBIT_CSS))])
     return Response(
         pdf,
         media_type="application/pdf",
