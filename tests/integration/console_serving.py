@@ -46,11 +46,13 @@ async def embedded_services(tmp_path: Path) -> AsyncIterator[Services]:
 
 
 @contextlib.asynccontextmanager
-async def signed_in_console(services: Services, role: str) -> AsyncIterator[httpx.AsyncClient]:
+async def signed_in_console(
+    services: Services, role: str, log_verifier_key: str | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     urls = {f"{name}_url": f"{services.url}/{name}" for name in SERVICES}
     app = console_app(
         load_settings(**{**services.settings.model_dump(), "service_name": "console"}),
-        ConsoleSettings(**urls),
+        ConsoleSettings(**urls, log_verifier_key=log_verifier_key),
     )
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as browser:
         page = await browser.get("/signin")

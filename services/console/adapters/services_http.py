@@ -47,6 +47,16 @@ class HttpServicesApi:
         )
         return found
 
+    async def bundle(self, case_id: str) -> bytes:
+        """Records' litigation bundle, as the file it serves (the bytes that are verified)."""
+        url = f"{self._urls.records}/v1/cases/{case_id}/bundle"
+        try:
+            answer = await self._client.get(url, headers=self._headers)
+        except httpx.HTTPError:
+            raise ServiceUnavailableError("records") from None
+        _refused("records", answer.status_code)
+        return answer.content
+
     async def search_cases(self, params: dict[str, str]) -> dict[str, Any]:
         found: dict[str, Any] = await self._get("records", f"{self._urls.records}/v1/cases", params)
         return found
@@ -99,8 +109,12 @@ class HttpServicesApi:
             answer = await self._client.request(method, url, headers=self._headers, **options)
         except httpx.HTTPError:
             raise ServiceUnavailableError(service) from None
-        if answer.status_code >= 500:
-            raise ServiceUnavailableError(service)
-        if answer.status_code >= 400:
-            raise ServiceRefusedError(service, answer.status_code)
+        _refused(service, answer.status_code)
         return answer.json()
+
+
+def _refused(service: str, status: int) -> None:
+    if status >= 500:
+        raise ServiceUnavailableError(service)
+    if status >= 400:
+        raise ServiceRefusedError(service, status)

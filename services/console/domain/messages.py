@@ -11,6 +11,68 @@ from services.console.domain.language import Language
 MESSAGES: dict[str, tuple[str, str]] = {
     "app.name": ("caselog console", "caselog コンソール"),
     "nav.home": ("Home", "ホーム"),
+    "case.tab.proof": ("Proof", "証明"),
+    "proof.title": ("Proof of the record", "記録の証明"),
+    "proof.explained": (
+        "Records produced this case's litigation bundle just now; the console checked it as"
+        " `caselog verify --key` does, against the log key pinned in its configuration, not"
+        " the key inside the bundle.",
+        "記録サービスがこの案件の訴訟用バンドルを今作成し、コンソールが `caselog verify --key`"
+        " と同じ検査を、バンドル内の鍵ではなく設定で固定したログの鍵で行いました。",
+    ),
+    "proof.verified": ("The bundle verifies.", "バンドルの検証に成功しました。"),
+    "proof.not_verified": ("The bundle does NOT verify.", "バンドルの検証に失敗しました。"),
+    "proof.check": ("Check", "検査"),
+    "proof.result": ("Result", "結果"),
+    "proof.check.format": ("Bundle file format", "バンドルのファイル形式"),
+    "proof.check.key": ("Log key pinned in configuration", "設定で固定したログの鍵"),
+    "proof.check.signature": (
+        "Checkpoint signed with the pinned key",
+        "チェックポイントの署名（固定した鍵）",
+    ),
+    "proof.check.events": (
+        "Every event: its bytes, inclusion proof and case chain",
+        "全イベント：バイト列・包含証明・案件チェーン",
+    ),
+    "proof.check.consistency": (
+        "Consistency with the older checkpoint",
+        "旧チェックポイントとの整合性",
+    ),
+    "proof.state.passed": ("passed", "合格"),
+    "proof.state.failed": ("FAILED", "不合格"),
+    "proof.state.not_run": ("not run (an earlier check failed)", "未実施（前の検査が不合格）"),
+    "proof.fingerprint": (
+        "Log public key fingerprint (SHA-256)",
+        "ログ公開鍵のフィンガープリント（SHA-256）",
+    ),
+    "proof.checkpoint": ("Signed checkpoint", "署名付きチェックポイント"),
+    "proof.download_bundle": ("Download the bundle (JSON)", "バンドルをダウンロード（JSON）"),
+    "proof.exhibit": ("Printable exhibit", "印刷用の証拠資料"),
+    "proof.exhibit_pdf": ("Exhibit as PDF", "証拠資料（PDF）"),
+    "exhibit.title": ("Exhibit: the record of case", "証拠資料：案件の記録"),
+    "exhibit.explained": (
+        "Event types, times, hashes and decisions as the log holds them; no personal data.",
+        "ログが保持するイベントの種類・日時・ハッシュ・判定のみを記載し、個人情報は含みません。",
+    ),
+    "exhibit.root_hash": ("Root hash", "ルートハッシュ"),
+    "exhibit.decisions": ("Decisions and the articles they cite", "判定と引用された条項"),
+    "exhibit.timeline": ("Timeline", "タイムライン"),
+    "exhibit.type": ("Event type", "イベントの種類"),
+    "exhibit.occurred": ("happened", "発生"),
+    "exhibit.recorded": ("recorded", "記録"),
+    "exhibit.proofs": ("Leaf hashes and inclusion proofs", "リーフハッシュと包含証明"),
+    "exhibit.leaf_index": ("Leaf", "リーフ"),
+    "exhibit.event": ("Event", "イベント"),
+    "exhibit.leaf_hash": ("Leaf hash (RFC 9162)", "リーフハッシュ（RFC 9162）"),
+    "exhibit.proof": ("Inclusion proof", "包含証明"),
+    "exhibit.hashes": ("hashes to the signed root", "個のハッシュで署名済みルートへ"),
+    "exhibit.how": ("How to verify this independently", "独立した検証の方法"),
+    "exhibit.how_explained": (
+        "Fetch the bundle and the log's key, compare the key's fingerprint with the one above,"
+        " and run the verifier offline:",
+        "バンドルとログの鍵を取得し、鍵のフィンガープリントを上記と照合してから、"
+        "オフラインで検証ツールを実行します：",
+    ),
     "nav.privacy": ("Privacy", "個人情報保護"),
     "nav.api_docs": ("API docs", "API ドキュメント"),
     "nav.skip": ("Skip to content", "本文へ移動"),
