@@ -35,6 +35,7 @@ class RetentionChart:
     months: tuple[MonthBar, ...]
     width: int
     height: int = CHART_HEIGHT
+    bar_width: int = BAR_WIDTH
 
     @property
     def total_due(self) -> int:
