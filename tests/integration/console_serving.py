@@ -32,8 +32,10 @@ class Services:
 
 
 @contextlib.asynccontextmanager
-async def embedded_services(tmp_path: Path) -> AsyncIterator[Services]:
+async def embedded_services(tmp_path: Path, **overrides: object) -> AsyncIterator[Services]:
+    """`overrides`: settings of the test beyond the defaults (e.g. a privacy rules file)."""
     settings = load_settings(
+        **overrides,
         service_name="caselog",
         demo_seed=False,
         embedded_bus_path=tmp_path / "data" / "bus.sqlite3",

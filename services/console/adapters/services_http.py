@@ -65,6 +65,16 @@ class HttpServicesApi:
         # A dry run only reports (privacy acts on nothing and records nothing).
         return await self.sweep(dry_run=True)
 
+    async def retention_due_by(self, as_of: datetime) -> dict[str, Any]:
+        # A dry run as of a later time reports what will have expired by then.
+        report: dict[str, Any] = await self._send(
+            "privacy",
+            "POST",
+            f"{self._urls.privacy}/v1/retention/sweep",
+            json={"dry_run": True, "as_of": as_of.isoformat()},
+        )
+        return report
+
     async def sweep(self, *, dry_run: bool) -> dict[str, Any]:
         report: dict[str, Any] = await self._send(
             "privacy", "POST", f"{self._urls.privacy}/v1/retention/sweep", json={"dry_run": dry_run}

@@ -300,6 +300,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "privacy.overdue": ("Overdue", "期限超過"),
     "privacy.held": ("Held", "保全中"),
     "privacy.nothing": ("nothing", "なし"),
+    "privacy.chart.title": (
+        "Case records falling due, month by month (next 12 months)",
+        "月別の保存期間満了件数（今後12か月）",
+    ),
+    "privacy.chart.desc": (
+        "Bars per month: records due and records kept by a legal hold.",
+        "月ごとの棒：期限到来の記録件数と保全により保持される件数。",
+    ),
+    "privacy.chart.month": ("Month", "月"),
     "privacy.kind": ("Record", "記録"),
     "privacy.ends_at": ("Retention ended", "保存期間の終了"),
     "privacy.holds": ("Holds in force", "有効な保全"),

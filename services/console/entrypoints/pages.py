@@ -25,6 +25,7 @@ from services.console.domain.case_search import (
 )
 from services.console.domain.language import LANGUAGES
 from services.console.domain.messages import RULE_NAMES
+from services.console.domain.retention_chart import retention_chart, window_end
 from services.console.entrypoints.visits import (
     LANGUAGE_COOKIE,
     FormVisitDep,
@@ -223,10 +224,15 @@ async def _privacy(
     if not visit.user.has_any(*PRIVACY_READERS):
         raise ServiceRefusedError("privacy", 403)
     officer = visit.user.has_any(Role.PRIVACY_OFFICER)
+    now = datetime.now(UTC)
+    chart = (
+        retention_chart(await services.retention_due_by(window_end(now)), now) if officer else None
+    )
     return visit.render(
         "privacy.html",
         status=status,
         retention=await services.retention_due() if officer else None,
+        chart=chart,
         holds=await services.holds(),
         requests=await services.overdue_requests(),
         can_hold=visit.user.has_any(*HOLD_PLACERS),
