@@ -21,7 +21,7 @@ async def _known_to_privacy(console: httpx.AsyncClient, csrf: str) -> httpx.Resp
     deadline = asyncio.get_running_loop().time() + KNOWN_WITHIN_S
     while True:
         preview = await console.post(
-            "/privacy/requests/erasure/preview", data={"csrf": csrf, "subject": SUBJECT}
+            "/requests/erasure/preview", data={"csrf": csrf, "subject": SUBJECT}
         )
         if preview.status_code == 200 or asyncio.get_running_loop().time() > deadline:
             return preview
@@ -36,38 +36,38 @@ async def test_export_then_erasure_after_the_subject_is_typed_again(tmp_path: Pa
             body = {**ENGLISH, "source": {"external_id": "dsar-1"}}
             case_id = (await client.post("/intake/v1/consultations", json=body)).json()["case_id"]
         async with signed_in_console(services, "legal") as console:
-            legal_page = await console.get("/privacy/requests")
+            legal_page = await console.get("/requests")
             legal_export = await console.post(
-                "/privacy/requests/access",
+                "/requests/access",
                 data={"csrf": csrf_of(legal_page.text), "subject": SUBJECT},
             )
         async with signed_in_console(services, "privacy_officer") as console:
-            csrf = csrf_of((await console.get("/privacy/requests")).text)
+            csrf = csrf_of((await console.get("/requests")).text)
             preview = await _known_to_privacy(console, csrf)
             export_page = await console.post(
-                "/privacy/requests/access", data={"csrf": csrf, "subject": SUBJECT}
+                "/requests/access", data={"csrf": csrf, "subject": SUBJECT}
             )
-            queue = await console.get("/privacy/requests")
+            queue = await console.get("/requests")
             [access] = (
                 await httpx.AsyncClient(base_url=services.url).get(
                     "/privacy/v1/requests", headers=services.headers(Role.PRIVACY_OFFICER)
                 )
             ).json()
             export_json = await console.post(
-                f"/privacy/requests/{access['request_id']}/export.json", data={"csrf": csrf}
+                f"/requests/{access['request_id']}/export.json", data={"csrf": csrf}
             )
             mistyped = await console.post(
-                "/privacy/requests/erasure",
+                "/requests/erasure",
                 data={"csrf": csrf, "subject": SUBJECT, "confirm_subject": "jane@example.com"},
             )
             after_mistype = await console.post(
-                "/privacy/requests/erasure/preview", data={"csrf": csrf, "subject": SUBJECT}
+                "/requests/erasure/preview", data={"csrf": csrf, "subject": SUBJECT}
             )
             erased = await console.post(
-                "/privacy/requests/erasure",
+                "/requests/erasure",
                 data={"csrf": csrf, "subject": SUBJECT, "confirm_subject": SUBJECT.upper()},
             )
-            listed = await console.get("/privacy/requests")
+            listed = await console.get("/requests")
             [erasure] = [
                 request
                 for request in (
@@ -77,10 +77,10 @@ async def test_export_then_erasure_after_the_subject_is_typed_again(tmp_path: Pa
                 ).json()
                 if request["kind"] == "erasure"
             ]
-            receipt = await console.get(f"/privacy/requests/{erasure['request_id']}/receipt.json")
+            receipt = await console.get(f"/requests/{erasure['request_id']}/receipt.json")
 
     assert legal_page.status_code == 200
-    assert 'action="/privacy/requests/access"' not in legal_page.text, "no forms for legal"
+    assert 'action="/requests/access"' not in legal_page.text, "no forms for legal"
     assert legal_export.status_code == 403
     assert preview.status_code == 200, preview.text
     assert case_id in preview.text, "the preview lists the case whose key is destroyed"

@@ -24,12 +24,12 @@ router = APIRouter(include_in_schema=False)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.get("/privacy/requests", response_class=HTMLResponse)
+@router.get("/requests", response_class=HTMLResponse)
 async def requests_page(visit: VisitDep) -> Response:
     return await _requests(visit)
 
 
-@router.post("/privacy/requests/access", response_class=HTMLResponse)
+@router.post("/requests/access", response_class=HTMLResponse)
 async def export_access(visit: FormVisitDep) -> Response:
     """Registers the subject's access request and shows the export as a readable page, with
     its JSON download beside it (each export is recorded by privacy as an access)."""
@@ -40,13 +40,13 @@ async def export_access(visit: FormVisitDep) -> Response:
     return visit.render("privacy_export.html", export=exported)
 
 
-@router.post("/privacy/requests/{request_id}/export.json")
+@router.post("/requests/{request_id}/export.json")
 async def export_json(visit: FormVisitDep, request_id: CaseId) -> Response:
     exported = await services_for(visit).export_access(request_id)
     return _download(exported, f"access-export-{request_id}.json")
 
 
-@router.post("/privacy/requests/erasure/preview", response_class=HTMLResponse)
+@router.post("/requests/erasure/preview", response_class=HTMLResponse)
 async def preview_erasure(visit: FormVisitDep) -> Response:
     """The first step: what privacy would destroy and what it keeps (held), changing nothing,
     and the form where the officer types the subject again."""
@@ -57,7 +57,7 @@ async def preview_erasure(visit: FormVisitDep) -> Response:
     )
 
 
-@router.post("/privacy/requests/erasure", response_class=HTMLResponse)
+@router.post("/requests/erasure", response_class=HTMLResponse)
 async def erase(visit: FormVisitDep) -> Response:
     """Erases only if the subject typed again is the one previewed; otherwise nothing is sent
     to privacy and the page says which field was wrong."""
@@ -72,7 +72,7 @@ async def erase(visit: FormVisitDep) -> Response:
     )
 
 
-@router.get("/privacy/requests/{request_id}/receipt.json")
+@router.get("/requests/{request_id}/receipt.json")
 async def receipt_json(visit: VisitDep, request_id: CaseId) -> Response:
     receipt = await services_for(visit).receipt(request_id)
     return _download(receipt, f"erasure-receipt-{request_id}.json")
