@@ -28,7 +28,7 @@ async def test_the_privacy_officer_holds_exports_erases_and_verifies_a_receipt(
     await page.fill("#hold-case", held_case)
     await page.fill("#hold-matter", MATTER)
     await page.fill("#hold-reason", "pending litigation")
-    await page.locator("form[action='/privacy/holds'] button[type=submit]").click()
+    await page.locator("form[action='/holds'] button[type=submit]").click()
     await expect(page.get_by_role("status")).to_contain_text("The hold was placed.")
 
     await page.goto(f"{system.url}/requests")
