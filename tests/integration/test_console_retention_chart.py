@@ -77,7 +77,7 @@ async def test_the_chart_counts_cases_by_the_month_they_fall_due_and_those_held(
         async with signed_in_console(services, "legal") as console:
             page = await console.get("/privacy")
             held = await console.post(
-                "/privacy/holds",
+                "/holds",
                 data={
                     "csrf": csrf_of(page.text),
                     "case_id": held_case,

@@ -111,6 +111,51 @@ class HttpServicesApi:
         )
         return report
 
+    async def privacy_requests(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self._get(
+            "privacy", f"{self._urls.privacy}/v1/requests"
+        )
+        return found
+
+    async def register_access(self, identities: dict[str, str]) -> dict[str, Any]:
+        """An access request for the identities (in the body, never a URL)."""
+        registered: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/access", json=identities
+        )
+        return registered
+
+    async def export_access(self, request_id: str) -> dict[str, Any]:
+        """Everything kept about the request's subject; privacy records it as an access."""
+        exported: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/access/{request_id}/export"
+        )
+        return exported
+
+    async def preview_erasure(self, identities: dict[str, str]) -> dict[str, Any]:
+        preview: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/erasure/preview", json=identities
+        )
+        return preview
+
+    async def erase(self, identities: dict[str, str]) -> dict[str, Any]:
+        receipt: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/erasure", json=identities
+        )
+        return receipt
+
+    async def receipt(self, request_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self._get(
+            "privacy", f"{self._urls.privacy}/v1/requests/{request_id}/receipt"
+        )
+        return found
+
+    async def verify_receipt(self, receipt: dict[str, Any]) -> dict[str, Any]:
+        """Privacy's check of the receipt with its own key pinned (`caselog verify-receipt`)."""
+        result: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/receipts/verify", json=receipt
+        )
+        return result
+
     async def _get(self, service: str, url: str, params: dict[str, str] | None = None) -> Any:
         return await self._send(service, "GET", url, params=params)
 

@@ -21,7 +21,7 @@ from services.console.adapters.sessions import COOKIE_NAME, SessionCodec, new_cs
 from services.console.domain.language import DEFAULT_LANGUAGE, Language
 from services.console.domain.messages import message
 from services.console.domain.session import ConsoleSession
-from services.console.entrypoints import pages, proof, sign_in
+from services.console.entrypoints import pages, privacy_requests, proof, sign_in
 from services.console.entrypoints.visits import SignInRequiredError, Visit
 from services.console.service_layer.errors import (
     BadInputError,
@@ -91,6 +91,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(proof.router)
     app.state.log_verifier_key = console.log_verifier_key
+    app.include_router(privacy_requests.router)
     secret = _session_secret(settings, console)
     app.state.session_codec = SessionCodec(secret, console.session_ttl_s)
     app.state.oidc_sign_in = _oidc_sign_in(settings, console, secret, beside_services)

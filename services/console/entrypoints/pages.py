@@ -176,7 +176,7 @@ async def privacy_page(visit: VisitDep) -> Response:
     return await _privacy(visit)
 
 
-@router.post("/privacy/sweep", response_class=HTMLResponse)
+@router.post("/retention/sweep", response_class=HTMLResponse)
 async def run_sweep(visit: FormVisitDep) -> Response:
     """The sweep, after the officer typed the number of records the dry run showed due. A
     fresh dry run is compared first: if the set changed, nothing runs and the page shows the
@@ -193,7 +193,7 @@ async def run_sweep(visit: FormVisitDep) -> Response:
     return await _privacy(visit, notice="privacy.sweep.ran", counts=counts)
 
 
-@router.post("/privacy/holds", response_class=HTMLResponse)
+@router.post("/holds", response_class=HTMLResponse)
 async def place_hold(visit: FormVisitDep) -> Response:
     case_id = visit.form.get("case_id", "").strip()
     if not re.match(IDENTIFIER_PATTERN, case_id):
@@ -203,7 +203,7 @@ async def place_hold(visit: FormVisitDep) -> Response:
     return await _privacy(visit, notice="privacy.hold.placed")
 
 
-@router.post("/privacy/holds/{hold_id}/release", response_class=HTMLResponse)
+@router.post("/holds/{hold_id}/release", response_class=HTMLResponse)
 async def release_hold(visit: FormVisitDep, hold_id: CaseId) -> Response:
     """Released after the user typed the hold's matter reference again (a release lets the
     sweep and erasure reach the cases once the cooling-off ends)."""
