@@ -29,6 +29,9 @@ class ConsoleSettings(BaseSettings):
     session_secret: SecretStr = SecretStr("")
     session_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     service_timeout_s: float = Field(default=10.0, gt=0)
+    # The records log's public key (C2SP verifier-key form, from a source you trust), pinned:
+    # the proof page checks bundles against it, never against the key a bundle carries.
+    log_verifier_key: str | None = None
 
     # OpenID Connect sign-in (authorization code + PKCE). Production requires an issuer;
     # discovery (`<issuer>/.well-known/openid-configuration`) gives the endpoints and keys.

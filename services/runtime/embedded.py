@@ -57,6 +57,11 @@ def embedded_app(
         async with AsyncExitStack() as stack:
             for mounted in (*apps.values(), console):
                 await stack.enter_async_context(mounted.router.lifespan_context(mounted))
+            # One process, one configuration: the console pins the key records signs with
+            # (from the same settings or data dir), unless CASELOG_CONSOLE_LOG_VERIFIER_KEY
+            # names one. Never the key a bundle carries.
+            if console.state.log_verifier_key is None:
+                console.state.log_verifier_key = apps["records"].state.records.identity.verifier_key
             app.state.demo_case_ids = []
             if base.demo_seed:
                 # Imported here: processes serving one service never load the demo data.

@@ -23,9 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.log_identity import load_signer, log_origin
 from services.records.adapters.tables import records_tables
-from services.records.domain.bundle import parse_bundle
-from services.records.domain.bundle_check import verify_bundle
 from services.records.service_layer.audit import AuditReport, audit_store
+from shared.bundle.check import verify_bundle
+from shared.bundle.format import parse_bundle
 from shared.database import create_engine
 from shared.errors import CaselogError
 from shared.merkle.cosignature import CosignatureVerifier

@@ -35,6 +35,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @dataclass(frozen=True)
 class Running:
     intake: AsyncClient
+    policy: AsyncClient
     bootstrap: str
     decisions_topic: str
     agent: dict[str, str]  # an agent's Authorization header
@@ -151,11 +152,11 @@ async def running(
         platform = {"Authorization": f"Bearer {issuer.token('e2e', [Role.PLATFORM], 'caselog')}"}
         topics = PolicyTopics.prefixed(prefix)
         async with (
-            lifespan(policy_app(policy_settings, topics=topics), "policy", {}),
+            lifespan(policy_app(policy_settings, topics=topics), "policy", {}) as policy,
             lifespan(intake_app(intake_settings), "intake", platform) as intake,
         ):
             agent = {"Authorization": f"Bearer {issuer.token('e2e', [Role.AGENT], 'caselog')}"}
-            yield Running(intake, kafka_bootstrap, topics.decisions, agent)
+            yield Running(intake, policy, kafka_bootstrap, topics.decisions, agent)
 
 
 def rules(decision: dict[str, Any]) -> list[str]:
@@ -333,3 +334,39 @@ async def test_a_body_naming_the_handler_of_an_agents_response_is_refused(
     assert answer.status_code == 422, answer.text
     assert "handled_by" in answer.text
     assert "someone-else" not in answer.text
+
+
+@pytest.mark.infra
+async def test_a_close_request_evaluated_through_the_api_is_decided_as_the_recorded_one(
+    running: Running,
+) -> None:
+    case = await running.opened(NOW - timedelta(hours=3))
+    body = "交換品を本日発送いたしました。"
+    await running.contact(
+        case["case_id"], NOW - timedelta(hours=2), running.agent, kind="agent_response", body=body
+    )
+    requested_at = NOW - timedelta(hours=1)
+    closed = await running.close(case["case_id"], requested_at)
+    recorded = await running.decision_on(closed["event_id"])
+    closure = {
+        "reason": "satisfied",
+        "requested_at": requested_at.isoformat(),
+        **{f"has_{item}": True for item in ("content", "times", "customer", "channel")},
+    }
+
+    asked = [
+        await running.policy.post(
+            "/v1/policy/evaluate/closure",
+            json={"closure": closure | {"has_handler": handler}},
+            headers=running.agent,
+        )
+        for handler in (True, False)
+    ]
+
+    assert [answer.status_code for answer in asked] == [200, 200]
+    complete, incomplete = (answer.json() for answer in asked)
+    assert (recorded["payload"]["outcome"], complete["outcome"]) == ("accept", "accept")
+    assert [r["rule"] for r in complete["reasons"]] == rules(recorded)
+    assert complete["policy_version"] == recorded["payload"]["policy_version"]
+    assert incomplete["outcome"] == "refuse"
+    assert "record-completeness" in [r["rule"] for r in incomplete["reasons"]]

@@ -32,8 +32,10 @@ class Services:
 
 
 @contextlib.asynccontextmanager
-async def embedded_services(tmp_path: Path) -> AsyncIterator[Services]:
+async def embedded_services(tmp_path: Path, **overrides: object) -> AsyncIterator[Services]:
+    """`overrides`: settings of the test beyond the defaults (e.g. a privacy rules file)."""
     settings = load_settings(
+        **overrides,
         service_name="caselog",
         demo_seed=False,
         embedded_bus_path=tmp_path / "data" / "bus.sqlite3",
@@ -46,11 +48,13 @@ async def embedded_services(tmp_path: Path) -> AsyncIterator[Services]:
 
 
 @contextlib.asynccontextmanager
-async def signed_in_console(services: Services, role: str) -> AsyncIterator[httpx.AsyncClient]:
+async def signed_in_console(
+    services: Services, role: str, log_verifier_key: str | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     urls = {f"{name}_url": f"{services.url}/{name}" for name in SERVICES}
     app = console_app(
         load_settings(**{**services.settings.model_dump(), "service_name": "console"}),
-        ConsoleSettings(**urls),
+        ConsoleSettings(**urls, log_verifier_key=log_verifier_key),
     )
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as browser:
         page = await browser.get("/signin")

@@ -25,7 +25,7 @@ async def test_a_hold_is_placed_from_the_page_and_released_after_its_matter_is_t
         async with signed_in_console(services, "legal") as console:
             page = await console.get("/privacy")
             placed = await console.post(
-                "/privacy/holds",
+                "/holds",
                 data={
                     "csrf": csrf_of(page.text),
                     "case_id": case_id,
@@ -38,7 +38,7 @@ async def test_a_hold_is_placed_from_the_page_and_released_after_its_matter_is_t
                     "/privacy/v1/holds", headers=services.headers(Role.LEGAL)
                 )
             ).json()
-            release = f"/privacy/holds/{hold['hold_id']}/release"
+            release = f"/holds/{hold['hold_id']}/release"
             csrf = csrf_of(placed.text)
             mistyped = await console.post(release, data={"csrf": csrf, "confirm_matter": "L-2"})
             still = await console.get("/privacy")
@@ -59,19 +59,19 @@ async def test_a_sweep_runs_only_on_the_number_a_fresh_dry_run_finds(tmp_path: P
         async with signed_in_console(services, "privacy_officer") as console:
             page = await console.get("/privacy")
             refused = await console.post(
-                "/privacy/sweep", data={"csrf": csrf_of(page.text), "confirm_count": "3"}
+                "/retention/sweep", data={"csrf": csrf_of(page.text), "confirm_count": "3"}
             )
             not_a_number = await console.post(
-                "/privacy/sweep", data={"csrf": csrf_of(page.text), "confirm_count": "all"}
+                "/retention/sweep", data={"csrf": csrf_of(page.text), "confirm_count": "all"}
             )
         async with signed_in_console(services, "legal") as console:
             page = await console.get("/privacy")
             legal = await console.post(
-                "/privacy/sweep", data={"csrf": csrf_of(page.text), "confirm_count": "0"}
+                "/retention/sweep", data={"csrf": csrf_of(page.text), "confirm_count": "0"}
             )
 
     assert page.status_code == 200
-    assert 'action="/privacy/sweep"' not in page.text, "nothing due: no sweep to confirm"
+    assert 'action="/retention/sweep"' not in page.text, "nothing due: no sweep to confirm"
     assert refused.status_code == 409
     assert "Nothing was run" in refused.text
     assert not_a_number.status_code == 422

@@ -47,6 +47,16 @@ class HttpServicesApi:
         )
         return found
 
+    async def bundle(self, case_id: str) -> bytes:
+        """Records' litigation bundle, as the file it serves (the bytes that are verified)."""
+        url = f"{self._urls.records}/v1/cases/{case_id}/bundle"
+        try:
+            answer = await self._client.get(url, headers=self._headers)
+        except httpx.HTTPError:
+            raise ServiceUnavailableError("records") from None
+        _refused("records", answer.status_code)
+        return answer.content
+
     async def search_cases(self, params: dict[str, str]) -> dict[str, Any]:
         found: dict[str, Any] = await self._get("records", f"{self._urls.records}/v1/cases", params)
         return found
@@ -54,6 +64,16 @@ class HttpServicesApi:
     async def retention_due(self) -> dict[str, Any]:
         # A dry run only reports (privacy acts on nothing and records nothing).
         return await self.sweep(dry_run=True)
+
+    async def retention_due_by(self, as_of: datetime) -> dict[str, Any]:
+        # A dry run as of a later time reports what will have expired by then.
+        report: dict[str, Any] = await self._send(
+            "privacy",
+            "POST",
+            f"{self._urls.privacy}/v1/retention/sweep",
+            json={"dry_run": True, "as_of": as_of.isoformat()},
+        )
+        return report
 
     async def sweep(self, *, dry_run: bool) -> dict[str, Any]:
         report: dict[str, Any] = await self._send(
@@ -91,6 +111,7 @@ class HttpServicesApi:
         )
         return report
 
+<<<<<<< HEAD
     async def record_on_case(
         self, case_id: str, action: str, body: dict[str, Any], idempotency_key: str
     ) -> dict[str, Any]:
@@ -104,6 +125,52 @@ class HttpServicesApi:
             headers=self._headers | {"Idempotency-Key": idempotency_key},
         )
         return accepted
+=======
+    async def privacy_requests(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = await self._get(
+            "privacy", f"{self._urls.privacy}/v1/requests"
+        )
+        return found
+
+    async def register_access(self, identities: dict[str, str]) -> dict[str, Any]:
+        """An access request for the identities (in the body, never a URL)."""
+        registered: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/access", json=identities
+        )
+        return registered
+
+    async def export_access(self, request_id: str) -> dict[str, Any]:
+        """Everything kept about the request's subject; privacy records it as an access."""
+        exported: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/access/{request_id}/export"
+        )
+        return exported
+
+    async def preview_erasure(self, identities: dict[str, str]) -> dict[str, Any]:
+        preview: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/erasure/preview", json=identities
+        )
+        return preview
+
+    async def erase(self, identities: dict[str, str]) -> dict[str, Any]:
+        receipt: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/requests/erasure", json=identities
+        )
+        return receipt
+
+    async def receipt(self, request_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = await self._get(
+            "privacy", f"{self._urls.privacy}/v1/requests/{request_id}/receipt"
+        )
+        return found
+
+    async def verify_receipt(self, receipt: dict[str, Any]) -> dict[str, Any]:
+        """Privacy's check of the receipt with its own key pinned (`caselog verify-receipt`)."""
+        result: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/receipts/verify", json=receipt
+        )
+        return result
+>>>>>>> main
 
     async def _get(self, service: str, url: str, params: dict[str, str] | None = None) -> Any:
         return await self._send(service, "GET", url, params=params)
@@ -114,6 +181,7 @@ class HttpServicesApi:
             answer = await self._client.request(method, url, **options)
         except httpx.HTTPError:
             raise ServiceUnavailableError(service) from None
+<<<<<<< HEAD
         if answer.status_code >= 500:
             raise ServiceUnavailableError(service)
         if answer.status_code >= 400:
@@ -131,3 +199,14 @@ def _field_of(answer: httpx.Response) -> str | None:
         return None
     field = problem.get("field") if isinstance(problem, dict) else None
     return field if isinstance(field, str) else None
+=======
+        _refused(service, answer.status_code)
+        return answer.json()
+
+
+def _refused(service: str, status: int) -> None:
+    if status >= 500:
+        raise ServiceUnavailableError(service)
+    if status >= 400:
+        raise ServiceRefusedError(service, status)
+>>>>>>> main

@@ -25,6 +25,7 @@ from services.console.domain.case_search import (
 )
 from services.console.domain.language import LANGUAGES
 from services.console.domain.messages import RULE_NAMES
+from services.console.domain.retention_chart import retention_chart, window_end
 from services.console.entrypoints.action_forms import CASE_HANDLERS, Posted, action_forms
 from services.console.entrypoints.visits import (
     LANGUAGE_COOKIE,
@@ -192,7 +193,7 @@ async def privacy_page(visit: VisitDep) -> Response:
     return await _privacy(visit)
 
 
-@router.post("/privacy/sweep", response_class=HTMLResponse)
+@router.post("/retention/sweep", response_class=HTMLResponse)
 async def run_sweep(visit: FormVisitDep) -> Response:
     """The sweep, after the officer typed the number of records the dry run showed due. A
     fresh dry run is compared first: if the set changed, nothing runs and the page shows the
@@ -209,7 +210,7 @@ async def run_sweep(visit: FormVisitDep) -> Response:
     return await _privacy(visit, notice="privacy.sweep.ran", counts=counts)
 
 
-@router.post("/privacy/holds", response_class=HTMLResponse)
+@router.post("/holds", response_class=HTMLResponse)
 async def place_hold(visit: FormVisitDep) -> Response:
     case_id = visit.form.get("case_id", "").strip()
     if not re.match(IDENTIFIER_PATTERN, case_id):
@@ -219,7 +220,7 @@ async def place_hold(visit: FormVisitDep) -> Response:
     return await _privacy(visit, notice="privacy.hold.placed")
 
 
-@router.post("/privacy/holds/{hold_id}/release", response_class=HTMLResponse)
+@router.post("/holds/{hold_id}/release", response_class=HTMLResponse)
 async def release_hold(visit: FormVisitDep, hold_id: CaseId) -> Response:
     """Released after the user typed the hold's matter reference again (a release lets the
     sweep and erasure reach the cases once the cooling-off ends)."""
@@ -240,10 +241,15 @@ async def _privacy(
     if not visit.user.has_any(*PRIVACY_READERS):
         raise ServiceRefusedError("privacy", 403)
     officer = visit.user.has_any(Role.PRIVACY_OFFICER)
+    now = datetime.now(UTC)
+    chart = (
+        retention_chart(await services.retention_due_by(window_end(now)), now) if officer else None
+    )
     return visit.render(
         "privacy.html",
         status=status,
         retention=await services.retention_due() if officer else None,
+        chart=chart,
         holds=await services.holds(),
         requests=await services.overdue_requests(),
         can_hold=visit.user.has_any(*HOLD_PLACERS),

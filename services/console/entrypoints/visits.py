@@ -18,6 +18,7 @@ from services.console.domain.language import LANGUAGES, Language, negotiate
 from services.console.domain.messages import message, rule_name
 from services.console.domain.session import ConsoleSession, SignedInUser
 from services.console.service_layer.errors import ConsoleError, CsrfError
+from shared.auth.roles import REVEALING_ROLES
 
 LANGUAGE_COOKIE = "caselog_console_lang"
 MAX_FORM_FIELDS = 20
@@ -56,6 +57,8 @@ class Visit:
             user=self.session.user,
             path=self.request.url.path,
             docs_links=self.request.app.state.docs_links,
+            # The proof tab: records exports bundles to the revealing roles only.
+            can_prove=bool(self.session.user and self.session.user.has_any(*REVEALING_ROLES)),
             **context,
         )
         response = HTMLResponse(page, status_code=status)

@@ -28,6 +28,9 @@ class ServicesApi(Protocol):
 
     async def retention_due(self) -> dict[str, Any]: ...
 
+    async def retention_due_by(self, as_of: datetime) -> dict[str, Any]:
+        """A dry-run sweep report of what will have expired by `as_of`."""
+
     async def holds(self) -> list[dict[str, Any]]: ...
 
     async def overdue_requests(self) -> dict[str, Any]: ...

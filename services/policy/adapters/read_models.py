@@ -28,6 +28,7 @@ from services.policy.service_layer.errors import UnevaluableEventError, Unreadab
 from services.policy.service_layer.messages import EmptyKeyCache, ForgetErasedCases
 from shared.bus.errors import PermanentHandlingError
 from shared.contracts.declaring import UnknownEventError
+from shared.contracts.intake import Consultation
 from shared.contracts.reading import ConsumerReads
 from shared.crypto.ciphertext import Ciphertext
 from shared.crypto.codec import FieldCodec
@@ -168,7 +169,7 @@ class IntakeEventReader:
         what = "the case's consultation.received"
         read = await self._open(what, sealed.payload, ConsultationRead, case_id, sealed.event_id)
         assert isinstance(read, ConsultationRead)
-        return _facts(read)
+        return consultation_facts(read)
 
     async def _open(
         self,
@@ -200,7 +201,7 @@ def _event(read: BaseModel) -> CaseEvent:
     if isinstance(read, ConsultationRead):
         product = read.product
         key = product_key(product.sku, product.name) if product else None
-        return ConsultationSeen(_facts(read), product_key=key)
+        return ConsultationSeen(consultation_facts(read), product_key=key)
     if isinstance(read, FactCheckRead):
         return FactChecked(read.checked_at, read.defect_confirmed, read.loss_confirmed)
     if isinstance(read, ContactRead):
@@ -216,7 +217,9 @@ def _event(read: BaseModel) -> CaseEvent:
     return ClosureSeen(read.reason, read.requested_at, read.supervisor_approved)
 
 
-def _facts(read: ConsultationRead) -> ConsultationFacts:
+def consultation_facts(read: ConsultationRead | Consultation) -> ConsultationFacts:
+    """What the engine decides on: a recorded consultation (identity sealed), or intake's
+    payload as sent, for a dry run; either way identity is only counted as present or absent."""
     customer = read.customer
     facts: dict[str, Any] = {
         "channel": read.channel,

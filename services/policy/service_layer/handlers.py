@@ -18,7 +18,7 @@ import structlog
 
 from services.policy.domain.advancing import DECISION_SCHEMA_VERSION, advance
 from services.policy.domain.decision import Decision
-from services.policy.domain.engine import decide
+from services.policy.domain.engine import decide, decide_closure
 from services.policy.domain.policy import Policy
 from services.policy.domain.state import (
     CaseEvent,
@@ -35,6 +35,7 @@ from services.policy.service_layer.errors import (
 from services.policy.service_layer.messages import (
     DecideIntakeEvent,
     EmptyKeyCache,
+    EvaluateClosure,
     EvaluateConsultation,
     ForgetErasedCases,
     ReplayCase,
@@ -218,10 +219,18 @@ async def empty_key_cache(_: EmptyKeyCache, deps: PolicyDependencies) -> list[Ou
 
 async def evaluate(request: EvaluateConsultation, deps: PolicyDependencies) -> Decision:
     """What the policy (in force, or an earlier version) would say on a consultation."""
-    policy = deps.policy
-    if request.policy_version is not None:
-        policy = await deps.versions.policy(request.policy_version)
+    policy = await _policy_asked(request.policy_version, deps)
     return await deps.request_thread.run(decide, request.consultation, request.history, policy)
+
+
+async def evaluate_closure(request: EvaluateClosure, deps: PolicyDependencies) -> Decision:
+    """What the policy (in force, or an earlier version) would say on a request to close."""
+    policy = await _policy_asked(request.policy_version, deps)
+    return await deps.request_thread.run(decide_closure, request.closure, request.history, policy)
+
+
+async def _policy_asked(version: str | None, deps: PolicyDependencies) -> Policy:
+    return deps.policy if version is None else await deps.versions.policy(version)
 
 
 async def replay(request: ReplayCase, deps: PolicyDependencies) -> list[Replayed]:

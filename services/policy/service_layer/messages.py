@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.policy.domain.decision import Decision
-from services.policy.domain.facts import ConsultationFacts, SubjectHistory
+from services.policy.domain.facts import ClosureFacts, ConsultationFacts, SubjectHistory
 from shared.envelope import Envelope
 
 
@@ -39,6 +39,15 @@ class EvaluateConsultation:
     """What the policy would say on a consultation's facts: nothing published, nothing kept."""
 
     consultation: ConsultationFacts
+    history: SubjectHistory
+    policy_version: str | None = None  # None: the policy in force
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluateClosure:
+    """What the policy would say on a request to close a case: nothing published, nothing kept."""
+
+    closure: ClosureFacts
     history: SubjectHistory
     policy_version: str | None = None  # None: the policy in force
 

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from services.privacy.domain.errors import NotFoundError
+from services.privacy.adapters.signing import verify_receipt
+from services.privacy.domain.errors import NotFoundError, ReceiptVerificationError
 from services.privacy.domain.receipt import (
     RecordsCheckpoint,
     SignedCompletion,
@@ -22,6 +23,7 @@ from services.privacy.entrypoints.deps import (
     PrivacyDep,
 )
 from services.privacy.entrypoints.schemas import (
+    ReceiptVerificationOut,
     RegimeOut,
     SubjectIdentitiesIn,
     SubjectRequestIn,
@@ -169,3 +171,23 @@ async def records_checkpoint(deps: Deps) -> RecordsCheckpoint:
 async def verifier_key(privacy: PrivacyDep) -> VerifierKeyOut:
     """The public key that verifies erasure receipts (pass it to `caselog verify-receipt`)."""
     return VerifierKeyOut(verifier_key=privacy.signer.verifier_key)
+
+
+@router.post("/receipts/verify", response_model=ReceiptVerificationOut, dependencies=READ)
+async def verify(body: SignedReceipt, privacy: PrivacyDep) -> ReceiptVerificationOut:
+    """Checks a receipt file as `caselog verify-receipt --key` does, with this service's own
+    verifier key pinned (never the key inside the file, which anyone can replace), so a web
+    front end can show the result without holding crypto code of its own."""
+    key = privacy.signer.verifier_key
+    try:
+        verified = verify_receipt(body.model_dump_json(), key)
+    except ReceiptVerificationError as error:
+        return ReceiptVerificationOut(verified=False, problem=str(error), verifier_key=key)
+    return ReceiptVerificationOut(
+        verified=True,
+        request_id=verified.receipt.request_id,
+        state=verified.state,
+        erased_cases=len(verified.receipt.erased_case_ids),
+        held_cases=len(verified.receipt.held_cases),
+        verifier_key=key,
+    )

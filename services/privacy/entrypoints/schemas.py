@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from services.privacy.domain.cases import CaseRecord
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import BlockingHold
+from services.privacy.domain.receipt import ErasureState
 from services.privacy.domain.requests import Regime
 from services.privacy.domain.retention import RecordKind
 from services.privacy.service_layer.messages import Identities
@@ -131,3 +132,15 @@ class CopiesOut(BaseModel):
 
 class VerifierKeyOut(BaseModel):
     verifier_key: str = Field(description="Ed25519 note verifier key: name+key id+base64 key")
+
+
+class ReceiptVerificationOut(BaseModel):
+    """Whether a receipt verified with privacy's own key pinned, and what it says if so."""
+
+    verified: bool
+    problem: str | None = Field(default=None, description="Why it failed; null if verified")
+    request_id: str | None = None
+    state: ErasureState | None = None
+    erased_cases: int | None = None
+    held_cases: int | None = None
+    verifier_key: str = Field(description="The pinned key it was checked against")

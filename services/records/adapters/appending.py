@@ -26,11 +26,11 @@ from services.records.domain.errors import StoreIntegrityError
 from services.records.domain.events import (
     Appended,
     BatchPlan,
-    ChainLink,
     ReceivedEvent,
     StoredEvent,
     plan_batch,
 )
+from shared.bundle.case_chain import ChainLink
 from shared.merkle.errors import MerkleError
 from shared.merkle.tree import MerkleTree
 

@@ -81,10 +81,6 @@ class LogOriginError(RecordsError):
     """The log's origin is missing or not this deployment's own (refuses to start)."""
 
 
-class BundleFormatError(RecordsError):
-    """A file that is not a litigation bundle of a format this verifier knows."""
-
-
 class UnreadableFieldsError(RecordsError):
     """A personal field could not be decrypted: no key was ever made for the case, or the
     ciphertext does not authenticate where it stands. Shown as stored, flagged unreadable."""

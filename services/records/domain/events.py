@@ -1,6 +1,6 @@
 """Events as the records log receives and keeps them: their origin on the bus, their rows, the
-per-case hash chain that links them, and how a batch joins the log (idempotency by event id,
-dense positions); pure, no I/O.
+per-case hash chain that links them (`shared.bundle.case_chain`, which a bundle's verifier
+shares), and how a batch joins the log (idempotency by event id, dense positions); pure, no I/O.
 
 The chain: `prev_hash` is the RFC 9162 leaf hash of the previous event of the case (32 zero
 bytes for the first), the value the Merkle tree holds, so one hash function serves chain and
@@ -9,14 +9,13 @@ event's chain hash commits to the whole case. The 0x02 prefix keeps it apart fro
 0x00/0x01.
 """
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.records.domain.errors import EventConflictError, InvalidEventError
+from shared.bundle.case_chain import ChainLink, link_mismatch, next_link
 from shared.envelope import Envelope, encode_envelope
-from shared.merkle.hashing import leaf_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,20 +74,6 @@ class Appended:
     is_new: bool
 
 
-ZERO_HASH = bytes(32)
-CHAIN_PREFIX = b"\x02"
-
-
-@dataclass(frozen=True, slots=True)
-class ChainLink:
-    """An event's place in its case's chain; the next event of the case is linked to it."""
-
-    case_position: int
-    leaf_hash: bytes
-    prev_hash: bytes
-    chain_hash: bytes
-
-
 @dataclass(frozen=True)
 class ChainBreak:
     """The first event of a case whose chain fields disagree with the events before it."""
@@ -96,20 +81,6 @@ class ChainBreak:
     event_id: str
     position: int
     reason: str
-
-
-def next_link(previous: ChainLink | None, leaf: bytes) -> ChainLink:
-    """The link of the event with canonical bytes `leaf` that follows `previous` in its case."""
-    return link_after(previous, leaf_hash(leaf))
-
-
-def link_after(previous: ChainLink | None, own: bytes) -> ChainLink:
-    """`next_link` for an event whose leaf hash `own` is known already."""
-    if previous is None:
-        return ChainLink(0, own, ZERO_HASH, _chain(ZERO_HASH, own))
-    return ChainLink(
-        previous.case_position + 1, own, previous.leaf_hash, _chain(previous.chain_hash, own)
-    )
 
 
 def verify_chain(events: Iterable[StoredEvent]) -> ChainBreak | None:
@@ -129,30 +100,10 @@ def verify_chain(events: Iterable[StoredEvent]) -> ChainBreak | None:
     return None
 
 
-def link_mismatch(
-    expected: ChainLink, case_position: int, prev_hash: bytes, chain_hash: bytes
-) -> str:
-    """Why an event's claimed chain fields are not `expected`; empty if they are."""
-    if case_position != expected.case_position:
-        return (
-            f"case position {case_position} where {expected.case_position} comes next: "
-            "an event of the case is missing or duplicated"
-        )
-    if prev_hash != expected.prev_hash:
-        return "prev_hash is not the leaf hash of the previous event of the case"
-    if chain_hash != expected.chain_hash:
-        return "chain_hash does not match the event's bytes and its predecessor"
-    return ""
-
-
 def _mismatch(event: StoredEvent, expected: ChainLink, case_id: str) -> str:
     if event.case_id != case_id:
         return f"belongs to case {event.case_id}, not {case_id}"
     return link_mismatch(expected, event.case_position, event.prev_hash, event.chain_hash)
-
-
-def _chain(previous_chain_hash: bytes, own_leaf_hash: bytes) -> bytes:
-    return hashlib.sha256(CHAIN_PREFIX + previous_chain_hash + own_leaf_hash).digest()
 
 
 MAX_BATCH_EVENTS = 1000

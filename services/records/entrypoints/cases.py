@@ -3,7 +3,6 @@
 from fastapi import APIRouter, Response
 
 from services.records.domain.access import Reveal
-from services.records.domain.bundle import encode_bundle
 from services.records.entrypoints.deps import (
     CaseId,
     CorrelationId,
@@ -24,6 +23,7 @@ from services.records.entrypoints.schemas import (
 )
 from services.records.service_layer import reads
 from services.records.service_layer.messages import ExportBundle, ReplayTimeline
+from shared.bundle.format import encode_bundle
 from shared.web.openapi import problem_responses
 
 router = APIRouter(

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from services.records.domain.checkpoints import StoredCheckpoint
-from services.records.domain.events import ChainLink, StoredEvent, link_after, link_mismatch
+from services.records.domain.events import StoredEvent
 from services.records.service_layer.ports import EventStore
+from shared.bundle.case_chain import ChainLink, link_after, link_mismatch
 from shared.envelope import InvalidEnvelopeError, decode_envelope, encode_envelope
 from shared.merkle.checkpoint import open_checkpoint
 from shared.merkle.errors import MerkleError, MissingNodeError

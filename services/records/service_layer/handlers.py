@@ -14,7 +14,6 @@ from datetime import datetime
 
 from services.records.domain.access import Reveal, View, access_event, revealed_paths
 from services.records.domain.acknowledgements import acknowledgements
-from services.records.domain.bundle import Bundle, BundleConsistency, BundleEvent, RevealedEvent
 from services.records.domain.checkpoints import LogIdentity, StoredCheckpoint
 from services.records.domain.errors import CheckpointNotFoundError, UnreadableFieldsError
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
@@ -35,6 +34,7 @@ from services.records.service_layer.messages import (
 )
 from services.records.service_layer.ports import EventStore, PersonalFields, Publisher
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
+from shared.bundle.format import Bundle, BundleConsistency, BundleEvent, RevealedEvent
 from shared.bus.envelopes import envelope_message
 from shared.envelope import Envelope, utc_now
 from shared.handling import HandlerTable

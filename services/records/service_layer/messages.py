@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from services.records.domain.access import Reveal
-from services.records.domain.bundle import Bundle
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent
 from services.records.domain.timeline import TimelineEntry, Window
+from shared.bundle.format import Bundle
 
 AnswerT = TypeVar("AnswerT", covariant=True)
 

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.errors import EventConflictError, StoreIntegrityError
-from services.records.domain.events import ZERO_HASH, Origin, ReceivedEvent
+from services.records.domain.events import Origin, ReceivedEvent
+from shared.bundle.case_chain import ZERO_HASH
 from shared.envelope import encode_envelope
 from shared.merkle.hashing import leaf_hash
 from tests.contract.records.sample_events import envelope, interleaved, received

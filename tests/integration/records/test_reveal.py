@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from services.records.domain.bundle import parse_bundle
-from services.records.domain.bundle_check import verify_bundle
 from services.records.service_layer.audit import audit_store
 from shared.auth.roles import Role
+from shared.bundle.check import verify_bundle
+from shared.bundle.format import parse_bundle
 from shared.envelope import decode_envelope
 from shared.merkle import encoding
 from shared.merkle.checkpoint import open_checkpoint

@@ -270,3 +270,123 @@ async def test_an_evaluation_at_the_limits_of_times_and_durations_is_a_clear_422
 
     assert too_long.status_code == 422, too_long.text
     assert at_the_start.status_code in {200, 422}, at_the_start.text
+
+
+def closure_facts(**changes: Any) -> dict[str, Any]:
+    facts = {
+        "reason": "satisfied",
+        "requested_at": "2026-11-02T11:00:00+09:00",
+        "has_content": True,
+        "has_times": True,
+        "has_customer": True,
+        "has_channel": True,
+        "has_handler": True,
+    }
+    return {"closure": facts | changes}
+
+
+async def test_a_close_request_is_evaluated_without_publishing_anything(running: Running) -> None:
+    headers = running.as_(Role.SUPERVISOR)
+    complete = await running.client.post(
+        "/v1/policy/evaluate/closure", json=closure_facts(), headers=headers
+    )
+    no_handler = await running.client.post(
+        "/v1/policy/evaluate/closure", json=closure_facts(has_handler=False), headers=headers
+    )
+    platform = await running.client.post(
+        "/v1/policy/evaluate/closure", json=closure_facts(), headers=running.as_(Role.PLATFORM)
+    )
+
+    assert complete.status_code == 200, complete.text
+    assert complete.json()["outcome"] == "accept"
+    refused = no_handler.json()
+    assert refused["outcome"] != "accept"
+    [reason] = [r for r in refused["reasons"] if r["rule"] == "record-completeness"]
+    assert "handler" in json.dumps(reason["evidence"])
+    assert platform.status_code == 403
+    assert await decisions_on_bus(running, expected=0) == []
+
+
+async def test_a_dry_run_takes_intakes_payload_as_it_is_and_counts_identity_only(
+    running: Running,
+) -> None:
+    headers = running.as_(Role.AGENT)
+    threat = consultation(THREAT).model_dump(mode="json", exclude_none=True)
+    anonymous = consultation().model_dump(mode="json", exclude_none=True)
+    anonymous["customer"] = {"relationship": "purchaser"}
+    malformed = threat | {"customer": threat["customer"] | {"email": "hanako.yamada@"}}
+
+    decided = await running.client.post(
+        "/v1/policy/evaluate/consultation", json=threat, headers=headers
+    )
+    refused = await running.client.post(
+        "/v1/policy/evaluate/consultation", json=anonymous, headers=headers
+    )
+    bad = await running.client.post(
+        "/v1/policy/evaluate/consultation", json=malformed, headers=headers
+    )
+
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["outcome"] == "escalate"
+    assert "hanako" not in decided.text
+    assert "山田" not in decided.text
+    assert refused.status_code == 200, refused.text
+    assert refused.json()["outcome"] == "refuse"
+    assert any(r["article"] == "art. 3" for r in refused.json()["reasons"])
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "customer.email"
+    assert "hanako.yamada@" not in bad.text
+    assert await decisions_on_bus(running, expected=0) == []
+
+
+def as_served(event: Envelope, *, producer: str | None = None) -> dict[str, Any]:
+    """An event as records' `GET /v1/cases/{case_id}/timeline` serves it."""
+    recorded = json.loads(event.model_dump_json())
+    served = {k: recorded[k] for k in ("event_id", "type", "schema_version", "occurred_at")}
+    return served | {
+        "recorded_at": recorded["recorded_at"],
+        "stored_at": recorded["recorded_at"],
+        "producer": producer or recorded["producer"],
+        "payload": recorded["payload"],
+        "position": 7,
+        "case_position": 0,
+        "revealed_fields": [],
+        "unreadable": False,
+    }
+
+
+async def test_replay_takes_a_records_timeline_as_served(running: Running, policy: Policy) -> None:
+    headers = running.as_(Role.LEGAL)
+    event = await running.sealed_threat()
+    decision = event.follow_up(
+        event_type="decision.made", schema_version=1, producer="policy", payload={"x": 1}
+    )
+    timeline = {
+        "case_id": event.case_id,
+        "as_of": None,
+        "valid_at": None,
+        "revealed": False,
+        "access_event_id": None,
+        "key_destroyed": False,
+        "events": [as_served(event), as_served(decision)],
+    }
+
+    replayed = await running.client.post(
+        "/v1/policy/replay",
+        json={"policy_version": policy.version, "timeline": timeline},
+        headers=headers,
+    )
+    revealed = await running.client.post(
+        "/v1/policy/replay",
+        json={"policy_version": policy.version, "timeline": timeline | {"revealed": True}},
+        headers=headers,
+    )
+    neither = await running.client.post(
+        "/v1/policy/replay", json={"policy_version": policy.version}, headers=headers
+    )
+
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json()["decision"]["outcome"] == "escalate"
+    assert [d["event_id"] for d in replayed.json()["decisions"]] == [str(event.event_id)]
+    assert (revealed.status_code, revealed.json()["field"]) == (422, "timeline.revealed")
+    assert neither.status_code == 422

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from services.records.domain.bundle import Bundle, BundleConsistency, BundleEvent
 from services.records.domain.events import StoredEvent
+from shared.bundle.format import Bundle, BundleConsistency, BundleEvent
 from shared.merkle import encoding
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.keys import NoteSigner

@@ -12,9 +12,9 @@ from services.records.domain.events import (
     Origin,
     ReceivedEvent,
     StoredEvent,
-    next_link,
     plan_batch,
 )
+from shared.bundle.case_chain import next_link
 from shared.envelope import Envelope, encode_envelope
 
 STORED_AT = datetime(2025, 4, 2, tzinfo=UTC)

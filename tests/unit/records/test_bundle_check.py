@@ -5,10 +5,9 @@ from typing import Any
 
 import pytest
 
-from services.records.domain.bundle import Bundle, encode_bundle, parse_bundle
-from services.records.domain.bundle_check import BundleVerdict, verify_bundle
-from services.records.domain.errors import BundleFormatError
 from services.records.domain.events import StoredEvent
+from shared.bundle.check import BundleVerdict, verify_bundle
+from shared.bundle.format import Bundle, BundleFormatError, encode_bundle, parse_bundle
 from shared.merkle import encoding
 from shared.merkle.keys import NoteSigner
 from shared.merkle.store import InMemoryNodeStore

@@ -3,7 +3,8 @@
 import hashlib
 from dataclasses import replace
 
-from services.records.domain.events import ZERO_HASH, StoredEvent, next_link, verify_chain
+from services.records.domain.events import StoredEvent, verify_chain
+from shared.bundle.case_chain import ZERO_HASH, next_link
 from shared.merkle.hashing import leaf_hash
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from services.records.domain.access import Reveal
 from services.records.domain.acknowledgements import acknowledgements
-from services.records.domain.bundle_check import verify_bundle
 from services.records.domain.errors import EventConflictError
 from services.records.domain.events import Appended, ReceivedEvent
 from services.records.domain.timeline import Window
@@ -23,6 +22,7 @@ from services.records.service_layer.messages import (
     ReplayTimeline,
 )
 from shared.auth.roles import Role
+from shared.bundle.check import verify_bundle
 from shared.bus.errors import BusError
 from shared.envelope import decode_envelope
 from shared.merkle.checkpoint import open_checkpoint

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.records.domain.bundle import encode_bundle
 from services.records.domain.events import StoredEvent
 from services.runtime.cli import main
+from shared.bundle.format import encode_bundle
 from shared.merkle.keys import NoteSigner
 from tests.unit.records.bundles import ORIGIN, bundle_of
 

@@ -4,10 +4,10 @@ shared Merkle and signed-note verifiers. Stops at the first failure and names it
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.records.domain.bundle import Bundle, BundleEvent
-from services.records.domain.errors import RecordsError
-from services.records.domain.events import ChainLink, link_mismatch, next_link
+from shared.bundle.case_chain import ChainLink, link_mismatch, next_link
+from shared.bundle.format import Bundle, BundleEvent
 from shared.envelope import InvalidEnvelopeError, decode_envelope
+from shared.errors import CaselogError
 from shared.merkle import encoding
 from shared.merkle.checkpoint import Checkpoint, open_checkpoint
 from shared.merkle.cosignature import CosignatureVerifier, cosigners
@@ -29,7 +29,7 @@ class BundleFailure:
         return f"{self.subject}: {self.reason}"
 
 
-class BundleCheckFailed(RecordsError):  # noqa: N818 - a verdict, raised only inside the check
+class BundleCheckFailed(CaselogError):  # noqa: N818 - a verdict, raised only inside the check
     """Ends a bundle check at its first failure."""
 
     def __init__(self, subject: str, reason: str, event_id: str | None = None) -> None:

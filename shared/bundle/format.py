@@ -5,13 +5,17 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field, JsonValue, ValidationError
 
-from services.records.domain.errors import BundleFormatError
+from shared.errors import CaselogError
 from shared.frozen import FrozenModel
 from shared.validation import summarize
 
 BUNDLE_FORMAT: Literal["caselog.bundle.v1"] = "caselog.bundle.v1"
 Base64 = str
 """Standard base64 (RFC 4648 §4), as the C2SP formats use it."""
+
+
+class BundleFormatError(CaselogError):
+    """A file that is not a litigation bundle of a format this verifier knows."""
 
 
 class BundleEvent(FrozenModel):
