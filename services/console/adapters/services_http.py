@@ -111,7 +111,6 @@ class HttpServicesApi:
         )
         return report
 
-<<<<<<< HEAD
     async def record_on_case(
         self, case_id: str, action: str, body: dict[str, Any], idempotency_key: str
     ) -> dict[str, Any]:
@@ -125,7 +124,7 @@ class HttpServicesApi:
             headers=self._headers | {"Idempotency-Key": idempotency_key},
         )
         return accepted
-=======
+
     async def privacy_requests(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = await self._get(
             "privacy", f"{self._urls.privacy}/v1/requests"
@@ -170,7 +169,6 @@ class HttpServicesApi:
             "privacy", "POST", f"{self._urls.privacy}/v1/receipts/verify", json=receipt
         )
         return result
->>>>>>> main
 
     async def _get(self, service: str, url: str, params: dict[str, str] | None = None) -> Any:
         return await self._send(service, "GET", url, params=params)
@@ -181,12 +179,15 @@ class HttpServicesApi:
             answer = await self._client.request(method, url, **options)
         except httpx.HTTPError:
             raise ServiceUnavailableError(service) from None
-<<<<<<< HEAD
-        if answer.status_code >= 500:
-            raise ServiceUnavailableError(service)
-        if answer.status_code >= 400:
-            raise ServiceRefusedError(service, answer.status_code, _field_of(answer))
+        _refused(service, answer.status_code, _field_of(answer))
         return answer.json()
+
+
+def _refused(service: str, status: int, field: str | None = None) -> None:
+    if status >= 500:
+        raise ServiceUnavailableError(service)
+    if status >= 400:
+        raise ServiceRefusedError(service, status, field)
 
 
 def _field_of(answer: httpx.Response) -> str | None:
@@ -199,14 +200,3 @@ def _field_of(answer: httpx.Response) -> str | None:
         return None
     field = problem.get("field") if isinstance(problem, dict) else None
     return field if isinstance(field, str) else None
-=======
-        _refused(service, answer.status_code)
-        return answer.json()
-
-
-def _refused(service: str, status: int) -> None:
-    if status >= 500:
-        raise ServiceUnavailableError(service)
-    if status >= 400:
-        raise ServiceRefusedError(service, status)
->>>>>>> main

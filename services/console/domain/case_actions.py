@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.contracts.intake import Channel, ClosureReason, ContactKind
+from services.console.domain.case_search import CHANNELS
+from shared.contracts.intake import ClosureReason, ContactKind
 
 CLOSURE_REASONS = tuple(reason.value for reason in ClosureReason)
 CONTACT_KINDS = tuple(kind.value for kind in ContactKind)
-CHANNELS = tuple(channel.value for channel in Channel)
 FINDINGS = ("", "true", "false")  # not looked at, confirmed, ruled out
 # policy's record-completeness items (services/policy/domain/closure_rules.py), in its order
 RECORD_ITEMS = ("content", "times", "customer", "channel", "handler")
@@ -110,7 +110,7 @@ def record_checks(events: list[dict[str, Any]]) -> tuple[RecordCheck, ...]:
     consultations = [e["payload"] for e in events if e["type"] == "consultation.received"]
     present = {
         "content": any(_given(p.get("subject")) or _given(p.get("body")) for p in consultations),
-        "times": any(p.get("occurred_at") for p in consultations),
+        "times": any(p.get("received_at") for p in consultations),
         "customer": any(_given((p.get("customer") or {}).get("name")) for p in consultations),
         "channel": any(p.get("channel") for p in consultations),
         "handler": any(

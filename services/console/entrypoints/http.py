@@ -21,11 +21,7 @@ from services.console.adapters.sessions import COOKIE_NAME, SessionCodec, new_cs
 from services.console.domain.language import DEFAULT_LANGUAGE, Language
 from services.console.domain.messages import message
 from services.console.domain.session import ConsoleSession
-<<<<<<< HEAD
-from services.console.entrypoints import case_actions, pages, sign_in
-=======
-from services.console.entrypoints import pages, privacy_requests, proof, sign_in
->>>>>>> main
+from services.console.entrypoints import case_actions, pages, privacy_requests, proof, sign_in
 from services.console.entrypoints.visits import SignInRequiredError, Visit
 from services.console.service_layer.errors import (
     BadInputError,
@@ -93,13 +89,10 @@ def create_app(
     app.include_router(metrics.router())
     app.include_router(sign_in.router)
     app.include_router(pages.router)
-<<<<<<< HEAD
     app.include_router(case_actions.router)
-=======
     app.include_router(proof.router)
     app.state.log_verifier_key = console.log_verifier_key
     app.include_router(privacy_requests.router)
->>>>>>> main
     secret = _session_secret(settings, console)
     app.state.session_codec = SessionCodec(secret, console.session_ttl_s)
     app.state.oidc_sign_in = _oidc_sign_in(settings, console, secret, beside_services)

@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from services.console.adapters.services_http import HttpServicesApi, ServiceUrls
 from services.console.domain.access_trail import access_trail
+from services.console.domain.case_actions import CLOSURE_REASONS
 from services.console.domain.case_page import build_case_page
 from services.console.domain.case_search import (
     CHANNELS,
@@ -167,6 +168,8 @@ async def render_case(
         status=status,
         page=page,
         actions=action_forms(visit, page, timeline["events"], posted) if acting else None,
+        channels=CHANNELS,
+        close_reasons=CLOSURE_REASONS,
         case_id=case_id,
         as_of=_iso(moment) if moment else None,
         can_reveal=visit.user.has_any(*REVEALING_ROLES),
