@@ -11,6 +11,7 @@ from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure, build_infrastructure
 from shared.settings import CaselogSettings
 from shared.web.app import create_app
+from shared.web.limits import DEFAULT_MAX_BODY_BYTES
 
 Running = Callable[[], AbstractAsyncContextManager[None]]
 
@@ -22,6 +23,7 @@ def create_service_app(
     running: Running | None = None,
     error_statuses: Mapping[type[CaselogError], int] | None = None,
     verifier: TokenVerifier | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """The app starts the bus (declaring topics) and then `running` (the service's own
     start-up: tables, consumers, background tasks) and stops them in reverse order.
@@ -43,6 +45,7 @@ def create_service_app(
         routers=routers,
         lifespan=lifespan,
         error_statuses=error_statuses,
+        max_body_bytes=max_body_bytes,
     )
     app.state.token_verifier = verifier or build_verifier(settings)
     return app

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.policy.bootstrap import PolicyService, PolicyTopics, bootstrap
 from services.policy.domain.errors import PolicyError
-from services.policy.entrypoints.routes import router
+from services.policy.entrypoints.routes import MAX_REPLAY_EVENTS, router
 from services.policy.service_layer.errors import UnevaluableEventError, UnknownPolicyVersionError
 from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
@@ -16,6 +16,10 @@ from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
 from shared.settings import CaselogSettings
 from shared.web.service import create_service_app
+
+# A replay carries a whole case: up to MAX_REPLAY_EVENTS events as records serves them (a
+# sealed consultation about 1 KiB), which the shared 256 KiB limit refuses from ~250 on.
+MAX_BODY_BYTES = MAX_REPLAY_EVENTS * 1200
 
 ERROR_STATUSES: dict[type[CaselogError], int] = {
     PolicyError: 422,
@@ -52,6 +56,7 @@ def create_app(
         routers=[router],
         running=running,
         error_statuses=ERROR_STATUSES,
+        max_body_bytes=MAX_BODY_BYTES,
     )
     app.state.policy = service
     return app

@@ -26,6 +26,9 @@ from shared.envelope import Envelope, InvalidEnvelopeError, decode_envelope
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
+# A case's whole history, as records serves it, fits one replay.
+MAX_REPLAY_EVENTS = 10_000
+
 
 def get_policy_service(request: Request) -> PolicyService:
     service: PolicyService = request.app.state.policy
@@ -129,7 +132,7 @@ class TimelineIn(_Served):
     case_id: str
     revealed: bool = False
     key_destroyed: bool = False
-    events: list[TimelineEventIn] = Field(max_length=10_000)
+    events: list[TimelineEventIn] = Field(max_length=MAX_REPLAY_EVENTS)
 
 
 class ReplayRequest(_Request):
@@ -140,7 +143,7 @@ class ReplayRequest(_Request):
     events: list[dict[str, JsonValue]] | None = Field(
         default=None,
         min_length=1,
-        max_length=10_000,
+        max_length=MAX_REPLAY_EVENTS,
         description="The case's recorded events, as envelopes, in the order they were recorded",
     )
     timeline: TimelineIn | None = Field(

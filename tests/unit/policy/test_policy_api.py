@@ -24,6 +24,7 @@ from shared.bus.runner import consuming
 from shared.contracts.policy import Action
 from shared.envelope import Envelope, decode_envelope
 from shared.settings import SHIPPED_POLICY_FILE, load_settings
+from shared.web.limits import DEFAULT_MAX_BODY_BYTES
 from tests.unit.policy.intake_envelopes import THREAT, consultation, sealed
 from tests.unit.policy.test_articles import without_articles
 
@@ -204,6 +205,24 @@ async def test_replay_decides_recorded_events_under_a_named_version(
     assert unknown.status_code == 404
     assert garbage.status_code == 422
     assert garbage.json()["field"] == "events[0]"
+
+
+async def test_a_replay_larger_than_the_shared_body_limit_is_read(
+    running: Running, policy: Policy
+) -> None:
+    """A long case's history is more than the 256 KiB other routes read (CI's fuzzer)."""
+    event = json.loads((await running.sealed_threat()).model_dump_json())
+    events = [event] * 400
+    assert len(json.dumps(events)) > DEFAULT_MAX_BODY_BYTES
+
+    replayed = await running.client.post(
+        "/v1/policy/replay",
+        json={"policy_version": policy.version, "events": events},
+        headers=running.as_(Role.LEGAL),
+    )
+
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json()["decision"]["outcome"] == "escalate"
 
 
 async def test_a_consultation_on_the_bus_is_decided_on_the_policy_topic(running: Running) -> None:
