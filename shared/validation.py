@@ -3,13 +3,28 @@
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import AwareDatetime, BeforeValidator, ValidationError
 
 ROOT_FIELD = "<root>"
 # How caselog's field names look; an unknown key of this shape is named, any other is not.
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def iso_time_only(value: object) -> object:
+    """A pydantic before-validator: pydantic's lax mode reads a number (or "0.5") as seconds
+    since the epoch, where the schema says an ISO 8601 date-time; such a value is refused (422)
+    rather than guessed at."""
+    numeric_text = isinstance(value, str) and _NUMBER.fullmatch(value.strip())
+    if isinstance(value, (int, float)) or numeric_text:
+        raise ValueError("an ISO 8601 date-time with its UTC offset is expected")
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(iso_time_only)]
+"""A date-time a caller sends: ISO 8601 with its offset, never a number."""
 
 
 @dataclass(frozen=True, slots=True)

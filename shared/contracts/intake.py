@@ -26,6 +26,7 @@ from shared.contracts.declaring import EventContract
 from shared.crypto.fields import Content, Identity, Recording
 from shared.frozen import FrozenModel
 from shared.invisible import refuse_invisible
+from shared.validation import IsoDateTime
 
 PRODUCER = "intake"
 MAX_BODY_BYTES = 64 * 1024
@@ -46,7 +47,7 @@ ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 PlatformName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 # A time a client tells us; how far it may lie from our clock is checked by ClientTimeRules.
-ClientTime = Annotated[AwareDatetime, AfterValidator(representable_in_utc)]
+ClientTime = Annotated[IsoDateTime, AfterValidator(representable_in_utc)]
 # An agent as the server knows them: the token's subject. A staff pseudonym, in the clear as
 # records' `access.recorded` actor is; never the customer's data.
 AgentSubject = Annotated[str, Field(min_length=1, max_length=200)]

@@ -6,9 +6,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.policy.domain.catalogue import Outcome
+from shared.validation import IsoDateTime
 
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -42,7 +43,7 @@ class CallFacts(Facts):
     recorded: bool = False
     has_recording_reference: bool = False
     has_recording_digest: bool = False
-    final_answer_given_at: AwareDatetime | None = None
+    final_answer_given_at: IsoDateTime | None = None
 
 
 class ConsultationFacts(Facts):
@@ -50,7 +51,7 @@ class ConsultationFacts(Facts):
     whether it is present. `None` for a confirmation flag means not known yet."""
 
     channel: Code
-    received_at: AwareDatetime
+    received_at: IsoDateTime
     relationship: Code = "unknown"
     has_name: bool
     has_email_or_phone: bool
@@ -66,12 +67,12 @@ class ConsultationFacts(Facts):
 
 
 class PriorContact(Facts):
-    at: AwareDatetime
+    at: IsoDateTime
     channel: Code
 
 
 class PriorDecision(Facts):
-    at: AwareDatetime
+    at: IsoDateTime
     outcome: Outcome
     rules: tuple[str, ...] = ()
 
@@ -81,7 +82,7 @@ class SubjectHistory(Facts):
     caller does not count repeats, the contacts after the last final answer are counted."""
 
     prior_contacts: tuple[PriorContact, ...] = ()
-    final_answers: tuple[AwareDatetime, ...] = ()
+    final_answers: tuple[IsoDateTime, ...] = ()
     prior_decisions: tuple[PriorDecision, ...] = ()
     repeat_count_since_final_answer: int | None = Field(default=None, ge=0)
 
@@ -114,7 +115,7 @@ class ClosureFacts(Facts):
     """A request to close a case, with what the record holds (booleans, never the data)."""
 
     reason: ClosureReason
-    requested_at: AwareDatetime
+    requested_at: IsoDateTime
     supervisor_approved: bool = False
     has_content: bool
     has_times: bool

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from services.policy.adapters.read_models import consultation_facts
 from services.policy.bootstrap import PolicyService
@@ -23,6 +23,7 @@ from shared.auth.roles import Role
 from shared.contracts.intake import PRODUCER as INTAKE
 from shared.contracts.intake import Consultation
 from shared.envelope import Envelope, InvalidEnvelopeError, decode_envelope
+from shared.validation import IsoDateTime
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
@@ -118,8 +119,8 @@ class TimelineEventIn(_Served):
     event_id: str
     type: str
     schema_version: int
-    occurred_at: AwareDatetime
-    recorded_at: AwareDatetime
+    occurred_at: IsoDateTime
+    recorded_at: IsoDateTime
     producer: str
     payload: dict[str, JsonValue]
     revealed_fields: list[str] = []

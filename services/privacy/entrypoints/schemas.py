@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.privacy.domain.cases import CaseRecord
 from services.privacy.domain.copies import AnonymizedCopy
@@ -12,6 +12,7 @@ from services.privacy.domain.requests import Regime
 from services.privacy.domain.retention import RecordKind
 from services.privacy.service_layer.messages import Identities
 from shared.ids import Identifier
+from shared.validation import IsoDateTime
 
 Text = Annotated[str, Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f]+$")]
 Email = Annotated[str, Field(min_length=3, max_length=320)]
@@ -39,10 +40,10 @@ class HoldIn(_In):
         description="The limitation period the hold serves (contract, tort, product_liability,"
         " or one configured); default from the rules. Sets the hold's review date",
     )
-    known_at: AwareDatetime | None = Field(
+    known_at: IsoDateTime | None = Field(
         default=None, description="When the claimant knew of the claim (default: now)"
     )
-    act_at: AwareDatetime | None = Field(
+    act_at: IsoDateTime | None = Field(
         default=None, description="When the act happened (default: the case's opening)"
     )
 
@@ -58,7 +59,7 @@ class ReleaseIn(_In):
 
 class SweepIn(_In):
     dry_run: bool = Field(description="Required: true only reports; false anonymizes and expires")
-    as_of: AwareDatetime | None = Field(
+    as_of: IsoDateTime | None = Field(
         default=None, description="Dry runs only: report what will have expired by then"
     )
 
@@ -87,7 +88,7 @@ class SubjectRequestIn(SubjectIdentitiesIn):
         description="internal, gdpr, or appi (個人情報保護法: 遅滞なく, without delay); see"
         " GET /v1/requests/regimes for each one's days and legal basis",
     )
-    received_at: AwareDatetime | None = Field(
+    received_at: IsoDateTime | None = Field(
         default=None,
         description="When the subject asked (default: now); the due date runs from it. Not"
         " in the future by the server's clock, nor older than the rules allow (90 days)",
@@ -114,7 +115,7 @@ class RegimeOut(BaseModel):
 class RetentionOut(BaseModel):
     kind: RecordKind
     rule: str
-    ends_at: AwareDatetime | None
+    ends_at: IsoDateTime | None
 
 
 class CaseOut(BaseModel):

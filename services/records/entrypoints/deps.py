@@ -1,16 +1,15 @@
 """FastAPI dependencies of records' routes, as Annotated aliases."""
 
-import re
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import AwareDatetime, BeforeValidator
 
 from services.records.bootstrap import Records
 from services.records.domain.access import PURPOSE_MAX_CHARS
 from services.records.domain.timeline import Window
 from shared.auth.roles import Principal, Role
 from shared.ids import IDENTIFIER_PATTERN
+from shared.validation import IsoDateTime
 from shared.web.auth import require_roles
 from shared.web.request_context import request_correlation_id
 
@@ -20,18 +19,8 @@ AUDITORS = (Role.LEGAL, Role.PRIVACY_OFFICER, Role.ADMIN)
 # Positions and sizes are 64-bit signed in the store (BIGINT): a larger number from a caller
 # is answered 422 here, before it could overflow a database driver (a 500).
 MAX_TREE_SIZE = 2**63 - 1
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
-
-def _iso_only(value: object) -> object:
-    # Pydantic would read "0.5" or "1700000000" as seconds since the epoch; the schema says
-    # an ISO 8601 date-time, so a bare number is refused (422) rather than guessed at.
-    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        raise ValueError("an ISO 8601 date-time with its UTC offset is expected")
-    return value
-
-
-QueryTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+QueryTime = IsoDateTime
 """A date-time in a query: ISO 8601 with its offset, never a number."""
 
 

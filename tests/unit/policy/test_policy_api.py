@@ -358,6 +358,22 @@ async def test_a_dry_run_takes_intakes_payload_as_it_is_and_counts_identity_only
     assert await decisions_on_bus(running, expected=0) == []
 
 
+@pytest.mark.parametrize("number", [-289050, 1.5, "1700000000"])
+async def test_a_time_sent_as_a_number_is_refused_not_read_as_epoch_seconds(
+    running: Running, number: object
+) -> None:
+    """CI's fuzzer: pydantic's lax mode read `final_answer_given_at: -289050` as 1969."""
+    body = consultation(THREAT).model_dump(mode="json", exclude_none=True)
+    body["call"] = {"duration_seconds": 60, "final_answer_given_at": number}
+
+    answered = await running.client.post(
+        "/v1/policy/evaluate/consultation", json=body, headers=running.as_(Role.AGENT)
+    )
+
+    assert answered.status_code == 422, answered.text
+    assert answered.json()["field"] == "call.final_answer_given_at"
+
+
 def as_served(event: Envelope, *, producer: str | None = None) -> dict[str, Any]:
     """An event as records' `GET /v1/cases/{case_id}/timeline` serves it."""
     recorded = json.loads(event.model_dump_json())
