@@ -53,6 +53,8 @@ class BundleVerdict:
     key_trusted: bool  # checked against a key the user gave, not only the bundle's own
     failure: BundleFailure | None
     witnesses: tuple[str, ...] = ()  # the trusted witnesses whose cosignature verified
+    # (event id, field path) of each revealed plaintext that matched the log's commitment
+    revealed_checked: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
