@@ -292,10 +292,26 @@ def _commitments(
     if claimed != (bundle.origin, bundle.case_id, bundle.access_event_id):
         reason = "they are for another log, case or reveal than this bundle's"
         raise BundleCheckFailed(subject, reason)
-    if commitments.access_event_id not in stored:
+    access = stored.get(commitments.access_event_id)
+    if access is None:
         reason = f"their access event {commitments.access_event_id} is not in the bundle"
         raise BundleCheckFailed(subject, reason)
+    if _accounted(access) != {(c.event_id, c.field) for c in commitments.fields}:
+        reason = "they do not name the fields the reveal's access event says were revealed"
+        raise BundleCheckFailed(subject, reason)
     return commitments
+
+
+def _accounted(access: dict[str, JsonValue]) -> set[tuple[str, str]]:
+    """The (event id, field) pairs an `access.recorded` payload says the reveal showed."""
+    found: set[tuple[str, str]] = set()
+    items = access.get("revealed")
+    for item in items if isinstance(items, list) else ():
+        fields = item.get("fields") if isinstance(item, dict) else None
+        event_id = item.get("event_id") if isinstance(item, dict) else None
+        if isinstance(event_id, str) and isinstance(fields, list):
+            found |= {(event_id, field) for field in fields if isinstance(field, str)}
+    return found
 
 
 def _check_field(
