@@ -104,6 +104,11 @@ def encode_envelope(envelope: Envelope) -> bytes:
     return _CANONICAL_JSON.encode(envelope.__dict__).encode("utf-8")
 
 
+def canonical_json(value: JsonValue) -> bytes:
+    """Any JSON value in the envelope's canonical form (so a value hashes the same wherever)."""
+    return _CANONICAL_JSON.encode(value).encode("utf-8")
+
+
 def decode_envelope(data: bytes) -> Envelope:
     """Parse bytes from the bus; raises InvalidEnvelopeError (never retried) if they are not one."""
     try:

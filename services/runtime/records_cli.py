@@ -1,15 +1,21 @@
 """`caselog verify <bundle>` (offline: the file and nothing else) and `caselog verify-log` (the
 whole records store, against every checkpoint); both exit 1 and name the first failure.
 
-Exit statuses of `caselog verify`: 0 verified against a key you trust (`--key`), and cosigned
-by the quorum of the witnesses you name (`--witness`, `--quorum`); 1 does not verify (forged,
-damaged, unreadable, or too few witness cosignatures); 2 wrong usage; 3 self-consistent only:
-with no trusted key the bundle's signature is checked with the key inside the bundle, which
-proves nothing about who signed it (a forger brings a key of their own).
+`caselog verify` prints what it proved (shared.bundle.report), as text or, with `--json`, as
+one JSON document. Its exit statuses:
+  0 verified against a key you trust (`--key`), and cosigned by the quorum of the witnesses you
+    name (`--witness`, `--quorum`);
+  1 the bundle failed a check: forged, damaged, not a bundle, too few witness cosignatures;
+  2 wrong usage or input the command could not read: a file it cannot open, a --key or
+    --witness that is not a verifier key, a --quorum out of range (nothing was checked);
+  3 self-consistent only: with no trusted key the bundle's signature is checked with the key
+    inside the bundle, which proves nothing about who signed it (a forger brings a key of their
+    own).
 """
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,8 +30,13 @@ from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.log_identity import load_signer, log_origin
 from services.records.adapters.tables import records_tables
 from services.records.service_layer.audit import AuditReport, audit_store
-from shared.bundle.check import verify_bundle
-from shared.bundle.format import parse_bundle
+from shared.bundle.report import (
+    REPORT_FORMAT,
+    VerificationReport,
+    report_document,
+    report_text,
+    verification_report,
+)
 from shared.database import create_engine
 from shared.errors import CaselogError
 from shared.merkle.cosignature import CosignatureVerifier
@@ -34,6 +45,14 @@ from shared.settings import CaselogSettings, load_settings
 
 SHOWN_PROBLEMS = 20
 VERIFIED, FAILED, USAGE, SELF_CONSISTENT_ONLY = 0, 1, 2, 3
+EXIT_STATUS = {"verified": VERIFIED, "failed": FAILED, "self_consistent_only": SELF_CONSISTENT_ONLY}
+EXIT_STATUSES = (
+    "Exit status: 0 verified against a key you trust (--key), cosigned by --quorum of the"
+    " --witness keys; 1 the bundle failed a check (forged, damaged, not a bundle, too few"
+    " witnesses cosigned); 2 wrong usage or unreadable input (a file that cannot be opened, a"
+    " key that does not parse: nothing was checked); 3 self-consistent only (no --key: the"
+    " bundle's own key proves nothing about who signed it)."
+)
 
 
 def verify_file(
@@ -44,62 +63,54 @@ def verify_file(
     *,
     witness_keys: Sequence[str] = (),
     quorum: int | None = None,
+    as_json: bool = False,
 ) -> int:
-    """Checks the bundle at `path`; `keys` are verifier keys the user trusts, `held` a
-    checkpoint note they kept, `witness_keys` witnesses of which `quorum` (default: all) must
-    have cosigned. Exit status: VERIFIED, FAILED, USAGE or, without `keys`,
-    SELF_CONSISTENT_ONLY at best (see the module's docstring)."""
+    """Checks the bundle at `path` and prints what it proved; `keys` are verifier keys the
+    user trusts, `held` a checkpoint note they kept, `witness_keys` witnesses of which
+    `quorum` (default: all) must have cosigned. Exit status: VERIFIED, FAILED, USAGE or,
+    without `keys`, SELF_CONSISTENT_ONLY at best (see the module's docstring)."""
     out = out or sys.stdout
     needed = len(witness_keys) if quorum is None else quorum
     if not 0 <= needed <= len(witness_keys) or (witness_keys and needed == 0):
-        print(
-            f"usage: --quorum is 1 to the number of --witness keys ({len(witness_keys)})", file=out
-        )
-        return USAGE
+        reason = f"--quorum is 1 to the number of --witness keys ({len(witness_keys)})"
+        return _unusable("usage", reason, out, as_json)
     try:
-        bundle = parse_bundle(path.read_bytes())
-        trusted = [NoteVerifier.parse(key) for key in keys]
-        witnesses = [CosignatureVerifier.parse(key) for key in witness_keys]
+        data = path.read_bytes()
         held_note = held.read_text(encoding="utf-8") if held else None
     except OSError as error:
-        print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
-        return FAILED
+        return _unusable(
+            "unreadable", f"cannot read {error.filename}: {error.strerror}", out, as_json
+        )
+    except UnicodeDecodeError:
+        return _unusable("unreadable", f"{held} is not a UTF-8 checkpoint note", out, as_json)
+    try:
+        trusted = [NoteVerifier.parse(key) for key in keys]
+        witnesses = [CosignatureVerifier.parse(key) for key in witness_keys]
     except CaselogError as error:
-        print(f"FAILED: {error}", file=out)
-        return FAILED
-    verdict = verify_bundle(bundle, trusted, held_note, witnesses, needed)
-    if verdict.failure is not None:
-        print(f"FAILED: {verdict.failure}", file=out)
-        return FAILED
-    if not verdict.key_trusted:
-        print(
-            f"SELF-CONSISTENT ONLY: case {verdict.case_id}, {verdict.events} events, tree of"
-            f" {verdict.tree_size}",
-            file=out,
-        )
-        print(
-            "  only self-consistency was checked: the signature was checked with the key inside"
-            " the bundle,\n  and anyone can sign a forged bundle with a key of their own."
-            "\n  Pass --key with the log's key from a source you trust (GET /records/v1/log)."
-            f"\n  Exit status {SELF_CONSISTENT_ONLY}.",
-            file=out,
-        )
-        return SELF_CONSISTENT_ONLY
-    print(f"verified: case {verdict.case_id}, {verdict.events} events", file=out)
-    print(
-        f"  every event is in the tree of {verdict.tree_size} signed by {bundle.origin}"
-        " with the key you trust",
-        file=out,
-    )
-    if bundle.consistency is not None:
-        print("  and that tree extends the older checkpoint in the bundle", file=out)
-    if witnesses:
-        print(
-            f"  cosigned by {len(verdict.witnesses)} of the {len(witnesses)} witnesses you"
-            f" trust (quorum {needed}): {', '.join(verdict.witnesses)}",
-            file=out,
-        )
-    return VERIFIED
+        return _unusable("usage", f"a key on the command line: {error}", out, as_json)
+    report = verification_report(data, trusted, held_note, witnesses, needed)
+    status = EXIT_STATUS[report.result]
+    _print_report_of(report, status, out, as_json)
+    return status
+
+
+def _print_report_of(report: VerificationReport, status: int, out: TextIO, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report_document(report) | {"exit_status": status}, indent=2), file=out)
+        return
+    print(report_text(report), end="", file=out)
+    if status == SELF_CONSISTENT_ONLY:
+        print(f"Exit status {SELF_CONSISTENT_ONLY}: self-consistent only.", file=out)
+
+
+def _unusable(result: str, reason: str, out: TextIO, as_json: bool) -> int:
+    """Nothing was checked: the command line or a file it names is at fault, not the bundle."""
+    if as_json:
+        document = {"format": REPORT_FORMAT, "result": result, "reason": reason}
+        print(json.dumps(document | {"exit_status": USAGE}, indent=2), file=out)
+    else:
+        print(f"{result}: {reason}", file=out)
+    return USAGE
 
 
 async def verify_log(
@@ -170,7 +181,12 @@ def _print_report(report: AuditReport, out: TextIO) -> int:
 def _verify(args: argparse.Namespace) -> None:
     raise SystemExit(
         verify_file(
-            args.bundle, args.key, args.checkpoint, witness_keys=args.witness, quorum=args.quorum
+            args.bundle,
+            args.key,
+            args.checkpoint,
+            witness_keys=args.witness,
+            quorum=args.quorum,
+            as_json=args.json,
         )
     )
 
@@ -196,10 +212,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     bundle = commands.add_parser(
         "verify",
         help="check a litigation bundle offline (no database, no network)",
-        description="Exit status: 0 verified against a key you trust (--key), cosigned by"
-        " --quorum of the --witness keys; 1 does not verify (or too few witnesses cosigned);"
-        " 2 wrong usage; 3 self-consistent only (no --key: the bundle's own key proves"
-        " nothing about who signed it).",
+        description="Checks a litigation bundle offline and says what it proved: the case, its"
+        " events and when they occurred and were recorded, the checkpoint and its key's"
+        " fingerprint, the witnesses, whether the set is complete, the revealed fields checked.",
+        epilog=EXIT_STATUSES,
     )
     bundle.add_argument("bundle", type=Path, help="the bundle file (JSON)")
     bundle.add_argument("--key", action="append", default=[], help=key_help)
@@ -217,6 +233,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         type=int,
         default=None,
         help="how many of the --witness keys must have cosigned (default: all of them)",
+    )
+    bundle.add_argument(
+        "--json", action="store_true", help="print the report as one JSON document, for machines"
     )
     bundle.set_defaults(action=_verify)
     audit = commands.add_parser(

@@ -1,11 +1,23 @@
 """Offline verification of a litigation bundle: no database, no network, only the bundle and the
 shared Merkle and signed-note verifiers. Stops at the first failure and names it."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pydantic import JsonValue
+
 from shared.bundle.case_chain import ChainLink, link_mismatch, next_link
-from shared.bundle.format import Bundle, BundleEvent
+from shared.bundle.format import Bundle, BundleEvent, RevealedEvent
+from shared.bundle.reveal import (
+    CommitmentsFormatError,
+    FieldCommitment,
+    RevealCommitments,
+    ciphertext_digest,
+    ciphertext_paths,
+    payload_difference,
+    plaintext_digest,
+    value_at,
+)
 from shared.envelope import InvalidEnvelopeError, decode_envelope
 from shared.errors import CaselogError
 from shared.merkle import encoding
@@ -14,6 +26,7 @@ from shared.merkle.cosignature import CosignatureVerifier, cosigners
 from shared.merkle.errors import MerkleError
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.keys import NoteVerifier
+from shared.merkle.note import open_note
 from shared.merkle.verify import verify_consistency, verify_inclusion
 
 
@@ -53,6 +66,8 @@ class BundleVerdict:
     key_trusted: bool  # checked against a key the user gave, not only the bundle's own
     failure: BundleFailure | None
     witnesses: tuple[str, ...] = ()  # the trusted witnesses whose cosignature verified
+    # (event id, field path) of each revealed plaintext that matched the log's commitment
+    revealed_checked: tuple[tuple[str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -68,8 +83,9 @@ def verify_bundle(
 ) -> BundleVerdict:
     """Checks the checkpoint's signature (by `trusted` keys if given, else by the bundled key),
     that at least `quorum` of `witnesses` cosigned it (C2SP tlog-cosignature), each event
-    against its bytes, audit path and case chain, the consistency proof, and, given `held`
-    (a checkpoint note the user kept), that the bundle's log extends it."""
+    against its bytes, audit path and case chain, the consistency proof, given `held` (a
+    checkpoint note the user kept) that the bundle's log extends it, and each revealed
+    plaintext against the log's signed commitment."""
     failure = None
     cosigned: tuple[str, ...] = ()
     try:
@@ -80,10 +96,17 @@ def verify_bundle(
         older = _check_consistency(bundle, checkpoint, keys)
         if held is not None:
             _check_held(bundle, (checkpoint, older), keys, held)
+        revealed = check_revealed(bundle, keys)
     except BundleCheckFailed as failed:
-        failure = failed.failure
+        failure, revealed = failed.failure, ()
     return BundleVerdict(
-        bundle.case_id, len(bundle.events), bundle.tree_size, bool(trusted), failure, cosigned
+        bundle.case_id,
+        len(bundle.events),
+        bundle.tree_size,
+        bool(trusted),
+        failure,
+        cosigned,
+        revealed,
     )
 
 
@@ -210,3 +233,107 @@ def _failed(event: BundleEvent, reason: str) -> BundleCheckFailed:
 
 def _bytes(event: BundleEvent, text: str, what: str) -> bytes:
     return decoded(text, _subject(event), what, event.event_id)
+
+
+def check_revealed(bundle: Bundle, keys: Sequence[NoteVerifier]) -> tuple[tuple[str, str], ...]:
+    """Each revealed plaintext against the commitment the log's key signed at export, and the
+    rest of each revealed payload against the proved event: returns the (event id, field)
+    pairs checked. A plaintext that no signed commitment covers fails: shown text that
+    nothing binds is the tampering this check exists to catch."""
+    shown = bundle.revealed or []
+    stored = {event.event_id: _payload(event) for event in bundle.events}
+    for revealed in shown:
+        _check_unchanged_besides_reveal(revealed, stored)
+    fields = [(revealed, field) for revealed in shown for field in revealed.revealed_fields]
+    if not fields:
+        return ()
+    commitments = _commitments(bundle, keys, stored)
+    committed = {(c.event_id, c.field): c for c in commitments.fields}
+    for revealed, field in fields:
+        _check_field(revealed, field, committed, stored[revealed.event_id])
+    return tuple((revealed.event_id, field) for revealed, field in fields)
+
+
+def _payload(event: BundleEvent) -> dict[str, JsonValue]:
+    """The payload of an event whose bytes `check_events` has already decoded and proved."""
+    return decode_envelope(encoding.decode(event.leaf)).payload
+
+
+def _check_unchanged_besides_reveal(
+    revealed: RevealedEvent, stored: Mapping[str, dict[str, JsonValue]]
+) -> None:
+    subject = f"revealed event {revealed.event_id}"
+    payload = stored.get(revealed.event_id)
+    if payload is None:
+        raise BundleCheckFailed(subject, "it is not one of the bundle's events", revealed.event_id)
+    sealed = set(ciphertext_paths(payload))
+    if stray := [field for field in revealed.revealed_fields if field not in sealed]:
+        reason = f"field {stray[0]} is no ciphertext of the stored event"
+        raise BundleCheckFailed(subject, reason, revealed.event_id)
+    if where := payload_difference(payload, revealed.payload, revealed.revealed_fields):
+        reason = f"{where} differs from the stored event, and is not a revealed field"
+        raise BundleCheckFailed(subject, reason, revealed.event_id)
+
+
+def _commitments(
+    bundle: Bundle, keys: Sequence[NoteVerifier], stored: Mapping[str, dict[str, JsonValue]]
+) -> RevealCommitments:
+    subject = "reveal commitments"
+    if bundle.reveal_commitments is None:
+        raise BundleCheckFailed(subject, "plaintext is shown but the log signed no commitment")
+    try:
+        opened = open_note(bundle.reveal_commitments, keys)
+        commitments = RevealCommitments.parse(opened.text)
+    except (MerkleError, CommitmentsFormatError) as error:
+        raise BundleCheckFailed(subject, f"the signed note does not verify: {error}") from None
+    if not any(signature.name == bundle.origin for signature in opened.verified):
+        raise BundleCheckFailed(subject, f"no key named {bundle.origin!r} signed it")
+    claimed = (commitments.origin, commitments.case_id, commitments.access_event_id)
+    if claimed != (bundle.origin, bundle.case_id, bundle.access_event_id):
+        reason = "they are for another log, case or reveal than this bundle's"
+        raise BundleCheckFailed(subject, reason)
+    access = stored.get(commitments.access_event_id)
+    if access is None:
+        reason = f"their access event {commitments.access_event_id} is not in the bundle"
+        raise BundleCheckFailed(subject, reason)
+    if _accounted(access) != {(c.event_id, c.field) for c in commitments.fields}:
+        reason = "they do not name the fields the reveal's access event says were revealed"
+        raise BundleCheckFailed(subject, reason)
+    return commitments
+
+
+def _accounted(access: dict[str, JsonValue]) -> set[tuple[str, str]]:
+    """The (event id, field) pairs an `access.recorded` payload says the reveal showed."""
+    found: set[tuple[str, str]] = set()
+    items = access.get("revealed")
+    for item in items if isinstance(items, list) else ():
+        fields = item.get("fields") if isinstance(item, dict) else None
+        event_id = item.get("event_id") if isinstance(item, dict) else None
+        if isinstance(event_id, str) and isinstance(fields, list):
+            found |= {(event_id, field) for field in fields if isinstance(field, str)}
+    return found
+
+
+def _check_field(
+    revealed: RevealedEvent,
+    field: str,
+    committed: Mapping[tuple[str, str], FieldCommitment],
+    stored: dict[str, JsonValue],
+) -> None:
+    subject = f"revealed event {revealed.event_id}"
+    commitment = committed.get((revealed.event_id, field))
+    if commitment is None:
+        reason = f"field {field}: no commitment signed by the log covers it"
+        raise BundleCheckFailed(subject, reason, revealed.event_id)
+    salt = revealed.salts.get(field)
+    if salt is None:
+        raise BundleCheckFailed(subject, f"field {field}: its salt is missing", revealed.event_id)
+    digest = plaintext_digest(
+        decoded(salt, subject, f"field {field}'s salt"), value_at(revealed.payload, field)
+    )
+    if digest != commitment.plaintext_sha256:
+        reason = f"field {field}: the shown plaintext is not the text the log committed to"
+        raise BundleCheckFailed(subject, reason, revealed.event_id)
+    if ciphertext_digest(value_at(stored, field)) != commitment.ciphertext_sha256:
+        reason = f"field {field}: the commitment is for another ciphertext than the stored one"
+        raise BundleCheckFailed(subject, reason, revealed.event_id)

@@ -38,16 +38,21 @@ class BundleConsistency(FrozenModel):
 
 
 class RevealedEvent(FrozenModel):
-    """An event's payload with its personal fields in plaintext (or `[erased]`)."""
+    """An event's payload with its personal fields in plaintext (or `[erased]`), and per
+    revealed field the salt of its commitment in `Bundle.reveal_commitments`."""
 
     event_id: str
     payload: dict[str, JsonValue]
     revealed_fields: list[str]
+    salts: dict[str, Base64] = Field(
+        default_factory=dict, description="field path -> the random salt of its commitment"
+    )
 
 
 class Bundle(FrozenModel):
-    """`caselog verify` checks everything here but `revealed`, which no proof can cover: the
-    plaintext is only as good as the ciphertext it was decrypted from."""
+    """`caselog verify` checks everything here; a revealed plaintext is checked against the
+    commitment the log's key signed when it was exported (shared.bundle.reveal), which binds
+    records' word to the text, not a proof that the ciphertext decrypts to it."""
 
     format: Literal["caselog.bundle.v1"] = BUNDLE_FORMAT
     case_id: str
@@ -61,6 +66,10 @@ class Bundle(FrozenModel):
     revealed: list[RevealedEvent] | None = None
     access_event_id: str | None = Field(
         default=None, description="the access.recorded event of the reveal, if any"
+    )
+    reveal_commitments: str | None = Field(
+        default=None,
+        description="a signed note by the log's key committing to each revealed plaintext",
     )
 
 

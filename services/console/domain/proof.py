@@ -5,11 +5,11 @@ The key is pinned from configuration: a bundle carries its own key, which proves
 about who signed it (a forger brings one), so without a pinned key no check can pass.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from shared.bundle.check import BundleVerdict, verify_bundle
 from shared.bundle.format import Bundle, BundleFormatError, parse_bundle
+from shared.bundle.report import key_fingerprint
 from shared.errors import CaselogError
 from shared.merkle import encoding
 from shared.merkle.hashing import leaf_hash
@@ -48,12 +48,6 @@ class ProofReport:
     @property
     def verified(self) -> bool:
         return all(check.state == "passed" for check in self.checks)
-
-
-def key_fingerprint(verifier_key: str) -> str:
-    """SHA-256 of the verifier key's text, in groups of four: what a person compares by eye."""
-    digest = hashlib.sha256(verifier_key.strip().encode("utf-8")).hexdigest()
-    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
 
 def check_bundle(data: bytes, pinned_key: str | None) -> ProofReport:

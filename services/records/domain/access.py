@@ -1,10 +1,11 @@
-"""Who may see personal data in plaintext, which fields a reveal turned into plaintext, and the
-`access.recorded` event each reveal leaves: the fields revealed, never their values."""
+"""Who may see personal data in plaintext, and the `access.recorded` event each reveal leaves:
+the fields revealed, never their values (which fields a reveal turned into plaintext is
+`shared.bundle.reveal.revealed_paths`: a bundle's verifier asks the same)."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from services.records.domain import vocabulary
 from services.records.domain.errors import (
@@ -15,7 +16,6 @@ from services.records.domain.errors import (
 from services.records.domain.timeline import Window
 from shared.auth.roles import REVEALING_ROLES, Principal, Role
 from shared.contracts.records import ACCESS_RECORDED
-from shared.crypto.codec import ERASED
 from shared.envelope import Envelope
 from shared.kept_text import kept_text_problem
 
@@ -104,37 +104,3 @@ def access_event(
             ],
         },
     )
-
-
-def ciphertext_paths(value: Any, path: str = "") -> Iterator[str]:
-    """Dotted paths (list items by index, as the codec names them) of every v1 ciphertext."""
-    if isinstance(value, Mapping):
-        if value.get("enc") == "v1":
-            yield path
-            return
-        for key, item in value.items():
-            yield from ciphertext_paths(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from ciphertext_paths(item, f"{path}.{index}" if path else str(index))
-
-
-def revealed_paths(stored: Mapping[str, Any], shown: Mapping[str, Any]) -> tuple[str, ...]:
-    """The ciphertext paths of `stored` that `shown` holds in plaintext (not `[erased]`)."""
-    return tuple(path for path in ciphertext_paths(stored) if _is_plaintext(_value_at(shown, path)))
-
-
-def _value_at(value: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(value, Mapping):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
-def _is_plaintext(value: Any) -> bool:
-    still_sealed = isinstance(value, Mapping) and value.get("enc") == "v1"
-    return value is not None and value != ERASED and not still_sealed

@@ -27,6 +27,7 @@ from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.cosignature import cosigners
 from shared.merkle.errors import MerkleError
 from shared.merkle.keys import NoteSigner
+from shared.merkle.note import sign_note
 
 log = structlog.get_logger(__name__)
 
@@ -158,6 +159,11 @@ class CheckpointIssuer:
         """A checkpoint at the current size: the one already kept, else a newly signed one."""
         size = await self._store.size()
         return await self._checkpoint(size, await self._store.checkpoint(size))
+
+    def sign_statement(self, text: str) -> str:
+        """A signed note by the log's key over a text that is no checkpoint (a bundle's reveal
+        commitments). The text MUST NOT parse as a checkpoint: its first line is no origin."""
+        return sign_note(text, [self._signer])
 
     async def issue_if_due(self) -> StoredCheckpoint | None:
         """Signs the current size if the policy says so (call after appends and on a timer)."""

@@ -8,11 +8,12 @@ nothing. The key store is asked whether a case was shredded before anything is d
 """
 
 import dataclasses
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.records.domain.access import Reveal, View, access_event, revealed_paths
+from services.records.domain.access import Reveal, View, access_event
 from services.records.domain.acknowledgements import acknowledgements
 from services.records.domain.checkpoints import LogIdentity, StoredCheckpoint
 from services.records.domain.errors import CheckpointNotFoundError, UnreadableFieldsError
@@ -35,6 +36,15 @@ from services.records.service_layer.messages import (
 from services.records.service_layer.ports import EventStore, PersonalFields, Publisher
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.bundle.format import Bundle, BundleConsistency, BundleEvent, RevealedEvent
+from shared.bundle.reveal import (
+    SALT_BYTES,
+    FieldCommitment,
+    RevealCommitments,
+    ciphertext_digest,
+    plaintext_digest,
+    revealed_paths,
+    value_at,
+)
 from shared.bus.envelopes import envelope_message
 from shared.envelope import Envelope, utc_now
 from shared.handling import HandlerTable
@@ -96,20 +106,15 @@ async def export_bundle(command: ExportBundle, deps: RecordsDependencies) -> Bun
     """
     case_id = command.case_id
     events = await reads.case_events(deps.store, case_id)
-    revealed, access_event_id = None, None
+    revealed, access_event_id, commitments = None, None, None
     if command.reveal is not None:
         entries = await _revealed(events, deps.personal, command.reveal)
         access_event_id = await _record_access(
             deps, command.reveal, entries, command, view="bundle"
         )
-        revealed = [
-            RevealedEvent(
-                event_id=str(entry.event.envelope.event_id),
-                payload=entry.payload,
-                revealed_fields=list(entry.revealed_fields),
-            )
-            for entry in entries
-        ]
+        revealed, committed = _committed(entries)
+        statement = RevealCommitments(deps.identity.origin, case_id, access_event_id, committed)
+        commitments = deps.issuer.sign_statement(statement.text())
     checkpoint = await deps.issuer.issue()
     size = checkpoint.size
     stored = [event for event in await deps.store.case_events(case_id) if event.position < size]
@@ -125,7 +130,39 @@ async def export_bundle(command: ExportBundle, deps: RecordsDependencies) -> Bun
         consistency=await _consistency(deps.store, since, checkpoint) if since else None,
         revealed=revealed,
         access_event_id=access_event_id,
+        reveal_commitments=commitments,
     )
+
+
+def _committed(
+    entries: Sequence[TimelineEntry],
+) -> tuple[list[RevealedEvent], tuple[FieldCommitment, ...]]:
+    """Each revealed event with a fresh random salt per revealed field, and the commitments
+    the log's key signs: the salted hash of the plaintext, the hash of its stored ciphertext."""
+    revealed: list[RevealedEvent] = []
+    committed: list[FieldCommitment] = []
+    for entry in entries:
+        envelope = entry.event.envelope
+        event_id = str(envelope.event_id)
+        salts = {path: secrets.token_bytes(SALT_BYTES) for path in entry.revealed_fields}
+        committed += [
+            FieldCommitment(
+                event_id,
+                path,
+                plaintext_digest(salt, value_at(entry.payload, path)),
+                ciphertext_digest(value_at(envelope.payload, path)),
+            )
+            for path, salt in salts.items()
+        ]
+        revealed.append(
+            RevealedEvent(
+                event_id=event_id,
+                payload=entry.payload,
+                revealed_fields=list(entry.revealed_fields),
+                salts={path: encoding.encode(salt) for path, salt in salts.items()},
+            )
+        )
+    return revealed, tuple(committed)
 
 
 @HANDLERS.handles(IssueCheckpoint)

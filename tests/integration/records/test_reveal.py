@@ -2,6 +2,7 @@
 each one accounted for by an `access.recorded` event in the log and on the records topic; and
 after the case key is shredded, `[erased]` while every proof still holds."""
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.records.service_layer.audit import audit_store
+from services.runtime.records_cli import verify_file
 from shared.auth.roles import Role
 from shared.bundle.check import verify_bundle
 from shared.bundle.format import parse_bundle
@@ -153,3 +155,30 @@ async def test_after_shredding_the_timeline_reads_erased_and_every_proof_holds(
     assert verify_bundle(bundle, [SIGNER.verifier]).ok
     assert bundle.revealed is not None
     assert bundle.revealed[0].payload["customer"]["name"] == "[erased]"  # type: ignore[index,call-overload]
+
+
+async def test_a_revealed_bundle_verifies_and_one_changed_name_fails_naming_the_field(
+    running: RunningRecords, case_id: str, tmp_path: Path
+) -> None:
+    """Issue 19, item 4, as `caselog verify` runs it on records' bundle from PostgreSQL."""
+    response = await running.get(
+        f"/v1/cases/{case_id}/bundle", Role.LEGAL, reveal="true", purpose=PURPOSE
+    )
+    assert response.status_code == 200, response.text
+    document = response.json()
+    opened = document["revealed"][0]
+    assert opened["payload"]["customer"]["name"] == NAME
+    (tmp_path / "bundle.json").write_bytes(response.content)
+    opened["payload"]["customer"]["name"] = NAME.replace("子", "孑")
+    (tmp_path / "changed.json").write_text(json.dumps(document, ensure_ascii=False))
+    key = SIGNER.verifier.key_string()
+
+    sound, changed = io.StringIO(), io.StringIO()
+    assert verify_file(tmp_path / "bundle.json", [key], out=sound) == 0, sound.getvalue()
+    assert verify_file(tmp_path / "changed.json", [key], out=changed) == 1
+
+    assert f"event {opened['event_id']} customer.name: checked" in sound.getvalue()
+    assert changed.getvalue().startswith(
+        f"FAILED: revealed event {opened['event_id']}: field customer.name: the shown plaintext"
+        " is not the text the log committed to"
+    )

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.records.domain.access import Reveal, access_event, ciphertext_paths, revealed_paths
+from services.records.domain.access import Reveal, access_event
 from services.records.domain.errors import (
     InvalidPurposeError,
     PurposeRequiredError,
@@ -12,6 +12,7 @@ from services.records.domain.errors import (
 )
 from services.records.domain.timeline import Window
 from shared.auth.roles import Principal, Role
+from shared.bundle.reveal import ciphertext_paths, revealed_paths
 
 SEALED = {"enc": "v1", "kid": "k", "nonce": "n", "ct": "c"}
 NOW = datetime(2025, 6, 2, 12, tzinfo=UTC)
