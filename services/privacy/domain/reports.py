@@ -127,12 +127,15 @@ def _state(case: CaseRecord) -> CaseState:
 
 class SubjectSearch(BaseModel):
     """The cases of the subject an e-mail or phone leads to (none for an unknown identity),
-    and the `subject.searched` events that recorded the search as an access."""
+    and the access as recorded: who, when, why, in which `subject.searched` events."""
 
     model_config = ConfigDict(frozen=True)
 
     search_id: str
+    searched_by: str
     searched_at: datetime
+    purpose: str
+    matter: str | None
     subject_refs: tuple[str, ...]
     cases: tuple[FoundCase, ...]
     recorded_event_ids: tuple[str, ...]

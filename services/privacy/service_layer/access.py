@@ -189,7 +189,10 @@ async def search_subject(command: SearchSubject, deps: PrivacyDependencies) -> S
     )
     return SubjectSearch(
         search_id=search_id,
+        searched_by=command.actor,
         searched_at=now,
+        purpose=purpose,
+        matter=matter,
         subject_refs=subject_ids,
         cases=found,
         recorded_event_ids=tuple(str(envelope.event_id) for envelope in envelopes),

@@ -74,7 +74,8 @@ async def test_exactly_one_identity_and_a_purpose_are_required_and_named(
 
         statuses = {name: answer.status_code for name, answer in answers.items()}
         assert set(statuses.values()) == {422}, statuses
-        assert "email" in answers["both"].text and "exactly one" in answers["both"].text
+        assert "email" in answers["both"].text
+        assert "exactly one" in answers["both"].text
         assert "email" in answers["neither"].text
         for name in ("no purpose", "blank", "contact"):
             assert "purpose" in answers[name].text, name
@@ -82,7 +83,7 @@ async def test_exactly_one_identity_and_a_purpose_are_required_and_named(
             assert leaks(answer.content, [person.email, person.phone]) == []
 
 
-async def test_a_known_subjects_cases_are_found_and_the_search_recorded_on_each_without_the_identity(
+async def test_a_subjects_cases_are_found_and_the_search_recorded_on_each_without_the_identity(
     privacy_app: AppFactory,
     privacy_settings: CaselogSettings,
     privacy_topics: Topics,
