@@ -5,6 +5,7 @@ lists the case, says the search was recorded and shows it on the access trail ta
 identity in no URL, redirect or page title."""
 
 import asyncio
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ async def test_records_keeps_the_search_in_each_found_cases_timeline_without_the
 
 
 async def test_legal_finds_the_case_by_e_mail_in_the_console_and_the_access_trail_shows_it(
-    system: System,
+    log_output: io.StringIO, system: System
 ) -> None:
     async with signed_in_console(system.services, "legal") as browser:
         search_page = await browser.get("/search")
@@ -152,6 +153,8 @@ async def test_legal_finds_the_case_by_e_mail_in_the_console_and_the_access_trai
     assert PURPOSE in trail.text
     assert EMAIL not in trail.text
     assert "本人のメールアドレス・電話番号による検索" in trail_ja.text
+    assert "/search/subject" in log_output.getvalue()  # the console's requests were logged
+    assert EMAIL not in log_output.getvalue()
 
 
 async def test_an_unknown_identity_finds_nothing_and_says_the_search_was_recorded(
