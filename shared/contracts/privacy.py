@@ -1,6 +1,7 @@
 """Privacy's events on `caselog.privacy`: holds, anonymization and its copies, erasures, access
-exports, retention sweeps and key-epoch closes (docs/decisions/0007-privacy.md says what each
-means). No payload carries personal data: holds name a matter, copies are anonymized.
+exports, subject searches, retention sweeps and key-epoch closes (docs/decisions/0007-privacy.md
+says what each means). No payload carries personal data: holds name a matter, copies are
+anonymized, a subject search names the random pseudonym, never the e-mail or phone searched by.
 """
 
 import hashlib
@@ -12,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.auth.roles import Role
 from shared.contracts.declaring import EventContract, Upcaster
 
 PRODUCER = "privacy"
@@ -251,6 +253,23 @@ class AccessExported(_Payload):
     export_sha256: str
 
 
+class SubjectSearched(_Payload):
+    """A search for a subject's cases by e-mail or phone (legal, privacy officer): an access,
+    recorded whatever it found. One per case found (the envelope's case), or one on the
+    search's own id when nothing was found; `case_ids` covers the whole search. The identity
+    searched by is never in it, not even hashed: `subject_ids` are the random pseudonyms it
+    led to (docs/decisions/0023-subject-search-recorded-as-an-access.md)."""
+
+    search_id: str
+    subject_ids: tuple[str, ...]
+    actor: str
+    roles: tuple[Role, ...]
+    purpose: str
+    matter: str | None
+    searched_at: datetime
+    case_ids: tuple[str, ...]
+
+
 class SweptItem(_Payload):
     kind: RecordKind
     case_id: str
@@ -320,6 +339,11 @@ SUBJECT_ERASED = _privacy(
 ACCESS_EXPORTED = _privacy(
     "access.exported", AccessExported, "an access request answered with an export"
 )
+SUBJECT_SEARCHED = _privacy(
+    "subject.searched",
+    SubjectSearched,
+    "a search for a subject's cases by e-mail or phone, recorded as an access",
+)
 RETENTION_SWEPT = _privacy("retention.swept", RetentionSwept, "what one retention sweep did")
 KEYS_EPOCH_CLOSED = _privacy(
     "keys.epoch_closed",
@@ -337,6 +361,7 @@ CONTRACTS = (
     COPY_WITHDRAWN,
     SUBJECT_ERASED,
     ACCESS_EXPORTED,
+    SUBJECT_SEARCHED,
     RETENTION_SWEPT,
     KEYS_EPOCH_CLOSED,
 )

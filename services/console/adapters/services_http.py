@@ -138,6 +138,14 @@ class HttpServicesApi:
         )
         return registered
 
+    async def search_subject(self, body: dict[str, str]) -> dict[str, Any]:
+        """The cases of the subject of one e-mail or phone (in the body, never a URL), with a
+        purpose; privacy records the search as an access on each case found."""
+        found: dict[str, Any] = await self._send(
+            "privacy", "POST", f"{self._urls.privacy}/v1/subjects/cases", json=body
+        )
+        return found
+
     async def export_access(self, request_id: str) -> dict[str, Any]:
         """Everything kept about the request's subject; privacy records it as an access."""
         exported: dict[str, Any] = await self._send(

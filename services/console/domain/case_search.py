@@ -1,5 +1,7 @@
-"""The search page's form: what a user typed, checked field by field, and the query records'
-`GET /v1/cases` answers; and the paging of the answer. Pure, so the page and its tests agree.
+"""The search page's forms: what a user typed, checked field by field, and the query records'
+`GET /v1/cases` answers, or the body of privacy's `POST /v1/subjects/cases` (a subject's cases
+by e-mail or phone, for legal and privacy officers); and the paging of the answer. Pure, so the
+page and its tests agree.
 
 The console checks the form itself so a bad field is named on the page (records would only
 answer 422); records still checks everything again, being the authority.
@@ -11,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from math import ceil
 from urllib.parse import urlencode
 
+from services.console.domain.privacy_requests import subject_identities
 from shared.contracts.intake import Channel
 from shared.ids import IDENTIFIER_PATTERN
 
@@ -98,6 +101,23 @@ def parse_search(raw: dict[str, str]) -> CaseSearch:
     page = _page(form.get("page"))
     params |= {"sort": sort, "page": str(page), "per_page": str(PER_PAGE)}
     return CaseSearch(form, params, page, sort)
+
+
+REASON_MAX_CHARS = 200  # records and privacy keep a purpose or matter of at most this
+
+
+def subject_search_body(form: dict[str, str]) -> dict[str, str]:
+    """Privacy's body for the subject search form: `subject` (an e-mail address if it has an
+    "@", else a phone number), `purpose` (required, as a reveal's) and `matter` (optional)."""
+    body = subject_identities(form.get("subject", ""))
+    if body is None:
+        raise SearchFieldError("subject")
+    purpose, matter = form.get("purpose", "").strip(), form.get("matter", "").strip()
+    if not purpose or len(purpose) > REASON_MAX_CHARS:
+        raise SearchFieldError("purpose")
+    if len(matter) > REASON_MAX_CHARS:
+        raise SearchFieldError("matter")
+    return {**body, "purpose": purpose, **({"matter": matter} if matter else {})}
 
 
 @dataclass(frozen=True)

@@ -229,9 +229,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case.tab.access": ("Access trail", "閲覧記録"),
     "access.title": ("Access trail", "閲覧記録"),
     "access.explained": (
-        "Every reveal of this case's personal data, newest first: who, when, why and which"
-        " fields (never their values). Each is an event in the log.",
-        "この案件の個人情報が表示されるたびの記録（新しい順）：誰が、いつ、何のために、どの項目を"
+        "Every reveal of this case's personal data, and every search that found the case by"
+        " the subject's e-mail or phone, newest first: who, when, why and what (never the"
+        " values). Each is an event in the log.",
+        "この案件の個人情報が表示されるたびの記録と、本人のメールアドレス・電話番号による検索で"
+        "この案件が見つかるたびの記録（新しい順）：誰が、いつ、何のために、何を"
         "（値は記録しません）。それぞれがログのイベントです。",
     ),
     "access.when": ("When", "日時"),
@@ -242,6 +244,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "access.events": ("event(s)", "件のイベント"),
     "access.view.timeline": ("timeline", "タイムライン"),
     "access.view.bundle": ("litigation bundle", "訴訟用バンドル"),
+    "access.view.subject_search": (
+        "search by the subject's e-mail or phone",
+        "本人のメールアドレス・電話番号による検索",
+    ),
+    "access.cases_found": ("case(s) found", "件の案件が該当"),
     "access.none": (
         "No one has revealed this case's personal data.",
         "この案件の個人情報はまだ誰も表示していません。",
@@ -348,6 +355,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "search.page": ("Page", "ページ"),
     "search.previous": ("Previous", "前へ"),
     "search.next": ("Next", "次へ"),
+    "search.subject.title": (
+        "Find by the subject's e-mail or phone",
+        "本人のメールアドレス・電話番号で検索",
+    ),
+    "search.subject.explain": (
+        "For legal and privacy officers: the cases of the person an e-mail address or phone"
+        " number leads to, through the subject index. The search itself is recorded in the log"
+        " as an access (who, when, why) and shows in each case's access trail; the e-mail or"
+        " phone is never recorded.",
+        "法務・個人情報保護担当者向け：本人インデックスを使い、メールアドレスまたは電話番号から"
+        "その本人の案件を探します。検索そのものが閲覧としてログに記録され（誰が、いつ、何のために）、"
+        "各案件の閲覧記録に表示されます。メールアドレス・電話番号は記録しません。",
+    ),
+    "search.subject.identity": (
+        "The subject's e-mail address or phone number",
+        "本人のメールアドレスまたは電話番号",
+    ),
+    "search.subject.purpose": (
+        "Purpose (required; recorded in the log, never personal data)",
+        "目的（必須。ログに記録されます。個人情報は書かないでください）",
+    ),
+    "search.subject.matter": ("Matter reference (optional)", "案件番号（任意）"),
+    "search.subject.submit": ("Search and record the access", "検索して閲覧を記録"),
+    "search.subject.recorded": (
+        "This search was recorded as an access (who, when, why)",
+        "この検索は閲覧として記録されました（誰が、いつ、何のために）",
+    ),
+    "search.subject.none": (
+        "No case of this subject is known (the search was recorded all the same).",
+        "この本人の案件は見つかりませんでした（検索は記録されています）。",
+    ),
+    "search.subject.closed_at": ("Closed", "終了日時"),
     "privacy.title": (
         "Privacy: retention, holds and requests",
         "個人情報保護：保存期間・保全・請求",

@@ -21,7 +21,14 @@ from services.console.adapters.sessions import COOKIE_NAME, SessionCodec, new_cs
 from services.console.domain.language import DEFAULT_LANGUAGE, Language
 from services.console.domain.messages import message
 from services.console.domain.session import ConsoleSession
-from services.console.entrypoints import case_actions, pages, privacy_requests, proof, sign_in
+from services.console.entrypoints import (
+    case_actions,
+    pages,
+    privacy_requests,
+    proof,
+    sign_in,
+    subject_search,
+)
 from services.console.entrypoints.visits import SignInRequiredError, Visit
 from services.console.service_layer.errors import (
     BadInputError,
@@ -93,6 +100,7 @@ def create_app(
     app.include_router(proof.router)
     app.state.log_verifier_key = console.log_verifier_key
     app.include_router(privacy_requests.router)
+    app.include_router(subject_search.router)
     secret = _session_secret(settings, console)
     app.state.session_codec = SessionCodec(secret, console.session_ttl_s)
     app.state.oidc_sign_in = _oidc_sign_in(settings, console, secret, beside_services)

@@ -102,7 +102,8 @@ async def open_case(visit: VisitDep, case_id: Annotated[str, Query()] = "") -> R
 async def search_page(visit: VisitDep) -> Response:
     """Find cases by ticket, case id, dates, channel, outcome, rule or state (records'
     `GET /v1/cases`, which holds no personal data); paged and sortable, newest first when
-    nothing narrows it."""
+    nothing narrows it. Legal and privacy officers also get the subject search's form (a POST:
+    subject_search.py)."""
     _ = visit.user
     try:
         search = parse_search(dict(visit.request.query_params))
@@ -118,6 +119,7 @@ async def search_page(visit: VisitDep) -> Response:
         outcomes=OUTCOMES,
         states=STATES,
         rule_names=RULE_NAMES,
+        can_search_subject=visit.user.has_any(*REVEALING_ROLES),
     )
 
 

@@ -61,6 +61,7 @@ INTAKE_READS_PRIVACY = ConsumerReads(
             "anonymized_copy.corrected",
             "anonymized_copy.withdrawn",
             "access.exported",
+            "subject.searched",
             "retention.swept",
         }
     ),

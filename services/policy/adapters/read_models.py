@@ -265,6 +265,7 @@ POLICY_READS_PRIVACY = ConsumerReads(
             "anonymized_copy.corrected",
             "anonymized_copy.withdrawn",
             "access.exported",
+            "subject.searched",
             "retention.swept",
         }
     ),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.privacy.domain.errors import InvalidRequestError
 from services.privacy.domain.text_forms import folded
-from shared.kept_text import CONTACT_DETAILS_REASON
+from shared.kept_text import CONTACT_DETAILS_REASON, kept_text_problem
 from shared.personal_data import has_contact_details
 
 
@@ -16,6 +16,20 @@ def refuse_contact_details(field: str, text: str | None) -> None:
     like an e-mail address, a phone number, a postal code or an address is refused."""
     if text is not None and has_contact_details(folded(text)):
         raise InvalidRequestError(field, CONTACT_DETAILS_REASON)
+
+
+ACCESS_REASON_MAX_CHARS = 200  # as records keeps a reveal's purpose or matter
+
+
+def access_reason(field: str, text: str | None) -> str | None:
+    """The purpose or matter of an access (a subject search), stripped, checked as records
+    checks a reveal's: visible text, at most 200 characters, no contact details."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    if (problem := kept_text_problem(stripped, max_chars=ACCESS_REASON_MAX_CHARS)) is not None:
+        raise InvalidRequestError(field, problem)
+    return stripped
 
 
 CLOCK_SKEW = timedelta(minutes=5)

@@ -18,6 +18,7 @@ from shared.contracts.privacy import (
     PRODUCER,
     RETENTION_SWEPT,
     SUBJECT_ERASED,
+    SUBJECT_SEARCHED,
     AccessExported,
     CaseAnonymized,
     CaseAnonymizedV1,
@@ -29,6 +30,7 @@ from shared.contracts.privacy import (
     HoldReleaseRequested,
     RetentionSwept,
     SubjectErased,
+    SubjectSearched,
     SweptItem,
 )
 
@@ -53,6 +55,7 @@ __all__ = [
     "READABLE",
     "RETENTION_SWEPT",
     "SUBJECT_ERASED",
+    "SUBJECT_SEARCHED",
     "AccessExported",
     "CaseAnonymized",
     "CaseAnonymizedV1",
@@ -65,5 +68,6 @@ __all__ = [
     "HoldReleased",
     "RetentionSwept",
     "SubjectErased",
+    "SubjectSearched",
     "SweptItem",
 ]

@@ -1,13 +1,15 @@
 """What privacy answers a privacy officer with, beyond a receipt: the access export (everything
-kept about a subject, decrypted), the erasure preview (what an erasure would do now), and the
-overdue report."""
+kept about a subject, decrypted), the erasure preview (what an erasure would do now), the
+overdue report, and the cases a subject search found."""
 
+from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from services.privacy.domain.cases import Disposition
+from services.privacy.domain.cases import CaseRecord, Disposition
 from services.privacy.domain.holds import BlockingHold
 from services.privacy.domain.receipt import ResidualCopies, SubjectErasure
 from services.privacy.domain.requests import PrivacyRequest, Regime
@@ -82,3 +84,58 @@ class ErasurePreview(BaseModel):
     will_keep: tuple[str, ...]  # held case ids, kept until their holds are released
     subject_index: str  # what becomes of the identities' index entries
     residual_copies: ResidualCopies | None  # None when no key would be destroyed
+
+
+class CaseState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    ANONYMIZED = "anonymized"
+    ERASED = "erased"
+
+
+class FoundCase(BaseModel):
+    """A case a subject search found, as privacy knows it: no personal data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    opened_at: datetime | None
+    closed_at: datetime | None
+    state: CaseState
+    held: bool
+    held_by: tuple[BlockingHold, ...]
+
+    @classmethod
+    def of(cls, case: CaseRecord, held_by: Sequence[BlockingHold]) -> "FoundCase":
+        return cls(
+            case_id=case.case_id,
+            opened_at=case.opened_at,
+            closed_at=case.closed_at,
+            state=_state(case),
+            held=bool(held_by),
+            held_by=tuple(held_by),
+        )
+
+
+def _state(case: CaseRecord) -> CaseState:
+    if case.disposition is Disposition.ERASED:
+        return CaseState.ERASED
+    if case.disposition is Disposition.ANONYMIZED:
+        return CaseState.ANONYMIZED
+    return CaseState.CLOSED if case.closed_at is not None else CaseState.OPEN
+
+
+class SubjectSearch(BaseModel):
+    """The cases of the subject an e-mail or phone leads to (none for an unknown identity),
+    and the access as recorded: who, when, why, in which `subject.searched` events."""
+
+    model_config = ConfigDict(frozen=True)
+
+    search_id: str
+    searched_by: str
+    searched_at: datetime
+    purpose: str
+    matter: str | None
+    subject_refs: tuple[str, ...]
+    cases: tuple[FoundCase, ...]
+    recorded_event_ids: tuple[str, ...]

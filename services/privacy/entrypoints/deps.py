@@ -13,6 +13,7 @@ from shared.web.request_context import request_correlation_id
 
 OFFICER = (Role.PRIVACY_OFFICER,)
 HOLDERS = (Role.PRIVACY_OFFICER, Role.LEGAL)
+SEARCHERS = (Role.PRIVACY_OFFICER, Role.LEGAL)  # a subject's cases, by e-mail or phone
 READERS = (Role.PRIVACY_OFFICER, Role.LEGAL, Role.ADMIN)
 
 
@@ -30,5 +31,6 @@ Deps = Annotated[PrivacyDependencies, Depends(get_dependencies)]
 CorrelationId = Annotated[str, Depends(request_correlation_id)]
 Officer = Annotated[Principal, Depends(require_roles(*OFFICER))]
 HoldPlacer = Annotated[Principal, Depends(require_roles(*HOLDERS))]
+Searcher = Annotated[Principal, Depends(require_roles(*SEARCHERS))]
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
 IdPath = Annotated[str, Path(min_length=1, max_length=160, pattern=IDENTIFIER_PATTERN)]

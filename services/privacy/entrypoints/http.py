@@ -15,7 +15,7 @@ from services.privacy.domain.errors import (
     NotFoundError,
     PrivacyError,
 )
-from services.privacy.entrypoints import holds, keys, requests, retention
+from services.privacy.entrypoints import holds, keys, requests, retention, subjects
 from services.privacy.entrypoints.consumer import consumed_topics, privacy_handler
 from services.privacy.service_layer.ports import Clock
 from shared.bus.interface import Consumer
@@ -72,7 +72,7 @@ def create_app(
     app = create_service_app(
         settings,
         privacy.infrastructure,
-        routers=[holds.router, retention.router, requests.router, keys.router],
+        routers=[holds.router, retention.router, requests.router, keys.router, subjects.router],
         running=running,
         error_statuses=ERROR_STATUSES,
     )

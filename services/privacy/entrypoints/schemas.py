@@ -80,6 +80,25 @@ class SubjectIdentitiesIn(_In):
         return Identities(self.email, self.phone, tuple(self.identities))
 
 
+class SubjectSearchIn(_In):
+    """A search for a subject's cases: exactly one of `email` or `phone`, in the body (never
+    a URL, which proxies and logs keep), and why, as a reveal asks."""
+
+    email: Email | None = None
+    phone: Phone | None = None
+    purpose: str = Field(
+        max_length=500,
+        description="Why you search, e.g. a request or matter reference (kept in the log for"
+        " good; at most 200 characters, no contact details)",
+    )
+    matter: str | None = Field(
+        default=None, max_length=500, description="The legal matter's reference, if any"
+    )
+
+    def identities_given(self) -> Identities:
+        return Identities(self.email, self.phone)
+
+
 class SubjectRequestIn(SubjectIdentitiesIn):
     """A data subject's request, by the identities they gave us."""
 

@@ -1,30 +1,44 @@
 """Access requests: register with a due date, export everything about the subject decrypted
-(recorded as `access.exported`), and report what is overdue."""
+(recorded as `access.exported`), and report what is overdue; and the search for a subject's
+cases by e-mail or phone (recorded as `subject.searched`)."""
 
 import hashlib
 
-from services.privacy.domain.caller_input import refuse_contact_details, within_age
+from services.privacy.domain.caller_input import (
+    access_reason,
+    refuse_contact_details,
+    within_age,
+)
 from services.privacy.domain.cases import Disposition
-from services.privacy.domain.errors import NoMatchError, NotFoundError
-from services.privacy.domain.events import ACCESS_EXPORTED, AccessExported
+from services.privacy.domain.errors import InvalidRequestError, NoMatchError, NotFoundError
+from services.privacy.domain.events import (
+    ACCESS_EXPORTED,
+    SUBJECT_SEARCHED,
+    AccessExported,
+    SubjectSearched,
+)
 from services.privacy.domain.reports import (
     AccessExport,
     ExportedCase,
     ExportedEvent,
+    FoundCase,
     OverdueReport,
     OverdueRequest,
+    SubjectSearch,
 )
 from services.privacy.domain.requests import PrivacyRequest, RequestKind, RequestStatus
 from services.privacy.service_layer.changes import RequestSaved
+from services.privacy.service_layer.holds import holding
 from services.privacy.service_layer.messages import (
     EraseSubject,
     ExportAccess,
     OverdueRequests,
     RegisterAccess,
+    SearchSubject,
     SubjectErasures,
 )
 from services.privacy.service_layer.ports import PrivacyDependencies
-from services.privacy.service_layer.publishing import apply_changes, emit
+from services.privacy.service_layer.publishing import Emission, apply_changes, emit, emit_all
 from services.privacy.service_layer.reading import read_events
 from services.privacy.service_layer.receipts import subject_erasures
 from shared.ids import new_identifier
@@ -138,3 +152,48 @@ async def overdue_requests(query: OverdueRequests, deps: PrivacyDependencies) ->
     ]
     late.sort(key=lambda item: item.request.due_at)
     return OverdueReport(as_of=now, open=len(still_open), overdue=late)
+
+
+async def search_subject(command: SearchSubject, deps: PrivacyDependencies) -> SubjectSearch:
+    """The cases of the subject (every linked pseudonym) the e-mail or phone leads to, as
+    privacy knows them; an unknown identity finds none. Either way the search is an access:
+    it MUST be recorded (`subject.searched`, one per case found, or one on the search's own id)
+    before anything is answered, and the event MUST NOT carry the identity in any form."""
+    if len(command.identities.named()) != 1:
+        raise InvalidRequestError("email", "give exactly one of email or phone")
+    purpose = access_reason("purpose", command.purpose)
+    if purpose is None:
+        raise InvalidRequestError("purpose", "say why you search (a purpose is required)")
+    matter = access_reason("matter", command.matter)
+    subject_ids = await deps.subjects.lookup(command.identities)
+    cases = await deps.store.cases(subject_ids) if subject_ids else []
+    held_by = await holding(deps)
+    found = tuple(FoundCase.of(case, held_by(case)) for case in cases)
+    search_id, now = f"search-{new_identifier()}", deps.clock()
+    recorded = SubjectSearched(
+        search_id=search_id,
+        subject_ids=subject_ids,
+        actor=command.actor,
+        roles=tuple(sorted(command.roles)),
+        purpose=purpose,
+        matter=matter,
+        searched_at=now,
+        case_ids=tuple(case.case_id for case in found),
+    )
+    # On each case found, so the case's own access trail shows it; nothing found: on its id.
+    emissions = [Emission(recorded, case.case_id, case.subject_id) for case in cases] or [
+        Emission(recorded, search_id, subject_ids[0] if subject_ids else None)
+    ]
+    envelopes = await emit_all(
+        deps, SUBJECT_SEARCHED, emissions, correlation_id=command.correlation_id
+    )
+    return SubjectSearch(
+        search_id=search_id,
+        searched_by=command.actor,
+        searched_at=now,
+        purpose=purpose,
+        matter=matter,
+        subject_refs=subject_ids,
+        cases=found,
+        recorded_event_ids=tuple(str(envelope.event_id) for envelope in envelopes),
+    )

@@ -28,6 +28,7 @@ _TABLE: tuple[tuple[type[Any], Handler[Any, PrivacyDependencies, Any]], ...] = (
     (m.RegisterAccess, access.register_access),
     (m.ExportAccess, access.export_access),
     (m.OverdueRequests, access.overdue_requests),
+    (m.SearchSubject, access.search_subject),
     (m.EraseSubject, erasure.erase_subject),
     (m.PreviewErasure, erasure.preview_erasure),
     (m.ReceiptFile, receipts.receipt_file),

@@ -13,7 +13,12 @@ from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.events import CopyWithdrawn
 from services.privacy.domain.holds import Hold
 from services.privacy.domain.receipt import SignedReceipt, SubjectErasure
-from services.privacy.domain.reports import AccessExport, ErasurePreview, OverdueReport
+from services.privacy.domain.reports import (
+    AccessExport,
+    ErasurePreview,
+    OverdueReport,
+    SubjectSearch,
+)
 from services.privacy.domain.requests import PrivacyRequest, Regime
 from services.privacy.domain.sweep import SweepReport
 from shared.auth.roles import Role
@@ -121,6 +126,19 @@ class PreviewErasure(Message[ErasurePreview]):
 class ExportAccess(Message[AccessExport]):
     request_id: str
     actor: str
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSubject(Message[SubjectSearch]):
+    """The cases of the subject one e-mail or phone leads to; the search recorded as an access
+    (`subject.searched`) whatever it finds. `roles`: the caller's, as the token says."""
+
+    identities: Identities
+    actor: str
+    roles: Collection[Role]
+    purpose: str
+    matter: str | None = None
     correlation_id: str | None = None
 
 

@@ -3,7 +3,12 @@ into records' bounds (the "to" day included), and the paging of an answer."""
 
 import pytest
 
-from services.console.domain.case_search import SearchFieldError, paging, parse_search
+from services.console.domain.case_search import (
+    SearchFieldError,
+    paging,
+    parse_search,
+    subject_search_body,
+)
 
 
 def test_filters_become_records_parameters_and_days_are_the_viewers() -> None:
@@ -77,3 +82,35 @@ def test_paging() -> None:
     assert (middle.pages, middle.first, middle.last) == (3, 26, 50)
     end = paging(60, 3)
     assert (end.first, end.last) == (51, 60)
+
+
+def test_the_subject_search_form_becomes_privacys_body_with_one_identity_and_a_purpose() -> None:
+    by_email = subject_search_body(
+        {"subject": " jane@example.com ", "purpose": " DSAR-7 ", "matter": "", "csrf": "x"}
+    )
+    by_phone = subject_search_body(
+        {"subject": "090-1234-5678", "purpose": "Matter 12", "matter": "2026-(wa)-1"}
+    )
+
+    assert by_email == {"email": "jane@example.com", "purpose": "DSAR-7"}
+    assert by_phone == {"phone": "090-1234-5678", "purpose": "Matter 12", "matter": "2026-(wa)-1"}
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"subject": "", "purpose": "DSAR-7"}, "subject"),
+        ({"subject": "jane@example.com", "purpose": "  "}, "purpose"),
+        ({"subject": "jane@example.com"}, "purpose"),
+        ({"subject": "jane@example.com", "purpose": "p" * 201}, "purpose"),
+        ({"subject": "jane@example.com", "purpose": "DSAR-7", "matter": "m" * 201}, "matter"),
+    ],
+)
+def test_a_subject_search_without_an_identity_or_a_purpose_names_the_field(
+    form: dict[str, str], field: str
+) -> None:
+    with pytest.raises(SearchFieldError) as refused:
+        subject_search_body(form)
+
+    assert refused.value.field == field
+    assert "jane" not in str(refused.value)

@@ -181,3 +181,31 @@ def test_the_access_trail_lists_each_reveal_newest_first_with_fields_not_values(
         1,
     )
     assert access_trail(events[:1]) == ()
+
+
+def test_a_subject_search_that_found_the_case_is_on_its_trail_without_the_identity() -> None:
+    searched = {
+        "event_id": "s1",
+        "type": "subject.searched",
+        "recorded_at": "2026-11-04T01:00:00Z",
+        "payload": {
+            "search_id": "search-1",
+            "subject_ids": ["subject-9"],
+            "actor": "legal-1",
+            "roles": ["legal"],
+            "purpose": "Matter 12",
+            "matter": "2026-(wa)-1",
+            "searched_at": "2026-11-04T01:00:00Z",
+            "case_ids": ["case-1", "case-2"],
+        },
+    }
+
+    [entry] = access_trail([searched])
+
+    assert (entry.actor, entry.role, entry.purpose, entry.matter) == (
+        "legal-1",
+        "legal",
+        "Matter 12",
+        "2026-(wa)-1",
+    )
+    assert (entry.view, entry.cases_found, entry.fields) == ("subject_search", 2, ())
