@@ -5,6 +5,8 @@ What differs between the runtimes is passed in (which case, which subject, wheth
 can be due yet); the steps and what they check do not."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -57,6 +59,18 @@ async def signed_in(browser: Browser, console: Console, role: str, locale: str) 
     await page.locator("form[action='/signin/development'] button[type=submit]").click()
     await page.wait_for_url(f"{console.url}/")
     return page
+
+
+@contextlib.asynccontextmanager
+async def session(
+    browser: Browser, console: Console, role: str, locale: str = "en-US"
+) -> AsyncIterator[Page]:
+    """A page signed in as `role`, its browser context closed afterwards."""
+    page = await signed_in(browser, console, role, locale)
+    try:
+        yield page
+    finally:
+        await page.context.close()
 
 
 async def legal_finds_and_reads_a_case(

@@ -25,11 +25,14 @@ async def signed_in(browser: Browser, system: ServedSystem, role: str, locale: s
 async def test_legal_finds_a_case_by_ticket_moves_as_of_before_the_decision_and_reveals(
     browser: Browser, system: ServedSystem
 ) -> None:
-    page = await signed_in(browser, system, "legal", "en-US")
-    await journeys.legal_finds_and_reads_a_case(
-        page, system.console, ESCALATED_TICKET, system.escalated_case_id, Screenshots(SCREENSHOTS)
-    )
-    await page.context.close()
+    async with journeys.session(browser, system.console, "legal") as page:
+        await journeys.legal_finds_and_reads_a_case(
+            page,
+            system.console,
+            ESCALATED_TICKET,
+            system.escalated_case_id,
+            Screenshots(SCREENSHOTS),
+        )
 
 
 async def test_a_form_posted_without_its_csrf_token_is_refused(

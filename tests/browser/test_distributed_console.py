@@ -141,36 +141,28 @@ async def _until_privacy_has(url: str, token: TokenFactory, case_id: str, closed
 async def test_legal_finds_reads_reveals_and_proves_a_case(
     browser: Browser, deployment: Deployment
 ) -> None:
-    page = await journeys.signed_in(browser, deployment.console, "legal", "en-US")
-    await journeys.legal_finds_and_reads_a_case(
-        page, deployment.console, deployment.threat_ticket, deployment.threat_case, NO_SHOTS
-    )
-    await journeys.legal_downloads_the_verified_proof(
-        page, deployment.console, deployment.threat_case, NO_SHOTS
-    )
-    await page.context.close()
+    console, case_id = deployment.console, deployment.threat_case
+    async with journeys.session(browser, console, "legal") as page:
+        await journeys.legal_finds_and_reads_a_case(
+            page, console, deployment.threat_ticket, case_id, NO_SHOTS
+        )
+        await journeys.legal_downloads_the_verified_proof(page, console, case_id, NO_SHOTS)
 
 
 async def test_the_privacy_officer_sees_a_due_case_holds_exports_and_erases(
     browser: Browser, deployment: Deployment
 ) -> None:
-    page = await journeys.signed_in(browser, deployment.console, "privacy_officer", "en-US")
-    await journeys.privacy_officer_holds_exports_erases_and_verifies(
-        page,
-        deployment.console,
-        JANE["email"],
-        held_case=deployment.due_case,
-        due_case=deployment.due_case,
-        shots=NO_SHOTS,
-    )
-    await page.context.close()
+    due = deployment.due_case  # held once seen due: kept past its (zero) retention
+    async with journeys.session(browser, deployment.console, "privacy_officer") as page:
+        await journeys.privacy_officer_holds_exports_erases_and_verifies(
+            page, deployment.console, JANE["email"], due, due, NO_SHOTS
+        )
 
 
 async def test_an_agent_answers_closes_and_sees_policys_decision(
     browser: Browser, deployment: Deployment
 ) -> None:
-    page = await journeys.signed_in(browser, deployment.console, "agent", "en-US")
-    await journeys.agent_answers_closes_and_sees_the_decision(
-        page, deployment.console, deployment.agent_case, NO_SHOTS
-    )
-    await page.context.close()
+    async with journeys.session(browser, deployment.console, "agent") as page:
+        await journeys.agent_answers_closes_and_sees_the_decision(
+            page, deployment.console, deployment.agent_case, NO_SHOTS
+        )

@@ -13,11 +13,10 @@ from tests.browser.test_console import signed_in
 async def test_legal_sees_the_bundle_verified_and_downloads_it_and_the_exhibit_pdf(
     browser: Browser, system: ServedSystem
 ) -> None:
-    page = await signed_in(browser, system, "legal", "en-US")
-    await journeys.legal_downloads_the_verified_proof(
-        page, system.console, system.escalated_case_id, Screenshots(SCREENSHOTS)
-    )
-    await page.context.close()
+    async with journeys.session(browser, system.console, "legal") as page:
+        await journeys.legal_downloads_the_verified_proof(
+            page, system.console, system.escalated_case_id, Screenshots(SCREENSHOTS)
+        )
 
 
 async def test_the_proof_page_in_japanese(browser: Browser, system: ServedSystem) -> None:
