@@ -210,18 +210,11 @@ async def privacy_officer_holds_exports_erases_and_verifies(
 
     await page.goto(f"{console.url}/requests")
     await shots.take(page, "privacy-requests-en.png")
-    await page.fill("#erasure-subject", subject)
-    await page.locator("form[action='/requests/erasure/preview'] button").click()
-    await expect(page.get_by_role("heading", name="Cases whose keys are destroyed")).to_be_visible()
-    await page.fill("#confirm-subject", "someone.else@example.com")
-    await page.locator("form[action='/requests/erasure'] button").click()
+    await _erase_confirming_as(page, subject, "someone.else@example.com")
     await expect(page.locator("body")).to_contain_text("confirm_subject")
     # The preview came from a POST and is not cached (no-store): ask for it again.
     await page.goto(f"{console.url}/requests")
-    await page.fill("#erasure-subject", subject)
-    await page.locator("form[action='/requests/erasure/preview'] button").click()
-    await page.fill("#confirm-subject", subject)
-    await page.locator("form[action='/requests/erasure'] button").click()
+    await _erase_confirming_as(page, subject, subject)
     await expect(page.get_by_role("status")).to_have_text("The subject was erased.")
     await expect(page.locator(".badge.verified")).to_be_visible()
     async with page.expect_download() as downloaded:
@@ -235,6 +228,16 @@ async def privacy_officer_holds_exports_erases_and_verifies(
     verified = verify_receipt(receipt_file, answer.json()["verifier_key"])
     assert verified.receipt.erased_case_ids, "the subject's cases were erased"
     assert held_case not in verified.receipt.erased_case_ids or verified.receipt.held_cases
+
+
+async def _erase_confirming_as(page: Page, subject: str, typed: str) -> None:
+    """From the requests page: the erasure's preview of `subject`, then the confirmation
+    with `typed` where the officer types the subject again."""
+    await page.fill("#erasure-subject", subject)
+    await page.locator("form[action='/requests/erasure/preview'] button").click()
+    await expect(page.get_by_role("heading", name="Cases whose keys are destroyed")).to_be_visible()
+    await page.fill("#confirm-subject", typed)
+    await page.locator("form[action='/requests/erasure'] button").click()
 
 
 async def agent_answers_closes_and_sees_the_decision(
