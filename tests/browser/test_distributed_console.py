@@ -6,7 +6,8 @@ are the embedded tests' own (journeys.py); only where the cases come from differ
 The consultations come in through intake's API with a platform token, so the pipeline on
 Kafka decides them. Privacy keeps a closed case zero days here (its rules file), so a case
 closed through intake's API is due at once: the privacy officer sees a due case, which the
-embedded runtime (the wall clock, five-year retention) cannot show."""
+embedded runtime (the wall clock, five-year retention) cannot show. Once the module is done,
+no log of the five processes holds the personal data the pages revealed."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -24,12 +25,20 @@ from tests.browser import journeys
 from tests.browser.conftest import until_decided
 from tests.browser.journeys import Console, Screenshots
 from tests.e2e.distributed import console_beside, distributed_services
+from tests.e2e.leak_scan import readable
 from tests.e2e.scenario import PATIENCE_S, TokenFactory, development_tokens, eventually
+from tests.integration.personal_forms import leaks
 
 pytestmark = pytest.mark.infra
 
 # services/runtime/demo.py's consultations, each sent once with a ticket id of this run.
 EXCHANGE, EXCESSIVE_DEMAND, THREAT = DEMOS[0], DEMOS[1], DEMOS[3]
+PERSONAL_VALUES = [
+    value
+    for demo in (EXCHANGE, EXCESSIVE_DEMAND, THREAT)
+    for key, value in demo["customer"].items()
+    if key in {"name", "email", "phone"}
+]
 ZERO_RETENTION = '[retention.case_record]\ndefault = "P0D"\n'
 NO_SHOTS = Screenshots(None)  # the README's pictures are the embedded runtime's
 
@@ -88,6 +97,10 @@ async def deployment(
                 cases["agent"],
                 cases["due"],
             )
+    # Legal revealed the threat and the officer exported JANE's data in the browser: none of
+    # it in what the console or a service said, up to their shutdown.
+    for said in (*services.logs, console.log):
+        assert not leaks(readable(said.read_bytes()), PERSONAL_VALUES), said.name
 
 
 class _Intake:
