@@ -16,6 +16,7 @@ from services.runtime.embedded import data_dir_settings, embedded_app
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from shared.settings import load_settings
+from tests.browser.journeys import Console
 from tests.integration.serving import serving
 from tests.unavailable import missing_infrastructure
 
@@ -34,6 +35,11 @@ class ServedSystem:
     demo_case_ids: list[str]
     escalated_case_id: str
     legal_token: str
+
+    @property
+    def console(self) -> Console:
+        """The console and the services share one server in the embedded runtime."""
+        return Console(self.url, f"{self.url}/privacy", self.legal_token)
 
 
 def chromium_executable() -> str | None:
@@ -69,19 +75,22 @@ async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
         token = development_issuer(settings.auth_dev_keys_dir).token(
             "browser-test", [Role.LEGAL], settings.auth_audience
         )
-        await until_decided(url, token, ids)
+        await until_decided(f"{url}/records", token, ids)
         yield ServedSystem(url, ids, ids[ESCALATED_DEMO], token)
 
 
-async def until_decided(url: str, token: str, case_ids: list[str]) -> None:
+async def until_decided(
+    records_api: str, token: str, case_ids: list[str], within_s: float = DECIDED_WITHIN_S
+) -> None:
+    """Once records shows a decision on each case (policy decided and records consumed it)."""
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers) as client:
+    async with httpx.AsyncClient(base_url=records_api, headers=headers) as client:
         pending = set(case_ids)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + DECIDED_WITHIN_S
+        deadline = loop.time() + within_s
         while pending and loop.time() < deadline:
             for case_id in list(pending):
-                answer = await client.get(f"/records/v1/cases/{case_id}")
+                answer = await client.get(f"/v1/cases/{case_id}")
                 if answer.status_code == 200 and answer.json()["decisions"]:
                     pending.discard(case_id)
             await asyncio.sleep(0.1)

@@ -1,95 +1,38 @@
 """The console in a real browser (Playwright + Debian's Chromium, headless) on the embedded
-runtime: legal's main job end to end, the CSRF and session-cookie refusals, both languages.
+runtime: legal's main job end to end (its steps in journeys.py, shared with the distributed
+runtime's test), the CSRF and session-cookie refusals, both languages.
 
 Screenshots of the main pages land in docs/screenshots/ (shown in the README)."""
 
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from services.runtime.embedded import SERVICES
+from tests.browser import journeys
 from tests.browser.conftest import SCREENSHOTS, ServedSystem
+from tests.browser.journeys import VIEWPORT, Screenshots
 
 COOKIE = "caselog_console"
-VIEWPORT = {"width": 1200, "height": 900}
+ESCALATED_TICKET = "demo-4"  # services/runtime/demo.py: the threat's platform id
 
 
 async def signed_in(browser: Browser, system: ServedSystem, role: str, locale: str) -> Page:
-    context = await browser.new_context(
-        locale=locale,
-        timezone_id="Asia/Tokyo",
-        viewport=VIEWPORT,  # type: ignore[arg-type]
-    )
-    page = await context.new_page()
-    await page.goto(f"{system.url}/")
-    assert urlparse(page.url).path == "/signin"  # not signed in: sent to sign in
-    await page.locator(f"label[for=role-{role}]").click()
-    await page.locator("form[action='/signin/development'] button[type=submit]").click()
-    await page.wait_for_url(f"{system.url}/")
-    return page
+    return await journeys.signed_in(browser, system.console, role, locale)
 
 
-async def test_legal_reads_a_case_moves_as_of_before_the_decision_and_reveals(
+async def test_legal_finds_a_case_by_ticket_moves_as_of_before_the_decision_and_reveals(
     browser: Browser, system: ServedSystem
 ) -> None:
-    page = await signed_in(browser, system, "legal", "en-US")
-    await expect(page.locator("h1")).to_contain_text("What you can do")
-    await page.screenshot(path=SCREENSHOTS / "home-en.png")
-
-    case_url = f"{system.url}/cases/{system.escalated_case_id}"
-    answer = await page.goto(case_url)
-    assert answer is not None
-    assert answer.headers["cache-control"] == "no-store"
-    assert "script-src 'self'" in answer.headers["content-security-policy"]
-    decision = page.get_by_test_id("decision")
-    await expect(decision).to_have_count(1)
-    await expect(decision.locator(".badge")).to_have_text("escalate")
-    await expect(decision).to_contain_text("art. 10")  # the damages rule's article
-    await expect(decision).to_contain_text("殺すぞ")  # the evidence the conduct rule cites
-    rows = page.get_by_test_id("timeline").locator("tbody tr")
-    await expect(rows).to_have_count(2)  # consultation.received, policy.decided
-    opened = page.locator("dl.summary time").first
-    # Shown in the viewer's zone (Asia/Tokyo here), the UTC value on hover.
-    assert await opened.get_attribute("title") == "2026-11-02T01:00:00Z UTC"
-    await expect(opened).to_contain_text("10:00")
-    await page.screenshot(path=SCREENSHOTS / "case-en.png", full_page=True)
-
-    # The as-of control: the case as recorded just after the consultation, before policy.
-    option = page.locator("#as_of option", has_text="consultation.received")
-    before_decision = await option.get_attribute("value")
-    assert before_decision
-    await page.select_option("#as_of", before_decision)  # the script submits on change
-    await page.wait_for_url("**as_of=*")
-    assert parse_qs(urlparse(page.url).query)["as_of"] == [before_decision]
-    await expect(page.get_by_test_id("decision")).to_have_count(0)
-    await expect(page.get_by_test_id("no-decision")).to_be_visible()
-    await expect(rows).to_have_count(1)
-
-    # Back to now, and reveal: a purpose first; the page says the access was recorded.
-    await page.goto(case_url)
-    body = page.locator("ol.thread .body").first
-    await expect(body).to_contain_text("encrypted")
-    await page.fill("#purpose", "matter LIT-2026-7")
-    await page.locator("form.reveal button[type=submit]").click()
-    recorded = page.get_by_test_id("access-recorded")
-    await expect(recorded).to_contain_text("recorded in the log")
-    await expect(recorded).to_contain_text("matter LIT-2026-7")
-    # Plaintext, each fragment a rule fired on marked: the demand and the threat.
-    await expect(body.locator("mark")).to_have_text(["返金", "殺すぞ"])
-    # The access is in the case's record: the next read counts it and lists its event.
-    await page.goto(case_url)
-    await expect(page.get_by_test_id("timeline")).to_contain_text("access.recorded")
-    # The access trail, its own tab: who revealed, why, which fields (never their values).
-    await page.get_by_test_id("tab-access").click()
-    await page.wait_for_url(f"{case_url}/access")
-    trail = page.get_by_test_id("access-trail").locator("tbody tr")
-    await expect(trail).to_have_count(1)
-    await expect(trail).to_contain_text("console-dev-legal")
-    await expect(trail).to_contain_text("matter LIT-2026-7")
-    await expect(trail).not_to_contain_text("殺すぞ")
-    await page.screenshot(path=SCREENSHOTS / "access-en.png", full_page=True)
-    await page.context.close()
+    async with journeys.session(browser, system.console, "legal") as page:
+        await journeys.legal_finds_and_reads_a_case(
+            page,
+            system.console,
+            ESCALATED_TICKET,
+            system.escalated_case_id,
+            Screenshots(SCREENSHOTS),
+        )
 
 
 async def test_a_form_posted_without_its_csrf_token_is_refused(

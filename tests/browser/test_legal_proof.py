@@ -1,44 +1,27 @@
 """Legal's proof in the browser (embedded runtime): the proof tab shows the bundle records just
-produced verified against the pinned key, and the bundle and the exhibit PDF download.
-Screenshots: docs/screenshots/proof-en.png, proof-ja.png."""
+produced verified against the pinned key, and the bundle and the exhibit PDF download (the
+steps in journeys.py). Screenshots: docs/screenshots/proof-en.png, proof-ja.png."""
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
+from tests.browser import journeys
 from tests.browser.conftest import SCREENSHOTS, ServedSystem
+from tests.browser.journeys import Screenshots
 from tests.browser.test_console import signed_in
-
-
-async def _proof_page(browser: Browser, system: ServedSystem, locale: str) -> Page:
-    page = await signed_in(browser, system, "legal", locale)
-    await page.goto(f"{system.url}/cases/{system.escalated_case_id}")
-    await page.get_by_test_id("tab-proof").click()
-    await expect(page.get_by_test_id("proof-checks")).to_be_visible()
-    return page
 
 
 async def test_legal_sees_the_bundle_verified_and_downloads_it_and_the_exhibit_pdf(
     browser: Browser, system: ServedSystem
 ) -> None:
-    page = await _proof_page(browser, system, "en-US")
-    await expect(page.get_by_test_id("proof-verdict")).to_have_text("The bundle verifies.")
-    assert await page.locator('[data-state="failed"]').count() == 0
-    assert await page.locator('[data-state="passed"]').count() == 4
-    # A signed note: the body, a blank line, then signature lines starting with an em dash.
-    await expect(page.get_by_test_id("proof-checkpoint")).to_contain_text("\u2014 ")
-    await page.screenshot(path=SCREENSHOTS / "proof-en.png", full_page=True)
-    async with page.expect_download() as bundle_info:
-        await page.get_by_test_id("download-bundle").click()
-    bundle = await bundle_info.value
-    assert b'"caselog.bundle.v1"' in (await bundle.path()).read_bytes()
-    async with page.expect_download() as pdf_info:
-        await page.get_by_test_id("download-exhibit").click()
-    pdf = await pdf_info.value
-    assert (await pdf.path()).read_bytes().startswith(b"%PDF")
-    await page.context.close()
+    async with journeys.session(browser, system.console, "legal") as page:
+        await journeys.legal_downloads_the_verified_proof(
+            page, system.console, system.escalated_case_id, Screenshots(SCREENSHOTS)
+        )
 
 
 async def test_the_proof_page_in_japanese(browser: Browser, system: ServedSystem) -> None:
-    page = await _proof_page(browser, system, "ja-JP")
+    page = await signed_in(browser, system, "legal", "ja-JP")
+    await journeys.open_proof(page, system.console, system.escalated_case_id)
     await expect(page.get_by_test_id("proof-verdict")).to_have_text(
         "バンドルの検証に成功しました。"
     )

@@ -103,7 +103,7 @@ async def console(
                         roles=["legal"],
                         audience=AUDIENCE,
                     )
-                    await until_decided(services, token, case_ids)
+                    await until_decided(f"{services}/records", token, case_ids)
                     yield ProductionConsole(url, desk, provider, case_ids[ESCALATED_DEMO])
 
 

@@ -12,13 +12,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from services.runtime.embedded import SERVICES
+from services.runtime.serving import CONSOLE
 from shared.auth.development import DEV_ISSUER
 from shared.bus.factory import build_bus
 from shared.bus.topics import load_topic_specs
@@ -62,13 +63,18 @@ class Distributed:
 
 @contextlib.asynccontextmanager
 async def distributed_services(
-    kafka: str, postgres: str, folder: Path, jwks_file: Path
+    kafka: str,
+    postgres: str,
+    folder: Path,
+    jwks_file: Path,
+    settings: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Distributed]:
-    """The four services serving on free loopback ports; logs in `folder`/<name>.log."""
+    """The four services serving on free loopback ports; logs in `folder`/<name>.log.
+    `settings`: CASELOG_* variables every service gets besides deploy/up.sh's."""
     await _declare_topics(kafka)
     async with contextlib.AsyncExitStack() as stack:
         keystore = await stack.enter_async_context(fresh_database(postgres))
-        shared = _shared_environment(kafka, keystore, folder, jwks_file)
+        shared = {**_shared_environment(kafka, keystore, folder, jwks_file), **(settings or {})}
         databases = {
             name: await stack.enter_async_context(fresh_database(postgres)) for name in SERVICES
         }
@@ -93,6 +99,43 @@ async def distributed_services(
             processes=processes,
             folder=folder,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RunningConsole:
+    url: str
+    log: Path
+
+
+@contextlib.asynccontextmanager
+async def console_beside(
+    deployment: Distributed, dev_keys_dir: Path, log_verifier_key: str
+) -> AsyncIterator[RunningConsole]:
+    """`caselog serve console` as its own process, configured as deploy/up.sh does: pointed
+    at the services' URLs, signing in by the development role picker with tokens of the
+    issuer in `dev_keys_dir` (the one whose JWKS the services trust), the records log's key
+    pinned for the proof page."""
+    port = free_port()
+    urls = deployment.urls
+    environment = {
+        **_inherited_environment(),
+        "CASELOG_ENVIRONMENT": "development",
+        "CASELOG_AUTH_DEV_KEYS_DIR": str(dev_keys_dir),
+        "CASELOG_HTTP_PORT": str(port),
+        "CASELOG_CONSOLE_SESSION_SECRET": secrets.token_urlsafe(32),
+        "CASELOG_CONSOLE_INTAKE_URL": urls.intake,
+        "CASELOG_CONSOLE_POLICY_URL": urls.policy,
+        "CASELOG_CONSOLE_RECORDS_URL": urls.records,
+        "CASELOG_CONSOLE_PRIVACY_URL": urls.privacy,
+        "CASELOG_CONSOLE_LOG_VERIFIER_KEY": log_verifier_key,
+    }
+    processes = {CONSOLE: _start(CONSOLE, environment, deployment.folder)}
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await _until_ready(CONSOLE, url, processes[CONSOLE], deployment.folder)
+        yield RunningConsole(url, deployment.folder / f"{CONSOLE}.log")
+    finally:
+        _stop_all(processes)
 
 
 @contextlib.asynccontextmanager

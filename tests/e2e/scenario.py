@@ -133,7 +133,7 @@ async def consultation_through_erasure(
             types = [event["type"] for event in found["events"]]
             return found if CONSULTATION in types and _decision(found) else None
 
-        timeline = await _eventually(decided, f"case {case_id} decided in records")
+        timeline = await eventually(decided, f"case {case_id} decided in records")
         received, decision = _event(timeline, CONSULTATION), _decision(timeline)
         assert decision is not None
         assert decision["recorded_at"] > received["recorded_at"]
@@ -160,7 +160,7 @@ async def consultation_through_erasure(
             answer = await http.get(f"{urls.privacy}/v1/cases/{case_id}", headers=officer)
             return True if answer.status_code == 200 else None
 
-        await _eventually(known_to_privacy, f"case {case_id} known to privacy")
+        await eventually(known_to_privacy, f"case {case_id} known to privacy")
         erasure = await http.post(
             f"{urls.privacy}/v1/requests/erasure",
             json={"email": email, "reference": f"e2e-{run}"},
@@ -179,7 +179,7 @@ async def consultation_through_erasure(
             payload = json.dumps(_event(answer.json(), CONSULTATION)["payload"])
             return answer.text if "[erased]" in payload else None
 
-        after = await _eventually(shredded, f"case {case_id} shown [erased] by records")
+        after = await eventually(shredded, f"case {case_id} shown [erased] by records")
         assert email not in after
         assert subject.name not in after
         await _bundle_verifies(http, urls.records, case_id, legal, folder / "after.json")
@@ -221,7 +221,7 @@ def _verify_offline(path: Path, bundle: bytes, key: str) -> tuple[int, str]:
     return verify_file(path, [key], out=report), report.getvalue()
 
 
-async def _eventually(probe: Callable[[], Awaitable[T | None]], what: str) -> T:
+async def eventually(probe: Callable[[], Awaitable[T | None]], what: str) -> T:
     deadline = time.monotonic() + PATIENCE_S
     while time.monotonic() < deadline:
         if (found := await probe()) is not None:
