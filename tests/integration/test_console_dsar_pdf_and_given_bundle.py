@@ -146,7 +146,7 @@ async def test_the_access_export_downloads_as_a_pdf_in_the_viewers_language_and_
         assert "Access export" in text_en
         assert "開示データ" in text_ja, "the viewer's language, its glyphs readable"
         assert JAPANESE["subject"] in text_ja, "the subject's own data, as privacy exported it"
-        assert "Sign out" not in text_en, "the print stylesheet leaves the navigation out"
+        assert "Find cases" not in text_en, "the print stylesheet leaves the navigation out"
 
 
 @pytest.mark.parametrize("role", ["legal", "agent"])
