@@ -175,6 +175,18 @@ def _one_byte_changed(data: bytes) -> bytes:
     return data[:at] + (b"A" if data[at : at + 1] != b"A" else b"B") + data[at + 1 :]
 
 
+async def _records_bundle(
+    services: Services, case_id: str, params: dict[str, str]
+) -> httpx.Response:
+    """The case's bundle as records gives it to legal (`reveal`: with plaintext)."""
+    async with httpx.AsyncClient(base_url=services.url) as client:
+        return await client.get(
+            f"/records/v1/cases/{case_id}/bundle",
+            params=params,
+            headers=services.headers(Role.LEGAL),
+        )
+
+
 def _checks(page: str) -> dict[str, str]:
     """The given file's checks as the page shows them: name -> passed/failed/not_run."""
     section = page[page.index('data-testid="upload-checks"') :]
@@ -185,12 +197,9 @@ async def test_legal_verifies_a_bundle_they_were_given_and_a_changed_byte_names_
     decided: tuple[Services, str, str],
 ) -> None:
     services, case_id, key = decided
-    async with httpx.AsyncClient(base_url=services.url) as client:
-        revealed = await client.get(
-            f"/records/v1/cases/{case_id}/bundle",
-            params={"reveal": "true", "purpose": "court order 2026-17"},
-            headers=services.headers(Role.LEGAL),
-        )
+    revealed = await _records_bundle(
+        services, case_id, {"reveal": "true", "purpose": "court order 2026-17"}
+    )
     assert revealed.status_code == 200, revealed.text
     assert SUBJECT.encode() in revealed.content, "the given bundle holds plaintext"
     async with signed_in_console(services, "legal", log_verifier_key=key) as console:
@@ -243,10 +252,7 @@ async def test_an_agent_cannot_use_the_proof_tabs_check(
     decided: tuple[Services, str, str],
 ) -> None:
     services, case_id, key = decided
-    async with httpx.AsyncClient(base_url=services.url) as client:
-        bundle = await client.get(
-            f"/records/v1/cases/{case_id}/bundle", headers=services.headers(Role.LEGAL)
-        )
+    bundle = await _records_bundle(services, case_id, {})
     async with signed_in_console(services, "agent", log_verifier_key=key) as console:
         csrf = csrf_of((await console.get("/")).text)
         refused = await console.post(
