@@ -207,6 +207,12 @@ async def privacy_officer_holds_exports_erases_and_verifies(
         await page.locator("form[action$='/export.json'] button").click()
     export_text = (await (await exported.value).path()).read_text()
     assert '"cases"' in export_text
+    async with page.expect_download() as printed:
+        await page.get_by_test_id("export-pdf").click()
+    pdf = await printed.value
+    assert subject not in pdf.suggested_filename
+    assert pdf.suggested_filename.endswith(".pdf")
+    assert (await pdf.path()).read_bytes().startswith(b"%PDF")
 
     await page.goto(f"{console.url}/requests")
     await shots.take(page, "privacy-requests-en.png")

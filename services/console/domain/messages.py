@@ -107,6 +107,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "proof.download_bundle": ("Download the bundle (JSON)", "バンドルをダウンロード（JSON）"),
     "proof.exhibit": ("Printable exhibit", "印刷用の証拠資料"),
     "proof.exhibit_pdf": ("Exhibit as PDF", "証拠資料（PDF）"),
+    "proof.given.title": ("Verify a bundle you were given", "受け取ったバンドルを検証する"),
+    "proof.given.explained": (
+        "The same checks, with the same pinned log key, on a bundle file from someone else:"
+        " each check is shown passed or failed. Only the checks and the case id are shown,"
+        " never what the bundle holds.",
+        "他者から受け取ったバンドルファイルに、同じ検査を同じ固定済みのログの鍵で実施します。"
+        "検査ごとに合否を表示します。表示するのは検査結果と案件 ID のみで、"
+        "バンドルの中身は表示しません。",
+    ),
+    "proof.given.file": ("Bundle file (JSON)", "バンドルファイル（JSON）"),
+    "proof.given.limit": ("At most {mib} MiB.", "{mib} MiB まで。"),
+    "proof.given.too_large": (
+        "This file is larger than {mib} MiB, the most this check accepts.",
+        "このファイルは {mib} MiB を超えています。検証できるのは {mib} MiB までです。",
+    ),
+    "proof.given.submit": ("Verify the file", "ファイルを検証する"),
+    "proof.given.verified": (
+        "The file you gave verifies.",
+        "受け取ったファイルの検証に成功しました。",
+    ),
+    "proof.given.not_verified": (
+        "The file you gave does NOT verify: see the failed check.",
+        "受け取ったファイルの検証に失敗しました。不合格の検査を確認してください。",
+    ),
+    "proof.given.not_a_bundle": (
+        "This file is not a caselog bundle (caselog.bundle.v1): nothing in it could be checked.",
+        "このファイルは caselog のバンドル（caselog.bundle.v1）ではありません。検査できません。",
+    ),
+    "proof.given.case": ("Case in the file:", "ファイルの案件："),
+    "proof.given.other_case": ("not this case", "この案件ではありません"),
+    "proof.given.events": ("events:", "イベント数："),
     "exhibit.title": ("Exhibit: the record of case", "証拠資料：案件の記録"),
     "exhibit.explained": (
         "Event types, times, hashes and decisions as the log holds them; no personal data.",
@@ -532,6 +563,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "requests.pinned_key": ("checked with privacy's key", "プライバシーサービスの鍵で検証"),
     "requests.export.title": ("Access export", "開示データ"),
     "requests.export.json": ("Download as JSON", "JSON でダウンロード"),
+    "requests.export.pdf": ("Download as PDF", "PDF でダウンロード"),
+    "requests.export.recorded": (
+        "Each download is a new export, which privacy records as an access (who, when).",
+        "ダウンロードのたびに新たな開示となり、プライバシーサービスがアクセスとして記録します（誰が・いつ）。",
+    ),
     "requests.export.cases": ("Cases", "案件"),
     "requests.generated_at": ("Generated", "作成日時"),
     "requests.opened_at": ("Opened", "開始"),
@@ -552,6 +588,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ページを再読み込みしてやり直してください。",
     ),
     "error.bad_input": ("The form was not filled in correctly", "入力内容に誤りがあります"),
+    "error.upload_too_large": (
+        "The file is larger than the console accepts. At most, in MiB",
+        "ファイルが大きすぎます。受け付ける上限（MiB）",
+    ),
     "error.unavailable": (
         "A service did not answer. Try again in a moment.",
         "サービスが応答しません。しばらくしてからやり直してください。",

@@ -5,12 +5,14 @@ The key is pinned from configuration: a bundle carries its own key, which proves
 about who signed it (a forger brings one), so without a pinned key no check can pass.
 """
 
+import re
 from dataclasses import dataclass
 
 from shared.bundle.check import BundleVerdict, verify_bundle
 from shared.bundle.format import Bundle, BundleFormatError, parse_bundle
 from shared.bundle.report import key_fingerprint
 from shared.errors import CaselogError
+from shared.ids import IDENTIFIER_PATTERN
 from shared.merkle import encoding
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.keys import NoteVerifier
@@ -49,6 +51,13 @@ class ProofReport:
     def verified(self) -> bool:
         return all(check.state == "passed" for check in self.checks)
 
+    @property
+    def case_id(self) -> str | None:
+        """The case the bundle names, if shaped as caselog's ids are: a file someone was
+        given may hold anything there, and a page repeats only what can be an id."""
+        named = self.bundle.case_id if self.bundle else ""
+        return named if re.match(IDENTIFIER_PATTERN, named) else None
+
 
 def check_bundle(data: bytes, pinned_key: str | None) -> ProofReport:
     """Every check of `caselog verify --key <pinned>` on the bundle's bytes, each named."""
@@ -74,7 +83,11 @@ def _verdict_checks(verdict: BundleVerdict, bundle: Bundle) -> tuple[Check, ...]
         return passed
     subject = verdict.failure.subject
     failed = _FAILED_CHECK.get(subject) or ("consistency" if "consistency" in subject else "events")
-    return _checks(failed, str(verdict.failure))
+    reason = str(verdict.failure)
+    event_id = verdict.failure.event_id
+    if event_id and not re.match(IDENTIFIER_PATTERN, event_id):
+        reason = reason.replace(event_id, "?")  # not an id: the bundle's text, not repeated
+    return _checks(failed, reason)
 
 
 def _checks(failed: str, reason: str) -> tuple[Check, ...]:

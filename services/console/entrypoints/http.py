@@ -29,6 +29,7 @@ from services.console.entrypoints import (
     sign_in,
     subject_search,
 )
+from services.console.entrypoints.uploads import UploadTooLargeError
 from services.console.entrypoints.visits import SignInRequiredError, Visit
 from services.console.service_layer.errors import (
     BadInputError,
@@ -220,6 +221,9 @@ def _install_error_pages(app: FastAPI) -> None:
             return page(request, error.status, error.message_key)
         if isinstance(error, BadInputError):
             return page(request, 422, "error.bad_input", error.field)
+        if isinstance(error, UploadTooLargeError):
+            mib = error.limit_bytes // (1024 * 1024)
+            return page(request, 413, "error.upload_too_large", str(mib))
         if isinstance(error, ServiceRefusedError):
             if error.status == 401:  # the user's token expired: sign in again
                 return RedirectResponse("/signin", status_code=303)

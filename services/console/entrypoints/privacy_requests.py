@@ -15,13 +15,13 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from services.console.domain.privacy_requests import request_queue, same_subject, subject_identities
+from services.console.entrypoints.downloads import attachment, pdf_attachment
 from services.console.entrypoints.pages import CaseId, services_for
 from services.console.entrypoints.visits import FormVisitDep, Visit, VisitDep
 from services.console.service_layer.errors import BadInputError, ServiceRefusedError
 from shared.auth.roles import Role
 
 router = APIRouter(include_in_schema=False)
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/requests", response_class=HTMLResponse)
@@ -44,6 +44,18 @@ async def export_access(visit: FormVisitDep) -> Response:
 async def export_json(visit: FormVisitDep, request_id: CaseId) -> Response:
     exported = await services_for(visit).export_access(request_id)
     return _download(exported, f"access-export-{request_id}.json")
+
+
+@router.post("/requests/{request_id}/export.pdf")
+async def export_pdf(visit: FormVisitDep, request_id: CaseId) -> Response:
+    """The export page itself, printed (print.css), in the viewer's language. A POST, like
+    the JSON: each download is a new export that privacy records as `access.exported`, and
+    privacy alone decides who may have it (the privacy officer). The filename holds the
+    request's id only."""
+    exported = await services_for(visit).export_access(request_id)
+    page = visit.render("privacy_export.html", export=exported)
+    html = bytes(page.body).decode("utf-8")
+    return await pdf_attachment(html, f"access-export-{request_id}.pdf")
 
 
 @router.post("/requests/erasure/preview", response_class=HTMLResponse)
@@ -104,8 +116,5 @@ def _identities(visit: Visit, name: str) -> dict[str, str]:
 
 
 def _download(document: dict[str, Any], filename: str) -> Response:
-    return Response(
-        json.dumps(document, ensure_ascii=False, indent=2),
-        media_type="application/json",
-        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return attachment(text, "application/json", filename)

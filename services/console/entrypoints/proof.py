@@ -5,20 +5,20 @@ Records decides who may export a bundle (legal, privacy officer); an agent's tok
 there, and the console shows that refusal.
 """
 
-from pathlib import Path
-
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
 from services.console.domain.case_page import build_case_page
 from services.console.domain.proof import ProofReport, check_bundle
+from services.console.entrypoints.downloads import ASSETS, attachment, pdf_attachment
 from services.console.entrypoints.pages import CaseId, services_for
+from services.console.entrypoints.uploads import MAX_UPLOAD_BYTES, UploadVisitDep
 from services.console.entrypoints.visits import Visit, VisitDep
+from services.console.service_layer.errors import BadInputError
 
 router = APIRouter(include_in_schema=False)
 # Read from disk for the PDF: WeasyPrint must not fetch from this server while it serves.
-EXHIBIT_CSS = Path(__file__).parent / "assets" / "exhibit.css"
+EXHIBIT_CSS = ASSETS / "exhibit.css"
 
 
 async def _proof(visit: Visit, case_id: str) -> tuple[bytes, ProofReport]:
@@ -30,17 +30,41 @@ async def _proof(visit: Visit, case_id: str) -> tuple[bytes, ProofReport]:
 async def proof_page(visit: VisitDep, case_id: CaseId) -> Response:
     """The bundle records produced just now, checked as `caselog verify --key` checks it."""
     _data, report = await _proof(visit, case_id)
-    return visit.render("proof.html", case_id=case_id, report=report, tab="proof")
+    return _proof_page(visit, case_id, report, None)
+
+
+@router.post("/cases/{case_id}/proof/verify", response_class=HTMLResponse)
+async def verify_given_bundle(visit: UploadVisitDep, case_id: CaseId) -> Response:
+    """A bundle someone was given, checked with the same pinned key beside the one records
+    produces now; records' answer for this case decides who may use the tab. The page names
+    each check and the bundle's case, never its content (events, revealed plaintext): 422 if
+    the file is not a bundle at all."""
+    _data, report = await _proof(visit, case_id)
+    given = visit.files.get("bundle")
+    if not given:
+        raise BadInputError("bundle")
+    uploaded = check_bundle(given, visit.request.app.state.log_verifier_key)
+    return _proof_page(visit, case_id, report, uploaded)
+
+
+def _proof_page(
+    visit: Visit, case_id: str, report: ProofReport, uploaded: ProofReport | None
+) -> Response:
+    return visit.render(
+        "proof.html",
+        status=422 if uploaded is not None and uploaded.bundle is None else 200,
+        case_id=case_id,
+        report=report,
+        uploaded=uploaded,
+        tab="proof",
+        max_upload_mib=MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
 
 
 @router.get("/cases/{case_id}/proof/bundle")
 async def bundle_download(visit: VisitDep, case_id: CaseId) -> Response:
     data = await services_for(visit).bundle(case_id)
-    return Response(
-        data,
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="caselog-bundle-{case_id}.json"'},
-    )
+    return attachment(data, "application/json", f"caselog-bundle-{case_id}.json")
 
 
 async def _exhibit(visit: Visit, case_id: str, printable: bool) -> str:
@@ -64,9 +88,4 @@ async def exhibit_page(visit: VisitDep, case_id: CaseId) -> Response:
 @router.get("/cases/{case_id}/exhibit.pdf")
 async def exhibit_pdf(visit: VisitDep, case_id: CaseId) -> Response:
     html = await _exhibit(visit, case_id, printable=True)
-    pdf: bytes = HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(EXHIBIT_CSS))])
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="caselog-exhibit-{case_id}.pdf"'},
-    )
+    return await pdf_attachment(html, f"caselog-exhibit-{case_id}.pdf", EXHIBIT_CSS)

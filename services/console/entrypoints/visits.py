@@ -23,6 +23,9 @@ from shared.auth.roles import REVEALING_ROLES
 LANGUAGE_COOKIE = "caselog_console_lang"
 MAX_FORM_FIELDS = 20
 MAX_FORM_BYTES = 16 * 1024  # the console's forms are a few short fields
+# Past a limit the rest of a body is read and dropped, up to this much, so that the browser
+# reads the console's answer instead of a connection reset in the middle of its upload.
+DRAIN_BYTES = 64 * 1024 * 1024
 
 
 class SignInRequiredError(ConsoleError):
@@ -36,6 +39,7 @@ class Visit:
     language: Language
     codec: SessionCodec
     form: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # a multipart form's files, by name
 
     @property
     def user(self) -> SignedInUser:
@@ -110,11 +114,9 @@ async def form_visit(request: Request) -> Visit:
     CSRF token checked before any route code runs."""
     current = await visit(request)
     if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_FORM_BYTES:
-                raise CsrfError("a form larger than any console form")
+        body = await read_body(request, MAX_FORM_BYTES)
+        if body is None:
+            raise CsrfError("a form larger than any console form")
         try:
             fields = parse_qs(
                 body.decode("utf-8", errors="replace"),
@@ -126,6 +128,21 @@ async def form_visit(request: Request) -> Visit:
         current.form = {name: values[0] for name, values in fields.items()}
     current.check_csrf()
     return current
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None if it is larger than `limit` bytes (its rest then read and dropped,
+    up to DRAIN_BYTES)."""
+    body = bytearray()
+    dropped = 0
+    async for chunk in request.stream():
+        if len(body) + len(chunk) <= limit and not dropped:
+            body += chunk
+            continue
+        dropped += len(chunk)
+        if dropped > DRAIN_BYTES:
+            break
+    return None if dropped else bytes(body)
 
 
 VisitDep = Annotated[Visit, Depends(visit)]

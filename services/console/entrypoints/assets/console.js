@@ -24,4 +24,13 @@
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.requestSubmit(); });
   });
+  // A file larger than the server takes is refused here, in the page's language, before an
+  // upload that would only come back as the server's 413 page.
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+    var limit = Number(input.getAttribute("data-max-bytes"));
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      input.setCustomValidity(file && file.size > limit ? input.getAttribute("data-too-large") : "");
+    });
+  });
 })();
