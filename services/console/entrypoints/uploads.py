@@ -2,19 +2,18 @@
 up to a size limit, its text fields and files by name, and its CSRF token checked as any
 form's is, before route code runs.
 
-No multipart library is a dependency (Starlette's form parser needs python-multipart, which
-is not in the lock), and the format is small (RFC 7578 on RFC 2046's boundaries): parts
-between `--boundary` lines, each with a Content-Disposition header naming it. A file's bytes
-are kept exactly as sent: a bundle's verification depends on every one of them.
+The parts are read by python-multipart (the parser Starlette uses), here on the bytes already
+read within the limit, so that the CSRF token is checked as any form's is. A file's bytes are
+kept exactly as sent: a bundle's verification depends on every one of them.
 """
 
 from dataclasses import dataclass
-from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import HTTP
 from typing import Annotated
 
 from fastapi import Depends, Request
+from python_multipart import FormParser
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import Field, File, parse_options_header
 
 from services.console.entrypoints.visits import Visit, read_body, visit
 from services.console.service_layer.errors import ConsoleError
@@ -40,31 +39,44 @@ class Multipart:
 
 
 def parse_multipart(content_type: str, body: bytes) -> Multipart | None:
-    """The form's fields and files by name (the first of each), or None if the body is not
-    multipart/form-data with the boundary its Content-Type names."""
-    header = Message(policy=HTTP)
-    header["Content-Type"] = content_type
-    boundary = header.get_param("boundary")
-    if header.get_content_type() != "multipart/form-data" or not isinstance(boundary, str):
+    """The form's fields and files by name (the first of each, at most MAX_PARTS parts), or
+    None if the body is not complete multipart/form-data with the boundary its type names."""
+    media_type, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if media_type != b"multipart/form-data" or not boundary:
         return None
-    delimiter = b"\r\n--" + boundary.encode("latin-1")
-    sections = (b"\r\n" + body).split(delimiter)
-    if len(sections) < 2 or not sections[-1].startswith(b"--"):
-        return None  # no closing delimiter: cut short, or not this boundary
     found = Multipart({}, {})
-    for section in sections[1:-1][:MAX_PARTS]:
-        head, separator, content = section.partition(b"\r\n\r\n")
-        if not separator:
-            return None
-        part = BytesHeaderParser(policy=HTTP).parsebytes(head.lstrip(b" \t\r\n") + b"\r\n\r\n")
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            return None
-        if part.get_param("filename", header="content-disposition") is not None:
-            found.files.setdefault(name, content)
-        elif len(content) <= MAX_FIELD_CHARS:
-            found.fields.setdefault(name, content.decode("utf-8", errors="replace"))
-    return found
+    parts = 0
+
+    def on_field(field: Field) -> None:
+        nonlocal parts
+        parts += 1
+        value = field.value or b""
+        if parts <= MAX_PARTS and field.field_name is not None and len(value) <= MAX_FIELD_CHARS:
+            found.fields.setdefault(field.field_name.decode(), value.decode("utf-8", "replace"))
+
+    def on_file(file: File) -> None:
+        nonlocal parts
+        parts += 1
+        file.file_object.seek(0)
+        if parts <= MAX_PARTS and file.field_name is not None:
+            found.files.setdefault(file.field_name.decode(), file.file_object.read())
+
+    ended = False
+
+    def on_end() -> None:
+        nonlocal ended
+        ended = True
+
+    # Kept in memory: the body is already within the limit, and nothing is written to disk.
+    config = {"MAX_MEMORY_FILE_SIZE": len(body) + 1, "MAX_BODY_SIZE": len(body) + 1}
+    parser = FormParser("multipart/form-data", on_field, on_file, on_end, boundary, config=config)
+    try:
+        parser.write(body)
+        parser.finalize()
+    except FormParserError:
+        return None
+    return found if ended else None  # no closing delimiter: cut short, or not this boundary
 
 
 async def upload_visit(request: Request) -> Visit:
