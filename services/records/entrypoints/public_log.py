@@ -28,6 +28,7 @@ TilePath = Annotated[
     str,
     Path(
         max_length=200,
+        pattern=r"^(entries|[0-9]|[1-5][0-9]|6[0-3])/(x[0-9]{3}/)*[0-9]{3}(\.p/[1-9][0-9]{0,2})?$",
         description="<L>/<N>[.p/<W>] or entries/<N>[.p/<W>]; N in 3-digit groups, e.g."
         " x001/x234/067",
     ),
@@ -41,7 +42,9 @@ async def checkpoint(records: RecordsDep) -> Response:
     return Response(latest.note, media_type=TEXT, headers={"Cache-Control": CHECKPOINT_CACHE})
 
 
-@router.get("/tile/{tile_path:path}", response_class=Response)
+@router.get(
+    "/tile/{tile_path:path}", response_class=Response, responses={200: {"content": {OCTETS: {}}}}
+)
 async def tile(tile_path: TilePath, records: RecordsDep) -> Response:
     """A hash tile (level 0: leaf hashes) or an entry bundle of the tree the latest checkpoint
     signs."""

@@ -85,8 +85,11 @@ async def test_nothing_past_the_latest_checkpoint_and_no_other_spelling_is_serve
     await fill(records, make_envelope, 3, sign=False)
 
     assert (await http.get("/tile/0/000.p/5")).status_code == 200
-    for path in ("/tile/0/000.p/6", "/tile/0/000", "/tile/1/000.p/1", "/tile/0/0.p/5"):
+    for path in ("/tile/0/000.p/6", "/tile/0/000", "/tile/1/000.p/1"):
         assert (await http.get(path)).status_code == 404, path
+    # Another spelling of a served tile: refused by the path's schema or by the parser.
+    for path in ("/tile/0/0.p/5", "/tile/0/000.p/05", "/tile/0/x000/000.p/5", "/tile/00/000.p/5"):
+        assert (await http.get(path)).status_code in {404, 422}, path
 
 
 async def test_entries_are_not_served_where_only_leaf_hashes_are_published(
