@@ -6,7 +6,6 @@ and the tree, and agrees with the checkpoint and with the one it held from befor
 that flips one byte of one resource makes it fail. Everything the public endpoints serve is
 scanned for the seeded personal data."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,6 @@ from services.records.entrypoints.http import create_app
 from services.records.service_layer.messages import IssueCheckpoint
 from shared.auth.development import DevelopmentIssuer
 from shared.merkle.keys import NoteSigner
-from shared.merkle.tiles import TILE_HEIGHT, Tile
 from shared.settings import CaselogSettings
 from tests.integration.records.cases import (
     BODY,
@@ -35,7 +33,8 @@ from tests.integration.records.cases import (
 )
 from tests.integration.records.conftest import SIGNER, RunningRecords
 from tests.integration.serving import serving
-from tests.integration.witness.litewitness import witness_tools
+from tests.integration.tile_audit import published_paths
+from tests.integration.tile_audit import tileaudit as audit_with_go
 
 T0 = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
 LOG_KEY = SIGNER.verifier.key_string()
@@ -45,7 +44,6 @@ PERSONAL = [
     text.encode()
     for text in (NAME, EMAIL, PHONE, BODY, "09023456789", "+819023456789", "hanako.yamada")
 ]
-AUDIT_S = 120.0
 
 
 @dataclass
@@ -95,31 +93,7 @@ async def add_cases(log: PublicLog, count: int) -> None:
 
 
 async def tileaudit(url: str, *args: str) -> tuple[int, str]:
-    """Runs the Go auditor; never blocks the loop that serves the log to it."""
-    process = await asyncio.create_subprocess_exec(
-        str(witness_tools() / "tileaudit"),
-        *("-url", url, "-vkey", LOG_KEY, *args),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), AUDIT_S)
-    assert process.returncode is not None
-    return process.returncode, output.decode()
-
-
-def published_paths(size: int) -> list[str]:
-    """Every tile and entry bundle a tree of `size` entries has, as the spec lays them out."""
-    paths = []
-    for level in range(8):
-        hashes = size >> (TILE_HEIGHT * level)
-        if not hashes:
-            break
-        full, rest = divmod(hashes, 256)
-        tiles = [Tile(level, n) for n in range(full)] + ([Tile(level, full, rest)] if rest else [])
-        paths += [tile.path() for tile in tiles]
-        if level == 0:
-            paths += [Tile(None, t.index, t.width).path() for t in tiles]
-    return ["/checkpoint", "/log/keys", *(f"/{path}" for path in paths)]
+    return await audit_with_go(url, LOG_KEY, *args)
 
 
 def flipping_proxy(upstream: str, target: str) -> FastAPI:
