@@ -7,6 +7,7 @@ Caching follows the spec: tiles are immutable (a full one forever; a partial one
 only until its full tile exists), the checkpoint changes with every issue.
 """
 
+import gzip
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -45,17 +46,23 @@ async def checkpoint(records: RecordsDep) -> Response:
 @router.get(
     "/tile/{tile_path:path}", response_class=Response, responses={200: {"content": {OCTETS: {}}}}
 )
-async def tile(tile_path: TilePath, records: RecordsDep) -> Response:
+async def tile(tile_path: TilePath, records: RecordsDep, request: Request) -> Response:
     """A hash tile (level 0: leaf hashes) or an entry bundle of the tree the latest checkpoint
-    signs."""
+    signs; entry bundles gzipped for a client that accepts it (the spec's SHOULD)."""
     address = parse_tile_path(f"tile/{tile_path}")
+    cache = FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE
+    headers = {"Cache-Control": cache}
     if address.level is None:
         publish = records.settings.public_log_entries == "envelopes"
         body = await public_log.entries(records.store, address, publish_entries=publish)
+        headers["Vary"] = "Accept-Encoding"
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            # mtime 0: the same bundle is the same bytes, as a cache of immutable files expects.
+            body = gzip.compress(body, mtime=0)
+            headers["Content-Encoding"] = "gzip"
     else:
         body = await public_log.hash_tile(records.store, address)
-    cache = FULL_TILE_CACHE if address.is_full else PARTIAL_TILE_CACHE
-    return Response(body, media_type=OCTETS, headers={"Cache-Control": cache})
+    return Response(body, media_type=OCTETS, headers=headers)
 
 
 @router.get("/log/keys", response_class=Response, responses={200: {"content": {TEXT: {}}}})

@@ -111,7 +111,9 @@ async def test_each_published_entry_hashes_to_its_leaf(
     records, http = public
     await fill(records, make_envelope, 3)
 
-    bundle = (await http.get("/tile/entries/000.p/3")).content
+    served = await http.get("/tile/entries/000.p/3", headers={"Accept-Encoding": "gzip"})
+    plain = await http.get("/tile/entries/000.p/3", headers={"Accept-Encoding": "identity"})
+    bundle = served.content  # decoded by httpx
     tile = (await http.get("/tile/0/000.p/3")).content
 
     entries = []
@@ -121,6 +123,9 @@ async def test_each_published_entry_hashes_to_its_leaf(
         bundle = bundle[2 + length :]
     assert [event.leaf for event in await records.store.events()] == entries
     assert b"".join(leaf_hash(entry) for entry in entries) == tile
+    assert served.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert plain.content == served.content
 
 
 def test_a_published_key_that_is_not_a_verifier_key_stops_start_up(
