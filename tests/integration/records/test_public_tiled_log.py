@@ -6,6 +6,7 @@ and the tree, and agrees with the checkpoint and with the one it held from befor
 that flips one byte of one resource makes it fail. Everything the public endpoints serve is
 scanned for the seeded personal data."""
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,8 +20,10 @@ from services.records.bootstrap import Records
 from services.records.entrypoints.http import create_app
 from services.records.service_layer.messages import IssueCheckpoint
 from shared.auth.development import DevelopmentIssuer
+from shared.bus.topics import TopicSpec
 from shared.merkle.keys import NoteSigner
-from shared.settings import CaselogSettings
+from shared.settings import DEFAULT_TOPICS, CaselogSettings
+from tests.integration.policy.conftest import publisher
 from tests.integration.records.cases import (
     BODY,
     EMAIL,
@@ -58,11 +61,17 @@ class PublicLog:
 
 @pytest.fixture(scope="module")
 async def public_log(
-    records_settings: CaselogSettings, token_issuer: DevelopmentIssuer
+    records_settings: CaselogSettings, token_issuer: DevelopmentIssuer, kafka_bootstrap: str
 ) -> AsyncIterator[PublicLog]:
-    """Records publishing envelopes, signing only when told, on a socket of its own."""
+    """Records publishing envelopes, signing only when told, on a socket of its own, reading
+    topics of its own: the tests count tiles, so no other run's events may join this log."""
+    topics = DEFAULT_TOPICS.prefixed(f"t{uuid.uuid4().hex[:10]}.")
+    async with publisher(kafka_bootstrap) as bus:
+        await bus.ensure_topics([TopicSpec(name, 3) for _, name in topics])
     settings = records_settings.model_copy(
         update={
+            "topics": topics,
+            "records_topics": (topics.intake, topics.policy, topics.privacy),
             "public_log_entries": "envelopes",
             "records_published_keys": (RECEIPT_KEY,),
             "records_checkpoint_every_events": 100_000,
@@ -153,6 +162,24 @@ async def test_the_go_tile_client_audits_the_whole_log_and_agrees_with_every_che
     hashes_only_status, hashes_only = await tileaudit(url, "-entries=false")
     assert hashes_only_status == 0, hashes_only
     assert "0 entry bundles" in hashes_only
+
+
+async def test_every_checkpoint_the_log_issued_is_a_prefix_of_the_audited_tree(
+    signed_twice: TwoCheckpoints, tmp_path: Path
+) -> None:
+    issued = await signed_twice.log.records.store.checkpoints()
+    held = []
+    for checkpoint in issued:
+        note = tmp_path / f"{checkpoint.size}.note"
+        note.write_text(checkpoint.note)
+        held += ["-previous", str(note)]
+
+    status, said = await tileaudit(signed_twice.log.url, "-entries=false", *held)
+
+    # The two it was told to sign, and any the issuer signed by itself (the first event's).
+    assert {signed_twice.first_size, signed_twice.size} <= {c.size for c in issued}
+    assert status == 0, said
+    assert f"{len(issued)} earlier checkpoints agree" in said
 
 
 @pytest.mark.parametrize(
