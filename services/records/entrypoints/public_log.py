@@ -21,6 +21,7 @@ from shared.web.openapi import problem_responses
 FULL_TILE_CACHE = "public, max-age=31536000, immutable"
 PARTIAL_TILE_CACHE = "public, max-age=300"
 CHECKPOINT_CACHE = "public, max-age=2, must-revalidate"
+KEYS_CACHE = "public, max-age=300"  # keys change only when an operator rotates them
 OCTETS = "application/octet-stream"
 TEXT = "text/plain; charset=utf-8"
 
@@ -74,5 +75,5 @@ async def keys(request: Request) -> Response:
     return Response(
         "".join(f"{key}\n" for key in published),
         media_type=TEXT,
-        headers={"Cache-Control": PARTIAL_TILE_CACHE},
+        headers={"Cache-Control": KEYS_CACHE},
     )
