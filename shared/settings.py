@@ -151,6 +151,15 @@ class CaselogSettings(BaseSettings):
     # e.g. "https://witness.example/ example.org/witness+8a1b2c3d+BK..."; each must know this
     # log (origin and key) already. As JSON: CASELOG_RECORDS_WITNESSES='["https://... vkey"]'.
     records_witnesses: tuple[str, ...] = ()
+    # The public tiled log (C2SP tlog-tiles, no token): what its entry bundles hold.
+    # "leaf-hashes" serves none (the level 0 tiles are every entry's hash, enough to audit
+    # the tree); "envelopes" serves each stored event's canonical envelope (personal fields
+    # as ciphertext, ids, types and times in the clear), so a client recomputes every leaf
+    # hash. Decision record 0024.
+    public_log_entries: Literal["leaf-hashes", "envelopes"] = "leaf-hashes"
+    # Verifier keys (note vkey form) records publishes at /log/keys beside its own: privacy's
+    # erasure-receipt key in a distributed deployment (the embedded runtime adds it itself).
+    records_published_keys: tuple[str, ...] = ()
     # Consumer-group members in one records process: appends of concurrent members share
     # a transaction, so more members make bigger batches (up to the topics' partitions).
     records_consumer_members: int = Field(default=2, ge=1, le=32)

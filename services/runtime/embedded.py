@@ -62,6 +62,11 @@ def embedded_app(
             # names one. Never the key a bundle carries.
             if console.state.log_verifier_key is None:
                 console.state.log_verifier_key = apps["records"].state.records.identity.verifier_key
+            # The public log's /log/keys lists privacy's receipt key beside the log's own.
+            published: list[str] = apps["records"].state.published_keys
+            receipt_key = apps["privacy"].state.privacy.signer.verifier_key
+            if receipt_key not in published:
+                published.append(receipt_key)
             app.state.demo_case_ids = []
             if base.demo_seed:
                 # Imported here: processes serving one service never load the demo data.

@@ -45,3 +45,11 @@ class SignatureError(NoteError):
 
 class CheckpointError(NoteError):
     """The note text is not a valid tlog checkpoint, or not the one expected."""
+
+
+class TilePathError(MerkleError):
+    """A path is not a C2SP tlog-tiles tile or entry bundle path."""
+
+
+class EntryTooLargeError(MerkleError):
+    """An entry is longer than an entry bundle's 16-bit length prefix can say."""

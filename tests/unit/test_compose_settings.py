@@ -41,6 +41,10 @@ SAFE_DEFAULTS = {
     "demo_seed": "only `caselog run` (embedded) seeds; services never do",
     "records_witnesses": "records only, and optional: a deployment names the witnesses it has"
     " (none by default; docs/witness.md)",
+    "public_log_entries": "records only; leaf-hashes (publish no event content) suits every"
+    " deployment until its operator decides otherwise (docs/decisions/0024)",
+    "records_published_keys": "records only, and optional: privacy's receipt key to list at"
+    " /log/keys beside the log's (`caselog public-keys` writes it)",
     "records_signing_key": "records only; its production start refuses to run without this or"
     " records_signing_key_file, so compose's records service must pass one",
     "records_signing_key_file": "records only: the key may be given as a value instead",

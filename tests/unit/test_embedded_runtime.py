@@ -25,12 +25,17 @@ def test_every_service_is_ready_on_the_embedded_bus(
     with TestClient(embedded_app(settings)) as client:
         index = client.get("/")
         readiness = {name: client.get(f"/{name}/readyz") for name in SERVICES}
+        public_keys = client.get("/records/log/keys")
 
     assert index.status_code == 200
     for name, response in readiness.items():
         assert f"/{name}/docs" in index.text
         assert response.status_code == 200, (name, response.text)
         assert response.json()["checks"] == {"bus": "ok", "database": "ok"}
+    # The public log's keys, without a token, at the prefix records is mounted under.
+    log_key, receipt_key = public_keys.text.splitlines()
+    assert log_key.startswith("caselog.local/records+")
+    assert receipt_key.startswith("caselog-privacy+")
     expected = {"bus.sqlite3", "keys.sqlite3", *(f"{name}.sqlite3" for name in SERVICES)}
     assert expected <= {p.name for p in (tmp_path / "data").iterdir()}
 

@@ -21,6 +21,8 @@ from shared.settings import load_settings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The probes, and the API docs (served offline by fastapi-offline, as open as FastAPI's own).
 OPEN_PATHS = {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# Records' public tiled log (C2SP tlog-tiles): hashes, checkpoints and public keys, for anyone.
+PUBLIC_LOG_PATHS = {"/checkpoint", "/tile/{tile_path:path}", "/log/keys"}
 SIGNED_PREFIXES = ("/v1/webhooks/",)  # platforms authenticate by signature instead
 
 
@@ -65,7 +67,7 @@ def routes(app: FastAPI) -> list[APIRoute]:
         route
         for route in app.routes
         if isinstance(route, APIRoute)
-        and route.path not in OPEN_PATHS
+        and route.path not in OPEN_PATHS | PUBLIC_LOG_PATHS
         and not route.path.startswith(SIGNED_PREFIXES)
     ]
 

@@ -23,6 +23,7 @@ from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from services.records.service_layer.ports import EventStore
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.envelope import utc_now
+from shared.merkle.store import NodeId
 from shared.sql_types import as_utc
 
 P = ParamSpec("P")
@@ -135,6 +136,9 @@ class SqlEventStore(EventStore):
 
     async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
         return await self._read(statements.stored_leaf_hashes, start, end)
+
+    async def nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        return await self._read(statements.nodes, ids)
 
     async def root(self, size: int) -> bytes:
         return await self._read(statements.root, size)

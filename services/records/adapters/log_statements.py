@@ -3,7 +3,7 @@ roots and proofs; the checkpoints table (signed tree heads, at most one per size
 and the witnesses' cosignatures (at most one per witness and size). A checkpoint is read with
 every cosignature it has so far appended to its note."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -28,6 +28,7 @@ from services.records.domain.errors import (
 from services.records.domain.events import StoredEvent
 from shared.merkle.errors import TreeSizeError
 from shared.merkle.hashing import leaf_hash
+from shared.merkle.store import NodeId
 from shared.merkle.tree import MerkleTree
 
 
@@ -67,6 +68,11 @@ def stored_leaf_hashes(
     if end is not None:
         query = query.where(nodes.c.idx < end)
     return {index: bytes(digest) for index, digest in connection.execute(query).all()}
+
+
+def nodes(connection: Connection, tables: RecordsTables, ids: Sequence[NodeId]) -> list[bytes]:
+    """The stored hashes of Merkle nodes `ids`, in order (a tile is one such read)."""
+    return SqlNodeStore(connection, tables).get(ids)
 
 
 def tree_size(connection: Connection, tables: RecordsTables) -> int:

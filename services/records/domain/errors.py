@@ -84,3 +84,23 @@ class LogOriginError(RecordsError):
 class UnreadableFieldsError(RecordsError):
     """A personal field could not be decrypted: no key was ever made for the case, or the
     ciphertext does not authenticate where it stands. Shown as stored, flagged unreadable."""
+
+
+class TileNotFoundError(RecordsError):
+    """A tile or entry bundle the latest checkpoint does not cover (answered 404): the public
+    log serves only what a signed checkpoint commits to."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.field = "path"
+
+
+class EntriesNotPublishedError(RecordsError):
+    """This deployment publishes leaf hashes only, no entry bundles (answered 404)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this log publishes leaf hashes only (CASELOG_PUBLIC_LOG_ENTRIES=leaf-hashes):"
+            " the level 0 tiles hold every entry's hash, no entry is served"
+        )
+        self.field = "path"

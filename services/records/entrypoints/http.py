@@ -11,20 +11,24 @@ from services.records.bootstrap import Records, bootstrap
 from services.records.domain.errors import (
     CaseNotFoundError,
     CheckpointNotFoundError,
+    EntriesNotPublishedError,
     InvalidPurposeError,
     PurposeRequiredError,
     RecordsError,
     RevealRefusedError,
     SizeOutOfRangeError,
+    TileNotFoundError,
     UnknownEventError,
 )
-from services.records.entrypoints import cases, proofs, search
+from services.records.entrypoints import cases, proofs, public_log, search
 from services.records.entrypoints.consumer import PATIENT_DELIVERY, record_handler
 from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
 from shared.errors import CaselogError
 from shared.infrastructure import Infrastructure
-from shared.settings import CaselogSettings
+from shared.merkle.errors import EntryTooLargeError, KeyFormatError, TilePathError
+from shared.merkle.keys import NoteVerifier
+from shared.settings import CaselogSettings, SettingsError
 from shared.web.service import create_service_app
 
 ERROR_STATUSES: dict[type[CaselogError], int] = {
@@ -36,6 +40,10 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     PurposeRequiredError: 422,
     InvalidPurposeError: 422,
     RevealRefusedError: 403,
+    TileNotFoundError: 404,
+    EntriesNotPublishedError: 404,
+    TilePathError: 404,
+    EntryTooLargeError: 500,
 }
 
 
@@ -62,10 +70,21 @@ def create_app(
     app = create_service_app(
         settings,
         records.infrastructure,
-        routers=[search.router, cases.router, proofs.router],
+        routers=[search.router, cases.router, proofs.router, public_log.router],
         running=running,
         error_statuses=ERROR_STATUSES,
     )
     app.state.records = records
+    app.state.published_keys = [records.identity.verifier_key, *_published(settings)]
     app.state.case_index = SqlCaseIndex(records.infrastructure.engine, records.tables)
     return app
+
+
+def _published(settings: CaselogSettings) -> list[str]:
+    """`records_published_keys`, each checked to be a note verifier key (a typo stops start-up)."""
+    try:
+        return [
+            NoteVerifier.parse(key.strip()).key_string() for key in settings.records_published_keys
+        ]
+    except KeyFormatError as error:
+        raise SettingsError(f"records_published_keys: {error}") from None

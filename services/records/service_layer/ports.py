@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from shared.bus.messages import OutgoingMessage
+from shared.merkle.store import NodeId
 
 
 class CheckpointStore(Protocol):
@@ -92,6 +93,10 @@ class EventStore(CheckpointStore, CosignatureStore, Protocol):
 
     async def inclusion_proof(self, event_id: str, size: int) -> InclusionProof:
         """The event's audit path in the tree of `size` events."""
+        ...
+
+    async def nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
+        """The stored hashes of Merkle nodes `ids`, in order; MissingNodeError if one is absent."""
         ...
 
 
