@@ -34,7 +34,9 @@ async def test_the_case_page_shows_the_decision_once_policy_has_made_it(
     await expect(pending).to_have_text(
         "Policy has not decided yet; this page shows the decision as soon as it is made."
     )
-    await page.screenshot(path=SCREENSHOTS / "case-decision-pending-en.png")
+    await page.get_by_test_id("actions").screenshot(
+        path=SCREENSHOTS / "case-decision-pending-en.png"
+    )
     reloads: list[str] = []
     page.on("framenavigated", lambda frame: reloads.append(frame.url))
 
