@@ -53,16 +53,21 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         if error.errno == errno.EADDRINUSE:
-            raise PortUnavailableError(
-                f"caselog: port {port} on {host} is already in use (another caselog, or another"
-                f" program); choose another with --port or CASELOG_HTTP_PORT, e.g. --port"
-                f" {port + 1 if port < 65535 else 8000}"
-            ) from None
+            raise PortUnavailableError(port_in_use(host, port)) from None
         raise PortUnavailableError(
             f"caselog: cannot listen on {host}:{port} ({error.strerror}); choose another"
             " address or port with --host/--port or CASELOG_HTTP_HOST/CASELOG_HTTP_PORT"
         ) from None
     return sock
+
+
+def port_in_use(host: str, port: int) -> str:
+    """What a busy port is told as (the README quotes it)."""
+    return (
+        f"caselog: port {port} on {host} is already in use (another caselog, or another"
+        f" program); choose another with --port or CASELOG_HTTP_PORT, e.g. --port"
+        f" {port + 1 if port < 65535 else 8000}"
+    )
 
 
 def writable_data_dir(data_dir: Path) -> None:
