@@ -34,7 +34,6 @@ class ServedSystem:
     demo_case_ids: list[str]
     escalated_case_id: str
     legal_token: str
-    agent_token: str
 
 
 def chromium_executable() -> str | None:
@@ -67,11 +66,11 @@ async def system(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serv
     app = embedded_app(settings, data)
     async with serving(app) as url:
         ids: list[str] = app.state.demo_case_ids
-        issuer = development_issuer(settings.auth_dev_keys_dir)
-        token = issuer.token("browser-test", [Role.LEGAL], settings.auth_audience)
-        agent = issuer.token("browser-agent", [Role.AGENT], settings.auth_audience)
+        token = development_issuer(settings.auth_dev_keys_dir).token(
+            "browser-test", [Role.LEGAL], settings.auth_audience
+        )
         await until_decided(url, token, ids)
-        yield ServedSystem(url, ids, ids[ESCALATED_DEMO], token, agent)
+        yield ServedSystem(url, ids, ids[ESCALATED_DEMO], token)
 
 
 async def until_decided(url: str, token: str, case_ids: list[str]) -> None:

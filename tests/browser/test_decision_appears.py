@@ -3,20 +3,16 @@ agent's post the page says a decision is pending and console.js asks the console
 route until policy has decided, then reloads; nobody presses Reload.
 
 The page is opened in the pending state first (as the redirect after a post renders it, with
-the decisions it showed) and only then is the close request sent to intake, so the page is
+the decisions it showed) and only then is the close request posted beside it, so the page is
 certainly waiting when policy decides: on a fast machine a post through the form may well
 come back decided already, which would test nothing here."""
 
-import uuid
-from datetime import UTC, datetime
-
-import httpx
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, ServedSystem
-from tests.browser.test_agent import DECISION
 from tests.browser.test_console import signed_in
 
+DECISION = "[data-testid=decision]"
 DECIDED_ON_ITS_OWN_WITHIN_MS = 30_000  # the script's own limit: 15 asks, 2 s apart
 
 
@@ -40,7 +36,7 @@ async def test_the_case_page_shows_the_decision_once_policy_has_made_it(
     reloads: list[str] = []
     page.on("framenavigated", lambda frame: reloads.append(frame.url))
 
-    await ask_to_close(system, case_id)
+    await ask_to_close(page, system.url, case_id)
 
     recorded = page.get_by_test_id("action-recorded")
     await expect(recorded).to_contain_text(
@@ -51,19 +47,18 @@ async def test_the_case_page_shows_the_decision_once_policy_has_made_it(
     assert reloads, "the page reloaded itself"
 
 
-async def ask_to_close(system: ServedSystem, case_id: str) -> None:
-    """A close request on the case, sent to intake as an agent would (not through the page)."""
-    async with httpx.AsyncClient(base_url=system.url) as client:  # the server is in this loop
-        answer = await client.post(
-            f"/intake/v1/cases/{case_id}/close",
-            json={
-                "reason": "satisfied",
-                "requested_at": datetime.now(UTC).isoformat(),
-                "supervisor_approved": False,
-            },
-            headers={
-                "Authorization": f"Bearer {system.agent_token}",
-                "Idempotency-Key": uuid.uuid4().hex,
-            },
-        )
-    assert answer.status_code in {200, 201, 202}, answer.text
+async def ask_to_close(page: Page, url: str, case_id: str) -> None:
+    """A close request sent as the page's own form would send it (the agent's session, its
+    CSRF token and Idempotency-Key), from outside the page, which stays as it is."""
+    form = page.locator(f"form[action='/cases/{case_id}/close']")
+    answer = await page.request.post(
+        f"{url}/cases/{case_id}/close",
+        form={
+            "csrf": await form.locator("input[name=csrf]").input_value(),
+            "idempotency_key": await form.locator("input[name=idempotency_key]").input_value(),
+            "reason": "satisfied",
+            "confirm": "on",
+        },
+        max_redirects=0,
+    )
+    assert answer.status == 303, await answer.text()
