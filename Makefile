@@ -19,7 +19,7 @@ install: $(UV) ## Create .venv with every dependency, exactly as uv.lock pins th
 	$(UV) sync --frozen --all-groups
 
 run: install ## Run the whole system in one process (embedded bus, SQLite) and print its URLs; RUN_ARGS="--port 8080 --no-demo"
-	$(RUN) caselog run $(RUN_ARGS)
+	$(strip $(RUN) caselog run $(RUN_ARGS))
 
 up: install kafka postgres ## Distributed runtime: Kafka, PostgreSQL and the four services as processes
 	bash deploy/up.sh start
