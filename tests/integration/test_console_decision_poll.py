@@ -8,9 +8,13 @@ from pathlib import Path
 
 import httpx
 
-from services.intake.entrypoints.examples import ENGLISH
 from shared.auth.roles import Role
-from tests.integration.console_serving import Services, embedded_services, signed_in_console
+from tests.integration.console_serving import (
+    Services,
+    embedded_services,
+    new_case,
+    signed_in_console,
+)
 
 
 async def decisions_on_record(services: Services, case_id: str) -> int:
@@ -31,11 +35,7 @@ async def test_the_pending_marker_names_the_route_that_says_when_policy_has_deci
     tmp_path: Path,
 ) -> None:
     async with embedded_services(tmp_path) as services:
-        async with httpx.AsyncClient(
-            base_url=services.url, headers=services.headers(Role.PLATFORM)
-        ) as client:
-            body = {**ENGLISH, "source": {"external_id": "poll-1"}}
-            case_id = (await client.post("/intake/v1/consultations", json=body)).json()["case_id"]
+        case_id = await new_case(services, "poll-1")
         decided = await decisions_on_record(services, case_id)
         async with signed_in_console(services, "agent") as console:
             pending = await console.get(f"/cases/{case_id}?recorded=facts&decisions={decided}")
