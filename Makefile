@@ -5,6 +5,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 RUN := $(UV) run --frozen
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+RUN_ARGS ?=
 
 .PHONY: help install run up down test test-unit bench bench-quick bench-profile policy-report lint format kafka kafka-stop postgres postgres-stop topics clean
 
@@ -17,8 +18,8 @@ $(UV):
 install: $(UV) ## Create .venv with every dependency, exactly as uv.lock pins them
 	$(UV) sync --frozen --all-groups
 
-run: install ## Run the whole system in one process (embedded bus, SQLite) and print its URLs
-	$(RUN) caselog run
+run: install ## Run the whole system in one process (embedded bus, SQLite) and print its URLs; RUN_ARGS="--port 8080 --no-demo"
+	$(strip $(RUN) caselog run $(RUN_ARGS))
 
 up: install kafka postgres ## Distributed runtime: Kafka, PostgreSQL and the four services as processes
 	bash deploy/up.sh start

@@ -12,7 +12,11 @@ from shared.errors import CaselogError
 from shared.validation import summarize
 
 ENV_PREFIX = "CASELOG_"
-SHIPPED_POLICY_FILE = Path(__file__).resolve().parents[1] / "deploy" / "policy" / "guideline.toml"
+_SHIPPED = Path(__file__).resolve().parents[1] / "deploy"
+SHIPPED_POLICY_FILE = _SHIPPED / "policy" / "guideline.toml"
+# Found beside the code, not in the working directory: `caselog run` started anywhere else
+# (a new user's temp dir) otherwise failed at start-up, after printing its URLs.
+SHIPPED_TOPICS_FILE = _SHIPPED / "kafka" / "topics.toml"
 
 Environment = Literal["development", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -133,7 +137,7 @@ class CaselogSettings(BaseSettings):
     auth_dev_keys_dir: Path = Path("data/auth")
     # `caselog run` records a few demo consultations on first start (CASELOG_DEMO_SEED=false: none).
     demo_seed: bool = True
-    topics_file: Path = Path("deploy/kafka/topics.toml")
+    topics_file: Path = SHIPPED_TOPICS_FILE
     # The guideline as data (policy); a file that does not validate stops start-up. The
     # default is the file shipped beside the code, found whatever the working directory.
     policy_file: Path = SHIPPED_POLICY_FILE

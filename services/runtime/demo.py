@@ -3,6 +3,7 @@
 The people are fictional. Seeding is idempotent (fixed platform ids), so restarts add nothing.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,25 @@ from services.intake.service_layer.messages import Accepted, RecordConsultation
 RECEIVED = datetime(2026, 11, 2, 1, 0, tzinfo=UTC).isoformat()
 
 
+@dataclass(frozen=True)
+class Demo:
+    """A demo consultation and what it is, in words `caselog run` prints beside its page
+    (ours, not the consultation's text: nothing a customer wrote goes to the terminal)."""
+
+    what: str
+    document: dict[str, Any]
+
+
 def _demo(
-    n: int, channel: str, customer: dict[str, Any], subject: str, body: str, **more: Any
-) -> dict[str, Any]:
-    return {
+    n: int,
+    what: str,
+    channel: str,
+    customer: dict[str, Any],
+    subject: str,
+    body: str,
+    **more: Any,
+) -> Demo:
+    document = {
         "source": {"platform": "demo", "external_id": f"demo-{n}"},
         "channel": channel,
         "received_at": RECEIVED,
@@ -25,6 +41,7 @@ def _demo(
         "body": body,
         **more,
     }
+    return Demo(what, document)
 
 
 TARO = {"name": "山田 太郎", "phone": "090-1234-5678", "relationship": "purchaser"}
@@ -33,6 +50,7 @@ DEMOS = [
     # Expected: accept — a purchaser reports a defect and asks for an exchange.
     _demo(
         1,
+        "ja, phone: a leaking kettle, an exchange asked (accept)",
         "phone",
         TARO,
         "ケトルの水漏れ",
@@ -43,6 +61,7 @@ DEMOS = [
     # Expected: restrict — compensation far above the price, no confirmed loss.
     _demo(
         2,
+        "en, email: 5000 dollars asked for a 39.90 kettle (restrict)",
         "email",
         JANE,
         "Broken kettle",
@@ -54,6 +73,7 @@ DEMOS = [
     # Expected: refuse — a channel outside the guideline's allow-list.
     _demo(
         3,
+        "ja, SNS: a channel the guideline does not answer on (refuse)",
         "sns",
         {**TARO, "name": "佐藤 花子", "phone": "080-2222-3333"},
         "返品について",
@@ -63,6 +83,7 @@ DEMOS = [
     # Expected: escalate — a threat of violence.
     _demo(
         4,
+        "ja, phone: a threat of violence (escalate)",
         "phone",
         {**TARO, "name": "鈴木 一郎", "phone": "070-4444-5555"},
         "対応が遅い",
@@ -73,6 +94,7 @@ DEMOS = [
     # Expected: refuse — anonymous: no e-mail or phone to answer.
     _demo(
         5,
+        "en, email: anonymous, no way to answer (refuse)",
         "email",
         {"name": "Anonymous", "relationship": "unknown"},
         "Complaint",
@@ -86,6 +108,6 @@ async def seed_demo(intake: Intake) -> list[Accepted]:
     """Record the demo consultations not yet recorded; the answer of each (`duplicate`: it
     was recorded by an earlier start)."""
     return [
-        await intake.handle(RecordConsultation(Consultation.model_validate(document), "demo"))
-        for document in DEMOS
+        await intake.handle(RecordConsultation(Consultation.model_validate(demo.document), "demo"))
+        for demo in DEMOS
     ]

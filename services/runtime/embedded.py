@@ -12,8 +12,9 @@ from shared.settings import CaselogSettings, load_settings
 
 SERVICES = ("intake", "policy", "records", "privacy")
 DEFAULT_DATA_DIR = Path("data")
-# Told, once the demo is in, what to say and which pages (paths) show the demo cases.
-Announce = Callable[[str, list[str]], None]
+# Told, once the demo is in, whether this start loaded it (not an earlier one) and, per demo
+# case, its page (a path) and what it is.
+Announce = Callable[[bool, list[tuple[str, str]]], None]
 
 
 def service_app(name: str, settings: CaselogSettings) -> FastAPI:
@@ -75,11 +76,12 @@ def embedded_app(
                 seeded = await seed_demo(apps["intake"].state.intake)
                 app.state.demo_case_ids = [accepted.case_id for accepted in seeded]
                 if announce is not None:
-                    new = sum(not accepted.duplicate for accepted in seeded)
-                    done = "loaded" if new else "kept (loaded before)"
                     announce(
-                        f"{done} {len(DEMOS)} demo consultations; --no-demo to skip",
-                        [f"cases/{case_id}" for case_id in app.state.demo_case_ids],
+                        any(not accepted.duplicate for accepted in seeded),
+                        [
+                            (f"cases/{accepted.case_id}", demo.what)
+                            for accepted, demo in zip(seeded, DEMOS, strict=True)
+                        ],
                     )
             yield
 

@@ -6,7 +6,9 @@ import contextlib
 import errno
 import socket
 import sys
+import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import uvicorn
 from fastapi import FastAPI
@@ -22,14 +24,20 @@ from services.runtime.embedded import (
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
 from shared.logs import configure_logging
-from shared.settings import CaselogSettings, load_settings
+from shared.settings import CaselogSettings, SettingsError, load_settings
 
 CONSOLE = "console"
 EXIT_PORT_UNAVAILABLE = 2
+EXIT_DATA_DIR_UNUSABLE = 2
+EXIT_BAD_SETTINGS = 2
 
 
 class PortUnavailableError(Exception):
     """The port cannot be listened on; the message tells the person what to do."""
+
+
+class DataDirUnusableError(Exception):
+    """The data directory cannot be created or written; the message says which and why."""
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -45,16 +53,36 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         if error.errno == errno.EADDRINUSE:
-            raise PortUnavailableError(
-                f"caselog: port {port} on {host} is already in use (another caselog, or another"
-                f" program). Stop it, or choose another port: caselog run --port {port + 1}"
-                f" (or CASELOG_HTTP_PORT={port + 1})."
-            ) from None
+            raise PortUnavailableError(port_in_use(host, port)) from None
         raise PortUnavailableError(
-            f"caselog: cannot listen on {host}:{port} ({error.strerror}). Choose another"
-            " address or port (--port, CASELOG_HTTP_HOST, CASELOG_HTTP_PORT)."
+            f"caselog: cannot listen on {host}:{port} ({error.strerror}); choose another"
+            " address or port with --host/--port or CASELOG_HTTP_HOST/CASELOG_HTTP_PORT"
         ) from None
     return sock
+
+
+def port_in_use(host: str, port: int) -> str:
+    """What a busy port is told as (the README quotes it)."""
+    return (
+        f"caselog: port {port} on {host} is already in use (another caselog, or another"
+        f" program); choose another with --port or CASELOG_HTTP_PORT, e.g. --port"
+        f" {port + 1 if port < 65535 else 8000}"
+    )
+
+
+def writable_data_dir(data_dir: Path) -> None:
+    """Create `data_dir` and write a file in it before anything is printed: a path under a
+    file, or a directory the user may not write, is then one line naming it, not a traceback
+    from whichever service opened its SQLite file first."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+    except OSError as error:
+        raise DataDirUnusableError(
+            f"caselog: cannot use {data_dir} as the data directory ({error.strerror});"
+            " choose another with --data-dir"
+        ) from None
 
 
 def serve(app: FastAPI, settings: CaselogSettings, sock: socket.socket | None = None) -> None:
@@ -79,20 +107,30 @@ def serve(app: FastAPI, settings: CaselogSettings, sock: socket.socket | None = 
 
 def run_embedded(args: argparse.Namespace) -> None:
     overrides: dict[str, object] = {"service_name": "caselog", "bus": "embedded"}
-    if args.port is not None:
-        overrides["http_port"] = args.port
     if args.no_demo:
         overrides["demo_seed"] = False
-    settings = load_settings(**overrides)
+    settings = _settings_or_exit(**overrides, **_address(args))
     data_dir = args.data_dir
     if data_dir is not None:
         settings = data_dir_settings(settings, data_dir)
     sock = _listen_or_exit(settings)
+    try:
+        writable_data_dir(data_dir or DEFAULT_DATA_DIR)
+    except DataDirUnusableError as error:
+        sock.close()
+        _exit_saying(str(error), EXIT_DATA_DIR_UNUSABLE)
     configure_logging(settings)
-    url = f"http://{settings.http_host}:{settings.http_port}/"
+    host = f"[{settings.http_host}]" if ":" in settings.http_host else settings.http_host
+    url = f"http://{host}:{settings.http_port}/"
 
-    def announce(summary: str, pages: list[str]) -> None:
-        print("\n".join([summary, *(f"  demo     {url}{page}" for page in pages)]), flush=True)
+    def announce(loaded_now: bool, demos: list[tuple[str, str]]) -> None:
+        done = "loaded" if loaded_now else "kept (loaded before)"
+        lines = [
+            f"{done} {len(demos)} demo consultations: fictitious people and tickets to try"
+            " the console on; --no-demo (or CASELOG_DEMO_SEED=false) skips them",
+            *(f"  demo     {url}{page}  {what}" for page, what in demos),
+        ]
+        print("\n".join(lines), flush=True)
 
     app = embedded_app(settings, data_dir, announce=announce)
     console_note = (
@@ -115,42 +153,90 @@ def run_embedded(args: argparse.Namespace) -> None:
 
 
 def serve_one(args: argparse.Namespace) -> None:
-    settings = load_settings(service_name=args.service)
+    settings = _settings_or_exit(service_name=args.service, **_address(args))
     sock = _listen_or_exit(settings)
     configure_logging(settings)
     app = console_app(settings) if args.service == CONSOLE else service_app(args.service, settings)
     serve(app, settings, sock)
 
 
+def _address(args: argparse.Namespace) -> dict[str, object]:
+    """--host and --port, where given: they win over CASELOG_HTTP_HOST/CASELOG_HTTP_PORT."""
+    given = {"http_host": args.host, "http_port": args.port}
+    return {field: value for field, value in given.items() if value is not None}
+
+
+def _settings_or_exit(**overrides: object) -> CaselogSettings:
+    """The settings, or one line naming the fields that are wrong (CASELOG_ + the field)."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as error:
+        _exit_saying(f"caselog: {error}", EXIT_BAD_SETTINGS)
+
+
 def _listen_or_exit(settings: CaselogSettings) -> socket.socket:
     try:
         return listen(settings.http_host, settings.http_port)
     except PortUnavailableError as error:
-        print(str(error), file=sys.stderr, flush=True)
-        raise SystemExit(EXIT_PORT_UNAVAILABLE) from None
+        _exit_saying(str(error), EXIT_PORT_UNAVAILABLE)
+
+
+def _exit_saying(message: str, status: int) -> NoReturn:
+    """One line on stderr and the exit status; no traceback for what the person can fix."""
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(status) from None
+
+
+def _port(text: str) -> int:
+    """A TCP port, refused by argparse (usage and exit 2) rather than by the settings."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port (1-65535): {text!r}")
+    return int(text)
+
+
+def _address_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help="HTTP port; wins over CASELOG_HTTP_PORT (default 8000)",
+    )
+    command.add_argument(
+        "--host",
+        default=None,
+        help="address to listen on, 0.0.0.0 for every interface; wins over CASELOG_HTTP_HOST"
+        " (default 127.0.0.1)",
+    )
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     run = commands.add_parser(
-        "run", help="all four services and the console in one process (embedded bus, SQLite)"
+        "run",
+        help="all four services and the console in one process (embedded bus, SQLite)",
+        description="All four services and the console in one process (embedded bus,"
+        " SQLite). Options win over the environment variables they name.",
     )
-    run.add_argument(
-        "--port", type=int, default=None, help="HTTP port (default 8000, or CASELOG_HTTP_PORT)"
-    )
+    _address_options(run)
     run.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help="where the SQLite files, bus and development keys live (default ./data)",
+        help="where the SQLite files, bus and development keys live, created if missing"
+        " (default ./data); moves every data file whose CASELOG_* variable is unset",
     )
     run.add_argument(
         "--no-demo",
         action="store_true",
-        help="do not load the demo consultations (or CASELOG_DEMO_SEED=false)",
+        help="load none of the five fictitious demo consultations; wins over"
+        " CASELOG_DEMO_SEED (default: loaded on first start)",
     )
     run.set_defaults(action=run_embedded)
     one = commands.add_parser(
-        "serve", help="one service or the console (distributed runtime: Kafka, PostgreSQL)"
+        "serve",
+        help="one service or the console (distributed runtime: Kafka, PostgreSQL)",
+        description="One service or the console (distributed runtime: Kafka, PostgreSQL)."
+        " Options win over the environment variables they name.",
     )
     one.add_argument("service", choices=(*SERVICES, CONSOLE))
+    _address_options(one)
     one.set_defaults(action=serve_one)

@@ -11,6 +11,7 @@ import httpx
 
 from services.console.entrypoints.http import create_app as console_app
 from services.console.settings import ConsoleSettings
+from services.intake.entrypoints.examples import ENGLISH
 from services.runtime.embedded import embedded_app
 from shared.auth.development import DevelopmentIssuer, development_issuer
 from shared.auth.roles import Role
@@ -45,6 +46,19 @@ async def embedded_services(tmp_path: Path, **overrides: object) -> AsyncIterato
     issuer = development_issuer(settings.auth_dev_keys_dir)
     async with serving(embedded_app(settings, tmp_path / "data")) as url:
         yield Services(url, settings, issuer)
+
+
+async def new_case(services: Services, external_id: str) -> str:
+    """A case of its own for a test: the English example consultation under a ticket id of
+    its own, sent as the platform sends it; its case id."""
+    async with httpx.AsyncClient(
+        base_url=services.url, headers=services.headers(Role.PLATFORM)
+    ) as client:
+        body = {**ENGLISH, "source": {"external_id": external_id}}
+        answer = await client.post("/intake/v1/consultations", json=body)
+        assert answer.status_code in {200, 201, 202}, answer.text
+        case_id: str = answer.json()["case_id"]
+        return case_id
 
 
 @contextlib.asynccontextmanager

@@ -120,9 +120,7 @@ def build_case_page(
         thread=tuple(
             _thread_entry(event, evidence) for event in events if event["type"] in THREAD_TYPES
         ),
-        decisions=tuple(
-            _decision(event) for event in events if event["type"].endswith(DECIDED_SUFFIX)
-        ),
+        decisions=tuple(_decision(event) for event in events if is_decision(event)),
         timeline=tuple(_row(event) for event in events),
         moments=tuple(
             Moment(recorded_at=event["recorded_at"], type=event["type"])
@@ -131,6 +129,12 @@ def build_case_page(
         revealed=bool(timeline.get("revealed")),
         access_event_id=timeline.get("access_event_id"),
     )
+
+
+def is_decision(event: dict[str, Any]) -> bool:
+    """What the page shows as a decision, and what the pending-decision poll counts: the two
+    must agree, or a page waiting for "one more" would wait for ever."""
+    return str(event["type"]).endswith(DECIDED_SUFFIX)
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> tuple[Segment, ...]:
@@ -163,7 +167,7 @@ def _evidence_by_event(
     it is drawn on (the term must be there) before it is highlighted."""
     spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for event in events:
-        if not event["type"].endswith(DECIDED_SUFFIX):
+        if not is_decision(event):
             continue
         for reason in event["payload"].get("reasons") or []:
             for item in reason.get("evidence") or []:

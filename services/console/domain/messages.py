@@ -19,6 +19,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ポリシーの判定を下に表示しています。",
     ),
     "actions.pending": ("Policy has not decided yet.", "ポリシーはまだ判定していません。"),
+    "actions.pending.waiting": (
+        "Policy has not decided yet; this page shows the decision as soon as it is made.",
+        "ポリシーはまだ判定していません。判定が出しだい、このページに表示します。",
+    ),
+    "actions.pending.gave_up": (
+        "Still no decision after 30 seconds; reload the page later to see it.",
+        "30 秒たっても判定が出ていません。後でページを再読み込みしてください。",
+    ),
     "actions.reload": ("Reload", "再読み込み"),
     "actions.refused": (
         "Not recorded; correct this field",

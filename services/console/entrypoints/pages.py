@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from services.console.adapters.services_http import HttpServicesApi, ServiceUrls
 from services.console.domain.access_trail import access_trail
 from services.console.domain.case_actions import CLOSURE_REASONS
-from services.console.domain.case_page import build_case_page
+from services.console.domain.case_page import build_case_page, is_decision
 from services.console.domain.case_search import (
     CHANNELS,
     OUTCOMES,
@@ -138,6 +138,18 @@ async def case_page(
     after = Posted(recorded=recorded, decisions_before=decisions) if recorded else None
     moment = _moment(as_of, as_of_local, tz)
     return await render_case(visit, case_id, moment, reveal_purpose=None, posted=after)
+
+
+@router.get("/cases/{case_id}/decisions")
+async def decision_count(
+    visit: VisitDep, case_id: CaseId, after: Annotated[int, Query(ge=0, le=10_000)]
+) -> Response:
+    """Whether policy has decided since the page showed `after` decisions: what the case
+    page's script asks while it says a decision is pending, to reload once one is there.
+    Counts only (no personal data); read without revealing, so no access is recorded."""
+    timeline = await services_for(visit).timeline(case_id, None)
+    decisions = sum(is_decision(event) for event in timeline["events"])
+    return JSONResponse({"decisions": decisions, "decided": decisions > after})
 
 
 @router.post("/cases/{case_id}/reveal", response_class=HTMLResponse)

@@ -33,4 +33,25 @@
       input.setCustomValidity(file && file.size > limit ? input.getAttribute("data-too-large") : "");
     });
   });
+  // After an agent's post the page may say policy has not decided yet (it decides off the
+  // request): ask the console every 2 s whether a decision has come and reload once it has;
+  // after 30 s stop and say so (the Reload link stays, as without this script).
+  document.querySelectorAll("[data-pending-decision][data-poll]").forEach(function (marker) {
+    var asks = 0;
+    marker.textContent = marker.getAttribute("data-waiting");
+    function giveUp() { marker.textContent = marker.getAttribute("data-gave-up"); }
+    function ask() {
+      asks += 1;
+      fetch(marker.getAttribute("data-poll"), {
+        credentials: "same-origin", headers: { Accept: "application/json" }
+      }).then(function (answer) {
+        return answer.ok ? answer.json() : null;
+      }).then(function (status) {
+        if (status && status.decided) { window.location.reload(); }
+        else if (asks < 15) { window.setTimeout(ask, 2000); }
+        else { giveUp(); }
+      }, giveUp);
+    }
+    window.setTimeout(ask, 2000);
+  });
 })();
