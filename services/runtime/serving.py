@@ -7,6 +7,7 @@ import errno
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -97,12 +98,26 @@ def serve(app: FastAPI, settings: CaselogSettings, sock: socket.socket | None = 
         access_log=False,
         server_header=False,
     )
-    server = uvicorn.Server(config)
-    # Ctrl-C: uvicorn has shut down cleanly and re-raises the signal; uvicorn.run ignores it.
-    with contextlib.suppress(KeyboardInterrupt):
+    server = _Server(config)
+    with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the handlers are in place
         server.run(sockets=[sock])
     if not server.started:
         raise SystemExit(3)  # start-up failed (logged): as uvicorn.run exits
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, except that a signal that stopped it is not raised again once it has
+    shut down: raised inside the finished event loop, a Ctrl-C that reached the process twice
+    (from the terminal's group and forwarded by `uv run`) could interrupt the loop's own
+    closing and end a clean shutdown with a traceback. The process then exits 0, as before."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
 
 
 def run_embedded(args: argparse.Namespace) -> None:

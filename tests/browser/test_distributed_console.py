@@ -32,7 +32,7 @@ from tests.integration.personal_forms import leaks
 pytestmark = pytest.mark.infra
 
 # services/runtime/demo.py's consultations, each sent once with a ticket id of this run.
-EXCHANGE, EXCESSIVE_DEMAND, THREAT = DEMOS[0], DEMOS[1], DEMOS[3]
+EXCHANGE, EXCESSIVE_DEMAND, THREAT = (DEMOS[n].document for n in (0, 1, 3))
 PERSONAL_VALUES = [
     value
     for demo in (EXCHANGE, EXCESSIVE_DEMAND, THREAT)

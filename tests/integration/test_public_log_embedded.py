@@ -26,8 +26,8 @@ PERSONAL = sorted(
         str(value)
         for demo in DEMOS
         for value in (
-            *(demo["customer"].get(field) for field in ("name", "email", "phone")),
-            demo["body"],
+            *(demo.document["customer"].get(field) for field in ("name", "email", "phone")),
+            demo.document["body"],
         )
         if value and value != "Anonymous"
     }
