@@ -163,11 +163,13 @@ def verify_absent(case_id: str, proof: AbsenceProof, map_size: int, map_root: by
         verify_entry(after, map_size, map_root)
         if not case_id < after.case.case_id:
             raise ProofError("the entry after the id does not sort after it")
-    first = after.index if before is None else before.index + 1
-    last = before.index if after is None else after.index - 1
-    if (before is None and first != 0) or (after is None and last != map_size - 1):
-        raise ProofError("an entry at an end of the proof is not at the end of the map")
-    if before is not None and after is not None and after.index != before.index + 1:
+    if before is None:
+        if after is not None and after.index != 0:
+            raise ProofError("an entry at an end of the proof is not at the end of the map")
+    elif after is None:
+        if before.index != map_size - 1:
+            raise ProofError("an entry at an end of the proof is not at the end of the map")
+    elif after.index != before.index + 1:
         raise ProofError("the entries either side of the id are not adjacent in the map")
 
 
@@ -209,7 +211,9 @@ class CaseMapStatement:
         try:
             return cls(origin, _count(size), _hash(root), _count(cases), _hash(map_root))
         except ValueError:
-            raise CaseMapFormatError("the case map statement has a malformed number or hash")
+            raise CaseMapFormatError(
+                "the case map statement has a malformed number or hash"
+            ) from None
 
 
 def _count(text: str) -> int:
