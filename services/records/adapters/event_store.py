@@ -74,6 +74,9 @@ class SqlLogTransaction:
         received_at = as_utc(self._clock())
         await self._run(statements.add_cosignature, size, witness, signature_line, received_at)
 
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        return await self._run(statements.add_case_map_statement, size, statement)
+
     def committed(self) -> None:
         if self._tail is not None:
             self._writer.tail = self._tail
@@ -168,6 +171,15 @@ class SqlEventStore(EventStore):
         async with self.writing() as work:
             await work.log.add_cosignature(size, witness, signature_line)
             await work.commit()
+
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        async with self.writing() as work:
+            kept = await work.log.add_case_map_statement(size, statement)
+            await work.commit()
+        return kept
+
+    async def case_map_statement(self, size: int) -> str | None:
+        return await self._read(statements.case_map_statement, size)
 
     async def witnessed_size(self, witness: str) -> int | None:
         return await self._read(statements.witnessed_size, witness)

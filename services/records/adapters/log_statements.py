@@ -176,6 +176,24 @@ def add_cosignature(
         )
 
 
+def add_case_map_statement(
+    connection: Connection, tables: RecordsTables, size: int, statement: str
+) -> str:
+    """Keeps the signed case map statement of `size` unless it has one, which is returned."""
+    lock_writer(connection, tables)
+    kept = case_map_statement(connection, tables, size)
+    if kept is not None:
+        return kept
+    connection.execute(insert(tables.case_maps).values(size=size, statement=statement))
+    return statement
+
+
+def case_map_statement(connection: Connection, tables: RecordsTables, size: int) -> str | None:
+    table = tables.case_maps
+    found = connection.execute(select(table.c.statement).where(table.c.size == size)).scalar()
+    return None if found is None else str(found)
+
+
 def witnessed_size(connection: Connection, tables: RecordsTables, witness: str) -> int | None:
     """The largest size `witness` cosigned, if any: where its next consistency proof starts."""
     table = tables.cosignatures

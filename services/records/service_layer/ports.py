@@ -56,7 +56,23 @@ class CosignatureStore(Protocol):
     async def cosigned_witnesses(self, size: int) -> set[str]: ...
 
 
-class EventStore(CheckpointStore, CosignatureStore, Protocol):
+class CaseMapStore(Protocol):
+    """What the case map needs: the events since the last map, and the statements kept."""
+
+    async def events_from(self, position: int, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events at `position` or later, in log order (a page of an audit)."""
+        ...
+
+    async def case_map_statement(self, size: int) -> str | None:
+        """The signed case map statement kept for the checkpoint of `size`, if any."""
+        ...
+
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        """Keeps the statement of `size`; returns the one kept (an earlier one stays)."""
+        ...
+
+
+class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
     """The append-only event log: one row per event id, a Merkle leaf per row, chained by case."""
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
@@ -73,10 +89,6 @@ class EventStore(CheckpointStore, CosignatureStore, Protocol):
 
     async def events(self) -> list[StoredEvent]:
         """Every event, in log order."""
-        ...
-
-    async def events_from(self, position: int, limit: int) -> list[StoredEvent]:
-        """Up to `limit` events at `position` or later, in log order (a page of an audit)."""
         ...
 
     async def case_events(self, case_id: str) -> list[StoredEvent]:
@@ -154,6 +166,10 @@ class LogTransaction(Protocol):
 
     async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
         """As `CosignatureStore.add_cosignature`, in this transaction."""
+        ...
+
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        """As `CaseMapStore.add_case_map_statement`, in this transaction."""
         ...
 
     def committed(self) -> None:

@@ -1,0 +1,101 @@
+"""The case map committed with every checkpoint (docs/decisions/0026-case-completeness-map.md):
+for each case, its event count and chain head at the checkpoint's size, signed by the log's key
+in a statement of its own beside the checkpoint, and the entry a bundle carries to prove that
+it holds every event of its case.
+
+The map is derived from the log, so only the signed statement is stored; the map is kept in
+memory and brought forward over the events appended since, which costs one hash per changed
+case and one per case for the interior of the tree (about 0.13 s for 100,000 cases).
+"""
+
+import asyncio
+from collections.abc import Iterable
+
+from services.records.domain.checkpoints import StoredCheckpoint
+from services.records.domain.errors import CaseMapMismatchError, SizeOutOfRangeError
+from services.records.domain.events import StoredEvent
+from services.records.service_layer.ports import CaseMapStore
+from shared.bundle.format import BundleCaseMap
+from shared.merkle.case_map import CaseHead, CaseMap, CaseMapStatement, MapEntry
+from shared.merkle.keys import NoteSigner
+from shared.merkle.note import parse_note, sign_note
+
+PAGE = 1000
+"""Events read per query while bringing the map forward."""
+
+
+def case_heads(events: Iterable[StoredEvent]) -> list[CaseHead]:
+    """The entries `events` (in log order) leave in the map: the last event of each case wins."""
+    return list(
+        {
+            event.case_id: CaseHead(event.case_id, event.case_position + 1, event.chain_hash)
+            for event in events
+        }.values()
+    )
+
+
+class CaseMaps:
+    """Signs the case map of each checkpoint once and proves a case's entry in it.
+
+    MUST be told of every checkpoint before a bundle is built on it (`commit`): a bundle's
+    entry is proved against the statement kept for its size, never against a map signed for
+    the occasion, so every holder of a bundle of that size sees the same map root.
+    """
+
+    def __init__(self, store: CaseMapStore, signer: NoteSigner, *, origin: str) -> None:
+        self._store = store
+        self._signer = signer
+        self._origin = origin
+        self._lock = asyncio.Lock()
+        self._map, self._size = CaseMap(), 0
+
+    async def commit(self, checkpoint: StoredCheckpoint) -> str:
+        """The signed statement of the map at the checkpoint's size: the one kept, else a new
+        one (the first kept for a size stays, like the checkpoint itself)."""
+        kept = await self._store.case_map_statement(checkpoint.size)
+        if kept is not None:
+            return kept
+        case_map = await self.at(checkpoint.size)
+        statement = CaseMapStatement(
+            self._origin, checkpoint.size, checkpoint.root_hash, case_map.size, case_map.root
+        )
+        note = sign_note(statement.text(), [self._signer])
+        return await self._store.add_case_map_statement(checkpoint.size, note)
+
+    async def entry(self, checkpoint: StoredCheckpoint, case_id: str) -> BundleCaseMap | None:
+        """The case's entry at the checkpoint with its proof, None if the case had no event
+        then. CaseMapMismatchError if the kept statement names another map than the log's."""
+        note = await self.commit(checkpoint)
+        case_map = await self.at(checkpoint.size)
+        signed = CaseMapStatement.parse(parse_note(note).text)
+        if (signed.tree_root, signed.cases, signed.map_root) != (
+            checkpoint.root_hash,
+            case_map.size,
+            case_map.root,
+        ):
+            raise CaseMapMismatchError(
+                f"the case map statement kept for size {checkpoint.size} is not the log's map"
+            )
+        entry = case_map.prove(case_id)
+        return BundleCaseMap.of(note, entry) if isinstance(entry, MapEntry) else None
+
+    async def at(self, size: int) -> CaseMap:
+        """The map of the first `size` events. The latest is kept and brought forward; an
+        older size is rebuilt from the start of the log (rare: checkpoints only grow)."""
+        async with self._lock:
+            if size < self._size:
+                return await self._forward(CaseMap(), 0, size)
+            self._map = await self._forward(self._map, self._size, size)
+            self._size = size
+            return self._map
+
+    async def _forward(self, case_map: CaseMap, start: int, end: int) -> CaseMap:
+        changed: dict[str, CaseHead] = {}
+        position = start
+        while position < end:
+            page = await self._store.events_from(position, min(PAGE, end - position))
+            if not page:
+                raise SizeOutOfRangeError(f"the log holds {position} events, not {end}")
+            changed |= {head.case_id: head for head in case_heads(page)}
+            position += len(page)
+        return case_map.with_heads(changed.values()) if changed else case_map
