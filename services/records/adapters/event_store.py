@@ -23,6 +23,7 @@ from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from services.records.service_layer.ports import EventStore
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.envelope import utc_now
+from shared.merkle.case_map import CaseHead
 from shared.merkle.store import NodeId
 from shared.sql_types import as_utc
 
@@ -177,6 +178,9 @@ class SqlEventStore(EventStore):
             kept = await work.log.add_case_map_statement(size, statement)
             await work.commit()
         return kept
+
+    async def case_heads(self, start: int, end: int) -> list[CaseHead]:
+        return await self._read(statements.case_heads, start, end)
 
     async def case_map_statement(self, size: int) -> str | None:
         return await self._read(statements.case_map_statement, size)

@@ -4,34 +4,20 @@ in a statement of its own beside the checkpoint, and the entry a bundle carries 
 it holds every event of its case.
 
 The map is derived from the log, so only the signed statement is stored; the map is kept in
-memory and brought forward over the events appended since, which costs one hash per changed
-case and one per case for the interior of the tree (about 0.13 s for 100,000 cases).
+memory and brought forward with the heads of the cases that had events since (one row per
+case from the store), which costs one hash per changed case and one per case for the
+interior of the tree (about 0.13 s for 100,000 cases).
 """
 
 import asyncio
-from collections.abc import Iterable
 
 from services.records.domain.checkpoints import StoredCheckpoint
-from services.records.domain.errors import CaseMapMismatchError, SizeOutOfRangeError
-from services.records.domain.events import StoredEvent
+from services.records.domain.errors import CaseMapMismatchError
 from services.records.service_layer.ports import CaseMapStore
 from shared.bundle.format import BundleCaseMap
-from shared.merkle.case_map import CaseHead, CaseMap, CaseMapStatement, MapEntry
+from shared.merkle.case_map import CaseMap, CaseMapStatement, MapEntry
 from shared.merkle.keys import NoteSigner
 from shared.merkle.note import parse_note, sign_note
-
-PAGE = 1000
-"""Events read per query while bringing the map forward."""
-
-
-def case_heads(events: Iterable[StoredEvent]) -> list[CaseHead]:
-    """The entries `events` (in log order) leave in the map: the last event of each case wins."""
-    return list(
-        {
-            event.case_id: CaseHead(event.case_id, event.case_position + 1, event.chain_hash)
-            for event in events
-        }.values()
-    )
 
 
 class CaseMaps:
@@ -90,12 +76,5 @@ class CaseMaps:
             return self._map
 
     async def _forward(self, case_map: CaseMap, start: int, end: int) -> CaseMap:
-        changed: dict[str, CaseHead] = {}
-        position = start
-        while position < end:
-            page = await self._store.events_from(position, min(PAGE, end - position))
-            if not page:
-                raise SizeOutOfRangeError(f"the log holds {position} events, not {end}")
-            changed |= {head.case_id: head for head in case_heads(page)}
-            position += len(page)
-        return case_map.with_heads(changed.values()) if changed else case_map
+        changed = await self._store.case_heads(start, end) if start < end else []
+        return case_map.with_heads(changed) if changed else case_map

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from shared.bus.messages import OutgoingMessage
+from shared.merkle.case_map import CaseHead
 from shared.merkle.store import NodeId
 
 
@@ -57,10 +58,11 @@ class CosignatureStore(Protocol):
 
 
 class CaseMapStore(Protocol):
-    """What the case map needs: the events since the last map, and the statements kept."""
+    """What the case map needs: the cases' heads since the last map, and the statements kept."""
 
-    async def events_from(self, position: int, limit: int) -> list[StoredEvent]:
-        """Up to `limit` events at `position` or later, in log order (a page of an audit)."""
+    async def case_heads(self, start: int, end: int) -> list[CaseHead]:
+        """Each case's event count and chain hash after the events at positions [start, end),
+        for the cases with an event there; SizeOutOfRangeError past the log's size."""
         ...
 
     async def case_map_statement(self, size: int) -> str | None:
@@ -89,6 +91,10 @@ class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
 
     async def events(self) -> list[StoredEvent]:
         """Every event, in log order."""
+        ...
+
+    async def events_from(self, position: int, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events at `position` or later, in log order (a page of an audit)."""
         ...
 
     async def case_events(self, case_id: str) -> list[StoredEvent]:

@@ -3,10 +3,9 @@
 from datetime import UTC, datetime
 
 from services.records.domain.events import StoredEvent
-from services.records.service_layer.case_maps import case_heads
 from shared.bundle.format import Bundle, BundleCaseMap, BundleConsistency, BundleEvent
 from shared.merkle import encoding
-from shared.merkle.case_map import CaseMap, CaseMapStatement, MapEntry
+from shared.merkle.case_map import CaseHead, CaseMap, CaseMapStatement, MapEntry
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.keys import NoteSigner
 from shared.merkle.note import sign_note
@@ -59,7 +58,13 @@ def with_case_map(bundle: Bundle, rows: list[StoredEvent], signer: NoteSigner) -
     """`bundle` with its case's entry in the case map of every row, signed as records signs it."""
     tree = MerkleTree(InMemoryNodeStore())
     tree.extend(row.leaf for row in rows)
-    case_map = CaseMap(case_heads(rows))
+    # In log order, so each case's last row is the one its entry keeps.
+    case_map = CaseMap(
+        {
+            row.case_id: CaseHead(row.case_id, row.case_position + 1, row.chain_hash)
+            for row in rows
+        }.values()
+    )
     statement = CaseMapStatement(ORIGIN, tree.size, tree.root(), case_map.size, case_map.root)
     entry = case_map.prove(bundle.case_id)
     assert isinstance(entry, MapEntry)
