@@ -1,10 +1,13 @@
 """Bundles that prove completeness, from records on Kafka and PostgreSQL: the exported bundle
 carries its case's entry in the case map records signed beside its checkpoint; `caselog verify`
 with the log's key says it is complete, and the same file with its last event removed fails,
-naming the completeness check. The app reads the shared topics into a log of its own (a fresh
-database), so other runs' cases may be in its map: they do not change this case's entry."""
+naming the completeness check. A Go checker sharing no code with caselog
+(deploy/witness/checkmap, on golang.org/x/mod/sumdb/note and tlog) agrees on both. The app
+reads the shared topics into a log of its own (a fresh database), so other runs' cases may be
+in its map: they do not change this case's entry."""
 
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from shared.merkle.case_map import CaseMapStatement
 from shared.merkle.note import parse_note
 from tests.integration.records.cases import consultation, contact, decision, new_case
 from tests.integration.records.conftest import SIGNER, RunningRecords
+from tests.integration.witness.litewitness import witness_tools
 
 T0 = datetime(2025, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -113,3 +117,25 @@ def test_without_its_case_map_entry_the_bundle_verifies_but_is_not_proved_comple
 
     assert status == 0, out
     assert "(completeness not proved)" in out
+
+
+def go_checkmap(path: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(witness_tools() / "checkmap"), str(path), SIGNER.verifier.key_string()]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=60)
+
+
+def test_an_outside_go_checker_agrees_the_bundle_is_complete_and_the_shortened_one_is_not(
+    exported: tuple[Path, list[Envelope]], tmp_path: Path
+) -> None:
+    document = json.loads(exported[0].read_bytes())
+    document["events"] = document["events"][:-1]
+    (tmp_path / "withheld.json").write_text(json.dumps(document))
+
+    whole, shortened = go_checkmap(exported[0]), go_checkmap(tmp_path / "withheld.json")
+
+    assert whole.returncode == 0, whole.stderr
+    assert whole.stdout.startswith(f"complete: case {document['case_id']} had 3 events at size ")
+    assert shortened.returncode == 1
+    assert "with 2 events ending at the bundle's last event is not in the signed case map" in (
+        shortened.stderr
+    )
