@@ -6,7 +6,8 @@ it holds every event of its case.
 The map is derived from the log, so only the signed statement is stored; the map is kept in
 memory and brought forward with the heads of the cases that had events since (one row per
 case from the store), which costs one hash per changed case and one per case for the
-interior of the tree (about 0.13 s for 100,000 cases).
+interior of the tree: 0.31 s for a checkpoint after 1,000 of 100,000 cases changed, 2.4 s
+for the first after a start (SQLite, decision 0026).
 """
 
 import asyncio
