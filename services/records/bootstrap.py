@@ -93,7 +93,13 @@ def bootstrap(
     )
     witnessing = Witnessing(store, configured_witnesses(settings.records_witnesses))
     issuer = CheckpointIssuer(
-        store, signer, origin=origin, policy=policy, clock=clock, witnessing=witnessing
+        store,
+        signer,
+        origin=origin,
+        policy=policy,
+        clock=clock,
+        witnessing=witnessing,
+        case_maps=store,
     )
     deps = RecordsDependencies(
         store=store,

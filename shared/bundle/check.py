@@ -21,12 +21,13 @@ from shared.bundle.reveal import (
 from shared.envelope import InvalidEnvelopeError, decode_envelope
 from shared.errors import CaselogError
 from shared.merkle import encoding
+from shared.merkle.case_map import CaseHead, CaseMapStatement, MapEntry, verify_entry
 from shared.merkle.checkpoint import Checkpoint, open_checkpoint
 from shared.merkle.cosignature import CosignatureVerifier, cosigners
 from shared.merkle.errors import MerkleError
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.keys import NoteVerifier
-from shared.merkle.note import open_note
+from shared.merkle.note import VerifiedNote, open_note
 from shared.merkle.verify import verify_consistency, verify_inclusion
 
 
@@ -68,6 +69,7 @@ class BundleVerdict:
     witnesses: tuple[str, ...] = ()  # the trusted witnesses whose cosignature verified
     # (event id, field path) of each revealed plaintext that matched the log's commitment
     revealed_checked: tuple[tuple[str, str], ...] = ()
+    complete: bool = False  # the log's signed case map proved no event of the case withheld
 
     @property
     def ok(self) -> bool:
@@ -85,20 +87,24 @@ def verify_bundle(
     that at least `quorum` of `witnesses` cosigned it (C2SP tlog-cosignature), each event
     against its bytes, audit path and case chain, the consistency proof, given `held` (a
     checkpoint note the user kept) that the bundle's log extends it, and each revealed
-    plaintext against the log's signed commitment."""
+    plaintext against the log's signed commitment. With a case map entry, that the events are
+    every event the case had at the checkpoint (checked before the events themselves, so a
+    withheld event is named as such; the events' own checks then prove the head it names)."""
     failure = None
     cosigned: tuple[str, ...] = ()
+    complete = False
     try:
         keys = list(trusted) or [_bundled_key(bundle)]
         checkpoint = _checkpoint(bundle, keys)
         cosigned = _check_witnesses(bundle, witnesses, quorum)
+        complete = check_complete(bundle, checkpoint, keys)
         check_events(bundle, checkpoint)
         older = _check_consistency(bundle, checkpoint, keys)
         if held is not None:
             _check_held(bundle, (checkpoint, older), keys, held)
         revealed = check_revealed(bundle, keys)
     except BundleCheckFailed as failed:
-        failure, revealed = failed.failure, ()
+        failure, revealed, complete = failed.failure, (), False
     return BundleVerdict(
         bundle.case_id,
         len(bundle.events),
@@ -107,6 +113,7 @@ def verify_bundle(
         failure,
         cosigned,
         revealed,
+        complete,
     )
 
 
@@ -184,6 +191,64 @@ def _check_held(
         raise BundleCheckFailed(subject, reason)
     if same[0].root_hash != mine.root_hash:
         raise BundleCheckFailed(subject, f"the log signed another root at size {mine.size}")
+
+
+COMPLETENESS = "completeness"
+
+
+def check_complete(bundle: Bundle, checkpoint: Checkpoint, keys: Sequence[NoteVerifier]) -> bool:
+    """Whether the bundle proves it holds every event of its case at its checkpoint: False
+    for a bundle without a case map entry (older bundles), True if the entry is in the map
+    the log's key signed for this checkpoint and names exactly the bundle's events and
+    last chain hash; raises otherwise, naming the completeness check."""
+    proof = bundle.case_map
+    if proof is None:
+        return False
+    opened = _signed_statement(proof.statement, keys, bundle.origin, COMPLETENESS)
+    try:
+        statement = CaseMapStatement.parse(opened.text)
+    except MerkleError as error:
+        raise BundleCheckFailed(COMPLETENESS, f"the case map note: {error}") from None
+    claimed = (statement.origin, statement.tree_size, statement.tree_root)
+    if claimed != (checkpoint.origin, checkpoint.size, checkpoint.root_hash):
+        reason = "the signed case map is for another log or checkpoint than the bundle's"
+        raise BundleCheckFailed(COMPLETENESS, reason)
+    head = decoded(proof.head, COMPLETENESS, "the case's head")
+    path = tuple(decoded(item, COMPLETENESS, "a map proof hash") for item in proof.proof)
+    entry = MapEntry(CaseHead(bundle.case_id, proof.events, head), proof.index, path)
+    try:
+        verify_entry(entry, statement.cases, statement.map_root)
+    except MerkleError as error:
+        reason = f"the case's entry is not in the log's signed case map: {error}"
+        raise BundleCheckFailed(COMPLETENESS, reason) from None
+    shown = len(bundle.events)
+    if proof.events != shown:
+        reason = (
+            f"the log's signed case map says the case had {proof.events} events at size"
+            f" {checkpoint.size}, the bundle holds {shown}: "
+            + ("events of the case were withheld" if shown < proof.events else "it holds extra")
+        )
+        raise BundleCheckFailed(COMPLETENESS, reason)
+    if not bundle.events or bundle.events[-1].chain_hash != proof.head:
+        reason = (
+            "the case's last event in the log's signed case map is not the bundle's last event:"
+            " an event was withheld, replaced or moved"
+        )
+        raise BundleCheckFailed(COMPLETENESS, reason)
+    return True
+
+
+def _signed_statement(
+    note: str, keys: Sequence[NoteVerifier], origin: str, subject: str
+) -> VerifiedNote:
+    """A note that is no checkpoint, signed by the log's key (named `origin`)."""
+    try:
+        opened = open_note(note, keys)
+    except MerkleError as error:
+        raise BundleCheckFailed(subject, f"the signed note does not verify: {error}") from None
+    if not any(signature.name == origin for signature in opened.verified):
+        raise BundleCheckFailed(subject, f"no key named {origin!r} signed it")
+    return opened
 
 
 def check_events(bundle: Bundle, checkpoint: Checkpoint) -> None:
@@ -281,13 +346,11 @@ def _commitments(
     subject = "reveal commitments"
     if bundle.reveal_commitments is None:
         raise BundleCheckFailed(subject, "plaintext is shown but the log signed no commitment")
+    opened = _signed_statement(bundle.reveal_commitments, keys, bundle.origin, subject)
     try:
-        opened = open_note(bundle.reveal_commitments, keys)
         commitments = RevealCommitments.parse(opened.text)
-    except (MerkleError, CommitmentsFormatError) as error:
+    except CommitmentsFormatError as error:
         raise BundleCheckFailed(subject, f"the signed note does not verify: {error}") from None
-    if not any(signature.name == bundle.origin for signature in opened.verified):
-        raise BundleCheckFailed(subject, f"no key named {bundle.origin!r} signed it")
     claimed = (commitments.origin, commitments.case_id, commitments.access_event_id)
     if claimed != (bundle.origin, bundle.case_id, bundle.access_event_id):
         reason = "they are for another log, case or reveal than this bundle's"

@@ -7,6 +7,8 @@ from pydantic import AwareDatetime, Field, JsonValue, ValidationError
 
 from shared.errors import CaselogError
 from shared.frozen import FrozenModel
+from shared.merkle import encoding
+from shared.merkle.case_map import MapEntry
 from shared.validation import summarize
 
 BUNDLE_FORMAT: Literal["caselog.bundle.v1"] = "caselog.bundle.v1"
@@ -37,6 +39,28 @@ class BundleConsistency(FrozenModel):
     proof: list[Base64]
 
 
+class BundleCaseMap(FrozenModel):
+    """The case's entry in the log's case map at the bundle's tree size
+    (shared.merkle.case_map): how many events the case had then and its chain head, proved
+    against the map root that the log's key signed beside the checkpoint."""
+
+    statement: str = Field(description="the signed case map note for the bundle's checkpoint")
+    events: int = Field(ge=1, description="the case's event count in the map")
+    head: Base64 = Field(description="the chain hash of the case's last event in the map")
+    index: int = Field(ge=0, description="the case's leaf index in the map")
+    proof: list[Base64] = Field(description="RFC 9162 audit path of that leaf in the map")
+
+    @classmethod
+    def of(cls, statement: str, entry: MapEntry) -> "BundleCaseMap":
+        return cls(
+            statement=statement,
+            events=entry.case.events,
+            head=encoding.encode(entry.case.head),
+            index=entry.index,
+            proof=[encoding.encode(item) for item in entry.path],
+        )
+
+
 class RevealedEvent(FrozenModel):
     """An event's payload with its personal fields in plaintext (or `[erased]`), and per
     revealed field the salt of its commitment in `Bundle.reveal_commitments`."""
@@ -63,6 +87,9 @@ class Bundle(FrozenModel):
     tree_size: int = Field(ge=0)
     events: list[BundleEvent]
     consistency: BundleConsistency | None = None
+    case_map: BundleCaseMap | None = Field(
+        default=None, description="proves the events are all the case had (absent: not proved)"
+    )
     revealed: list[RevealedEvent] | None = None
     access_event_id: str | None = Field(
         default=None, description="the access.recorded event of the reveal, if any"

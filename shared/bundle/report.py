@@ -25,8 +25,15 @@ Result = Literal["verified", "self_consistent_only", "failed"]
 REPORT_FORMAT = "caselog.verification.v1"
 NOT_PROVED_COMPLETE = (
     "the bundle carries no completeness proof, so events of the case after the last one"
-    " shown may have been withheld"
+    " shown may have been withheld (completeness not proved)"
 )
+
+
+def proved_complete(events: int, size: int) -> str:
+    return (
+        f"the log's signed case map at size {size} says the case had exactly these {events}"
+        " events, the last one shown ending its chain: none was withheld"
+    )
 
 
 def key_fingerprint(verifier_key: str) -> str:
@@ -138,8 +145,10 @@ def _proved(
         consistency_from=_size(bundle.consistency.checkpoint) if bundle.consistency else None,
         held_size=_size(held) if held is not None else None,
         witnesses=_witnesses(bundle, witnesses, quorum),
-        complete=False,
-        complete_reason=NOT_PROVED_COMPLETE,
+        complete=verdict.complete,
+        complete_reason=proved_complete(len(envelopes), bundle.tree_size)
+        if verdict.complete
+        else NOT_PROVED_COMPLETE,
         revealed=_revealed(bundle, verdict),
     )
     result: Result = "verified" if verdict.key_trusted else "self_consistent_only"

@@ -23,6 +23,7 @@ from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from services.records.service_layer.ports import EventStore
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.envelope import utc_now
+from shared.merkle.case_map import CaseHead
 from shared.merkle.store import NodeId
 from shared.sql_types import as_utc
 
@@ -73,6 +74,9 @@ class SqlLogTransaction:
     async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
         received_at = as_utc(self._clock())
         await self._run(statements.add_cosignature, size, witness, signature_line, received_at)
+
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        return await self._run(statements.add_case_map_statement, size, statement)
 
     def committed(self) -> None:
         if self._tail is not None:
@@ -168,6 +172,18 @@ class SqlEventStore(EventStore):
         async with self.writing() as work:
             await work.log.add_cosignature(size, witness, signature_line)
             await work.commit()
+
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        async with self.writing() as work:
+            kept = await work.log.add_case_map_statement(size, statement)
+            await work.commit()
+        return kept
+
+    async def case_heads(self, start: int, end: int) -> list[CaseHead]:
+        return await self._read(statements.case_heads, start, end)
+
+    async def case_map_statement(self, size: int) -> str | None:
+        return await self._read(statements.case_map_statement, size)
 
     async def witnessed_size(self, witness: str) -> int | None:
         return await self._read(statements.witnessed_size, witness)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.engine import Connection
 
 from services.records.adapters.appending import lock_writer
@@ -26,6 +26,7 @@ from services.records.domain.errors import (
     UnknownEventError,
 )
 from services.records.domain.events import StoredEvent
+from shared.merkle.case_map import CaseHead
 from shared.merkle.errors import TreeSizeError
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.store import NodeId
@@ -174,6 +175,49 @@ def add_cosignature(
                 size=size, witness=witness, signature_line=signature_line, received_at=received_at
             )
         )
+
+
+def case_heads(
+    connection: Connection, tables: RecordsTables, start: int, end: int
+) -> list[CaseHead]:
+    """Each case's head after the events at positions [start, end), for the cases with an
+    event there: its count and chain hash at its last event in the range (one row a case)."""
+    size = tree_size(connection, tables)
+    if not 0 <= start <= end <= size:
+        raise SizeOutOfRangeError(f"the log holds {size} events, not [{start}, {end})")
+    events = tables.events
+    last = (
+        select(events.c.case_id, func.max(events.c.case_position).label("case_position"))
+        .where(events.c.position >= start, events.c.position < end)
+        .group_by(events.c.case_id)
+        .subquery()
+    )
+    query = select(events.c.case_id, events.c.case_position, events.c.chain_hash).join(
+        last,
+        and_(events.c.case_id == last.c.case_id, events.c.case_position == last.c.case_position),
+    )
+    return [
+        CaseHead(row.case_id, row.case_position + 1, bytes(row.chain_hash))
+        for row in connection.execute(query).all()
+    ]
+
+
+def add_case_map_statement(
+    connection: Connection, tables: RecordsTables, size: int, statement: str
+) -> str:
+    """Keeps the signed case map statement of `size` unless it has one, which is returned."""
+    lock_writer(connection, tables)
+    kept = case_map_statement(connection, tables, size)
+    if kept is not None:
+        return kept
+    connection.execute(insert(tables.case_maps).values(size=size, statement=statement))
+    return statement
+
+
+def case_map_statement(connection: Connection, tables: RecordsTables, size: int) -> str | None:
+    table = tables.case_maps
+    found = connection.execute(select(table.c.statement).where(table.c.size == size)).scalar()
+    return None if found is None else str(found)
 
 
 def witnessed_size(connection: Connection, tables: RecordsTables, witness: str) -> int | None:

@@ -1,5 +1,5 @@
-"""The records tables: the event log, the Merkle tree's nodes, the signed checkpoints and the
-witnesses' cosignatures of them."""
+"""The records tables: the event log, the Merkle tree's nodes, the signed checkpoints, the
+witnesses' cosignatures of them and the signed case map statement beside each."""
 
 import re
 from dataclasses import dataclass
@@ -34,15 +34,16 @@ class RecordsTables:
     merkle_nodes: Table
     checkpoints: Table
     cosignatures: Table
+    case_maps: Table
 
     @property
     def all(self) -> tuple[Table, ...]:
-        return (self.events, self.merkle_nodes, self.checkpoints, self.cosignatures)
+        return (self.events, self.merkle_nodes, self.checkpoints, self.cosignatures, self.case_maps)
 
 
 def records_tables(prefix: str = "") -> RecordsTables:
     """The tables named `<prefix>events`, `<prefix>merkle_nodes`, `<prefix>checkpoints`,
-    `<prefix>cosignatures`."""
+    `<prefix>cosignatures`, `<prefix>case_maps`."""
     # The names go into trigger DDL as they are, so only plain lower-case names are allowed.
     if not _PREFIX.fullmatch(prefix):
         raise RecordsError("a table prefix is lower-case letters, digits and underscores")
@@ -95,4 +96,14 @@ def records_tables(prefix: str = "") -> RecordsTables:
         Column("signature_line", Text, nullable=False),
         Column("received_at", DateTime(timezone=True), nullable=False),
     )
-    return RecordsTables(prefix, metadata, events, merkle_nodes, checkpoints, cosignatures)
+    # The log key's signed statement of the case map at `size` (shared.merkle.case_map): the
+    # map itself is derived from the events, so only the note that commits to it is kept.
+    case_maps = Table(
+        f"{prefix}case_maps",
+        metadata,
+        Column("size", BigInteger, primary_key=True, autoincrement=False),
+        Column("statement", Text, nullable=False),
+    )
+    return RecordsTables(
+        prefix, metadata, events, merkle_nodes, checkpoints, cosignatures, case_maps
+    )

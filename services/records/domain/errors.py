@@ -27,6 +27,10 @@ class CheckpointMismatchError(RecordsError):
     """A checkpoint whose root hash is not the log's root at its size; it was not stored."""
 
 
+class CaseMapMismatchError(RecordsError):
+    """The case map statement kept for a size does not name the map the log derives."""
+
+
 class StoreIntegrityError(RecordsError):
     """The stored rows contradict each other: a second writer, or damage; nothing was written."""
 

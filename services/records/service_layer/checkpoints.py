@@ -20,7 +20,9 @@ from services.records.domain.checkpoints import (
     WitnessAnswer,
     WitnessIdentity,
 )
-from services.records.service_layer.ports import CheckpointStore, CosignatureStore
+from services.records.service_layer.case_maps import CaseMaps
+from services.records.service_layer.ports import CaseMapStore, CheckpointStore, CosignatureStore
+from shared.bundle.format import BundleCaseMap
 from shared.envelope import utc_now
 from shared.errors import CaselogError
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
@@ -135,7 +137,8 @@ class CheckpointIssuer:
 
     Signing the same size twice is harmless: the store keeps the first checkpoint of a size.
     With `witnessing`, each checkpoint it hands out has been offered to the witnesses first and
-    carries the cosignatures they gave.
+    carries the cosignatures they gave. With `case_maps`, each checkpoint it hands out has its
+    signed case map statement kept (shared.merkle.case_map), so bundles can prove completeness.
     """
 
     def __init__(
@@ -147,8 +150,10 @@ class CheckpointIssuer:
         policy: CheckpointPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
         witnessing: Witnessing | None = None,
+        case_maps: CaseMapStore | None = None,
     ) -> None:
         self._store = store
+        self._case_maps = None if case_maps is None else CaseMaps(case_maps, signer, origin=origin)
         self._witnessing = witnessing
         self._signer = signer
         self._origin = origin
@@ -159,6 +164,15 @@ class CheckpointIssuer:
         """A checkpoint at the current size: the one already kept, else a newly signed one."""
         size = await self._store.size()
         return await self._checkpoint(size, await self._store.checkpoint(size))
+
+    async def case_map_entry(
+        self, checkpoint: StoredCheckpoint, case_id: str
+    ) -> BundleCaseMap | None:
+        """The case's proved entry in the case map of `checkpoint` (one this issuer handed
+        out); None without case maps, or if the case had no events at that size."""
+        if self._case_maps is None:
+            return None
+        return await self._case_maps.entry(checkpoint, case_id)
 
     def sign_statement(self, text: str) -> str:
         """A signed note by the log's key over a text that is no checkpoint (a bundle's reveal
@@ -180,6 +194,8 @@ class CheckpointIssuer:
             kept = await self._store.add_checkpoint(
                 StoredCheckpoint(size, root, note, self._clock())
             )
+        if self._case_maps is not None:
+            await self._case_maps.commit(kept)
         return kept if self._witnessing is None else await self._witnessing.cosign(kept)
 
 

@@ -102,7 +102,8 @@ async def export_bundle(command: ExportBundle, deps: RecordsDependencies) -> Bun
     """The bundle of every event of the case, the access of a reveal included.
 
     The checkpoint is issued after the access is recorded, so it covers it; events appended
-    after the checkpoint are left for the next bundle.
+    after the checkpoint are left for the next bundle. The case's entry in the checkpoint's
+    signed case map proves that the bundle holds every event the case had at that size.
     """
     case_id = command.case_id
     events = await reads.case_events(deps.store, case_id)
@@ -128,6 +129,7 @@ async def export_bundle(command: ExportBundle, deps: RecordsDependencies) -> Bun
         tree_size=size,
         events=[await _proven(deps.store, event, size) for event in stored],
         consistency=await _consistency(deps.store, since, checkpoint) if since else None,
+        case_map=await deps.issuer.case_map_entry(checkpoint, case_id),
         revealed=revealed,
         access_event_id=access_event_id,
         reveal_commitments=commitments,

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
 from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
 from shared.bus.messages import OutgoingMessage
+from shared.merkle.case_map import CaseHead
 from shared.merkle.store import NodeId
 
 
@@ -56,7 +57,24 @@ class CosignatureStore(Protocol):
     async def cosigned_witnesses(self, size: int) -> set[str]: ...
 
 
-class EventStore(CheckpointStore, CosignatureStore, Protocol):
+class CaseMapStore(Protocol):
+    """What the case map needs: the cases' heads since the last map, and the statements kept."""
+
+    async def case_heads(self, start: int, end: int) -> list[CaseHead]:
+        """Each case's event count and chain hash after the events at positions [start, end),
+        for the cases with an event there; SizeOutOfRangeError past the log's size."""
+        ...
+
+    async def case_map_statement(self, size: int) -> str | None:
+        """The signed case map statement kept for the checkpoint of `size`, if any."""
+        ...
+
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        """Keeps the statement of `size`; returns the one kept (an earlier one stays)."""
+        ...
+
+
+class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
     """The append-only event log: one row per event id, a Merkle leaf per row, chained by case."""
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
@@ -154,6 +172,10 @@ class LogTransaction(Protocol):
 
     async def add_cosignature(self, size: int, witness: str, signature_line: str) -> None:
         """As `CosignatureStore.add_cosignature`, in this transaction."""
+        ...
+
+    async def add_case_map_statement(self, size: int, statement: str) -> str:
+        """As `CaseMapStore.add_case_map_statement`, in this transaction."""
         ...
 
     def committed(self) -> None:

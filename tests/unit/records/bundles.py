@@ -3,10 +3,12 @@
 from datetime import UTC, datetime
 
 from services.records.domain.events import StoredEvent
-from shared.bundle.format import Bundle, BundleConsistency, BundleEvent
+from shared.bundle.format import Bundle, BundleCaseMap, BundleConsistency, BundleEvent
 from shared.merkle import encoding
+from shared.merkle.case_map import CaseHead, CaseMap, CaseMapStatement, MapEntry
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.keys import NoteSigner
+from shared.merkle.note import sign_note
 from shared.merkle.store import InMemoryNodeStore
 from shared.merkle.tree import MerkleTree
 
@@ -50,3 +52,21 @@ def bundle_of(
         events=events,
         consistency=consistency,
     )
+
+
+def with_case_map(bundle: Bundle, rows: list[StoredEvent], signer: NoteSigner) -> Bundle:
+    """`bundle` with its case's entry in the case map of every row, signed as records signs it."""
+    tree = MerkleTree(InMemoryNodeStore())
+    tree.extend(row.leaf for row in rows)
+    # In log order, so each case's last row is the one its entry keeps.
+    case_map = CaseMap(
+        {
+            row.case_id: CaseHead(row.case_id, row.case_position + 1, row.chain_hash)
+            for row in rows
+        }.values()
+    )
+    statement = CaseMapStatement(ORIGIN, tree.size, tree.root(), case_map.size, case_map.root)
+    entry = case_map.prove(bundle.case_id)
+    assert isinstance(entry, MapEntry)
+    proved = BundleCaseMap.of(sign_note(statement.text(), [signer]), entry)
+    return bundle.model_copy(update={"case_map": proved})

@@ -164,6 +164,10 @@ async def test_a_bundle_is_proven_against_a_checkpoint_that_covers_every_event_o
     verdict = verify_bundle(bundle, trusted=[verifier(wired)])
     assert (verdict.ok, verdict.key_trusted, bundle.tree_size) == (True, True, 4)
     assert [e.case_position for e in bundle.events] == [0, 1, 2]
+    assert bundle.case_map is not None
+    assert (bundle.case_map.events, verdict.complete) == (3, True)
+    kept = await wired.records.store.case_map_statement(4)
+    assert kept == bundle.case_map.statement  # proved against the statement kept for size 4
     assert bundle.revealed is None
     assert bundle.access_event_id is None
 
