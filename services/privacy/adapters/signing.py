@@ -9,10 +9,12 @@ refuses to start without one.
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from services.privacy.domain.errors import ReceiptVerificationError, SigningKeyError
+from services.privacy.domain.log_binding import binding_mismatch
 from services.privacy.domain.receipt import (
     CompletionStatement,
     ErasureReceipt,
@@ -25,6 +27,7 @@ from services.privacy.domain.receipt import (
     receipt_from_text,
     receipt_text,
 )
+from shared.bundle.log_binding import LogBindingError, parse_log_binding, prove_events
 from shared.merkle.checkpoint import Checkpoint, open_checkpoint
 from shared.merkle.errors import NoteError
 from shared.merkle.keys import NoteSigner, NoteVerifier
@@ -65,6 +68,8 @@ class VerifiedReceipt:
     verifier_key: str
     bundled_key: bool  # verified with the key inside the file: proves integrity, not origin
     completion: CompletionStatement | None = None  # verified with the same key, and names it
+    # The size of the records checkpoint the log binding proved every event in, if checked.
+    bound_at: int | None = None
 
     @property
     def state(self) -> ErasureState:
@@ -72,13 +77,21 @@ class VerifiedReceipt:
 
 
 def verify_receipt(
-    document: str | bytes, trusted_key: str | None = None, records_key: str | None = None
+    document: str | bytes,
+    trusted_key: str | None = None,
+    records_key: str | None = None,
+    *,
+    require_binding: bool = False,
 ) -> VerifiedReceipt:
     """The receipt if its signature verifies and no field differs from what was signed; with
     its completion statement, if the file holds one, verified by the same key and shown to
     complete this receipt (else the whole file fails). A bound records checkpoint must be a
     checkpoint whose tree includes every event position the receipt lists; with
-    `records_key` (the log's note verifier key) its signature is checked too."""
+    `records_key` (the log's note verifier key) its signature is checked too.
+
+    A log binding in the file MUST prove, with `records_key` pinned, that every one of the
+    receipt's `subject.erased` events is in its checkpoint, and nothing else; with
+    `require_binding` a receipt that has events but no binding fails."""
     try:
         signed = SignedReceipt.model_validate_json(document)
     except ValidationError as error:
@@ -87,6 +100,7 @@ def verify_receipt(
     verifier = _verifier(key)
     receipt = receipt_from_text(_open(signed.signed_note, verifier, "signature"), signed.receipt)
     _check_binding(receipt.records_checkpoint, records_key)
+    bound_at = _check_log_binding(receipt, signed.log_binding, records_key, require_binding)
     completion = None
     if signed.completion is not None:
         text = _open(signed.completion.signed_note, verifier, "completion signature")
@@ -94,7 +108,33 @@ def verify_receipt(
         unmet = completion.completes_receipt(receipt)
         if unmet is not None:
             raise ReceiptVerificationError(f"completion: {unmet}")
-    return VerifiedReceipt(receipt, key, trusted_key is None, completion)
+    return VerifiedReceipt(receipt, key, trusted_key is None, completion, bound_at)
+
+
+def _check_log_binding(
+    receipt: ErasureReceipt,
+    document: dict[str, Any] | None,
+    records_key: str | None,
+    required: bool,
+) -> int | None:
+    """The size of the checkpoint that holds every event of the receipt, None if unbound."""
+    if document is None:
+        if required and receipt.event_ids:
+            raise ReceiptVerificationError(
+                "log binding: the file has none (GET /records/v1/proofs/erasures with the"
+                " receipt's event_ids, put into the file as log_binding)"
+            )
+        return None
+    if records_key is None:
+        raise ReceiptVerificationError("log binding: pass the records log key to check it")
+    try:
+        proved = prove_events(parse_log_binding(document), [_verifier(records_key.strip())])
+    except LogBindingError as error:
+        raise ReceiptVerificationError(f"log binding: {error}") from None
+    unmet = binding_mismatch(receipt, proved.events)
+    if unmet is not None:
+        raise ReceiptVerificationError(f"log binding: {unmet}")
+    return proved.checkpoint.size
 
 
 def _check_binding(bound: RecordsCheckpoint, records_key: str | None) -> None:
