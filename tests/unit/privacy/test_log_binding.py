@@ -1,0 +1,198 @@
+"""An erasure receipt bound to the records log: the binding proves, with the log's key pinned,
+that each of the receipt's own subject.erased events is in the checkpoint; an older checkpoint,
+a proof for another leaf, a tampered path or another request's events fail, and say what."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.privacy.adapters.signing import verify_receipt
+from services.privacy.bootstrap import Privacy
+from services.privacy.domain.errors import ReceiptVerificationError
+from services.privacy.domain.requests import Regime
+from services.privacy.service_layer.messages import EraseSubject, Identities
+from services.runtime.cli import main
+from shared.bundle.log_binding import LogBinding, ProvedLeaf
+from shared.envelope import Envelope, encode_envelope
+from shared.merkle import encoding
+from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
+from shared.merkle.keys import NoteSigner
+from shared.merkle.store import InMemoryNodeStore
+from shared.merkle.tree import MerkleTree
+from tests.unit.privacy.conftest import RecordingBus, received
+from tests.unit.privacy.samples import PHONE
+
+ORIGIN = "records.test/log"
+LOG = NoteSigner.generate(ORIGIN)
+LOG_KEY = LOG.verifier.key_string()
+ERASE = EraseSubject(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-19")
+BEFORE = 5  # events in the log before the erasure's
+
+
+@dataclass
+class Logged:
+    """The records log as a test holds it: every leaf, and the tree over them."""
+
+    leaves: list[bytes]
+    tree: MerkleTree
+
+    def binding(self, event_ids: list[str], size: int | None = None) -> dict[str, Any]:
+        """What records serves: the checkpoint of `size` (default: all) and each event's proof
+        in the whole tree (so a smaller checkpoint is one taken before the events)."""
+        signed_size = self.tree.size if size is None else size
+        checkpoint = Checkpoint(ORIGIN, signed_size, self.tree.root(signed_size))
+        index = {str(_decoded(leaf).event_id): i for i, leaf in enumerate(self.leaves)}
+        proved = [self.leaf(index[event_id]) for event_id in event_ids]
+        return LogBinding(
+            origin=ORIGIN,
+            verifier_key=LOG_KEY,
+            checkpoint=sign_checkpoint(checkpoint, [LOG]),
+            tree_size=signed_size,
+            leaves=proved,
+        ).model_dump(mode="json")
+
+    def leaf(self, index: int) -> ProvedLeaf:
+        leaf = self.leaves[index]
+        return ProvedLeaf(
+            event_id=str(_decoded(leaf).event_id),
+            leaf_index=index,
+            leaf=encoding.encode(leaf),
+            leaf_hash=encoding.encode(self.tree.leaf_hash(index)),
+            inclusion_proof=[encoding.encode(h) for h in self.tree.inclusion_proof(index)],
+        )
+
+
+def _decoded(leaf: bytes) -> Envelope:
+    return Envelope.model_validate_json(leaf)
+
+
+def _filler(number: int) -> bytes:
+    return encode_envelope(
+        Envelope(
+            type="consultation.received",
+            schema_version=1,
+            case_id=f"other-case-{number}",
+            occurred_at=datetime(2026, 12, 1, tzinfo=UTC),
+            producer="intake",
+            correlation_id=f"c-{number}",
+        )
+    )
+
+
+@pytest.fixture
+async def erased(privacy: Privacy, bus: RecordingBus) -> tuple[dict[str, Any], Logged]:
+    """A receipt file for a subject with two cases, and a log that holds its events after
+    BEFORE others, then one more."""
+    await received(privacy)
+    await received(privacy, closed_at=None)
+    document = json.loads((await privacy.handle(ERASE)).model_dump_json())
+    ours = [encode_envelope(e) for e in bus.envelopes("subject.erased")]
+    leaves = [*(_filler(n) for n in range(BEFORE)), *ours, _filler(BEFORE)]
+    tree = MerkleTree(InMemoryNodeStore())
+    tree.extend(leaves)
+    return document, Logged(leaves, tree)
+
+
+def _check(document: dict[str, Any], binding: dict[str, Any] | None) -> int | None:
+    bound = {**document, "log_binding": binding}
+    return verify_receipt(
+        json.dumps(bound), document["verifier_key"], LOG_KEY, require_binding=True
+    ).bound_at
+
+
+def _failure(document: dict[str, Any], binding: dict[str, Any] | None) -> str:
+    with pytest.raises(ReceiptVerificationError) as failed:
+        _check(document, binding)
+    return str(failed.value)
+
+
+def _event_ids(document: dict[str, Any]) -> list[str]:
+    return list(document["receipt"]["event_ids"])
+
+
+async def test_a_binding_of_the_receipts_own_events_verifies_at_its_checkpoint(
+    erased: tuple[dict[str, Any], Logged],
+) -> None:
+    document, log = erased
+    assert len(_event_ids(document)) == 2
+
+    assert _check(document, log.binding(_event_ids(document))) == BEFORE + 3
+
+
+async def test_a_checkpoint_taken_before_the_erasure_fails(
+    erased: tuple[dict[str, Any], Logged],
+) -> None:
+    document, log = erased
+
+    reason = _failure(document, log.binding(_event_ids(document), size=BEFORE))
+
+    assert reason.startswith(f"log binding: event {_event_ids(document)[0]} (leaf {BEFORE})")
+    assert f"not in the checkpoint of size {BEFORE}" in reason
+
+
+async def test_a_proof_of_another_leaf_fails(erased: tuple[dict[str, Any], Logged]) -> None:
+    document, log = erased
+    binding = log.binding(_event_ids(document))
+    other = log.leaf(0).model_dump(mode="json")
+
+    # Another event's valid proof under our event's id: its bytes name the other event.
+    binding["leaves"][0] = {**other, "event_id": _event_ids(document)[0]}
+    assert "its bytes are event" in _failure(document, binding)
+    # Under its own id: proved, but not an event of this receipt.
+    binding["leaves"][0] = other
+    reason = _failure(document, binding)
+    assert f"event {_event_ids(document)[0]} of the receipt is not proved" in reason
+
+
+async def test_a_tampered_proof_fails(erased: tuple[dict[str, Any], Logged]) -> None:
+    document, log = erased
+    binding = log.binding(_event_ids(document))
+    path = binding["leaves"][1]["inclusion_proof"]
+    first = bytearray(encoding.decode(path[0]))
+    first[0] ^= 1
+    path[0] = encoding.encode(bytes(first))
+
+    reason = _failure(document, binding)
+
+    assert f"event {_event_ids(document)[1]}" in reason
+    assert "does not lead to the expected root hash" in reason
+
+
+async def test_a_binding_needs_the_log_key_pinned_and_a_bound_receipt_needs_a_binding(
+    erased: tuple[dict[str, Any], Logged],
+) -> None:
+    document, log = erased
+    binding = log.binding(_event_ids(document))
+    forger = NoteSigner.generate(ORIGIN)
+    forged = {**binding, "checkpoint": sign_checkpoint(Checkpoint(ORIGIN, 8, bytes(32)), [forger])}
+
+    assert _failure(document, forged).startswith("log binding: checkpoint:")
+    assert _failure(document, None).startswith("log binding: the file has none")
+    with pytest.raises(ReceiptVerificationError, match="pass the records log key"):
+        verify_receipt(json.dumps({**document, "log_binding": binding}))
+
+
+async def test_verify_receipt_bound_names_the_checkpoint_or_what_failed(
+    erased: tuple[dict[str, Any], Logged], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document, log = erased
+    receipt, binding = tmp_path / "receipt.json", tmp_path / "binding.json"
+    receipt.write_text(json.dumps(document))
+    command = ["verify-receipt", str(receipt), "--key", document["verifier_key"]]
+    command += ["--records-key", LOG_KEY, "--binding", str(binding), "--bound"]
+
+    binding.write_text(json.dumps(log.binding(_event_ids(document))))
+    with pytest.raises(SystemExit) as good:
+        main(command)
+    assert good.value.code == 0
+    assert f"bound to the log at checkpoint {BEFORE + 3}" in capsys.readouterr().out
+
+    binding.write_text(json.dumps(log.binding(_event_ids(document), size=BEFORE)))
+    with pytest.raises(SystemExit) as bad:
+        main(command)
+    assert bad.value.code == 1
+    assert f"not in the checkpoint of size {BEFORE}" in capsys.readouterr().out
