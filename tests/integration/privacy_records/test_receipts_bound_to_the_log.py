@@ -60,7 +60,8 @@ async def test_a_bound_receipt_verifies_and_fails_with_a_checkpoint_from_before_
     event_ids = erased.json()["receipt"]["event_ids"]
     assert len(event_ids) == 1
     binding = await _binding(records, event_ids)
-    served = (await privacy.client.get(f"/v1/requests/{request_id}/receipt", headers=officer)).json()
+    receipt_url = f"/v1/requests/{request_id}/receipt"
+    served = (await privacy.client.get(receipt_url, headers=officer)).json()
     key = (await privacy.client.get("/v1/receipts/key", headers=officer)).json()["verifier_key"]
 
     status, said = _verified({**served, "log_binding": binding}, tmp_path / "bound.json", key)
