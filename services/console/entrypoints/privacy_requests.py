@@ -86,7 +86,14 @@ async def erase(visit: FormVisitDep) -> Response:
 
 @router.get("/requests/{request_id}/receipt.json")
 async def receipt_json(visit: VisitDep, request_id: CaseId) -> Response:
-    receipt = await services_for(visit).receipt(request_id)
+    """The receipt file with records' log binding of its events put in, once records serves
+    one, so that `caselog verify-receipt --bound` checks it against the log (decision 0027)."""
+    services = services_for(visit)
+    receipt = await services.receipt(request_id)
+    event_ids = receipt["receipt"].get("event_ids") or []
+    binding = await services.erasure_binding(event_ids) if event_ids else None
+    if binding is not None:
+        receipt = {**receipt, "log_binding": binding}
     return _download(receipt, f"erasure-receipt-{request_id}.json")
 
 
