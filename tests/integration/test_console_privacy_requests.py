@@ -6,6 +6,7 @@ downloaded carries records' log binding and verifies bound to the log."""
 import asyncio
 import io
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -81,6 +82,7 @@ async def test_export_then_erasure_after_the_subject_is_typed_again(tmp_path: Pa
                 if request["kind"] == "erasure"
             ]
             receipt = await _bound_receipt(console, erasure["request_id"])
+            listed_bound = await console.get("/requests")
             keys = {
                 service: (
                     await httpx.AsyncClient(base_url=services.url).get(
@@ -126,7 +128,11 @@ async def test_export_then_erasure_after_the_subject_is_typed_again(tmp_path: Pa
         path, keys["privacy"], out=out, records_key=keys["records"], bound=True
     )
     assert bound == 0, out.getvalue()
-    assert "bound to the log at checkpoint" in out.getvalue()
+    checkpoint = json.loads(receipt.text)["log_binding"]["tree_size"]
+    assert f"bound to the log at checkpoint {checkpoint}" in out.getvalue()
+    # ... and privacy, with records' key pinned, says so on the console's list.
+    assert "does not verify" not in listed_bound.text
+    assert re.search(r"bound to the log at checkpoint \d+", listed_bound.text)
 
 
 async def _bound_receipt(console: httpx.AsyncClient, request_id: str) -> httpx.Response:

@@ -9,20 +9,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from httpx import ASGITransport, AsyncClient
 
 from services.privacy.adapters.signing import verify_receipt
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import ReceiptVerificationError
 from services.privacy.domain.requests import Regime
+from services.privacy.entrypoints.http import create_app
 from services.privacy.service_layer.messages import EraseSubject, Identities
 from services.runtime.cli import main
+from shared.auth.development import development_issuer
+from shared.auth.roles import Role
 from shared.bundle.log_binding import LogBinding, ProvedLeaf
+from shared.bus.memory import MemoryBus
+from shared.database import create_engine
 from shared.envelope import Envelope, encode_envelope
+from shared.infrastructure import Infrastructure
 from shared.merkle import encoding
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
 from shared.merkle.keys import NoteSigner
 from shared.merkle.store import InMemoryNodeStore
 from shared.merkle.tree import MerkleTree
+from shared.settings import CaselogSettings
 from tests.unit.privacy.conftest import RecordingBus, received
 from tests.unit.privacy.samples import PHONE
 
@@ -196,3 +204,41 @@ async def test_verify_receipt_bound_names_the_checkpoint_or_what_failed(
         main(command)
     assert bad.value.code == 1
     assert f"not in the checkpoint of size {BEFORE}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("pinned", [True, False], ids=["records-key-pinned", "no-records-key"])
+async def test_privacys_verify_route_checks_a_binding_only_with_the_records_key_pinned(
+    erased: tuple[dict[str, Any], Logged],
+    settings: CaselogSettings,
+    tmp_path: Path,
+    pinned: bool,
+) -> None:
+    document, log = erased
+    configured = settings.model_copy(
+        update={
+            "auth_dev_keys_dir": tmp_path / "auth",
+            "privacy_records_log_key": LOG_KEY if pinned else None,
+        }
+    )
+    token = development_issuer(tmp_path / "auth").token("o-1", [Role.PRIVACY_OFFICER], "caselog")
+    app = create_app(configured, Infrastructure(configured, MemoryBus(), create_engine(configured)))
+    good = {**document, "log_binding": log.binding(_event_ids(document))}
+    stale = {**document, "log_binding": log.binding(_event_ids(document), size=BEFORE)}
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(
+            transport=ASGITransport(app),
+            base_url="http://privacy",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as http,
+    ):
+        answers = [(await http.post("/v1/receipts/verify", json=f)).json() for f in (good, stale)]
+
+    if pinned:
+        assert [(a["verified"], a["bound_at"]) for a in answers] == [
+            (True, BEFORE + 3),
+            (False, None),
+        ]
+        assert f"not in the checkpoint of size {BEFORE}" in answers[1]["problem"]
+    else:  # left aside, unchecked: the receipt verifies, and is not shown bound
+        assert [(a["verified"], a["bound_at"]) for a in answers] == [(True, None), (True, None)]
