@@ -93,6 +93,8 @@ def verify_receipt_file(
             else ("its signature not checked (pass --records-key, or check it with caselog verify)")
         )
         print(f"  the checkpoint includes every event listed; {signed_by}", file=out)
+    if verified.binding_unchecked:
+        print("  log binding: present, not checked (pass --records-key)", file=out)
     if verified.bound_at is not None:
         print(
             f"  bound to the log at checkpoint {verified.bound_at}: each of the"

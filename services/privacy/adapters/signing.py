@@ -70,6 +70,7 @@ class VerifiedReceipt:
     completion: CompletionStatement | None = None  # verified with the same key, and names it
     # The size of the records checkpoint the log binding proved every event in, if checked.
     bound_at: int | None = None
+    binding_unchecked: bool = False  # the file has one, but no records key was given
 
     @property
     def state(self) -> ErasureState:
@@ -90,8 +91,9 @@ def verify_receipt(
     `records_key` (the log's note verifier key) its signature is checked too.
 
     A log binding in the file MUST prove, with `records_key` pinned, that every one of the
-    receipt's `subject.erased` events is in its checkpoint, and nothing else; with
-    `require_binding` a receipt that has events but no binding fails."""
+    receipt's `subject.erased` events is in its checkpoint, and nothing else; without
+    `records_key` it is left unchecked (and said so), as the bound checkpoint's signature is.
+    With `require_binding` a receipt that has events but no checked binding fails."""
     try:
         signed = SignedReceipt.model_validate_json(document)
     except ValidationError as error:
@@ -108,7 +110,8 @@ def verify_receipt(
         unmet = completion.completes_receipt(receipt)
         if unmet is not None:
             raise ReceiptVerificationError(f"completion: {unmet}")
-    return VerifiedReceipt(receipt, key, trusted_key is None, completion, bound_at)
+    unchecked = bound_at is None and signed.log_binding is not None
+    return VerifiedReceipt(receipt, key, trusted_key is None, completion, bound_at, unchecked)
 
 
 def _check_log_binding(
@@ -126,7 +129,9 @@ def _check_log_binding(
             )
         return None
     if records_key is None:
-        raise ReceiptVerificationError("log binding: pass the records log key to check it")
+        if required:
+            raise ReceiptVerificationError("log binding: pass the records log key to check it")
+        return None
     try:
         proved = prove_events(parse_log_binding(document), [_verifier(records_key.strip())])
     except LogBindingError as error:

@@ -182,10 +182,8 @@ async def verify(
     verifier key pinned (never the key inside the file, which anyone can replace), so a web
     front end can show the result without holding crypto code of its own. A log binding in
     the file is checked with the records log key configured here (`privacy_records_log_key`);
-    without one it is left aside, unchecked, and `bound_at` is null."""
+    without one it is left unchecked, and `bound_at` is null."""
     key = privacy.signer.verifier_key
-    if records_key is None:
-        body = body.model_copy(update={"log_binding": None})
     try:
         verified = verify_receipt(body.model_dump_json(), key, records_key)
     except ReceiptVerificationError as error:

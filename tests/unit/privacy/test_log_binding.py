@@ -180,8 +180,11 @@ async def test_a_binding_needs_the_log_key_pinned_and_a_bound_receipt_needs_a_bi
 
     assert _failure(document, forged).startswith("log binding: checkpoint:")
     assert _failure(document, None).startswith("log binding: the file has none")
+    bound = json.dumps({**document, "log_binding": binding})
     with pytest.raises(ReceiptVerificationError, match="pass the records log key"):
-        verify_receipt(json.dumps({**document, "log_binding": binding}))
+        verify_receipt(bound, require_binding=True)
+    unchecked = verify_receipt(bound)  # as the bound checkpoint's signature: said, not proved
+    assert (unchecked.bound_at, unchecked.binding_unchecked) == (None, True)
 
 
 async def test_verify_receipt_bound_names_the_checkpoint_or_what_failed(
@@ -240,5 +243,5 @@ async def test_privacys_verify_route_checks_a_binding_only_with_the_records_key_
             (False, None),
         ]
         assert f"not in the checkpoint of size {BEFORE}" in answers[1]["problem"]
-    else:  # left aside, unchecked: the receipt verifies, and is not shown bound
+    else:  # left unchecked: the receipt verifies, and is not shown bound
         assert [(a["verified"], a["bound_at"]) for a in answers] == [(True, None), (True, None)]
