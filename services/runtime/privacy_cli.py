@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +16,7 @@ from services.privacy.domain.errors import ReceiptVerificationError
 from shared.crypto.runtime import build_personal_data
 from shared.database import create_engine
 from shared.errors import CaselogError
+from shared.merkle.cosignature import CosignatureVerifier
 from shared.merkle.keys import NoteSigner
 from shared.settings import CaselogSettings, load_settings
 
@@ -50,6 +52,8 @@ def verify_receipt_file(
     records_key: str | None = None,
     binding: Path | None = None,
     bound: bool = False,
+    witness_keys: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> int:
     """Checks an erasure receipt offline: its signature, that no field was changed, and its
     completion statement (inside the file, or `completion`, a statement file) if there is one.
@@ -59,7 +63,8 @@ def verify_receipt_file(
     which anyone can replace with their own: that proves self-consistency, not origin.
     `records_key`: the records log's verifier key, to check the bound checkpoint's signature
     and the log binding (in the file as `log_binding`, or `binding`, a file records served);
-    `bound`: fail a receipt with events but no log binding.
+    `bound`: fail a receipt with events but no log binding; `witness_keys`: witnesses of which
+    `quorum` (default: all) must have cosigned the binding's checkpoint (implies `bound`).
     """
     out = out or sys.stdout
     try:
@@ -68,7 +73,15 @@ def verify_receipt_file(
             document = _attached(document, "completion", completion.read_bytes())
         if binding is not None:
             document = _attached(document, "log_binding", binding.read_bytes())
-        verified = verify_receipt(document, _key(key), _key(records_key), require_binding=bound)
+        witnesses = [CosignatureVerifier.parse(_key(given) or "") for given in witness_keys]
+        verified = verify_receipt(
+            document,
+            _key(key),
+            _key(records_key),
+            require_binding=bound,
+            witnesses=witnesses,
+            quorum=len(witnesses) if quorum is None else quorum,
+        )
     except OSError as error:
         print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
         return 1
@@ -102,6 +115,8 @@ def verify_receipt_file(
             " pinned)",
             file=out,
         )
+    if verified.witnesses:
+        print(f"  cosigned by the witnesses {', '.join(verified.witnesses)}", file=out)
     print(f"  signed by {verified.verifier_key.split('+')[0]}", file=out)
     if verified.bundled_key:
         print("  NOT TRUSTED: only self-consistency was checked, with the key inside the", file=out)
@@ -170,6 +185,8 @@ def _verify(args: argparse.Namespace) -> None:
             records_key=args.records_key,
             binding=args.binding,
             bound=args.bound,
+            witness_keys=args.witness,
+            quorum=args.quorum,
         )
     )
 
@@ -209,6 +226,16 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--bound",
         action="store_true",
         help="fail unless the log binding proves every subject.erased event of the receipt",
+    )
+    verify.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's verifier key (or a file holding one) that must have cosigned the"
+        " binding's checkpoint; repeatable",
+    )
+    verify.add_argument(
+        "--quorum", type=int, help="how many of the --witness keys must have (default: all)"
     )
     verify.set_defaults(action=_verify)
     commands.add_parser(

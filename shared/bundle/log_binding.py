@@ -16,6 +16,7 @@ from shared.errors import CaselogError
 from shared.frozen import FrozenModel
 from shared.merkle import encoding
 from shared.merkle.checkpoint import Checkpoint, open_checkpoint
+from shared.merkle.cosignature import CosignatureVerifier, quorum_cosigners
 from shared.merkle.errors import MerkleError
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.keys import NoteVerifier
@@ -54,6 +55,7 @@ class ProvedEvents:
 
     checkpoint: Checkpoint
     events: dict[str, tuple[int, Envelope]]  # event id -> (leaf index, envelope)
+    witnesses: tuple[str, ...] = ()  # the trusted witnesses whose cosignature verified
 
 
 def parse_log_binding(document: object) -> LogBinding:
@@ -63,15 +65,25 @@ def parse_log_binding(document: object) -> LogBinding:
         raise LogBindingError(f"not a {LOG_BINDING_FORMAT}: {summarize(error)}") from None
 
 
-def prove_events(binding: LogBinding, log_keys: Sequence[NoteVerifier]) -> ProvedEvents:
+def prove_events(
+    binding: LogBinding,
+    log_keys: Sequence[NoteVerifier],
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
+) -> ProvedEvents:
     """The binding's events, once each is shown to be in a checkpoint signed by one of
-    `log_keys`. MUST NOT trust the binding's own `verifier_key`: a forger ships their own."""
+    `log_keys` and cosigned by at least `quorum` of `witnesses`. MUST NOT trust the
+    binding's own `verifier_key`: a forger ships their own."""
     if not log_keys:
         raise LogBindingError("no records log key to check the checkpoint with")
     try:
         checkpoint = open_checkpoint(binding.checkpoint, log_keys, origin=binding.origin)
     except MerkleError as error:
         raise LogBindingError(f"checkpoint: {error}") from None
+    try:
+        cosigned = quorum_cosigners(binding.checkpoint, witnesses, quorum) if witnesses else ()
+    except MerkleError as error:
+        raise LogBindingError(f"witnesses: {error}") from None
     if checkpoint.size != binding.tree_size:
         raise LogBindingError(
             f"checkpoint: it signs size {checkpoint.size}, the binding says {binding.tree_size}"
@@ -81,7 +93,7 @@ def prove_events(binding: LogBinding, log_keys: Sequence[NoteVerifier]) -> Prove
         if proved.event_id in events:
             raise LogBindingError(f"event {proved.event_id}: proved twice")
         events[proved.event_id] = (proved.leaf_index, _proved(proved, checkpoint))
-    return ProvedEvents(checkpoint, events)
+    return ProvedEvents(checkpoint, events, cosigned)
 
 
 def _proved(proved: ProvedLeaf, checkpoint: Checkpoint) -> Envelope:

@@ -27,6 +27,7 @@ from shared.envelope import Envelope, encode_envelope
 from shared.infrastructure import Infrastructure
 from shared.merkle import encoding
 from shared.merkle.checkpoint import Checkpoint, sign_checkpoint
+from shared.merkle.cosignature import CosignatureSigner
 from shared.merkle.keys import NoteSigner
 from shared.merkle.store import InMemoryNodeStore
 from shared.merkle.tree import MerkleTree
@@ -39,6 +40,7 @@ LOG = NoteSigner.generate(ORIGIN)
 LOG_KEY = LOG.verifier.key_string()
 ERASE = EraseSubject(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-19")
 BEFORE = 5  # events in the log before the erasure's
+WITNESSES = {name: CosignatureSigner.generate(name) for name in ("witness.a", "witness.b")}
 
 
 @dataclass
@@ -48,17 +50,22 @@ class Logged:
     leaves: list[bytes]
     tree: MerkleTree
 
-    def binding(self, event_ids: list[str], size: int | None = None) -> dict[str, Any]:
-        """What records serves: the checkpoint of `size` (default: all) and each event's proof
-        in the whole tree (so a smaller checkpoint is one taken before the events)."""
+    def binding(
+        self, event_ids: list[str], size: int | None = None, cosigned_by: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """What records serves: the checkpoint of `size` (default: all), cosigned by the
+        witnesses named, and each event's proof in the whole tree (so a smaller checkpoint is
+        one taken before the events)."""
         signed_size = self.tree.size if size is None else size
         checkpoint = Checkpoint(ORIGIN, signed_size, self.tree.root(signed_size))
+        note = sign_checkpoint(checkpoint, [LOG])
+        note += "".join(WITNESSES[name].signature_line(checkpoint.body()) for name in cosigned_by)
         index = {str(_decoded(leaf).event_id): i for i, leaf in enumerate(self.leaves)}
         proved = [self.leaf(index[event_id]) for event_id in event_ids]
         return LogBinding(
             origin=ORIGIN,
             verifier_key=LOG_KEY,
-            checkpoint=sign_checkpoint(checkpoint, [LOG]),
+            checkpoint=note,
             tree_size=signed_size,
             leaves=proved,
         ).model_dump(mode="json")
@@ -245,3 +252,28 @@ async def test_privacys_verify_route_checks_a_binding_only_with_the_records_key_
         assert f"not in the checkpoint of size {BEFORE}" in answers[1]["problem"]
     else:  # left unchecked: the receipt verifies, and is not shown bound
         assert [(a["verified"], a["bound_at"]) for a in answers] == [(True, None), (True, None)]
+
+
+async def test_with_witnesses_the_bound_checkpoint_needs_their_cosignatures(
+    erased: tuple[dict[str, Any], Logged], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document, log = erased
+    receipt, binding = tmp_path / "receipt.json", tmp_path / "binding.json"
+    receipt.write_text(json.dumps(document))
+    command = ["verify-receipt", str(receipt), "--key", document["verifier_key"]]
+    command += ["--records-key", LOG_KEY, "--binding", str(binding)]
+    for witness in WITNESSES.values():
+        command += ["--witness", witness.verifier.key_string()]
+
+    binding.write_text(json.dumps(log.binding(_event_ids(document), cosigned_by=("witness.a",))))
+    with pytest.raises(SystemExit) as one_of_two:
+        main(command)
+    assert one_of_two.value.code == 1
+    said = capsys.readouterr().out
+    assert "FAILED: log binding: witnesses: 1 of the witnesses you trust cosigned" in said
+    assert "no cosignature by witness.b" in said
+
+    with pytest.raises(SystemExit) as quorum_of_one:
+        main([*command, "--quorum", "1"])
+    assert quorum_of_one.value.code == 0
+    assert "cosigned by the witnesses witness.a" in capsys.readouterr().out
