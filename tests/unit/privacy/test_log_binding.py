@@ -14,6 +14,7 @@ from httpx import ASGITransport, AsyncClient
 from services.privacy.adapters.signing import verify_receipt
 from services.privacy.bootstrap import Privacy
 from services.privacy.domain.errors import ReceiptVerificationError
+from services.privacy.domain.log_binding import binding_mismatch
 from services.privacy.domain.requests import Regime
 from services.privacy.entrypoints.http import create_app
 from services.privacy.service_layer.messages import EraseSubject, Identities
@@ -277,3 +278,30 @@ async def test_with_witnesses_the_bound_checkpoint_needs_their_cosignatures(
         main([*command, "--quorum", "1"])
     assert quorum_of_one.value.code == 0
     assert "cosigned by the witnesses witness.a" in capsys.readouterr().out
+
+
+async def test_a_proved_event_that_is_not_this_erasures_is_named(
+    erased: tuple[dict[str, Any], Logged],
+) -> None:
+    """The tie itself (a log never holds two events of one id; this is what a verifier
+    checks if one claimed to)."""
+    document, log = erased
+    receipt = verify_receipt(json.dumps(document)).receipt
+    first = receipt.event_ids[0]
+    proved = {
+        str(e.event_id): (BEFORE + i, e) for i, e in enumerate(map(_decoded, log.leaves[BEFORE:-1]))
+    }
+    index, ours = proved[first]
+
+    def changed(**fields: Any) -> str | None:
+        return binding_mismatch(receipt, {**proved, first: (index, ours.model_copy(update=fields))})
+
+    assert binding_mismatch(receipt, proved) is None
+    other_request = {**ours.payload, "request_id": "erasure-other"}
+    assert (
+        changed(payload=other_request)
+        == f"event {first} (leaf {index}) belongs to another erasure request"
+    )
+    assert "which the receipt did not erase" in (changed(case_id="case-never-erased") or "")
+    assert "a subject the receipt does not name" in (changed(subject_id="subject-other") or "")
+    assert "not subject.erased" in (changed(type="case.anonymized") or "")
