@@ -126,6 +126,15 @@ def _failure(document: dict[str, Any], binding: dict[str, Any] | None) -> str:
     return str(failed.value)
 
 
+def _verify_command(document: dict[str, Any], folder: Path) -> tuple[list[str], Path]:
+    """`caselog verify-receipt` of the receipt file with both keys pinned, and the path of
+    the binding file it reads (the test writes it)."""
+    receipt, binding = folder / "receipt.json", folder / "binding.json"
+    receipt.write_text(json.dumps(document))
+    command = ["verify-receipt", str(receipt), "--key", document["verifier_key"]]
+    return [*command, "--records-key", LOG_KEY, "--binding", str(binding)], binding
+
+
 def _event_ids(document: dict[str, Any]) -> list[str]:
     return list(document["receipt"]["event_ids"])
 
@@ -199,10 +208,8 @@ async def test_verify_receipt_bound_names_the_checkpoint_or_what_failed(
     erased: tuple[dict[str, Any], Logged], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document, log = erased
-    receipt, binding = tmp_path / "receipt.json", tmp_path / "binding.json"
-    receipt.write_text(json.dumps(document))
-    command = ["verify-receipt", str(receipt), "--key", document["verifier_key"]]
-    command += ["--records-key", LOG_KEY, "--binding", str(binding), "--bound"]
+    command, binding = _verify_command(document, tmp_path)
+    command.append("--bound")
 
     binding.write_text(json.dumps(log.binding(_event_ids(document))))
     with pytest.raises(SystemExit) as good:
@@ -259,10 +266,7 @@ async def test_with_witnesses_the_bound_checkpoint_needs_their_cosignatures(
     erased: tuple[dict[str, Any], Logged], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document, log = erased
-    receipt, binding = tmp_path / "receipt.json", tmp_path / "binding.json"
-    receipt.write_text(json.dumps(document))
-    command = ["verify-receipt", str(receipt), "--key", document["verifier_key"]]
-    command += ["--records-key", LOG_KEY, "--binding", str(binding)]
+    command, binding = _verify_command(document, tmp_path)
     for witness in WITNESSES.values():
         command += ["--witness", witness.verifier.key_string()]
 
