@@ -185,6 +185,10 @@ class CaselogSettings(BaseSettings):
     privacy_signing_key: SecretStr = SecretStr("")
     privacy_signing_key_file: Path | None = None
     privacy_dev_signing_key_file: Path = Path("data/privacy-signing.key")
+    # The records log's verifier key (note vkey form), pinned for POST /v1/receipts/verify to
+    # check a receipt's log binding with (decision 0027); unset, the route leaves a binding
+    # unchecked (the embedded runtime pins records' own key itself).
+    privacy_records_log_key: str | None = None
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     readiness_timeout_s: float = Field(default=2.0, gt=0)

@@ -63,6 +63,9 @@ def embedded_app(
             # names one. Never the key a bundle carries.
             if console.state.log_verifier_key is None:
                 console.state.log_verifier_key = apps["records"].state.records.identity.verifier_key
+            # Privacy checks receipts' log bindings with the same pinned key.
+            if apps["privacy"].state.records_log_key is None:
+                apps["privacy"].state.records_log_key = console.state.log_verifier_key
             # The public log's /log/keys lists privacy's receipt key beside the log's own.
             published: list[str] = apps["records"].state.published_keys
             receipt_key = apps["privacy"].state.privacy.signer.verifier_key

@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +16,7 @@ from services.privacy.domain.errors import ReceiptVerificationError
 from shared.crypto.runtime import build_personal_data
 from shared.database import create_engine
 from shared.errors import CaselogError
+from shared.merkle.cosignature import CosignatureVerifier
 from shared.merkle.keys import NoteSigner
 from shared.settings import CaselogSettings, load_settings
 
@@ -48,6 +50,10 @@ def verify_receipt_file(
     out: TextIO | None = None,
     completion: Path | None = None,
     records_key: str | None = None,
+    binding: Path | None = None,
+    bound: bool = False,
+    witness_keys: Sequence[str] = (),
+    quorum: int | None = None,
 ) -> int:
     """Checks an erasure receipt offline: its signature, that no field was changed, and its
     completion statement (inside the file, or `completion`, a statement file) if there is one.
@@ -55,14 +61,27 @@ def verify_receipt_file(
     Exit status 0 only if it verifies with a pinned `key` (a verifier key, or a file holding
     one); 1 if it fails; UNPINNED_STATUS if it verifies only with the key inside the file,
     which anyone can replace with their own: that proves self-consistency, not origin.
-    `records_key`: the records log's verifier key, to check the bound checkpoint's signature.
+    `records_key`: the records log's verifier key, to check the bound checkpoint's signature
+    and the log binding (in the file as `log_binding`, or `binding`, a file records served);
+    `bound`: fail a receipt with events but no log binding; `witness_keys`: witnesses of which
+    `quorum` (default: all) must have cosigned the binding's checkpoint (implies `bound`).
     """
     out = out or sys.stdout
     try:
         document = path.read_bytes()
         if completion is not None:
-            document = _with_completion(document, completion.read_bytes())
-        verified = verify_receipt(document, _key(key), _key(records_key))
+            document = _attached(document, "completion", completion.read_bytes())
+        if binding is not None:
+            document = _attached(document, "log_binding", binding.read_bytes())
+        witnesses = [CosignatureVerifier.parse(_key(given) or "") for given in witness_keys]
+        verified = verify_receipt(
+            document,
+            _key(key),
+            _key(records_key),
+            require_binding=bound,
+            witnesses=witnesses,
+            quorum=len(witnesses) if quorum is None else quorum,
+        )
     except OSError as error:
         print(f"FAILED: cannot read {error.filename}: {error.strerror}", file=out)
         return 1
@@ -78,8 +97,8 @@ def verify_receipt_file(
     )
     _print_state(verified, out)
     checkpoint = receipt.records_checkpoint
-    bound = "bound" if checkpoint.bound else "pending"
-    print(f"  records checkpoint: {bound}: {checkpoint.detail}", file=out)
+    state = "bound" if checkpoint.bound else "pending"
+    print(f"  records checkpoint: {state}: {checkpoint.detail}", file=out)
     if checkpoint.bound:
         signed_by = (
             "its signature checked with --records-key"
@@ -87,6 +106,17 @@ def verify_receipt_file(
             else ("its signature not checked (pass --records-key, or check it with caselog verify)")
         )
         print(f"  the checkpoint includes every event listed; {signed_by}", file=out)
+    if verified.binding_unchecked:
+        print("  log binding: present, not checked (pass --records-key)", file=out)
+    if verified.bound_at is not None:
+        print(
+            f"  bound to the log at checkpoint {verified.bound_at}: each of the"
+            f" {len(receipt.event_ids)} subject.erased events is proved in it (records key"
+            " pinned)",
+            file=out,
+        )
+    if verified.witnesses:
+        print(f"  cosigned by the witnesses {', '.join(verified.witnesses)}", file=out)
     print(f"  signed by {verified.verifier_key.split('+')[0]}", file=out)
     if verified.bundled_key:
         print("  NOT TRUSTED: only self-consistency was checked, with the key inside the", file=out)
@@ -124,15 +154,16 @@ def _key(given: str | None) -> str | None:
     return Path(given).read_text(encoding="ascii") if Path(given).is_file() else given
 
 
-def _with_completion(receipt: bytes, completion: bytes) -> bytes:
-    """The receipt file with a completion statement file put in it, for one verification."""
+def _attached(receipt: bytes, field: str, attachment: bytes) -> bytes:
+    """The receipt file with another file (a completion statement, a log binding) put in it
+    as `field`, for one verification."""
     try:
-        document, statement = json.loads(receipt), json.loads(completion)
+        document, attached = json.loads(receipt), json.loads(attachment)
     except ValueError:
-        raise ReceiptVerificationError("the receipt or completion file is not JSON") from None
+        raise ReceiptVerificationError(f"the receipt or {field} file is not JSON") from None
     if not isinstance(document, dict):
         raise ReceiptVerificationError("the receipt file does not hold a receipt object")
-    return json.dumps({**document, "completion": statement}).encode()
+    return json.dumps({**document, field: attached}).encode()
 
 
 def _export(args: argparse.Namespace) -> None:
@@ -148,7 +179,14 @@ def _export(args: argparse.Namespace) -> None:
 def _verify(args: argparse.Namespace) -> None:
     sys.exit(
         verify_receipt_file(
-            args.receipt, args.key, completion=args.completion, records_key=args.records_key
+            args.receipt,
+            args.key,
+            completion=args.completion,
+            records_key=args.records_key,
+            binding=args.binding,
+            bound=args.bound,
+            witness_keys=args.witness,
+            quorum=args.quorum,
         )
     )
 
@@ -176,7 +214,28 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="a completion statement file (GET /privacy/v1/completions/<epoch>) to check with it",
     )
     verify.add_argument(
-        "--records-key", help="the records log's verifier key, to check the bound checkpoint"
+        "--records-key",
+        help="the records log's verifier key, to check the bound checkpoint and log binding",
+    )
+    verify.add_argument(
+        "--binding",
+        type=Path,
+        help="a log binding file (GET /records/v1/proofs/erasures?event_id=...) to check with it",
+    )
+    verify.add_argument(
+        "--bound",
+        action="store_true",
+        help="fail unless the log binding proves every subject.erased event of the receipt",
+    )
+    verify.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        help="a witness's verifier key (or a file holding one) that must have cosigned the"
+        " binding's checkpoint; repeatable",
+    )
+    verify.add_argument(
+        "--quorum", type=int, help="how many of the --witness keys must have (default: all)"
     )
     verify.set_defaults(action=_verify)
     commands.add_parser(

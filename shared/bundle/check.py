@@ -23,7 +23,7 @@ from shared.errors import CaselogError
 from shared.merkle import encoding
 from shared.merkle.case_map import CaseHead, CaseMapStatement, MapEntry, verify_entry
 from shared.merkle.checkpoint import Checkpoint, open_checkpoint
-from shared.merkle.cosignature import CosignatureVerifier, cosigners
+from shared.merkle.cosignature import CosignatureVerifier, quorum_cosigners
 from shared.merkle.errors import MerkleError
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.keys import NoteVerifier
@@ -134,20 +134,10 @@ def _open(note: str, keys: Sequence[NoteVerifier], origin: str, subject: str) ->
 def _check_witnesses(
     bundle: Bundle, witnesses: Sequence[CosignatureVerifier], quorum: int
 ) -> tuple[str, ...]:
-    """A witness cosigns only a checkpoint consistent with every one it cosigned before, so
-    a quorum of independent witnesses rules out a history shown to this holder alone."""
     try:
-        names = cosigners(bundle.checkpoint, witnesses).witnesses
+        return quorum_cosigners(bundle.checkpoint, witnesses, quorum)
     except MerkleError as error:
         raise BundleCheckFailed("witnesses", str(error)) from None
-    if len(names) < quorum:
-        missing = [w.name for w in witnesses if w.name not in names]
-        reason = (
-            f"{len(names)} of the witnesses you trust cosigned the checkpoint, {quorum} needed;"
-            f" no cosignature by {', '.join(missing)}"
-        )
-        raise BundleCheckFailed("witnesses", reason)
-    return names
 
 
 def _checkpoint(bundle: Bundle, keys: Sequence[NoteVerifier]) -> Checkpoint:

@@ -89,3 +89,20 @@ def cosigners(note: str | bytes, witnesses: Sequence[CosignatureVerifier]) -> Co
             times.append(int.from_bytes(signature.signature[:_TIMESTAMP], "big"))
             break
     return Cosigned(tuple(names), tuple(times))
+
+
+def quorum_cosigners(
+    note: str | bytes, witnesses: Sequence[CosignatureVerifier], quorum: int
+) -> tuple[str, ...]:
+    """The trusted witnesses that cosigned `note`, if at least `quorum` did; SignatureError
+    naming the missing ones otherwise. A witness cosigns only a checkpoint consistent with
+    every one it cosigned before, so a quorum of independent witnesses rules out a history
+    shown to this holder alone."""
+    names = cosigners(note, witnesses).witnesses
+    if len(names) < quorum:
+        missing = [w.name for w in witnesses if w.name not in names]
+        raise SignatureError(
+            f"{len(names)} of the witnesses you trust cosigned the checkpoint, {quorum} needed;"
+            f" no cosignature by {', '.join(missing)}"
+        )
+    return names

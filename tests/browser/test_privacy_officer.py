@@ -1,13 +1,16 @@
 """The privacy officer's main job in a real browser (Playwright + Debian's Chromium) on the
 embedded runtime with its demo cases (the steps in journeys.py): the retention lists, a hold
 placed, a DSAR export read and downloaded, a subject erased after the typed confirmation, and
-a receipt downloaded that verifies with privacy's key pinned.
+a receipt downloaded that verifies with privacy's key pinned, then listed as bound to the log.
 
 The embedded runtime cannot age a case (its clock is the wall clock), so the demo cases are
 not yet due: the test checks the due list is shown, not that a case is on it (the distributed
 runtime's test, with a retention of zero days, sees a due case)."""
 
-from playwright.async_api import Browser, expect
+import asyncio
+import re
+
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser import journeys
 from tests.browser.conftest import SCREENSHOTS, ServedSystem
@@ -15,6 +18,7 @@ from tests.browser.journeys import Screenshots
 from tests.browser.test_console import signed_in
 
 SUBJECT = "jane.doe@example.com"  # services/runtime/demo.py: JANE
+BOUND_WITHIN_S = 30.0
 
 
 async def test_the_privacy_officer_holds_exports_erases_and_verifies_a_receipt(
@@ -30,8 +34,27 @@ async def test_the_privacy_officer_holds_exports_erases_and_verifies_a_receipt(
         shots=Screenshots(SCREENSHOTS),
     )
 
+    # Records reads the erasure's events from the bus and signs a checkpoint over them; then
+    # the list shows the receipt bound to the log (privacy checks records' binding with the
+    # log's key pinned, the embedded runtime's own).
+    await _reloaded_until(page, f"{system.url}/requests", "bound to the log at checkpoint")
+    receipts = page.locator("table:has(th:text-is('Verification'))")
+    await expect(receipts).to_contain_text(re.compile(r"bound to the log at checkpoint \d+"))
+    await page.screenshot(path=SCREENSHOTS / "privacy-receipt-bound-en.png", full_page=True)
+
     japanese = await signed_in(browser, system, "privacy_officer", "ja-JP")
     await japanese.goto(f"{system.url}/requests")
     await expect(japanese.locator("h1")).to_have_text("本人からの請求")
     await expect(japanese.locator(".badge.verified").first).to_have_text("検証済み")
+    await expect(japanese.locator("body")).to_contain_text("ログに結び付け済み")
     await japanese.screenshot(path=SCREENSHOTS / "privacy-requests-ja.png", full_page=True)
+
+
+async def _reloaded_until(page: Page, url: str, text: str) -> None:
+    """The page loaded again until it holds `text` (the server renders it once known)."""
+    async with asyncio.timeout(BOUND_WITHIN_S):
+        while True:
+            await page.goto(url)
+            if text in await page.locator("body").inner_text():
+                return
+            await asyncio.sleep(0.5)

@@ -1,14 +1,18 @@
 """The privacy officer's requests through the console against the embedded services over
 HTTP: an access export that holds the subject's case, an erasure refused on a mistyped
-confirmation and done on the right one, and its receipt listed as verified."""
+confirmation and done on the right one, and its receipt listed as verified; the receipt file
+downloaded carries records' log binding and verifies bound to the log."""
 
 import asyncio
+import io
 import json
+import re
 from pathlib import Path
 
 import httpx
 
 from services.intake.entrypoints.examples import ENGLISH
+from services.runtime.privacy_cli import verify_receipt_file
 from shared.auth.roles import Role
 from tests.integration.console_serving import csrf_of, embedded_services, signed_in_console
 
@@ -77,7 +81,19 @@ async def test_export_then_erasure_after_the_subject_is_typed_again(tmp_path: Pa
                 ).json()
                 if request["kind"] == "erasure"
             ]
-            receipt = await console.get(f"/requests/{erasure['request_id']}/receipt.json")
+            receipt = await _bound_receipt(console, erasure["request_id"])
+            listed_bound = await console.get("/requests")
+            keys = {
+                service: (
+                    await httpx.AsyncClient(base_url=services.url).get(
+                        url, headers=services.headers(Role.PRIVACY_OFFICER)
+                    )
+                ).json()["verifier_key"]
+                for service, url in (
+                    ("privacy", "/privacy/v1/receipts/key"),
+                    ("records", "/records/v1/log"),
+                )
+            }
 
     assert legal_page.status_code == 200
     assert 'action="/requests/access"' not in legal_page.text, "no forms for legal"
@@ -104,3 +120,28 @@ async def test_export_then_erasure_after_the_subject_is_typed_again(tmp_path: Pa
     assert ">verified<" in listed.text
     assert receipt.headers["cache-control"] == "no-store"
     assert case_id in json.loads(receipt.text)["receipt"]["erased_case_ids"]
+    # The download carries records' log binding: verify-receipt --bound proves it in the log.
+    path = tmp_path / "receipt.json"
+    path.write_text(receipt.text)
+    out = io.StringIO()
+    bound = verify_receipt_file(
+        path, keys["privacy"], out=out, records_key=keys["records"], bound=True
+    )
+    assert bound == 0, out.getvalue()
+    checkpoint = json.loads(receipt.text)["log_binding"]["tree_size"]
+    assert f"bound to the log at checkpoint {checkpoint}" in out.getvalue()
+    # ... and privacy, with records' key pinned, says so on the console's list.
+    assert "does not verify" not in listed_bound.text
+    assert re.search(r"bound to the log at checkpoint \d+", listed_bound.text)
+
+
+async def _bound_receipt(console: httpx.AsyncClient, request_id: str) -> httpx.Response:
+    """The receipt download, once records has logged its events and the console puts their
+    log binding in (records reads them from the bus, after the erasure answered)."""
+    deadline = asyncio.get_running_loop().time() + KNOWN_WITHIN_S
+    while True:
+        receipt = await console.get(f"/requests/{request_id}/receipt.json")
+        bound = receipt.status_code == 200 and "log_binding" in receipt.json()
+        if bound or asyncio.get_running_loop().time() > deadline:
+            return receipt
+        await asyncio.sleep(0.5)

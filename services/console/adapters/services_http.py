@@ -4,6 +4,7 @@ Only documented routes are called; an answer other than 2xx becomes a console er
 names the service and status, never the service's text.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -171,6 +172,21 @@ class HttpServicesApi:
         )
         return found
 
+    async def erasure_binding(self, event_ids: Sequence[str]) -> dict[str, Any] | None:
+        """Records' log binding of an erasure receipt's `subject.erased` events (decision
+        0027); None while records has not logged them or signed a checkpoint over them."""
+        try:
+            found: dict[str, Any] = await self._get(
+                "records",
+                f"{self._urls.records}/v1/proofs/erasures",
+                {"event_id": list(event_ids)},
+            )
+        except ServiceRefusedError as refused:
+            if refused.status == 404:
+                return None
+            raise
+        return found
+
     async def verify_receipt(self, receipt: dict[str, Any]) -> dict[str, Any]:
         """Privacy's check of the receipt with its own key pinned (`caselog verify-receipt`)."""
         result: dict[str, Any] = await self._send(
@@ -178,7 +194,9 @@ class HttpServicesApi:
         )
         return result
 
-    async def _get(self, service: str, url: str, params: dict[str, str] | None = None) -> Any:
+    async def _get(
+        self, service: str, url: str, params: Mapping[str, str | list[str]] | None = None
+    ) -> Any:
         return await self._send(service, "GET", url, params=params)
 
     async def _send(self, service: str, method: str, url: str, **options: Any) -> Any:

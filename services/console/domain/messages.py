@@ -569,6 +569,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "requests.erased_cases": ("cases erased", "消去した案件"),
     "requests.held_cases": ("held", "保全中"),
     "requests.pinned_key": ("checked with privacy's key", "プライバシーサービスの鍵で検証"),
+    "requests.bound_at": (
+        "bound to the log at checkpoint",
+        "ログに結び付け済み：チェックポイント",
+    ),
+    "requests.binding_pending": (
+        "not yet in a signed checkpoint of the log",
+        "まだログの署名付きチェックポイントに含まれていません",
+    ),
     "requests.export.title": ("Access export", "開示データ"),
     "requests.export.json": ("Download as JSON", "JSON でダウンロード"),
     "requests.export.pdf": ("Download as PDF", "PDF でダウンロード"),

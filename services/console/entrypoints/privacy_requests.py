@@ -14,11 +14,16 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from services.console.adapters.services_http import HttpServicesApi
 from services.console.domain.privacy_requests import request_queue, same_subject, subject_identities
 from services.console.entrypoints.downloads import attachment, pdf_attachment
 from services.console.entrypoints.pages import CaseId, services_for
 from services.console.entrypoints.visits import FormVisitDep, Visit, VisitDep
-from services.console.service_layer.errors import BadInputError, ServiceRefusedError
+from services.console.service_layer.errors import (
+    BadInputError,
+    ServiceRefusedError,
+    ServiceUnavailableError,
+)
 from shared.auth.roles import Role
 
 router = APIRouter(include_in_schema=False)
@@ -77,7 +82,7 @@ async def erase(visit: FormVisitDep) -> Response:
     if not same_subject(visit.form["subject"], visit.form.get("confirm_subject", "")):
         raise BadInputError("confirm_subject")
     services = services_for(visit)
-    receipt = await services.erase(identities)
+    receipt = await _bound(services, await services.erase(identities))
     verification = await services.verify_receipt(receipt)
     return visit.render(
         "privacy_receipt.html", receipt=receipt["receipt"], verification=verification
@@ -86,8 +91,23 @@ async def erase(visit: FormVisitDep) -> Response:
 
 @router.get("/requests/{request_id}/receipt.json")
 async def receipt_json(visit: VisitDep, request_id: CaseId) -> Response:
-    receipt = await services_for(visit).receipt(request_id)
+    """The receipt file with records' log binding of its events put in, once records serves
+    one, so that `caselog verify-receipt --bound` checks it against the log (decision 0027)."""
+    services = services_for(visit)
+    receipt = await _bound(services, await services.receipt(request_id))
     return _download(receipt, f"erasure-receipt-{request_id}.json")
+
+
+async def _bound(services: HttpServicesApi, receipt: dict[str, Any]) -> dict[str, Any]:
+    """The receipt file with records' log binding of its events put in, once records serves
+    one; as it was before that (records reads the events from the bus after the erasure),
+    and while records cannot answer: the erasure is done and its receipt stands without it."""
+    event_ids = receipt["receipt"].get("event_ids") or []
+    try:
+        binding = await services.erasure_binding(event_ids) if event_ids else None
+    except ServiceUnavailableError:
+        binding = None
+    return receipt if binding is None else {**receipt, "log_binding": binding}
 
 
 async def _requests(visit: Visit) -> Response:
@@ -96,7 +116,7 @@ async def _requests(visit: Visit) -> Response:
     receipts = []
     for request in requests:
         if request["kind"] == "erasure" and request["status"] in ("fulfilled", "partial"):
-            receipt = await services.receipt(request["request_id"])
+            receipt = await _bound(services, await services.receipt(request["request_id"]))
             receipts.append((request, await services.verify_receipt(receipt)))
     return visit.render(
         "privacy_requests.html",

@@ -7,12 +7,15 @@ refuses to start without one.
 """
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from services.privacy.domain.errors import ReceiptVerificationError, SigningKeyError
+from services.privacy.domain.log_binding import binding_mismatch
 from services.privacy.domain.receipt import (
     CompletionStatement,
     ErasureReceipt,
@@ -25,7 +28,14 @@ from services.privacy.domain.receipt import (
     receipt_from_text,
     receipt_text,
 )
+from shared.bundle.log_binding import (
+    LogBindingError,
+    ProvedEvents,
+    parse_log_binding,
+    prove_events,
+)
 from shared.merkle.checkpoint import Checkpoint, open_checkpoint
+from shared.merkle.cosignature import CosignatureVerifier
 from shared.merkle.errors import NoteError
 from shared.merkle.keys import NoteSigner, NoteVerifier
 from shared.merkle.note import open_note, parse_note, sign_note
@@ -65,6 +75,10 @@ class VerifiedReceipt:
     verifier_key: str
     bundled_key: bool  # verified with the key inside the file: proves integrity, not origin
     completion: CompletionStatement | None = None  # verified with the same key, and names it
+    # The size of the records checkpoint the log binding proved every event in, if checked.
+    bound_at: int | None = None
+    binding_unchecked: bool = False  # the file has one, but no records key was given
+    witnesses: tuple[str, ...] = ()  # the trusted witnesses that cosigned the bound checkpoint
 
     @property
     def state(self) -> ErasureState:
@@ -72,13 +86,25 @@ class VerifiedReceipt:
 
 
 def verify_receipt(
-    document: str | bytes, trusted_key: str | None = None, records_key: str | None = None
+    document: str | bytes,
+    trusted_key: str | None = None,
+    records_key: str | None = None,
+    *,
+    require_binding: bool = False,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
 ) -> VerifiedReceipt:
     """The receipt if its signature verifies and no field differs from what was signed; with
     its completion statement, if the file holds one, verified by the same key and shown to
     complete this receipt (else the whole file fails). A bound records checkpoint must be a
     checkpoint whose tree includes every event position the receipt lists; with
-    `records_key` (the log's note verifier key) its signature is checked too."""
+    `records_key` (the log's note verifier key) its signature is checked too.
+
+    A log binding in the file MUST prove, with `records_key` pinned, that every one of the
+    receipt's `subject.erased` events is in its checkpoint, and nothing else; without
+    `records_key` it is left unchecked (and said so), as the bound checkpoint's signature is.
+    With `require_binding` a receipt that has events but no checked binding fails; with
+    `witnesses`, so does one whose bound checkpoint fewer than `quorum` of them cosigned."""
     try:
         signed = SignedReceipt.model_validate_json(document)
     except ValidationError as error:
@@ -87,6 +113,10 @@ def verify_receipt(
     verifier = _verifier(key)
     receipt = receipt_from_text(_open(signed.signed_note, verifier, "signature"), signed.receipt)
     _check_binding(receipt.records_checkpoint, records_key)
+    witnessed = _Witnessed(tuple(witnesses), quorum)
+    proved = _check_log_binding(
+        receipt, signed.log_binding, records_key, require_binding or bool(witnesses), witnessed
+    )
     completion = None
     if signed.completion is not None:
         text = _open(signed.completion.signed_note, verifier, "completion signature")
@@ -94,7 +124,57 @@ def verify_receipt(
         unmet = completion.completes_receipt(receipt)
         if unmet is not None:
             raise ReceiptVerificationError(f"completion: {unmet}")
-    return VerifiedReceipt(receipt, key, trusted_key is None, completion)
+    return VerifiedReceipt(
+        receipt,
+        key,
+        trusted_key is None,
+        completion,
+        bound_at=None if proved is None else proved.checkpoint.size,
+        binding_unchecked=proved is None and signed.log_binding is not None,
+        witnesses=() if proved is None else proved.witnesses,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Witnessed:
+    """The witnesses of which `quorum` must have cosigned the bound checkpoint."""
+
+    witnesses: tuple[CosignatureVerifier, ...]
+    quorum: int
+
+
+def _check_log_binding(
+    receipt: ErasureReceipt,
+    document: dict[str, Any] | None,
+    records_key: str | None,
+    required: bool,
+    witnessed: _Witnessed,
+) -> ProvedEvents | None:
+    """What the binding proved of every event of the receipt, None if there is none."""
+    if document is None:
+        if required and receipt.event_ids:
+            raise ReceiptVerificationError(
+                "log binding: the file has none (GET /records/v1/proofs/erasures with the"
+                " receipt's event_ids, put into the file as log_binding)"
+            )
+        return None
+    if records_key is None:
+        if required:
+            raise ReceiptVerificationError("log binding: pass the records log key to check it")
+        return None
+    try:
+        proved = prove_events(
+            parse_log_binding(document),
+            [_verifier(records_key.strip())],
+            witnessed.witnesses,
+            witnessed.quorum,
+        )
+    except LogBindingError as error:
+        raise ReceiptVerificationError(f"log binding: {error}") from None
+    unmet = binding_mismatch(receipt, proved.events)
+    if unmet is not None:
+        raise ReceiptVerificationError(f"log binding: {unmet}")
+    return proved
 
 
 def _check_binding(bound: RecordsCheckpoint, records_key: str | None) -> None:

@@ -114,10 +114,15 @@ class SignedCompletion(SignedDocument):
 class SignedReceipt(SignedDocument):
     """The receipt file: the receipt, the signed note over it, and the signer's public key;
     once the receipt's key epoch has closed, the signed completion statement too (it is not
-    part of the signed receipt, which never changes after the checkpoint is bound)."""
+    part of the signed receipt, which never changes after the checkpoint is bound); and the
+    log binding, once records has logged the receipt's events."""
 
     receipt: dict[str, Any]
     completion: SignedCompletion | None = None
+    # The records log's proof that the receipt's subject.erased events are in a signed
+    # checkpoint (shared.bundle.log_binding): verifiable with the log's key alone, so it needs
+    # no signature of privacy's, and it is attached as records serves it.
+    log_binding: dict[str, Any] | None = None
 
 
 def receipt_text(receipt: ErasureReceipt) -> str:

@@ -26,7 +26,14 @@ def get_dependencies(request: Request) -> PrivacyDependencies:
     return get_privacy(request).deps
 
 
+def get_records_log_key(request: Request) -> str | None:
+    """The records log's key pinned for checking log bindings, if configured."""
+    key: str | None = request.app.state.records_log_key
+    return key
+
+
 PrivacyDep = Annotated[Privacy, Depends(get_privacy)]
+RecordsLogKey = Annotated[str | None, Depends(get_records_log_key)]
 Deps = Annotated[PrivacyDependencies, Depends(get_dependencies)]
 CorrelationId = Annotated[str, Depends(request_correlation_id)]
 Officer = Annotated[Principal, Depends(require_roles(*OFFICER))]

@@ -77,4 +77,5 @@ def create_app(
         error_statuses=ERROR_STATUSES,
     )
     app.state.privacy = privacy
+    app.state.records_log_key = (settings.privacy_records_log_key or "").strip() or None
     return app

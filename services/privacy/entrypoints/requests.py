@@ -21,6 +21,7 @@ from services.privacy.entrypoints.deps import (
     IdPath,
     Officer,
     PrivacyDep,
+    RecordsLogKey,
 )
 from services.privacy.entrypoints.schemas import (
     ReceiptVerificationOut,
@@ -174,13 +175,17 @@ async def verifier_key(privacy: PrivacyDep) -> VerifierKeyOut:
 
 
 @router.post("/receipts/verify", response_model=ReceiptVerificationOut, dependencies=READ)
-async def verify(body: SignedReceipt, privacy: PrivacyDep) -> ReceiptVerificationOut:
+async def verify(
+    body: SignedReceipt, privacy: PrivacyDep, records_key: RecordsLogKey
+) -> ReceiptVerificationOut:
     """Checks a receipt file as `caselog verify-receipt --key` does, with this service's own
     verifier key pinned (never the key inside the file, which anyone can replace), so a web
-    front end can show the result without holding crypto code of its own."""
+    front end can show the result without holding crypto code of its own. A log binding in
+    the file is checked with the records log key configured here (`privacy_records_log_key`);
+    without one it is left unchecked, and `bound_at` is null."""
     key = privacy.signer.verifier_key
     try:
-        verified = verify_receipt(body.model_dump_json(), key)
+        verified = verify_receipt(body.model_dump_json(), key, records_key)
     except ReceiptVerificationError as error:
         return ReceiptVerificationOut(verified=False, problem=str(error), verifier_key=key)
     return ReceiptVerificationOut(
@@ -189,5 +194,6 @@ async def verify(body: SignedReceipt, privacy: PrivacyDep) -> ReceiptVerificatio
         state=verified.state,
         erased_cases=len(verified.receipt.erased_case_ids),
         held_cases=len(verified.receipt.held_cases),
+        bound_at=verified.bound_at,
         verifier_key=key,
     )

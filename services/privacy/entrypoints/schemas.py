@@ -163,4 +163,9 @@ class ReceiptVerificationOut(BaseModel):
     state: ErasureState | None = None
     erased_cases: int | None = None
     held_cases: int | None = None
+    bound_at: int | None = Field(
+        default=None,
+        description="The records checkpoint size the file's log binding proved every"
+        " subject.erased event in; null without a binding",
+    )
     verifier_key: str = Field(description="The pinned key it was checked against")

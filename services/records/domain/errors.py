@@ -108,3 +108,12 @@ class EntriesNotPublishedError(RecordsError):
             " the level 0 tiles hold every entry's hash, no entry is served"
         )
         self.field = "path"
+
+
+class NotAnErasureError(RecordsError):
+    """Asked to bind an event that is not a `subject.erased`: its bytes may hold ciphertext of
+    personal data, so they are served only in a bundle, to the roles that may export one."""
+
+    def __init__(self) -> None:
+        super().__init__("only subject.erased events are bound to the log here")
+        self.field = "event_id"

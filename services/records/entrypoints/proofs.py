@@ -23,6 +23,7 @@ from services.records.entrypoints.schemas import (
 from services.records.service_layer import reads
 from services.records.service_layer.messages import IssueCheckpoint
 from shared.auth.roles import Role
+from shared.bundle.log_binding import LogBinding
 from shared.merkle import encoding
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
@@ -102,3 +103,16 @@ async def consistency_proof(
         old_checkpoint=checkpoint_response(found.old_checkpoint),
         new_checkpoint=checkpoint_response(found.new_checkpoint),
     )
+
+
+@router.get("/proofs/erasures", response_model=LogBinding)
+async def erasure_binding(
+    records: RecordsDep,
+    event_id: Annotated[list[str], Query(min_length=1, max_length=1000)],
+) -> LogBinding:
+    """The log binding of an erasure receipt (its `event_ids`, repeat `event_id`): the latest
+    checkpoint, cosigned, and each `subject.erased` event's bytes and audit path in it, to put
+    in the receipt file as `log_binding` (`caselog verify-receipt --bound` checks it). 404
+    while records has not logged them or no checkpoint includes them yet; 422 for another
+    event type (its bytes may hold personal ciphertext)."""
+    return await reads.erasure_binding(records.store, records.identity, event_id)

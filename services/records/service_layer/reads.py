@@ -7,13 +7,26 @@ nothing to migrate, nothing to drift. A read that reveals personal data is not h
 records an access, so it is a command (`ReplayTimeline`, `ExportBundle`).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.records.domain.case_view import CaseView, project_case
-from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
-from services.records.domain.errors import CaseNotFoundError, CheckpointNotFoundError
+from services.records.domain.checkpoints import (
+    ConsistencyProof,
+    InclusionProof,
+    LogIdentity,
+    StoredCheckpoint,
+)
+from services.records.domain.errors import (
+    CaseNotFoundError,
+    CheckpointNotFoundError,
+    NotAnErasureError,
+)
 from services.records.domain.timeline import CaseEvent, Window, select
+from services.records.domain.vocabulary import SUBJECT_ERASED
 from services.records.service_layer.ports import EventStore, PersonalFields
+from shared.bundle.log_binding import LogBinding, ProvedLeaf
+from shared.merkle import encoding
 
 
 async def case_events(
@@ -81,4 +94,43 @@ async def consistency(store: EventStore, old_size: int, new_size: int) -> Proven
     proof = await store.consistency_proof(old_size, new_size)
     return ProvenConsistency(
         proof, await store.checkpoint(old_size), await store.checkpoint(new_size)
+    )
+
+
+async def erasure_binding(
+    store: EventStore, identity: LogIdentity, event_ids: Sequence[str]
+) -> LogBinding:
+    """Privacy's `subject.erased` events bound to the latest checkpoint (with the witnesses'
+    cosignatures): each event's bytes, leaf hash and audit path. Only that type: its bytes
+    carry ids and times, never personal data, so any authenticated caller may have them.
+    CheckpointNotFoundError while no checkpoint includes every one of them yet."""
+    latest = await store.latest_checkpoint()
+    if latest is None:
+        raise CheckpointNotFoundError("no checkpoint has been issued yet", field="event_id")
+    leaves = []
+    for event_id in dict.fromkeys(event_ids):
+        stored = await store.event(event_id)  # UnknownEventError if records has not logged it
+        if stored.event_type != SUBJECT_ERASED:
+            raise NotAnErasureError()
+        if stored.position >= latest.size:
+            raise CheckpointNotFoundError(
+                f"no checkpoint includes event {event_id} yet: ask again shortly",
+                field="event_id",
+            )
+        proof = await store.inclusion_proof(event_id, latest.size)
+        leaves.append(
+            ProvedLeaf(
+                event_id=event_id,
+                leaf_index=proof.index,
+                leaf=encoding.encode(stored.leaf),
+                leaf_hash=encoding.encode(proof.leaf_hash),
+                inclusion_proof=[encoding.encode(digest) for digest in proof.hashes],
+            )
+        )
+    return LogBinding(
+        origin=identity.origin,
+        verifier_key=identity.verifier_key,
+        checkpoint=latest.note,
+        tree_size=latest.size,
+        leaves=leaves,
     )
