@@ -7,10 +7,9 @@ The embedded runtime cannot age a case (its clock is the wall clock), so the dem
 not yet due: the test checks the due list is shown, not that a case is on it (the distributed
 runtime's test, with a retention of zero days, sees a due case)."""
 
-import asyncio
 import re
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from tests.browser import journeys
 from tests.browser.conftest import SCREENSHOTS, ServedSystem
@@ -18,7 +17,6 @@ from tests.browser.journeys import Screenshots
 from tests.browser.test_console import signed_in
 
 SUBJECT = "jane.doe@example.com"  # services/runtime/demo.py: JANE
-BOUND_WITHIN_S = 30.0
 
 
 async def test_the_privacy_officer_holds_exports_erases_and_verifies_a_receipt(
@@ -37,7 +35,9 @@ async def test_the_privacy_officer_holds_exports_erases_and_verifies_a_receipt(
     # Records reads the erasure's events from the bus and signs a checkpoint over them; then
     # the list shows the receipt bound to the log (privacy checks records' binding with the
     # log's key pinned, the embedded runtime's own).
-    await _reloaded_until(page, f"{system.url}/requests", "bound to the log at checkpoint")
+    await journeys.until_reloaded(
+        page, f"{system.url}/requests", "text=bound to the log at checkpoint"
+    )
     receipts = page.locator("table:has(th:text-is('Verification'))")
     await expect(receipts).to_contain_text(re.compile(r"bound to the log at checkpoint \d+"))
     await page.screenshot(path=SCREENSHOTS / "privacy-receipt-bound-en.png", full_page=True)
@@ -48,13 +48,3 @@ async def test_the_privacy_officer_holds_exports_erases_and_verifies_a_receipt(
     await expect(japanese.locator(".badge.verified").first).to_have_text("検証済み")
     await expect(japanese.locator("body")).to_contain_text("ログに結び付け済み")
     await japanese.screenshot(path=SCREENSHOTS / "privacy-requests-ja.png", full_page=True)
-
-
-async def _reloaded_until(page: Page, url: str, text: str) -> None:
-    """The page loaded again until it holds `text` (the server renders it once known)."""
-    async with asyncio.timeout(BOUND_WITHIN_S):
-        while True:
-            await page.goto(url)
-            if text in await page.locator("body").inner_text():
-                return
-            await asyncio.sleep(0.5)
