@@ -10,7 +10,6 @@ data key (the associated data binds a ciphertext to its event), so a reveal coul
 
 import asyncio
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from bench.console.server_clock import ServerClock
+from services.records.adapters.case_index import SqlCaseIndex
 from services.records.bootstrap import Records
 from services.runtime.embedded import data_dir_settings
 from shared.auth.roles import Role
@@ -42,6 +43,12 @@ class ConsoleStack:
         path (never for what is measured: that goes over HTTP)."""
         records: Records = _mounted(self.services.app, "records").state.records
         return records
+
+    @property
+    def case_index(self) -> SqlCaseIndex:
+        """The index records' search reads, for bulk-loading B13's cases."""
+        index: SqlCaseIndex = _mounted(self.services.app, "records").state.case_index
+        return index
 
 
 @contextlib.asynccontextmanager
