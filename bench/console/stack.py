@@ -41,13 +41,13 @@ class ConsoleStack:
     def records(self) -> Records:
         """The records service inside the embedded app, for seeding through its own append
         path (never for what is measured: that goes over HTTP)."""
-        records: Records = _mounted(self.services.app, "records").state.records
+        records: Records = mounted(self.services.app, "records").state.records
         return records
 
     @property
     def case_index(self) -> SqlCaseIndex:
         """The index records' search reads, for bulk-loading B13's cases."""
-        index: SqlCaseIndex = _mounted(self.services.app, "records").state.case_index
+        index: SqlCaseIndex = mounted(self.services.app, "records").state.case_index
         return index
 
 
@@ -78,7 +78,8 @@ def _data_files(data_dir: Path) -> dict[str, object]:
     return {**overrides, "log_level": "WARNING"}
 
 
-def _mounted(app: FastAPI, name: str) -> FastAPI:
+def mounted(app: FastAPI, name: str) -> FastAPI:
+    """The app of service `name` inside the embedded app."""
     for route in app.routes:
         if isinstance(route, Mount) and route.path == f"/{name}":
             mounted: FastAPI = route.app  # type: ignore[assignment]
