@@ -35,7 +35,7 @@ test: install ## All tests: unit, conformance (kafka + embedded), integration; s
 test-unit: install ## Unit tests only (no infrastructure)
 	$(RUN) pytest -v tests/unit $(PYTEST_ARGS)
 
-bench: install ## Benchmarks vs baselines in the same run (< 10 min): bench/results/<time>.json and .md
+bench: install ## Benchmarks vs baselines in the same run (about 15 min): bench/results/<time>.json and .md
 	$(RUN) python -m bench $(BENCH_ARGS)
 
 bench-quick: install ## The same benchmarks at small sizes (< 1 min); CI runs them as a smoke test

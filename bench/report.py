@@ -33,10 +33,11 @@ def markdown(doc: dict[str, Any]) -> str:
         "",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
         f"{machine['os']}",
+        _load(run),
         "- Versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()),
         f"- Each figure: median of {run['repetitions']} repetitions (min{DASH}max); "
         "ratio = caselog median / baseline median, both measured in this run. Targets are "
-        "issue 9's aims; "
+        "the issues' aims (9; 17 for B12, B13, with our own p50 aims); "
         "nothing asserts them.",
         "",
         "| id | measure | unit | caselog | baseline | baseline figure | ratio | target | met |",
@@ -75,6 +76,14 @@ def markdown(doc: dict[str, Any]) -> str:
     timings = ", ".join(f"{key} {value:.0f} s" for key, value in doc["seconds"].items())
     lines += ["", f"Time per benchmark: {timings}.", ""]
     return "\n".join(lines)
+
+
+def _load(run: dict[str, Any]) -> str:
+    load = run.get("load_average_1_5_15_min")
+    if load is None:  # results written before the load was recorded
+        return "- Load average: not recorded"
+    start, end = (", ".join(f"{value:g}" for value in load[moment]) for moment in ("start", "end"))
+    return f"- Load average (1, 5, 15 min): {start} at the start, {end} at the end"
 
 
 def _spread(values: dict[str, Any]) -> str:

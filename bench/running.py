@@ -4,6 +4,7 @@ bench/results/<timestamp>.json and .md and print the table."""
 import asyncio
 import importlib.metadata
 import json
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ def run(
     """Returns the exit status: 1 when a benchmark failed (its error is in the results)."""
     # The services' log chain, on stderr and quiet: stdout carries the table.
     configure_logging(load_settings(service_name="bench", log_level="WARNING"))
-    started = datetime.now(UTC)
+    started, load_at_start = datetime.now(UTC), os.getloadavg()
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     benchmarks = suite.select(only)
     infrastructure = Infrastructure()
@@ -61,6 +62,11 @@ def run(
         "benchmarks": [benchmark.key for benchmark in benchmarks],
         "event_loop": f"uvloop {importlib.metadata.version('uvloop')}",
         "infrastructure": infrastructure.origins(),
+        # The machine may be shared: a busy one slows every figure, caselog's and baselines'.
+        "load_average_1_5_15_min": {
+            "start": [round(value, 2) for value in load_at_start],
+            "end": [round(value, 2) for value in os.getloadavg()],
+        },
     }
     return _write(results_dir, stamp, run_facts, versions, benchmarks, result)
 

@@ -1,4 +1,5 @@
-"""The benchmarks of issue 9, in the order a run measures them, and any not measured yet."""
+"""The benchmarks of issues 9 and 17 (B12, B13), in the order a run measures them, and any
+not measured yet."""
 
 from bench.benchmarks import (
     b1_bus,
@@ -12,6 +13,8 @@ from bench.benchmarks import (
     b9_embedded,
     b10_epoch_close,
     b11_epoch_close_under_load,
+    b12_case_page,
+    b13_search,
 )
 from bench.harness import Benchmark, Pending
 
@@ -27,6 +30,8 @@ IMPLEMENTED: tuple[Benchmark, ...] = (
     b9_embedded.BENCHMARK,
     b10_epoch_close.BENCHMARK,
     b11_epoch_close_under_load.BENCHMARK,
+    b12_case_page.BENCHMARK,
+    b13_search.BENCHMARK,
 )
 # Figures whose id is not a benchmark's own: the services' memory, measured during B2.
 EXTRA_FIGURE_IDS = frozenset({"RSS"})

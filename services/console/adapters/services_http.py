@@ -38,9 +38,16 @@ class HttpServicesApi:
         return found
 
     async def timeline(
-        self, case_id: str, as_of: datetime | None, reveal_purpose: str | None = None
+        self,
+        case_id: str,
+        as_of: datetime | None,
+        reveal_purpose: str | None = None,
+        latest: int | None = None,
     ) -> dict[str, Any]:
+        """`latest`: only the last so many events (records counts them all in `total_events`)."""
         params: dict[str, str] = {"as_of": as_of.isoformat()} if as_of else {}
+        if latest is not None:
+            params["latest"] = str(latest)
         if reveal_purpose is not None:
             params |= {"reveal": "true", "purpose": reveal_purpose}
         found: dict[str, Any] = await self._get(

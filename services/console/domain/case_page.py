@@ -106,6 +106,11 @@ class CasePage:
     moments: tuple[Moment, ...]
     revealed: bool
     access_event_id: str | None
+    total_events: int = 0  # in the window, when `timeline` holds only the latest of them
+
+    @property
+    def shows_latest_only(self) -> bool:
+        return self.total_events > len(self.timeline)
 
 
 def build_case_page(
@@ -128,6 +133,7 @@ def build_case_page(
         ),
         revealed=bool(timeline.get("revealed")),
         access_event_id=timeline.get("access_event_id"),
+        total_events=int(timeline.get("total_events", len(events))),
     )
 
 

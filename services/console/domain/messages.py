@@ -319,6 +319,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case.actions": ("What to do", "対応"),
     "case.policy_version": ("Policy version", "ポリシー版"),
     "case.timeline": ("Timeline", "タイムライン"),
+    "case.latest_events": (
+        "A long case: this page shows only its latest events (shown / in all)",
+        "長い案件のため、このページには最新のイベントのみを表示しています（表示数 / 全体）",
+    ),
+    "case.latest_events.all": (
+        "The litigation bundle and the exhibit (Proof tab) hold every event.",
+        "訴訟用バンドルと証拠書面（証明タブ）にはすべてのイベントが含まれます。",
+    ),
     "case.event": ("Event", "イベント"),
     "case.occurred_at": ("Happened", "発生日時"),
     "case.recorded_at": ("Recorded", "記録日時"),

@@ -23,8 +23,11 @@ class Window:
     valid_at: datetime | None = None
 
     def admits(self, envelope: Envelope) -> bool:
-        recorded = self.as_of is None or envelope.recorded_at <= self.as_of
-        happened = self.valid_at is None or envelope.occurred_at <= self.valid_at
+        return self.admits_times(envelope.recorded_at, envelope.occurred_at)
+
+    def admits_times(self, recorded_at: datetime, occurred_at: datetime) -> bool:
+        recorded = self.as_of is None or recorded_at <= self.as_of
+        happened = self.valid_at is None or occurred_at <= self.valid_at
         return recorded and happened
 
 
@@ -55,3 +58,13 @@ def select(events: Iterable[CaseEvent], window: Window) -> list[CaseEvent]:
     """The events `window` admits, in the order they happened (log order breaks ties)."""
     admitted = [event for event in events if window.admits(event.envelope)]
     return sorted(admitted, key=lambda e: (e.envelope.occurred_at, e.stored.position))
+
+
+def select_stored(events: Iterable[StoredEvent], window: Window) -> list[StoredEvent]:
+    """`select` on the stored rows, before decoding them: their time columns repeat the
+    envelope's (`verify_store` checks that they agree), so only the events kept are decoded
+    (decoding is most of a read: 10,000 events take about half a second)."""
+    admitted = [
+        event for event in events if window.admits_times(event.recorded_at, event.occurred_at)
+    ]
+    return sorted(admitted, key=lambda e: (e.occurred_at, e.position))

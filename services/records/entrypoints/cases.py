@@ -1,6 +1,8 @@
 """Records' case routes (/v1/cases): the read model, the bitemporal timeline, the bundle."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from services.records.domain.access import Reveal
 from services.records.entrypoints.deps import (
@@ -26,6 +28,7 @@ from services.records.service_layer.messages import ExportBundle, ReplayTimeline
 from shared.bundle.format import encode_bundle
 from shared.web.openapi import problem_responses
 
+MAX_LATEST = 10_000
 router = APIRouter(
     prefix="/v1/cases", tags=["cases"], responses=problem_responses(401, 403, 404, 422, 503)
 )
@@ -52,12 +55,18 @@ async def timeline(
     reveal: RevealFlag = False,
     purpose: Purpose = None,
     matter: Matter = None,
+    latest: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_LATEST, description="only the last so many events (a long case)"),
+    ] = None,
 ) -> TimelineResponse:
     """Every event of the case as recorded by `as_of` and happened by `valid_at`, in the order
-    they happened. `reveal=true` (legal, privacy officer; with a purpose or matter) shows
-    personal fields in plaintext and records the access in the log."""
+    they happened (with `latest`, the last of them; `total_events` counts them all).
+    `reveal=true` (legal, privacy officer; with a purpose or matter) shows personal fields in
+    plaintext and records the access in the log."""
     grant = Reveal.authorize(caller, purpose, matter) if reveal else None
-    found = await records.handle(ReplayTimeline(case_id, window, grant, correlation_id))
+    replay = ReplayTimeline(case_id, window, grant, correlation_id, latest)
+    found = await records.handle(replay)
     return timeline_response(found, revealed=grant is not None)
 
 

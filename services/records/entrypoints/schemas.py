@@ -74,6 +74,9 @@ class TimelineResponse(BaseModel):
     access_event_id: str | None = Field(description="the access.recorded event of this reveal")
     key_destroyed: bool
     events: list[TimelineEventOut] = Field(description="in the order they happened")
+    total_events: int = Field(
+        description="events the window admits: more than `events` when `latest` limited them"
+    )
 
 
 class CheckpointResponse(BaseModel):
@@ -153,6 +156,7 @@ def timeline_response(timeline: Timeline, *, revealed: bool) -> TimelineResponse
         access_event_id=timeline.access_event_id,
         key_destroyed=timeline.key_destroyed,
         events=[_event(entry) for entry in timeline.entries],
+        total_events=timeline.admitted,
     )
 
 

@@ -83,8 +83,11 @@ async def append_batch(command: AppendBatch, deps: RecordsDependencies) -> tuple
 
 @HANDLERS.handles(ReplayTimeline)
 async def replay_timeline(command: ReplayTimeline, deps: RecordsDependencies) -> Timeline:
-    """Ciphertext as stored, unless `reveal`: then plaintext, and an access event."""
-    events = await reads.case_events(deps.store, command.case_id, command.window)
+    """Ciphertext as stored, unless `reveal`: then plaintext, and an access event (of the
+    events returned: with `latest`, only those are revealed)."""
+    events, admitted = await reads.latest_case_events(
+        deps.store, command.case_id, command.window, command.latest
+    )
     access_event_id = None
     if command.reveal is None:
         entries = [TimelineEntry(event, dict(event.envelope.payload)) for event in events]
@@ -94,7 +97,9 @@ async def replay_timeline(command: ReplayTimeline, deps: RecordsDependencies) ->
             deps, command.reveal, entries, command, view="timeline", window=command.window
         )
     destroyed = await deps.personal.key_destroyed(command.case_id)
-    return Timeline(command.case_id, command.window, tuple(entries), destroyed, access_event_id)
+    return Timeline(
+        command.case_id, command.window, tuple(entries), destroyed, access_event_id, admitted
+    )
 
 
 @HANDLERS.handles(ExportBundle)

@@ -49,16 +49,19 @@ class Timeline:
     entries: tuple[TimelineEntry, ...]
     key_destroyed: bool
     access_event_id: str | None = None
+    admitted: int = 0  # events the window admits; more than `entries` when limited
 
 
 @dataclass(frozen=True, slots=True)
 class ReplayTimeline(Message[Timeline]):
-    """A case's timeline in `window`; with `reveal`, in plaintext and recorded as an access."""
+    """A case's timeline in `window`; with `reveal`, in plaintext and recorded as an access.
+    `latest`: only the last so many of those events (a page of a long case)."""
 
     case_id: str
     window: Window
     reveal: Reveal | None
     correlation_id: str
+    latest: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

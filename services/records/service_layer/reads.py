@@ -22,7 +22,7 @@ from services.records.domain.errors import (
     CheckpointNotFoundError,
     NotAnErasureError,
 )
-from services.records.domain.timeline import CaseEvent, Window, select
+from services.records.domain.timeline import CaseEvent, Window, select_stored
 from services.records.domain.vocabulary import SUBJECT_ERASED
 from services.records.service_layer.ports import EventStore, PersonalFields
 from shared.bundle.log_binding import LogBinding, ProvedLeaf
@@ -34,10 +34,21 @@ async def case_events(
 ) -> list[CaseEvent]:
     """The case's events `window` admits, as they happened; CaseNotFoundError if the log
     holds none of the case at all (an empty list if none at the times asked for)."""
+    events, _admitted = await latest_case_events(store, case_id, window or Window(), None)
+    return events
+
+
+async def latest_case_events(
+    store: EventStore, case_id: str, window: Window, latest: int | None
+) -> tuple[list[CaseEvent], int]:
+    """The last `latest` (None: all) of the case's events `window` admits, as they happened,
+    and how many it admits; only those returned are decoded. CaseNotFoundError as above."""
     stored = await store.case_events(case_id)
     if not stored:
         raise CaseNotFoundError(case_id)
-    return select([CaseEvent.of(event) for event in stored], window or Window())
+    admitted = select_stored(stored, window)
+    kept = admitted if latest is None else admitted[-latest:]
+    return [CaseEvent.of(event) for event in kept], len(admitted)
 
 
 async def case_view(

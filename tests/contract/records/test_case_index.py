@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.records.adapters.case_index import CaseQuery, SqlCaseIndex
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.tables import RecordsTables
+from services.records.domain.case_view import CaseView, Decision
 from shared.envelope import Envelope
 from tests.contract.records.sample_events import START, received
 
@@ -77,6 +78,37 @@ async def test_cases_are_found_by_ticket_rule_outcome_state_and_date(
     assert await ids(sort="ticket", limit=2) == ["case-a", "case-b"]
     assert await ids(sort="ticket", offset=2, limit=2) == ["case-c"]
     assert await ids(case_id="case-a", ticket="T-200") == []
+
+
+async def test_views_inserted_in_bulk_are_found_beside_the_cases_folded_from_the_log(
+    store: SqlEventStore, log_engine: AsyncEngine, log_tables: RecordsTables
+) -> None:
+    await append(store, opened("case-a", "T-100", 0))
+    index = SqlCaseIndex(log_engine, log_tables)
+    refused = Decision("e-1", "policy.decided", "refuse", ("conduct",), None, START)
+    await index.insert_views(
+        [
+            CaseView(f"bulk-{n}", "decided", ticket=f"B-{n}", opened_at=START + timedelta(days=n))
+            for n in (1, 2)
+        ]
+        + [
+            CaseView(
+                "bulk-3",
+                "decided",
+                ticket="B-3",
+                decisions=[refused],
+                opened_at=START - timedelta(days=1),
+            )
+        ]
+    )
+    await append(store, decided("case-a", 1, "accept", "legitimate-complaint"))
+
+    total, found = await index.search(CaseQuery())
+    assert total == 4
+    assert [case.case_id for case in found] == ["bulk-2", "bulk-1", "case-a", "bulk-3"]
+    assert found[2].outcome == "accept"  # the log's case still folds after the bulk insert
+    _total, (bulk,) = await index.search(CaseQuery(rule="conduct"))
+    assert (bulk.case_id, bulk.outcome, bulk.ticket) == ("bulk-3", "refuse", "B-3")
 
 
 async def test_the_index_keeps_up_with_events_appended_later(
