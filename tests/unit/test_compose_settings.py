@@ -43,6 +43,8 @@ SAFE_DEFAULTS = {
     " (none by default; docs/witness.md)",
     "public_log_entries": "records only; leaf-hashes (publish no event content) suits every"
     " deployment until its operator decides otherwise (docs/decisions/0024)",
+    "privacy_records_log_key": "privacy only, and optional: unset, POST /v1/receipts/verify"
+    " reports a receipt's log binding as not checked (docs/decisions/0027)",
     "records_published_keys": "records only, and optional: privacy's receipt key to list at"
     " /log/keys beside the log's (`caselog public-keys` writes it)",
     "records_signing_key": "records only; its production start refuses to run without this or"
