@@ -54,6 +54,40 @@ async def test_a_hold_is_placed_from_the_page_and_released_after_its_matter_is_t
     assert "The hold was released" in released.text
 
 
+async def test_a_hold_on_a_subject_covers_their_cases_and_exactly_one_target_is_taken(
+    tmp_path: Path,
+) -> None:
+    email = ENGLISH["customer"]["email"]
+    async with embedded_services(tmp_path) as services:
+        async with httpx.AsyncClient(
+            base_url=services.url, headers=services.headers(Role.PLATFORM)
+        ) as client:
+            body = {**ENGLISH, "source": {"external_id": "hold-subject-1"}}
+            case_id = (await client.post("/intake/v1/consultations", json=body)).json()["case_id"]
+        async with signed_in_console(services, "privacy_officer") as console:
+            csrf = csrf_of((await console.get("/privacy")).text)
+            reason = {"matter": MATTER, "reason": "pending litigation on the kettle recall"}
+            both = await console.post(
+                "/holds", data={"csrf": csrf, "case_id": case_id, "subject": email, **reason}
+            )
+            neither = await console.post("/holds", data={"csrf": csrf, **reason})
+            placed = await console.post("/holds", data={"csrf": csrf, "subject": email, **reason})
+            async with httpx.AsyncClient(
+                base_url=services.url, headers=services.headers(Role.LEGAL)
+            ) as privacy:
+                holds = (await privacy.get("/privacy/v1/holds")).json()
+                blocking = (await privacy.get(f"/privacy/v1/cases/{case_id}")).json()["holds"]
+
+    assert (both.status_code, neither.status_code) == (422, 422)
+    assert "subject" in both.text and "case_id" in neither.text
+    assert placed.status_code == 200, placed.text
+    assert "The hold was placed." in placed.text
+    assert email not in placed.text
+    [hold] = holds
+    assert (hold["scope"], hold["matter"]) == ("subject", MATTER), hold
+    assert hold["hold_id"] in str(blocking), "the subject's case is held by it"
+
+
 async def test_a_sweep_runs_only_on_the_number_a_fresh_dry_run_finds(tmp_path: Path) -> None:
     async with embedded_services(tmp_path) as services:
         async with signed_in_console(services, "privacy_officer") as console:

@@ -95,8 +95,11 @@ class HttpServicesApi:
         )
         return found
 
-    async def place_hold(self, case_id: str, matter: str, reason: str) -> list[dict[str, Any]]:
-        body = {"case_id": case_id, "matter": matter, "reason": reason}
+    async def place_hold(
+        self, target: dict[str, str], matter: str, reason: str
+    ) -> list[dict[str, Any]]:
+        """`target`: {"case_id": ...} or the subject's {"email": ...} / {"phone": ...}."""
+        body = {**target, "matter": matter, "reason": reason}
         placed: list[dict[str, Any]] = await self._send(
             "privacy", "POST", f"{self._urls.privacy}/v1/holds", json=body
         )

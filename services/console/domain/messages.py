@@ -489,7 +489,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "privacy.sweep.ran": ("The sweep ran", "処理を実行しました"),
     "privacy.sweep.done": ("completed", "完了"),
     "privacy.sweep.failed": ("failed (retried by the next sweep)", "失敗（次回の処理で再試行）"),
-    "privacy.hold.place": ("Place a hold on a case", "案件を保全する"),
+    "privacy.hold.place": ("Place a hold", "保全を設定する"),
+    "privacy.hold.one_target": (
+        "Fill in one: a case id, or the subject's e-mail or phone to hold every case of"
+        " theirs, present and future.",
+        "どちらか一方を入力します：案件 ID、または本人のメールアドレスか電話番号"
+        "（本人の現在と今後のすべての案件を保全します）。",
+    ),
+    "privacy.hold.subject": (
+        "or the subject's e-mail or phone",
+        "または本人のメールアドレス・電話番号",
+    ),
     "privacy.hold.reason": (
         "Reason (name the matter, not a person)",
         "理由（人ではなく案件を記載）",

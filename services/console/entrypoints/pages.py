@@ -27,6 +27,7 @@ from services.console.domain.case_search import (
 )
 from services.console.domain.language import LANGUAGES
 from services.console.domain.messages import RULE_NAMES
+from services.console.domain.privacy_requests import subject_identities
 from services.console.domain.retention_chart import retention_chart, window_end
 from services.console.entrypoints.action_forms import CASE_HANDLERS, Posted, action_forms
 from services.console.entrypoints.visits import (
@@ -241,11 +242,16 @@ async def run_sweep(visit: FormVisitDep) -> Response:
 
 @router.post("/holds", response_class=HTMLResponse)
 async def place_hold(visit: FormVisitDep) -> Response:
-    case_id = visit.form.get("case_id", "").strip()
-    if not re.match(IDENTIFIER_PATTERN, case_id):
-        raise BadInputError("case_id")
+    """A hold on one case, or on every case of a subject (present and future) named by the
+    e-mail or phone typed: exactly one of the two."""
+    case_id, subject = (visit.form.get(name, "").strip() for name in ("case_id", "subject"))
+    if case_id and subject:
+        raise BadInputError("subject")
+    target = {"case_id": case_id} if case_id else subject_identities(subject)
+    if target is None or (case_id and not re.match(IDENTIFIER_PATTERN, case_id)):
+        raise BadInputError("subject" if subject else "case_id")
     matter, reason = _text(visit, "matter"), _text(visit, "reason")
-    await services_for(visit).place_hold(case_id, matter, reason)
+    await services_for(visit).place_hold(target, matter, reason)
     return await _privacy(visit, notice="privacy.hold.placed")
 
 
