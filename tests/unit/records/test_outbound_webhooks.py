@@ -1,0 +1,281 @@
+"""Outbound Standard Webhooks from the records app on the embedded bus: a receiver started by the
+test verifies every delivery with the `standardwebhooks` library's own verifier, so what is
+checked is the spec, not caselog's idea of it. Retries after a 500 keep the webhook-id, a
+subscription whose delivery fails for the whole (shortened) schedule is disabled, a delivery can
+be sent again by hand, only admins manage subscriptions, and no body carries personal data."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pytest_httpserver import HTTPServer
+from standardwebhooks import Webhook, WebhookVerificationError
+from werkzeug import Request, Response
+
+from services.records.adapters.webhook_sender import check_url, signed_headers
+from services.records.domain.webhooks import UnsafeWebhookUrlError
+from services.records.entrypoints.http import create_app
+from shared.auth.development import development_issuer
+from shared.auth.roles import Role
+from shared.bus.envelopes import envelope_message
+from shared.envelope import Envelope
+from shared.settings import CaselogSettings
+
+SEEDED_NAME, SEEDED_EMAIL, SEEDED_PHONE = "山田 花子", "hanako.yamada@example.jp", "090-1234-5678"
+
+
+@pytest.fixture
+def webhook_settings(settings: CaselogSettings) -> CaselogSettings:
+    return settings.model_copy(
+        update={
+            "records_webhook_retry_waits_s": (0.05, 0.05),
+            "records_webhook_poll_interval_s": 0.02,
+        }
+    )
+
+
+@pytest.fixture
+async def webhook_app(webhook_settings: CaselogSettings) -> AsyncIterator[FastAPI]:
+    app = create_app(webhook_settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def token(tmp_path: Path, role: Role) -> str:
+    return development_issuer(tmp_path / "auth").token(f"{role}-1", [role], "caselog")
+
+
+@pytest.fixture
+async def admin(webhook_app: FastAPI, tmp_path: Path) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(
+        transport=ASGITransport(webhook_app),
+        base_url="http://records",
+        headers={"Authorization": f"Bearer {token(tmp_path, Role.ADMIN)}"},
+    ) as http:
+        yield http
+
+
+class Receiver:
+    """The subscriber: verifies each delivery with standardwebhooks, answers `answers` in turn
+    (then 204), and keeps what it verified and what it refused."""
+
+    def __init__(self, server: HTTPServer, answers: list[int] | None = None) -> None:
+        self.secret = ""
+        self.answers = list(answers or [])
+        self.verified: list[tuple[dict[str, str], Any]] = []
+        self.refused: list[str] = []
+        self.bodies: list[str] = []
+        server.expect_request("/hook", method="POST").respond_with_handler(self.handle)
+        self.url = server.url_for("/hook")
+
+    def handle(self, request: Request) -> Response:
+        body = request.get_data(as_text=True)
+        self.bodies.append(body)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        try:
+            payload = Webhook(self.secret).verify(body, headers)
+        except WebhookVerificationError as error:
+            self.refused.append(str(error))
+            return Response(status=400)
+        self.verified.append((headers, payload))
+        return Response(status=self.answers.pop(0) if self.answers else 204)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(10):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def decision(**payload: Any) -> Envelope:
+    return Envelope(
+        type="policy.decided",
+        schema_version=1,
+        case_id="case-1",
+        subject_id="subject-1",
+        occurred_at=datetime(2026, 12, 4, 9, tzinfo=UTC),
+        producer="policy",
+        correlation_id="corr-1",
+        payload={
+            "outcome": "refuse",
+            "policy_version": "sha256:abc",
+            "actions": ["warn_customer"],
+            "reasons": [
+                {
+                    "rule": "abusive_language",
+                    "article": "4.2",
+                    "outcome": "refuse",
+                    "note": f"{SEEDED_NAME} {SEEDED_EMAIL} {SEEDED_PHONE}",
+                    "evidence": [{"kind": "fact", "fact": "email", "value": SEEDED_EMAIL}],
+                }
+            ],
+            **payload,
+        },
+    )
+
+
+def hold() -> Envelope:
+    return Envelope(
+        type="hold.placed",
+        schema_version=1,
+        case_id="case-1",
+        occurred_at=datetime(2026, 12, 4, 10, tzinfo=UTC),
+        producer="privacy",
+        correlation_id="corr-2",
+        payload={
+            "hold_id": "hold-1",
+            "scope": "case",
+            "case_ids": ["case-1"],
+            "matter": "令和8年(ワ)第123号",
+            "reason": f"complaint by {SEEDED_NAME}, {SEEDED_PHONE}",
+            "placed_by": SEEDED_EMAIL,
+            "placed_at": "2026-12-04T10:00:00+00:00",
+        },
+    )
+
+
+async def subscribe(admin: AsyncClient, receiver: Receiver, types: list[str]) -> dict[str, Any]:
+    created = await admin.post(
+        "/v1/webhooks/subscriptions", json={"url": receiver.url, "event_types": types}
+    )
+    assert created.status_code == 201, created.text
+    subscription: dict[str, Any] = created.json()
+    receiver.secret = subscription["secret"]
+    return subscription
+
+
+async def publish(app: FastAPI, topic: str, envelope: Envelope) -> None:
+    await app.state.records.infrastructure.bus.publish(envelope_message(topic, envelope))
+
+
+async def test_every_delivery_verifies_and_a_500_is_retried_with_the_same_webhook_id(
+    webhook_app: FastAPI, admin: AsyncClient, httpserver: HTTPServer
+) -> None:
+    receiver = Receiver(httpserver, answers=[500])
+    subscription = await subscribe(admin, receiver, ["decision", "hold"])
+    assert subscription["secret"].startswith("whsec_")
+
+    await publish(webhook_app, "caselog.policy", decision())
+    await publish(webhook_app, "caselog.privacy", hold())
+    await until(lambda: len(receiver.verified) == 3)
+    log = await admin.get(
+        f"/v1/webhooks/subscriptions/{subscription['subscription_id']}/deliveries"
+    )
+
+    assert receiver.refused == []
+    ids = [headers["webhook-id"] for headers, _ in receiver.verified]
+    decided = [p for _, p in receiver.verified if p["type"] == "caselog.decision"]
+    assert len(decided) == 2
+    assert ids.count(ids[0]) == 2  # the retry after the 500 is the same message
+    assert decided[0]["data"]["rules"] == ["abusive_language"]
+    assert decided[0]["data"]["outcome"] == "refuse"
+    assert {d["status"] for d in log.json()} == {"succeeded"}
+    assert sorted(d["attempts"] for d in log.json()) == [1, 2]
+    for body in receiver.bodies:
+        for personal in (SEEDED_NAME, SEEDED_EMAIL, SEEDED_PHONE, "subject-1"):
+            assert personal not in body
+    listed = await admin.get("/v1/webhooks/subscriptions")
+    assert "secret" not in listed.json()[0]
+
+
+async def test_a_tampered_or_replayed_delivery_fails_the_standard_verifier(
+    httpserver: HTTPServer,
+) -> None:
+    receiver = Receiver(httpserver)
+    secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    receiver.secret = secret
+    body = json.dumps({"type": "caselog.decision", "data": {"case_id": "case-1"}})
+    now = datetime.now(UTC)
+    async with AsyncClient() as http:
+        honest = signed_headers(secret, "msg_1", now, body)
+        await http.post(receiver.url, content=body, headers=honest)
+        await http.post(receiver.url, content=body.replace("case-1", "case-2"), headers=honest)
+        old = now - timedelta(minutes=10)
+        await http.post(
+            receiver.url, content=body, headers=signed_headers(secret, "msg_1", old, body)
+        )
+
+    assert len(receiver.verified) == 1
+    assert receiver.refused == ["No matching signature found", "Message timestamp too old"]
+
+
+async def test_persistent_failure_disables_and_a_redelivery_succeeds(
+    webhook_app: FastAPI, admin: AsyncClient, httpserver: HTTPServer
+) -> None:
+    receiver = Receiver(httpserver, answers=[500, 500, 500])
+    subscription = await subscribe(admin, receiver, ["decision"])
+    path = f"/v1/webhooks/subscriptions/{subscription['subscription_id']}"
+
+    await publish(webhook_app, "caselog.policy", decision())
+    await until(lambda: len(receiver.verified) == 3)
+    await until(
+        lambda: (
+            not webhook_app.state.webhooks.subscriptions[subscription["subscription_id"]].enabled
+        )
+    )
+    (failed,) = (await admin.get(f"{path}/deliveries")).json()
+    assert failed["status"] == "failed"
+    assert failed["attempts"] == 3
+    assert failed["last_error"] == "HTTP 500"
+    assert (await admin.get("/v1/webhooks/subscriptions")).json()[0]["enabled"] is False
+
+    assert (await admin.patch(path, json={"enabled": True})).json()["enabled"] is True
+    again = await admin.post(f"{path}/deliveries/{failed['delivery_id']}/redeliver")
+    assert again.status_code == 202
+    await until(lambda: len(receiver.verified) == 4)
+    await until(
+        lambda: webhook_app.state.webhooks.deliveries[failed["delivery_id"]].status == "succeeded"
+    )
+    assert receiver.verified[-1][0]["webhook-id"] == failed["webhook_id"]
+
+    assert (await admin.delete(path)).status_code == 204
+    assert (await admin.get(f"{path}/deliveries")).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.LEGAL, Role.PRIVACY_OFFICER, Role.PLATFORM])
+async def test_only_admins_manage_subscriptions(
+    webhook_app: FastAPI, tmp_path: Path, role: Role
+) -> None:
+    async with AsyncClient(
+        transport=ASGITransport(webhook_app),
+        base_url="http://records",
+        headers={"Authorization": f"Bearer {token(tmp_path, role)}"},
+    ) as http:
+        created = await http.post(
+            "/v1/webhooks/subscriptions",
+            json={"url": "https://hooks.example.com/", "event_types": ["decision"]},
+        )
+        listed = await http.get("/v1/webhooks/subscriptions")
+    assert created.status_code == 403
+    assert listed.status_code == 403
+
+
+async def test_payload_schemas_are_published(admin: AsyncClient) -> None:
+    schemas = (await admin.get("/v1/webhooks/schemas")).json()
+    assert set(schemas) == {
+        "caselog.decision",
+        "caselog.closure",
+        "caselog.hold",
+        "caselog.erasure_completion",
+    }
+    assert schemas["caselog.hold"]["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://hooks.example.com/", "http://127.0.0.1/hook", "https://10.0.0.7/", "http://[::1]/"],
+)
+def test_production_refuses_urls_that_are_not_public_http(url: str) -> None:
+    with pytest.raises(UnsafeWebhookUrlError):
+        check_url(url, production=True, allowed_hosts=())
+
+
+def test_an_allow_listed_host_is_admitted_in_production() -> None:
+    check_url("http://127.0.0.1:9000/hook", production=True, allowed_hosts=("127.0.0.1",))
+    check_url("http://127.0.0.1:9000/hook", production=False, allowed_hosts=())
