@@ -88,9 +88,12 @@ class Receiver:
 
 
 async def until(condition: Callable[[], bool]) -> None:
-    async with asyncio.timeout(10):
-        while not condition():
-            await asyncio.sleep(0.02)
+    """Polls `condition` for up to 10 s (deliveries happen on the app's own loop)."""
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the condition did not hold within 10 s")
 
 
 def decision(**payload: Any) -> Envelope:
