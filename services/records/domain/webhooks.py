@@ -7,7 +7,7 @@ field outside the list is ever copied (a new field in an event contract stays ou
 added here on purpose)."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -130,7 +130,6 @@ class Delivery:
     attempts: int = 0
     last_error: str | None = None
     last_status_code: int | None = None
-    attempted_at: list[datetime] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

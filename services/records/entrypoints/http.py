@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.records.adapters.case_index import SqlCaseIndex
+from services.records.adapters.webhook_store import SqlWebhookStore
 from services.records.bootstrap import Records, bootstrap
 from services.records.domain.errors import (
     CaseNotFoundError,
@@ -60,6 +61,7 @@ def create_app(
     """The records app; tests may pass infrastructure and personal-data machinery."""
     records: Records = bootstrap(settings, infrastructure, personal)
     client = webhooks.webhook_client(settings)
+    webhook_store = SqlWebhookStore(records.infrastructure.engine, records.tables.prefix)
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
@@ -71,7 +73,7 @@ def create_app(
             records.running(),
             supervised(lambda: bus.subscribe(group, topics, handler, PATIENT_DELIVERY), members),
             client,
-            webhooks.delivering(settings, bus, app.state.webhooks),
+            webhooks.delivering(settings, bus, app.state.webhooks, webhook_store),
         ):
             yield
 
@@ -84,7 +86,7 @@ def create_app(
     )
     app.state.records = records
     app.state.settings = settings
-    app.state.webhooks = webhooks.webhook_service(settings, client)
+    app.state.webhooks = webhooks.webhook_service(settings, webhook_store, client)
     app.state.published_keys = [records.identity.verifier_key, *_published(settings)]
     app.state.case_index = SqlCaseIndex(records.infrastructure.engine, records.tables)
     return app

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import AnyHttpUrl, BaseModel, Field
 
 from services.records.adapters.webhook_sender import HttpxSender, check_url
+from services.records.adapters.webhook_store import SqlWebhookStore
 from services.records.domain.webhook_schemas import PAYLOAD_SCHEMAS
 from services.records.domain.webhooks import (
     Delivery,
@@ -113,13 +114,15 @@ async def create_subscription(
         production=settings.environment == "production",
         allowed_hosts=settings.records_webhook_allowed_hosts,
     )
-    subscription = webhooks.subscribe(url, frozenset(body.event_types))
+    subscription = await webhooks.subscribe(url, frozenset(body.event_types))
     return CreatedSubscriptionOut(**_subscription_fields(subscription), secret=subscription.secret)
 
 
 @router.get("/subscriptions", response_model=list[SubscriptionOut])
 async def list_subscriptions(webhooks: Webhooks, _admin: Admin) -> list[SubscriptionOut]:
-    return [SubscriptionOut(**_subscription_fields(s)) for s in webhooks.subscriptions.values()]
+    return [
+        SubscriptionOut(**_subscription_fields(s)) for s in await webhooks.store.all_subscriptions()
+    ]
 
 
 @router.patch("/subscriptions/{subscription_id}", response_model=SubscriptionOut)
@@ -127,19 +130,19 @@ async def enable_subscription(
     subscription_id: Id, body: EnabledIn, webhooks: Webhooks, _admin: Admin
 ) -> SubscriptionOut:
     return SubscriptionOut(
-        **_subscription_fields(webhooks.set_enabled(subscription_id, body.enabled))
+        **_subscription_fields(await webhooks.set_enabled(subscription_id, body.enabled))
     )
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
 async def delete_subscription(subscription_id: Id, webhooks: Webhooks, _admin: Admin) -> Response:
-    webhooks.delete(subscription_id)
+    await webhooks.delete(subscription_id)
     return Response(status_code=204)
 
 
 @router.get("/subscriptions/{subscription_id}/deliveries", response_model=list[DeliveryOut])
 async def delivery_log(subscription_id: Id, webhooks: Webhooks, _admin: Admin) -> list[DeliveryOut]:
-    return [_delivery_out(d) for d in webhooks.log(subscription_id)]
+    return [_delivery_out(d) for d in await webhooks.log(subscription_id)]
 
 
 @router.post(
@@ -150,7 +153,7 @@ async def delivery_log(subscription_id: Id, webhooks: Webhooks, _admin: Admin) -
 async def redeliver(
     subscription_id: Id, delivery_id: Id, webhooks: Webhooks, _admin: Admin
 ) -> DeliveryOut:
-    return _delivery_out(webhooks.redeliver(subscription_id, delivery_id))
+    return _delivery_out(await webhooks.redeliver(subscription_id, delivery_id))
 
 
 @router.get("/schemas")
@@ -159,9 +162,11 @@ async def payload_schemas() -> dict[str, Any]:
     return PAYLOAD_SCHEMAS
 
 
-def webhook_service(settings: CaselogSettings, client: httpx.AsyncClient) -> WebhookService:
+def webhook_service(
+    settings: CaselogSettings, store: SqlWebhookStore, client: httpx.AsyncClient
+) -> WebhookService:
     return WebhookService(
-        HttpxSender(client), RetrySchedule(settings.records_webhook_retry_waits_s)
+        store, HttpxSender(client), RetrySchedule(settings.records_webhook_retry_waits_s)
     )
 
 
@@ -172,14 +177,15 @@ def webhook_client(settings: CaselogSettings) -> httpx.AsyncClient:
 
 @contextlib.asynccontextmanager
 async def delivering(
-    settings: CaselogSettings, bus: Bus, service: WebhookService
+    settings: CaselogSettings, bus: Bus, service: WebhookService, service_store: SqlWebhookStore
 ) -> AsyncIterator[None]:
     """While the app runs: its own consumer group queues deliveries from the policy and privacy
     topics (so a slow subscriber never holds up the log), and a loop delivers what is due."""
 
     async def queue(message: ConsumedMessage) -> None:
-        service.enqueue(decode_envelope(message.value))
+        await service.enqueue(decode_envelope(message.value))
 
+    await service_store.create_tables()
     group = settings.records_webhook_consumer_group
     topics = (settings.topics.policy, settings.topics.privacy)
     async with supervised(lambda: bus.subscribe(group, topics, queue), 1):

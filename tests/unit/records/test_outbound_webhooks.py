@@ -6,7 +6,7 @@ be sent again by hand, only admins manage subscriptions, and no body carries per
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,9 +87,13 @@ class Receiver:
         return Response(status=self.answers.pop(0) if self.answers else 204)
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    """Polls `condition` for up to 10 s (deliveries happen on the app's own loop)."""
+async def until(
+    condition: Callable[[], bool], refresh: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Polls `condition` (after `refresh`) for up to 10 s: deliveries happen on the app's loop."""
     for _ in range(500):
+        if refresh is not None:
+            await refresh()
         if condition():
             return
         await asyncio.sleep(0.02)
@@ -217,14 +221,14 @@ async def test_persistent_failure_disables_and_a_redelivery_succeeds(
     receiver = Receiver(httpserver, answers=[500, 500, 500])
     subscription = await subscribe(admin, receiver, ["decision"])
     path = f"/v1/webhooks/subscriptions/{subscription['subscription_id']}"
+    logged: list[dict[str, Any]] = []
+
+    async def refresh() -> None:
+        logged[:] = (await admin.get(f"{path}/deliveries")).json()
 
     await publish(webhook_app, "caselog.policy", decision())
     await until(lambda: len(receiver.verified) == 3)
-    await until(
-        lambda: (
-            not webhook_app.state.webhooks.subscriptions[subscription["subscription_id"]].enabled
-        )
-    )
+    await until(lambda: any(d["status"] == "failed" for d in logged), refresh)
     (failed,) = (await admin.get(f"{path}/deliveries")).json()
     assert failed["status"] == "failed"
     assert failed["attempts"] == 3
@@ -235,9 +239,7 @@ async def test_persistent_failure_disables_and_a_redelivery_succeeds(
     again = await admin.post(f"{path}/deliveries/{failed['delivery_id']}/redeliver")
     assert again.status_code == 202
     await until(lambda: len(receiver.verified) == 4)
-    await until(
-        lambda: webhook_app.state.webhooks.deliveries[failed["delivery_id"]].status == "succeeded"
-    )
+    await until(lambda: [d["status"] for d in logged] == ["succeeded"], refresh)
     assert receiver.verified[-1][0]["webhook-id"] == failed["webhook_id"]
 
     assert (await admin.delete(path)).status_code == 204
@@ -285,3 +287,26 @@ def test_production_refuses_urls_that_are_not_public_http(url: str) -> None:
 def test_an_allow_listed_host_is_admitted_in_production() -> None:
     check_url("http://127.0.0.1:9000/hook", production=True, allowed_hosts=("127.0.0.1",))
     check_url("http://127.0.0.1:9000/hook", production=False, allowed_hosts=())
+
+
+async def test_subscriptions_and_the_delivery_log_survive_a_restart(
+    webhook_settings: CaselogSettings, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    receiver = Receiver(httpserver)
+    headers = {"Authorization": f"Bearer {token(tmp_path, Role.ADMIN)}"}
+    for run in range(2):
+        app = create_app(webhook_settings)
+        async with (
+            app.router.lifespan_context(app),
+            AsyncClient(transport=ASGITransport(app), base_url="http://r", headers=headers) as http,
+        ):
+            if run == 0:
+                subscription = await subscribe(http, receiver, ["decision"])
+                await publish(app, "caselog.policy", decision())
+                await until(lambda: len(receiver.verified) == 1)
+            path = f"/v1/webhooks/subscriptions/{subscription['subscription_id']}"
+            listed = (await http.get("/v1/webhooks/subscriptions")).json()
+            log = (await http.get(f"{path}/deliveries")).json()
+    assert [s["subscription_id"] for s in listed] == [subscription["subscription_id"]]
+    assert [(d["status"], d["attempts"]) for d in log] == [("succeeded", 1)]
+    assert len(receiver.verified) == 1  # the restart did not send it again
