@@ -44,16 +44,19 @@ class Receiver:
 
 
 async def until(
-    condition: Callable[[], bool], refresh: Callable[[], Awaitable[None]] | None = None
+    condition: Callable[[], bool],
+    refresh: Callable[[], Awaitable[None]] | None = None,
+    timeout_s: float = 10.0,
 ) -> None:
-    """Polls `condition` (after `refresh`) for up to 10 s: deliveries happen on the app's loop."""
-    for _ in range(500):
+    """Polls `condition` (after `refresh`) for up to `timeout_s`: deliveries happen on the
+    app's own loop."""
+    for _ in range(int(timeout_s / 0.02)):
         if refresh is not None:
             await refresh()
         if condition():
             return
         await asyncio.sleep(0.02)
-    raise AssertionError("the condition did not hold within 10 s")
+    raise AssertionError(f"the condition did not hold within {timeout_s} s")
 
 
 def decision(case_id: str = "case-1", **payload: Any) -> Envelope:
