@@ -1,6 +1,8 @@
 """The published JSON Schemas of the outbound webhook payloads (`GET /v1/webhooks/schemas`,
 and schemas/webhooks/ in the repository): what a subscriber may rely on, and all it gets."""
 
+import json
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -62,3 +64,20 @@ PAYLOAD_MODELS: dict[str, type[BaseModel]] = {
 PAYLOAD_SCHEMAS: dict[str, Any] = {
     name: model.model_json_schema() for name, model in PAYLOAD_MODELS.items()
 }
+
+
+def schema_files() -> dict[str, str]:
+    """The committed form of each schema: `webhooks/v1/<type>.json` under schemas/ (one level
+    deeper than the event contracts' `<type>/<version>.json`, which are checked as such)."""
+    return {
+        f"webhooks/v1/{name}.json": json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        for name, schema in PAYLOAD_SCHEMAS.items()
+    }
+
+
+if __name__ == "__main__":
+    SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
+    for relative, text in schema_files().items():
+        (SCHEMAS / relative).parent.mkdir(parents=True, exist_ok=True)
+        (SCHEMAS / relative).write_text(text, encoding="utf-8")
+        print(f"schemas/{relative}")

@@ -16,6 +16,7 @@ from httpx import ASGITransport, AsyncClient
 from pytest_httpserver import HTTPServer
 
 from services.records.adapters.webhook_sender import check_url, signed_headers
+from services.records.domain.webhook_schemas import schema_files
 from services.records.domain.webhooks import UnsafeWebhookUrlError
 from services.records.entrypoints.http import create_app
 from shared.auth.development import development_issuer
@@ -219,3 +220,9 @@ async def test_subscriptions_and_the_delivery_log_survive_a_restart(
     assert [s["subscription_id"] for s in listed] == [subscription["subscription_id"]]
     assert [(d["status"], d["attempts"]) for d in log] == [("succeeded", 1)]
     assert len(receiver.verified) == 1  # the restart did not send it again
+
+
+def test_the_committed_payload_schemas_are_the_published_ones() -> None:
+    schemas = Path(__file__).resolve().parents[3] / "schemas"
+    for relative, text in schema_files().items():
+        assert (schemas / relative).read_text(encoding="utf-8") == text, "run `make schemas`"
