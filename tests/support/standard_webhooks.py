@@ -108,7 +108,7 @@ def hold() -> Envelope:
 
 async def subscribe(admin: AsyncClient, receiver: Receiver, types: list[str]) -> dict[str, Any]:
     created = await admin.post(
-        "/v1/webhooks/subscriptions", json={"url": receiver.url, "event_types": types}
+        "/v1/outbound-webhooks/subscriptions", json={"url": receiver.url, "event_types": types}
     )
     assert created.status_code == 201, created.text
     subscription: dict[str, Any] = created.json()

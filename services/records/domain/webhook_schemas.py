@@ -1,4 +1,4 @@
-"""The published JSON Schemas of the outbound webhook payloads (`GET /v1/webhooks/schemas`,
+"""The published JSON Schemas of the outbound webhook payloads (`GET /v1/outbound-webhooks/schemas`,
 and schemas/webhooks/ in the repository): what a subscriber may rely on, and all it gets."""
 
 import json

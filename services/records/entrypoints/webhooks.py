@@ -1,6 +1,6 @@
-"""Outbound webhook subscriptions (`/v1/webhooks/...`, admin only): create (the secret is shown
+"""Outbound webhook subscriptions (`/v1/outbound-webhooks/...`, admin only): create (the secret is shown
 once, in the answer to the create), list, enable/disable, delete, a delivery log and manual
-redelivery; and the payload schemas, published without a token (they hold no data)."""
+redelivery; and the payload schemas, for any signed-in role (they hold no data)."""
 
 import asyncio
 import contextlib
@@ -32,9 +32,12 @@ from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
 
 router = APIRouter(
-    prefix="/v1/webhooks", tags=["webhooks"], responses=problem_responses(401, 403, 404, 422)
+    prefix="/v1/outbound-webhooks",
+    tags=["webhooks"],
+    responses=problem_responses(401, 403, 404, 422),
 )
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+AnyRole = Annotated[Principal, Depends(require_roles(*Role))]
 Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[0-9a-f-]+$")]
 
 
@@ -157,8 +160,9 @@ async def redeliver(
 
 
 @router.get("/schemas")
-async def payload_schemas() -> dict[str, Any]:
-    """The JSON Schema of each payload type (`caselog.decision`, ...)."""
+async def payload_schemas(_caller: AnyRole) -> dict[str, Any]:
+    """The JSON Schema of each payload type (`caselog.decision`, ...); any signed-in role (they
+    hold no data, and are committed in schemas/webhooks/v1/ for those without a token)."""
     return PAYLOAD_SCHEMAS
 
 

@@ -82,7 +82,7 @@ async def test_every_delivery_verifies_and_a_500_is_retried_with_the_same_webhoo
     await publish(webhook_app, "caselog.privacy", hold())
     await until(lambda: len(receiver.verified) == 3)
     log = await admin.get(
-        f"/v1/webhooks/subscriptions/{subscription['subscription_id']}/deliveries"
+        f"/v1/outbound-webhooks/subscriptions/{subscription['subscription_id']}/deliveries"
     )
 
     assert receiver.refused == []
@@ -100,7 +100,7 @@ async def test_every_delivery_verifies_and_a_500_is_retried_with_the_same_webhoo
         for personal in (SEEDED_NAME, SEEDED_EMAIL, SEEDED_PHONE, "subject-1"):
             assert personal not in body
             assert personal not in decoded
-    listed = await admin.get("/v1/webhooks/subscriptions")
+    listed = await admin.get("/v1/outbound-webhooks/subscriptions")
     assert "secret" not in listed.json()[0]
 
 
@@ -130,7 +130,7 @@ async def test_persistent_failure_disables_and_a_redelivery_succeeds(
 ) -> None:
     receiver = Receiver(httpserver, answers=[500, 500, 500])
     subscription = await subscribe(admin, receiver, ["decision"])
-    path = f"/v1/webhooks/subscriptions/{subscription['subscription_id']}"
+    path = f"/v1/outbound-webhooks/subscriptions/{subscription['subscription_id']}"
     logged: list[dict[str, Any]] = []
 
     async def refresh() -> None:
@@ -143,7 +143,7 @@ async def test_persistent_failure_disables_and_a_redelivery_succeeds(
     assert failed["status"] == "failed"
     assert failed["attempts"] == 3
     assert failed["last_error"] == "HTTP 500"
-    assert (await admin.get("/v1/webhooks/subscriptions")).json()[0]["enabled"] is False
+    assert (await admin.get("/v1/outbound-webhooks/subscriptions")).json()[0]["enabled"] is False
 
     assert (await admin.patch(path, json={"enabled": True})).json()["enabled"] is True
     again = await admin.post(f"{path}/deliveries/{failed['delivery_id']}/redeliver")
@@ -166,16 +166,16 @@ async def test_only_admins_manage_subscriptions(
         headers={"Authorization": f"Bearer {token(tmp_path, role)}"},
     ) as http:
         created = await http.post(
-            "/v1/webhooks/subscriptions",
+            "/v1/outbound-webhooks/subscriptions",
             json={"url": "https://hooks.example.com/", "event_types": ["decision"]},
         )
-        listed = await http.get("/v1/webhooks/subscriptions")
+        listed = await http.get("/v1/outbound-webhooks/subscriptions")
     assert created.status_code == 403
     assert listed.status_code == 403
 
 
 async def test_payload_schemas_are_published(admin: AsyncClient) -> None:
-    schemas = (await admin.get("/v1/webhooks/schemas")).json()
+    schemas = (await admin.get("/v1/outbound-webhooks/schemas")).json()
     assert set(schemas) == {
         "caselog.decision",
         "caselog.closure",
@@ -214,8 +214,8 @@ async def test_subscriptions_and_the_delivery_log_survive_a_restart(
                 subscription = await subscribe(http, receiver, ["decision"])
                 await publish(app, "caselog.policy", decision())
                 await until(lambda: len(receiver.verified) == 1)
-            path = f"/v1/webhooks/subscriptions/{subscription['subscription_id']}"
-            listed = (await http.get("/v1/webhooks/subscriptions")).json()
+            path = f"/v1/outbound-webhooks/subscriptions/{subscription['subscription_id']}"
+            listed = (await http.get("/v1/outbound-webhooks/subscriptions")).json()
             log = (await http.get(f"{path}/deliveries")).json()
     assert [s["subscription_id"] for s in listed] == [subscription["subscription_id"]]
     assert [(d["status"], d["attempts"]) for d in log] == [("succeeded", 1)]
