@@ -1,6 +1,6 @@
-"""Outbound webhook subscriptions (`/v1/outbound-webhooks/...`, admin only): create (the secret is shown
-once, in the answer to the create), list, enable/disable, delete, a delivery log and manual
-redelivery; and the payload schemas, for any signed-in role (they hold no data)."""
+"""Outbound webhook subscriptions (`/v1/outbound-webhooks/...`, admin only): create (the secret
+is shown once, in the answer to the create), list, enable/disable, delete, a delivery log and
+manual redelivery; and the payload schemas, for any signed-in role (they hold no data)."""
 
 import asyncio
 import contextlib
