@@ -16,8 +16,8 @@ from httpx import ASGITransport, AsyncClient
 from pytest_httpserver import HTTPServer
 
 from services.records.adapters.webhook_sender import check_url, signed_headers
-from services.records.domain.webhook_schemas import schema_files
-from services.records.domain.webhooks import UnsafeWebhookUrlError
+from services.records.domain.webhook_schemas import PAYLOAD_MODELS, schema_files
+from services.records.domain.webhooks import UnsafeWebhookUrlError, webhook_payload
 from services.records.entrypoints.http import create_app
 from shared.auth.development import development_issuer
 from shared.auth.roles import Role
@@ -226,3 +226,48 @@ def test_the_committed_payload_schemas_are_the_published_ones() -> None:
     schemas = Path(__file__).resolve().parents[3] / "schemas"
     for relative, text in schema_files().items():
         assert (schemas / relative).read_text(encoding="utf-8") == text, "run `make schemas`"
+
+
+def erasure() -> Envelope:
+    return Envelope(
+        type="subject.erased",
+        schema_version=1,
+        case_id="case-1",
+        subject_id="subject-1",
+        occurred_at=datetime(2026, 12, 4, 11, tzinfo=UTC),
+        producer="privacy",
+        correlation_id="corr-3",
+        payload={
+            "request_id": "erasure-1",
+            "subject_ids": ["subject-1"],
+            "erased_case_ids": ["case-1"],
+            "held_case_ids": [],
+            "subject_index_forgotten": True,
+            "erased_at": "2026-12-04T11:00:00+00:00",
+            "key_id": "kek-7",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("envelope", "kind"),
+    [
+        (decision(), "caselog.decision"),
+        (decision().model_copy(update={"type": "closure.decided"}), "caselog.closure"),
+        (hold(), "caselog.hold"),
+        (hold().model_copy(update={"type": "hold.released"}), "caselog.hold"),
+        (erasure(), "caselog.erasure_completion"),
+    ],
+)
+def test_every_payload_fits_its_published_schema_and_names_no_subject(
+    envelope: Envelope, kind: str
+) -> None:
+    payload = webhook_payload(envelope)
+    assert payload is not None
+    assert payload["type"] == kind
+    PAYLOAD_MODELS[kind].model_validate(payload)  # extra fields are refused by the schema
+    assert "subject-1" not in json.dumps(payload)
+
+
+def test_other_event_types_are_never_delivered() -> None:
+    assert webhook_payload(decision().model_copy(update={"type": "consultation.received"})) is None
