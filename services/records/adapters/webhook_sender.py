@@ -2,6 +2,7 @@
 (so the signature is the spec's, not ours), with a timeout, and never following redirects (a
 redirect could lead past the address check)."""
 
+import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -25,13 +26,25 @@ def signed_headers(secret: str, message_id: str, sent_at: datetime, body: str) -
 
 @dataclass(frozen=True)
 class HttpxSender:
-    """The service's sender over one httpx client (its timeout set by the caller)."""
+    """The service's sender over one httpx client (its timeout set by the caller). In
+    production the URL's address is checked again before every call, so a host that has come
+    to resolve to a private address since it was subscribed is refused (and retried, then
+    disabled like any failing subscriber)."""
 
     client: httpx.AsyncClient
+    production: bool = False
+    allowed_hosts: tuple[str, ...] = ()
 
     async def __call__(
         self, url: str, secret: str, message_id: str, sent_at: datetime, body: str
     ) -> SendOutcome:
+        if self.production:
+            try:
+                await asyncio.to_thread(
+                    check_url, url, production=True, allowed_hosts=self.allowed_hosts
+                )
+            except UnsafeWebhookUrlError:
+                return SendOutcome(False, None, "UnsafeWebhookUrlError")
         return await send(self.client, url, secret, message_id, sent_at, body)
 
 

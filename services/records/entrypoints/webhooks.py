@@ -169,9 +169,12 @@ async def payload_schemas(_caller: AnyRole) -> dict[str, Any]:
 def webhook_service(
     settings: CaselogSettings, store: SqlWebhookStore, client: httpx.AsyncClient
 ) -> WebhookService:
-    return WebhookService(
-        store, HttpxSender(client), RetrySchedule(settings.records_webhook_retry_waits_s)
+    sender = HttpxSender(
+        client,
+        production=settings.environment == "production",
+        allowed_hosts=settings.records_webhook_allowed_hosts,
     )
+    return WebhookService(store, sender, RetrySchedule(settings.records_webhook_retry_waits_s))
 
 
 def webhook_client(settings: CaselogSettings) -> httpx.AsyncClient:

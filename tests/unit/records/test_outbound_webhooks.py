@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pytest_httpserver import HTTPServer
 
-from services.records.adapters.webhook_sender import check_url, signed_headers
+from services.records.adapters.webhook_sender import HttpxSender, check_url, signed_headers
 from services.records.domain.webhook_schemas import PAYLOAD_MODELS, schema_files
 from services.records.domain.webhooks import UnsafeWebhookUrlError, webhook_payload
 from services.records.entrypoints.http import create_app
@@ -271,3 +271,20 @@ def test_every_payload_fits_its_published_schema_and_names_no_subject(
 
 def test_other_event_types_are_never_delivered() -> None:
     assert webhook_payload(decision().model_copy(update={"type": "consultation.received"})) is None
+
+
+async def test_production_checks_the_address_again_before_every_call(
+    httpserver: HTTPServer,
+) -> None:
+    receiver = Receiver(httpserver)
+    receiver.secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    async with AsyncClient() as client:
+        refused = await HttpxSender(client, production=True)(
+            receiver.url, receiver.secret, "msg_1", datetime.now(UTC), "{}"
+        )
+        allowed = await HttpxSender(client, production=True, allowed_hosts=("localhost",))(
+            receiver.url, receiver.secret, "msg_1", datetime.now(UTC), "{}"
+        )
+    assert (refused.ok, refused.error) == (False, "UnsafeWebhookUrlError")
+    assert allowed.ok
+    assert len(receiver.verified) == 1
