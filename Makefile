@@ -53,8 +53,9 @@ lint: install ## ruff (lint + format check), mypy --strict, import-linter contra
 	$(RUN) mypy
 	$(RUN) lint-imports
 
-schemas: install ## Export the event contracts' JSON Schemas to schemas/<type>/<version>.json (commit them)
+schemas: install ## Export the event contracts' JSON Schemas to schemas/<type>/<version>.json, and the webhook payloads' to schemas/webhooks/v1/ (commit them)
 	$(RUN) python -m shared.contracts.schemas export
+	$(RUN) python -m services.records.domain.webhook_schemas
 
 format: install ## Apply ruff's formatting and safe fixes
 	$(RUN) ruff format .

@@ -177,6 +177,17 @@ class CaselogSettings(BaseSettings):
         default_factory=_default_records_topics, min_length=1
     )
     records_consumer_group: GroupName = "caselog-records"
+    # Outbound Standard Webhooks (docs/webhooks.md): the waits after each failed attempt (about
+    # 24 h in all; then the delivery has failed and its subscription is disabled), the timeout
+    # of one call, how often due deliveries are looked for, and the hosts a subscription may
+    # name in production although they resolve to a loopback or private address.
+    records_webhook_retry_waits_s: tuple[float, ...] = Field(
+        default=(10.0, 60.0, 300.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 30230.0), min_length=1
+    )
+    records_webhook_timeout_s: float = Field(default=10.0, gt=0)
+    records_webhook_poll_interval_s: float = Field(default=1.0, gt=0)
+    records_webhook_allowed_hosts: tuple[str, ...] = ()
+    records_webhook_consumer_group: GroupName = "caselog-records-webhooks"
     # Privacy: retention periods, person names and request deadlines as a TOML file (unset:
     # the built-in defaults); how often the retention sweep runs; the key that signs erasure
     # receipts (PRIVATE+KEY+... note key, as a value or a file; production refuses without).

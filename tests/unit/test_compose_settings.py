@@ -58,6 +58,12 @@ SAFE_DEFAULTS = {
     "records_consumer_members": "2 members per records process; scale by processes",
     "records_topics": "the topics of deploy/kafka/topics.toml that records appends",
     "records_consumer_group": "caselog-records: one deployment per broker",
+    "records_webhook_retry_waits_s": "records only; about 24 h of retries suits every deployment",
+    "records_webhook_timeout_s": "records only; 10 s per outbound webhook call",
+    "records_webhook_poll_interval_s": "records only; due deliveries looked for every second",
+    "records_webhook_allowed_hosts": "records only, and optional: none, so production refuses"
+    " private and loopback webhook URLs",
+    "records_webhook_consumer_group": "caselog-records-webhooks: one deployment per broker",
     "intake_ingress_group": "caselog-intake-ingress: one deployment per broker",
     "intake_erasure_group": "caselog-intake-erasures: one deployment per broker",
     "intake_ingress_purge_interval_s": "10 s keeps consumed raw ingress short-lived everywhere",

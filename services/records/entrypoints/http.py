@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from services.records.adapters.case_index import SqlCaseIndex
+from services.records.adapters.webhook_store import SqlWebhookStore
 from services.records.bootstrap import Records, bootstrap
 from services.records.domain.errors import (
     CaseNotFoundError,
@@ -21,7 +22,8 @@ from services.records.domain.errors import (
     TileNotFoundError,
     UnknownEventError,
 )
-from services.records.entrypoints import cases, proofs, public_log, search
+from services.records.domain.webhooks import SubscriptionNotFoundError, UnsafeWebhookUrlError
+from services.records.entrypoints import cases, proofs, public_log, search, webhooks
 from services.records.entrypoints.consumer import PATIENT_DELIVERY, record_handler
 from shared.bus.runner import supervised
 from shared.crypto.runtime import PersonalData
@@ -46,6 +48,8 @@ ERROR_STATUSES: dict[type[CaselogError], int] = {
     EntriesNotPublishedError: 404,
     TilePathError: 404,
     EntryTooLargeError: 500,
+    UnsafeWebhookUrlError: 422,
+    SubscriptionNotFoundError: 404,
 }
 
 
@@ -56,6 +60,8 @@ def create_app(
 ) -> FastAPI:
     """The records app; tests may pass infrastructure and personal-data machinery."""
     records: Records = bootstrap(settings, infrastructure, personal)
+    client = webhooks.webhook_client(settings)
+    webhook_store = SqlWebhookStore(records.infrastructure.engine, records.tables.prefix)
 
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
@@ -66,17 +72,21 @@ def create_app(
         async with (
             records.running(),
             supervised(lambda: bus.subscribe(group, topics, handler, PATIENT_DELIVERY), members),
+            client,
+            webhooks.delivering(settings, bus, app.state.webhooks, webhook_store),
         ):
             yield
 
     app = create_service_app(
         settings,
         records.infrastructure,
-        routers=[search.router, cases.router, proofs.router, public_log.router],
+        routers=[search.router, cases.router, proofs.router, public_log.router, webhooks.router],
         running=running,
         error_statuses=ERROR_STATUSES,
     )
     app.state.records = records
+    app.state.settings = settings
+    app.state.webhooks = webhooks.webhook_service(settings, webhook_store, client)
     app.state.published_keys = [records.identity.verifier_key, *_published(settings)]
     app.state.case_index = SqlCaseIndex(records.infrastructure.engine, records.tables)
     return app
