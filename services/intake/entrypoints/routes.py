@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
@@ -56,12 +56,20 @@ IdempotencyKey = Annotated[
 ]
 
 
+CLOSURE_DECIDED_BY_POLICY = (
+    "Recorded as a request: policy decides whether the guideline lets the case close;"
+    " its decision appears at `status`."
+)
+
+
 class AcceptedResponse(BaseModel):
     """A write was recorded (or had been: `duplicate`), and will reach the bus."""
 
     case_id: str
     event_id: str
     duplicate: bool
+    status: str = Field(description="Where the case's latest decision can be read")
+    note: str | None = Field(default=None, description="What happens next, on a close request")
 
 
 class EventStatusResponse(BaseModel):
@@ -102,9 +110,13 @@ def handler_of(caller: Principal) -> str | None:
     return caller.subject if caller.has_any(CASE_HANDLERS) else None
 
 
-def answer(accepted: Accepted) -> AcceptedResponse:
+def answer(accepted: Accepted, *, closing: bool = False) -> AcceptedResponse:
     return AcceptedResponse(
-        case_id=accepted.case_id, event_id=accepted.event_id, duplicate=accepted.duplicate
+        case_id=accepted.case_id,
+        event_id=accepted.event_id,
+        duplicate=accepted.duplicate,
+        status=f"/intake/v1/cases/{accepted.case_id}",
+        note=CLOSURE_DECIDED_BY_POLICY if closing else None,
     )
 
 
@@ -178,7 +190,7 @@ async def request_closure(
     if request.supervisor_approved and Role.SUPERVISOR not in caller.roles:
         raise ForbiddenError("only a supervisor may approve ending a case as persuasion-difficult")
     command = RequestClosure(case_id, request, caller.subject, idempotency_key, correlation_id)
-    return answer(await intake.handle(command))
+    return answer(await intake.handle(command), closing=True)
 
 
 @router.post("/cases/{case_id}/recordings", status_code=202, response_model=AcceptedResponse)

@@ -37,6 +37,7 @@ from services.intake.service_layer.messages import (
     RecordConsultation,
     RecordFactCheck,
     RequestClosure,
+    RequestPlatformClosure,
     SubjectErased,
 )
 from services.intake.service_layer.ports import (
@@ -109,6 +110,10 @@ async def log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted
 
 @HANDLERS.handles(RequestClosure)
 async def request_closure(command: RequestClosure, deps: IntakeDependencies) -> Accepted:
+    return await _request_closure(command, deps)
+
+
+async def _request_closure(command: RequestClosure, deps: IntakeDependencies) -> Accepted:
     def event() -> CaseEvent:
         requested = command.request.requested_at
         times = [("requested_at", requested)]
@@ -174,14 +179,37 @@ async def log_platform_follow_up(
     command: LogPlatformFollowUp, deps: IntakeDependencies
 ) -> Accepted:
     follow_up = command.follow_up
-    async with deps.stores.ledger_work() as uow:
-        case = await uow.ledger.case_for_ticket(follow_up.platform, follow_up.ticket_id)
-    if case is None:
-        raise TicketNotFoundError(follow_up.platform)
+    case = await _case_of_ticket(follow_up.platform, follow_up.ticket_id, deps)
     contact = LogContact(
         case.case_id, follow_up.contact, follow_up.platform, correlation_id=command.correlation_id
     )
     return await _log_contact(contact, deps)
+
+
+@HANDLERS.handles(RequestPlatformClosure)
+async def request_platform_closure(
+    command: RequestPlatformClosure, deps: IntakeDependencies
+) -> Accepted:
+    """The platform's status-change id is the Idempotency-Key: a re-sent webhook is a repeat,
+    while solving the ticket again after a reopen is a new request."""
+    closure = command.closure
+    case = await _case_of_ticket(closure.platform, closure.ticket_id, deps)
+    request = RequestClosure(
+        case.case_id,
+        closure.request,
+        caller=closure.platform,
+        idempotency_key=closure.event_id,
+        correlation_id=command.correlation_id,
+    )
+    return await _request_closure(request, deps)
+
+
+async def _case_of_ticket(platform: str, ticket_id: str, deps: IntakeDependencies) -> CaseRef:
+    async with deps.stores.ledger_work() as uow:
+        case = await uow.ledger.case_for_ticket(platform, ticket_id)
+    if case is None:
+        raise TicketNotFoundError(platform)
+    return case
 
 
 @HANDLERS.handles(CaseKeyDestroyed)

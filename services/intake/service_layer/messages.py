@@ -14,6 +14,7 @@ from services.intake.domain.contacts import (
     ClosureRequest,
     Contact,
     FactFindings,
+    PlatformClosure,
     PlatformFollowUp,
     RecordingReference,
 )
@@ -101,8 +102,17 @@ class LogPlatformFollowUp:
     correlation_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestPlatformClosure:
+    """A platform solved or closed a ticket it sent before: a close request on its case."""
+
+    closure: PlatformClosure
+    correlation_id: str | None = None
+
+
 CaseCommand = LogContact | RequestClosure | AttachRecording | LinkCase | RecordFactCheck
-IntakeCommand = RecordConsultation | CaseCommand | LogPlatformFollowUp
+PlatformCommand = LogPlatformFollowUp | RequestPlatformClosure
+IntakeCommand = RecordConsultation | CaseCommand | PlatformCommand
 
 
 @dataclass(frozen=True, slots=True)

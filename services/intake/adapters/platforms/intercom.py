@@ -12,6 +12,7 @@ from services.intake.adapters.platforms.errors import (
     UnsupportedPlatformEvent,
     WebhookAuthenticationError,
 )
+from services.intake.adapters.platforms.fields import UNCONFIGURED, PlatformFields
 from services.intake.adapters.platforms.models import html_text, plain_text
 from services.intake.adapters.platforms.payload import (
     dotted,
@@ -64,19 +65,28 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) 
         raise WebhookAuthenticationError("bad signature")
 
 
-def normalize(payload: Mapping[str, Any]) -> Consultation | PlatformFollowUp:
+def normalize(
+    payload: Mapping[str, Any], fields: PlatformFields = UNCONFIGURED
+) -> Consultation | PlatformFollowUp:
     if text(payload, ("type",)) != "notification_event":
         raise PlatformPayloadError("type", "expected notification_event")
     topic = text(payload, ("topic",))
     if topic == USER_CREATED:
-        return _consultation(payload)
+        return _consultation(payload, fields)
     if topic in REPLIES:
         return _follow_up(payload, REPLIES[topic])
     supported = ", ".join((USER_CREATED, *REPLIES))
     raise UnsupportedPlatformEvent("topic", f"supported: {supported}")
 
 
-def _consultation(payload: Mapping[str, Any]) -> Consultation:
+def conversation_attribute(payload: Mapping[str, Any], name: str | None) -> tuple[object, str]:
+    """The conversation's custom attribute `name` (`data.item.custom_attributes`) and its path;
+    None when unconfigured or absent."""
+    path = dotted((*ITEM, "custom_attributes", name or ""))
+    return (None if name is None else value_at(payload, (*ITEM, "custom_attributes", name))), path
+
+
+def _consultation(payload: Mapping[str, Any], fields: PlatformFields) -> Consultation:
     source = (*ITEM, "source")
     subject = optional_text(payload, (*source, "subject"))
     return models.consultation(
@@ -88,6 +98,9 @@ def _consultation(payload: Mapping[str, Any]) -> Consultation:
         customer={
             "name": text(payload, (*source, "author", "name")),
             "email": optional_text(payload, (*source, "author", "email")),
+            "relationship": fields.relationship.of(
+                *conversation_attribute(payload, fields.relationship_field)
+            ),
         },
         subject=plain_text(subject) if subject else None,
         body=html_text(payload, (*source, "body")),

@@ -18,6 +18,7 @@ from services.intake.adapters.platforms.errors import (
     WebhookAuthenticationError,
     WebhookError,
 )
+from services.intake.adapters.platforms.fields import UNCONFIGURED, PlatformFields
 from services.intake.adapters.platforms.payload import (
     flag,
     header,
@@ -29,7 +30,12 @@ from services.intake.adapters.platforms.payload import (
     value_at,
 )
 from services.intake.domain.consultation import Channel, Consultation
-from services.intake.domain.contacts import ContactKind, PlatformFollowUp
+from services.intake.domain.contacts import (
+    ClosureRequest,
+    ContactKind,
+    PlatformClosure,
+    PlatformFollowUp,
+)
 
 PLATFORM = "zendesk"
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
@@ -37,6 +43,11 @@ TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 MAX_AGE = timedelta(minutes=5)
 TICKET_CREATED = "zen:event-type:ticket.created"
 COMMENT_ADDED = "zen:event-type:ticket.comment_added"
+STATUS_CHANGED = "zen:event-type:ticket.status_changed"
+SUPPORTED = (TICKET_CREATED, COMMENT_ADDED, STATUS_CHANGED)
+# A ticket the agent solved (or Zendesk closed) asks caselog to close the case; one solved
+# again opened is the matter coming back, a follow-up on the case.
+FINISHED = frozenset({"solved", "closed"})
 
 # Zendesk's "Via types reference": a channel is a via type name or, equally valid, its via id.
 _VIA_IDS = {
@@ -85,16 +96,33 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) 
     require_fresh(_sent_at(sent), now, MAX_AGE)
 
 
-def normalize(payload: Mapping[str, Any]) -> Consultation | PlatformFollowUp:
+def normalize(
+    payload: Mapping[str, Any], fields: PlatformFields = UNCONFIGURED
+) -> Consultation | PlatformFollowUp | PlatformClosure:
     event_type = text(payload, ("type",))
     if event_type == TICKET_CREATED:
-        return _consultation(payload)
+        return _consultation(payload, fields)
     if event_type == COMMENT_ADDED:
         return _follow_up(payload)
-    raise UnsupportedPlatformEvent("type", f"supported: {TICKET_CREATED}, {COMMENT_ADDED}")
+    if event_type == STATUS_CHANGED:
+        return _status_changed(payload, fields)
+    raise UnsupportedPlatformEvent("type", f"supported: {', '.join(SUPPORTED)}")
 
 
-def _consultation(payload: Mapping[str, Any]) -> Consultation:
+def custom_field(payload: Mapping[str, Any], field_id: str | None) -> tuple[object, str]:
+    """The value of the ticket's custom field `field_id` (`detail.custom_fields`, the Tickets
+    API's list of `{id, value}`) and its path; None when unconfigured or absent."""
+    path = f"detail.custom_fields[id={field_id}]"
+    listed = value_at(payload, ("detail", "custom_fields"))
+    if field_id is None or not isinstance(listed, list):
+        return None, path
+    for entry in listed:
+        if isinstance(entry, Mapping) and str(entry.get("id")) == field_id:
+            return entry.get("value"), path
+    return None, path
+
+
+def _consultation(payload: Mapping[str, Any], fields: PlatformFields) -> Consultation:
     # Zendesk sends only detail.requester_id; the entry point merges the requester's user
     # record into detail.requester before normalizing (see docs/webhooks.md).
     requester = ("detail", "requester")
@@ -108,6 +136,9 @@ def _consultation(payload: Mapping[str, Any]) -> Consultation:
             "name": text(payload, (*requester, "name")),
             "email": optional_text(payload, (*requester, "email")),
             "phone": optional_text(payload, (*requester, "phone")),
+            "relationship": fields.relationship.of(
+                *custom_field(payload, fields.relationship_field)
+            ),
         },
         subject=optional_text(payload, ("detail", "subject")),
         body=text(payload, ("detail", "description")),
@@ -129,6 +160,32 @@ def _follow_up(payload: Mapping[str, Any]) -> PlatformFollowUp:
         occurred_at=timestamp(payload, ("time",)),
         body=text(payload, (*comment, "body")),
     )
+
+
+def _status_changed(
+    payload: Mapping[str, Any], fields: PlatformFields
+) -> PlatformFollowUp | PlatformClosure:
+    current = text(payload, ("event", "current")).lower()
+    previous = (optional_text(payload, ("event", "previous")) or "").lower()
+    ticket_id, event_id = text(payload, ("detail", "id")), text(payload, ("id",))
+    if current in FINISHED:
+        reason = fields.closure_reason.of(*custom_field(payload, fields.closure_reason_field))
+        request = ClosureRequest(reason=reason, requested_at=timestamp(payload, ("time",)))
+        return PlatformClosure(
+            platform=PLATFORM, ticket_id=ticket_id, event_id=event_id, request=request
+        )
+    if previous in FINISHED:
+        return models.follow_up(
+            paths={"ticket_id": "detail.id", "contact.source.external_id": "id"},
+            platform=PLATFORM,
+            ticket_id=ticket_id,
+            contact_id=event_id,
+            kind=ContactKind.CUSTOMER_CONTACT,
+            channel=_channel(payload),
+            occurred_at=timestamp(payload, ("time",)),
+            body=f"Reopened on Zendesk (status {previous} -> {current}).",
+        )
+    raise UnsupportedPlatformEvent("event.current", "only solving, closing or reopening counts")
 
 
 def _channel(payload: Mapping[str, Any]) -> Channel:
