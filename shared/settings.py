@@ -111,6 +111,8 @@ class CaselogSettings(BaseSettings):
     intake_quarantine_retention_days: float = Field(default=30.0, gt=0)
     # The group intake reads caselog.privacy in, to forget erased cases' ticket mappings.
     intake_erasure_group: GroupName = "caselog-intake-erasures"
+    # The group intake reads caselog.policy in, to answer platforms the latest decision.
+    intake_decision_status_group: GroupName = "caselog-intake-decision-status"
     # Times clients send (received, occurred, requested, recorded, final answer) may lie this
     # far ahead of the server's clock and this far behind it (docs: README, intake errors).
     intake_client_time_future_skew_s: float = Field(default=300.0, ge=0, le=3600)

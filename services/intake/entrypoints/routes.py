@@ -79,11 +79,28 @@ class EventStatusResponse(BaseModel):
     published: bool
 
 
+class DecisionResponse(BaseModel):
+    """Policy's latest decision on the case, in the guideline's terms only (no evidence)."""
+
+    decision_id: str
+    type: str = Field(description="`policy.decided`, or `closure.decided` on a close request")
+    caused_by: str | None = Field(description="The event decided on (e.g. the close request's)")
+    outcome: str
+    rules: list[str]
+    articles: list[str]
+    actions: list[str]
+    policy_version: str
+    decided_at: datetime
+
+
 class CaseStatusResponse(BaseModel):
-    """How far intake got with a case; never any personal data."""
+    """How far intake got with a case and policy's latest decision; never any personal data."""
 
     case_id: str
     events: list[EventStatusResponse]
+    decision: DecisionResponse | None = Field(
+        description="None until policy's decision has reached intake"
+    )
 
 
 router = APIRouter(
@@ -225,14 +242,19 @@ async def record_fact_check(
     return answer(await intake.handle(command))
 
 
-@router.get(
-    "/cases/{case_id}",
-    response_model=CaseStatusResponse,
-    dependencies=[Depends(require_roles(*READERS))],
-)
-async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
-    """What intake recorded for the case and whether it reached the bus (no personal data)."""
-    events = await intake.case_status(case_id)
+@router.get("/cases/{case_id}", response_model=CaseStatusResponse)
+async def case_status(
+    case_id: CaseId,
+    intake: IntakeDep,
+    caller: Annotated[Principal, Depends(require_roles(*READERS))],
+) -> CaseStatusResponse:
+    """What intake recorded for the case, whether it reached the bus, and policy's latest
+    decision (no personal data). A platform's token sees only the cases that platform sent
+    (404 for any other), so a platform without write-back can poll its own."""
+    only_platform = caller.roles <= {Role.PLATFORM}
+    events, decision = await intake.case_status(
+        case_id, platform_of(caller) if only_platform else None
+    )
     return CaseStatusResponse(
         case_id=case_id,
         events=[
@@ -244,4 +266,17 @@ async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
             )
             for e in events
         ],
+        decision=None
+        if decision is None
+        else DecisionResponse(
+            decision_id=decision.decision_id,
+            type=decision.decision_type,
+            caused_by=decision.caused_by,
+            outcome=decision.outcome,
+            rules=list(decision.rules),
+            articles=list(decision.articles),
+            actions=list(decision.actions),
+            policy_version=decision.policy_version,
+            decided_at=decision.decided_at,
+        ),
     )

@@ -242,10 +242,14 @@ async def forget_erased_subject(event: SubjectErased, deps: IntakeDependencies) 
     )
 
 
-async def case_status(case_id: str, deps: IntakeDependencies) -> list[EventStatus]:
-    """A view, not a command: what intake recorded for the case and whether it was published."""
+async def case_status(
+    case_id: str, deps: IntakeDependencies, platform: str | None = None
+) -> list[EventStatus]:
+    """A view, not a command: what intake recorded for the case and whether it was published.
+    Asked for `platform`, another platform's case is not found (its existence is not told)."""
     async with deps.stores.ledger_work() as uow:
-        if await uow.ledger.case(case_id) is None:
+        case = await uow.ledger.case(case_id)
+        if case is None or platform not in (None, case.platform):
             raise CaseNotFoundError()
         return await uow.ledger.case_events(case_id)
 

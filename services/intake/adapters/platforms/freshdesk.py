@@ -10,7 +10,6 @@ from typing import Any
 
 from services.intake.adapters.platforms import models
 from services.intake.adapters.platforms.errors import (
-    PlatformPayloadError,
     UnsupportedPlatformEvent,
     WebhookAuthenticationError,
 )

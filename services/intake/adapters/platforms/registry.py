@@ -46,7 +46,10 @@ def platform_fields(
     relationship = Choice(
         Relationship,
         Relationship(settings.platform_relationship_default),
-        {label: Relationship(value) for label, value in settings.platform_relationship_values.items()},
+        {
+            label: Relationship(value)
+            for label, value in settings.platform_relationship_values.items()
+        },
     )
     reasons = settings.platform_closure_reason_values.items()
     closure_reason = Choice(
