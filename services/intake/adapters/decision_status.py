@@ -58,10 +58,8 @@ class SqlDecisionStatuses:
             await connection.run_sync(metadata.create_all)
 
     async def keep(self, status: DecisionStatus) -> None:
-        row = {
-            **{name: getattr(status, name) for name in decision_status.c.keys()}  # noqa: SIM118 - column names,
-            ** {name: json.dumps(list(getattr(status, name))) for name in _LISTS},
-        }
+        row = {column.name: getattr(status, column.name) for column in decision_status.columns}
+        row.update({name: json.dumps(list(getattr(status, name))) for name in _LISTS})
         newer = update(decision_status).where(
             decision_status.c.case_id == status.case_id,
             decision_status.c.decided_at < status.decided_at,
