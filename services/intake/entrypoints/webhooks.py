@@ -38,7 +38,7 @@ async def receive_webhook(
     mapped = webhook.normalize(await webhook.enrich(json_object(body)))
     command: IntakeCommand
     if isinstance(mapped, Consultation):
-        command = RecordConsultation(mapped, platform, correlation_id)
+        command = RecordConsultation(mapped, platform, correlation_id, records_changes=True)
     elif isinstance(mapped, PlatformClosure):
         command = RequestPlatformClosure(mapped, correlation_id)
     else:

@@ -8,10 +8,11 @@ refused). A repeat answers as the first time and records nothing.
 
 import structlog
 
-from services.intake.domain.consultation import Consultation, claimed_by
-from services.intake.domain.contacts import FactCheck, handled_by
+from services.intake.domain.consultation import Consultation, Source, claimed_by
+from services.intake.domain.contacts import Contact, ContactKind, FactCheck, handled_by
 from services.intake.domain.errors import (
     CaseNotFoundError,
+    IdempotencyKeyReusedError,
     InvalidRequestError,
     TicketNotFoundError,
 )
@@ -25,7 +26,7 @@ from services.intake.domain.events import (
     SUBJECT_LINKED,
     SubjectLinked,
 )
-from services.intake.domain.idempotency import contact_key, ticket_key
+from services.intake.domain.idempotency import contact_key, ticket_content, ticket_key
 from services.intake.service_layer.messages import (
     Accepted,
     AttachRecording,
@@ -75,6 +76,11 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
     consultation = _as_decided(command.consultation, command.platform, deps)
     external_id = consultation.source.external_id
     key = ticket_key(command.platform, external_id)
+    if command.records_changes:
+        async with deps.stores.ledger_work() as uow:
+            known = await uow.ledger.case_for_ticket(command.platform, external_id)
+        if known is not None:
+            return await _ticket_sent_again(command, consultation, known, deps)
     case_id, event_id = new_identifier(), new_event_id()
     async with deps.stores.case_opening() as uow:
         opened = await uow.cases.open(case_id, consultation.customer)
@@ -93,7 +99,13 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
             consultation.received_at,
             command.correlation_id,
         )
-        stored = await uow.ledger.record(key, Accepted(case_id, str(event_id)), message, case)
+        digest = (
+            deps.request_digests.under(opened.key, case_id, ticket_content(consultation))
+            if command.records_changes
+            else None
+        )
+        accepted = Accepted(case_id, str(event_id))
+        stored = await uow.ledger.record(key, accepted, message, case, digest)
         if stored.duplicate:
             return stored
         await uow.commit()
@@ -265,6 +277,33 @@ async def _log_contact(command: LogContact, deps: IntakeDependencies) -> Accepte
         return CaseEvent(CONTACT_LOGGED, contact, contact.occurred_at, times, own_key)
 
     return await record_on_case(command, "contact", event, deps)
+
+
+async def _ticket_sent_again(
+    command: RecordConsultation, consultation: Consultation, case: CaseRef, deps: IntakeDependencies
+) -> Accepted:
+    """The first answer when the subject and description are as first recorded (or the first
+    was recorded before they were digested); changed, the new description is a customer
+    contact on the case, once per content (its digest is the contact's id on the platform)."""
+    digest = await deps.request_digests.digest(case.case_id, ticket_content(consultation))
+    async with deps.stores.ledger_work() as uow:
+        try:
+            first = await uow.ledger.find(ticket_key(case.platform, case.external_id), digest)
+        except IdempotencyKeyReusedError:
+            first = None
+    if first is not None:
+        return first
+    update = Contact(
+        kind=ContactKind.CUSTOMER_CONTACT,
+        channel=consultation.channel,
+        occurred_at=deps.clock(),
+        body=consultation.body,
+        source=Source(platform=command.platform, external_id=f"update-{digest.hex()[:48]}"),
+    )
+    contact = LogContact(
+        case.case_id, update, command.platform, correlation_id=command.correlation_id
+    )
+    return await _log_contact(contact, deps)
 
 
 def _as_decided(

@@ -32,6 +32,9 @@ class RecordConsultation:
     consultation: Consultation
     platform: str
     correlation_id: str | None = None
+    # From a platform's webhook: the ticket sent again with another subject or description is
+    # an update on its case (a customer contact), not a repeat of the first.
+    records_changes: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ SECRET = "zendesk-embedded-secret-0123456789-abcdefghij"
 FIELD_ID = "360001234"
 REASON_FIELD = "360005678"
 PERSONAL = ("山田", "taro.yamada", "+81 90-1234-5678", "ケトル")
+EDITED = "追記: 注文番号は A-1001 です。ケトルはまだ届いていません。"
 
 
 def platform_headers(services: Services, platform: str) -> dict[str, str]:
@@ -84,6 +85,10 @@ async def test_a_purchaser_ticket_is_decided_as_such_and_solving_it_asks_policy(
         case_id, consultation_id = opened.json()["case_id"], opened.json()["event_id"]
         assert opened.json()["status"] == f"/intake/v1/cases/{case_id}"
         first = await decided(client, case_id, zendesk, consultation_id)
+        retried = await send(client, ticket)
+        edited = {**ticket, "detail": {**ticket["detail"], "description": EDITED}}
+        changed = await send(client, edited)
+        changed_again = await send(client, edited)
 
         close = await send(client, solved(ticket))
         again = await send(client, solved(ticket))
@@ -101,6 +106,12 @@ async def test_a_purchaser_ticket_is_decided_as_such_and_solving_it_asks_policy(
     assert decision["outcome"] == "accept", decision  # unknown relationships are restricted
     assert "scope-relationship" not in decision["rules"]
     assert decision["decision_id"]
+    assert retried.json() == {**opened.json(), "duplicate": True}
+    assert changed.status_code == 202, changed.text
+    assert changed.json()["case_id"] == case_id
+    assert changed.json()["duplicate"] is False
+    assert changed.json()["event_id"] != consultation_id
+    assert changed_again.json() == {**changed.json(), "duplicate": True}
     assert close.status_code == 202, close.text
     assert "policy decides" in close.json()["note"]
     assert again.json() == {**close.json(), "duplicate": True}
@@ -108,6 +119,7 @@ async def test_a_purchaser_ticket_is_decided_as_such_and_solving_it_asks_policy(
     assert closure["decision"]["decision_id"] != decision["decision_id"]
     assert [event["type"] for event in closure["events"]] == [
         "consultation.received",
+        "contact.logged",
         "closure.requested",
     ]
     assert freshdesk.status_code == 404
