@@ -5,12 +5,14 @@ Each route turns the request into a command (the body is the domain model itself
 caller and correlation id are the server's) and hands it to the handler table.
 """
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Request
 from pydantic import BaseModel, Field
 
+from services.intake.adapters.decision_status import DecisionStatus
 from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
 from services.intake.domain.contacts import (
@@ -266,17 +268,9 @@ async def case_status(
             )
             for e in events
         ],
-        decision=None
-        if decision is None
-        else DecisionResponse(
-            decision_id=decision.decision_id,
-            type=decision.decision_type,
-            caused_by=decision.caused_by,
-            outcome=decision.outcome,
-            rules=list(decision.rules),
-            articles=list(decision.articles),
-            actions=list(decision.actions),
-            policy_version=decision.policy_version,
-            decided_at=decision.decided_at,
-        ),
+        decision=None if decision is None else decision_response(decision),
     )
+
+
+def decision_response(decision: DecisionStatus) -> DecisionResponse:
+    return DecisionResponse.model_validate({**asdict(decision), "type": decision.decision_type})
