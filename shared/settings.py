@@ -137,10 +137,9 @@ class CaselogSettings(BaseSettings):
     intercom_relationship_attribute: str | None = None
     platform_relationship_values: dict[str, PlatformRelationship] = Field(default_factory=dict)
     platform_relationship_default: PlatformRelationship = "unknown"
-    # The field a solved ticket's closure reason is read from (same kinds of names), its
-    # labels mapped by platform_closure_reason_values; absent, a solved ticket is `satisfied`.
+    # The field a solved (Zendesk) or closed (Intercom) ticket's closure reason is read from,
+    # its labels mapped by platform_closure_reason_values; absent, the reason is `satisfied`.
     zendesk_closure_reason_field: str | None = None
-    freshdesk_closure_reason_field: str = "closure_reason"
     intercom_closure_reason_attribute: str | None = None
     platform_closure_reason_values: dict[str, PlatformClosureReason] = Field(default_factory=dict)
     # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left

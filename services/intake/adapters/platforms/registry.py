@@ -147,11 +147,8 @@ def webhook_platforms(settings: CaselogSettings) -> dict[str, WebhookPlatform]:
             _with_secret(freshdesk.verify, freshdesk_secret),
             _with_fields(
                 freshdesk.normalize,
-                platform_fields(
-                    settings,
-                    settings.freshdesk_relationship_field,
-                    settings.freshdesk_closure_reason_field,
-                ),
+                # Freshdesk's rule sends created tickets only: no closure reason to read.
+                platform_fields(settings, settings.freshdesk_relationship_field, None),
             ),
         ),
         "intercom": WebhookPlatform(

@@ -29,6 +29,7 @@ SETTINGS = CaselogSettings(
     service_name="intake",
     zendesk_relationship_field=FIELD_ID,
     zendesk_closure_reason_field="360009999",
+    intercom_closure_reason_attribute="Closed because",
     freshdesk_relationship_field="cf_customer_type",
     intercom_relationship_attribute="Customer type",
     platform_relationship_values={"Buyer": "purchaser", "lead": "prospective"},
@@ -158,3 +159,29 @@ def test_other_status_changes_are_not_cases_events() -> None:
     with pytest.raises(UnsupportedPlatformEvent) as caught:
         PLATFORMS["zendesk"].normalize(status_changed("PENDING", "OPEN"))
     assert caught.value.field == "event.current"
+
+
+def intercom_status(topic: str, reason: str | None = None) -> dict[str, Any]:
+    item = conversation()
+    item["custom_attributes"] = {} if reason is None else {"Closed because": reason}
+    return notification(topic, item)
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [(None, ClosureReason.SATISFIED), ("customer_gave_up", ClosureReason.WITHDRAWN)],
+)
+def test_an_intercom_conversation_closed_by_an_admin_is_a_close_request(
+    reason: str | None, expected: ClosureReason
+) -> None:
+    mapped = PLATFORMS["intercom"].normalize(intercom_status("conversation.admin.closed", reason))
+    assert isinstance(mapped, PlatformClosure)
+    assert mapped.ticket_id == "147"
+    assert mapped.event_id == "notif_ccd8a4d0-f965-11e3-a367-c779cae3e1b3"
+    assert mapped.request.reason is expected
+
+
+def test_an_intercom_conversation_reopened_is_a_follow_up() -> None:
+    mapped = PLATFORMS["intercom"].normalize(intercom_status("conversation.admin.opened"))
+    assert isinstance(mapped, PlatformFollowUp)
+    assert mapped.contact.kind is ContactKind.CUSTOMER_CONTACT
