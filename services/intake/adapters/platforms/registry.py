@@ -79,6 +79,9 @@ def _zendesk_enrichment(settings: CaselogSettings) -> Enrich:
         settings.zendesk_api_url,
         settings.zendesk_api_email,
         settings.zendesk_api_token.get_secret_value(),
+        reads_custom_fields=bool(
+            settings.zendesk_relationship_field or settings.zendesk_closure_reason_field
+        ),
     )
     return requesters.enrich
 

@@ -213,44 +213,63 @@ class PlatformUnavailableError(WebhookError):
 
 
 class ZendeskRequesters:
-    """`GET /api/v2/users/{id}` with an API token (`email/token:secret` basic auth)."""
+    """`GET /api/v2/users/{id}` with an API token (`email/token:secret` basic auth), and
+    `GET /api/v2/tickets/{id}` for the custom fields a ticket event does not carry, when one
+    of them is configured (the relationship, the closure reason)."""
 
-    def __init__(self, base_url: str, email: str, api_token: str, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        api_token: str,
+        timeout_s: float = 5.0,
+        *,
+        reads_custom_fields: bool = False,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._auth = httpx.BasicAuth(f"{email}/token", api_token)
         self._timeout = timeout_s
+        self._reads_custom_fields = reads_custom_fields
 
     def __repr__(self) -> str:
         return f"ZendeskRequesters(base_url={self._base_url!r})"
 
     async def enrich(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The payload with `detail.requester` added for a created ticket that lacks one."""
+        """The payload with `detail.requester` added for a created ticket that lacks one, and
+        `detail.custom_fields` for a created or status-changed ticket, if configured."""
         detail = payload.get("detail")
-        if payload.get("type") != TICKET_CREATED or not isinstance(detail, Mapping):
+        if payload.get("type") not in (TICKET_CREATED, STATUS_CHANGED):
             return payload
-        if isinstance(detail.get("requester"), Mapping):
+        if not isinstance(detail, Mapping):
             return payload
-        requester_id = text(payload, ("detail", "requester_id"))
-        user = await self._user(requester_id)
         enriched = copy.deepcopy(dict(payload))
-        enriched["detail"]["requester"] = {
-            key: user.get(key) for key in ("id", "name", "email", "phone")
-        }
+        if payload.get("type") == TICKET_CREATED and not isinstance(
+            detail.get("requester"), Mapping
+        ):
+            requester_id = text(payload, ("detail", "requester_id"))
+            user = await self._read(f"users/{requester_id}", "user", "detail.requester_id")
+            enriched["detail"]["requester"] = {
+                key: user.get(key) for key in ("id", "name", "email", "phone")
+            }
+        if self._reads_custom_fields and not isinstance(detail.get("custom_fields"), list):
+            ticket_id = text(payload, ("detail", "id"))
+            ticket = await self._read(f"tickets/{ticket_id}", "ticket", "detail.id")
+            enriched["detail"]["custom_fields"] = ticket.get("custom_fields") or []
         return enriched
 
-    async def _user(self, requester_id: str) -> Mapping[str, Any]:
-        url = f"{self._base_url}/api/v2/users/{requester_id}.json"
+    async def _read(self, resource: str, name: str, field: str) -> Mapping[str, Any]:
+        url = f"{self._base_url}/api/v2/{resource}.json"
         try:
             async with httpx.AsyncClient(auth=self._auth, timeout=self._timeout) as client:
                 response = await client.get(url)
         except httpx.HTTPError as error:
-            raise PlatformUnavailableError(f"Zendesk users API: {type(error).__name__}") from None
+            raise PlatformUnavailableError(f"Zendesk {name}s API: {type(error).__name__}") from None
         if response.status_code == 404:
-            raise PlatformPayloadError("detail.requester_id", "no such Zendesk user")
+            raise PlatformPayloadError(field, f"no such Zendesk {name}")
         if response.status_code != 200:
-            raise PlatformUnavailableError(f"Zendesk users API answered {response.status_code}")
+            raise PlatformUnavailableError(f"Zendesk {name}s API answered {response.status_code}")
         body = response.json()
-        user = body.get("user") if isinstance(body, dict) else None
-        if not isinstance(user, dict):
-            raise PlatformUnavailableError("Zendesk users API answered without a user")
-        return user
+        found = body.get(name) if isinstance(body, dict) else None
+        if not isinstance(found, dict):
+            raise PlatformUnavailableError(f"Zendesk {name}s API answered without a {name}")
+        return found
