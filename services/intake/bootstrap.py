@@ -58,12 +58,12 @@ class Intake:
         """Dispatch to the handler table: a command answers Accepted, an event nothing."""
         return await HANDLERS.handle(message, self.dependencies)
 
-    async def case_status(
-        self, case_id: str, platform: str | None = None
-    ) -> tuple[list[EventStatus], DecisionStatus | None]:
-        """The case's events and latest decision; a case of another `platform` is not found."""
-        events = await case_status(case_id, self.dependencies, platform)
-        return events, await self.decisions.latest(case_id)
+    async def case_status(self, case_id: str, platform: str | None = None) -> list[EventStatus]:
+        """The case's events; asked for `platform`, another platform's case is not found."""
+        return await case_status(case_id, self.dependencies, platform)
+
+    async def latest_decision(self, case_id: str) -> DecisionStatus | None:
+        return await self.decisions.latest(case_id)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

@@ -254,9 +254,8 @@ async def case_status(
     decision (no personal data). A platform's token sees only the cases that platform sent
     (404 for any other), so a platform without write-back can poll its own."""
     only_platform = caller.roles <= {Role.PLATFORM}
-    events, decision = await intake.case_status(
-        case_id, platform_of(caller) if only_platform else None
-    )
+    events = await intake.case_status(case_id, platform_of(caller) if only_platform else None)
+    decision = await intake.latest_decision(case_id)
     return CaseStatusResponse(
         case_id=case_id,
         events=[
