@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 
+from shared.auth.development import DevelopmentIssuer
 from shared.auth.roles import Role
+from shared.envelope import utc_now
 from tests.integration.console_serving import Services, embedded_services
 from tests.integration.intake.test_platforms_on_kafka import zendesk_headers
 from tests.unit.intake.platforms.test_zendesk import ticket_created
@@ -24,25 +26,39 @@ EDITED = "追記: 注文番号は A-1001 です。ケトルはまだ届いてい
 
 
 def platform_headers(services: Services, platform: str) -> dict[str, str]:
-    token = services.issuer.token(
+    return platform_token(services.issuer, platform)
+
+
+def platform_token(issuer: DevelopmentIssuer, platform: str) -> dict[str, str]:
+    """A support platform integration's bearer token: role `platform`, its `platform` claim."""
+    token = issuer.token(
         f"{platform}-integration", [Role.PLATFORM], "caselog", extra_claims={"platform": platform}
     )
     return {"Authorization": f"Bearer {token}"}
 
 
-async def send(client: httpx.AsyncClient, payload: dict[str, Any]) -> httpx.Response:
+async def send(
+    client: httpx.AsyncClient, payload: dict[str, Any], intake: str = "/intake"
+) -> httpx.Response:
+    """A signed Zendesk delivery to intake (mounted at `intake`: `/intake` when embedded)."""
     body = json.dumps(payload).encode()
     headers = zendesk_headers(body, SECRET)
-    return await client.post("/intake/v1/webhooks/zendesk", content=body, headers=headers)
+    return await client.post(f"{intake}/v1/webhooks/zendesk", content=body, headers=headers)
 
 
 async def decided(
-    client: httpx.AsyncClient, case_id: str, headers: dict[str, str], caused_by: str
+    client: httpx.AsyncClient,
+    case_id: str,
+    headers: dict[str, str],
+    caused_by: str,
+    *,
+    intake: str = "/intake",
+    patience_s: float = 30.0,
 ) -> dict[str, Any]:
     """The case's status once its latest decision is the one on `caused_by`."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + patience_s
     while True:
-        status = await client.get(f"/intake/v1/cases/{case_id}", headers=headers)
+        status = await client.get(f"{intake}/v1/cases/{case_id}", headers=headers)
         assert status.status_code == 200, status.text
         decision = status.json()["decision"]
         if decision is not None and decision["caused_by"] == caused_by:
@@ -52,12 +68,20 @@ async def decided(
         await asyncio.sleep(0.3)
 
 
+def purchasers_ticket(ticket_id: str) -> dict[str, Any]:
+    return ticket_created(
+        id=ticket_id,
+        created_at=utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        custom_fields=[{"id": int(FIELD_ID), "value": "purchaser"}],
+    )
+
+
 def solved(ticket: dict[str, Any]) -> dict[str, Any]:
     return {
         **ticket,
         "type": "zen:event-type:ticket.status_changed",
         "id": "5b0e7c1e-9d4f-4c8e-a3b1-2f6d8e9a0c11",
-        "time": "2026-12-04T10:00:00Z",
+        "time": utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "event": {"current": "SOLVED", "previous": "OPEN"},
     }
 
@@ -65,11 +89,7 @@ def solved(ticket: dict[str, Any]) -> dict[str, Any]:
 async def test_a_purchaser_ticket_is_decided_as_such_and_solving_it_asks_policy(
     tmp_path: Path,
 ) -> None:
-    ticket = ticket_created(
-        id="70001",
-        created_at="2026-12-04T09:00:00Z",
-        custom_fields=[{"id": int(FIELD_ID), "value": "purchaser"}],
-    )
+    ticket = purchasers_ticket("70001")
     async with (
         embedded_services(
             tmp_path,
