@@ -54,6 +54,16 @@ def users_api() -> FastAPI:
     return api
 
 
+def with_zendesk_api(settings: CaselogSettings, url: str, **more: object) -> CaselogSettings:
+    """`settings` reading Zendesk's API at `url` with the fake's token."""
+    api = {
+        "zendesk_api_url": url,
+        "zendesk_api_email": API_EMAIL,
+        "zendesk_api_token": SecretStr(API_TOKEN),
+    }
+    return settings.model_copy(update={**api, **more})
+
+
 @contextlib.asynccontextmanager
 async def intake_with(
     settings: CaselogSettings, issuer: DevelopmentIssuer
@@ -73,13 +83,7 @@ async def test_the_requester_is_read_from_the_users_api(
     del ticket["detail"]["requester"]
     body = json.dumps(ticket).encode()
     async with serving(users_api()) as zendesk_url:
-        configured = intake_settings.model_copy(
-            update={
-                "zendesk_api_url": zendesk_url,
-                "zendesk_api_email": API_EMAIL,
-                "zendesk_api_token": SecretStr(API_TOKEN),
-            }
-        )
+        configured = with_zendesk_api(intake_settings, zendesk_url)
         async with intake_with(configured, token_issuer) as client:
             accepted = await client.post(
                 "/v1/webhooks/zendesk", content=body, headers=zendesk_headers(body)
@@ -115,13 +119,8 @@ async def test_a_configured_relationship_field_is_read_from_the_tickets_api(
     del ticket["detail"]["requester"]
     body = json.dumps(ticket).encode()
     async with serving(users_api()) as zendesk_url:
-        configured = intake_settings.model_copy(
-            update={
-                "zendesk_api_url": zendesk_url,
-                "zendesk_api_email": API_EMAIL,
-                "zendesk_api_token": SecretStr(API_TOKEN),
-                "zendesk_relationship_field": str(RELATIONSHIP_FIELD),
-            }
+        configured = with_zendesk_api(
+            intake_settings, zendesk_url, zendesk_relationship_field=str(RELATIONSHIP_FIELD)
         )
         async with intake_with(configured, token_issuer) as client:
             accepted = await client.post(
