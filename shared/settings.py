@@ -23,6 +23,9 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 BusKind = Literal["kafka", "embedded", "memory"]
 TopicName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")]  # Kafka's rule
 GroupName = Annotated[str, Field(min_length=1, max_length=249)]
+# As shared/contracts/intake.py's Relationship and ClosureReason (settings import no contract).
+PlatformRelationship = Literal["purchaser", "prospective", "other", "unknown"]
+PlatformClosureReason = Literal["satisfied", "withdrawn", "persuasion_difficult"]
 
 
 class TopicNames(BaseModel):
@@ -108,6 +111,8 @@ class CaselogSettings(BaseSettings):
     intake_quarantine_retention_days: float = Field(default=30.0, gt=0)
     # The group intake reads caselog.privacy in, to forget erased cases' ticket mappings.
     intake_erasure_group: GroupName = "caselog-intake-erasures"
+    # The group intake reads caselog.policy in, to answer platforms the latest decision.
+    intake_decision_status_group: GroupName = "caselog-intake-decision-status"
     # Times clients send (received, occurred, requested, recorded, final answer) may lie this
     # far ahead of the server's clock and this far behind it (docs: README, intake errors).
     intake_client_time_future_skew_s: float = Field(default=300.0, ge=0, le=3600)
@@ -122,6 +127,21 @@ class CaselogSettings(BaseSettings):
     zendesk_api_url: str | None = None
     zendesk_api_email: str = ""
     zendesk_api_token: SecretStr = SecretStr("")
+    # Which platform field says whether the requester bought the product (docs/webhooks.md):
+    # a Zendesk custom field id, a Freshdesk custom field name in the rule's document, an
+    # Intercom conversation attribute. Its values are ours (purchaser, prospective, other)
+    # or the platform's labels mapped by platform_relationship_values (JSON, label -> ours);
+    # absent or empty, the relationship is platform_relationship_default.
+    zendesk_relationship_field: str | None = None
+    freshdesk_relationship_field: str = "relationship"
+    intercom_relationship_attribute: str | None = None
+    platform_relationship_values: dict[str, PlatformRelationship] = Field(default_factory=dict)
+    platform_relationship_default: PlatformRelationship = "unknown"
+    # The field a solved (Zendesk) or closed (Intercom) ticket's closure reason is read from,
+    # its labels mapped by platform_closure_reason_values; absent, the reason is `satisfied`.
+    zendesk_closure_reason_field: str | None = None
+    intercom_closure_reason_attribute: str | None = None
+    platform_closure_reason_values: dict[str, PlatformClosureReason] = Field(default_factory=dict)
     # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left
     # unset in development, caselog's own dev keys in auth_dev_keys_dir are used.
     auth_jwks_url: str | None = None

@@ -14,6 +14,7 @@ from functools import partial
 from typing import overload
 
 from services.intake.adapters.case_keys import CaseKeyRequestDigests, KeyStoreCases
+from services.intake.adapters.decision_status import DecisionStatus, SqlDecisionStatuses
 from services.intake.adapters.ledger import SqlLedger, create_ledger_tables
 from services.intake.adapters.platforms.registry import WebhookPlatform, webhook_platforms
 from services.intake.adapters.quarantine import Quarantine
@@ -45,6 +46,7 @@ class Intake:
     webhooks: dict[str, WebhookPlatform]
     quarantine: Quarantine
     hygiene: IngressHygiene
+    decisions: SqlDecisionStatuses
 
     @overload
     async def handle(self, message: IntakeCommand) -> Accepted: ...
@@ -56,8 +58,12 @@ class Intake:
         """Dispatch to the handler table: a command answers Accepted, an event nothing."""
         return await HANDLERS.handle(message, self.dependencies)
 
-    async def case_status(self, case_id: str) -> list[EventStatus]:
-        return await case_status(case_id, self.dependencies)
+    async def case_status(self, case_id: str, platform: str | None = None) -> list[EventStatus]:
+        """The case's events; asked for `platform`, another platform's case is not found."""
+        return await case_status(case_id, self.dependencies, platform)
+
+    async def latest_decision(self, case_id: str) -> DecisionStatus | None:
+        return await self.decisions.latest(case_id)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -65,6 +71,7 @@ class Intake:
         await self.personal.start()
         await create_ledger_tables(self.stores.ledger_engine)
         await self.quarantine.create_tables()
+        await self.decisions.create_tables()
         stop = asyncio.Event()
         relay = asyncio.create_task(self.dependencies.relay.run(OUTBOX_INTERVAL_S, stop))
         purge = self.settings.intake_ingress_purge_interval_s
@@ -125,4 +132,5 @@ def bootstrap(
         webhook_platforms(settings),
         quarantine,
         hygiene,
+        SqlDecisionStatuses(infra.engine),
     )

@@ -66,6 +66,17 @@ SAFE_DEFAULTS = {
     "records_webhook_consumer_group": "caselog-records-webhooks: one deployment per broker",
     "intake_ingress_group": "caselog-intake-ingress: one deployment per broker",
     "intake_erasure_group": "caselog-intake-erasures: one deployment per broker",
+    "intake_decision_status_group": "caselog-intake-decision-status: one deployment per broker",
+    "zendesk_relationship_field": "set only where Zendesk is used: unset, tickets are of the"
+    " default relationship",
+    "freshdesk_relationship_field": "the document of docs/webhooks.md names it `relationship`",
+    "intercom_relationship_attribute": "set only where Intercom is used: unset, conversations"
+    " are of the default relationship",
+    "platform_relationship_values": "none: the field's values are caselog's own",
+    "platform_relationship_default": "unknown, so policy restricts what no field vouches for",
+    "zendesk_closure_reason_field": "set only where Zendesk is used: unset, `satisfied`",
+    "intercom_closure_reason_attribute": "set only where Intercom is used: unset, `satisfied`",
+    "platform_closure_reason_values": "none: the field's values are caselog's own",
     "intake_ingress_purge_interval_s": "10 s keeps consumed raw ingress short-lived everywhere",
     "intake_quarantine_retention_days": "30 days, the retention of the DLQs in topics.toml",
     "intake_client_time_future_skew_s": "5 minutes of clock drift suits every deployment",

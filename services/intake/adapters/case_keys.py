@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.intake.domain.consultation import Customer
 from services.intake.domain.errors import InvalidRequestError
 from services.intake.service_layer.ports import OpenedCase
+from shared.crypto.data_key import DataKey
 from shared.crypto.errors import InvalidIdentityError
 from shared.crypto.identities import IdentityKey, email_identity, phone_identity
 from shared.crypto.key_store import KeyStore
@@ -78,7 +79,9 @@ class CaseKeyRequestDigests:
         self._keys = keys
 
     async def digest(self, case_id: str, request: BaseModel) -> bytes:
-        data_key = await self._keys.get(case_id)
+        return self.under(await self._keys.get(case_id), case_id, request)
+
+    def under(self, data_key: DataKey, case_id: str, request: BaseModel) -> bytes:
         digest_key = data_key.encrypt(_DIGEST_NONCE, _DIGEST_LABEL, case_id.encode())
         body = request.model_dump_json(exclude_none=True).encode()
         return hmac.new(digest_key, body, hashlib.sha256).digest()

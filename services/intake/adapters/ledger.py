@@ -137,7 +137,8 @@ class SqlLedger:
                 },
             )
             if opened.rowcount != 1:
-                return await self._first_answer(key, request_digest)
+                # The digest is under the new case's own key, never comparable with the first.
+                return await self._first_answer(key, None)
         recorded = await self._connection.execute(
             insert_or_ignore(self._connection.dialect.name, outbox),
             {

@@ -24,6 +24,7 @@ __all__ = [
     "ContactKind",
     "FactCheck",
     "FactFindings",
+    "PlatformClosure",
     "PlatformFollowUp",
     "RecordingReference",
     "handled_by",
@@ -36,6 +37,16 @@ class PlatformFollowUp(Strict):
     platform: PlatformName
     ticket_id: Reference
     contact: Contact
+
+
+class PlatformClosure(Strict):
+    """A ticket solved or closed on its platform: a close request on its case (policy decides).
+    `event_id` is the platform's id of the status change, so a re-sent webhook is a repeat."""
+
+    platform: PlatformName
+    ticket_id: Reference
+    event_id: Reference
+    request: ClosureRequest
 
 
 def handled_by(contact: Contact, handler: str | None) -> Contact:

@@ -7,6 +7,21 @@ each have a key of their own, apart from the others', so one can never stand for
 import hashlib
 import json
 
+from services.intake.domain.consultation import Consultation
+from shared.contracts.intake import Strict
+
+
+class TicketContent(Strict):
+    """What a platform may change when it sends a ticket again: its subject and description.
+    Digested with the first consultation, so a changed re-send is told from a retry."""
+
+    subject: str | None
+    body: str
+
+
+def ticket_content(consultation: Consultation) -> TicketContent:
+    return TicketContent(subject=consultation.subject, body=consultation.body)
+
 
 def ticket_key(platform: str, external_id: str) -> str:
     """The key of a platform's ticket or conversation (a consultation)."""

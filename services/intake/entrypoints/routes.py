@@ -5,12 +5,14 @@ Each route turns the request into a command (the body is the domain model itself
 caller and correlation id are the server's) and hands it to the handler table.
 """
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from services.intake.adapters.decision_status import DecisionStatus
 from services.intake.bootstrap import Intake
 from services.intake.domain.consultation import Consultation
 from services.intake.domain.contacts import (
@@ -56,12 +58,20 @@ IdempotencyKey = Annotated[
 ]
 
 
+CLOSURE_DECIDED_BY_POLICY = (
+    "Recorded as a request: policy decides whether the guideline lets the case close;"
+    " its decision appears at `status`."
+)
+
+
 class AcceptedResponse(BaseModel):
     """A write was recorded (or had been: `duplicate`), and will reach the bus."""
 
     case_id: str
     event_id: str
     duplicate: bool
+    status: str = Field(description="Where the case's latest decision can be read")
+    note: str | None = Field(default=None, description="What happens next, on a close request")
 
 
 class EventStatusResponse(BaseModel):
@@ -71,11 +81,28 @@ class EventStatusResponse(BaseModel):
     published: bool
 
 
+class DecisionResponse(BaseModel):
+    """Policy's latest decision on the case, in the guideline's terms only (no evidence)."""
+
+    decision_id: str
+    type: str = Field(description="`policy.decided`, or `closure.decided` on a close request")
+    caused_by: str | None = Field(description="The event decided on (e.g. the close request's)")
+    outcome: str
+    rules: list[str]
+    articles: list[str]
+    actions: list[str]
+    policy_version: str
+    decided_at: datetime
+
+
 class CaseStatusResponse(BaseModel):
-    """How far intake got with a case; never any personal data."""
+    """How far intake got with a case and policy's latest decision; never any personal data."""
 
     case_id: str
     events: list[EventStatusResponse]
+    decision: DecisionResponse | None = Field(
+        description="None until policy's decision has reached intake"
+    )
 
 
 router = APIRouter(
@@ -102,9 +129,13 @@ def handler_of(caller: Principal) -> str | None:
     return caller.subject if caller.has_any(CASE_HANDLERS) else None
 
 
-def answer(accepted: Accepted) -> AcceptedResponse:
+def answer(accepted: Accepted, *, closing: bool = False) -> AcceptedResponse:
     return AcceptedResponse(
-        case_id=accepted.case_id, event_id=accepted.event_id, duplicate=accepted.duplicate
+        case_id=accepted.case_id,
+        event_id=accepted.event_id,
+        duplicate=accepted.duplicate,
+        status=f"/intake/v1/cases/{accepted.case_id}",
+        note=CLOSURE_DECIDED_BY_POLICY if closing else None,
     )
 
 
@@ -178,7 +209,7 @@ async def request_closure(
     if request.supervisor_approved and Role.SUPERVISOR not in caller.roles:
         raise ForbiddenError("only a supervisor may approve ending a case as persuasion-difficult")
     command = RequestClosure(case_id, request, caller.subject, idempotency_key, correlation_id)
-    return answer(await intake.handle(command))
+    return answer(await intake.handle(command), closing=True)
 
 
 @router.post("/cases/{case_id}/recordings", status_code=202, response_model=AcceptedResponse)
@@ -213,14 +244,18 @@ async def record_fact_check(
     return answer(await intake.handle(command))
 
 
-@router.get(
-    "/cases/{case_id}",
-    response_model=CaseStatusResponse,
-    dependencies=[Depends(require_roles(*READERS))],
-)
-async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
-    """What intake recorded for the case and whether it reached the bus (no personal data)."""
-    events = await intake.case_status(case_id)
+@router.get("/cases/{case_id}", response_model=CaseStatusResponse)
+async def case_status(
+    case_id: CaseId,
+    intake: IntakeDep,
+    caller: Annotated[Principal, Depends(require_roles(*READERS))],
+) -> CaseStatusResponse:
+    """What intake recorded for the case, whether it reached the bus, and policy's latest
+    decision (no personal data). A platform's token sees only the cases that platform sent
+    (404 for any other), so a platform without write-back can poll its own."""
+    only_platform = caller.roles <= {Role.PLATFORM}
+    events = await intake.case_status(case_id, platform_of(caller) if only_platform else None)
+    decision = await intake.latest_decision(case_id)
     return CaseStatusResponse(
         case_id=case_id,
         events=[
@@ -232,4 +267,9 @@ async def case_status(case_id: CaseId, intake: IntakeDep) -> CaseStatusResponse:
             )
             for e in events
         ],
+        decision=None if decision is None else decision_response(decision),
     )
+
+
+def decision_response(decision: DecisionStatus) -> DecisionResponse:
+    return DecisionResponse.model_validate({**asdict(decision), "type": decision.decision_type})

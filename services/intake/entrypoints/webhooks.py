@@ -6,8 +6,14 @@ from fastapi import APIRouter, HTTPException, Path, Request
 
 from services.intake.adapters.platforms.payload import json_object
 from services.intake.domain.consultation import Consultation
+from services.intake.domain.contacts import PlatformClosure
 from services.intake.entrypoints.routes import AcceptedResponse, CorrelationId, IntakeDep, answer
-from services.intake.service_layer.messages import LogPlatformFollowUp, RecordConsultation
+from services.intake.service_layer.messages import (
+    IntakeCommand,
+    LogPlatformFollowUp,
+    RecordConsultation,
+    RequestPlatformClosure,
+)
 from shared.envelope import utc_now
 from shared.web.openapi import problem_responses
 
@@ -30,9 +36,11 @@ async def receive_webhook(
     body = await request.body()
     webhook.verify(dict(request.headers), body, utc_now())
     mapped = webhook.normalize(await webhook.enrich(json_object(body)))
-    command = (
-        RecordConsultation(mapped, platform, correlation_id)
-        if isinstance(mapped, Consultation)
-        else LogPlatformFollowUp(mapped, correlation_id)
-    )
-    return answer(await intake.handle(command))
+    command: IntakeCommand
+    if isinstance(mapped, Consultation):
+        command = RecordConsultation(mapped, platform, correlation_id, records_changes=True)
+    elif isinstance(mapped, PlatformClosure):
+        command = RequestPlatformClosure(mapped, correlation_id)
+    else:
+        command = LogPlatformFollowUp(mapped, correlation_id)
+    return answer(await intake.handle(command), closing=isinstance(mapped, PlatformClosure))

@@ -8,10 +8,11 @@ refused). A repeat answers as the first time and records nothing.
 
 import structlog
 
-from services.intake.domain.consultation import Consultation, claimed_by
-from services.intake.domain.contacts import FactCheck, handled_by
+from services.intake.domain.consultation import Consultation, Source, claimed_by
+from services.intake.domain.contacts import Contact, ContactKind, FactCheck, handled_by
 from services.intake.domain.errors import (
     CaseNotFoundError,
+    IdempotencyKeyReusedError,
     InvalidRequestError,
     TicketNotFoundError,
 )
@@ -25,7 +26,7 @@ from services.intake.domain.events import (
     SUBJECT_LINKED,
     SubjectLinked,
 )
-from services.intake.domain.idempotency import contact_key, ticket_key
+from services.intake.domain.idempotency import contact_key, ticket_content, ticket_key
 from services.intake.service_layer.messages import (
     Accepted,
     AttachRecording,
@@ -37,6 +38,7 @@ from services.intake.service_layer.messages import (
     RecordConsultation,
     RecordFactCheck,
     RequestClosure,
+    RequestPlatformClosure,
     SubjectErased,
 )
 from services.intake.service_layer.ports import (
@@ -74,6 +76,11 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
     consultation = _as_decided(command.consultation, command.platform, deps)
     external_id = consultation.source.external_id
     key = ticket_key(command.platform, external_id)
+    if command.records_changes:
+        async with deps.stores.ledger_work() as uow:
+            known = await uow.ledger.case_for_ticket(command.platform, external_id)
+        if known is not None:
+            return await _ticket_sent_again(command, consultation, known, deps)
     case_id, event_id = new_identifier(), new_event_id()
     async with deps.stores.case_opening() as uow:
         opened = await uow.cases.open(case_id, consultation.customer)
@@ -92,7 +99,13 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
             consultation.received_at,
             command.correlation_id,
         )
-        stored = await uow.ledger.record(key, Accepted(case_id, str(event_id)), message, case)
+        digest = (
+            deps.request_digests.under(opened.key, case_id, ticket_content(consultation))
+            if command.records_changes
+            else None
+        )
+        accepted = Accepted(case_id, str(event_id))
+        stored = await uow.ledger.record(key, accepted, message, case, digest)
         if stored.duplicate:
             return stored
         await uow.commit()
@@ -109,6 +122,10 @@ async def log_contact(command: LogContact, deps: IntakeDependencies) -> Accepted
 
 @HANDLERS.handles(RequestClosure)
 async def request_closure(command: RequestClosure, deps: IntakeDependencies) -> Accepted:
+    return await _request_closure(command, deps)
+
+
+async def _request_closure(command: RequestClosure, deps: IntakeDependencies) -> Accepted:
     def event() -> CaseEvent:
         requested = command.request.requested_at
         times = [("requested_at", requested)]
@@ -174,14 +191,37 @@ async def log_platform_follow_up(
     command: LogPlatformFollowUp, deps: IntakeDependencies
 ) -> Accepted:
     follow_up = command.follow_up
-    async with deps.stores.ledger_work() as uow:
-        case = await uow.ledger.case_for_ticket(follow_up.platform, follow_up.ticket_id)
-    if case is None:
-        raise TicketNotFoundError(follow_up.platform)
+    case = await _case_of_ticket(follow_up.platform, follow_up.ticket_id, deps)
     contact = LogContact(
         case.case_id, follow_up.contact, follow_up.platform, correlation_id=command.correlation_id
     )
     return await _log_contact(contact, deps)
+
+
+@HANDLERS.handles(RequestPlatformClosure)
+async def request_platform_closure(
+    command: RequestPlatformClosure, deps: IntakeDependencies
+) -> Accepted:
+    """The platform's status-change id is the Idempotency-Key: a re-sent webhook is a repeat,
+    while solving the ticket again after a reopen is a new request."""
+    closure = command.closure
+    case = await _case_of_ticket(closure.platform, closure.ticket_id, deps)
+    request = RequestClosure(
+        case.case_id,
+        closure.request,
+        caller=closure.platform,
+        idempotency_key=closure.event_id,
+        correlation_id=command.correlation_id,
+    )
+    return await _request_closure(request, deps)
+
+
+async def _case_of_ticket(platform: str, ticket_id: str, deps: IntakeDependencies) -> CaseRef:
+    async with deps.stores.ledger_work() as uow:
+        case = await uow.ledger.case_for_ticket(platform, ticket_id)
+    if case is None:
+        raise TicketNotFoundError(platform)
+    return case
 
 
 @HANDLERS.handles(CaseKeyDestroyed)
@@ -214,10 +254,14 @@ async def forget_erased_subject(event: SubjectErased, deps: IntakeDependencies) 
     )
 
 
-async def case_status(case_id: str, deps: IntakeDependencies) -> list[EventStatus]:
-    """A view, not a command: what intake recorded for the case and whether it was published."""
+async def case_status(
+    case_id: str, deps: IntakeDependencies, platform: str | None = None
+) -> list[EventStatus]:
+    """A view, not a command: what intake recorded for the case and whether it was published.
+    Asked for `platform`, another platform's case is not found (its existence is not told)."""
     async with deps.stores.ledger_work() as uow:
-        if await uow.ledger.case(case_id) is None:
+        case = await uow.ledger.case(case_id)
+        if case is None or platform not in (None, case.platform):
             raise CaseNotFoundError()
         return await uow.ledger.case_events(case_id)
 
@@ -233,6 +277,33 @@ async def _log_contact(command: LogContact, deps: IntakeDependencies) -> Accepte
         return CaseEvent(CONTACT_LOGGED, contact, contact.occurred_at, times, own_key)
 
     return await record_on_case(command, "contact", event, deps)
+
+
+async def _ticket_sent_again(
+    command: RecordConsultation, consultation: Consultation, case: CaseRef, deps: IntakeDependencies
+) -> Accepted:
+    """The first answer when the subject and description are as first recorded (or the first
+    was recorded before they were digested); changed, the new description is a customer
+    contact on the case, once per content (its digest is the contact's id on the platform)."""
+    digest = await deps.request_digests.digest(case.case_id, ticket_content(consultation))
+    async with deps.stores.ledger_work() as uow:
+        try:
+            first = await uow.ledger.find(ticket_key(case.platform, case.external_id), digest)
+        except IdempotencyKeyReusedError:
+            first = None
+    if first is not None:
+        return first
+    update = Contact(
+        kind=ContactKind.CUSTOMER_CONTACT,
+        channel=consultation.channel,
+        occurred_at=deps.clock(),
+        body=consultation.body,
+        source=Source(platform=command.platform, external_id=f"update-{digest.hex()[:48]}"),
+    )
+    contact = LogContact(
+        case.case_id, update, command.platform, correlation_id=command.correlation_id
+    )
+    return await _log_contact(contact, deps)
 
 
 def _as_decided(

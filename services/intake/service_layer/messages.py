@@ -14,6 +14,7 @@ from services.intake.domain.contacts import (
     ClosureRequest,
     Contact,
     FactFindings,
+    PlatformClosure,
     PlatformFollowUp,
     RecordingReference,
 )
@@ -31,6 +32,9 @@ class RecordConsultation:
     consultation: Consultation
     platform: str
     correlation_id: str | None = None
+    # From a platform's webhook: the ticket sent again with another subject or description is
+    # an update on its case (a customer contact), not a repeat of the first.
+    records_changes: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +105,17 @@ class LogPlatformFollowUp:
     correlation_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestPlatformClosure:
+    """A platform solved or closed a ticket it sent before: a close request on its case."""
+
+    closure: PlatformClosure
+    correlation_id: str | None = None
+
+
 CaseCommand = LogContact | RequestClosure | AttachRecording | LinkCase | RecordFactCheck
-IntakeCommand = RecordConsultation | CaseCommand | LogPlatformFollowUp
+PlatformCommand = LogPlatformFollowUp | RequestPlatformClosure
+IntakeCommand = RecordConsultation | CaseCommand | PlatformCommand
 
 
 @dataclass(frozen=True, slots=True)

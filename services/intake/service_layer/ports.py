@@ -128,6 +128,9 @@ class RequestDigests(Protocol):
         """A digest of the request keyed by the case's data key: equal for equal requests,
         unguessable without the key, and meaningless once the case's key is destroyed."""
 
+    def under(self, data_key: DataKey, case_id: str, request: BaseModel) -> bytes:
+        """The same digest under a case's key in hand (a case being opened, not yet stored)."""
+
 
 class CachedKeys(Protocol):
     """The key store's cache of unwrapped case keys, which intake encrypts with."""

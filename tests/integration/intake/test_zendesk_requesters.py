@@ -27,6 +27,8 @@ from tests.unit.intake.platforms.test_zendesk import ticket_created
 
 API_EMAIL, API_TOKEN = "bot@example.jp", "zendesk-api-token"
 USER = {"id": 8447388090494, "name": "佐藤 次郎", "email": "jiro.sato@example.jp", "phone": None}
+RELATIONSHIP_FIELD = 360001234
+TICKETS: dict[str, dict[str, Any]] = {}
 
 
 def users_api() -> FastAPI:
@@ -41,7 +43,25 @@ def users_api() -> FastAPI:
             raise HTTPException(404)
         return {"user": USER}
 
+    @api.get("/api/v2/tickets/{ticket_id}.json")
+    async def ticket(ticket_id: str, authorization: str = Header("")) -> dict[str, Any]:
+        if authorization != expected:
+            raise HTTPException(401)
+        if ticket_id not in TICKETS:
+            raise HTTPException(404)
+        return {"ticket": TICKETS[ticket_id]}
+
     return api
+
+
+def with_zendesk_api(settings: CaselogSettings, url: str, **more: object) -> CaselogSettings:
+    """`settings` reading Zendesk's API at `url` with the fake's token."""
+    api = {
+        "zendesk_api_url": url,
+        "zendesk_api_email": API_EMAIL,
+        "zendesk_api_token": SecretStr(API_TOKEN),
+    }
+    return settings.model_copy(update={**api, **more})
 
 
 @contextlib.asynccontextmanager
@@ -63,13 +83,7 @@ async def test_the_requester_is_read_from_the_users_api(
     del ticket["detail"]["requester"]
     body = json.dumps(ticket).encode()
     async with serving(users_api()) as zendesk_url:
-        configured = intake_settings.model_copy(
-            update={
-                "zendesk_api_url": zendesk_url,
-                "zendesk_api_email": API_EMAIL,
-                "zendesk_api_token": SecretStr(API_TOKEN),
-            }
-        )
+        configured = with_zendesk_api(intake_settings, zendesk_url)
         async with intake_with(configured, token_issuer) as client:
             accepted = await client.post(
                 "/v1/webhooks/zendesk", content=body, headers=zendesk_headers(body)
@@ -90,3 +104,35 @@ async def test_the_requester_is_read_from_the_users_api(
     ]
     assert decode_envelope(event).payload["customer"]["name"]["enc"] == "v1"  # type: ignore[index]
     assert "佐藤".encode() not in event
+
+
+async def test_a_configured_relationship_field_is_read_from_the_tickets_api(
+    intake_settings: CaselogSettings, token_issuer: DevelopmentIssuer
+) -> None:
+    """Ticket events carry no custom field values: the ticket's are read, then mapped."""
+    ticket_id = str(uuid.uuid4().int % 10**9)
+    TICKETS[ticket_id] = {
+        "id": int(ticket_id),
+        "custom_fields": [{"id": RELATIONSHIP_FIELD, "value": "prospective"}],
+    }
+    ticket = ticket_created(id=ticket_id, requester_id=str(USER["id"]))
+    del ticket["detail"]["requester"]
+    body = json.dumps(ticket).encode()
+    async with serving(users_api()) as zendesk_url:
+        configured = with_zendesk_api(
+            intake_settings, zendesk_url, zendesk_relationship_field=str(RELATIONSHIP_FIELD)
+        )
+        async with intake_with(configured, token_issuer) as client:
+            accepted = await client.post(
+                "/v1/webhooks/zendesk", content=body, headers=zendesk_headers(body)
+            )
+
+    assert accepted.status_code == 202, accepted.text
+    [event] = [
+        v
+        for v in await intake_events(intake_settings)
+        if decode_envelope(v).case_id == accepted.json()["case_id"]
+    ]
+    customer = decode_envelope(event).payload["customer"]
+    assert isinstance(customer, dict)
+    assert customer["relationship"] == "prospective"

@@ -10,10 +10,10 @@ from typing import Any
 
 from services.intake.adapters.platforms import models
 from services.intake.adapters.platforms.errors import (
-    PlatformPayloadError,
     UnsupportedPlatformEvent,
     WebhookAuthenticationError,
 )
+from services.intake.adapters.platforms.fields import UNCONFIGURED, PlatformFields
 from services.intake.adapters.platforms.models import html_text
 from services.intake.adapters.platforms.payload import (
     header,
@@ -23,7 +23,7 @@ from services.intake.adapters.platforms.payload import (
     timestamp,
     value_at,
 )
-from services.intake.domain.consultation import Channel, Consultation, Relationship
+from services.intake.domain.consultation import Channel, Consultation
 
 PLATFORM = "freshdesk"
 SECRET_HEADER = "X-Caselog-Webhook-Secret"  # noqa: S105 - a header name, not a secret
@@ -42,7 +42,6 @@ _CHANNELS = {
     "chat": Channel.CHAT,
     **dict.fromkeys(("twitter", "facebook", "instagram", "whatsapp", "line"), Channel.SNS),
 }
-_RELATIONSHIPS = {relationship.value: relationship for relationship in Relationship}
 
 _PATHS = {
     "source.external_id": "ticket.id",
@@ -94,11 +93,13 @@ def verify(headers: Mapping[str, str], body: bytes, secret: FreshdeskSecret, now
         raise WebhookAuthenticationError("bad credentials")
 
 
-def normalize(payload: Mapping[str, Any]) -> Consultation:
+def normalize(payload: Mapping[str, Any], fields: PlatformFields = UNCONFIGURED) -> Consultation:
     """The document of docs/webhooks.md, sent by a "Ticket creation" automation rule."""
     if text(payload, ("event",)) != TICKET_CREATED:
         raise UnsupportedPlatformEvent("event", f"supported: {TICKET_CREATED}")
     contact = ("contact",)
+    # The rule's document puts the custom field beside the ticket's own (docs/webhooks.md).
+    relationship_field = fields.relationship_field or "relationship"
     return models.consultation(
         paths=_PATHS,
         platform=PLATFORM,
@@ -110,7 +111,10 @@ def normalize(payload: Mapping[str, Any]) -> Consultation:
             "email": optional_text(payload, (*contact, "email")),
             "phone": optional_text(payload, (*contact, "phone"))
             or optional_text(payload, (*contact, "mobile")),
-            "relationship": _relationship(payload),
+            "relationship": fields.relationship.of(
+                value_at(payload, ("ticket", relationship_field)),
+                f"ticket.{relationship_field}",
+            ),
         },
         subject=optional_text(payload, ("ticket", "subject")),
         body=html_text(payload, ("ticket", "description")),
@@ -122,17 +126,6 @@ def _channel(payload: Mapping[str, Any]) -> Channel:
     raw = "" if source is None else " ".join(str(source).lower().split())
     name = _SOURCE_CODES.get(int(raw), "") if raw.isdecimal() else raw
     return _CHANNELS.get(name, Channel.OTHER)
-
-
-def _relationship(payload: Mapping[str, Any]) -> Relationship:
-    # An optional dropdown custom field; a value we do not know is a setup mistake to surface.
-    value = optional_text(payload, ("ticket", "relationship"))
-    if value is None:
-        return Relationship.UNKNOWN
-    if value.lower() not in _RELATIONSHIPS:
-        choices = ", ".join(_RELATIONSHIPS)
-        raise PlatformPayloadError("ticket.relationship", f"expected one of {choices} or empty")
-    return _RELATIONSHIPS[value.lower()]
 
 
 def _basic_credentials(authorization: str) -> bytes:

@@ -12,6 +12,7 @@ from services.intake.adapters.platforms.errors import (
     UnsupportedPlatformEvent,
     WebhookAuthenticationError,
 )
+from services.intake.adapters.platforms.fields import UNCONFIGURED, PlatformFields
 from services.intake.adapters.platforms.models import html_text, plain_text
 from services.intake.adapters.platforms.payload import (
     dotted,
@@ -24,11 +25,19 @@ from services.intake.adapters.platforms.payload import (
     value_at,
 )
 from services.intake.domain.consultation import Channel, Consultation
-from services.intake.domain.contacts import ContactKind, PlatformFollowUp
+from services.intake.domain.contacts import (
+    ClosureRequest,
+    ContactKind,
+    PlatformClosure,
+    PlatformFollowUp,
+)
 
 PLATFORM = "intercom"
 SIGNATURE_HEADER = "X-Hub-Signature"
 USER_CREATED = "conversation.user.created"
+# An admin closing the conversation asks caselog to close the case; reopening it is a follow-up.
+CLOSED = "conversation.admin.closed"
+REOPENED = "conversation.admin.opened"
 REPLIES = {
     "conversation.user.replied": ContactKind.CUSTOMER_CONTACT,
     "conversation.admin.replied": ContactKind.AGENT_RESPONSE,
@@ -64,19 +73,32 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) 
         raise WebhookAuthenticationError("bad signature")
 
 
-def normalize(payload: Mapping[str, Any]) -> Consultation | PlatformFollowUp:
+def normalize(
+    payload: Mapping[str, Any], fields: PlatformFields = UNCONFIGURED
+) -> Consultation | PlatformFollowUp | PlatformClosure:
     if text(payload, ("type",)) != "notification_event":
         raise PlatformPayloadError("type", "expected notification_event")
     topic = text(payload, ("topic",))
     if topic == USER_CREATED:
-        return _consultation(payload)
+        return _consultation(payload, fields)
     if topic in REPLIES:
         return _follow_up(payload, REPLIES[topic])
-    supported = ", ".join((USER_CREATED, *REPLIES))
+    if topic == CLOSED:
+        return _closure(payload, fields)
+    if topic == REOPENED:
+        return _reopened(payload)
+    supported = ", ".join((USER_CREATED, *REPLIES, CLOSED, REOPENED))
     raise UnsupportedPlatformEvent("topic", f"supported: {supported}")
 
 
-def _consultation(payload: Mapping[str, Any]) -> Consultation:
+def conversation_attribute(payload: Mapping[str, Any], name: str | None) -> tuple[object, str]:
+    """The conversation's custom attribute `name` (`data.item.custom_attributes`) and its path;
+    None when unconfigured or absent."""
+    path = dotted((*ITEM, "custom_attributes", name or ""))
+    return (None if name is None else value_at(payload, (*ITEM, "custom_attributes", name))), path
+
+
+def _consultation(payload: Mapping[str, Any], fields: PlatformFields) -> Consultation:
     source = (*ITEM, "source")
     subject = optional_text(payload, (*source, "subject"))
     return models.consultation(
@@ -88,6 +110,9 @@ def _consultation(payload: Mapping[str, Any]) -> Consultation:
         customer={
             "name": text(payload, (*source, "author", "name")),
             "email": optional_text(payload, (*source, "author", "email")),
+            "relationship": fields.relationship.of(
+                *conversation_attribute(payload, fields.relationship_field)
+            ),
         },
         subject=plain_text(subject) if subject else None,
         body=html_text(payload, (*source, "body")),
@@ -111,6 +136,30 @@ def _follow_up(payload: Mapping[str, Any], kind: ContactKind) -> PlatformFollowU
         channel=_channel(payload),
         occurred_at=epoch(payload, (*part, "created_at")),
         body=html_text(payload, (*part, "body")),
+    )
+
+
+def _closure(payload: Mapping[str, Any], fields: PlatformFields) -> PlatformClosure:
+    # The notification's id is the closing's own: Intercom's retries of it are repeats.
+    reason = fields.closure_reason.of(*conversation_attribute(payload, fields.closure_reason_field))
+    return PlatformClosure(
+        platform=PLATFORM,
+        ticket_id=text(payload, (*ITEM, "id")),
+        event_id=text(payload, ("id",)),
+        request=ClosureRequest(reason=reason, requested_at=epoch(payload, ("created_at",))),
+    )
+
+
+def _reopened(payload: Mapping[str, Any]) -> PlatformFollowUp:
+    return models.follow_up(
+        paths={"ticket_id": "data.item.id", "contact.source.external_id": "id"},
+        platform=PLATFORM,
+        ticket_id=text(payload, (*ITEM, "id")),
+        contact_id=text(payload, ("id",)),
+        kind=ContactKind.CUSTOMER_CONTACT,
+        channel=_channel(payload),
+        occurred_at=epoch(payload, ("created_at",)),
+        body="Reopened on Intercom.",
     )
 
 

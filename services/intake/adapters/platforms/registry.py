@@ -7,13 +7,16 @@ from typing import Any, TypeVar
 
 from services.intake.adapters.platforms import freshdesk, intercom, zendesk
 from services.intake.adapters.platforms.errors import WebhookError
+from services.intake.adapters.platforms.fields import Choice, PlatformFields
 from services.intake.adapters.platforms.zendesk import ZendeskRequesters
-from services.intake.domain.consultation import Consultation
-from services.intake.domain.contacts import PlatformFollowUp
+from services.intake.domain.consultation import Consultation, Relationship
+from services.intake.domain.contacts import ClosureReason, PlatformClosure, PlatformFollowUp
 from shared.settings import CaselogSettings
 
 Verify = Callable[[Mapping[str, str], bytes, datetime], None]
-Normalize = Callable[[Mapping[str, Any]], Consultation | PlatformFollowUp]
+Mapped = Consultation | PlatformFollowUp | PlatformClosure
+Normalize = Callable[[Mapping[str, Any]], Mapped]
+NormalizeWith = Callable[[Mapping[str, Any], PlatformFields], Mapped]
 Enrich = Callable[[Mapping[str, Any]], Awaitable[Mapping[str, Any]]]
 
 
@@ -27,6 +30,34 @@ def _with_secret(
         verify(headers, body, secret, now)
 
     return verify_with_secret
+
+
+def _with_fields(normalize: NormalizeWith, fields: PlatformFields) -> Normalize:
+    def normalize_with_fields(payload: Mapping[str, Any]) -> Mapped:
+        return normalize(payload, fields)
+
+    return normalize_with_fields
+
+
+def platform_fields(
+    settings: CaselogSettings, relationship_field: str | None, closure_reason_field: str | None
+) -> PlatformFields:
+    """One platform's fields, with the value mappings every platform shares."""
+    relationship = Choice(
+        Relationship,
+        Relationship(settings.platform_relationship_default),
+        {
+            label: Relationship(value)
+            for label, value in settings.platform_relationship_values.items()
+        },
+    )
+    reasons = settings.platform_closure_reason_values.items()
+    closure_reason = Choice(
+        ClosureReason,
+        ClosureReason.SATISFIED,
+        {label: ClosureReason(value) for label, value in reasons},
+    )
+    return PlatformFields(relationship_field, relationship, closure_reason_field, closure_reason)
 
 
 async def unchanged(payload: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -48,6 +79,9 @@ def _zendesk_enrichment(settings: CaselogSettings) -> Enrich:
         settings.zendesk_api_url,
         settings.zendesk_api_email,
         settings.zendesk_api_token.get_secret_value(),
+        reads_custom_fields=bool(
+            settings.zendesk_relationship_field or settings.zendesk_closure_reason_field
+        ),
     )
     return requesters.enrich
 
@@ -102,14 +136,33 @@ def webhook_platforms(settings: CaselogSettings) -> dict[str, WebhookPlatform]:
     return {
         "zendesk": WebhookPlatform(
             _with_secret(zendesk.verify, settings.zendesk_webhook_secret.get_secret_value()),
-            zendesk.normalize,
+            _with_fields(
+                zendesk.normalize,
+                platform_fields(
+                    settings,
+                    settings.zendesk_relationship_field,
+                    settings.zendesk_closure_reason_field,
+                ),
+            ),
             _zendesk_enrichment(settings),
         ),
         "freshdesk": WebhookPlatform(
-            _with_secret(freshdesk.verify, freshdesk_secret), freshdesk.normalize
+            _with_secret(freshdesk.verify, freshdesk_secret),
+            _with_fields(
+                freshdesk.normalize,
+                # Freshdesk's rule sends created tickets only: no closure reason to read.
+                platform_fields(settings, settings.freshdesk_relationship_field, None),
+            ),
         ),
         "intercom": WebhookPlatform(
             _with_secret(intercom.verify, settings.intercom_client_secret.get_secret_value()),
-            intercom.normalize,
+            _with_fields(
+                intercom.normalize,
+                platform_fields(
+                    settings,
+                    settings.intercom_relationship_attribute,
+                    settings.intercom_closure_reason_attribute,
+                ),
+            ),
         ),
     }

@@ -18,6 +18,7 @@ from services.intake.adapters.platforms.errors import (
     WebhookAuthenticationError,
     WebhookError,
 )
+from services.intake.adapters.platforms.fields import UNCONFIGURED, PlatformFields
 from services.intake.adapters.platforms.payload import (
     flag,
     header,
@@ -29,7 +30,12 @@ from services.intake.adapters.platforms.payload import (
     value_at,
 )
 from services.intake.domain.consultation import Channel, Consultation
-from services.intake.domain.contacts import ContactKind, PlatformFollowUp
+from services.intake.domain.contacts import (
+    ClosureRequest,
+    ContactKind,
+    PlatformClosure,
+    PlatformFollowUp,
+)
 
 PLATFORM = "zendesk"
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
@@ -37,6 +43,11 @@ TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 MAX_AGE = timedelta(minutes=5)
 TICKET_CREATED = "zen:event-type:ticket.created"
 COMMENT_ADDED = "zen:event-type:ticket.comment_added"
+STATUS_CHANGED = "zen:event-type:ticket.status_changed"
+SUPPORTED = (TICKET_CREATED, COMMENT_ADDED, STATUS_CHANGED)
+# A ticket the agent solved (or Zendesk closed) asks caselog to close the case; one solved
+# again opened is the matter coming back, a follow-up on the case.
+FINISHED = frozenset({"solved", "closed"})
 
 # Zendesk's "Via types reference": a channel is a via type name or, equally valid, its via id.
 _VIA_IDS = {
@@ -85,16 +96,33 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) 
     require_fresh(_sent_at(sent), now, MAX_AGE)
 
 
-def normalize(payload: Mapping[str, Any]) -> Consultation | PlatformFollowUp:
+def normalize(
+    payload: Mapping[str, Any], fields: PlatformFields = UNCONFIGURED
+) -> Consultation | PlatformFollowUp | PlatformClosure:
     event_type = text(payload, ("type",))
     if event_type == TICKET_CREATED:
-        return _consultation(payload)
+        return _consultation(payload, fields)
     if event_type == COMMENT_ADDED:
         return _follow_up(payload)
-    raise UnsupportedPlatformEvent("type", f"supported: {TICKET_CREATED}, {COMMENT_ADDED}")
+    if event_type == STATUS_CHANGED:
+        return _status_changed(payload, fields)
+    raise UnsupportedPlatformEvent("type", f"supported: {', '.join(SUPPORTED)}")
 
 
-def _consultation(payload: Mapping[str, Any]) -> Consultation:
+def custom_field(payload: Mapping[str, Any], field_id: str | None) -> tuple[object, str]:
+    """The value of the ticket's custom field `field_id` (`detail.custom_fields`, the Tickets
+    API's list of `{id, value}`) and its path; None when unconfigured or absent."""
+    path = f"detail.custom_fields[id={field_id}]"
+    listed = value_at(payload, ("detail", "custom_fields"))
+    if field_id is None or not isinstance(listed, list):
+        return None, path
+    for entry in listed:
+        if isinstance(entry, Mapping) and str(entry.get("id")) == field_id:
+            return entry.get("value"), path
+    return None, path
+
+
+def _consultation(payload: Mapping[str, Any], fields: PlatformFields) -> Consultation:
     # Zendesk sends only detail.requester_id; the entry point merges the requester's user
     # record into detail.requester before normalizing (see docs/webhooks.md).
     requester = ("detail", "requester")
@@ -108,6 +136,9 @@ def _consultation(payload: Mapping[str, Any]) -> Consultation:
             "name": text(payload, (*requester, "name")),
             "email": optional_text(payload, (*requester, "email")),
             "phone": optional_text(payload, (*requester, "phone")),
+            "relationship": fields.relationship.of(
+                *custom_field(payload, fields.relationship_field)
+            ),
         },
         subject=optional_text(payload, ("detail", "subject")),
         body=text(payload, ("detail", "description")),
@@ -129,6 +160,32 @@ def _follow_up(payload: Mapping[str, Any]) -> PlatformFollowUp:
         occurred_at=timestamp(payload, ("time",)),
         body=text(payload, (*comment, "body")),
     )
+
+
+def _status_changed(
+    payload: Mapping[str, Any], fields: PlatformFields
+) -> PlatformFollowUp | PlatformClosure:
+    current = text(payload, ("event", "current")).lower()
+    previous = (optional_text(payload, ("event", "previous")) or "").lower()
+    ticket_id, event_id = text(payload, ("detail", "id")), text(payload, ("id",))
+    if current in FINISHED:
+        reason = fields.closure_reason.of(*custom_field(payload, fields.closure_reason_field))
+        request = ClosureRequest(reason=reason, requested_at=timestamp(payload, ("time",)))
+        return PlatformClosure(
+            platform=PLATFORM, ticket_id=ticket_id, event_id=event_id, request=request
+        )
+    if previous in FINISHED:
+        return models.follow_up(
+            paths={"ticket_id": "detail.id", "contact.source.external_id": "id"},
+            platform=PLATFORM,
+            ticket_id=ticket_id,
+            contact_id=event_id,
+            kind=ContactKind.CUSTOMER_CONTACT,
+            channel=_channel(payload),
+            occurred_at=timestamp(payload, ("time",)),
+            body=f"Reopened on Zendesk (status {previous} -> {current}).",
+        )
+    raise UnsupportedPlatformEvent("event.current", "only solving, closing or reopening counts")
 
 
 def _channel(payload: Mapping[str, Any]) -> Channel:
@@ -156,44 +213,63 @@ class PlatformUnavailableError(WebhookError):
 
 
 class ZendeskRequesters:
-    """`GET /api/v2/users/{id}` with an API token (`email/token:secret` basic auth)."""
+    """`GET /api/v2/users/{id}` with an API token (`email/token:secret` basic auth), and
+    `GET /api/v2/tickets/{id}` for the custom fields a ticket event does not carry, when one
+    of them is configured (the relationship, the closure reason)."""
 
-    def __init__(self, base_url: str, email: str, api_token: str, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        api_token: str,
+        timeout_s: float = 5.0,
+        *,
+        reads_custom_fields: bool = False,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._auth = httpx.BasicAuth(f"{email}/token", api_token)
         self._timeout = timeout_s
+        self._reads_custom_fields = reads_custom_fields
 
     def __repr__(self) -> str:
         return f"ZendeskRequesters(base_url={self._base_url!r})"
 
     async def enrich(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The payload with `detail.requester` added for a created ticket that lacks one."""
+        """The payload with `detail.requester` added for a created ticket that lacks one, and
+        `detail.custom_fields` for a created or status-changed ticket, if configured."""
         detail = payload.get("detail")
-        if payload.get("type") != TICKET_CREATED or not isinstance(detail, Mapping):
+        if payload.get("type") not in (TICKET_CREATED, STATUS_CHANGED):
             return payload
-        if isinstance(detail.get("requester"), Mapping):
+        if not isinstance(detail, Mapping):
             return payload
-        requester_id = text(payload, ("detail", "requester_id"))
-        user = await self._user(requester_id)
         enriched = copy.deepcopy(dict(payload))
-        enriched["detail"]["requester"] = {
-            key: user.get(key) for key in ("id", "name", "email", "phone")
-        }
+        if payload.get("type") == TICKET_CREATED and not isinstance(
+            detail.get("requester"), Mapping
+        ):
+            requester_id = text(payload, ("detail", "requester_id"))
+            user = await self._read(f"users/{requester_id}", "user", "detail.requester_id")
+            enriched["detail"]["requester"] = {
+                key: user.get(key) for key in ("id", "name", "email", "phone")
+            }
+        if self._reads_custom_fields and not isinstance(detail.get("custom_fields"), list):
+            ticket_id = text(payload, ("detail", "id"))
+            ticket = await self._read(f"tickets/{ticket_id}", "ticket", "detail.id")
+            enriched["detail"]["custom_fields"] = ticket.get("custom_fields") or []
         return enriched
 
-    async def _user(self, requester_id: str) -> Mapping[str, Any]:
-        url = f"{self._base_url}/api/v2/users/{requester_id}.json"
+    async def _read(self, resource: str, name: str, field: str) -> Mapping[str, Any]:
+        url = f"{self._base_url}/api/v2/{resource}.json"
         try:
             async with httpx.AsyncClient(auth=self._auth, timeout=self._timeout) as client:
                 response = await client.get(url)
         except httpx.HTTPError as error:
-            raise PlatformUnavailableError(f"Zendesk users API: {type(error).__name__}") from None
+            raise PlatformUnavailableError(f"Zendesk {name}s API: {type(error).__name__}") from None
         if response.status_code == 404:
-            raise PlatformPayloadError("detail.requester_id", "no such Zendesk user")
+            raise PlatformPayloadError(field, f"no such Zendesk {name}")
         if response.status_code != 200:
-            raise PlatformUnavailableError(f"Zendesk users API answered {response.status_code}")
+            raise PlatformUnavailableError(f"Zendesk {name}s API answered {response.status_code}")
         body = response.json()
-        user = body.get("user") if isinstance(body, dict) else None
-        if not isinstance(user, dict):
-            raise PlatformUnavailableError("Zendesk users API answered without a user")
-        return user
+        found = body.get(name) if isinstance(body, dict) else None
+        if not isinstance(found, dict):
+            raise PlatformUnavailableError(f"Zendesk {name}s API answered without a {name}")
+        return found

@@ -197,7 +197,7 @@ def test_a_reply_without_parts_is_refused() -> None:
 
 def test_other_topics_are_unsupported() -> None:
     with pytest.raises(UnsupportedPlatformEvent) as caught:
-        intercom.normalize(notification("conversation.admin.closed", conversation()))
+        intercom.normalize(notification("conversation.admin.snoozed", conversation()))
     assert caught.value.field == "topic"
 
 
