@@ -122,6 +122,21 @@ class CaselogSettings(BaseSettings):
     zendesk_api_url: str | None = None
     zendesk_api_email: str = ""
     zendesk_api_token: SecretStr = SecretStr("")
+    # Write-back of decisions to the originating ticket (docs/webhooks.md): Zendesk reuses the
+    # API token above; a platform without its API URL gets no note. Tokens are never logged.
+    intake_writeback_group: GroupName = "caselog-intake-writeback"
+    console_public_url: str = "http://127.0.0.1:8080/console"
+    freshdesk_api_url: str | None = None  # https://<domain>.freshdesk.com
+    freshdesk_api_key: SecretStr = SecretStr("")
+    intercom_api_url: str | None = None  # https://api.intercom.io
+    intercom_access_token: SecretStr = SecretStr("")
+    intercom_admin_id: str = ""
+    writeback_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    writeback_max_attempts: int = Field(default=4, ge=1, le=10)
+    writeback_backoff_s: float = Field(default=0.5, ge=0, le=60)
+    writeback_max_retry_after_s: float = Field(default=60.0, ge=0, le=600)
+    writeback_circuit_failures: int = Field(default=5, ge=1, le=100)
+    writeback_circuit_cooldown_s: float = Field(default=30.0, gt=0, le=3600)
     # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left
     # unset in development, caselog's own dev keys in auth_dev_keys_dir are used.
     auth_jwks_url: str | None = None

@@ -13,6 +13,7 @@ from services.intake.adapters.platforms.zendesk import PlatformUnavailableError
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
+from services.intake.entrypoints.decisions import decision_handler
 from services.intake.entrypoints.erasure import erasure_handler
 from services.intake.entrypoints.ingress import ingress_handler
 from services.intake.entrypoints.routes import router
@@ -62,10 +63,16 @@ def create_app(
             handler = erasure_handler(intake.handle)
             return bus.subscribe(settings.intake_erasure_group, [settings.topics.privacy], handler)
 
+        def decisions() -> Consumer:
+            handler = decision_handler(intake.writeback)
+            group = settings.intake_writeback_group
+            return bus.subscribe(group, [settings.topics.policy], handler)
+
         async with (
             intake.running(),
             supervised(ingress, count=1),
             supervised(erasures, count=1),
+            supervised(decisions, count=1),
         ):
             yield
 
