@@ -125,7 +125,7 @@ class CaselogSettings(BaseSettings):
     # Write-back of decisions to the originating ticket (docs/webhooks.md): Zendesk reuses the
     # API token above; a platform without its API URL gets no note. Tokens are never logged.
     intake_writeback_group: GroupName = "caselog-intake-writeback"
-    console_public_url: str = "http://127.0.0.1:8080/console"
+    console_public_url: str = "http://127.0.0.1:8000"  # where agents open the console
     freshdesk_api_url: str | None = None  # https://<domain>.freshdesk.com
     freshdesk_api_key: SecretStr = SecretStr("")
     intercom_api_url: str | None = None  # https://api.intercom.io
