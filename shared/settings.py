@@ -126,6 +126,8 @@ class CaselogSettings(BaseSettings):
     # API token above; a platform without its API URL gets no note. Tokens are never logged.
     intake_writeback_group: GroupName = "caselog-intake-writeback"
     console_public_url: str = "http://127.0.0.1:8000"  # where agents open the console
+    # The note's language for a ticket whose consultation named none (a Japanese help desk).
+    writeback_default_language: Literal["en", "ja"] = "en"
     freshdesk_api_url: str | None = None  # https://<domain>.freshdesk.com
     freshdesk_api_key: SecretStr = SecretStr("")
     intercom_api_url: str | None = None  # https://api.intercom.io

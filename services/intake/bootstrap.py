@@ -135,5 +135,10 @@ def bootstrap(
         webhook_platforms(settings),
         quarantine,
         hygiene,
-        WriteBackDependencies(stores, ticket_writers(settings, sleep), settings.console_public_url),
+        WriteBackDependencies(
+            stores,
+            ticket_writers(settings, sleep),
+            settings.console_public_url,
+            settings.writeback_default_language,
+        ),
     )

@@ -40,6 +40,8 @@ SAFE_DEFAULTS = {
     "zendesk_api_token": "set only where Zendesk is used (to read ticket requesters)",
     "console_public_url": "intake only (the link in write-back notes); compose passes it to"
     " intake, the other services never read it",
+    "writeback_default_language": "English notes unless the ticket says Japanese; a Japanese"
+    " help desk sets ja",
     "intake_writeback_group": "caselog-intake-writeback: one deployment per broker",
     "freshdesk_api_url": "set only where Freshdesk is used (to write decisions back)",
     "freshdesk_api_key": "set only where Freshdesk is used (to write decisions back)",

@@ -29,6 +29,7 @@ class WriteBackDependencies:
     stores: IntakeStores
     writers: Mapping[str, TicketWriter]  # by platform; a platform left out gets no note
     console_url: str
+    default_language: str = "en"  # for a ticket whose consultation named no language
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ async def write_back(event: DecisionReached, deps: WriteBackDependencies) -> Wri
         sent = await uow.writebacks.sent_note(event.decision_id)
     if sent is not None:
         return WrittenBack(case.platform, sent, duplicate=True)
-    language = NoteLanguage.of_ticket(case.language)
+    language = NoteLanguage.of_ticket(case.language or deps.default_language)
     note = compose_note(event.decision, language, deps.console_url, case.case_id)
     note_id = await deps.writers[case.platform].write(case.external_id, note)
     async with deps.stores.ledger_work() as uow:

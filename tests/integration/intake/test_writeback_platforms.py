@@ -29,6 +29,7 @@ from services.intake.adapters.platforms.resilience import (
 from services.intake.adapters.platforms.writers import ZendeskWriter
 from services.intake.bootstrap import Intake, bootstrap
 from services.intake.entrypoints.decisions import decision_handler
+from services.intake.entrypoints.http import create_app
 from shared.bus.envelopes import envelope_message
 from shared.bus.interface import Bus
 from shared.contracts.policy import (
@@ -442,3 +443,30 @@ async def test_intercom_gets_a_note_by_the_admin_and_the_tag(
     async with intake.stores.ledger_engine.connect() as connection:
         row = (await connection.execute(writebacks.select())).one()
     assert row.note_id == "3300"
+
+
+async def test_the_intake_app_writes_back_what_policy_publishes_and_logs_no_token(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The consumer as the intake app runs it, on caselog.policy of the embedded bus; a
+    ticket without a language gets the configured default (Japanese here)."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    harness.server.expect_request("/api/v2/tickets/51.json", method="PUT").respond_with_json(
+        zendesk_answer(51)
+    )
+    settings = harness.intake(writeback_default_language="ja").settings
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        intake: Intake = app.state.intake
+        await open_case(intake, "case-app", "zendesk", "51", None)
+        message = envelope_message(settings.topics.policy, decided("case-app", refusal()))
+        await intake.infrastructure.bus.publish(message)
+        await eventually(lambda: len(harness.server.log) == 1, "the note from the app")
+
+    body = harness.server.log[0][0].get_json()["ticket"]["comment"]["body"]
+    assert body.startswith("caselog の判定: 拒否 (refuse)\n")
+    assert ZENDESK_TOKEN not in caplog.text
+    assert base64.b64encode(f"{ZENDESK_EMAIL}/token:{ZENDESK_TOKEN}".encode()).decode() not in (
+        caplog.text
+    )
