@@ -188,15 +188,18 @@ class SqlLedger:
         )
 
     async def forget_cases(self, case_ids: list[str]) -> int:
-        """Forget the platform tickets of erased cases: their case rows go, and their outbox
-        rows lose what names a ticket or a request (key, request digest) and, once published,
-        the event bytes. Idempotent; returns how many cases were still known."""
+        """Forget the platform tickets of erased cases: their case and write-back rows go, and
+        their outbox rows lose what names a ticket or a request (key, request digest) and, once
+        published, the event bytes. Idempotent; returns how many cases were still known."""
         if not case_ids:
             return 0
         erased_key = literal("erased:") + outbox.c.event_id
         forgotten = await self._connection.execute(
             delete(cases).where(cases.c.case_id.in_(case_ids))
         )
+        # A note id finds the ticket on its platform: it goes with the case's ticket.
+        of_notes = writebacks.c.case_id.in_(case_ids)
+        await self._connection.execute(delete(writebacks).where(of_notes))
         of_cases = outbox.c.case_id.in_(case_ids)
         await self._connection.execute(
             update(outbox).where(of_cases).values(key=erased_key, request_digest=None)

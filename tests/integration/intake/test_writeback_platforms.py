@@ -470,3 +470,23 @@ async def test_the_intake_app_writes_back_what_policy_publishes_and_logs_no_toke
     assert base64.b64encode(f"{ZENDESK_EMAIL}/token:{ZENDESK_TOKEN}".encode()).decode() not in (
         caplog.text
     )
+
+
+async def test_an_erased_case_loses_its_write_back_rows_with_its_ticket(
+    consumer_bus: BusBackend, harness: Harness
+) -> None:
+    harness.server.expect_request("/api/v2/tickets/61.json", method="PUT").respond_with_json(
+        zendesk_answer(61)
+    )
+    intake = harness.intake()
+    await open_case(intake, "case-erased", "zendesk", "61", "en")
+    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
+    await bus.publish(envelope_message(topic, decided("case-erased", refusal())))
+    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
+        await eventually(lambda: len(harness.server.log) == 1, "the note")
+
+    async with intake.stores.ledger_work() as uow:
+        assert await uow.ledger.forget_cases(["case-erased"]) == 1
+        await uow.commit()
+    async with intake.stores.ledger_engine.connect() as connection:
+        assert (await connection.execute(writebacks.select())).all() == []
