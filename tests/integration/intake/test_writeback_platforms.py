@@ -46,7 +46,7 @@ from shared.contracts.policy import (
 from shared.envelope import Envelope
 from shared.settings import load_settings
 from tests.conformance.conftest import BusBackend
-from tests.conformance.running import eventually, running
+from tests.conformance.running import eventually, eventually_async, running
 from tests.contract_events import dead_letters
 from tests.integration.consumer_dead_letters import consumer_bus
 
@@ -177,6 +177,28 @@ async def consuming(bus: Bus, group: str, topic: str, intake: Intake) -> AsyncIt
     await intake.stores.ledger_engine.dispose()
 
 
+async def deliver(
+    consumer_bus: BusBackend, harness: Harness, intake: Intake, case_id: str, requests: int
+) -> Envelope:
+    """Policy's refusal on `case_id`, published on a fresh topic and consumed by intake's
+    write-back until the platform server has seen `requests` requests."""
+    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
+    event = decided(case_id, refusal())
+    await bus.publish(envelope_message(topic, event))
+    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
+        await eventually(lambda: len(harness.server.log) == requests, f"{requests} requests")
+        # The platform answered; the handler records the note id right after: wait for it,
+        # so stopping the consumer does not cut the handler short.
+        await eventually_async(lambda: written_back(intake, case_id), "the write-back row")
+    return event
+
+
+async def written_back(intake: Intake, case_id: str) -> bool:
+    query = writebacks.select().where(writebacks.c.case_id == case_id)
+    async with intake.stores.ledger_engine.connect() as connection:
+        return (await connection.execute(query)).first() is not None
+
+
 def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
@@ -211,10 +233,7 @@ async def test_zendesk_gets_an_internal_note_in_japanese_with_tags_and_the_token
     )
     intake = harness.intake()
     await open_case(intake, "case-ja", "zendesk", "35436", "ja-JP")
-    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
-    await bus.publish(envelope_message(topic, (event := decided("case-ja", refusal()))))
-    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
-        await eventually(lambda: len(harness.server.log) == 1, "the Zendesk update")
+    event = await deliver(consumer_bus, harness, intake, "case-ja", requests=1)
 
     (request,) = sent(harness.server, "PUT", "/api/v2/tickets/35436.json")
     assert request.headers["Authorization"] == basic(f"{ZENDESK_EMAIL}/token", ZENDESK_TOKEN)
@@ -281,10 +300,7 @@ async def test_a_429_is_waited_out_as_retry_after_says(
     harness.server.expect_ordered_request(path, method="PUT").respond_with_json(zendesk_answer(5))
     intake = harness.intake()
     await open_case(intake, "case-busy", "zendesk", "35436", "en")
-    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
-    await bus.publish(envelope_message(topic, decided("case-busy", refusal())))
-    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
-        await eventually(lambda: len(harness.server.log) == 2, "the retried update")
+    await deliver(consumer_bus, harness, intake, "case-busy", requests=2)
 
     assert harness.sleeps.waits == [7.0]
     assert [response.status_code for _, response in harness.server.log] == [429, 200]
@@ -378,10 +394,7 @@ async def test_freshdesk_gets_a_private_note_and_keeps_its_tags(
     )
     intake = harness.intake()
     await open_case(intake, "case-fd", "freshdesk", "7", "en")
-    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
-    await bus.publish(envelope_message(topic, decided("case-fd", refusal())))
-    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
-        await eventually(lambda: len(harness.server.log) == 3, "the Freshdesk note")
+    await deliver(consumer_bus, harness, intake, "case-fd", requests=3)
 
     assert [(r.method, r.path) for r, _ in harness.server.log] == [
         ("GET", "/api/v2/tickets/7"),
@@ -422,10 +435,7 @@ async def test_intercom_gets_a_note_by_the_admin_and_the_tag(
     )
     intake = harness.intake()
     await open_case(intake, "case-ic", "intercom", "1911149811", "ja")
-    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
-    await bus.publish(envelope_message(topic, decided("case-ic", refusal())))
-    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
-        await eventually(lambda: len(server.log) == 3, "the Intercom note")
+    await deliver(consumer_bus, harness, intake, "case-ic", requests=3)
 
     for request, _ in server.log:
         assert request.headers["Authorization"] == f"Bearer {INTERCOM_TOKEN}"
@@ -480,10 +490,7 @@ async def test_an_erased_case_loses_its_write_back_rows_with_its_ticket(
     )
     intake = harness.intake()
     await open_case(intake, "case-erased", "zendesk", "61", "en")
-    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
-    await bus.publish(envelope_message(topic, decided("case-erased", refusal())))
-    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
-        await eventually(lambda: len(harness.server.log) == 1, "the note")
+    await deliver(consumer_bus, harness, intake, "case-erased", requests=1)
 
     async with intake.stores.ledger_work() as uow:
         assert await uow.ledger.forget_cases(["case-erased"]) == 1
