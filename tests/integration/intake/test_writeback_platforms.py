@@ -140,8 +140,7 @@ class Harness:
             intercom_api_url=url,
             intercom_access_token=INTERCOM_TOKEN,
             intercom_admin_id=INTERCOM_ADMIN,
-            writeback_max_attempts=3,
-            **overrides,
+            **{"writeback_max_attempts": 3, **overrides},
         )
         return bootstrap(settings, sleep=self.sleeps)
 
@@ -497,3 +496,28 @@ async def test_an_erased_case_loses_its_write_back_rows_with_its_ticket(
         await uow.commit()
     async with intake.stores.ledger_engine.connect() as connection:
         assert (await connection.execute(writebacks.select())).all() == []
+
+
+async def test_a_decision_meeting_an_open_circuit_is_dead_lettered_without_a_call(
+    consumer_bus: BusBackend, harness: Harness
+) -> None:
+    harness.server.expect_request("/api/v2/tickets/71.json", method="PUT").respond_with_data(
+        "down", status=502
+    )
+    intake = harness.intake(writeback_max_attempts=1, writeback_circuit_failures=1)
+    await open_case(intake, "case-first", "zendesk", "71", "en")
+    await open_case(intake, "case-second", "zendesk", "72", "en")
+    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
+    group = consumer_bus.group("intake-writeback")
+    for case_id in ("case-first", "case-second"):
+        await bus.publish(envelope_message(topic, decided(case_id, refusal())))
+    async with consuming(bus, group, topic, intake):
+        letters = await dead_letters(bus, topic, expected=2, group=group)
+
+    assert [r.path for r, _ in harness.server.log] == ["/api/v2/tickets/71.json"]
+    reasons = {letter.envelope.case_id: letter.reason for letter in letters}
+    assert reasons == {
+        "case-first": "zendesk PUT /api/v2/tickets/71.json: gave up after 1 attempts,"
+        " last HTTP 502",
+        "case-second": "zendesk write-back circuit is open",
+    }
