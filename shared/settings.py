@@ -128,6 +128,9 @@ class CaselogSettings(BaseSettings):
     console_public_url: str = "http://127.0.0.1:8000"  # where agents open the console
     # The note's language for a ticket whose consultation named none (a Japanese help desk).
     writeback_default_language: Literal["en", "ja"] = "en"
+    # Older decisions (a first start, a reset group reads caselog.policy from the beginning)
+    # are not written back: an agent needs today's decisions, not every old ticket touched.
+    writeback_max_age_h: float = Field(default=72.0, gt=0)
     freshdesk_api_url: str | None = None  # https://<domain>.freshdesk.com
     freshdesk_api_key: SecretStr = SecretStr("")
     intercom_api_url: str | None = None  # https://api.intercom.io

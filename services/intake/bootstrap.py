@@ -140,5 +140,7 @@ def bootstrap(
             ticket_writers(settings, sleep),
             settings.console_public_url,
             settings.writeback_default_language,
+            timedelta(hours=settings.writeback_max_age_h),
+            clock,
         ),
     )

@@ -42,6 +42,7 @@ SAFE_DEFAULTS = {
     " intake, the other services never read it",
     "writeback_default_language": "English notes unless the ticket says Japanese; a Japanese"
     " help desk sets ja",
+    "writeback_max_age_h": "3 days: a first start does not note every old ticket",
     "intake_writeback_group": "caselog-intake-writeback: one deployment per broker",
     "freshdesk_api_url": "set only where Freshdesk is used (to write decisions back)",
     "freshdesk_api_key": "set only where Freshdesk is used (to write decisions back)",

@@ -38,7 +38,9 @@ def decision_handler(
             decision = Decision.model_validate(envelope.payload)
         except ValidationError:
             raise UnreadableDecisionError(f"{envelope.type}: not a decision") from None
-        event = DecisionReached(str(envelope.event_id), envelope.case_id, decision)
+        event = DecisionReached(
+            str(envelope.event_id), envelope.case_id, decision, envelope.recorded_at
+        )
         await write_back(event, deps)
 
     return handle_message

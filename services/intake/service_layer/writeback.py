@@ -6,13 +6,15 @@ A crash between the platform's answer and the table's commit could post a second
 redelivery; the window is one transaction long, and tags are idempotent on every platform.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from services.intake.domain.writeback import NoteLanguage, compose_note
 from services.intake.service_layer.ports import TicketWriter
 from services.intake.service_layer.unit_of_work import IntakeStores
 from shared.contracts.policy import Decision
+from shared.envelope import utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,7 @@ class DecisionReached:
     decision_id: str
     case_id: str
     decision: Decision
+    decided_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,10 @@ class WriteBackDependencies:
     writers: Mapping[str, TicketWriter]  # by platform; a platform left out gets no note
     console_url: str
     default_language: str = "en"  # for a ticket whose consultation named no language
+    # The consumer group starts at the topic's beginning (a new deployment, a reset group):
+    # decisions older than this are history, not news for the agent, and get no note.
+    max_age: timedelta = timedelta(days=3)
+    clock: Callable[[], datetime] = utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +48,9 @@ class WrittenBack:
 
 async def write_back(event: DecisionReached, deps: WriteBackDependencies) -> WrittenBack | None:
     """The note on the case's ticket; None for a case from elsewhere (REST, an unconfigured
-    platform, a case intake forgot on erasure)."""
+    platform, a case intake forgot on erasure) and for a decision older than `max_age`."""
+    if deps.clock() - event.decided_at > deps.max_age:
+        return None
     async with deps.stores.ledger_work() as uow:
         case = await uow.ledger.case(event.case_id)
         if case is None or case.platform not in deps.writers:

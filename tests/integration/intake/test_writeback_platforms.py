@@ -10,7 +10,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -521,3 +521,27 @@ async def test_a_decision_meeting_an_open_circuit_is_dead_lettered_without_a_cal
         " last HTTP 502",
         "case-second": "zendesk write-back circuit is open",
     }
+
+
+async def test_a_decision_older_than_the_max_age_gets_no_note(
+    consumer_bus: BusBackend, harness: Harness
+) -> None:
+    """A new group reads caselog.policy from the beginning: last year's decision is skipped,
+    today's (published after it) is written."""
+    for ticket in ("81", "82"):
+        harness.server.expect_request(
+            f"/api/v2/tickets/{ticket}.json", method="PUT"
+        ).respond_with_json(zendesk_answer(int(ticket)))
+    intake = harness.intake(writeback_max_age_h=24)
+    await open_case(intake, "case-old", "zendesk", "81", "en")
+    await open_case(intake, "case-new", "zendesk", "82", "en")
+    last_year = datetime.now(UTC) - timedelta(days=365)
+    old = decided("case-old", refusal()).model_copy(update={"recorded_at": last_year})
+    bus, topic = await consumer_bus.new_bus(), await consumer_bus.topic()
+    await bus.publish(envelope_message(topic, old))
+    await bus.publish(envelope_message(topic, decided("case-new", refusal())))
+    async with consuming(bus, consumer_bus.group("intake-writeback"), topic, intake):
+        await eventually_async(lambda: written_back(intake, "case-new"), "today's note")
+
+    assert [r.path for r, _ in harness.server.log] == ["/api/v2/tickets/82.json"]
+    assert not await written_back(intake, "case-old")
