@@ -49,8 +49,8 @@ class WrittenBack:
 async def write_back(event: DecisionReached, deps: WriteBackDependencies) -> WrittenBack | None:
     """The note on the case's ticket; None for a case from elsewhere (REST, an unconfigured
     platform, a case intake forgot on erasure) and for a decision older than `max_age`."""
-    if deps.clock() - event.decided_at > deps.max_age:
-        return None
+    if not deps.writers or deps.clock() - event.decided_at > deps.max_age:
+        return None  # no platform configured: not even a read of the ledger
     async with deps.stores.ledger_work() as uow:
         case = await uow.ledger.case(event.case_id)
         if case is None or case.platform not in deps.writers:
