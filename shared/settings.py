@@ -142,6 +142,26 @@ class CaselogSettings(BaseSettings):
     zendesk_closure_reason_field: str | None = None
     intercom_closure_reason_attribute: str | None = None
     platform_closure_reason_values: dict[str, PlatformClosureReason] = Field(default_factory=dict)
+    # Write-back of decisions to the originating ticket (docs/webhooks.md): Zendesk reuses the
+    # API token above; a platform without its API URL gets no note. Tokens are never logged.
+    intake_writeback_group: GroupName = "caselog-intake-writeback"
+    console_public_url: str = "http://127.0.0.1:8000"  # where agents open the console
+    # The note's language for a ticket whose consultation named none (a Japanese help desk).
+    writeback_default_language: Literal["en", "ja"] = "en"
+    # Older decisions (a first start, a reset group reads caselog.policy from the beginning)
+    # are not written back: an agent needs today's decisions, not every old ticket touched.
+    writeback_max_age_h: float = Field(default=72.0, gt=0)
+    freshdesk_api_url: str | None = None  # https://<domain>.freshdesk.com
+    freshdesk_api_key: SecretStr = SecretStr("")
+    intercom_api_url: str | None = None  # https://api.intercom.io
+    intercom_access_token: SecretStr = SecretStr("")
+    intercom_admin_id: str = ""
+    writeback_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    writeback_max_attempts: int = Field(default=4, ge=1, le=10)
+    writeback_backoff_s: float = Field(default=0.5, ge=0, le=60)
+    writeback_max_retry_after_s: float = Field(default=60.0, ge=0, le=600)
+    writeback_circuit_failures: int = Field(default=5, ge=1, le=100)
+    writeback_circuit_cooldown_s: float = Field(default=30.0, gt=0, le=3600)
     # Bearer tokens: verified against an identity provider's JWKS (URL or file). Left
     # unset in development, caselog's own dev keys in auth_dev_keys_dir are used.
     auth_jwks_url: str | None = None

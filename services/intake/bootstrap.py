@@ -15,8 +15,13 @@ from typing import overload
 
 from services.intake.adapters.case_keys import CaseKeyRequestDigests, KeyStoreCases
 from services.intake.adapters.decision_status import DecisionStatus, SqlDecisionStatuses
-from services.intake.adapters.ledger import SqlLedger, create_ledger_tables
-from services.intake.adapters.platforms.registry import WebhookPlatform, webhook_platforms
+from services.intake.adapters.ledger import SqlLedger, SqlWriteBacks, create_ledger_tables
+from services.intake.adapters.platforms.registry import (
+    WebhookPlatform,
+    ticket_writers,
+    webhook_platforms,
+)
+from services.intake.adapters.platforms.resilience import Sleep
 from services.intake.adapters.quarantine import Quarantine
 from services.intake.domain.client_times import ClientTimeRules
 from services.intake.service_layer.handlers import HANDLERS, case_status
@@ -26,6 +31,7 @@ from services.intake.service_layer.outbox import OutboxRelay
 from services.intake.service_layer.ports import EventStatus
 from services.intake.service_layer.recording import IntakeDependencies
 from services.intake.service_layer.unit_of_work import IntakeStores
+from services.intake.service_layer.writeback import WriteBackDependencies
 from shared.crypto.runtime import PersonalData, build_personal_data
 from shared.envelope import utc_now
 from shared.infrastructure import Infrastructure, build_infrastructure
@@ -47,6 +53,7 @@ class Intake:
     quarantine: Quarantine
     hygiene: IngressHygiene
     decisions: SqlDecisionStatuses
+    writeback: WriteBackDependencies
 
     @overload
     async def handle(self, message: IntakeCommand) -> Accepted: ...
@@ -91,7 +98,9 @@ def bootstrap(
     personal: PersonalData | None = None,
     *,
     clock: Callable[[], datetime] = utc_now,
+    sleep: Sleep = asyncio.sleep,
 ) -> Intake:
+    """`sleep` is what the write-back waits with between retries (tests pass a recorder)."""
     infra = infrastructure or build_infrastructure(settings)
     personal_data = personal or build_personal_data(settings)
     stores = IntakeStores(
@@ -99,6 +108,7 @@ def bootstrap(
         key_store_engine=personal_data.engine,
         ledger_on=SqlLedger,
         cases_on=partial(KeyStoreCases, index=personal_data.subjects, keys=personal_data.keys),
+        writebacks_on=SqlWriteBacks,
     )
     quarantine = Quarantine(
         infra.engine,
@@ -133,4 +143,12 @@ def bootstrap(
         quarantine,
         hygiene,
         SqlDecisionStatuses(infra.engine),
+        WriteBackDependencies(
+            stores,
+            ticket_writers(settings, sleep),
+            settings.console_public_url,
+            settings.writeback_default_language,
+            timedelta(hours=settings.writeback_max_age_h),
+            clock,
+        ),
     )

@@ -38,6 +38,23 @@ SAFE_DEFAULTS = {
     "zendesk_api_url": "set only where Zendesk is used (to read ticket requesters)",
     "zendesk_api_email": "set only where Zendesk is used (to read ticket requesters)",
     "zendesk_api_token": "set only where Zendesk is used (to read ticket requesters)",
+    "console_public_url": "intake only (the link in write-back notes); compose passes it to"
+    " intake, the other services never read it",
+    "writeback_default_language": "English notes unless the ticket says Japanese; a Japanese"
+    " help desk sets ja",
+    "writeback_max_age_h": "3 days: a first start does not note every old ticket",
+    "intake_writeback_group": "caselog-intake-writeback: one deployment per broker",
+    "freshdesk_api_url": "set only where Freshdesk is used (to write decisions back)",
+    "freshdesk_api_key": "set only where Freshdesk is used (to write decisions back)",
+    "intercom_api_url": "set only where Intercom is used (to write decisions back)",
+    "intercom_access_token": "set only where Intercom is used (to write decisions back)",
+    "intercom_admin_id": "set only where Intercom is used (to write decisions back)",
+    "writeback_timeout_s": "5 s per platform call suits the platforms' APIs",
+    "writeback_max_attempts": "4 attempts, then the DLQ, suits every deployment",
+    "writeback_backoff_s": "0.5 s doubling between attempts when the platform names no wait",
+    "writeback_max_retry_after_s": "no wait longer than a minute holds a decision back",
+    "writeback_circuit_failures": "5 failed calls in a row open a platform's circuit",
+    "writeback_circuit_cooldown_s": "30 s before a trial call to a failing platform",
     "demo_seed": "only `caselog run` (embedded) seeds; services never do",
     "records_witnesses": "records only, and optional: a deployment names the witnesses it has"
     " (none by default; docs/witness.md)",

@@ -44,7 +44,20 @@ cases = Table(
     Column("opened_at", UtcDateTime, nullable=False),
     # The consultation's own (checked) time: later events may not lie before it.
     Column("received_at", UtcDateTime, nullable=True),
+    # The ticket's language (the consultation's `language`): the write-back note's language.
+    Column("language", String(35), nullable=True),
     UniqueConstraint("platform", "external_id", name="intake_cases_ticket"),
+)
+# One row per decision written back to its ticket: a redelivered decision, or one seen again
+# after a restart, finds its row and posts nothing (the platform's note id is kept).
+writebacks = Table(
+    "intake_writebacks",
+    metadata,
+    Column("decision_id", String(64), primary_key=True),
+    Column("case_id", String(64), nullable=False),
+    Column("platform", String(40), nullable=False),
+    Column("note_id", String(200), nullable=False),
+    Column("sent_at", UtcDateTime, nullable=False),
 )
 # Values are envelopes whose personal fields are already ciphertext.
 outbox = Table(
@@ -66,7 +79,7 @@ outbox = Table(
     Column("request_digest", LargeBinary, nullable=True),
 )
 # Columns added after the first release; `create_ledger_tables` adds them to older ledgers.
-ADDED_COLUMNS = (cases.c.received_at, outbox.c.request_digest)
+ADDED_COLUMNS = (cases.c.received_at, outbox.c.request_digest, cases.c.language)
 # The relay's drain asks every second for what is unpublished: a few rows of a growing table.
 UNPUBLISHED = outbox.c.published_at.is_(None)
 Index(
@@ -134,6 +147,7 @@ class SqlLedger:
                     "external_id": new_case.external_id,
                     "opened_at": now,
                     "received_at": new_case.received_at,
+                    "language": new_case.language,
                 },
             )
             if opened.rowcount != 1:
@@ -175,15 +189,18 @@ class SqlLedger:
         )
 
     async def forget_cases(self, case_ids: list[str]) -> int:
-        """Forget the platform tickets of erased cases: their case rows go, and their outbox
-        rows lose what names a ticket or a request (key, request digest) and, once published,
-        the event bytes. Idempotent; returns how many cases were still known."""
+        """Forget the platform tickets of erased cases: their case and write-back rows go, and
+        their outbox rows lose what names a ticket or a request (key, request digest) and, once
+        published, the event bytes. Idempotent; returns how many cases were still known."""
         if not case_ids:
             return 0
         erased_key = literal("erased:") + outbox.c.event_id
         forgotten = await self._connection.execute(
             delete(cases).where(cases.c.case_id.in_(case_ids))
         )
+        # A note id finds the ticket on its platform: it goes with the case's ticket.
+        of_notes = writebacks.c.case_id.in_(case_ids)
+        await self._connection.execute(delete(writebacks).where(of_notes))
         of_cases = outbox.c.case_id.in_(case_ids)
         await self._connection.execute(
             update(outbox).where(of_cases).values(key=erased_key, request_digest=None)
@@ -208,7 +225,14 @@ class SqlLedger:
         row = (await self._connection.execute(select(cases).where(condition))).first()
         if row is None:
             return None
-        return CaseRef(row.case_id, row.subject_id, row.platform, row.external_id, row.received_at)
+        return CaseRef(
+            row.case_id,
+            row.subject_id,
+            row.platform,
+            row.external_id,
+            row.received_at,
+            row.language,
+        )
 
     async def _first_answer(self, key: str, request_digest: bytes | None) -> Accepted:
         found = await self.find(key, request_digest)
@@ -216,6 +240,29 @@ class SqlLedger:
             # The ticket's case exists without an event under this key: not a retry of it.
             raise InvalidRequestError("source", "the ticket's case was recorded another way")
         return found
+
+
+class SqlWriteBacks:
+    """The write-back table inside the transaction of `connection` (the `WriteBacks` port)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def sent_note(self, decision_id: str) -> str | None:
+        query = select(writebacks.c.note_id).where(writebacks.c.decision_id == decision_id)
+        return (await self._connection.execute(query)).scalar_one_or_none()
+
+    async def record(self, decision_id: str, case_id: str, platform: str, note_id: str) -> None:
+        await self._connection.execute(
+            insert_or_ignore(self._connection.dialect.name, writebacks),
+            {
+                "decision_id": decision_id,
+                "case_id": case_id,
+                "platform": platform,
+                "note_id": note_id,
+                "sent_at": utc_now(),
+            },
+        )
 
 
 def _add_missing_columns(connection: Connection) -> None:

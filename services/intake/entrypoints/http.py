@@ -14,6 +14,7 @@ from services.intake.bootstrap import Intake, bootstrap
 from services.intake.domain.errors import CaseNotFoundError, IntakeError, TicketNotFoundError
 from services.intake.entrypoints import webhooks
 from services.intake.entrypoints.decision_status import decision_status_handler
+from services.intake.entrypoints.decisions import decision_handler
 from services.intake.entrypoints.erasure import erasure_handler
 from services.intake.entrypoints.ingress import ingress_handler
 from services.intake.entrypoints.routes import router
@@ -63,16 +64,24 @@ def create_app(
             handler = erasure_handler(intake.handle)
             return bus.subscribe(settings.intake_erasure_group, [settings.topics.privacy], handler)
 
-        def decisions() -> Consumer:
+        # Two groups on the policy topic: the platform's status read model, and the write-back
+        # to the ticket (its own pace: a platform's rate limit never holds the status back).
+        def decision_statuses() -> Consumer:
             handler = decision_status_handler(intake.decisions)
             group = settings.intake_decision_status_group
+            return bus.subscribe(group, [settings.topics.policy], handler)
+
+        def writebacks() -> Consumer:
+            handler = decision_handler(intake.writeback)
+            group = settings.intake_writeback_group
             return bus.subscribe(group, [settings.topics.policy], handler)
 
         async with (
             intake.running(),
             supervised(ingress, count=1),
             supervised(erasures, count=1),
-            supervised(decisions, count=1),
+            supervised(decision_statuses, count=1),
+            supervised(writebacks, count=1),
         ):
             yield
 

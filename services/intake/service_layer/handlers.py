@@ -85,7 +85,12 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
     async with deps.stores.case_opening() as uow:
         opened = await uow.cases.open(case_id, consultation.customer)
         case = CaseRef(
-            case_id, opened.subject_id, command.platform, external_id, consultation.received_at
+            case_id,
+            opened.subject_id,
+            command.platform,
+            external_id,
+            consultation.received_at,
+            consultation.language,
         )
         payload = deps.encryptor.encrypt_with(
             consultation, opened.key, case_id=case_id, event_id=event_id

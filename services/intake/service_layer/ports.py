@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from services.intake.domain.consultation import Customer
+from services.intake.domain.writeback import WriteBackNote
 from services.intake.service_layer.messages import Accepted
 from shared.bus.messages import OutgoingMessage
 from shared.crypto.data_key import DataKey
@@ -22,6 +23,7 @@ class CaseRef:
     platform: str
     external_id: str
     received_at: datetime | None = None  # the consultation's (checked) time; None on old rows
+    language: str | None = None  # the ticket's language, when the consultation said
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,23 @@ class CaseKeys(Protocol):
     async def open(self, case_id: str, customer: Customer) -> OpenedCase:
         """The customer's subject (its e-mail/phone linked, created on first sight; None
         without either) and the new case's data key; gone if the unit of work rolls back."""
+
+
+class TicketWriter(Protocol):
+    """A platform's API as the write-back uses it: note and tags on a ticket, the note's id."""
+
+    platform: str
+
+    async def write(self, ticket_id: str, note: WriteBackNote) -> str: ...
+
+
+class WriteBacks(Protocol):
+    """Which decisions were written back to their ticket, with the platform's note id."""
+
+    async def sent_note(self, decision_id: str) -> str | None: ...
+
+    async def record(self, decision_id: str, case_id: str, platform: str, note_id: str) -> None:
+        """Idempotent: a decision recorded twice keeps its first note id."""
 
 
 class LedgerUnitOfWork(Protocol):

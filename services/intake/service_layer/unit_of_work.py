@@ -13,7 +13,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.intake.service_layer.ports import CaseKeys, Ledger
+from services.intake.service_layer.ports import CaseKeys, Ledger, WriteBacks
 from shared.handling import SqlUnitOfWork
 
 
@@ -25,6 +25,8 @@ class IntakeStores:
     key_store_engine: AsyncEngine
     ledger_on: Callable[[AsyncConnection], Ledger]
     cases_on: Callable[[AsyncConnection], CaseKeys]
+    # The write-back table lives in the ledger's database (None: a service without write-back).
+    writebacks_on: Callable[[AsyncConnection], WriteBacks] | None = None
 
     def ledger_work(self) -> "IntakeUnitOfWork":
         """A unit of work on the ledger alone (follow-ups, the outbox, erasures)."""
@@ -39,6 +41,7 @@ class IntakeUnitOfWork(SqlUnitOfWork):
     """`ledger` always; `cases` only in a unit of work that opens a case."""
 
     ledger: Ledger
+    writebacks: WriteBacks
 
     def __init__(self, stores: IntakeStores, *, opening_case: bool) -> None:
         engines = (stores.key_store_engine,) if opening_case else ()
@@ -51,6 +54,8 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         await super().__aenter__()
         stores = self._stores
         self.ledger = stores.ledger_on(self.connection(stores.ledger_engine))
+        if stores.writebacks_on is not None:
+            self.writebacks = stores.writebacks_on(self.connection(stores.ledger_engine))
         if self._opening_case:
             self._cases = stores.cases_on(self.connection(stores.key_store_engine))
         return self

@@ -1,16 +1,31 @@
 """Which platforms intake takes webhooks from, each with its check and mapping bound to settings."""
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+import httpx
+
 from services.intake.adapters.platforms import freshdesk, intercom, zendesk
 from services.intake.adapters.platforms.errors import WebhookError
 from services.intake.adapters.platforms.fields import Choice, PlatformFields
+from services.intake.adapters.platforms.resilience import (
+    CircuitBreaker,
+    PlatformApi,
+    RetryPolicy,
+    Sleep,
+)
+from services.intake.adapters.platforms.writers import (
+    FreshdeskWriter,
+    IntercomWriter,
+    ZendeskWriter,
+)
 from services.intake.adapters.platforms.zendesk import ZendeskRequesters
 from services.intake.domain.consultation import Consultation, Relationship
 from services.intake.domain.contacts import ClosureReason, PlatformClosure, PlatformFollowUp
+from services.intake.service_layer.ports import TicketWriter
 from shared.settings import CaselogSettings
 
 Verify = Callable[[Mapping[str, str], bytes, datetime], None]
@@ -166,3 +181,57 @@ def webhook_platforms(settings: CaselogSettings) -> dict[str, WebhookPlatform]:
             ),
         ),
     }
+
+
+def _api(
+    settings: CaselogSettings,
+    platform: str,
+    base_url: str,
+    auth: httpx.Auth,
+    sleep: Sleep,
+    headers: Mapping[str, str] | None = None,
+) -> PlatformApi:
+    retry = RetryPolicy(
+        settings.writeback_max_attempts,
+        settings.writeback_backoff_s,
+        settings.writeback_max_retry_after_s,
+    )
+    circuit = CircuitBreaker(
+        platform, settings.writeback_circuit_failures, settings.writeback_circuit_cooldown_s
+    )
+    return PlatformApi(
+        platform,
+        base_url,
+        auth,
+        timeout_s=settings.writeback_timeout_s,
+        retry=retry,
+        circuit=circuit,
+        headers=headers,
+        sleep=sleep,
+    )
+
+
+def ticket_writers(
+    settings: CaselogSettings, sleep: Sleep = asyncio.sleep
+) -> dict[str, TicketWriter]:
+    """A writer per platform whose API URL and credential are set (one circuit each)."""
+    writers: dict[str, TicketWriter] = {}
+    zendesk_token = settings.zendesk_api_token.get_secret_value()
+    if settings.zendesk_api_url and zendesk_token:
+        auth = ZendeskWriter.auth(settings.zendesk_api_email, zendesk_token)
+        writers["zendesk"] = ZendeskWriter(
+            _api(settings, "zendesk", settings.zendesk_api_url, auth, sleep)
+        )
+    freshdesk_key = settings.freshdesk_api_key.get_secret_value()
+    if settings.freshdesk_api_url and freshdesk_key:
+        auth = FreshdeskWriter.auth(freshdesk_key)
+        writers["freshdesk"] = FreshdeskWriter(
+            _api(settings, "freshdesk", settings.freshdesk_api_url, auth, sleep)
+        )
+    intercom_token = settings.intercom_access_token.get_secret_value()
+    if settings.intercom_api_url and intercom_token:
+        auth = IntercomWriter.auth(intercom_token)
+        version = {"Intercom-Version": IntercomWriter.VERSION}
+        api = _api(settings, "intercom", settings.intercom_api_url, auth, sleep, version)
+        writers["intercom"] = IntercomWriter(api, settings.intercom_admin_id)
+    return writers
