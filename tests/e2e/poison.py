@@ -31,9 +31,15 @@ def consumer_groups() -> dict[str, set[str]]:
     subscriptions = [
         (_default("intake_ingress_group"), [DEFAULT_TOPICS.ingress]),
         (_default("intake_erasure_group"), [DEFAULT_TOPICS.privacy]),
+        (_default("intake_decision_status_group"), [DEFAULT_TOPICS.policy]),
+        (_default("intake_writeback_group"), [DEFAULT_TOPICS.policy]),
         (policy.group, [policy.intake]),
         (policy.erasure_group, [policy.privacy]),
         (_default("records_consumer_group"), list(_default("records_topics"))),
+        (
+            _default("records_webhook_consumer_group"),
+            [DEFAULT_TOPICS.policy, DEFAULT_TOPICS.privacy],
+        ),
         (PRIVACY_GROUP, consumed_topics(PrivacyTopics())),
     ]
     groups: dict[str, set[str]] = defaultdict(set)
