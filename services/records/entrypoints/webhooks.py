@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import httpx
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field, StrictBool
 
 from services.records.adapters.webhook_sender import HttpxSender, check_url
 from services.records.adapters.webhook_store import SqlWebhookStore
@@ -68,7 +68,7 @@ class CreatedSubscriptionOut(SubscriptionOut):
 
 
 class EnabledIn(BaseModel):
-    enabled: bool
+    enabled: StrictBool  # `0` or "yes" is refused (422), not read as a boolean
 
 
 class DeliveryOut(BaseModel):

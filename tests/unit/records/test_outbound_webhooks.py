@@ -145,6 +145,7 @@ async def test_persistent_failure_disables_and_a_redelivery_succeeds(
     assert failed["last_error"] == "HTTP 500"
     assert (await admin.get("/v1/outbound-webhooks/subscriptions")).json()[0]["enabled"] is False
 
+    assert (await admin.patch(path, json={"enabled": 0})).status_code == 422  # not a boolean
     assert (await admin.patch(path, json={"enabled": True})).json()["enabled"] is True
     again = await admin.post(f"{path}/deliveries/{failed['delivery_id']}/redeliver")
     assert again.status_code == 202
