@@ -4,6 +4,7 @@ personal data, so any authenticated caller may read them."""
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import StringConstraints
 
 from services.records.entrypoints.deps import (
     AUDITORS,
@@ -24,6 +25,7 @@ from services.records.service_layer import reads
 from services.records.service_layer.messages import IssueCheckpoint
 from shared.auth.roles import Role
 from shared.bundle.log_binding import LogBinding
+from shared.ids import IDENTIFIER_PATTERN
 from shared.merkle import encoding
 from shared.web.auth import require_roles
 from shared.web.openapi import problem_responses
@@ -35,6 +37,8 @@ router = APIRouter(
     responses=problem_responses(401, 403, 404, 422, 503),
 )
 EventId = Annotated[str, Query(min_length=1, max_length=36)]
+# Each of a receipt's event ids, shaped as caselog's ids are (anything else: 422, not a lookup).
+ErasureEventId = Annotated[str, StringConstraints(pattern=IDENTIFIER_PATTERN)]
 
 
 @router.get("/log", response_model=LogResponse)
@@ -108,7 +112,7 @@ async def consistency_proof(
 @router.get("/proofs/erasures", response_model=LogBinding)
 async def erasure_binding(
     records: RecordsDep,
-    event_id: Annotated[list[str], Query(min_length=1, max_length=1000)],
+    event_id: Annotated[list[ErasureEventId], Query(min_length=1, max_length=1000)],
 ) -> LogBinding:
     """The log binding of an erasure receipt (its `event_ids`, repeat `event_id`): the latest
     checkpoint, cosigned, and each `subject.erased` event's bytes and audit path in it, to put
