@@ -274,10 +274,12 @@ async def agent_answers_closes_and_sees_the_decision(
 
 async def until_reloaded(page: Page, url: str, selector: str, at_least: int = 1) -> None:
     """Records and policy follow asynchronously: load `url` again, as the page's link
-    offers, until the page shows `at_least` of `selector`."""
+    offers, until the page shows `at_least` of `selector`. The page is loaded first: the one
+    shown before may hold the same text (a receipt's page and the list of requests both say
+    "bound to the log")."""
     for _ in range(RELOADS):
+        await page.goto(url)
         if await page.locator(selector).count() >= at_least:
             return
         await asyncio.sleep(0.5)
-        await page.goto(url)
     raise AssertionError(f"fewer than {at_least} of {selector} on {url} after {RELOADS / 2} s")

@@ -161,15 +161,22 @@ def seeded_cases(client: httpx.Client, tokens: dict[str, str], run: MakeRun) -> 
     legal = {"Authorization": f"Bearer {tokens['legal']}"}
     deadline = time.monotonic() + RECORDED_WITHIN_S
     for case_id in case_ids:
-        while (
-            timeline := client.get(f"/records/v1/cases/{case_id}/timeline", headers=legal)
-        ).status_code == 404:
-            assert time.monotonic() < deadline, f"case {case_id} never reached records"
+        # Records reads intake's and policy's topics apart, so the decision can be recorded
+        # before the consultation it decides: wait for the consultation itself.
+        while "consultation.received" not in (types := recorded_types(client, legal, case_id)):
+            assert time.monotonic() < deadline, f"case {case_id} never reached records: {types}"
             time.sleep(0.1)
-        assert timeline.status_code == 200, timeline.text
-        types = [event["type"] for event in timeline.json()["events"]]
         assert types.count("consultation.received") == 1, types
     return case_ids
+
+
+def recorded_types(client: httpx.Client, legal: dict[str, str], case_id: str) -> list[str]:
+    """The types of the case's events in records, none while records has not seen the case."""
+    timeline = client.get(f"/records/v1/cases/{case_id}/timeline", headers=legal)
+    if timeline.status_code == 404:
+        return []
+    assert timeline.status_code == 200, timeline.text
+    return [event["type"] for event in timeline.json()["events"]]
 
 
 def log_size(client: httpx.Client, tokens: dict[str, str]) -> int:
