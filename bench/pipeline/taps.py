@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from shared.bus.batches import Handler
 from shared.bus.embedded import EmbeddedBus
-from shared.bus.interface import Handler
 from shared.bus.messages import ConsumedMessage
 from shared.bus.topics import TopicSpec
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 
-from shared.bus.interface import Handler
+from shared.bus.batches import Handler
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
 from shared.envelope import Envelope, decode_envelope, encode_envelope, message_key
 

@@ -1,17 +1,22 @@
 """The bus contract that KafkaBus and EmbeddedBus both fulfil (proven by tests/conformance)."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
-from shared.bus.messages import ConsumedMessage, OutgoingMessage
+from shared.bus.batches import (
+    BatchHandler,
+    BatchTransform,
+    Handler,
+    Step,
+    Transform,
+    handling_batches,
+    handling_each,
+    transforming_batches,
+    transforming_each,
+)
+from shared.bus.messages import OutgoingMessage
 from shared.bus.policy import DeliveryPolicy
 from shared.bus.topics import TopicSpec
-
-Handler = Callable[[ConsumedMessage], Awaitable[None]]
-"""Handles one message; must be idempotent, since delivery is at-least-once."""
-
-Transform = Callable[[ConsumedMessage], Awaitable[Sequence[OutgoingMessage]]]
-"""Turns one input message into the messages to publish, atomically with the input's commit."""
 
 TopicPartition = tuple[str, int]
 
@@ -63,6 +68,12 @@ class Bus(ABC):
     async def publish(self, message: OutgoingMessage) -> None:
         """Publish one message; returns once it is durably acknowledged."""
 
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Publish `messages` in their order (each key's order holds); returns once all are
+        durably acknowledged. Implementations keep them in flight together."""
+        for message in messages:
+            await self.publish(message)
+
     @abstractmethod
     async def ping(self) -> None:
         """Raise BusError if the bus cannot serve requests (used by /readyz)."""
@@ -74,7 +85,6 @@ class Bus(ABC):
         each partition it deleted from. For topics whose records must not outlive their
         consumption (raw ingress): what the group has not consumed is never touched."""
 
-    @abstractmethod
     def subscribe(
         self,
         group: str,
@@ -83,8 +93,21 @@ class Bus(ABC):
         policy: DeliveryPolicy | None = None,
     ) -> Consumer:
         """A consumer-group member that feeds `handler` (at-least-once, DLQ after retries)."""
+        chosen = policy or DeliveryPolicy()
+        return self.handler_member(group, topics, handling_each(handler, chosen, group), chosen)
 
-    @abstractmethod
+    def subscribe_batch(
+        self,
+        group: str,
+        topics: Sequence[str],
+        handler: BatchHandler,
+        policy: DeliveryPolicy | None = None,
+    ) -> Consumer:
+        """A member that feeds `handler` whole batches (see shared.bus.batches): up to
+        `policy.batch_size` messages, or what arrived within `policy.batch_linger_ms`."""
+        chosen = policy or DeliveryPolicy()
+        return self.handler_member(group, topics, handling_batches(handler, chosen, group), chosen)
+
     def transform(
         self,
         group: str,
@@ -97,3 +120,33 @@ class Bus(ABC):
         A batch that fails is aborted as a whole: its outputs are never visible to a
         read-committed reader and its input is delivered again.
         """
+        chosen = policy or DeliveryPolicy()
+        step = transforming_each(transform, chosen, group)
+        return self.transform_member(group, topics, step, chosen)
+
+    def transform_batch(
+        self,
+        group: str,
+        topics: Sequence[str],
+        transform: BatchTransform,
+        policy: DeliveryPolicy | None = None,
+    ) -> Consumer:
+        """`transform` for whole batches: one call per batch, whose outputs and input
+        offsets commit in one transaction."""
+        chosen = policy or DeliveryPolicy()
+        step = transforming_batches(transform, chosen, group)
+        return self.transform_member(group, topics, step, chosen)
+
+    @abstractmethod
+    def handler_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
+    ) -> Consumer:
+        """For implementations: a member that runs `step` on each batch, publishes what it
+        returns (dead letters) and then commits the offsets of what it handled."""
+
+    @abstractmethod
+    def transform_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
+    ) -> Consumer:
+        """For implementations: a member that runs `step` on each batch and commits what it
+        returns (outputs, dead letters) with the offsets of what it handled, atomically."""

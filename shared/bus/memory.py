@@ -8,17 +8,16 @@ Several MemoryBus instances over one MemoryBroker behave like several processes 
 
 import asyncio
 import contextlib
-import functools
 import itertools
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from shared.bus.delivery import attempt, attempt_transform
+from shared.bus.batches import Step
 from shared.bus.embedded.assignment import GroupView, Member, plan
 from shared.bus.embedded.log import partition_for
 from shared.bus.errors import BusError, UnknownTopicError
-from shared.bus.interface import Bus, Consumer, Handler, TopicPartition, Transform
+from shared.bus.interface import Bus, Consumer, TopicPartition
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
 from shared.bus.owning import OwningMember
 from shared.bus.policy import DLQ_SUFFIX, DeliveryPolicy
@@ -205,6 +204,10 @@ class MemoryBus(Bus):
         self._check_started()
         self.broker.append([message])
 
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> None:
+        self._check_started()
+        self.broker.append(messages)
+
     async def ping(self) -> None:
         self._check_started()
         self.broker.check_available()
@@ -212,27 +215,15 @@ class MemoryBus(Bus):
     async def delete_consumed(self, group: str, topic: str) -> dict[TopicPartition, int]:
         return self.broker.delete_consumed(group, topic)
 
-    def subscribe(
-        self,
-        group: str,
-        topics: Sequence[str],
-        handler: Handler,
-        policy: DeliveryPolicy | None = None,
+    def handler_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
     ) -> Consumer:
-        return _HandlerMember(
-            self.broker, group, topics, policy or DeliveryPolicy(), self._poll_interval_s, handler
-        )
+        return _HandlerMember(self.broker, group, topics, policy, self._poll_interval_s, step)
 
-    def transform(
-        self,
-        group: str,
-        topics: Sequence[str],
-        transform: Transform,
-        policy: DeliveryPolicy | None = None,
+    def transform_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
     ) -> Consumer:
-        return _TransformMember(
-            self.broker, group, topics, policy or DeliveryPolicy(), self._poll_interval_s, transform
-        )
+        return _TransformMember(self.broker, group, topics, policy, self._poll_interval_s, step)
 
     def _check_started(self) -> None:
         if not self._started:
@@ -270,7 +261,7 @@ class _MemoryMember(OwningMember):
                 self._rebalance()
                 batch = self._fetch()
                 if batch:
-                    await self.process(batch)
+                    await self.process(await self.lingered(batch, self._fetched, self.policy))
                 elif not self._stop.is_set():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll_s)
@@ -290,6 +281,9 @@ class _MemoryMember(OwningMember):
         owned, committed = self.broker.settle(self.member, self.positions)
         self._assign({tp: self.positions.get(tp, committed[tp]) for tp in owned})
 
+    async def _fetched(self) -> list[ConsumedMessage]:
+        return self._fetch()
+
     def _fetch(self) -> list[ConsumedMessage]:
         found: list[ConsumedMessage] = []
         for place, start in self._read_order():
@@ -300,7 +294,7 @@ class _MemoryMember(OwningMember):
 
 
 class _HandlerMember(_MemoryMember):
-    """Handles messages one by one; dead-letters after bounded retries; commits per batch."""
+    """Runs its step on each batch, appends the dead letters, then commits the batch."""
 
     def __init__(
         self,
@@ -309,26 +303,18 @@ class _HandlerMember(_MemoryMember):
         topics: Sequence[str],
         policy: DeliveryPolicy,
         poll_interval_s: float,
-        handler: Handler,
+        step: Step,
     ) -> None:
         super().__init__(broker, group, topics, policy, poll_interval_s)
-        self._handler = handler
+        self._step = step
 
     async def process(self, batch: Sequence[ConsumedMessage]) -> None:
-        touched: set[TopicPartition] = set()
-        for message in batch:
-            call = functools.partial(self._handler, message)
-            dead = await attempt(message, call, self.policy, self.member.group)
-            if dead is not None:
-                self.broker.append([dead])
-            place = (message.topic, message.partition)
-            self.positions[place] = message.offset + 1
-            touched.add(place)
-            if self.stopping:
-                break  # finish the current message only; the rest is read again later
-        self.forget_lost(
-            self.broker.commit(self.member, {place: self.positions[place] for place in touched})
-        )
+        handled = await self._step(batch, lambda: self.stopping)
+        if handled.to_publish:
+            self.broker.append(handled.to_publish)
+        positions = handled.next_offsets()
+        self.positions.update(positions)
+        self.forget_lost(self.broker.commit(self.member, positions))
 
 
 class _TransformMember(_MemoryMember):
@@ -341,22 +327,15 @@ class _TransformMember(_MemoryMember):
         topics: Sequence[str],
         policy: DeliveryPolicy,
         poll_interval_s: float,
-        transform: Transform,
+        step: Step,
     ) -> None:
         super().__init__(broker, group, topics, policy, poll_interval_s)
-        self._transform = transform
+        self._step = step
 
     async def process(self, batch: Sequence[ConsumedMessage]) -> None:
-        outputs: list[OutgoingMessage] = []
-        next_offsets: dict[TopicPartition, int] = {}
-        for message in batch:
-            outputs.extend(
-                await attempt_transform(message, self._transform, self.policy, self.member.group)
-            )
-            next_offsets[(message.topic, message.partition)] = message.offset + 1
-            if self.stopping:
-                break  # commit what was transformed; the rest is read again later
-        lost = self.broker.commit(self.member, next_offsets, outputs)
+        handled = await self._step(batch, lambda: self.stopping)
+        next_offsets = handled.next_offsets()
+        lost = self.broker.commit(self.member, next_offsets, handled.to_publish)
         if lost:
             self.forget_lost(lost)  # positions stay put, so the partitions kept are read again
             return

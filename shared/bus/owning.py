@@ -5,12 +5,13 @@ reads them in. The two buses differ in where partitions and offsets live, not in
 import asyncio
 import contextlib
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 
 from shared.bus.interface import Consumer, TopicPartition
 from shared.bus.messages import ConsumedMessage
+from shared.bus.policy import DeliveryPolicy
 
 logger = structlog.get_logger(__name__)
 
@@ -45,6 +46,26 @@ class OwningMember(Consumer):
     def request_stop(self) -> None:
         self._stop.set()
         self._wake.set()
+
+    async def lingered(
+        self,
+        batch: list[ConsumedMessage],
+        fetch: Callable[[], Awaitable[list[ConsumedMessage]]],
+        policy: DeliveryPolicy,
+    ) -> list[ConsumedMessage]:
+        """`batch` or, once more has arrived within the policy's linger, a fuller read from the
+        same positions (nothing was handled in between, so it starts with `batch`)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + policy.batch_linger_ms / 1000
+        while len(batch) < policy.batch_size and not self._stop.is_set():
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), left)
+            batch = await fetch()
+        return batch
 
     @abstractmethod
     async def process(self, batch: Sequence[ConsumedMessage]) -> None:

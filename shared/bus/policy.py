@@ -21,6 +21,9 @@ class DeliveryPolicy:
     initial_backoff_s: float = 0.05
     max_backoff_s: float = 2.0
     batch_size: int = 100
+    # How long a member waits for a batch to fill up to `batch_size` once its first message is
+    # there (0: take what is there). Latency traded for fewer, larger units of work.
+    batch_linger_ms: int = 0
     # For topics whose messages carry plaintext (raw ingress): every dead letter passes it.
     seal_dead_letter: Sealer | None = None
 

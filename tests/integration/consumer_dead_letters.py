@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.bus.interface import Bus, Consumer, Handler
+from shared.bus.batches import Handler
+from shared.bus.interface import Bus, Consumer
 from shared.bus.kafka import KafkaBus
 from shared.contracts.declaring import UnknownEventError, unknown_reason
 from shared.contracts.registry import CONTRACTS

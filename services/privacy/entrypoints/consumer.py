@@ -14,7 +14,7 @@ from services.privacy.service_layer.messages import (
     RecordsAcknowledged,
 )
 from services.privacy.service_layer.own_events import UnreadableEventError
-from shared.bus.interface import Handler
+from shared.bus.batches import Handler
 from shared.bus.messages import ConsumedMessage
 from shared.contracts.reading import ConsumerReads
 from shared.contracts.registry import CONTRACTS

@@ -71,7 +71,9 @@ def create_app(
         members = settings.records_consumer_members
         async with (
             records.running(),
-            supervised(lambda: bus.subscribe(group, topics, handler, PATIENT_DELIVERY), members),
+            supervised(
+                lambda: bus.subscribe_batch(group, topics, handler, PATIENT_DELIVERY), members
+            ),
             client,
             webhooks.delivering(settings, bus, app.state.webhooks, webhook_store),
         ):

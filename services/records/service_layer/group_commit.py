@@ -1,9 +1,9 @@
 """Group commit: events from concurrent callers appended in shared transactions.
 
-The bus hands its handler one message at a time, so a transaction holds what arrived while the
-previous one ran: the events of every consumer member and HTTP request at once. A caller
-returns only once its event is committed and acknowledged, so the bus commits its offset only
-then: at-least-once end to end, and redelivery finds the event stored.
+A transaction holds what arrived while the previous one ran: the batches of every consumer
+member and the events of HTTP requests at once. A caller returns only once its events are
+committed and acknowledged, so the bus commits their offsets only then: at-least-once end to
+end, and redelivery finds the events stored.
 """
 
 import asyncio
@@ -32,15 +32,27 @@ class GroupCommit:
 
     async def submit(self, event: ReceivedEvent, append_all: AppendAll) -> Appended:
         """Where `event` is once appended, with whatever else is pending, by `append_all`."""
-        waiting = _Waiting(event, asyncio.get_running_loop().create_future())
-        self._pending.append(waiting)
+        (where,) = await self.submit_many([event], append_all)
+        return where
+
+    async def submit_many(
+        self, events: Sequence[ReceivedEvent], append_all: AppendAll
+    ) -> tuple[Appended, ...]:
+        """Where each of `events` is once appended (in their order, with whatever else is
+        pending); raises the error of the first that could not be, once all were tried."""
+        loop = asyncio.get_running_loop()
+        waiting = [_Waiting(event, loop.create_future()) for event in events]
+        self._pending.extend(waiting)
         async with self._lock:
             # Whoever holds the lock appends everything pending, others' events included.
-            while not waiting.done.done():
+            while not all(mine.done.done() for mine in waiting):
                 batch = self._pending[:MAX_BATCH_EVENTS]
                 del self._pending[: len(batch)]
                 await _flush(batch, append_all)
-        return waiting.done.result()
+        failed = [error for mine in waiting if (error := mine.done.exception()) is not None]
+        if failed:
+            raise failed[0]
+        return tuple(mine.done.result() for mine in waiting)
 
 
 async def _flush(batch: list[_Waiting], append_all: AppendAll) -> None:

@@ -78,7 +78,8 @@ async def record_event(command: RecordEvent, deps: RecordsDependencies) -> Appen
 
 @HANDLERS.handles(AppendBatch)
 async def append_batch(command: AppendBatch, deps: RecordsDependencies) -> tuple[Appended, ...]:
-    return await _append_batch(command.events, deps)
+    """Appends the events (a batch from the bus) with whatever else is pending."""
+    return await _record_all(command.events, deps)
 
 
 @HANDLERS.handles(ReplayTimeline)
@@ -189,10 +190,17 @@ async def forget_all_keys(event: KeyEpochClosed, deps: RecordsDependencies) -> N
 
 
 async def _record(event: ReceivedEvent, deps: RecordsDependencies) -> Appended:
-    async def append_all(events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
-        return await _append_batch(events, deps)
+    (appended,) = await _record_all([event], deps)
+    return appended
 
-    return await deps.group_commit.submit(event, append_all)
+
+async def _record_all(
+    events: Sequence[ReceivedEvent], deps: RecordsDependencies
+) -> tuple[Appended, ...]:
+    async def append_all(pending: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
+        return await _append_batch(pending, deps)
+
+    return await deps.group_commit.submit_many(events, append_all)
 
 
 async def _append_batch(
@@ -210,10 +218,10 @@ async def _append_batch(
         checkpoint = await deps.issuer.issue()
     checkpoint = checkpoint or await deps.store.latest_checkpoint()
     size = await deps.store.size()
-    for ack in acknowledgements(
+    acks = acknowledgements(
         events, appended, tree_size=size, checkpoint=checkpoint, now=deps.clock()
-    ):
-        await deps.publisher.publish(envelope_message(deps.topic, ack))
+    )
+    await deps.publisher.publish_many([envelope_message(deps.topic, ack) for ack in acks])
     return appended
 
 

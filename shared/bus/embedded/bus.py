@@ -1,15 +1,17 @@
 """EmbeddedBus: partitions, consumer groups, committed offsets and DLQs in one SQLite file."""
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+from shared.bus.batches import Step
 from shared.bus.embedded import log
 from shared.bus.embedded.appender import GroupAppender
 from shared.bus.embedded.database import Database
 from shared.bus.embedded.handler_member import HandlerMember
 from shared.bus.embedded.schema import create_schema
 from shared.bus.embedded.transform_member import TransformMember
-from shared.bus.interface import Bus, Consumer, Handler, TopicPartition, Transform
+from shared.bus.interface import Bus, Consumer, TopicPartition
 from shared.bus.messages import OutgoingMessage
 from shared.bus.policy import DeliveryPolicy
 from shared.bus.topics import TopicSpec, with_dead_letter_topics
@@ -48,6 +50,10 @@ class EmbeddedBus(Bus):
     async def publish(self, message: OutgoingMessage) -> None:
         await self._appender.append(message)
 
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> None:
+        # Queued in their order before the appender's next transaction: one commit for all.
+        await asyncio.gather(*(self._appender.append(message) for message in messages))
+
     async def ping(self) -> None:
         await self._db.read(lambda conn: conn.execute("SELECT 1").fetchone())
 
@@ -58,38 +64,30 @@ class EmbeddedBus(Bus):
         await self._db.checkpoint()
         return starts
 
-    def subscribe(
-        self,
-        group: str,
-        topics: Sequence[str],
-        handler: Handler,
-        policy: DeliveryPolicy | None = None,
+    def handler_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
     ) -> Consumer:
         return HandlerMember(
             self._path,
             group,
             topics,
-            policy or DeliveryPolicy(),
+            policy,
             self._signal,
             self._poll_interval_s,
             self._session_timeout_s,
-            handler,
+            step,
         )
 
-    def transform(
-        self,
-        group: str,
-        topics: Sequence[str],
-        transform: Transform,
-        policy: DeliveryPolicy | None = None,
+    def transform_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
     ) -> Consumer:
         return TransformMember(
             self._path,
             group,
             topics,
-            policy or DeliveryPolicy(),
+            policy,
             self._signal,
             self._poll_interval_s,
             self._session_timeout_s,
-            transform,
+            step,
         )

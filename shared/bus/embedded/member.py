@@ -53,7 +53,7 @@ class EmbeddedMember(OwningMember):
                 await self._rebalance()
                 batch = await self._fetch()
                 if batch:
-                    await self.process(batch)
+                    await self.process(await self.lingered(batch, self._fetch, self.policy))
                 elif not self._stop.is_set():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll_s)

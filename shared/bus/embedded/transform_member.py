@@ -4,11 +4,11 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from shared.bus.delivery import attempt_transform
+from shared.bus.batches import Step
 from shared.bus.embedded import groups, log
 from shared.bus.embedded.assignment import Member
 from shared.bus.embedded.member import EmbeddedMember
-from shared.bus.interface import TopicPartition, Transform
+from shared.bus.interface import TopicPartition
 from shared.bus.messages import ConsumedMessage, OutgoingMessage
 from shared.bus.policy import DeliveryPolicy
 
@@ -42,19 +42,14 @@ class TransformMember(EmbeddedMember):
         signal: log.AppendSignal,
         poll_interval_s: float,
         session_timeout_s: float,
-        transform: Transform,
+        step: Step,
     ) -> None:
         super().__init__(path, group, topics, policy, signal, poll_interval_s, session_timeout_s)
-        self._transform = transform
+        self._step = step
 
     async def process(self, batch: Sequence[ConsumedMessage]) -> None:
-        outputs: list[OutgoingMessage] = []
-        next_offsets: dict[TopicPartition, int] = {}
-        for message in batch:
-            outputs.extend(await self._outputs(message))
-            next_offsets[(message.topic, message.partition)] = message.offset + 1
-            if self.stopping:
-                break  # commit what was transformed; the rest is read again later
+        handled = await self._step(batch, lambda: self.stopping)
+        outputs, next_offsets = handled.to_publish, handled.next_offsets()
         lost = await self.db.write(
             lambda conn: commit_batch(conn, self.member, outputs, next_offsets)
         )
@@ -64,6 +59,3 @@ class TransformMember(EmbeddedMember):
         self.positions.update(next_offsets)
         if outputs:
             self.signal.notify({output.topic for output in outputs})
-
-    async def _outputs(self, message: ConsumedMessage) -> Sequence[OutgoingMessage]:
-        return await attempt_transform(message, self._transform, self.policy, self.group)

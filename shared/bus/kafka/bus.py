@@ -1,5 +1,6 @@
 """KafkaBus: the bus on a real Kafka cluster (idempotent producer, acks=all, read_committed)."""
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 
@@ -8,8 +9,9 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition as KafkaTopicPartition
 
+from shared.bus.batches import Step
 from shared.bus.errors import BusError, UnknownTopicError
-from shared.bus.interface import Bus, Consumer, Handler, TopicPartition, Transform
+from shared.bus.interface import Bus, Consumer, TopicPartition
 from shared.bus.kafka.admin import create_missing_topics
 from shared.bus.kafka.handler_member import HandlerMember
 from shared.bus.kafka.records import kafka_headers
@@ -87,6 +89,21 @@ class KafkaBus(Bus):
         except KafkaError as error:
             raise BusError(f"publish to {message.topic} failed: {error}") from error
 
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> None:
+        """All sent before any is awaited: one round trip for the lot, not one each. The
+        idempotent producer keeps each partition's order (its batches carry sequence numbers)."""
+        for topic in {message.topic for message in messages}:
+            await self._require_topic(topic)
+        producer = self._started()[0]
+        try:
+            sent = [
+                await producer.send(m.topic, m.value, key=m.key, headers=kafka_headers(m.headers))
+                for m in messages
+            ]
+            await asyncio.gather(*sent)
+        except KafkaError as error:
+            raise BusError(f"publish of {len(messages)} messages failed: {error}") from error
+
     async def ping(self) -> None:
         try:
             cluster = await self._started()[1].describe_cluster()
@@ -111,29 +128,15 @@ class KafkaBus(Bus):
             raise BusError(f"deleting consumed records of {topic} failed: {error}") from error
         return {(tp.topic, tp.partition): low for tp, low in _low_watermarks(deleted).items()}
 
-    def subscribe(
-        self,
-        group: str,
-        topics: Sequence[str],
-        handler: Handler,
-        policy: DeliveryPolicy | None = None,
+    def handler_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
     ) -> Consumer:
         return HandlerMember(
-            self._bootstrap,
-            self._client_id,
-            group,
-            topics,
-            policy or DeliveryPolicy(),
-            handler,
-            self._started()[0],
+            self._bootstrap, self._client_id, group, topics, policy, step, self._started()[0]
         )
 
-    def transform(
-        self,
-        group: str,
-        topics: Sequence[str],
-        transform: Transform,
-        policy: DeliveryPolicy | None = None,
+    def transform_member(
+        self, group: str, topics: Sequence[str], step: Step, policy: DeliveryPolicy
     ) -> Consumer:
         self._transform_members += 1
         transactional_id = (
@@ -144,8 +147,8 @@ class KafkaBus(Bus):
             self._client_id,
             group,
             topics,
-            policy or DeliveryPolicy(),
-            transform,
+            policy,
+            step,
             transactional_id,
         )
 

@@ -1,14 +1,12 @@
 """A Kafka consumer-group member that feeds a handler: at-least-once, commit after handling."""
 
-import functools
 from collections.abc import Sequence
 
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
-from shared.bus.delivery import attempt
-from shared.bus.interface import Handler
+from shared.bus.batches import Step
 from shared.bus.kafka.member import KafkaMember
 from shared.bus.kafka.records import Batch, consumed, kafka_headers
 from shared.bus.messages import OutgoingMessage
@@ -35,7 +33,7 @@ class CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class HandlerMember(KafkaMember):
-    """Handles messages one by one; dead-letters after bounded retries; commits per batch."""
+    """Runs its step on each polled batch, publishes the dead letters, then commits."""
 
     def __init__(
         self,
@@ -44,11 +42,11 @@ class HandlerMember(KafkaMember):
         group: str,
         topics: Sequence[str],
         policy: DeliveryPolicy,
-        handler: Handler,
+        step: Step,
         producer: AIOKafkaProducer,
     ) -> None:
         super().__init__(bootstrap_servers, client_id, group, topics, policy)
-        self._handler = handler
+        self._step = step
         self._producer = producer
         self._handled: dict[TopicPartition, int] = {}
 
@@ -56,16 +54,16 @@ class HandlerMember(KafkaMember):
         return CommitOnRevoke(self)
 
     async def process(self, batch: Batch) -> None:
-        for tp, records in batch.items():
-            for record in records:
-                if tp not in self.consumer.assignment():
-                    break  # revoked during the batch: the new owner takes over from the commit
-                message = consumed(record)
-                call = functools.partial(self._handler, message)
-                dead = await attempt(message, call, self.policy, self.group)
-                if dead is not None:
-                    await self._publish(dead)
-                self._handled[tp] = record.offset + 1
+        # A partition revoked since the poll is the new owner's, from the last commit on.
+        owned = self.consumer.assignment()
+        messages = [
+            consumed(record) for tp, records in batch.items() if tp in owned for record in records
+        ]
+        handled = await self._step(messages, self.stopping)
+        for letter in handled.to_publish:
+            await self._publish(letter)
+        for (topic, partition), offset in handled.next_offsets().items():
+            self._handled[TopicPartition(topic, partition)] = offset
         await self.commit_handled()
 
     async def _publish(self, message: OutgoingMessage) -> None:

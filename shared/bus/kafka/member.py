@@ -61,6 +61,9 @@ class KafkaMember(Consumer):
     def request_stop(self) -> None:
         self._stop.set()
 
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     async def run(self) -> None:
         await self._open()
         self.consumer.subscribe(self._topics, listener=self._listener())
@@ -73,7 +76,7 @@ class KafkaMember(Consumer):
                 if self.consumer.assignment():
                     self._assigned.set()
                 if batch:
-                    await self._process_or_rewind(batch)
+                    await self._process_or_rewind(await self._lingered(batch))
             clean = True
         except Exception:
             clean = True  # a broker failure is not a crash: keep what was handled
@@ -82,6 +85,22 @@ class KafkaMember(Consumer):
             # A crash (SimulatedCrash, cancellation) must look like a killed process:
             # nothing more is committed, the group notices the member is gone.
             await asyncio.shield(self._close(commit=clean))
+
+    async def _lingered(self, batch: Batch) -> Batch:
+        """`batch` topped up with what arrives within the policy's linger, up to its size."""
+        count = sum(len(records) for records in batch.values())
+        deadline = asyncio.get_running_loop().time() + self.policy.batch_linger_ms / 1000
+        while count < self.policy.batch_size and not self._stop.is_set():
+            left_ms = int((deadline - asyncio.get_running_loop().time()) * 1000)
+            if left_ms <= 0:
+                break
+            more = await self.consumer.getmany(
+                timeout_ms=left_ms, max_records=self.policy.batch_size - count
+            )
+            for tp, records in more.items():
+                batch.setdefault(tp, []).extend(records)
+                count += len(records)
+        return batch
 
     async def _process_or_rewind(self, batch: Batch) -> None:
         """A broker error mid-batch (a dead-letter publish failing, say) must not end the

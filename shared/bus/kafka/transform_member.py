@@ -6,12 +6,10 @@ from collections.abc import Sequence
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
-from shared.bus.delivery import attempt_transform
+from shared.bus.batches import Step
 from shared.bus.errors import BusError
-from shared.bus.interface import Transform
 from shared.bus.kafka.member import KafkaMember
 from shared.bus.kafka.records import Batch, consumed, kafka_headers
-from shared.bus.messages import ConsumedMessage, OutgoingMessage
 from shared.bus.policy import DeliveryPolicy
 
 log = structlog.get_logger(__name__)
@@ -37,11 +35,11 @@ class TransformMember(KafkaMember):
         group: str,
         topics: Sequence[str],
         policy: DeliveryPolicy,
-        transform: Transform,
+        step: Step,
         transactional_id: str,
     ) -> None:
         super().__init__(bootstrap_servers, client_id, group, topics, policy)
-        self._transform = transform
+        self._step = step
         self._transactional_id = transactional_id
         self._producer_or_none: AIOKafkaProducer | None = None
 
@@ -75,25 +73,26 @@ class TransformMember(KafkaMember):
     async def process(self, batch: Batch) -> None:
         await self._producer.begin_transaction()
         try:
-            offsets = {}
-            for tp, records in batch.items():
-                for record in records:
-                    for output in await self._outputs(consumed(record)):
-                        await self._producer.send(
-                            output.topic,
-                            output.value,
-                            key=output.key,
-                            headers=kafka_headers(output.headers),
-                        )
-                    offsets[tp] = record.offset + 1
+            messages = [consumed(record) for records in batch.values() for record in records]
+            handled = await self._step(messages, self.stopping)
+            for output in handled.to_publish:
+                await self._producer.send(
+                    output.topic,
+                    output.value,
+                    key=output.key,
+                    headers=kafka_headers(output.headers),
+                )
+            offsets = {
+                TopicPartition(topic, partition): offset
+                for (topic, partition), offset in handled.next_offsets().items()
+            }
             await self._producer.send_offsets_to_transaction(offsets, self.group)
             await self._producer.commit_transaction()
+            if len(handled.messages) < len(messages):
+                await self.rewind(batch)  # stopped mid-batch: the rest is read again
         except BaseException:
             await asyncio.shield(self._abort(batch))
             raise
-
-    async def _outputs(self, message: ConsumedMessage) -> Sequence[OutgoingMessage]:
-        return await attempt_transform(message, self._transform, self.policy, self.group)
 
     async def _abort(self, batch: Batch) -> None:
         """Abort the open transaction and rewind, so the batch is delivered again."""

@@ -51,7 +51,7 @@ async def test_unknown_events_reach_records_dlq_with_the_reason_and_are_not_stor
     handler = record_handler(records.handle)
 
     def member(bus: Bus, group: str, topic: str) -> Consumer:
-        return bus.subscribe(group, [topic], handler, PATIENT_DELIVERY)
+        return bus.subscribe_batch(group, [topic], handler, PATIENT_DELIVERY)
 
     await assert_unknown_events_dead_lettered(consumer_bus, "records", member, known_type)
 

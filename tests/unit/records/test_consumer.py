@@ -24,11 +24,11 @@ async def test_the_bus_handler_records_with_origin_and_refuses_for_good(
     original = make_envelope("case-1", 0)
     forged = original.model_copy(update={"payload": {"note": "another story"}})
 
-    await handle(ConsumedMessage("caselog.policy", 3, 41, None, encode_envelope(original)))
+    await handle([ConsumedMessage("caselog.policy", 3, 41, None, encode_envelope(original))])
     with pytest.raises(UnrecordableMessageError, match="other content"):
-        await handle(ConsumedMessage("caselog.policy", 3, 42, None, encode_envelope(forged)))
+        await handle([ConsumedMessage("caselog.policy", 3, 42, None, encode_envelope(forged))])
     with pytest.raises(InvalidEnvelopeError):
-        await handle(ConsumedMessage("caselog.policy", 3, 43, None, b"not an envelope"))
+        await handle([ConsumedMessage("caselog.policy", 3, 43, None, b"not an envelope")])
 
     stored = await wired.records.store.event(str(original.event_id))
     assert stored.origin == Origin("caselog.policy", 3, 41)
@@ -48,7 +48,7 @@ async def test_a_destroyed_case_key_leaves_the_key_cache_at_once(
         update={"type": event_type, "schema_version": version, "producer": "privacy"}
     )
 
-    await handle(ConsumedMessage("caselog.privacy", 0, 7, None, encode_envelope(destroyed)))
+    await handle([ConsumedMessage("caselog.privacy", 0, 7, None, encode_envelope(destroyed))])
 
     assert (keys.holds_cached("case-1"), keys.holds_cached("case-2")) == (False, True)
 
@@ -64,7 +64,7 @@ async def test_a_closed_key_epoch_empties_the_key_cache(
         update={"type": "keys.epoch_closed", "producer": "privacy"}
     )
 
-    await handle(ConsumedMessage("caselog.privacy", 0, 8, None, encode_envelope(closed)))
+    await handle([ConsumedMessage("caselog.privacy", 0, 8, None, encode_envelope(closed))])
 
     assert not keys.holds_cached("case-1")
     assert not keys.holds_cached("case-2")
@@ -83,7 +83,7 @@ async def test_an_undeclared_type_or_version_is_refused_for_good_and_stores_noth
     message = ConsumedMessage("caselog.intake", 0, 5, None, encode_envelope(envelope))
 
     with pytest.raises(UnknownEventError, match=r"^records: ") as refused:
-        await handle(message)
+        await handle([message])
 
     assert isinstance(refused.value, PermanentHandlingError)
     assert "not read by anyone" not in str(refused.value)
@@ -100,7 +100,7 @@ async def test_a_decision_whose_read_fields_do_not_fit_is_refused_naming_the_fie
     )
 
     with pytest.raises(UnreadablePayloadError, match="outcome"):
-        await handle(ConsumedMessage("caselog.policy", 0, 9, None, encode_envelope(decided)))
+        await handle([ConsumedMessage("caselog.policy", 0, 9, None, encode_envelope(decided))])
 
     assert await wired.records.store.size() == 0
 
@@ -114,7 +114,7 @@ async def test_an_erasure_of_an_undeclared_version_still_empties_the_key_cache(
     erased = unknown_version_envelope("subject.erased", "case-1")
 
     with pytest.raises(UnknownEventError):
-        await handle(ConsumedMessage("caselog.privacy", 0, 3, None, encode_envelope(erased)))
+        await handle([ConsumedMessage("caselog.privacy", 0, 3, None, encode_envelope(erased))])
 
     assert not keys.holds_cached("case-1")
     assert await wired.records.store.size() == 0
@@ -129,7 +129,7 @@ async def test_an_older_declared_version_is_stored_as_it_was_sent(
     )
     handle = record_handler(wired.records.handle)
 
-    await handle(ConsumedMessage("caselog.privacy", 0, 4, None, encode_envelope(old)))
+    await handle([ConsumedMessage("caselog.privacy", 0, 4, None, encode_envelope(old))])
 
     stored = await wired.records.store.event(str(old.event_id))
     assert stored.leaf == encode_envelope(old)
