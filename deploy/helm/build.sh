@@ -13,7 +13,10 @@ go_binary="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 if [ ! -x "$binary" ]; then
   mkdir -p "$(dirname "$binary")"
   # A temporary name first, so an interrupted build never leaves a broken binary behind.
-  (cd "$here" && CGO_ENABLED=0 "$go_binary" build -trimpath -o "$binary.partial" helm.sh/helm/v4/cmd/helm)
+  # The version stamped as Helm's own release builds do, so `helm version` names it.
+  (cd "$here" && CGO_ENABLED=0 "$go_binary" build -trimpath \
+    -ldflags "-X helm.sh/helm/v4/internal/version.version=$version" \
+    -o "$binary.partial" helm.sh/helm/v4/cmd/helm)
   mv "$binary.partial" "$binary"
 fi
 echo "$binary"
