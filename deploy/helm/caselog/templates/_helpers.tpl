@@ -183,9 +183,6 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
   value: {{ printf "http://%s:%s" (include "caselog.componentName" (dict "root" $root "component" $service)) (include "caselog.port" $root) | quote }}
 {{- end }}
 {{ include "caselog.secretEnv" (dict "name" "CASELOG_CONSOLE_SESSION_SECRET" "secret" $values.secrets.console.existingSecret "key" $values.secrets.console.sessionSecretKey) }}
-{{- if eq $values.environment "production" }}
-{{- $_ := required "console.oidc.issuer is required in production: the console signs people in through OpenID Connect only" $values.console.oidc.issuer }}
-{{- end }}
 {{- with $values.console.oidc }}
 {{- if .issuer }}
 - name: CASELOG_CONSOLE_OIDC_ISSUER
