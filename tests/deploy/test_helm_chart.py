@@ -27,6 +27,7 @@ from shared.crypto.startup import load_keyring, load_pepper
 from shared.merkle.keys import NoteSigner
 from shared.settings import environment_variables, load_settings
 from tests.deploy.chart import (
+    BUILD_TIMEOUT_S,
     COMPONENTS,
     EXAMPLES,
     SERVICES,
@@ -45,6 +46,9 @@ from tests.deploy.chart import (
     secret_variables,
     security_problems,
 )
+
+# The first test of a fresh checkout builds Helm (minutes); each Helm call has its own timeout.
+pytestmark = pytest.mark.timeout(BUILD_TIMEOUT_S + 120)
 
 REQUIRED = EXAMPLES / "required.yaml"  # the defaults plus what no default can serve
 STRIMZI = EXAMPLES / "strimzi.yaml"  # an existing Strimzi Kafka, a managed database, an HSM
@@ -205,13 +209,6 @@ def test_the_schema_validation_catches_a_misspelt_field(
 # --- What the manifests hold ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("values_name", VALUES_FILES)
-def test_every_component_has_its_objects(
-    rendered: dict[str, list[Manifest]], values_name: str
-) -> None:
-    assert missing_objects(rendered[values_name]) == []
-
-
 def test_replicas_records_two_with_its_lease_privacy_one_at_a_time(
     rendered: dict[str, list[Manifest]],
 ) -> None:
@@ -228,18 +225,21 @@ def test_replicas_records_two_with_its_lease_privacy_one_at_a_time(
     assert "replicas" not in intake["spec"]  # its HorizontalPodAutoscaler owns the count
 
 
-@pytest.mark.parametrize("values_name", VALUES_FILES)
-def test_probes_ask_healthz_and_readyz(
-    rendered: dict[str, list[Manifest]], values_name: str
-) -> None:
-    assert probe_problems(rendered[values_name]) == []
+# Each check of tests/deploy/chart.py, by what it asks of every rendered manifest.
+CHECKS = {
+    "every component has its objects": missing_objects,
+    "probes ask /healthz and /readyz": probe_problems,
+    "secrets are referenced, never embedded": secret_problems,
+    "pods run non-root on a read-only root": security_problems,
+}
 
 
+@pytest.mark.parametrize("check", CHECKS)
 @pytest.mark.parametrize("values_name", VALUES_FILES)
-def test_secrets_are_referenced_never_embedded(
-    rendered: dict[str, list[Manifest]], values_name: str
+def test_the_manifests_pass(
+    rendered: dict[str, list[Manifest]], values_name: str, check: str
 ) -> None:
-    assert secret_problems(rendered[values_name]) == []
+    assert CHECKS[check](rendered[values_name]) == []
 
 
 @pytest.mark.parametrize("values_name", VALUES_FILES)
@@ -251,13 +251,6 @@ def test_network_policies_allow_only_the_dependencies(
     )
 
     assert problems == []
-
-
-@pytest.mark.parametrize("values_name", VALUES_FILES)
-def test_pods_run_non_root_on_a_read_only_root(
-    rendered: dict[str, list[Manifest]], values_name: str
-) -> None:
-    assert security_problems(rendered[values_name]) == []
 
 
 @pytest.mark.parametrize("values_name", VALUES_FILES)
