@@ -11,6 +11,10 @@ version="$(awk '$1 == "helm.sh/helm/v4" {print $2}' "$here/go.mod")"
 binary="${CASELOG_HELM_CACHE:-$root/.cache/helm}/helm-$version"
 go_binary="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
 if [ ! -x "$binary" ]; then
+  if [ ! -x "$go_binary" ] && ! command -v "$go_binary" >/dev/null; then
+    echo "build.sh: Go is needed to build Helm (go on PATH or /usr/local/go/bin/go)" >&2
+    exit 1
+  fi
   mkdir -p "$(dirname "$binary")"
   # A temporary name first, so an interrupted build never leaves a broken binary behind.
   # The version stamped as Helm's own release builds do, so `helm version` names it.
