@@ -106,7 +106,9 @@ async def tileaudit(url: str, *args: str) -> tuple[int, str]:
 
 
 def flipping_proxy(upstream: str, target: str) -> FastAPI:
-    """Serves `upstream` as it is, but for `target`, whose middle byte it changes."""
+    """Serves `upstream` as it is, but for `target`, one of whose bytes it changes: the middle
+    byte of a tile, the middle byte of the first entry of an entry bundle (the middle of the
+    whole bundle may fall on an entry's length prefix, which fails as a malformed bundle)."""
     proxy = FastAPI()
 
     @proxy.get("/{path:path}")
@@ -115,10 +117,17 @@ def flipping_proxy(upstream: str, target: str) -> FastAPI:
             answer = await client.get(f"{upstream}/{path}")
         body = bytearray(answer.content)
         if f"/{path}" == target:
-            body[len(body) // 2] ^= 0x01
+            body[_flipped_byte(target, body)] ^= 0x01
         return Response(bytes(body), answer.status_code, media_type=answer.headers["content-type"])
 
     return proxy
+
+
+def _flipped_byte(target: str, body: bytearray) -> int:
+    if target.startswith("/tile/entries/"):
+        first_entry_length = int.from_bytes(body[:2], "big")  # C2SP tlog-tiles: uint16 prefixes
+        return 2 + first_entry_length // 2
+    return len(body) // 2
 
 
 @dataclass
