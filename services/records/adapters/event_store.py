@@ -19,7 +19,7 @@ from services.records.adapters import log_statements as statements
 from services.records.adapters.appending import Tail, append_events
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
-from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
+from services.records.domain.events import Appended, LeafRow, ReceivedEvent, StoredEvent
 from services.records.service_layer.ports import EventStore
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.envelope import utc_now
@@ -140,6 +140,9 @@ class SqlEventStore(EventStore):
 
     async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
         return await self._read(statements.stored_leaf_hashes, start, end)
+
+    async def leaf_rows(self, start: int, end: int) -> list[LeafRow]:
+        return await self._read(statements.leaf_rows, start, end)
 
     async def nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
         return await self._read(statements.nodes, ids)

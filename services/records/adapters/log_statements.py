@@ -8,10 +8,13 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
+from functools import lru_cache
+
 from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.engine import Connection
 
 from services.records.adapters.appending import lock_writer
+from services.records.adapters.driver_rows import fetch
 from services.records.adapters.rows import (
     SqlNodeStore,
     checkpoint_row,
@@ -25,12 +28,13 @@ from services.records.domain.errors import (
     SizeOutOfRangeError,
     UnknownEventError,
 )
-from services.records.domain.events import StoredEvent
+from services.records.domain.events import LeafRow, StoredEvent
 from shared.merkle.case_map import CaseHead
 from shared.merkle.errors import TreeSizeError
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.store import NodeId
 from shared.merkle.tree import MerkleTree
+from shared.sql_types import as_utc
 
 
 def select_events(
@@ -42,6 +46,64 @@ def select_events(
         query = query.where(where)
     # all() fetches the rows in one call; iterating the result would fetch them one by one.
     return list(map(stored_event, connection.execute(query).all()))
+
+
+def leaf_rows(
+    connection: Connection, tables: RecordsTables, start: int, end: int
+) -> list[LeafRow]:
+    """What an audit checks of positions [start, end), in log order, in one read: each event
+    with the leaf hash the tree holds at its position (an outer join: None if it holds none)."""
+    if connection.dialect.name == "postgresql":
+        return list(map(LeafRow._make, fetch(connection, _leaf_rows_sql(tables), start, end)))
+    events, nodes = tables.events, tables.merkle_nodes
+    columns = [events.c[name] for name in LeafRow._fields[:-1]]
+    query = (
+        select(*columns, nodes.c.hash)
+        .select_from(
+            events.outerjoin(nodes, and_(nodes.c.level == 0, nodes.c.idx == events.c.position))
+        )
+        .where(events.c.position >= start, events.c.position < end)
+        .order_by(events.c.position)
+    )
+    return [
+        LeafRow(
+            position,
+            event_id,
+            case_id,
+            case_position,
+            event_type,
+            as_utc(occurred_at),
+            as_utc(recorded_at),
+            bytes(leaf),
+            bytes(prev_hash),
+            bytes(chain_hash),
+            None if committed is None else bytes(committed),
+        )
+        for (
+            position,
+            event_id,
+            case_id,
+            case_position,
+            event_type,
+            occurred_at,
+            recorded_at,
+            leaf,
+            prev_hash,
+            chain_hash,
+            committed,
+        ) in connection.execute(query).all()
+    ]
+
+
+@lru_cache(maxsize=64)
+def _leaf_rows_sql(tables: RecordsTables) -> str:
+    columns = ", ".join(f"e.{name}" for name in LeafRow._fields[:-1])
+    # Our own table names (records_tables admits plain lower-case prefixes only).
+    return (
+        f"SELECT {columns}, n.hash FROM {tables.events.name} e "  # noqa: S608
+        f"LEFT JOIN {tables.merkle_nodes.name} n ON n.level = 0 AND n.idx = e.position "
+        "WHERE e.position >= $1 AND e.position < $2 ORDER BY e.position"
+    )
 
 
 def events_page(

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.util import await_
 
+from services.records.adapters.driver_rows import driver_of
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.errors import RecordsError
@@ -122,7 +123,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[tuple[Any, 
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
         return
-    driver = connection.connection.driver_connection
+    driver = driver_of(connection)
     # The driver's own call bypasses SQLAlchemy's lazy BEGIN: outside a transaction it would
     # commit on its own, apart from the rest of the append.
     if driver is None or not driver.is_in_transaction():

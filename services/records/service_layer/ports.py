@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
-from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
+from services.records.domain.events import Appended, LeafRow, ReceivedEvent, StoredEvent
 from shared.bus.messages import OutgoingMessage
 from shared.merkle.case_map import CaseHead
 from shared.merkle.store import NodeId
@@ -107,6 +107,11 @@ class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
 
     async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
         """The committed leaf hashes of positions [start, end)."""
+        ...
+
+    async def leaf_rows(self, start: int, end: int) -> list[LeafRow]:
+        """What an audit checks of positions [start, end), in log order, in one read: the
+        events there, each with the leaf hash the Merkle tree committed to at its position."""
         ...
 
     async def inclusion_proof(self, event_id: str, size: int) -> InclusionProof:
