@@ -18,6 +18,8 @@ from services.records.adapters.driver_rows import fetch
 from services.records.adapters.rows import (
     SqlNodeStore,
     checkpoint_row,
+    count_after,
+    last_leaf,
     stored_checkpoint,
     stored_event,
 )
@@ -150,12 +152,38 @@ def root(connection: Connection, tables: RecordsTables, size: int) -> bytes:
 def inclusion(
     connection: Connection, tables: RecordsTables, event_id: str, size: int
 ) -> InclusionProof:
-    event = event_by_id(connection, tables, event_id)
-    if event.position >= size:
+    position, leaf, tree_size = _proof_start(connection, tables, event_id)
+    if position >= size:
         raise SizeOutOfRangeError(f"event {event_id} is not in the tree of size {size}")
+    tree = MerkleTree(SqlNodeStore(connection, tables, leaf_count=tree_size))
     with _sizes_checked():
-        hashes = _tree(connection, tables).inclusion_proof(event.position, size)
-    return InclusionProof(event_id, event.position, size, leaf_hash(event.leaf), tuple(hashes))
+        hashes = tree.inclusion_proof(position, size)
+    return InclusionProof(event_id, position, size, leaf_hash(leaf), tuple(hashes))
+
+
+def _proof_start(
+    connection: Connection, tables: RecordsTables, event_id: str
+) -> tuple[int, bytes, int]:
+    """The event's position and bytes, and the tree's size, in one read (a proof's other read
+    is its nodes, all at once)."""
+    events, nodes = tables.events, tables.merkle_nodes
+    if connection.dialect.name == "postgresql":
+        found = fetch(connection, _proof_start_sql(tables), event_id)
+        row = found[0] if found else None
+    else:
+        size = last_leaf(nodes).scalar_subquery()
+        query = select(events.c.position, events.c.leaf, size).where(events.c.event_id == event_id)
+        row = connection.execute(query).first()
+    if row is None:
+        raise UnknownEventError(f"no event {event_id} is stored")
+    position, leaf, last = row
+    return position, bytes(leaf), count_after(last)
+
+
+@lru_cache(maxsize=64)
+def _proof_start_sql(tables: RecordsTables) -> str:
+    last = f"SELECT max(idx) FROM {tables.merkle_nodes.name} WHERE level = 0"  # noqa: S608
+    return f"SELECT position, leaf, ({last}) FROM {tables.events.name} WHERE event_id = $1"  # noqa: S608
 
 
 def consistency(

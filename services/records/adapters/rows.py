@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.util import await_
 
-from services.records.adapters.driver_rows import driver_of
+from services.records.adapters.driver_rows import driver_of, fetch
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.errors import RecordsError
@@ -178,7 +178,11 @@ class SqlNodeStore:
     def get(self, ids: Sequence[NodeId]) -> list[bytes]:
         if not ids:
             return []
-        rows = self._connection.execute(_nodes_among(self._table), {"ids": list(ids)})
+        if self._connection.dialect.name == "postgresql":
+            levels, indexes = [level for level, _ in ids], [index for _, index in ids]
+            rows = fetch(self._connection, _nodes_sql(self._table), levels, indexes)
+        else:
+            rows = self._connection.execute(_nodes_among(self._table), {"ids": list(ids)}).all()
         found = {(level, index): bytes(digest) for level, index, digest in rows}
         missing = [node for node in ids if node not in found]
         if missing:
@@ -204,6 +208,16 @@ def last_leaf(table: Table) -> Select[int | None]:
 def count_after(last: int | None) -> int:
     """How many there are from 0 up to `last`, the highest index or position (None: none)."""
     return 0 if last is None else int(last) + 1
+
+
+@lru_cache(maxsize=64)
+def _nodes_sql(table: Table) -> str:
+    """PostgreSQL: the nodes among two arrays' pairs (levels, indexes), one index probe each."""
+    return (
+        f"SELECT n.level, n.idx, n.hash FROM {table.name} n "  # noqa: S608 - our own name
+        "JOIN unnest($1::smallint[], $2::bigint[]) AS wanted(level, idx) "
+        "ON n.level = wanted.level AND n.idx = wanted.idx"
+    )
 
 
 @lru_cache(maxsize=64)
