@@ -133,7 +133,7 @@ class SqlEventStore(EventStore):
         return await self._read(statements.events_page, position, limit)
 
     async def case_events(self, case_id: str) -> list[StoredEvent]:
-        return await self._read(statements.select_events, self._tables.events.c.case_id == case_id)
+        return await self._read(statements.case_events, case_id)
 
     async def leaf_hashes(self) -> dict[int, bytes]:
         return await self._read(statements.stored_leaf_hashes)
