@@ -1,11 +1,12 @@
 """Bitemporal selection of a case's events: what had been recorded by `as_of`, and of that,
 what had happened by `valid_at`; late arrivals (occurred early, recorded late) fall out right."""
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from pydantic_core import from_json
 
 from services.records.domain.events import StoredEvent
 from shared.envelope import Envelope, InvalidEnvelopeError, decode_envelope
@@ -44,11 +45,12 @@ class CaseEvent:
         return cls(stored, decode_envelope(stored.leaf))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredFacts:
     """What the case view reads of a stored event (`vocabulary.EventFacts`), without building
-    its Envelope: the bytes parsed as JSON once (the payload as stored, ciphertext included,
-    never decrypted here), the columns for what they repeat (the audit checks they agree)."""
+    its Envelope: the bytes parsed once as JSON (the payload as stored, ciphertext included,
+    never decrypted here), the columns for what they repeat (the audit checks they agree). Not
+    frozen: a frozen dataclass's constructor costs a third of a replay's per-row fold."""
 
     event_id: str
     type: str
@@ -62,7 +64,8 @@ class StoredFacts:
         """Raises InvalidEnvelopeError, naming the position only, if the bytes are no envelope
         (they were one when appended: the leaf hash says whether they changed since)."""
         try:
-            fields = json.loads(stored.leaf)
+            # pydantic's own JSON parser (jiter): a third of json.loads's time on 1 KiB events.
+            fields = from_json(stored.leaf)
             payload, version, subject = (
                 fields["payload"],
                 fields["schema_version"],
