@@ -4,6 +4,7 @@ with none of SQLAlchemy's per-row result handling, which cost the log's long rea
 a case's replay, a proof's nodes) three to five times the database's own work. Called inside
 `AsyncConnection.run_sync`, as every statement of the store is; off PostgreSQL, None."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -19,7 +20,7 @@ def driver_of(connection: Connection) -> Any | None:
     return connection.connection.driver_connection
 
 
-def fetch(connection: Connection, query: str, *args: Any) -> list[Any]:
+def fetch(connection: Connection, query: str, *args: Any) -> Sequence[Any]:
     """The rows of `query` (PostgreSQL's $n parameters) as asyncpg Records, which unpack and
     index like tuples. In the connection's transaction if one is open; reads of the log need
     none (it is append-only: what one statement saw stays true)."""
@@ -27,7 +28,8 @@ def fetch(connection: Connection, query: str, *args: Any) -> list[Any]:
     if driver is None:
         raise DBAPIError(query, None, ValueError("asyncpg reads are PostgreSQL's only"))
     try:
-        return list(await_(driver.fetch(query, *args)))
+        rows: Sequence[Any] = await_(driver.fetch(query, *args))
+        return rows
     except asyncpg.PostgresError as error:
         # As SQLAlchemy raises them, so callers catch one family. `from None`: the driver's
         # detail may quote a row.

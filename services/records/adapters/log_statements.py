@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
-
 from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, func, insert, select
@@ -50,9 +49,7 @@ def select_events(
     return list(map(stored_event, connection.execute(query).all()))
 
 
-def leaf_rows(
-    connection: Connection, tables: RecordsTables, start: int, end: int
-) -> list[LeafRow]:
+def leaf_rows(connection: Connection, tables: RecordsTables, start: int, end: int) -> list[LeafRow]:
     """What an audit checks of positions [start, end), in log order, in one read: each event
     with the leaf hash the tree holds at its position (an outer join: None if it holds none)."""
     if connection.dialect.name == "postgresql":

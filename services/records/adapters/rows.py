@@ -4,26 +4,21 @@ append's rows go in with COPY and a lookup takes one array parameter: a row-by-r
 `executemany` and an `IN` list of hundreds of parameters cost more than the database's own
 work."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
     Row,
     Select,
     Table,
-    any_,
     bindparam,
     func,
     insert,
-    literal,
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.util import await_
@@ -139,20 +134,6 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[tuple[Any, 
             else DBAPIError
         )
         raise kind(f"COPY {table.name}", None, error) from None
-
-
-def among(
-    connection: Connection, column: ColumnElement[Any], values: Collection[Any]
-) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter however many."""
-    if connection.dialect.name == "postgresql":
-        return column == any_(as_array(column, values))
-    return column.in_(values)
-
-
-def as_array(column: ColumnElement[Any], values: Collection[Any]) -> BindParameter[Any]:
-    """PostgreSQL: `values` as one array parameter of `column`'s type."""
-    return literal(list(values), ARRAY(column.type))
 
 
 class SqlNodeStore:

@@ -75,7 +75,9 @@ class StoredFacts:
             payload = None
         if not isinstance(payload, dict) or not isinstance(version, int):
             raise InvalidEnvelopeError(f"the bytes at position {stored.position} are no envelope")
-        return cls(stored.event_id, stored.event_type, version, subject, stored.occurred_at, payload)
+        return cls(
+            stored.event_id, stored.event_type, version, subject, stored.occurred_at, payload
+        )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from shared.contracts import intake, policy, privacy, records
 from shared.contracts.declaring import UnknownEventError
 from shared.contracts.registry import CONTRACTS
-from shared.envelope import Envelope
 
 PRODUCER = records.PRODUCER
 
