@@ -78,10 +78,11 @@ class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
     """The append-only event log: one row per event id, a Merkle leaf per row, chained by case."""
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
-        """Appends in one transaction, all or nothing, one result per event in order.
+        """Appends a batch of any size in one transaction, all or nothing, one result per
+        event in order (records' bus consumer hands it a batch of messages).
 
-        An event id already stored keeps its position and changes nothing; the same id with
-        other bytes refuses the batch (EventConflictError).
+        An event id already stored, or earlier in the batch, keeps its position and changes
+        nothing; the same id with other bytes refuses the batch (EventConflictError).
         """
         ...
 
