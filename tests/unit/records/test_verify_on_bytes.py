@@ -28,7 +28,8 @@ def test_a_tampered_leaf_of_the_same_length_is_found(
 ) -> None:
     committed = {row.position: leaf_hash(row.leaf) for row in rows}
     tampered = rows[5].leaf.replace(b'"note":"contact', b'"note":"contbct', 1)
-    assert len(tampered) == len(rows[5].leaf) and tampered != rows[5].leaf
+    assert len(tampered) == len(rows[5].leaf)
+    assert tampered != rows[5].leaf
     rows[5] = replace(rows[5], leaf=tampered)
 
     problems = _audit(rows, committed, signer)
