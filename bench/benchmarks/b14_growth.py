@@ -128,6 +128,10 @@ def _verdict(at: Sequence[AtSize], name: str, higher_is_better: bool) -> str:
     return f"grows faster than log n ({growth})"
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 async def run(context: Context) -> list[Figure]:
     size = context.pick(QUICK, FULL)
     measured: list[AtSize] = []
@@ -155,7 +159,7 @@ async def run(context: Context) -> list[Figure]:
     )
     figures = []
     for name, title, unit, higher in measures:
-        each = "; ".join(f"{at.events:,}: {at.spreads[name].median:,.3g}" for at in measured)
+        each = "; ".join(f"{at.events:,}: {_number(at.spreads[name].median)}" for at in measured)
         target = (
             Target(">=", round(1 / log_growth, 2)) if higher else Target("<=", round(log_growth, 2))
         )
