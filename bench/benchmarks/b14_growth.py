@@ -9,18 +9,18 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench import projection
 from bench.figures import TIMES, Figure, Spread, Target
 from bench.harness import Benchmark, Context
 from bench.records import APPEND_BATCH, append_all, new_store, records_database
 from bench.workload import EVENT_BYTES, consultation_events, consultations_in
 from services.records.adapters.event_store import SqlEventStore
 from services.records.adapters.tables import RecordsTables
-from services.records.domain.case_view import project_stored
-from services.records.domain.timeline import Window
 from shared.merkle.hashing import leaf_hash
 from shared.merkle.verify import verify_inclusion
 
@@ -97,7 +97,7 @@ async def _measure(growing: _Growing, size: Size, context: Context) -> dict[str,
         # A consultation from the middle of the log, all of its events recorded.
         case = f"case-{consultations_in(growing.events // 2, PER_CASE, ACTIVE) // 2:07d}"
         started = time.perf_counter()
-        view = project_stored(case, await store.case_events(case), Window())
+        view = await projection.replay(store, case, datetime.now(UTC))
         elapsed = (time.perf_counter() - started) * 1000
         if view.events != PER_CASE:
             raise RuntimeError(f"{case} replayed {view.events} events, not {PER_CASE}")

@@ -26,6 +26,7 @@ from services.records.domain.events import (
     ReceivedEvent,
     StoredEvent,
 )
+from services.records.domain.timeline import StoredFacts, Window
 from services.records.service_layer.ports import EventStore
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.envelope import utc_now
@@ -166,6 +167,9 @@ class SqlEventStore(EventStore):
 
     async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
         return await self._read(statements.stored_leaf_hashes, start, end)
+
+    async def case_facts(self, case_id: str, window: Window) -> list[StoredFacts]:
+        return await self._read(statements.case_facts, case_id, window)
 
     async def leaf_rows(self, start: int, end: int) -> list[LeafRow]:
         return await self._read(statements.leaf_rows, start, end)

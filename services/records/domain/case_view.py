@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.records.domain import vocabulary as v
-from services.records.domain.events import StoredEvent
-from services.records.domain.timeline import StoredFacts, Window, select_stored
 from services.records.domain.vocabulary import EventFacts
 
 CaseStatus = Literal["open", "decided", "closed"]
@@ -65,13 +63,6 @@ def project_case(case_id: str, envelopes: Iterable[EventFacts]) -> CaseView:
     for envelope in envelopes:
         apply_event(view, envelope)
     return view
-
-
-def project_stored(case_id: str, stored: Iterable[StoredEvent], window: Window) -> CaseView:
-    """The view at `window` from the case's stored rows: chosen on their columns, and only
-    those chosen read, each one's bytes parsed once with no envelope model built (a replay of
-    10,000 events spent most of its time building them)."""
-    return project_case(case_id, map(StoredFacts.of, select_stored(stored, window)))
 
 
 def apply_event(view: CaseView, envelope: EventFacts) -> None:

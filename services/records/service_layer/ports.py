@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
 from services.records.domain.events import Appended, LeafRow, ReceivedEvent, StoredEvent
+from services.records.domain.timeline import StoredFacts, Window
 from shared.bus.messages import OutgoingMessage
 from shared.merkle.case_map import CaseHead
 from shared.merkle.store import NodeId
@@ -100,6 +101,12 @@ class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
 
     async def case_events(self, case_id: str) -> list[StoredEvent]:
         """The events of one case, in log (and so case) order."""
+        ...
+
+    async def case_facts(self, case_id: str, window: Window) -> list[StoredFacts]:
+        """The case's events `window` admits, in the order they happened (log order breaks
+        ties), as the case view folds them: what a replay reads, no Envelope built. Empty if
+        none, whether or not the log holds the case."""
         ...
 
     async def leaf_hashes(self) -> dict[int, bytes]:

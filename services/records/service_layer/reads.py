@@ -10,7 +10,7 @@ records an access, so it is a command (`ReplayTimeline`, `ExportBundle`).
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.records.domain.case_view import CaseView, project_stored
+from services.records.domain.case_view import CaseView, project_case
 from services.records.domain.checkpoints import (
     ConsistencyProof,
     InclusionProof,
@@ -53,8 +53,10 @@ async def case_view(
     store: EventStore, personal: PersonalFields, case_id: str, window: Window
 ) -> tuple[CaseView, bool]:
     """The read model at `window`, and whether the case's key has been destroyed (now)."""
-    view = project_stored(case_id, await _stored_case(store, case_id), window)
-    return view, await personal.key_destroyed(case_id)
+    facts = await store.case_facts(case_id, window)
+    if not facts:
+        await _stored_case(store, case_id)  # CaseNotFoundError if the log has none of it
+    return project_case(case_id, facts), await personal.key_destroyed(case_id)
 
 
 async def _stored_case(store: EventStore, case_id: str) -> list[StoredEvent]:
