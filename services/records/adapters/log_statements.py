@@ -55,43 +55,12 @@ def leaf_rows(connection: Connection, tables: RecordsTables, start: int, end: in
     with the leaf hash the tree holds at its position (an outer join: None if it holds none)."""
     if connection.dialect.name == "postgresql":
         return list(map(LeafRow._make, fetch(connection, _leaf_rows_sql(tables), start, end)))
-    events, nodes = tables.events, tables.merkle_nodes
-    columns = [events.c[name] for name in LeafRow._fields[:-1]]
-    query = (
-        select(*columns, nodes.c.hash)
-        .select_from(
-            events.outerjoin(nodes, and_(nodes.c.level == 0, nodes.c.idx == events.c.position))
-        )
-        .where(events.c.position >= start, events.c.position < end)
-        .order_by(events.c.position)
-    )
+    events = tables.events
+    between = and_(events.c.position >= start, events.c.position < end)
+    committed = stored_leaf_hashes(connection, tables, start, end)
     return [
-        LeafRow(
-            position,
-            event_id,
-            case_id,
-            case_position,
-            event_type,
-            as_utc(occurred_at),
-            as_utc(recorded_at),
-            bytes(leaf),
-            bytes(prev_hash),
-            bytes(chain_hash),
-            None if committed is None else bytes(committed),
-        )
-        for (
-            position,
-            event_id,
-            case_id,
-            case_position,
-            event_type,
-            occurred_at,
-            recorded_at,
-            leaf,
-            prev_hash,
-            chain_hash,
-            committed,
-        ) in connection.execute(query).all()
+        LeafRow.of(event, committed.get(event.position))
+        for event in select_events(connection, tables, between)
     ]
 
 
