@@ -165,9 +165,6 @@ class SqlEventStore(EventStore):
     async def leaf_hashes(self) -> dict[int, bytes]:
         return await self._read(statements.stored_leaf_hashes)
 
-    async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
-        return await self._read(statements.stored_leaf_hashes, start, end)
-
     async def case_facts(self, case_id: str, window: Window) -> list[StoredFacts]:
         return await self._read(statements.case_facts, case_id, window)
 

@@ -113,10 +113,6 @@ class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
         """The leaf hash the Merkle tree committed to for each position."""
         ...
 
-    async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
-        """The committed leaf hashes of positions [start, end)."""
-        ...
-
     async def leaf_rows(self, start: int, end: int) -> list[LeafRow]:
         """What an audit checks of positions [start, end), in log order, in one read: the
         events there, each with the leaf hash the Merkle tree committed to at its position."""
