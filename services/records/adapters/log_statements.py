@@ -32,9 +32,9 @@ from services.records.domain.errors import (
 from services.records.domain.events import LeafRow, StoredEvent
 from services.records.domain.timeline import StoredFacts, Window, select_stored
 from shared.merkle.case_map import CaseHead
-from shared.merkle.errors import TreeSizeError
+from shared.merkle.errors import MissingNodeError, TreeSizeError
 from shared.merkle.hashing import leaf_hash
-from shared.merkle.store import NodeId
+from shared.merkle.store import NodeId, NodeStore
 from shared.merkle.tree import MerkleTree
 from shared.sql_types import as_utc
 
@@ -159,38 +159,83 @@ def root(connection: Connection, tables: RecordsTables, size: int) -> bytes:
 def inclusion(
     connection: Connection, tables: RecordsTables, event_id: str, size: int
 ) -> InclusionProof:
-    position, leaf, tree_size = _proof_start(connection, tables, event_id)
+    """The event's audit path in the tree of `size`: on PostgreSQL in one query (the event, the
+    tree's size and every node its path needs), elsewhere in two (the event, then the nodes)."""
+    if connection.dialect.name == "postgresql":
+        rows = fetch(connection, _inclusion_sql(tables), event_id, size)
+        if not rows:
+            raise UnknownEventError(f"no event {event_id} is stored")
+        position, leaf, last = rows[0][:3]
+        found = {(row[3], row[4]): bytes(row[5]) for row in rows if row[5] is not None}
+        nodes: NodeStore = _ReadAhead(found, count_after(last))
+    else:
+        position, leaf, tree_size = _proof_start(connection, tables, event_id)
+        nodes = SqlNodeStore(connection, tables, leaf_count=tree_size)
     if position >= size:
         raise SizeOutOfRangeError(f"event {event_id} is not in the tree of size {size}")
-    tree = MerkleTree(SqlNodeStore(connection, tables, leaf_count=tree_size))
     with _sizes_checked():
-        hashes = tree.inclusion_proof(position, size)
-    return InclusionProof(event_id, position, size, leaf_hash(leaf), tuple(hashes))
+        # The tree, not the query, says which nodes make the path: a node the query did not
+        # read ahead is a MissingNodeError, never a wrong proof.
+        hashes = MerkleTree(nodes).inclusion_proof(position, size)
+    return InclusionProof(event_id, position, size, leaf_hash(bytes(leaf)), tuple(hashes))
+
+
+class _ReadAhead:
+    """A NodeStore of the nodes one query read for one proof; it never writes."""
+
+    def __init__(self, found: dict[NodeId, bytes], leaf_count: int) -> None:
+        self._found, self._leaf_count = found, leaf_count
+
+    def leaf_count(self) -> int:
+        return self._leaf_count
+
+    def get(self, ids: Sequence[NodeId]) -> list[bytes]:
+        if missing := [node for node in ids if node not in self._found]:
+            raise MissingNodeError(f"merkle_nodes has no node {missing[0]}")
+        return [self._found[node] for node in ids]
+
+    def put(self, nodes: Sequence[tuple[NodeId, bytes]]) -> None:
+        raise MissingNodeError("a proof's nodes are read, never written")
+
+
+@lru_cache(maxsize=64)
+def _inclusion_sql(tables: RecordsTables) -> str:
+    """RFC 9162 §2.1.3.1's path of leaf m in a tree of n = $2 leaves, as node ids: at each
+    level l, the block of 2^l leaves beside m's (start = ((m >> l) XOR 1) << l) if it lies
+    inside the tree whole, the perfect subtrees of [start, n) if n cuts it (one level at most),
+    nothing if it lies beyond n."""
+    events, nodes = tables.events.name, tables.merkle_nodes.name
+    return (
+        f"WITH event AS (SELECT position, leaf FROM {events} WHERE event_id = $1), "  # noqa: S608
+        "levels AS (SELECT l, ((event.position >> l) # 1::bigint) << l AS start "
+        "FROM event, generate_series(0, 62) AS l), "
+        "wanted AS ("
+        "SELECT l AS level, start >> l AS idx FROM levels "
+        "WHERE start <= $2::bigint - (1::bigint << l) "
+        "UNION ALL "
+        "SELECT b, (start + ((($2::bigint - start) >> (b + 1)) << (b + 1))) >> b "
+        "FROM levels CROSS JOIN generate_series(0, 62) AS b "
+        "WHERE start < $2::bigint AND start > $2::bigint - (1::bigint << l) "
+        "AND (($2::bigint - start) >> b) & 1 = 1) "
+        f"SELECT event.position, event.leaf, (SELECT max(idx) FROM {nodes} WHERE level = 0), "
+        "wanted.level, wanted.idx, node.hash "
+        f"FROM event LEFT JOIN wanted ON true LEFT JOIN {nodes} node "
+        "ON node.level = wanted.level AND node.idx = wanted.idx"
+    )
 
 
 def _proof_start(
     connection: Connection, tables: RecordsTables, event_id: str
 ) -> tuple[int, bytes, int]:
-    """The event's position and bytes, and the tree's size, in one read (a proof's other read
-    is its nodes, all at once)."""
+    """The event's position and bytes, and the tree's size, in one read."""
     events, nodes = tables.events, tables.merkle_nodes
-    if connection.dialect.name == "postgresql":
-        found = fetch(connection, _proof_start_sql(tables), event_id)
-        row = found[0] if found else None
-    else:
-        size = last_leaf(nodes).scalar_subquery()
-        query = select(events.c.position, events.c.leaf, size).where(events.c.event_id == event_id)
-        row = connection.execute(query).first()
+    size = last_leaf(nodes).scalar_subquery()
+    query = select(events.c.position, events.c.leaf, size).where(events.c.event_id == event_id)
+    row = connection.execute(query).first()
     if row is None:
         raise UnknownEventError(f"no event {event_id} is stored")
     position, leaf, last = row
     return position, bytes(leaf), count_after(last)
-
-
-@lru_cache(maxsize=64)
-def _proof_start_sql(tables: RecordsTables) -> str:
-    last = f"SELECT max(idx) FROM {tables.merkle_nodes.name} WHERE level = 0"  # noqa: S608
-    return f"SELECT position, leaf, ({last}) FROM {tables.events.name} WHERE event_id = $1"  # noqa: S608
 
 
 def consistency(

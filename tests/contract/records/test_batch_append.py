@@ -1,7 +1,7 @@
 """The store's batch append (`append_batch`, what records' bus consumer hands a batch of messages
 to), on every backend: one result per event, duplicates inside a batch stored once, chains
-that continue across batches, and a refused event that takes the whole batch back with it,
-also when the batch is larger than one chunk of statements."""
+that continue across batches, a refused event that takes the whole batch back with it (also
+when the batch is larger than one chunk of statements), and proofs of what was appended."""
 
 import pytest
 
@@ -11,6 +11,8 @@ from services.records.domain.events import MAX_BATCH_EVENTS, verify_chain
 from services.records.service_layer.audit import audit_store
 from services.records.service_layer.checkpoints import CheckpointIssuer
 from shared.merkle.keys import NoteSigner
+from shared.merkle.store import InMemoryNodeStore
+from shared.merkle.tree import MerkleTree
 from tests.contract.records.sample_events import ORIGIN, envelope, interleaved, received
 
 
@@ -73,3 +75,20 @@ async def test_a_refused_event_rolls_the_whole_batch_back(
     # The writer's kept tail was not moved by the refused batch: the next one lands at 1.
     appended = await store.append_batch(batch[:1])
     assert (appended[0].position, appended[0].is_new) == (1, True)
+
+
+async def test_every_leafs_proof_at_every_size_is_the_reference_trees(
+    store: SqlEventStore,
+) -> None:
+    """PostgreSQL reads a proof's nodes in the query that finds the event: every shape of path
+    (sizes 1 to 33, each leaf) must be the one an in-memory tree gives."""
+    events = interleaved(cases=3, per_case=11)
+    await store.append_batch(events)
+    stored = await store.events()
+    reference = MerkleTree(InMemoryNodeStore())
+    reference.extend(event.leaf for event in stored)
+
+    for size in range(1, len(stored) + 1):
+        for event in stored[:size]:
+            proof = await store.inclusion_proof(event.event_id, size)
+            assert list(proof.hashes) == reference.inclusion_proof(event.position, size)
