@@ -10,6 +10,7 @@ an envelope decode and re-encode: the payload is proven by the leaf hash, the ch
 signed roots, and its form is the writer's (validated and canonically encoded on append).
 """
 
+import asyncio
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -231,16 +232,25 @@ async def audit_store(
     """Reads the store page by page and verifies it; events appended meanwhile are left out.
 
     Checkpoints are read before the size, so each of them must be covered by the events.
-    Memory holds one page, the tree's right edge and one chain link per case.
+    Memory holds two pages (the next one is read while this one is checked: the database
+    works on it meanwhile), the tree's right edge and one chain link per case.
     """
     checkpoints = await store.checkpoints()
     size = await store.size()
     audit = StoreAudit(checkpoints, verifiers, origin)
-    for start in range(0, size, page):
-        end = min(start + page, size)
-        audit.add_rows(await store.leaf_rows(start, end))
-        if progress is not None:
-            progress(end)
+    pages = [(start, min(start + page, size)) for start in range(0, size, page)]
+    ahead: asyncio.Future[list[LeafRow]] | None = None
+    try:
+        for number, (start, end) in enumerate(pages):
+            rows = await ahead if ahead is not None else await store.leaf_rows(start, end)
+            following = pages[number + 1 : number + 2]
+            ahead = asyncio.ensure_future(store.leaf_rows(*following[0])) if following else None
+            audit.add_rows(rows)
+            if progress is not None:
+                progress(end)
+    finally:
+        if ahead is not None:
+            ahead.cancel()
     return audit.finish(size)
 
 
