@@ -1,5 +1,5 @@
-"""The benchmarks of issues 9 and 17 (B12, B13), in the order a run measures them, and any
-not measured yet."""
+"""The benchmarks of issues 9, 17 (B12, B13) and 20 (B14), in the order a run measures them,
+and any not measured yet."""
 
 from bench.benchmarks import (
     b1_bus,
@@ -15,6 +15,7 @@ from bench.benchmarks import (
     b11_epoch_close_under_load,
     b12_case_page,
     b13_search,
+    b14_growth,
 )
 from bench.harness import Benchmark, Pending
 
@@ -32,6 +33,7 @@ IMPLEMENTED: tuple[Benchmark, ...] = (
     b11_epoch_close_under_load.BENCHMARK,
     b12_case_page.BENCHMARK,
     b13_search.BENCHMARK,
+    b14_growth.BENCHMARK,
 )
 # Figures whose id is not a benchmark's own: the services' memory, measured during B2.
 EXTRA_FIGURE_IDS = frozenset({"RSS"})

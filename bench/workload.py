@@ -61,3 +61,24 @@ def _ciphertext_like(chars: int) -> dict[str, JsonValue]:
         "nonce": base64.b64encode(bytes(12)).decode(),
         "ct": base64.b64encode(os.urandom(chars)).decode()[:chars],
     }
+
+
+def consultation_events(start: int, count: int, per_case: int, active: int) -> list[ReceivedEvent]:
+    """Events `start` .. `start + count` of a log of consultations of `per_case` events each,
+    `active` cases at a time interleaved (so every `active * per_case` events close that many
+    cases), each about EVENT_BYTES once encoded; made as needed, a million never in memory."""
+    filler = EVENT_BYTES - len(encode_envelope(_envelope("case-0000000", 0, filler=0)))
+    block = active * per_case
+    events = []
+    for index in range(start, start + count):
+        case = index // block * active + index % active
+        n = index % block // active
+        envelope = _envelope(f"case-{case:07d}", n, filler=max(0, filler))
+        events.append(ReceivedEvent(envelope, Origin(SOURCE_TOPIC, 0, index)))
+    return events
+
+
+def consultations_in(events: int, per_case: int, active: int) -> int:
+    """How many consultations the first `events` of `consultation_events` have begun."""
+    block = active * per_case
+    return events // block * active + min(events % block, active)

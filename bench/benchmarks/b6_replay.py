@@ -46,9 +46,11 @@ async def run(context: Context) -> list[Figure]:
 
             async def replay() -> float:
                 started = time.perf_counter()
-                events = await store.case_events(CASE)
-                projection.replay(CASE, events, as_of)
-                return (time.perf_counter() - started) * 1000
+                view = await projection.replay(store, CASE, as_of)
+                elapsed = (time.perf_counter() - started) * 1000
+                if view.events != size.case_events:
+                    raise RuntimeError(f"replayed {view.events} events of {size.case_events}")
+                return elapsed
 
             async def store_read() -> float:
                 started = time.perf_counter()

@@ -4,6 +4,7 @@ Appends cost O(log n) hashes and writes. Roots and proofs for any past size read
 stored nodes: a proof has at most one element that is not a perfect subtree.
 """
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
 from shared.merkle.errors import TreeSizeError
@@ -51,19 +52,10 @@ class MerkleTree:
 
     def extend_hashed(self, leaf_hashes: Iterable[bytes]) -> range:
         """`extend` for callers that hashed the entries already (`leaf_hash` of each)."""
-        first = size = self._size
+        first = self._size
         frontier = list(self._frontier())
         nodes: list[tuple[NodeId, bytes]] = []
-        for digest in leaf_hashes:
-            index, size = size, size + 1
-            nodes.append(((0, index), digest))
-            level = 0
-            # Each trailing 1 bit of the index completes a perfect subtree with its left sibling.
-            while index >> level & 1:
-                digest = node_hash(frontier.pop(), digest)
-                level += 1
-                nodes.append(((level, index >> level), digest))
-            frontier.append(digest)
+        size = grow(frontier, first, leaf_hashes, nodes)
         if nodes:
             self._store.put(nodes)
         self._known_frontier, self._size = frontier, size
@@ -112,6 +104,47 @@ class MerkleTree:
         wanted = list(dict.fromkeys(node for nodes in parts for node in nodes))
         stored = dict(zip(wanted, self._store.get(wanted), strict=True))
         return [_fold([stored[node] for node in nodes]) for nodes in parts]
+
+
+class RightEdge:
+    """A tree's right edge alone: the size and root of a growing tree, and no node kept. What
+    an audit needs to recompute the root at every checkpoint while the leaves stream through."""
+
+    def __init__(self) -> None:
+        self._frontier: list[bytes] = []
+        self.size = 0
+
+    def extend_hashed(self, leaf_hashes: Iterable[bytes]) -> None:
+        self.size = grow(self._frontier, self.size, leaf_hashes, None)
+
+    def root(self) -> bytes:
+        return _fold(self._frontier) if self._frontier else EMPTY_ROOT
+
+
+def grow(
+    frontier: list[bytes],
+    size: int,
+    leaf_hashes: Iterable[bytes],
+    nodes: list[tuple[NodeId, bytes]] | None,
+) -> int:
+    """Appends `leaf_hashes` to the tree of `size` leaves whose right edge is `frontier` (moved
+    on in place); adds every node made, leaves included, to `nodes` unless it is None. Returns
+    the new size. One tight loop: appends and audits run it once per leaf."""
+    sha256 = hashlib.sha256
+    for digest in leaf_hashes:
+        index, size = size, size + 1
+        if nodes is not None:
+            nodes.append(((0, index), digest))
+        level = 0
+        # Each trailing 1 bit of the index completes a perfect subtree with its left sibling:
+        # RFC 9162 node_hash, SHA-256(0x01 || left || right), inlined.
+        while index >> level & 1:
+            digest = sha256(b"\x01" + frontier.pop() + digest).digest()
+            level += 1
+            if nodes is not None:
+                nodes.append(((level, index >> level), digest))
+        frontier.append(digest)
+    return size
 
 
 def perfect_subtrees(start: int, end: int) -> list[NodeId]:

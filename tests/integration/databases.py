@@ -10,7 +10,8 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 # FORCE may not end a backend it does not own, e.g. an autovacuum worker still busy after a
 # large insert ("must be a member of the role whose process is being terminated"): it goes
-# away by itself, so the drop is tried again.
+# away by itself, so the drop is tried again (for up to a minute: a worker on a shared, loaded
+# machine can take that long over the million rows of B14).
 _TRANSIENT = (asyncpg.exceptions.InsufficientPrivilegeError, asyncpg.exceptions.ObjectInUseError)
 
 
@@ -38,7 +39,7 @@ async def drop_database(database_url: str) -> None:
     admin = url.set(drivername="postgresql", database="postgres")
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(_TRANSIENT),
-        stop=stop_after_attempt(10),
+        stop=stop_after_attempt(120),
         wait=wait_fixed(0.5),
         reraise=True,
     )

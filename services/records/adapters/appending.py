@@ -6,15 +6,16 @@ import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Subquery, and_, func, select, text, true
+from sqlalchemy import Select, Subquery, and_, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from services.records.adapters.driver_rows import fetch
 from services.records.adapters.rows import (
     SqlNodeStore,
-    among,
-    as_array,
     count_after,
     event_row,
     insert_rows,
@@ -78,46 +79,45 @@ def case_heads(
     connection: Connection, tables: RecordsTables, case_ids: Collection[str]
 ) -> dict[str, ChainLink]:
     """The chain link of each case's last event; its leaf hash is the one the tree committed to."""
-    events, nodes = tables.events, tables.merkle_nodes
     if connection.dialect.name == "postgresql":
-        last = _last_events_lateral(tables, case_ids)
+        rows = fetch(connection, _pg_heads_sql(tables), list(case_ids))
     else:
-        last = _last_events_grouped(tables, case_ids)
-    query = (
+        rows = connection.execute(_heads_query(tables, case_ids)).all()
+    return {
+        case_id: ChainLink(case_position, bytes(digest), bytes(prev_hash), bytes(chain_hash))
+        for case_id, case_position, digest, prev_hash, chain_hash in rows
+    }
+
+
+@lru_cache(maxsize=64)
+def _pg_heads_sql(tables: RecordsTables) -> str:
+    """PostgreSQL: per case, one step down the (case_id, case_position) index from the top; a
+    GROUP BY would read every event of the cases (all of the log when a batch spans it)."""
+    events, nodes = tables.events.name, tables.merkle_nodes.name
+    # Our own table names (records_tables admits plain lower-case prefixes only).
+    return (
+        "SELECT e.case_id, e.case_position, n.hash, e.prev_hash, e.chain_hash "  # noqa: S608
+        "FROM unnest($1::text[]) AS batch_cases(case_id) CROSS JOIN LATERAL ("
+        f"SELECT position FROM {events} WHERE case_id = batch_cases.case_id "
+        "ORDER BY case_position DESC LIMIT 1) AS head "
+        f"JOIN {events} e ON e.position = head.position "
+        f"JOIN {nodes} n ON n.level = 0 AND n.idx = e.position"
+    )
+
+
+def _heads_query(tables: RecordsTables, case_ids: Collection[str]) -> Select[Any]:
+    """SQLite: no LATERAL; its planner reads max(case_position) per case off the index."""
+    events, nodes = tables.events, tables.merkle_nodes
+    last = _last_events_grouped(tables, case_ids)
+    return (
         select(events.c.case_id, events.c.case_position, nodes.c.hash)
         .add_columns(events.c.prev_hash, events.c.chain_hash)
         .join(last, events.c.position == last.c.position)
         .join(nodes, and_(nodes.c.level == 0, nodes.c.idx == events.c.position))
     )
-    return {
-        row.case_id: ChainLink(
-            row.case_position, bytes(row.hash), bytes(row.prev_hash), bytes(row.chain_hash)
-        )
-        for row in connection.execute(query)
-    }
-
-
-def _last_events_lateral(tables: RecordsTables, case_ids: Collection[str]) -> Subquery:
-    """PostgreSQL: per case, one step down the (case_id, case_position) index from the top; a
-    GROUP BY would read every event of the cases (all of the log when a batch spans it)."""
-    events = tables.events
-    cases = (
-        func.unnest(as_array(events.c.case_id, case_ids))
-        .table_valued("case_id")
-        .render_derived(name="batch_cases")
-    )
-    head = (
-        select(events.c.position)
-        .where(events.c.case_id == cases.c.case_id)
-        .order_by(events.c.case_position.desc())
-        .limit(1)
-        .lateral("head")
-    )
-    return select(head.c.position).select_from(cases).join(head, true()).subquery()
 
 
 def _last_events_grouped(tables: RecordsTables, case_ids: Collection[str]) -> Subquery:
-    """SQLite: no LATERAL; its planner reads max(case_position) per case off the index."""
     events = tables.events
     last = (
         select(events.c.case_id, func.max(events.c.case_position).label("case_position"))
@@ -189,9 +189,13 @@ def lock_writer(connection: Connection, tables: RecordsTables) -> None:
 def _log_size(connection: Connection, tables: RecordsTables) -> int:
     """How many events the log holds, checked against its Merkle tree's leaves in one statement
     (after the lock, so it sees every append committed before)."""
-    last_event = select(func.max(tables.events.c.position)).scalar_subquery()
-    query = select(last_event, last_leaf(tables.merkle_nodes).scalar_subquery())
-    events, leaves = (count_after(last) for last in connection.execute(query).one())
+    if connection.dialect.name == "postgresql":
+        row = fetch(connection, _pg_size_sql(tables))[0]
+    else:
+        last_event = select(func.max(tables.events.c.position)).scalar_subquery()
+        query = select(last_event, last_leaf(tables.merkle_nodes).scalar_subquery())
+        row = connection.execute(query).one()
+    events, leaves = (count_after(last) for last in row)
     if events != leaves:
         raise StoreIntegrityError(
             f"the log holds {events} events but its Merkle tree {leaves} leaves; nothing written"
@@ -203,5 +207,24 @@ def _known(
     connection: Connection, tables: RecordsTables, event_ids: Collection[str]
 ) -> dict[str, StoredEvent]:
     events = tables.events
-    rows = connection.execute(select(events).where(among(connection, events.c.event_id, event_ids)))
+    if connection.dialect.name == "postgresql":
+        rows = fetch(connection, _pg_known_sql(tables), list(event_ids))
+    else:
+        rows = connection.execute(select(events).where(events.c.event_id.in_(event_ids))).all()
     return {event.event_id: event for event in map(stored_event, rows)}
+
+
+@lru_cache(maxsize=64)
+def _pg_size_sql(tables: RecordsTables) -> str:
+    events, nodes = tables.events.name, tables.merkle_nodes.name
+    return (
+        f"SELECT (SELECT max(position) FROM {events}), "  # noqa: S608 - our own names
+        f"(SELECT max(idx) FROM {nodes} WHERE level = 0)"
+    )
+
+
+@lru_cache(maxsize=64)
+def _pg_known_sql(tables: RecordsTables) -> str:
+    events = tables.events
+    columns = ", ".join(column.name for column in events.columns)  # stored_event's order
+    return f"SELECT {columns} FROM {events.name} WHERE event_id = ANY($1::text[])"  # noqa: S608

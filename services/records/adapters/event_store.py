@@ -19,7 +19,14 @@ from services.records.adapters import log_statements as statements
 from services.records.adapters.appending import Tail, append_events
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
-from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
+from services.records.domain.events import (
+    MAX_BATCH_EVENTS,
+    Appended,
+    LeafRow,
+    ReceivedEvent,
+    StoredEvent,
+)
+from services.records.domain.timeline import StoredFacts, Window
 from services.records.service_layer.ports import EventStore
 from services.records.service_layer.unit_of_work import RecordsUnitOfWork
 from shared.envelope import utc_now
@@ -58,12 +65,20 @@ class SqlLogTransaction:
         self._tail: Tail | None = None
 
     async def append(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
+        """Appends `events` in this transaction, MAX_BATCH_EVENTS at a time (each chunk's
+        statements stay under the drivers' parameter limits); a later chunk sees the earlier
+        ones, so an event id repeated across chunks is stored once all the same."""
         if not events:
             return ()
         stored_at = as_utc(self._clock())
-        tail, self._writer.tail = self._writer.tail, None  # kept again only on commit
-        appended, self._tail = await self._run(append_events, events, stored_at, tail)
-        return appended
+        appended: list[Appended] = []
+        for start in range(0, len(events), MAX_BATCH_EVENTS):
+            # This transaction's own tail first: the writer's is voided until it commits.
+            tail, self._writer.tail = self._tail or self._writer.tail, None
+            chunk = events[start : start + MAX_BATCH_EVENTS]
+            done, self._tail = await self._run(append_events, chunk, stored_at, tail)
+            appended += done
+        return tuple(appended)
 
     async def size(self) -> int:
         return await self._run(statements.tree_size)
@@ -114,7 +129,19 @@ class SqlEventStore(EventStore):
         return SqlLogTransaction(connection, self._tables, self._writer, self._clock)
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
-        """Appends in one transaction (events, Merkle nodes, chain); all of the batch or none."""
+        """Appends a batch of events (a bus consumer's, any size) in ONE transaction: their
+        rows, their Merkle nodes and their case chain links; returns one Appended per event
+        given, in the order given.
+
+        - All or nothing: if any event is refused (EventConflictError: its id is stored with
+          other bytes; InvalidEventError; StoreIntegrityError: another writer or damaged
+          tables), nothing of the batch is written, and the caller may retry it whole.
+        - Idempotent per event id: an event already stored, or earlier in the same batch, is
+          not stored again; its Appended carries the first position and `is_new=False`.
+        - Chains continue across batches: the first event of a case in this batch links to
+          that case's last stored event.
+        - Ordered: new events take the next positions in the order given.
+        """
         async with self.writing() as work:
             appended = await work.log.append(events)
             await work.commit()
@@ -133,13 +160,16 @@ class SqlEventStore(EventStore):
         return await self._read(statements.events_page, position, limit)
 
     async def case_events(self, case_id: str) -> list[StoredEvent]:
-        return await self._read(statements.select_events, self._tables.events.c.case_id == case_id)
+        return await self._read(statements.case_events, case_id)
 
     async def leaf_hashes(self) -> dict[int, bytes]:
         return await self._read(statements.stored_leaf_hashes)
 
-    async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
-        return await self._read(statements.stored_leaf_hashes, start, end)
+    async def case_facts(self, case_id: str, window: Window) -> list[StoredFacts]:
+        return await self._read(statements.case_facts, case_id, window)
+
+    async def leaf_rows(self, start: int, end: int) -> list[LeafRow]:
+        return await self._read(statements.leaf_rows, start, end)
 
     async def nodes(self, ids: Sequence[NodeId]) -> list[bytes]:
         return await self._read(statements.nodes, ids)

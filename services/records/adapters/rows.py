@@ -4,30 +4,26 @@ append's rows go in with COPY and a lookup takes one array parameter: a row-by-r
 `executemany` and an `IN` list of hundreds of parameters cost more than the database's own
 work."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
     Row,
     Select,
     Table,
-    any_,
     bindparam,
     func,
     insert,
-    literal,
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.util import await_
 
+from services.records.adapters.driver_rows import driver_of, fetch
 from services.records.adapters.tables import RecordsTables
 from services.records.domain.checkpoints import StoredCheckpoint
 from services.records.domain.errors import RecordsError
@@ -122,7 +118,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[tuple[Any, 
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
         return
-    driver = connection.connection.driver_connection
+    driver = driver_of(connection)
     # The driver's own call bypasses SQLAlchemy's lazy BEGIN: outside a transaction it would
     # commit on its own, apart from the rest of the append.
     if driver is None or not driver.is_in_transaction():
@@ -138,20 +134,6 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[tuple[Any, 
             else DBAPIError
         )
         raise kind(f"COPY {table.name}", None, error) from None
-
-
-def among(
-    connection: Connection, column: ColumnElement[Any], values: Collection[Any]
-) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter however many."""
-    if connection.dialect.name == "postgresql":
-        return column == any_(as_array(column, values))
-    return column.in_(values)
-
-
-def as_array(column: ColumnElement[Any], values: Collection[Any]) -> BindParameter[Any]:
-    """PostgreSQL: `values` as one array parameter of `column`'s type."""
-    return literal(list(values), ARRAY(column.type))
 
 
 class SqlNodeStore:
@@ -177,7 +159,11 @@ class SqlNodeStore:
     def get(self, ids: Sequence[NodeId]) -> list[bytes]:
         if not ids:
             return []
-        rows = self._connection.execute(_nodes_among(self._table), {"ids": list(ids)})
+        if self._connection.dialect.name == "postgresql":
+            levels, indexes = [level for level, _ in ids], [index for _, index in ids]
+            rows = fetch(self._connection, _nodes_sql(self._table), levels, indexes)
+        else:
+            rows = self._connection.execute(_nodes_among(self._table), {"ids": list(ids)}).all()
         found = {(level, index): bytes(digest) for level, index, digest in rows}
         missing = [node for node in ids if node not in found]
         if missing:
@@ -203,6 +189,16 @@ def last_leaf(table: Table) -> Select[int | None]:
 def count_after(last: int | None) -> int:
     """How many there are from 0 up to `last`, the highest index or position (None: none)."""
     return 0 if last is None else int(last) + 1
+
+
+@lru_cache(maxsize=64)
+def _nodes_sql(table: Table) -> str:
+    """PostgreSQL: the nodes among two arrays' pairs (levels, indexes), one index probe each."""
+    return (
+        f"SELECT n.level, n.idx, n.hash FROM {table.name} n "  # noqa: S608 - our own name
+        "JOIN unnest($1::smallint[], $2::bigint[]) AS wanted(level, idx) "
+        "ON n.level = wanted.level AND n.idx = wanted.idx"
+    )
 
 
 @lru_cache(maxsize=64)

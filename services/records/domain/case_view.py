@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from services.records.domain import vocabulary as v
-from shared.envelope import Envelope
+from services.records.domain.vocabulary import EventFacts
 
 CaseStatus = Literal["open", "decided", "closed"]
 
@@ -57,7 +57,7 @@ class CaseView:
     accesses: int = 0
 
 
-def project_case(case_id: str, envelopes: Iterable[Envelope]) -> CaseView:
+def project_case(case_id: str, envelopes: Iterable[EventFacts]) -> CaseView:
     """Folds `envelopes` (in the order they happened) into the case's view."""
     view = CaseView(case_id)
     for envelope in envelopes:
@@ -65,7 +65,7 @@ def project_case(case_id: str, envelopes: Iterable[Envelope]) -> CaseView:
     return view
 
 
-def apply_event(view: CaseView, envelope: Envelope) -> None:
+def apply_event(view: CaseView, envelope: EventFacts) -> None:
     """One step of the fold: `view` moved on by `envelope` (the case index resumes from a
     stored view with it, so search and the case page read events alike)."""
     view.events += 1
@@ -78,7 +78,7 @@ def apply_event(view: CaseView, envelope: Envelope) -> None:
         apply(view, envelope, payload)
 
 
-def _received(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _received(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     view.opened_at = view.opened_at or envelope.occurred_at
     view.channel = _text(payload.get("channel"))
     source = payload.get("source")
@@ -89,20 +89,20 @@ def _received(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) ->
         view.final_answer_given = True
 
 
-def _contact(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _contact(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     view.contacts += 1
     view.final_answer_given |= payload.get("final_answer") is True
 
 
-def _closure_requested(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _closure_requested(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     view.closure_requested = _text(payload.get("reason")) or "unspecified"
 
 
-def _recording(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _recording(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     view.recordings += 1
 
 
-def _decided(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _decided(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     outcome = _text(payload.get("outcome")) or "unknown"
     reasons = payload.get("reasons")
     rules = tuple(
@@ -120,27 +120,27 @@ def _decided(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> 
     view.status = "closed" if closes or view.status == "closed" else "decided"
 
 
-def _hold_placed(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _hold_placed(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     matter = _text(payload.get("matter"))
     hold_id = _text(payload.get("hold_id")) or matter or str(envelope.event_id)
     view.holds[hold_id] = Hold(hold_id, matter, envelope.occurred_at)
 
 
-def _hold_released(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _hold_released(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     hold_id = _text(payload.get("hold_id")) or _text(payload.get("matter"))
     if hold_id is not None:
         view.holds.pop(hold_id, None)
 
 
-def _anonymized(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _anonymized(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     view.anonymized = True
 
 
-def _erased(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _erased(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     view.erased = True
 
 
-def _access(view: CaseView, envelope: Envelope, payload: Mapping[str, Any]) -> None:
+def _access(view: CaseView, envelope: EventFacts, payload: Mapping[str, Any]) -> None:
     view.accesses += 1
 
 
@@ -148,7 +148,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-_APPLY: dict[str, Callable[[CaseView, Envelope, Mapping[str, Any]], None]] = {
+_APPLY: dict[str, Callable[[CaseView, EventFacts, Mapping[str, Any]], None]] = {
     v.CONSULTATION_RECEIVED: _received,
     v.CONTACT_LOGGED: _contact,
     v.CLOSURE_REQUESTED: _closure_requested,

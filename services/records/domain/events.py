@@ -12,6 +12,7 @@ event's chain hash commits to the whole case. The 0x02 prefix keeps it apart fro
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from services.records.domain.errors import EventConflictError, InvalidEventError
 from shared.bundle.case_chain import ChainLink, link_mismatch, next_link
@@ -62,6 +63,40 @@ class StoredEvent:
     leaf: bytes
     prev_hash: bytes
     chain_hash: bytes
+
+
+class LeafRow(NamedTuple):
+    """What an audit checks of one position, as one read returns it: the row's columns that
+    repeat the envelope or carry its chain, its bytes, and `committed`, the leaf hash the
+    Merkle tree holds there (None if it holds none). A plain tuple: an audit reads millions."""
+
+    position: int
+    event_id: str
+    case_id: str
+    case_position: int
+    event_type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    leaf: bytes
+    prev_hash: bytes
+    chain_hash: bytes
+    committed: bytes | None
+
+    @classmethod
+    def of(cls, event: StoredEvent, committed: bytes | None) -> "LeafRow":
+        return cls(
+            event.position,
+            event.event_id,
+            event.case_id,
+            event.case_position,
+            event.event_type,
+            event.occurred_at,
+            event.recorded_at,
+            event.leaf,
+            event.prev_hash,
+            event.chain_hash,
+            committed,
+        )
 
 
 @dataclass(frozen=True, slots=True)

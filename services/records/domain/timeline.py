@@ -1,13 +1,15 @@
 """Bitemporal selection of a case's events: what had been recorded by `as_of`, and of that,
 what had happened by `valid_at`; late arrivals (occurred early, recorded late) fall out right."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import from_json
+
 from services.records.domain.events import StoredEvent
-from shared.envelope import Envelope, decode_envelope
+from shared.envelope import Envelope, InvalidEnvelopeError, decode_envelope
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,48 @@ class CaseEvent:
     @classmethod
     def of(cls, stored: StoredEvent) -> "CaseEvent":
         return cls(stored, decode_envelope(stored.leaf))
+
+
+@dataclass(slots=True)
+class StoredFacts:
+    """What the case view reads of a stored event (`vocabulary.EventFacts`), without building
+    its Envelope: the bytes parsed once as JSON (the payload as stored, ciphertext included,
+    never decrypted here), the columns for what they repeat (the audit checks they agree). Not
+    frozen: a frozen dataclass's constructor costs a third of a replay's per-row fold."""
+
+    event_id: str
+    type: str
+    schema_version: int
+    subject_id: str | None
+    occurred_at: datetime
+    payload: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, stored: StoredEvent) -> "StoredFacts":
+        return cls.parse(
+            stored.position, stored.event_id, stored.event_type, stored.occurred_at, stored.leaf
+        )
+
+    @classmethod
+    def parse(
+        cls, position: int, event_id: str, event_type: str, occurred_at: datetime, leaf: bytes
+    ) -> "StoredFacts":
+        """From the columns a replay reads. Raises InvalidEnvelopeError, naming the position
+        only, if the bytes are no envelope (they were one when appended: the leaf hash says
+        whether they changed since)."""
+        try:
+            # pydantic's own JSON parser (jiter): a third of json.loads's time on 1 KiB events.
+            fields = from_json(leaf)
+            payload, version, subject = (
+                fields["payload"],
+                fields["schema_version"],
+                fields["subject_id"],
+            )
+        except (ValueError, KeyError, TypeError):
+            payload = None
+        if not isinstance(payload, dict) or not isinstance(version, int):
+            raise InvalidEnvelopeError(f"the bytes at position {position} are no envelope")
+        return cls(event_id, event_type, version, subject, occurred_at, payload)
 
 
 @dataclass(frozen=True)

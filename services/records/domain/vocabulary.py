@@ -7,14 +7,14 @@ docs/decisions/0006-records-store.md lists the payload fields read; the contract
 tests/contract/records/test_reads_fit_contracts.py checks each model against its contract."""
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.contracts import intake, policy, privacy, records
 from shared.contracts.declaring import UnknownEventError
 from shared.contracts.registry import CONTRACTS
-from shared.envelope import Envelope
 
 PRODUCER = records.PRODUCER
 
@@ -101,7 +101,25 @@ a type missing here carries no personal field that records could reveal."""
 _LATEST_VERSIONS = {contract.type: contract.version for contract in CONTRACTS.latest_contracts()}
 
 
-def readable_payload(envelope: Envelope) -> Mapping[str, Any] | None:
+class EventFacts(Protocol):
+    """What records reads meaning from: an Envelope has it, and so has a stored row read without
+    building one (`timeline.StoredFacts`, for replays of thousands of events)."""
+
+    @property
+    def event_id(self) -> object: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def schema_version(self) -> int: ...
+    @property
+    def subject_id(self) -> str | None: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def payload(self) -> Mapping[str, Any]: ...
+
+
+def readable_payload(envelope: EventFacts) -> Mapping[str, Any] | None:
     """`envelope`'s payload in the shape its read model describes, that of its type's latest
     version (an older one lifted by the registry's upcasters; a type with no read model needs
     no lifting, nothing of it is read); None when no contract declares its type and version,

@@ -8,7 +8,8 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from services.records.domain.checkpoints import ConsistencyProof, InclusionProof, StoredCheckpoint
-from services.records.domain.events import Appended, ReceivedEvent, StoredEvent
+from services.records.domain.events import Appended, LeafRow, ReceivedEvent, StoredEvent
+from services.records.domain.timeline import StoredFacts, Window
 from shared.bus.messages import OutgoingMessage
 from shared.merkle.case_map import CaseHead
 from shared.merkle.store import NodeId
@@ -78,10 +79,11 @@ class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
     """The append-only event log: one row per event id, a Merkle leaf per row, chained by case."""
 
     async def append_batch(self, events: Sequence[ReceivedEvent]) -> tuple[Appended, ...]:
-        """Appends in one transaction, all or nothing, one result per event in order.
+        """Appends a batch of any size in one transaction, all or nothing, one result per
+        event in order (records' bus consumer hands it a batch of messages).
 
-        An event id already stored keeps its position and changes nothing; the same id with
-        other bytes refuses the batch (EventConflictError).
+        An event id already stored, or earlier in the batch, keeps its position and changes
+        nothing; the same id with other bytes refuses the batch (EventConflictError).
         """
         ...
 
@@ -101,12 +103,19 @@ class EventStore(CheckpointStore, CosignatureStore, CaseMapStore, Protocol):
         """The events of one case, in log (and so case) order."""
         ...
 
+    async def case_facts(self, case_id: str, window: Window) -> list[StoredFacts]:
+        """The case's events `window` admits, in the order they happened (log order breaks
+        ties), as the case view folds them: what a replay reads, no Envelope built. Empty if
+        none, whether or not the log holds the case."""
+        ...
+
     async def leaf_hashes(self) -> dict[int, bytes]:
         """The leaf hash the Merkle tree committed to for each position."""
         ...
 
-    async def leaf_hashes_between(self, start: int, end: int) -> dict[int, bytes]:
-        """The committed leaf hashes of positions [start, end)."""
+    async def leaf_rows(self, start: int, end: int) -> list[LeafRow]:
+        """What an audit checks of positions [start, end), in log order, in one read: the
+        events there, each with the leaf hash the Merkle tree committed to at its position."""
         ...
 
     async def inclusion_proof(self, event_id: str, size: int) -> InclusionProof:

@@ -22,6 +22,7 @@ from services.records.domain.errors import (
     CheckpointNotFoundError,
     NotAnErasureError,
 )
+from services.records.domain.events import StoredEvent
 from services.records.domain.timeline import CaseEvent, Window, select_stored
 from services.records.domain.vocabulary import SUBJECT_ERASED
 from services.records.service_layer.ports import EventStore, PersonalFields
@@ -43,10 +44,7 @@ async def latest_case_events(
 ) -> tuple[list[CaseEvent], int]:
     """The last `latest` (None: all) of the case's events `window` admits, as they happened,
     and how many it admits; only those returned are decoded. CaseNotFoundError as above."""
-    stored = await store.case_events(case_id)
-    if not stored:
-        raise CaseNotFoundError(case_id)
-    admitted = select_stored(stored, window)
+    admitted = select_stored(await _stored_case(store, case_id), window)
     kept = admitted if latest is None else admitted[-latest:]
     return [CaseEvent.of(event) for event in kept], len(admitted)
 
@@ -55,9 +53,17 @@ async def case_view(
     store: EventStore, personal: PersonalFields, case_id: str, window: Window
 ) -> tuple[CaseView, bool]:
     """The read model at `window`, and whether the case's key has been destroyed (now)."""
-    events = await case_events(store, case_id, window)
-    view = project_case(case_id, (event.envelope for event in events))
-    return view, await personal.key_destroyed(case_id)
+    facts = await store.case_facts(case_id, window)
+    if not facts:
+        await _stored_case(store, case_id)  # CaseNotFoundError if the log has none of it
+    return project_case(case_id, facts), await personal.key_destroyed(case_id)
+
+
+async def _stored_case(store: EventStore, case_id: str) -> list[StoredEvent]:
+    stored = await store.case_events(case_id)
+    if not stored:
+        raise CaseNotFoundError(case_id)
+    return stored
 
 
 async def latest_checkpoint(store: EventStore) -> StoredCheckpoint:
