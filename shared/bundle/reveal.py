@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
+from shared.crypto.class_ciphertext import is_sealed
 from shared.crypto.codec import ERASED
 from shared.envelope import canonical_json
 from shared.merkle import encoding
@@ -107,7 +108,7 @@ def ciphertext_digest(value: JsonValue) -> bytes:
 
 
 def ciphertext_paths(value: Any, path: str = "") -> Iterator[str]:
-    """Dotted paths (list items by index, as the codec names them) of every v1 ciphertext."""
+    """Dotted paths (list items by index, as the codec names them) of every ciphertext."""
     if is_ciphertext(value):
         yield path
     elif isinstance(value, Mapping):
@@ -136,7 +137,9 @@ def value_at(value: Any, path: str) -> Any:
 
 
 def is_ciphertext(value: Any) -> bool:
-    return isinstance(value, Mapping) and value.get("enc") == "v1"
+    """A field's ciphertext object, v1 or v2 (a v2 field holds its own slice of its class's
+    ciphertext, so its stored object is what its commitment hashes, as in v1)."""
+    return is_sealed(value)
 
 
 def _is_plaintext(value: Any) -> bool:

@@ -1,15 +1,18 @@
-"""Encrypts a model's personal fields into ciphertext objects, and decrypts them per grant."""
+"""Encrypts a model's personal fields into ciphertext objects, one AES-GCM operation per field
+class, and decrypts them (of either format) per grant."""
 
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
 from pydantic import BaseModel
 
+from shared.crypto.ciphertext import VERSION as V1
 from shared.crypto.ciphertext import FieldBinding, open_sealed, parse, seal
+from shared.crypto.class_ciphertext import ClassBinding, open_class, parse_class, seal_class
 from shared.crypto.data_key import DataKey
 from shared.crypto.errors import CiphertextError, KeyDestroyedError
 from shared.crypto.fields import Each, FieldClass, Node, PersonalPlan, plan_of
@@ -40,7 +43,10 @@ class _Site:
 
 
 class FieldCodec:
-    """Payload dicts in which every declared personal field is a v1 ciphertext object.
+    """Payload dicts in which every declared personal field is a ciphertext object.
+
+    New events get the v2 format: one AES-GCM operation per field class of an event
+    (`class_ciphertext`); events sealed field by field in v1 still open.
 
     A `None` personal value stays `None`: whether a phone number was given is not itself
     personal, and services without the identity grant need to know it.
@@ -53,9 +59,9 @@ class FieldCodec:
         self, model: BaseModel, *, case_id: str, event_id: UUID | str
     ) -> dict[str, Any]:
         payload = model.model_dump(mode="json")
-        sites = list(_sites(payload, plan_of(type(model)), ""))
-        if sites:
-            _seal_sites(sites, await self._keys.create_or_get(case_id), case_id, event_id)
+        classes = _classes_of(payload, plan_of(type(model)))
+        if classes:
+            _seal(classes, await self._keys.create_or_get(case_id), case_id, str(event_id))
         return payload
 
     def encrypt_with(
@@ -64,7 +70,7 @@ class FieldCodec:
         """`encrypt` under a key the caller already holds: the key of a case it is opening,
         created in its own transaction on the key store (not yet committed, so not cached)."""
         payload = model.model_dump(mode="json")
-        _seal_sites(_sites(payload, plan_of(type(model)), ""), key, case_id, event_id)
+        _seal(_classes_of(payload, plan_of(type(model))), key, case_id, str(event_id))
         return payload
 
     async def decrypt(
@@ -87,29 +93,65 @@ class FieldCodec:
         wanted = plan.classes() if classes is None else frozenset(classes)
         reader.require(wanted)
         result: dict[str, Any] = _copy(payload)
-        sites = [site for site in _sites(result, plan, "") if site.field_class in wanted]
-        if not sites:
+        found = _classes_of(result, plan)
+        opening = [(name, sites) for name, sites in found.items() if name in wanted]
+        if not opening:
             return result
         try:
             key: DataKey | None = await self._keys.get(case_id)
         except KeyDestroyedError:
             key = None
         event = str(event_id)
-        for site in sites:
-            ciphertext = parse(site.value, site.path)
-            if key is None:
-                site.container[site.key] = ERASED
-                continue
-            plaintext = open_sealed(key, ciphertext, FieldBinding(case_id, event, site.path))
-            site.container[site.key] = _from_json(plaintext)
+        for field_class, sites in opening:
+            _open(key, sites, ClassBinding(case_id, event, field_class, [s.path for s in sites]))
         return result
 
 
-def _seal_sites(sites: Iterable[_Site], key: DataKey, case_id: str, event_id: UUID | str) -> None:
+def encrypt_v1(
+    model: BaseModel, key: DataKey, *, case_id: str, event_id: UUID | str
+) -> dict[str, Any]:
+    """The payload as events before decision 0029 carry it, one v1 seal per field. Nothing
+    writes it any more: the tests that old events still open and B8's v1 figure build it."""
+    payload = model.model_dump(mode="json")
     event = str(event_id)
-    for site in sites:
-        binding = FieldBinding(case_id, event, site.path)
-        site.container[site.key] = seal(key, _to_json(site.value), binding)
+    for sites in _classes_of(payload, plan_of(type(model))).values():
+        for site in sites:
+            sealed = seal(key, _to_json(site.value), FieldBinding(case_id, event, site.path))
+            site.container[site.key] = sealed
+    return payload
+
+
+def _seal(
+    classes: Mapping[FieldClass, Sequence[_Site]], key: DataKey, case_id: str, event: str
+) -> None:
+    for field_class, sites in classes.items():
+        binding = ClassBinding(case_id, event, field_class, [site.path for site in sites])
+        sealed = seal_class(key, [_to_json(site.value) for site in sites], binding)
+        for site, ciphertext in zip(sites, sealed, strict=True):
+            site.container[site.key] = ciphertext
+
+
+def _open(key: DataKey | None, sites: Sequence[_Site], binding: ClassBinding) -> None:
+    """The class's fields in plaintext (`ERASED` without a key), in either format."""
+    values = [site.value for site in sites]
+    first = values[0]
+    if type(first) is dict and first.get("enc") == V1:
+        event = binding.event_id
+        for site, value in zip(sites, values, strict=True):
+            ciphertext = parse(value, site.path)
+            if key is None:
+                site.container[site.key] = ERASED
+                continue
+            field = FieldBinding(binding.case_id, event, site.path)
+            site.container[site.key] = _from_json(open_sealed(key, ciphertext, field))
+        return
+    parsed = parse_class(values, binding)
+    if key is None:
+        for site in sites:
+            site.container[site.key] = ERASED
+        return
+    for site, plaintext in zip(sites, open_class(key, parsed, binding), strict=True):
+        site.container[site.key] = _from_json(plaintext)
 
 
 # Most personal values are strings with nothing to escape: their JSON is the text in quotes,
@@ -140,6 +182,15 @@ def _copy(value: Any) -> Any:
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _classes_of(data: Mapping[str, Any], plan: PersonalPlan) -> dict[FieldClass, list[_Site]]:
+    """The personal values of `data` by class, each class in plan order (the order a v2
+    ciphertext binds)."""
+    classes: dict[FieldClass, list[_Site]] = {}
+    for site in _sites(data, plan, ""):
+        classes.setdefault(site.field_class, []).append(site)
+    return classes
 
 
 def _sites(data: Mapping[str, Any], plan: PersonalPlan, prefix: str) -> Iterator[_Site]:
