@@ -18,9 +18,9 @@ swapped, one left out or one cut at another boundary, and the class no longer op
 
 import binascii
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from pydantic import BaseModel, ConfigDict
@@ -62,37 +62,45 @@ SealedField = Ciphertext | ClassHead | ClassMember
 """What a personal field holds in a stored event, in either format: read models that only
 count a field as present (policy's identity) accept both, so old and new events read alike."""
 
-_SEALED_VERSIONS = frozenset({"v1", VERSION})
+SEALED_VERSIONS = frozenset({"v1", VERSION})
 
 
 def is_sealed(value: Any) -> bool:
     """True for a ciphertext object of either format (the bundle's reveal check asks this)."""
-    return isinstance(value, dict) and value.get("enc") in _SEALED_VERSIONS
+    return isinstance(value, dict) and value.get("enc") in SEALED_VERSIONS
 
 
-@dataclass(frozen=True, slots=True)
-class ClassBinding:
-    """Where a class's ciphertext belongs: this case, event and class, these paths in order."""
+class ClassBinding(NamedTuple):
+    """Where a class's ciphertext belongs: this case, event and class, these paths in order.
+    (A named tuple: one is built per class of every event sealed or opened.)"""
 
     case_id: str
     event_id: str
     field_class: FieldClass
     paths: Sequence[str]
 
-    def associated_data(self, kid: str, sizes: Iterable[int]) -> bytes:
-        # Each part prefixed by its length, so no two bindings give the same bytes; a path's
-        # slice length follows it, ended by the next '|'.
-        case, event, name = self.case_id, self.event_id, self.field_class.value
-        fields = "".join(
-            f"|{len(path)}:{path}:{size}" for path, size in zip(self.paths, sizes, strict=True)
-        )
+    def associated_data(self, kid: str, sizes: Sequence[int]) -> bytes:
+        # Each part prefixed by its length, so no two bindings give the same bytes; the
+        # slice lengths come last, after the paths' count and the paths themselves.
+        case, event = self.case_id, self.event_id
+        if len(sizes) != len(self.paths):
+            raise CiphertextError(f"{self.where()}: {len(sizes)} slices for {len(self.paths)}")
         return (
-            f"{_AAD_LABEL}|{len(case)}:{case}|{len(event)}:{event}|{len(name)}:{name}"
-            f"|{len(kid)}:{kid}|{len(self.paths)}{fields}"
+            f"{_AAD_LABEL}|{len(case)}:{case}|{len(event)}:{event}|{_CLASS_PARTS[self.field_class]}"
+            f"|{len(kid)}:{kid}|{_paths_part(tuple(self.paths))}|{','.join(map(str, sizes))}"
         ).encode()
 
     def where(self) -> str:
         return ", ".join(self.paths)
+
+
+_CLASS_PARTS = {field_class: f"{len(field_class)}:{field_class}" for field_class in FieldClass}
+
+
+@lru_cache(maxsize=4096)
+def _paths_part(paths: tuple[str, ...]) -> str:
+    # Events of one type mostly name the same fields: their part is written once.
+    return str(len(paths)) + "".join(f"|{len(path)}:{path}" for path in paths)
 
 
 def seal_class(
@@ -102,23 +110,19 @@ def seal_class(
     nonce = os.urandom(NONCE_BYTES)
     sizes = [len(plaintext) for plaintext in plaintexts]
     sealed = key.encrypt(nonce, b"".join(plaintexts), binding.associated_data(key.kid, sizes))
-    objects: list[dict[str, str]] = []
+    encode = binascii.b2a_base64
+    slices: list[str] = []
     start = 0
     for size in sizes:
-        objects.append({"enc": VERSION, "ct": b64(sealed[start : start + size])})
+        slices.append(encode(sealed[start : start + size], newline=False).decode("ascii"))
         start += size
-    objects[0] = {
-        "enc": VERSION,
-        "kid": key.kid,
-        "nonce": b64(nonce),
-        "tag": b64(sealed[start:]),
-        "ct": objects[0]["ct"],
-    }
-    return objects
+    objects = [{"enc": VERSION, "ct": piece} for piece in slices[1:]]
+    head = {"enc": VERSION, "kid": key.kid, "nonce": b64(nonce), "tag": b64(sealed[start:])}
+    head["ct"] = slices[0]
+    return [head, *objects]
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedClass:
+class ParsedClass(NamedTuple):
     """A class's ciphertext objects checked for shape, their base64 still undecoded."""
 
     kid: str
@@ -134,18 +138,23 @@ _MEMBER_FIELDS = frozenset(ClassMember.model_fields)
 def parse_class(values: Sequence[Any], binding: ClassBinding) -> ParsedClass:
     """The class's objects (the head first, then members, in path order), or CiphertextError
     naming the paths (never a value)."""
+    if len(values) != len(binding.paths) or not values:
+        raise CiphertextError(f"{binding.where()}: not one ciphertext object per field")
     head = values[0]
     if not (
         type(head) is dict
         and head.keys() == _HEAD_FIELDS
         and head["enc"] == VERSION
-        and all(type(head[name]) is str for name in ("kid", "nonce", "tag", "ct"))
+        and type(head["kid"]) is str
+        and type(head["nonce"]) is str
+        and type(head["tag"]) is str
+        and type(head["ct"]) is str
     ):
         raise CiphertextError(
             f"{binding.paths[0]}: not a v2 ciphertext (the first field of its class)"
         )
     slices = [head["ct"]]
-    for path, value in zip(binding.paths[1:], values[1:], strict=True):
+    for path, value in zip(binding.paths[1:], values[1:]):  # noqa: B905 - one length
         if not (
             type(value) is dict
             and value.keys() == _MEMBER_FIELDS

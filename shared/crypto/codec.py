@@ -3,8 +3,7 @@ class, and decrypts them (of either format) per grant."""
 
 import json
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -12,7 +11,13 @@ from pydantic import BaseModel
 
 from shared.crypto.ciphertext import VERSION as V1
 from shared.crypto.ciphertext import FieldBinding, open_sealed, parse, seal
-from shared.crypto.class_ciphertext import ClassBinding, open_class, parse_class, seal_class
+from shared.crypto.class_ciphertext import (
+    SEALED_VERSIONS,
+    ClassBinding,
+    open_class,
+    parse_class,
+    seal_class,
+)
 from shared.crypto.data_key import DataKey
 from shared.crypto.errors import CiphertextError, KeyDestroyedError
 from shared.crypto.fields import Each, FieldClass, Node, PersonalPlan, plan_of
@@ -30,16 +35,10 @@ class DataKeySource(Protocol):
     async def get(self, case_id: str) -> DataKey: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _Site:
-    container: dict[str, Any] | list[Any]
-    key: Any
-    path: str
-    field_class: FieldClass
-
-    @property
-    def value(self) -> Any:
-        return self.container[self.key]
+# Where a personal value sits: its container, its key or index there, its dotted path. A plain
+# tuple, not an object: an event has several, and they are built on every encrypt and decrypt.
+_Site = tuple[dict[str, Any] | list[Any], Any, str]
+_Classes = dict[FieldClass, list[_Site]]
 
 
 class FieldCodec:
@@ -103,7 +102,7 @@ class FieldCodec:
             key = None
         event = str(event_id)
         for field_class, sites in opening:
-            _open(key, sites, ClassBinding(case_id, event, field_class, [s.path for s in sites]))
+            _open(key, sites, ClassBinding(case_id, event, field_class, [s[2] for s in sites]))
         return result
 
 
@@ -115,43 +114,41 @@ def encrypt_v1(
     payload = model.model_dump(mode="json")
     event = str(event_id)
     for sites in _classes_of(payload, plan_of(type(model))).values():
-        for site in sites:
-            sealed = seal(key, _to_json(site.value), FieldBinding(case_id, event, site.path))
-            site.container[site.key] = sealed
+        for container, name, path in sites:
+            sealed = seal(key, _to_json(container[name]), FieldBinding(case_id, event, path))
+            container[name] = sealed
     return payload
 
 
-def _seal(
-    classes: Mapping[FieldClass, Sequence[_Site]], key: DataKey, case_id: str, event: str
-) -> None:
+def _seal(classes: _Classes, key: DataKey, case_id: str, event: str) -> None:
     for field_class, sites in classes.items():
-        binding = ClassBinding(case_id, event, field_class, [site.path for site in sites])
-        sealed = seal_class(key, [_to_json(site.value) for site in sites], binding)
-        for site, ciphertext in zip(sites, sealed, strict=True):
-            site.container[site.key] = ciphertext
+        binding = ClassBinding(case_id, event, field_class, [site[2] for site in sites])
+        sealed = seal_class(key, [_to_json(site[0][site[1]]) for site in sites], binding)
+        for (container, name, _), ciphertext in zip(sites, sealed, strict=True):
+            container[name] = ciphertext
 
 
 def _open(key: DataKey | None, sites: Sequence[_Site], binding: ClassBinding) -> None:
     """The class's fields in plaintext (`ERASED` without a key), in either format."""
-    values = [site.value for site in sites]
+    values = [container[name] for container, name, _ in sites]
     first = values[0]
     if type(first) is dict and first.get("enc") == V1:
-        event = binding.event_id
-        for site, value in zip(sites, values, strict=True):
-            ciphertext = parse(value, site.path)
+        for (container, name, path), value in zip(sites, values, strict=True):
+            ciphertext = parse(value, path)
             if key is None:
-                site.container[site.key] = ERASED
+                container[name] = ERASED
                 continue
-            field = FieldBinding(binding.case_id, event, site.path)
-            site.container[site.key] = _from_json(open_sealed(key, ciphertext, field))
+            field = FieldBinding(binding.case_id, binding.event_id, path)
+            container[name] = _from_json(open_sealed(key, ciphertext, field))
         return
     parsed = parse_class(values, binding)
     if key is None:
-        for site in sites:
-            site.container[site.key] = ERASED
+        for container, name, _ in sites:
+            container[name] = ERASED
         return
-    for site, plaintext in zip(sites, open_class(key, parsed, binding), strict=True):
-        site.container[site.key] = _from_json(plaintext)
+    plaintexts = open_class(key, parsed, binding)
+    for (container, name, _), plaintext in zip(sites, plaintexts, strict=True):
+        container[name] = _from_json(plaintext)
 
 
 # Most personal values are strings with nothing to escape: their JSON is the text in quotes,
@@ -173,43 +170,53 @@ def _from_json(plaintext: bytes) -> Any:
 
 def _copy(value: Any) -> Any:
     """A deep copy of JSON-shaped data; several times faster than `copy.deepcopy` (and
-    leaves are kept without a call each: most values are)."""
+    leaves are kept without a call each: most values are). Ciphertext objects count as
+    leaves: nothing edits one in place (a decrypt replaces it), so the copy may share it."""
     if isinstance(value, Mapping):
-        return {key: item if type(item) in _LEAVES else _copy(item) for key, item in value.items()}
+        return {key: item if _kept(item) else _copy(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [item if type(item) in _LEAVES else _copy(item) for item in value]
+        return [item if _kept(item) else _copy(item) for item in value]
     return value
+
+
+def _kept(item: Any) -> bool:
+    kind = type(item)
+    return kind in _LEAVES or (kind is dict and item.get("enc") in SEALED_VERSIONS)
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
-def _classes_of(data: Mapping[str, Any], plan: PersonalPlan) -> dict[FieldClass, list[_Site]]:
+def _classes_of(data: Mapping[str, Any], plan: PersonalPlan) -> _Classes:
     """The personal values of `data` by class, each class in plan order (the order a v2
-    ciphertext binds)."""
-    classes: dict[FieldClass, list[_Site]] = {}
-    for site in _sites(data, plan, ""):
-        classes.setdefault(site.field_class, []).append(site)
+    ciphertext binds). One walk with a shared accumulator rather than nested generators:
+    this runs on every encrypt and decrypt."""
+    classes: _Classes = {}
+    _collect(data, plan, "", classes)
     return classes
 
 
-def _sites(data: Mapping[str, Any], plan: PersonalPlan, prefix: str) -> Iterator[_Site]:
+def _collect(data: Any, plan: PersonalPlan, prefix: str, classes: _Classes) -> None:
     if not isinstance(data, dict):
         raise CiphertextError(f"{prefix.rstrip('.') or '<root>'}: expected an object")
     for name, node in plan.fields.items():
-        yield from _visit(data, name, node, f"{prefix}{name}")
+        value = data.get(name)
+        if value is not None:
+            _place(data, name, value, node, prefix + name, classes)
 
 
-def _visit(container: Any, key: Any, node: Node, path: str) -> Iterator[_Site]:
-    value = container.get(key) if isinstance(container, dict) else container[key]
-    if value is None:
-        return
+def _place(container: Any, key: Any, value: Any, node: Node, path: str, classes: _Classes) -> None:
     if isinstance(node, FieldClass):
-        yield _Site(container, key, path, node)
+        sites = classes.get(node)
+        if sites is None:
+            classes[node] = [(container, key, path)]
+        else:
+            sites.append((container, key, path))
     elif isinstance(node, Each):
         if not isinstance(value, list):
             raise CiphertextError(f"{path}: expected a list")
-        for index in range(len(value)):
-            yield from _visit(value, index, node.item, f"{path}.{index}")
+        for index, item in enumerate(value):
+            if item is not None:
+                _place(value, index, item, node.item, f"{path}.{index}", classes)
     else:
-        yield from _sites(value, node, f"{path}.")
+        _collect(value, node, path + ".", classes)
