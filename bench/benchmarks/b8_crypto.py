@@ -2,7 +2,7 @@
 field classes, the key store's cache hit), against raw AES-GCM with a fresh nonce.
 
 Per field (the issue's figure, same baseline as ever: one raw AES-GCM operation per field) and
-per event: the v2 format (decision 0029, one AES-GCM operation per field class) against v1
+per event: the v2 format (decision 0031, one AES-GCM operation per field class) against v1
 (one per field, as events before it are sealed) and against the raw operations v2 cannot avoid,
 one per class over the class's joined plaintexts."""
 

@@ -1,6 +1,6 @@
 """The v1 ciphertext object of one personal field, bound to its case, event and field path.
 
-Events written before decision 0029 carry it and still open; new events carry v2
+Events written before decision 0031 carry it and still open; new events carry v2
 (`class_ciphertext`). Privacy's copy keys are sealed with it too."""
 
 import binascii

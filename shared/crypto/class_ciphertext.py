@@ -1,5 +1,5 @@
 """The v2 ciphertext: every personal field of one field class in one event, sealed in ONE
-AES-GCM operation (docs/decisions/0029-one-seal-per-field-class.md).
+AES-GCM operation (docs/decisions/0031-one-seal-per-field-class.md).
 
 The fields' JSON plaintexts are joined in plan order and encrypted once. AES-GCM's ciphertext
 is as long as its plaintext, so it splits back into one slice per field, and each field keeps

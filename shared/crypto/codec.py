@@ -109,7 +109,7 @@ class FieldCodec:
 def encrypt_v1(
     model: BaseModel, key: DataKey, *, case_id: str, event_id: UUID | str
 ) -> dict[str, Any]:
-    """The payload as events before decision 0029 carry it, one v1 seal per field. Nothing
+    """The payload as events before decision 0031 carry it, one v1 seal per field. Nothing
     writes it any more: the tests that old events still open and B8's v1 figure build it."""
     payload = model.model_dump(mode="json")
     event = str(event_id)
