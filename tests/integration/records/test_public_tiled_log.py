@@ -228,6 +228,6 @@ async def test_the_public_endpoints_need_no_token_and_serve_no_personal_data(
     everything = b"".join(served.values())
     # The scan would see them: the envelopes are there, with the personal fields encrypted.
     assert b'"type":"consultation.received"' in everything
-    assert b'"enc":"v1"' in everything
+    assert b'"enc":"v2"' in everything
     for text in PERSONAL:
         assert text not in everything, text
