@@ -8,7 +8,8 @@ swaps one field's ciphertext for its text, and the hash of a field's stored ciph
 covers exactly that field's bytes (decision 0025). The class's first field also carries the
 key id, the nonce and the tag:
 
-    first field   {"enc": "v2", "kid": ..., "nonce": b64, "tag": b64, "ct": b64 of its slice}
+    first field   {"enc": "v2", "kid": ..., "nonce": b64, "tag": b64,
+                   "paths": [every field's path, in order], "ct": b64 of its slice}
     other fields  {"enc": "v2", "ct": b64 of its slice}
 
 The associated data binds the case, the event, the class, the key id and every field's path
@@ -38,7 +39,8 @@ _AAD_LABEL = "caselog.class.v2"
 
 
 class ClassHead(BaseModel):
-    """The first field of a class: its own slice, and the key id, nonce and tag of all."""
+    """The first field of a class: its own slice, and the key id, nonce, tag and field paths
+    of all (so a reader whose model names only some of the fields still finds the others)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -46,6 +48,7 @@ class ClassHead(BaseModel):
     kid: str
     nonce: str
     tag: str
+    paths: tuple[str, ...]
     ct: str
 
 
@@ -105,7 +108,7 @@ def _paths_part(paths: tuple[str, ...]) -> str:
 
 def seal_class(
     key: DataKey, plaintexts: Sequence[bytes], binding: ClassBinding
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """The ciphertext objects of the class's fields, in the order of `binding.paths`."""
     nonce = os.urandom(NONCE_BYTES)
     sizes = [len(plaintext) for plaintext in plaintexts]
@@ -117,9 +120,24 @@ def seal_class(
         slices.append(encode(sealed[start : start + size], newline=False).decode("ascii"))
         start += size
     objects = [{"enc": VERSION, "ct": piece} for piece in slices[1:]]
-    head = {"enc": VERSION, "kid": key.kid, "nonce": b64(nonce), "tag": b64(sealed[start:])}
-    head["ct"] = slices[0]
+    head: dict[str, Any] = {
+        "enc": VERSION,
+        "kid": key.kid,
+        "nonce": b64(nonce),
+        "tag": b64(sealed[start:]),
+        "paths": list(binding.paths),
+        "ct": slices[0],
+    }
     return [head, *objects]
+
+
+def head_paths(value: Any) -> list[str] | None:
+    """The field paths a class's first field names, or None if `value` is no v2 head."""
+    if type(value) is dict and value.get("enc") == VERSION and "paths" in value:
+        paths = value["paths"]
+        if type(paths) is list and paths and all(type(path) is str for path in paths):
+            return paths
+    return None
 
 
 class ParsedClass(NamedTuple):
@@ -149,6 +167,7 @@ def parse_class(values: Sequence[Any], binding: ClassBinding) -> ParsedClass:
         and type(head["nonce"]) is str
         and type(head["tag"]) is str
         and type(head["ct"]) is str
+        and type(head["paths"]) is list
     ):
         raise CiphertextError(
             f"{binding.paths[0]}: not a v2 ciphertext (the first field of its class)"

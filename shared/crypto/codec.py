@@ -3,7 +3,7 @@ class, and decrypts them (of either format) per grant."""
 
 import json
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from shared.crypto.ciphertext import FieldBinding, open_sealed, parse, seal
 from shared.crypto.class_ciphertext import (
     SEALED_VERSIONS,
     ClassBinding,
+    head_paths,
     open_class,
     parse_class,
     seal_class,
@@ -102,7 +103,7 @@ class FieldCodec:
             key = None
         event = str(event_id)
         for field_class, sites in opening:
-            _open(key, sites, ClassBinding(case_id, event, field_class, [s[2] for s in sites]))
+            _open(key, sites, result, case_id, event, field_class)
         return result
 
 
@@ -128,27 +129,86 @@ def _seal(classes: _Classes, key: DataKey, case_id: str, event: str) -> None:
             container[name] = ciphertext
 
 
-def _open(key: DataKey | None, sites: Sequence[_Site], binding: ClassBinding) -> None:
-    """The class's fields in plaintext (`ERASED` without a key), in either format."""
-    values = [container[name] for container, name, _ in sites]
+def _open(
+    key: DataKey | None,
+    sites: Sequence[_Site],
+    root: Any,
+    case_id: str,
+    event: str,
+    name: FieldClass,
+) -> None:
+    """The class's fields in plaintext (`ERASED` without a key), in either format. `sites`
+    are where the reader's model expects the class; a v2 class may hold more fields (the
+    writer's model named them), which its first field lists and which are opened with it."""
+    values = [container[key] for container, key, _ in sites]
     first = values[0]
     if type(first) is dict and first.get("enc") == V1:
-        for (container, name, path), value in zip(sites, values, strict=True):
+        for (container, at, path), value in zip(sites, values, strict=True):
             ciphertext = parse(value, path)
             if key is None:
-                container[name] = ERASED
+                container[at] = ERASED
                 continue
-            field = FieldBinding(binding.case_id, binding.event_id, path)
-            container[name] = _from_json(open_sealed(key, ciphertext, field))
+            container[at] = _from_json(
+                open_sealed(key, ciphertext, FieldBinding(case_id, event, path))
+            )
         return
-    parsed = parse_class(values, binding)
+    expected = [path for _, _, path in sites]
+    paths = head_paths(first)
+    if paths is None:
+        paths = _paths_of_head_elsewhere(root, expected[0])
+    as_read = paths == expected  # the reader's model names the class as the writer's did
+    binding = ClassBinding(case_id, event, name, paths)
+    parsed = parse_class(values if as_read else _gathered(root, paths, expected), binding)
     if key is None:
-        for container, name, _ in sites:
-            container[name] = ERASED
+        for container, at, _ in sites:
+            container[at] = ERASED
         return
-    plaintexts = open_class(key, parsed, binding)
-    for (container, name, _), plaintext in zip(sites, plaintexts, strict=True):
-        container[name] = _from_json(plaintext)
+    opened = open_class(key, parsed, binding)
+    if not as_read:
+        by_path = dict(zip(paths, opened, strict=True))
+        opened = [by_path[path] for path in expected]
+    for (container, at, _), plaintext in zip(sites, opened, strict=True):
+        container[at] = _from_json(plaintext)
+
+
+def _paths_of_head_elsewhere(root: Any, path: str) -> list[str]:
+    """The paths of the v2 class that holds `path`, from its first field, wherever that is
+    (the reader's model does not name it). A walk of the payload: rare, so not fast."""
+    for value in _objects(root):
+        paths = head_paths(value)
+        if paths is not None and path in paths:
+            return paths
+    raise CiphertextError(f"{path}: not a v2 ciphertext (no first field of its class names it)")
+
+
+def _objects(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _objects(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _objects(item)
+
+
+def _gathered(root: Any, paths: Sequence[str], expected: Sequence[str]) -> list[Any]:
+    """The class's values at `paths`; CiphertextError if the reader expects one elsewhere."""
+    if not set(expected) <= set(paths):
+        stray = next(path for path in expected if path not in paths)
+        raise CiphertextError(f"{stray}: not among the fields its v2 class was sealed with")
+    return [_at(root, path) for path in paths]
+
+
+def _at(root: Any, path: str) -> Any:
+    value = root
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
 
 
 # Most personal values are strings with nothing to escape: their JSON is the text in quotes,
