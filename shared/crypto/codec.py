@@ -140,7 +140,7 @@ def _open(
     """The class's fields in plaintext (`ERASED` without a key), in either format. `sites`
     are where the reader's model expects the class; a v2 class may hold more fields (the
     writer's model named them), which its first field lists and which are opened with it."""
-    values = [container[key] for container, key, _ in sites]
+    values = [container[at] for container, at, _ in sites]
     first = values[0]
     if type(first) is dict and first.get("enc") == V1:
         for (container, at, path), value in zip(sites, values, strict=True):
