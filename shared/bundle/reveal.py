@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from shared.crypto.class_ciphertext import is_sealed
+from shared.crypto.class_ciphertext import value_at as value_at  # the bundle checks use it
 from shared.crypto.codec import ERASED
 from shared.envelope import canonical_json
 from shared.merkle import encoding
@@ -122,18 +123,6 @@ def ciphertext_paths(value: Any, path: str = "") -> Iterator[str]:
 def revealed_paths(stored: Mapping[str, Any], shown: Mapping[str, Any]) -> tuple[str, ...]:
     """The ciphertext paths of `stored` that `shown` holds in plaintext (not `[erased]`)."""
     return tuple(path for path in ciphertext_paths(stored) if _is_plaintext(value_at(shown, path)))
-
-
-def value_at(value: Any, path: str) -> Any:
-    """The value at a dotted path, or None where the path leads nowhere."""
-    for part in path.split("."):
-        if isinstance(value, Mapping):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
 
 
 def is_ciphertext(value: Any) -> bool:

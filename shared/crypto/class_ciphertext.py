@@ -19,7 +19,7 @@ swapped, one left out or one cut at another boundary, and the class no longer op
 
 import binascii
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -212,3 +212,16 @@ def open_class(key: DataKey, parsed: ParsedClass, binding: ClassBinding) -> list
         plaintexts.append(joined[start : start + size])
         start += size
     return plaintexts
+
+
+def value_at(value: Any, path: str) -> Any:
+    """The value at a dotted path (list items by index, as the codec names them), or None
+    where the path leads nowhere."""
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value

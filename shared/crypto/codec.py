@@ -18,6 +18,7 @@ from shared.crypto.class_ciphertext import (
     open_class,
     parse_class,
     seal_class,
+    value_at,
 )
 from shared.crypto.data_key import DataKey
 from shared.crypto.errors import CiphertextError, KeyDestroyedError
@@ -196,19 +197,7 @@ def _gathered(root: Any, paths: Sequence[str], expected: Sequence[str]) -> list[
     if not set(expected) <= set(paths):
         stray = next(path for path in expected if path not in paths)
         raise CiphertextError(f"{stray}: not among the fields its v2 class was sealed with")
-    return [_at(root, path) for path in paths]
-
-
-def _at(root: Any, path: str) -> Any:
-    value = root
-    for part in path.split("."):
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
+    return [value_at(root, path) for path in paths]
 
 
 # Most personal values are strings with nothing to escape: their JSON is the text in quotes,
