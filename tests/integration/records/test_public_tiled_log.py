@@ -115,10 +115,18 @@ def flipping_proxy(upstream: str, target: str) -> FastAPI:
             answer = await client.get(f"{upstream}/{path}")
         body = bytearray(answer.content)
         if f"/{path}" == target:
-            body[len(body) // 2] ^= 0x01
+            body[_flipped_at(path, body)] ^= 0x01
         return Response(bytes(body), answer.status_code, media_type=answer.headers["content-type"])
 
     return proxy
+
+
+def _flipped_at(path: str, body: bytes) -> int:
+    """The middle byte; in an entry bundle the middle of its first entry, past its 2-byte
+    length, so the change lands in an entry's bytes whatever their sizes (not in a length)."""
+    if path.startswith("tile/entries/"):
+        return 2 + int.from_bytes(body[:2], "big") // 2
+    return len(body) // 2
 
 
 @dataclass
