@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import JsonValue
 
+from shared.crypto.class_ciphertext import is_sealed
+from shared.crypto.class_ciphertext import value_at as value_at  # the bundle checks use it
 from shared.crypto.codec import ERASED
 from shared.envelope import canonical_json
 from shared.merkle import encoding
@@ -107,7 +109,7 @@ def ciphertext_digest(value: JsonValue) -> bytes:
 
 
 def ciphertext_paths(value: Any, path: str = "") -> Iterator[str]:
-    """Dotted paths (list items by index, as the codec names them) of every v1 ciphertext."""
+    """Dotted paths (list items by index, as the codec names them) of every ciphertext."""
     if is_ciphertext(value):
         yield path
     elif isinstance(value, Mapping):
@@ -123,20 +125,10 @@ def revealed_paths(stored: Mapping[str, Any], shown: Mapping[str, Any]) -> tuple
     return tuple(path for path in ciphertext_paths(stored) if _is_plaintext(value_at(shown, path)))
 
 
-def value_at(value: Any, path: str) -> Any:
-    """The value at a dotted path, or None where the path leads nowhere."""
-    for part in path.split("."):
-        if isinstance(value, Mapping):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
-
-
 def is_ciphertext(value: Any) -> bool:
-    return isinstance(value, Mapping) and value.get("enc") == "v1"
+    """A field's ciphertext object, v1 or v2 (a v2 field holds its own slice of its class's
+    ciphertext, so its stored object is what its commitment hashes, as in v1)."""
+    return is_sealed(value)
 
 
 def _is_plaintext(value: Any) -> bool:

@@ -1,4 +1,7 @@
-"""The v1 ciphertext object of one personal field, bound to its case, event and field path."""
+"""The v1 ciphertext object of one personal field, bound to its case, event and field path.
+
+Events written before decision 0031 carry it and still open; new events carry v2
+(`class_ciphertext`). Privacy's copy keys are sealed with it too."""
 
 import binascii
 import os
@@ -76,7 +79,7 @@ def seal(key: DataKey, plaintext: bytes, binding: FieldBinding) -> dict[str, str
     """Encrypt under a fresh random 96-bit nonce; returns the ciphertext object as a dict."""
     nonce = os.urandom(NONCE_BYTES)
     sealed = key.encrypt(nonce, plaintext, binding.associated_data(key.kid))
-    return {"enc": VERSION, "kid": key.kid, "nonce": _b64(nonce), "ct": _b64(sealed)}
+    return {"enc": VERSION, "kid": key.kid, "nonce": b64(nonce), "ct": b64(sealed)}
 
 
 def parse(value: Any, path: str) -> SealedParts:
@@ -108,5 +111,6 @@ def open_sealed(key: DataKey, ciphertext: SealedParts, binding: FieldBinding) ->
         ) from None
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """Standard base64 without a newline: how both formats write their bytes."""
     return binascii.b2a_base64(data, newline=False).decode("ascii")

@@ -30,7 +30,7 @@ from shared.bus.errors import PermanentHandlingError
 from shared.contracts.declaring import UnknownEventError
 from shared.contracts.intake import Consultation
 from shared.contracts.reading import ConsumerReads
-from shared.crypto.ciphertext import Ciphertext
+from shared.crypto.class_ciphertext import SealedField
 from shared.crypto.codec import FieldCodec
 from shared.crypto.errors import CiphertextError, KeyNotFoundError
 from shared.crypto.fields import Content, FieldClass, Identity
@@ -47,11 +47,11 @@ class _Read(BaseModel):
 class CustomerRead(_Read):
     """Identity is only ever counted as present or absent: it must arrive encrypted."""
 
-    name: Identity[Ciphertext] | None = None
-    email: Identity[Ciphertext] | None = None
-    phone: Identity[Ciphertext] | None = None
+    name: Identity[SealedField] | None = None
+    email: Identity[SealedField] | None = None
+    phone: Identity[SealedField] | None = None
     relationship: str = "unknown"
-    confidential_notes: Identity[Ciphertext] | None = None
+    confidential_notes: Identity[SealedField] | None = None
 
 
 class MoneyRead(_Read):

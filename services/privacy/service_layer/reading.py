@@ -9,6 +9,7 @@ from services.privacy.domain import views
 from services.privacy.domain.copies import CaseContent, Decided
 from services.privacy.domain.errors import UnreadableCaseError
 from services.privacy.service_layer.ports import Decryptor, PrivacyStore
+from shared.crypto.class_ciphertext import is_sealed
 from shared.crypto.errors import CryptoError
 from shared.envelope import Envelope
 from shared.validation import summarize
@@ -72,7 +73,8 @@ def key_id_of(events: list[ReadEvent]) -> str | None:
 
 def _kid(value: object) -> str | None:
     if isinstance(value, dict):
-        if value.get("enc") == "v1" and isinstance(value.get("kid"), str):
+        # v1: every field names the key; v2: the first field of each class does.
+        if is_sealed(value) and isinstance(value.get("kid"), str):
             return str(value["kid"])
         value = list(value.values())
     if isinstance(value, list):

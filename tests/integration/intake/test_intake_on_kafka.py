@@ -51,7 +51,7 @@ async def test_a_consultation_reaches_the_topic_with_ciphertext_only(
     customer = envelope.payload["customer"]
     assert isinstance(customer, dict)
     for field in ("name", "email", "phone", "confidential_notes"):
-        assert customer[field]["enc"] == "v1", field  # type: ignore[index]
+        assert customer[field]["enc"] == "v2", field  # type: ignore[index]
     assert customer["relationship"] == "purchaser"
     assert leaks(value, PERSONAL) == []
     logged = log_output.getvalue()

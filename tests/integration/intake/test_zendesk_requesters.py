@@ -102,7 +102,7 @@ async def test_the_requester_is_read_from_the_users_api(
         for v in await intake_events(intake_settings)
         if decode_envelope(v).case_id == accepted.json()["case_id"]
     ]
-    assert decode_envelope(event).payload["customer"]["name"]["enc"] == "v1"  # type: ignore[index]
+    assert decode_envelope(event).payload["customer"]["name"]["enc"] == "v2"  # type: ignore[index]
     assert "佐藤".encode() not in event
 
 

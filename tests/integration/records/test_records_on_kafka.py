@@ -48,7 +48,7 @@ async def test_events_of_every_topic_are_stored_once_and_replayed(
         "policy.decided",
         "contact.logged",
     ]
-    assert body["events"][0]["payload"]["customer"]["name"]["enc"] == "v1"
+    assert body["events"][0]["payload"]["customer"]["name"]["enc"] == "v2"
     view = (await running.get(f"/v1/cases/{case[0]}", Role.SUPERVISOR)).json()
     assert (view["status"], view["contacts"], view["channel"]) == ("decided", 1, "phone")
     assert view["decisions"][0]["rules"] == ["legitimate-complaint"]

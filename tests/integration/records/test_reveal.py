@@ -89,7 +89,7 @@ async def test_without_reveal_personal_fields_stay_ciphertext_and_nothing_is_rec
     text = response.text
     assert NAME not in text
     assert EMAIL not in text
-    assert response.json()["events"][0]["payload"]["customer"]["name"]["enc"] == "v1"
+    assert response.json()["events"][0]["payload"]["customer"]["name"]["enc"] == "v2"
     assert await _accesses(running, case_id) == []
 
 

@@ -38,7 +38,7 @@ async def test_a_customers_follow_up_carries_its_demand_with_the_details_sealed(
     demand = cast(dict[str, Any], logged.payload)["demand"]
     assert logged.type == "contact.logged"
     assert (demand["type"], demand["amount"]["amount"]) == ("refund", "4980")
-    assert demand["details"]["enc"] == "v1"
+    assert demand["details"]["enc"] == "v2"
     assert "返金して" not in logged.model_dump_json()
 
 

@@ -75,7 +75,7 @@ async def test_a_consultation_opens_a_case_and_publishes_its_event_sealed(
         accepted.case_id,
     )
     assert event.subject_id is not None
-    assert _payload(event)["customer"]["name"]["enc"] == "v1", "personal fields leave encrypted"
+    assert _payload(event)["customer"]["name"]["enc"] == "v2", "personal fields leave encrypted"
     raw = running.bus.broker.published()[0].value.decode()
     assert "山田" not in raw
     assert "hanako" not in raw
@@ -251,7 +251,7 @@ async def test_a_recording_without_its_time_occurs_at_the_servers_time(running: 
     attached = running.published()[-1]
     assert attached.type == "recording.attached"
     assert attached.occurred_at == NOW
-    assert _payload(attached)["uri"]["enc"] == "v1"
+    assert _payload(attached)["uri"]["enc"] == "v2"
 
 
 async def test_a_platform_follow_up_lands_on_its_tickets_case(running: Running) -> None:

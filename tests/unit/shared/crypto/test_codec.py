@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel
 
-from shared.crypto.ciphertext import Ciphertext
+from shared.crypto.class_ciphertext import ClassHead
 from shared.crypto.codec import ERASED, FieldCodec
 from shared.crypto.errors import CiphertextError, CryptoError, FieldAccessDenied
 from shared.crypto.fields import Content, Each, FieldClass, Identity, Personal, plan_of
@@ -51,7 +51,7 @@ async def test_absent_values_stay_null_so_presence_checks_need_no_grant(
 
     assert payload["customer"]["email"] is None
     assert payload["recording"] is None
-    Ciphertext.model_validate(payload["customer"]["name"])
+    ClassHead.model_validate(payload["customer"]["name"])
 
 
 async def test_a_model_without_personal_values_needs_no_key(
@@ -119,7 +119,7 @@ async def test_plaintext_where_ciphertext_belongs_is_an_error(
     payload = await codec.encrypt(consultation(), case_id=CASE, event_id=event_id)
     payload["body"] = "smuggled in plaintext"
 
-    with pytest.raises(CiphertextError, match="body: not a v1 ciphertext") as raised:
+    with pytest.raises(CiphertextError, match="body: not a v2 ciphertext") as raised:
         await codec.decrypt(
             payload, Consultation, case_id=CASE, event_id=event_id, reader=reader_for("intake")
         )
@@ -181,5 +181,5 @@ async def test_an_optional_nested_model_is_encrypted_and_absent_stays_null(
         Case(demand=Demand(details="返品したい")), case_id=CASE, event_id=event_id
     )
     assert payload["other"] is None
-    assert Ciphertext.model_validate(payload["demand"]["details"])
+    assert ClassHead.model_validate(payload["demand"]["details"])
     assert "返品" not in json.dumps(payload, ensure_ascii=False)
