@@ -117,6 +117,11 @@ class CaselogSettings(BaseSettings):
     # far ahead of the server's clock and this far behind it (docs: README, intake errors).
     intake_client_time_future_skew_s: float = Field(default=300.0, ge=0, le=3600)
     intake_client_time_max_age_days: float = Field(default=365.0, gt=0, le=3650)
+    # Consultations arriving within this window share one transaction on the key store and
+    # the ledger (a group commit, shared/group_commit.py), at most this many per group; 0 ms
+    # still groups what arrives while the previous group commits.
+    intake_group_commit_window_ms: float = Field(default=2.0, ge=0, le=1000)
+    intake_group_commit_max_size: int = Field(default=64, ge=1, le=1000)
     # Platform webhook credentials (intake); a platform left empty is refused with 401.
     zendesk_webhook_secret: SecretStr = SecretStr("")
     freshdesk_webhook_secret: SecretStr = SecretStr("")
