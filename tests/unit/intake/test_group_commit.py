@@ -104,7 +104,8 @@ async def test_a_repeat_of_a_recorded_ticket_leaves_the_group_and_its_key(
     answers = await all_of(running, [received("T-2"), received("T-1"), received("T-3")])
 
     assert answers[1] == Accepted(first.case_id, first.event_id, duplicate=True)
-    assert not answers[0].duplicate and not answers[2].duplicate
+    assert not answers[0].duplicate
+    assert not answers[2].duplicate
     opened, keyed = await stored(running)
     assert opened == keyed == {first.case_id, answers[0].case_id, answers[2].case_id}
 
