@@ -10,7 +10,6 @@ import pytest
 
 from shared.group_commit import GroupCommit, Kept, Withdrawn
 
-
 COMMITTED: list[list[str]] = []  # each commit's writes, in order (reset per group_commit)
 
 
