@@ -24,8 +24,11 @@ Guarantees, as the callers rely on them:
 - Two members with the same `claim` (an idempotency key, a platform ticket) never share a
   group: the later one waits for the next group, where the database finds the first one's
   committed row, so a duplicate is answered as the first time, exactly as without grouping.
-- One group commits at a time; the next one fills meanwhile, so under load groups grow to
-  what the commit time lets in, and a lone request waits at most `window_s`.
+- At most `concurrency` groups commit at a time (each on its own connections: the database
+  works on one while this process prepares another); the next one fills meanwhile, so
+  under load groups grow to what the commit time lets in, and a lone request waits at most
+  `window_s`. A claim being committed in one group is not taken into another until that
+  group ends (as above, the later one then finds the committed row).
 """
 
 import asyncio
@@ -113,16 +116,20 @@ class GroupCommit(Generic[UnitT, EntryT, AnswerT]):
         *,
         window_s: float,
         max_size: int,
+        concurrency: int = 1,
     ) -> None:
-        if max_size < 1 or window_s < 0:
+        if max_size < 1 or concurrency < 1 or window_s < 0:
             raise ValueError("a group holds at least one member and waits no negative time")
         self._unit_of_work = unit_of_work
         self._settle = settle
         self._window_s = window_s
         self._max_size = max_size
+        self._concurrency = concurrency
         self._waiting: list[_Member[UnitT, EntryT, AnswerT]] = []
         self._full = asyncio.Event()
-        self._runner: asyncio.Task[None] | None = None
+        self._runners: set[asyncio.Task[None]] = set()
+        self._collecting = False  # a runner is waiting out the window of the next group
+        self._claimed: set[str] = set()  # the claims of the groups committing now
         self.stats = GroupStats()
 
     async def submit(
@@ -135,21 +142,44 @@ class GroupCommit(Generic[UnitT, EntryT, AnswerT]):
         self._waiting.append(member)
         if len(self._waiting) >= self._max_size:
             self._full.set()
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run())
+        self._start_runner()
         return await member.answer
 
+    def _start_runner(self) -> None:
+        """A runner for what waits, unless one is collecting it or all are busy committing."""
+        # Counted by done(), not by the set: a runner's done-callback comes a step after it ends.
+        busy = sum(not runner.done() for runner in self._runners)
+        if self._collecting or not self._waiting or busy >= self._concurrency:
+            return
+        self._collecting = True
+        runner = asyncio.create_task(self._run())
+        self._runners.add(runner)
+        runner.add_done_callback(self._runners.discard)
+
     async def _run(self) -> None:
-        # Runs while anyone waits, then ends: no task lingers between bursts.
-        while self._waiting:
-            delay = self._waiting[0].arrived + self._window_s - time.monotonic()
-            if delay > 0 and len(self._waiting) < self._max_size:
-                self._full.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), delay)
+        # Collects one group, lets another runner collect the next while this one commits,
+        # and ends when nobody waits: no task lingers between bursts.
+        while True:
+            self._collecting = True
+            if self._waiting:
+                delay = self._waiting[0].arrived + self._window_s - time.monotonic()
+                if delay > 0 and len(self._waiting) < self._max_size:
+                    self._full.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._full.wait(), delay)
             group = self._next_group()
-            if group:
+            self._collecting = False
+            if not group:
+                return
+            claims = {member.claim for member in group if member.claim is not None}
+            self._claimed |= claims
+            self._start_runner()
+            try:
                 await self._commit(group)
+            finally:
+                self._claimed -= claims
+            if self._collecting or not self._waiting:
+                return
 
     def _next_group(self) -> list[_Member[UnitT, EntryT, AnswerT]]:
         group: list[_Member[UnitT, EntryT, AnswerT]] = []
@@ -158,9 +188,10 @@ class GroupCommit(Generic[UnitT, EntryT, AnswerT]):
         for member in self._waiting:
             if member.answer.done():
                 continue
-            if len(group) >= self._max_size or (
-                member.claim is not None and member.claim in claims
-            ):
+            taken = member.claim is not None and (
+                member.claim in claims or member.claim in self._claimed
+            )
+            if len(group) >= self._max_size or taken:
                 later.append(member)
                 continue
             if member.claim is not None:

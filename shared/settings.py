@@ -122,6 +122,9 @@ class CaselogSettings(BaseSettings):
     # still groups what arrives while the previous group commits.
     intake_group_commit_window_ms: float = Field(default=2.0, ge=0, le=1000)
     intake_group_commit_max_size: int = Field(default=64, ge=1, le=1000)
+    # Groups committing at once, each on its own connections (on PostgreSQL; SQLite has one
+    # writer, so intake commits one group at a time there whatever this says).
+    intake_group_commit_concurrency: int = Field(default=4, ge=1, le=32)
     # Platform webhook credentials (intake); a platform left empty is refused with 401.
     zendesk_webhook_secret: SecretStr = SecretStr("")
     freshdesk_webhook_secret: SecretStr = SecretStr("")

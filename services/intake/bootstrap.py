@@ -122,6 +122,12 @@ def bootstrap(
             stores,
             window_s=settings.intake_group_commit_window_ms / 1000,
             max_size=settings.intake_group_commit_max_size,
+            # SQLite takes one writer at a time: a second group would only wait for its lock.
+            concurrency=(
+                1
+                if "sqlite" in (infra.engine.dialect.name, personal_data.engine.dialect.name)
+                else settings.intake_group_commit_concurrency
+            ),
         ),
         encryptor=personal_data.codec,
         request_digests=CaseKeyRequestDigests(personal_data.keys),

@@ -82,7 +82,9 @@ CaseOpenings = GroupCommit[IntakeUnitOfWork, CaseOpening, Accepted]
 """Consultations opening cases, grouped: one case-opening unit of work per group."""
 
 
-def case_openings(stores: IntakeStores, *, window_s: float, max_size: int) -> CaseOpenings:
+def case_openings(
+    stores: IntakeStores, *, window_s: float, max_size: int, concurrency: int
+) -> CaseOpenings:
     """Each member opens its case on the key store itself (its subject links, its data key);
     the group's ledger rows go in together, and a ticket recorded before withdraws its
     member, whose key and links then roll back with the try it was in."""
@@ -96,4 +98,6 @@ def case_openings(stores: IntakeStores, *, window_s: float, max_size: int) -> Ca
             for answer in answers
         ]
 
-    return GroupCommit(stores.case_opening, settle, window_s=window_s, max_size=max_size)
+    return GroupCommit(
+        stores.case_opening, settle, window_s=window_s, max_size=max_size, concurrency=concurrency
+    )

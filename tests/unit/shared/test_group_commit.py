@@ -131,3 +131,50 @@ async def test_a_crash_of_the_group_answers_every_member_and_commits_nothing() -
 def test_a_group_needs_room_for_one() -> None:
     with pytest.raises(ValueError, match="at least one member"):
         GroupCommit(RecordingUnit, keep_all, window_s=0.001, max_size=0)
+
+
+async def test_members_one_after_another_each_get_a_group() -> None:
+    groups = group_commit()
+
+    for name in "abc":
+        assert await groups.submit(writing(name)) == name
+
+    assert COMMITTED == [["a"], ["b"], ["c"]]
+
+
+class SlowCommits:
+    """Commits that take a while, counting how many are under way at once."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+
+    def unit(self) -> RecordingUnit:
+        slow = self
+        unit = RecordingUnit()
+
+        async def commit() -> None:
+            slow.now += 1
+            slow.most = max(slow.most, slow.now)
+            await asyncio.sleep(0.02)
+            slow.now -= 1
+            COMMITTED.append(unit.writes)
+
+        unit.commit = commit  # type: ignore[method-assign]
+        return unit
+
+
+@pytest.mark.parametrize(("claims", "most_at_once"), [(["a", "b"], 2), (["a", "a"], 1)])
+async def test_groups_commit_side_by_side_unless_they_share_a_claim(
+    claims: list[str], most_at_once: int
+) -> None:
+    COMMITTED.clear()
+    slow = SlowCommits()
+    groups = GroupCommit(slow.unit, keep_all, window_s=0.001, max_size=1, concurrency=2)
+
+    answers = await asyncio.gather(
+        *(groups.submit(writing(f"{claim}{n}"), claim=claim) for n, claim in enumerate(claims))
+    )
+
+    assert answers == [f"{claim}{n}" for n, claim in enumerate(claims)]
+    assert slow.most == most_at_once
+    assert len(COMMITTED) == 2
