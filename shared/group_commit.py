@@ -36,29 +36,15 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Generic, TypeVar
+
+from shared.handling import UnitOfWork
 
 EntryT = TypeVar("EntryT")
 AnswerT = TypeVar("AnswerT")
 
 
-class GroupUnitOfWork(Protocol):
-    """What a group runs in: a unit of work that rolls back unless `commit()` was called."""
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        error_type: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
-
-
-UnitT = TypeVar("UnitT", bound=GroupUnitOfWork)
+UnitT = TypeVar("UnitT", bound=UnitOfWork)
 
 
 @dataclass(frozen=True, slots=True)
