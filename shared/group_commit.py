@@ -29,6 +29,9 @@ Guarantees, as the callers rely on them:
   under load groups grow to what the commit time lets in, and a lone request waits at most
   `window_s`. A claim being committed in one group is not taken into another until that
   group ends (as above, the later one then finds the committed row).
+- A member whose caller is cancelled while its group commits is committed all the same (the
+  caller hears nothing; whatever the caller would have done after the commit, such as a
+  publish, must be done again by someone else: intake's outbox drain).
 """
 
 import asyncio
@@ -42,8 +45,6 @@ from shared.handling import UnitOfWork
 
 EntryT = TypeVar("EntryT")
 AnswerT = TypeVar("AnswerT")
-
-
 UnitT = TypeVar("UnitT", bound=UnitOfWork)
 
 
