@@ -10,7 +10,7 @@ needed to undo a transaction.
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -69,6 +69,22 @@ class HandlerTable(Generic[DepsT, ResultT]):
                 f"{self.service}: no handler for {type(message).__name__}"
             ) from None
         return await handler(message, deps)
+
+
+class UnitOfWork(Protocol):
+    """What handlers and the group commit (shared.group_commit) see of a unit of work: a block
+    that commits by `commit()` and rolls back on leaving it otherwise."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        error_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
 
 
 class SqlUnitOfWork:

@@ -30,7 +30,7 @@ from services.intake.service_layer.messages import Accepted, IntakeCommand, Priv
 from services.intake.service_layer.outbox import OutboxRelay
 from services.intake.service_layer.ports import EventStatus
 from services.intake.service_layer.recording import IntakeDependencies
-from services.intake.service_layer.unit_of_work import IntakeStores
+from services.intake.service_layer.unit_of_work import IntakeStores, case_openings
 from services.intake.service_layer.writeback import WriteBackDependencies
 from shared.crypto.runtime import PersonalData, build_personal_data
 from shared.envelope import utc_now
@@ -118,6 +118,17 @@ def bootstrap(
     )
     dependencies = IntakeDependencies(
         stores=stores,
+        openings=case_openings(
+            stores,
+            window_s=settings.intake_group_commit_window_ms / 1000,
+            max_size=settings.intake_group_commit_max_size,
+            # SQLite takes one writer at a time: a second group would only wait for its lock.
+            concurrency=(
+                1
+                if "sqlite" in (infra.engine.dialect.name, personal_data.engine.dialect.name)
+                else settings.intake_group_commit_concurrency
+            ),
+        ),
         encryptor=personal_data.codec,
         request_digests=CaseKeyRequestDigests(personal_data.keys),
         relay=OutboxRelay(stores, infra.bus),

@@ -1,6 +1,9 @@
 """Intake's ledger in SQL (SQLite or PostgreSQL): the cases it opened and the idempotent outbox,
 read and written inside a unit of work's transaction."""
 
+import functools
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,10 +26,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import ReturningInsert
 
-from services.intake.domain.errors import IdempotencyKeyReusedError, InvalidRequestError
+from services.intake.domain.errors import (
+    IdempotencyKeyReusedError,
+    IntakeError,
+    InvalidRequestError,
+)
 from services.intake.service_layer.messages import Accepted
-from services.intake.service_layer.ports import CaseRef, EventStatus, PendingMessage
+from services.intake.service_layer.ports import CaseRef, EventStatus, LedgerEntry, PendingMessage
 from shared.bus.envelopes import HEADER_EVENT_TYPE
 from shared.bus.messages import OutgoingMessage, decode_headers, encode_headers
 from shared.database import insert_or_ignore
@@ -133,44 +141,45 @@ class SqlLedger:
         new_case: CaseRef | None,
         request_digest: bytes | None = None,
     ) -> Accepted:
-        # ON CONFLICT DO NOTHING, not an IntegrityError: the transaction stays usable to read
-        # the first answer. A racing request's uncommitted row makes the insert wait for its
-        # transaction to end, so that answer is committed (READ COMMITTED reads it).
-        now = utc_now()
-        if new_case is not None:
-            opened = await self._connection.execute(
-                insert_or_ignore(self._connection.dialect.name, cases),
-                {
-                    "case_id": new_case.case_id,
-                    "subject_id": new_case.subject_id,
-                    "platform": new_case.platform,
-                    "external_id": new_case.external_id,
-                    "opened_at": now,
-                    "received_at": new_case.received_at,
-                    "language": new_case.language,
-                },
-            )
-            if opened.rowcount != 1:
-                # The digest is under the new case's own key, never comparable with the first.
-                return await self._first_answer(key, None)
-        recorded = await self._connection.execute(
-            insert_or_ignore(self._connection.dialect.name, outbox),
-            {
-                "key": key,
-                "case_id": accepted.case_id,
-                "event_id": accepted.event_id,
-                "topic": message.topic,
-                "event_type": dict(message.headers).get(HEADER_EVENT_TYPE, b"unknown").decode(),
-                "message_key": message.key,
-                "value": message.value,
-                "headers": encode_headers(message.headers),
-                "recorded_at": now,
-                "request_digest": request_digest,
-            },
+        [answer] = await self.record_many(
+            [LedgerEntry(key, accepted, message, new_case, request_digest)]
         )
-        if recorded.rowcount == 1:
-            return accepted
-        return await self._first_answer(key, request_digest)
+        if isinstance(answer, IntakeError):
+            raise answer
+        return answer
+
+    async def record_many(self, entries: Sequence[LedgerEntry]) -> list[Accepted | IntakeError]:
+        """One multi-row INSERT for the cases the entries open, one for their outbox rows.
+
+        ON CONFLICT DO NOTHING, not an IntegrityError: the transaction stays usable to read
+        the first answers. A racing transaction's uncommitted row makes the insert wait for it
+        to end, so those answers are committed ones (READ COMMITTED reads them); RETURNING
+        says which rows went in (by case and event id, each new per entry).
+        """
+        now = utc_now()
+        dialect = self._connection.dialect.name
+        answers: dict[int, Accepted | IntakeError] = {}
+        opening = [(at, entry) for at, entry in enumerate(entries) if entry.new_case is not None]
+        if opening:
+            rows = [_case_row(entry.new_case, now) for _, entry in opening if entry.new_case]
+            opened = await self._connection.execute(_claiming_tickets(dialect), rows)
+            new_cases = set(opened.scalars())
+            for at, entry in opening:
+                if entry.new_case is not None and entry.new_case.case_id not in new_cases:
+                    # The digest is under the new case's own key, never comparable.
+                    answers[at] = await self._answer_of(entry.key, None)
+        to_append = [(at, entry) for at, entry in enumerate(entries) if at not in answers]
+        if to_append:
+            rows = [_outbox_row(entry, now) for _, entry in to_append]
+            appended = await self._connection.execute(_appending(dialect), rows)
+            new_events = set(appended.scalars())
+            for at, entry in to_append:
+                answers[at] = (
+                    entry.accepted
+                    if entry.accepted.event_id in new_events
+                    else await self._answer_of(entry.key, entry.request_digest)
+                )
+        return [answers[at] for at in range(len(entries))]
 
     async def pending(self, limit: int) -> list[PendingMessage]:
         query = select(outbox).where(UNPUBLISHED).order_by(outbox.c.seq).limit(limit)
@@ -234,12 +243,54 @@ class SqlLedger:
             row.language,
         )
 
-    async def _first_answer(self, key: str, request_digest: bytes | None) -> Accepted:
-        found = await self.find(key, request_digest)
+    async def _answer_of(self, key: str, request_digest: bytes | None) -> Accepted | IntakeError:
+        """The first answer under `key`, or the error that refuses this entry."""
+        try:
+            found = await self.find(key, request_digest)
+        except IdempotencyKeyReusedError as error:
+            return error
         if found is None:
             # The ticket's case exists without an event under this key: not a retry of it.
-            raise InvalidRequestError("source", "the ticket's case was recorded another way")
+            return InvalidRequestError("source", "the ticket's case was recorded another way")
         return found
+
+
+@functools.cache
+def _claiming_tickets(dialect_name: str) -> ReturningInsert[str]:
+    return insert_or_ignore(dialect_name, cases).returning(cases.c.case_id)
+
+
+@functools.cache
+def _appending(dialect_name: str) -> ReturningInsert[str]:
+    return insert_or_ignore(dialect_name, outbox).returning(outbox.c.event_id)
+
+
+def _case_row(case: CaseRef, now: datetime) -> dict[str, Any]:
+    return {
+        "case_id": case.case_id,
+        "subject_id": case.subject_id,
+        "platform": case.platform,
+        "external_id": case.external_id,
+        "opened_at": now,
+        "received_at": case.received_at,
+        "language": case.language,
+    }
+
+
+def _outbox_row(entry: LedgerEntry, now: datetime) -> dict[str, Any]:
+    message = entry.message
+    return {
+        "key": entry.key,
+        "case_id": entry.accepted.case_id,
+        "event_id": entry.accepted.event_id,
+        "topic": message.topic,
+        "event_type": dict(message.headers).get(HEADER_EVENT_TYPE, b"unknown").decode(),
+        "message_key": message.key,
+        "value": message.value,
+        "headers": encode_headers(message.headers),
+        "recorded_at": now,
+        "request_digest": entry.request_digest,
+    }
 
 
 class SqlWriteBacks:

@@ -44,6 +44,7 @@ from services.intake.service_layer.messages import (
 from services.intake.service_layer.ports import (
     CaseRef,
     EventStatus,
+    LedgerEntry,
     PendingMessage,
 )
 from services.intake.service_layer.recording import (
@@ -52,6 +53,7 @@ from services.intake.service_layer.recording import (
     event_message,
     record_on_case,
 )
+from services.intake.service_layer.unit_of_work import CaseOpening, IntakeUnitOfWork
 from shared.handling import HandlerTable
 from shared.ids import new_event_id, new_identifier
 
@@ -72,6 +74,8 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
     The ledger's insert claims the ticket while the key store's transaction, in the same unit
     of work, makes the case's subject links and data key: a repeat of a recorded ticket, even
     one racing it, leaves without commit, so no key or link is left for a case never kept.
+    Consultations arriving together share that unit of work (`deps.openings`, a group commit);
+    the same ticket twice never shares one, so the second finds the first's committed row.
     """
     consultation = _as_decided(command.consultation, command.platform, deps)
     external_id = consultation.source.external_id
@@ -81,8 +85,10 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
             known = await uow.ledger.case_for_ticket(command.platform, external_id)
         if known is not None:
             return await _ticket_sent_again(command, consultation, known, deps)
-    case_id, event_id = new_identifier(), new_event_id()
-    async with deps.stores.case_opening() as uow:
+
+    async def open_case(uow: IntakeUnitOfWork) -> CaseOpening:
+        # Run again with fresh ids if the group's try is rolled back for another member.
+        case_id, event_id = new_identifier(), new_event_id()
         opened = await uow.cases.open(case_id, consultation.customer)
         case = CaseRef(
             case_id,
@@ -109,15 +115,17 @@ async def record_consultation(command: RecordConsultation, deps: IntakeDependenc
             if command.records_changes
             else None
         )
-        accepted = Accepted(case_id, str(event_id))
-        stored = await uow.ledger.record(key, accepted, message, case, digest)
-        if stored.duplicate:
-            return stored
-        await uow.commit()
-    await deps.relay.publish_now(PendingMessage(key, message))
-    if opened.linked_subjects:
-        await _announce_link(deps, case, opened.linked_subjects, command.correlation_id)
-    return stored
+        entry = LedgerEntry(key, Accepted(case_id, str(event_id)), message, case, digest)
+        return CaseOpening(entry, opened.linked_subjects)
+
+    outcome = await deps.openings.submit(open_case, claim=key)
+    if isinstance(outcome, Accepted):  # the ticket was recorded before: its first answer
+        return outcome
+    entry = outcome.entry
+    await deps.relay.publish_now(PendingMessage(key, entry.message))
+    if outcome.linked_subjects and entry.new_case is not None:
+        await _announce_link(deps, entry.new_case, outcome.linked_subjects, command.correlation_id)
+    return entry.accepted
 
 
 @HANDLERS.handles(LogContact)

@@ -18,7 +18,8 @@ class OutboxRelay:
     Fresh messages are published concurrently (the bus keeps the order of its calls per
     key) and marked published in batches, off the request's path: a crash before the mark
     only means the drain publishes them again. The drain skips what this process has in
-    hand, so under load it does not republish every fresh message a second time.
+    hand, so under load it does not republish every fresh message a second time, and it
+    too has many in flight: one ordered chain per message key, the chains side by side.
     """
 
     def __init__(self, stores: IntakeStores, publisher: Publisher, batch_size: int = 100) -> None:
@@ -55,10 +56,7 @@ class OutboxRelay:
                 batch = [item for item in batch if item.key not in self._in_hand]
                 if not batch:
                     break  # all in hand: marked soon, and what is older comes next time
-                for item in batch:
-                    await self._publisher.publish(item.message)
-                await self._mark_published([item.key for item in batch])
-                published += len(batch)
+                published += await self._publish_in_flight(batch)
         return published
 
     async def flush(self) -> None:
@@ -91,6 +89,34 @@ class OutboxRelay:
                 log.warning("marking published failed; will republish", error=type(error).__name__)
             finally:
                 self._in_hand.difference_update(keys)
+
+    async def _publish_in_flight(self, batch: list[PendingMessage]) -> int:
+        """Publishes the batch with many messages in flight: one chain per message key (the
+        bus keeps a key's order on its partition only if the next is sent after the last was
+        acknowledged), the chains side by side. A chain stops at its first failure, so nothing
+        of that key overtakes it; what was acknowledged is marked, then the failure raised."""
+        chains: dict[tuple[str, bytes], list[PendingMessage]] = {}
+        for item in batch:
+            key = item.message.key
+            # A message without a key has no order to keep: a chain of its own.
+            chain = (item.message.topic, key) if key is not None else ("", item.key.encode())
+            chains.setdefault(chain, []).append(item)
+        acknowledged: list[str] = []
+
+        async def in_order(chain: list[PendingMessage]) -> None:
+            for item in chain:
+                await self._publisher.publish(item.message)
+                acknowledged.append(item.key)
+
+        outcomes = await asyncio.gather(
+            *(in_order(chain) for chain in chains.values()), return_exceptions=True
+        )
+        if acknowledged:
+            await self._mark_published(acknowledged)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return len(acknowledged)
 
     async def _pending(self) -> list[PendingMessage]:
         async with self._stores.ledger_work() as uow:

@@ -1,5 +1,6 @@
 """What intake's handlers need from the outside world, as interfaces adapters implement."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -8,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from services.intake.domain.consultation import Customer
+from services.intake.domain.errors import IntakeError
 from services.intake.domain.writeback import WriteBackNote
 from services.intake.service_layer.messages import Accepted
 from shared.bus.messages import OutgoingMessage
@@ -44,6 +46,18 @@ class PendingMessage:
     message: OutgoingMessage
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One message to record under its idempotency key, with the case it opens (if any) and
+    the request's digest (for an Idempotency-Key)."""
+
+    key: str
+    accepted: Accepted
+    message: OutgoingMessage
+    new_case: CaseRef | None = None
+    request_digest: bytes | None = None
+
+
 class Ledger(Protocol):
     """Intake's own database inside one transaction of a unit of work: the cases it opened
     and an outbox keyed for idempotency. What it records is invisible to others (and claims
@@ -69,6 +83,11 @@ class Ledger(Protocol):
         key (or ticket) waits here until the other's transaction ends. If the key (or the
         case's ticket) was recorded before, returns that first answer (`duplicate`, refusing a
         different `request_digest` as `find` does): the caller then leaves without commit."""
+
+    async def record_many(self, entries: Sequence[LedgerEntry]) -> list[Accepted | IntakeError]:
+        """`record` for several entries in a few statements (a group commit's batch step):
+        per entry, in order, its answer (`duplicate` for one recorded before) or the error
+        `record` would raise. The keys and tickets of `entries` MUST be distinct."""
 
     async def pending(self, limit: int) -> list[PendingMessage]:
         """Recorded messages not yet acknowledged by the bus, oldest first."""

@@ -25,7 +25,7 @@ from services.intake.service_layer.ports import (
     PendingMessage,
     RequestDigests,
 )
-from services.intake.service_layer.unit_of_work import IntakeStores
+from services.intake.service_layer.unit_of_work import CaseOpenings, IntakeStores
 from shared.bus.envelopes import envelope_message
 from shared.bus.messages import OutgoingMessage
 from shared.contracts.registry import CONTRACTS
@@ -38,6 +38,7 @@ class IntakeDependencies:
     """What `bootstrap` gives every handler."""
 
     stores: IntakeStores
+    openings: CaseOpenings
     encryptor: FieldEncryptor
     request_digests: RequestDigests
     relay: OutboxRelay

@@ -7,13 +7,15 @@ repeat of a recorded ticket, even one racing it, or any error — rolls both bac
 link is left for a case never kept.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.intake.service_layer.ports import CaseKeys, Ledger, WriteBacks
+from services.intake.service_layer.messages import Accepted
+from services.intake.service_layer.ports import CaseKeys, Ledger, LedgerEntry, WriteBacks
+from shared.group_commit import GroupCommit, Kept, Withdrawn
 from shared.handling import SqlUnitOfWork
 
 
@@ -65,3 +67,37 @@ class IntakeUnitOfWork(SqlUnitOfWork):
         if self._cases is None:
             raise RuntimeError("only a case-opening unit of work reaches the key store")
         return self._cases
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOpening:
+    """One consultation's part of a group commit: its ledger entry (the case and its first
+    event) and the subjects its identities linked in the key store."""
+
+    entry: LedgerEntry
+    linked_subjects: tuple[str, ...] = ()
+
+
+CaseOpenings = GroupCommit[IntakeUnitOfWork, CaseOpening, Accepted]
+"""Consultations opening cases, grouped: one case-opening unit of work per group."""
+
+
+def case_openings(
+    stores: IntakeStores, *, window_s: float, max_size: int, concurrency: int
+) -> CaseOpenings:
+    """Each member opens its case on the key store itself (its subject links, its data key);
+    the group's ledger rows go in together, and a ticket recorded before withdraws its
+    member, whose key and links then roll back with the try it was in."""
+
+    async def settle(
+        uow: IntakeUnitOfWork, openings: Sequence[CaseOpening]
+    ) -> list[Kept | Withdrawn[Accepted]]:
+        answers = await uow.ledger.record_many([opening.entry for opening in openings])
+        return [
+            Kept() if isinstance(answer, Accepted) and not answer.duplicate else Withdrawn(answer)
+            for answer in answers
+        ]
+
+    return GroupCommit(
+        stores.case_opening, settle, window_s=window_s, max_size=max_size, concurrency=concurrency
+    )

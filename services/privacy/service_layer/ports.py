@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+import shared.handling
 from services.privacy.domain.cases import CaseRecord, CopyMeta
 from services.privacy.domain.copies import AnonymizedCopy
 from services.privacy.domain.holds import Hold, Recommendation
@@ -116,7 +116,7 @@ class PrivacyStoreWrites(PrivacyStore, Protocol):
         """`apply` for each event's changes; which of them went in."""
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(shared.handling.UnitOfWork, Protocol):
     """One transaction on privacy's store: committed by `commit()`, rolled back on leaving the
     block otherwise (adapters.store.SqlUnitOfWork, a shared.handling.SqlUnitOfWork).
 
@@ -126,17 +126,6 @@ class UnitOfWork(Protocol):
 
     @property
     def store(self) -> PrivacyStoreWrites: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        error_type: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class KeyShredder(Protocol):
