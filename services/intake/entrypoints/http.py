@@ -56,7 +56,7 @@ def create_app(
 
         def ingress() -> Consumer:
             handler = ingress_handler(intake.handle)
-            return bus.subscribe(
+            return bus.subscribe_batch(
                 settings.intake_ingress_group, [settings.topics.ingress], handler, sealed
             )
 

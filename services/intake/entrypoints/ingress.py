@@ -1,6 +1,8 @@
 """The ingress topic: platforms that publish to Kafka (Salesforce CDC, or our own format)."""
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import ValidationError
 
@@ -57,8 +59,12 @@ def _own_consultation(consultation: Consultation) -> RecordConsultation:
     return RecordConsultation(consultation, named or INGRESS_PLATFORM)
 
 
-def ingress_handler(handle: Handle) -> Callable[[ConsumedMessage], Awaitable[None]]:
-    """The bus handler: map, then record (idempotent by the platform's ticket id)."""
+def ingress_handler(handle: Handle) -> Callable[[Sequence[ConsumedMessage]], Awaitable[None]]:
+    """The bus's batch handler: map each message, then record them (idempotent by the
+    platform's ticket id), the messages of different keys at once, so that they share intake's
+    group commits, and those of one key in their order. A message that cannot be mapped or
+    recorded fails the batch; the bus then hands it over one message at a time, and only that
+    one reaches the DLQ (the others are found recorded)."""
 
     async def handle_message(message: ConsumedMessage) -> None:
         command = command_from(message)
@@ -69,7 +75,22 @@ def ingress_handler(handle: Handle) -> Callable[[ConsumedMessage], Awaitable[Non
                 raise InvalidIngressMessageError(str(error)) from None
             raise
 
-    return handle_message
+    async def in_order(messages: list[ConsumedMessage]) -> None:
+        for message in messages:
+            await handle_message(message)
+
+    async def handle_batch(batch: Sequence[ConsumedMessage]) -> None:
+        by_key: dict[bytes | None, list[ConsumedMessage]] = defaultdict(list)
+        for message in batch:
+            by_key[message.key].append(message)
+        outcomes = await asyncio.gather(
+            *(in_order(messages) for messages in by_key.values()), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    return handle_batch
 
 
 def _retryable(error: CaselogError) -> bool:
