@@ -72,10 +72,10 @@ async def test_an_input_is_recorded_with_its_output_byte_for_byte(work: Work) ->
 async def test_an_input_recorded_before_is_not_recorded_again(work: Work) -> None:
     await decide(work, "event-1", "subj-1", with_cases("case-1"), OUTPUT)
 
+    both = [DecidedInput("event-2", "subj-1", None), DecidedInput("event-1", "subj-1", None)]
     with pytest.raises(StateConflictError):
         async with work() as unit:
-            fresh = DecidedInput("event-2", "subj-1", None)
-            await unit.decisions.record_all([fresh, DecidedInput("event-1", "subj-1", None)])
+            await unit.decisions.record_all(both)
 
     assert await processed(work, "event-1") == Processed(OUTPUT)
     assert await processed(work, "event-2") is None, "the batch is written whole or not at all"
@@ -98,9 +98,10 @@ async def test_a_state_written_from_a_stale_read_is_refused(work: Work) -> None:
     await decide(work, "event-2", "subj-1", with_cases("case-1", "case-2"))
 
     for old in (stale, current):
+        written = [NextState("subj-1", old, with_cases("case-3"))]
         with pytest.raises(StateConflictError):
             async with work() as unit:
-                await unit.decisions.replace_states([NextState("subj-1", old, with_cases("case-3"))])
+                await unit.decisions.replace_states(written)
 
     assert (await state(work, "subj-1")).state == with_cases("case-1", "case-2")
 
@@ -218,15 +219,10 @@ async def test_one_state_moved_on_refuses_the_whole_batch(work: Work, moved: str
     # Another instance writes one of them (an update, or the first state of a new subject).
     await decide(work, "event-3", moved, with_cases("case-9"))
 
+    written = [NextState(key, loaded[key], with_cases("case-7")) for key in loaded]
     with pytest.raises(StateConflictError):
         async with work() as unit:
-            await unit.decisions.replace_states(
-                [
-                    NextState(key, loaded[key], with_cases("case-7"))
-                    for key in ("subj-1", "subj-2", "subj-3")
-                ]
-            )
-            await unit.commit()
+            await unit.decisions.replace_states(written)
 
     assert (await state(work, moved)).state == with_cases("case-9")
     assert (await state(work, "subj-2")).state == with_cases("case-2"), "nothing else written"
