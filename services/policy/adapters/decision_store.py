@@ -79,7 +79,7 @@ class SqlDecisionStore:
             for outcome in outcomes
         ]
         try:
-            await self._connection.execute(insert(processed_events).values(rows))
+            await self._connection.execute(insert(processed_events), rows)
         except IntegrityError:
             # Recorded by another instance since it was read: this transaction cannot go on (on
             # PostgreSQL it is aborted), so the retry finds the record and re-sends its message.
@@ -88,7 +88,8 @@ class SqlDecisionStore:
     async def replace_states(self, states: Sequence[NextState]) -> None:
         """New states in one INSERT (a racing creator fails it on the key); stored ones in one
         UPDATE whose rows match only at the version read, so a count short of all of them is a
-        state that moved on, and nothing of the statement is kept (the transaction is dropped)."""
+        state that moved on, and nothing of the statement is kept (the transaction is dropped).
+        The INSERTs are executemany: compiled once and cached, sent as multi-row statements."""
         now = utc_now()
         created = [next_state for next_state in states if next_state.loaded.version == 0]
         replaced = {next_state.subject_key: next_state for next_state in states}
@@ -105,7 +106,7 @@ class SqlDecisionStore:
                 for next_state in created
             ]
             try:
-                await self._connection.execute(insert(subject_states).values(rows))
+                await self._connection.execute(insert(subject_states), rows)
             except IntegrityError:
                 raise StateConflictError("a state was created concurrently; retrying") from None
         if replaced:
