@@ -4,6 +4,7 @@ the erased cases' decision messages, and leave a marker."""
 
 import json
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, case, delete, insert, select, update
@@ -64,20 +65,7 @@ class SqlDecisionStore:
         if not outcomes:
             return
         now = utc_now()
-        rows = [
-            {
-                "event_id": outcome.event_id,
-                "subject_key": outcome.subject_key,
-                "output_topic": outcome.output.topic if outcome.output else None,
-                "output_key": outcome.output.key if outcome.output else None,
-                "output_value": outcome.output.value if outcome.output else None,
-                "output_headers": encode_headers(outcome.output.headers)
-                if outcome.output
-                else None,
-                "processed_at": now,
-            }
-            for outcome in outcomes
-        ]
+        rows = [_record_row(outcome, now) for outcome in outcomes]
         try:
             await self._connection.execute(insert(processed_events), rows)
         except IntegrityError:
@@ -89,12 +77,12 @@ class SqlDecisionStore:
         """New states in one INSERT (a racing creator fails it on the key); stored ones in one
         UPDATE whose rows match only at the version read, so a count short of all of them is a
         state that moved on, and nothing of the statement is kept (the transaction is dropped).
-        The INSERTs are executemany: compiled once and cached, sent as multi-row statements."""
+        The INSERTs are executemany: compiled once and cached whatever the batch's size."""
         now = utc_now()
         created = [next_state for next_state in states if next_state.loaded.version == 0]
-        replaced = {next_state.subject_key: next_state for next_state in states}
-        for next_state in created:
-            del replaced[next_state.subject_key]
+        replaced = {
+            next_state.subject_key: next_state for next_state in states if next_state.loaded.version
+        }
         if created:
             rows = [
                 {
@@ -205,3 +193,16 @@ def _processed(row: Row[Any]) -> Processed:
         return Processed(None)
     headers = decode_headers(row.output_headers or "[]")
     return Processed(OutgoingMessage(row.output_topic, row.output_value, row.output_key, headers))
+
+
+def _record_row(outcome: DecidedInput, now: datetime) -> dict[str, object]:
+    output = outcome.output
+    return {
+        "event_id": outcome.event_id,
+        "subject_key": outcome.subject_key,
+        "output_topic": output.topic if output else None,
+        "output_key": output.key if output else None,
+        "output_value": output.value if output else None,
+        "output_headers": encode_headers(output.headers) if output else None,
+        "processed_at": now,
+    }
