@@ -64,9 +64,12 @@ class PolicyService:
     deps: PolicyDependencies
 
     def decision_consumer(self) -> Consumer:
-        """The consume-decide-produce member (one Kafka transaction per batch)."""
+        """The consume-decide-produce member: each polled batch decided in one go, in one
+        Kafka transaction (a failed batch is decided again one event at a time, by the bus)."""
         transform = functools.partial(consumers.decide, deps=self.deps)
-        return self.infrastructure.bus.transform(self.topics.group, [self.topics.intake], transform)
+        return self.infrastructure.bus.transform_batch(
+            self.topics.group, [self.topics.intake], transform
+        )
 
     def erasure_consumer(self) -> Consumer:
         """Forgets an erased subject's state on `subject.erased` (idempotent, at-least-once)."""

@@ -3,9 +3,11 @@ inputs keyed by event id, subject states replaced by compare-and-set; erasures d
 the erased cases' decision messages, and leave a marker."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, case, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,7 +15,7 @@ from services.policy.adapters.tables import erased_keys, processed_events, subje
 from services.policy.domain.state import SubjectState, case_key
 from services.policy.service_layer.errors import StateConflictError
 from services.policy.service_layer.messages import ForgetErasedCases
-from services.policy.service_layer.ports import Processed, StoredState
+from services.policy.service_layer.ports import DecidedInput, NextState, Processed, StoredState
 from shared.bus.messages import OutgoingMessage, decode_headers, encode_headers
 from shared.envelope import utc_now
 
@@ -25,81 +27,92 @@ class SqlDecisionStore:
         self._connection = connection
 
     async def processed(self, event_id: str) -> Processed | None:
-        query = select(processed_events).where(processed_events.c.event_id == event_id)
-        row = (await self._connection.execute(query)).first()
-        if row is None:
-            return None
-        if row.output_topic is None:
-            return Processed(None)
-        headers = decode_headers(row.output_headers or "[]")
-        return Processed(
-            OutgoingMessage(row.output_topic, row.output_value, row.output_key, headers)
-        )
+        return (await self.processed_among([event_id])).get(event_id)
+
+    async def processed_among(self, event_ids: Collection[str]) -> dict[str, Processed]:
+        if not event_ids:
+            return {}
+        query = select(processed_events).where(processed_events.c.event_id.in_(event_ids))
+        return {row.event_id: _processed(row) for row in await self._connection.execute(query)}
 
     async def state(self, subject_key: str, erasure_keys: Sequence[str] = ()) -> StoredState:
-        query = select(subject_states.c.version, subject_states.c.state).where(
-            subject_states.c.subject_key == subject_key
-        )
-        row = (await self._connection.execute(query)).first()
-        loaded = (
-            StoredState(SubjectState())
-            if row is None
-            else StoredState(SubjectState.model_validate_json(row.state), row.version)
-        )
-        if erasure_keys and await self.any_erased(erasure_keys):
+        loaded = (await self.states([subject_key]))[subject_key]
+        if erasure_keys and await self.erased_among(erasure_keys):
             return StoredState(loaded.state, loaded.version, erased=True)
         return loaded
 
-    async def any_erased(self, erasure_keys: Sequence[str]) -> bool:
-        column = erased_keys.c.erased_key
-        query = select(column).where(column.in_(erasure_keys)).limit(1)
-        return (await self._connection.execute(query)).first() is not None
+    async def states(self, subject_keys: Collection[str]) -> dict[str, StoredState]:
+        if not subject_keys:
+            return {}
+        columns = subject_states.c
+        query = select(columns.subject_key, columns.version, columns.state).where(
+            columns.subject_key.in_(subject_keys)
+        )
+        stored = {
+            row.subject_key: StoredState(SubjectState.model_validate_json(row.state), row.version)
+            for row in await self._connection.execute(query)
+        }
+        return {key: stored.get(key, StoredState(SubjectState())) for key in subject_keys}
 
-    async def record(self, event_id: str, subject_key: str, output: OutgoingMessage | None) -> bool:
-        if await self.processed(event_id) is not None:
-            return False
+    async def erased_among(self, erasure_keys: Collection[str]) -> frozenset[str]:
+        if not erasure_keys:
+            return frozenset()
+        column = erased_keys.c.erased_key
+        query = select(column).where(column.in_(erasure_keys))
+        return frozenset((await self._connection.execute(query)).scalars())
+
+    async def record_all(self, outcomes: Sequence[DecidedInput]) -> None:
+        if not outcomes:
+            return
+        now = utc_now()
+        rows = [_record_row(outcome, now) for outcome in outcomes]
         try:
-            await self._connection.execute(
-                insert(processed_events).values(
-                    event_id=event_id,
-                    subject_key=subject_key,
-                    output_topic=output.topic if output else None,
-                    output_key=output.key if output else None,
-                    output_value=output.value if output else None,
-                    output_headers=encode_headers(output.headers) if output else None,
-                    processed_at=utc_now(),
+            await self._connection.execute(insert(processed_events), rows)
+        except IntegrityError:
+            # Recorded by another instance since it was read: this transaction cannot go on (on
+            # PostgreSQL it is aborted), so the retry finds the record and re-sends its message.
+            raise StateConflictError("an input was recorded concurrently; retrying") from None
+
+    async def replace_states(self, states: Sequence[NextState]) -> None:
+        """New states in one INSERT (a racing creator fails it on the key); stored ones in one
+        UPDATE whose rows match only at the version read, so a count short of all of them is a
+        state that moved on, and nothing of the statement is kept (the transaction is dropped).
+        The INSERTs are executemany: compiled once and cached whatever the batch's size."""
+        now = utc_now()
+        created = [next_state for next_state in states if next_state.loaded.version == 0]
+        replaced = {
+            next_state.subject_key: next_state for next_state in states if next_state.loaded.version
+        }
+        if created:
+            rows = [
+                {
+                    "subject_key": next_state.subject_key,
+                    "state": next_state.state.model_dump_json(),
+                    "updated_at": now,
+                    "version": 1,
+                }
+                for next_state in created
+            ]
+            try:
+                await self._connection.execute(insert(subject_states), rows)
+            except IntegrityError:
+                raise StateConflictError("a state was created concurrently; retrying") from None
+        if replaced:
+            columns = subject_states.c
+            json_of = {key: value.state.model_dump_json() for key, value in replaced.items()}
+            version_of = {key: value.loaded.version for key, value in replaced.items()}
+            result = await self._connection.execute(
+                update(subject_states)
+                .where(columns.subject_key.in_(replaced))
+                .where(columns.version == case(version_of, value=columns.subject_key))
+                .values(
+                    state=case(json_of, value=columns.subject_key),
+                    version=columns.version + 1,
+                    updated_at=now,
                 )
             )
-        except IntegrityError:
-            # Recorded by another instance since the select: this transaction cannot go on (on
-            # PostgreSQL it is aborted), so the retry finds the record and re-sends its message.
-            raise StateConflictError(f"{event_id} recorded concurrently; retrying") from None
-        return True
-
-    async def replace_state(
-        self, subject_key: str, loaded: StoredState, state: SubjectState
-    ) -> None:
-        values = {
-            "state": state.model_dump_json(),
-            "updated_at": utc_now(),
-            "version": loaded.version + 1,
-        }
-        if loaded.version == 0:
-            try:
-                await self._connection.execute(
-                    insert(subject_states).values(subject_key=subject_key, **values)
-                )
-            except IntegrityError:
-                raise StateConflictError(f"state of {subject_key} created; retrying") from None
-            return
-        result = await self._connection.execute(
-            update(subject_states)
-            .where(subject_states.c.subject_key == subject_key)
-            .where(subject_states.c.version == loaded.version)
-            .values(**values)
-        )
-        if result.rowcount != 1:
-            raise StateConflictError(f"state of {subject_key} changed; retrying")
+            if result.rowcount != len(replaced):
+                raise StateConflictError("a state changed since it was read; retrying")
 
     async def forget(self, erasure: ForgetErasedCases) -> None:
         case_keys = [case_key(case_id) for case_id in erasure.case_ids]
@@ -137,7 +150,7 @@ class SqlDecisionStore:
         if left == loaded.state:
             return
         if left != SubjectState():
-            await self.replace_state(subject_id, loaded, left)
+            await self.replace_states([NextState(subject_id, loaded, left)])
             return
         result = await self._connection.execute(
             delete(subject_states)
@@ -173,3 +186,23 @@ class SqlDecisionStore:
                 .where(columns.event_id.in_(forgotten))
                 .values(output_topic=None, output_key=None, output_value=None, output_headers=None)
             )
+
+
+def _processed(row: Row[Any]) -> Processed:
+    if row.output_topic is None:
+        return Processed(None)
+    headers = decode_headers(row.output_headers or "[]")
+    return Processed(OutgoingMessage(row.output_topic, row.output_value, row.output_key, headers))
+
+
+def _record_row(outcome: DecidedInput, now: datetime) -> dict[str, object]:
+    output = outcome.output
+    return {
+        "event_id": outcome.event_id,
+        "subject_key": outcome.subject_key,
+        "output_topic": output.topic if output else None,
+        "output_key": output.key if output else None,
+        "output_value": output.value if output else None,
+        "output_headers": encode_headers(output.headers) if output else None,
+        "processed_at": now,
+    }

@@ -18,7 +18,7 @@ from shared.sql_types import UtcDateTime
 metadata = MetaData()
 
 # One row per intake event decided or folded into a state; the decision message is kept as
-# sent, so a redelivered input re-sends the same bytes (see decide_intake_event). When its case
+# sent, so a redelivered input re-sends the same bytes (see decide_intake_events). When its case
 # is erased the message goes (its evidence points into erased text) and the row stays.
 processed_events = Table(
     "policy_processed_events",

@@ -1,7 +1,8 @@
 """One step of deciding, pure: an intake event and the subject's state in; the decision (if a
-rule applies) and the next state out. The decision handler and replay both run it, so they
-agree."""
+rule applies) and the next state out; and a batch's steps in turn. The decision handler and
+replay both run it, so they agree."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +56,36 @@ def advance(case_id: str, event: CaseEvent, state: SubjectState, policy: Policy)
     if isinstance(event, FactChecked):
         return _fact_check(case_id, event, state, policy)
     return _closure(case_id, event, state, policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One event of a batch, on the state of its subject key. It `keeps` the state it leaves
+    (the key's next event advances on that) unless its subject or case was erased: then it is
+    decided on the state as it was, and nothing of it is kept."""
+
+    subject_key: str
+    case_id: str
+    event: CaseEvent
+    keeps: bool = True
+
+
+def advance_in_turn(
+    turns: Sequence[Turn], states: Mapping[str, SubjectState], policy: Policy
+) -> list[Step]:
+    """The step of each turn, in order, each on the state the key's previous kept turn left
+    (`states`, as stored, before the first): what deciding them one at a time, each writing
+    its state before the next is read, gives."""
+    current = dict(states)
+    steps = []
+    for turn in turns:
+        step = advance(
+            turn.case_id, turn.event, current.get(turn.subject_key, SubjectState()), policy
+        )
+        if turn.keeps:
+            current[turn.subject_key] = step.state
+        steps.append(step)
+    return steps
 
 
 def _consultation(

@@ -9,20 +9,28 @@ and the other three services.
 import asyncio
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 import structlog
 
-from services.policy.domain.advancing import DECISION_SCHEMA_VERSION, advance
+from services.policy.domain.advancing import (
+    DECISION_SCHEMA_VERSION,
+    Step,
+    Turn,
+    advance,
+    advance_in_turn,
+)
 from services.policy.domain.decision import Decision
 from services.policy.domain.engine import decide, decide_closure
 from services.policy.domain.policy import Policy
 from services.policy.domain.state import (
     CaseEvent,
+    ConsultationSeen,
     FactChecked,
+    SealedConsultation,
     SubjectState,
     erasure_keys,
     subject_key,
@@ -33,7 +41,7 @@ from services.policy.service_layer.errors import (
     UnknownPolicyVersionError,
 )
 from services.policy.service_layer.messages import (
-    DecideIntakeEvent,
+    DecideIntakeEvents,
     EmptyKeyCache,
     EvaluateClosure,
     EvaluateConsultation,
@@ -43,9 +51,13 @@ from services.policy.service_layer.messages import (
 )
 from services.policy.service_layer.ports import (
     CachedKeys,
+    DecidedInput,
     EventReader,
+    NextState,
     PolicyVersions,
+    Processed,
     StoredPolicy,
+    StoredState,
 )
 from services.policy.service_layer.unit_of_work import PolicyUnitOfWork
 from shared.bus.envelopes import envelope_message
@@ -108,68 +120,147 @@ class PolicyDependencies:
 HANDLERS: HandlerTable[PolicyDependencies, list[OutgoingMessage]] = HandlerTable("policy")
 
 
-@HANDLERS.handles(DecideIntakeEvent)
-async def decide_intake_event(
-    command: DecideIntakeEvent, deps: PolicyDependencies
+@HANDLERS.handles(DecideIntakeEvents)
+async def decide_intake_events(
+    command: DecideIntakeEvents, deps: PolicyDependencies
 ) -> list[OutgoingMessage]:
-    """The decision message on the policy topic (none if no rule applies), exactly once.
+    """The decision messages on the policy topic (none for an event no rule applies to), in
+    the events' order, each exactly once: what deciding the events one at a time would give,
+    in one reading and one writing unit of work and one engine call for the whole batch.
 
-    Run as a bus transform (`Bus.transform`): its outputs and the input offset commit in one
-    Kafka transaction, so a decision is visible to read_committed readers exactly when its
-    input counts as consumed. The subject state is exactly-once too, though it lives in
-    policy's database, which no Kafka transaction covers: each input is recorded there by
-    `event_id`, with the decision message it yielded and the new state, in one unit of work.
-    If the process dies after that commit but before Kafka's, the input is delivered again;
-    it is then found by its event id, its stored message is returned byte for byte and the
-    state is left alone. If it dies before, nothing was recorded and the input is decided
-    afresh. A zombie instance racing the new owner loses on the event id or on the state's
-    version (StateConflictError: not permanent, the retry reads the new state).
+    Run as a bus batch transform (`Bus.transform_batch`): the outputs and the inputs' offsets
+    commit in one Kafka transaction, so a decision is visible to read_committed readers exactly
+    when its input counts as consumed. The subject states are exactly-once too, though they live
+    in policy's database, which no Kafka transaction covers: each input is recorded there by
+    `event_id`, with the decision message it yielded, and the new states are written, in one
+    unit of work. If the process dies after that commit but before Kafka's, the batch is
+    delivered again; its inputs are then found by their event ids, their stored messages are
+    returned byte for byte and the states left alone. If it dies before, nothing was recorded
+    and the batch is decided afresh. An event twice in a batch is decided once, its message
+    returned for each. A zombie instance racing the new owner loses on an event id or on a
+    state's version (StateConflictError: not permanent; nothing of the batch is written, and
+    the bus decides its events one at a time, each reading the state as it is by then).
 
-    An event whose subject or case was erased is still decided, so nothing is lost, but on
-    what is left of the state and without writing it back; one erased after its state was
-    read is refused and retried (then it sees the marker).
+    Events of one subject advance in order, each on the state the one before left. An event
+    whose subject or case was erased is still decided, so nothing is lost, but on what is left
+    of the state and without writing it back; one erased after the states were read fails the
+    batch in the same way (retried, it sees the marker).
     """
-    envelope = command.envelope
-    event_id, case_id = str(envelope.event_id), envelope.case_id
-    key = subject_key(envelope.subject_id, case_id)
-    erasable = erasure_keys(envelope.subject_id, case_id)
+    envelopes = command.envelopes
     # Two units of work, so that no transaction stays open while the content is decrypted
     # and the engine runs; the second checks what the first read is still true.
     async with deps.unit_of_work() as reading:
-        done = await reading.decisions.processed(event_id)
-        if done is not None:
-            # No message: none was made, or its case was erased (see forget_erased_cases).
-            what = "decision re-sent" if done.output else "already processed, nothing to re-send"
-            log.info(what, event_id=event_id, case_id=case_id)
-            return done.outputs()
-        loaded = await reading.decisions.state(key, erasable)
-    event = await _read(deps.reader, envelope, loaded.state)
-    if event is None:
-        return []
-    step = await deps.decision_thread.run(advance, case_id, event, loaded.state, deps.policy)
-    output = None
-    if step.decision is not None and step.event_type is not None:
-        output = _decision_message(envelope, step.event_type, step.decision, deps.decisions_topic)
-    async with deps.unit_of_work() as writing:
-        if not loaded.erased and await writing.decisions.any_erased(erasable):
-            # Erased since it was read: a new subject's first state would be created, and the
-            # decision on erased text kept, after the erasure had dropped them.
-            raise StateConflictError("erased since the state was read; retrying")
-        if not await writing.decisions.record(event_id, key, output):
-            first = await writing.decisions.processed(event_id)
-            return first.outputs() if first is not None else []
-        if not loaded.erased:
-            await writing.decisions.replace_state(key, loaded, step.state)
-        await writing.commit()
+        done = await reading.decisions.processed_among({str(e.event_id) for e in envelopes})
+        fresh = _first_of_each([e for e in envelopes if str(e.event_id) not in done])
+        loaded = await reading.decisions.states({_key(e) for e in fresh})
+        erased = await reading.decisions.erased_among({k for e in fresh for k in _erasable(e)})
+    read = await _turns(deps.reader, fresh, loaded, erased)
+    states = {key: stored.state for key, stored in loaded.items()}
+    turns = [turn for _, turn in read]
+    steps = await deps.decision_thread.run(advance_in_turn, turns, states, deps.policy)
+    decided = [
+        DecidedInput(str(envelope.event_id), turn.subject_key, _output(envelope, step, deps))
+        for (envelope, turn), step in zip(read, steps, strict=True)
+    ]
+    if decided:
+        async with deps.unit_of_work() as writing:
+            kept = {k for envelope, turn in read if turn.keeps for k in _erasable(envelope)}
+            if await writing.decisions.erased_among(kept):
+                # Erased since it was read: a new subject's first state would be created, and
+                # the decision on erased text kept, after the erasure had dropped them.
+                raise StateConflictError("erased since the state was read; retrying")
+            await writing.decisions.record_all(decided)
+            left = {
+                turn.subject_key: step.state
+                for turn, step in zip(turns, steps, strict=True)
+                if turn.keeps
+            }
+            await writing.decisions.replace_states(
+                [NextState(key, loaded[key], state) for key, state in left.items()]
+            )
+            await writing.commit()
+    for (envelope, _), step in zip(read, steps, strict=True):
+        _log_decided(envelope, step)
+    return _in_order(envelopes, done, {d.event_id: d.output for d in decided})
+
+
+def _key(envelope: Envelope) -> str:
+    return subject_key(envelope.subject_id, envelope.case_id)
+
+
+def _erasable(envelope: Envelope) -> tuple[str, ...]:
+    return erasure_keys(envelope.subject_id, envelope.case_id)
+
+
+def _first_of_each(envelopes: Sequence[Envelope]) -> list[Envelope]:
+    """The events in order, each event id once (a redelivery inside a batch is decided once)."""
+    first: dict[str, Envelope] = {}
+    for envelope in envelopes:
+        first.setdefault(str(envelope.event_id), envelope)
+    return list(first.values())
+
+
+async def _turns(
+    reader: EventReader,
+    fresh: Sequence[Envelope],
+    loaded: Mapping[str, StoredState],
+    erased: frozenset[str],
+) -> list[tuple[Envelope, Turn]]:
+    """Each event read, in order, as the engine will advance it; a type policy ignores drops
+    out. A fact check reopens its case's consultation as sealed in the state it will advance
+    on: the stored one, unless an earlier kept turn of the batch opened the case again (a
+    consultation seals itself into its case: `advancing._consultation`)."""
+    sealed: dict[tuple[str, str], SealedConsultation | None] = {}
+    read = []
+    for envelope in fresh:
+        key, case_id = _key(envelope), envelope.case_id
+        keeps = erased.isdisjoint(_erasable(envelope))
+        if (key, case_id) not in sealed:
+            sealed[key, case_id] = loaded[key].state.case(case_id).consultation
+        event = await _read(reader, envelope, sealed[key, case_id])
+        if event is None:
+            continue
+        if keeps and isinstance(event, ConsultationSeen) and event.sealed is not None:
+            sealed[key, case_id] = event.sealed
+        read.append((envelope, Turn(key, case_id, event, keeps)))
+    return read
+
+
+def _output(envelope: Envelope, step: Step, deps: PolicyDependencies) -> OutgoingMessage | None:
+    if step.decision is None or step.event_type is None:
+        return None
+    return _decision_message(envelope, step.event_type, step.decision, deps.decisions_topic)
+
+
+def _log_decided(envelope: Envelope, step: Step) -> None:
     if step.decision is not None:
         log.info(
             "decided",
-            event_id=event_id,
-            case_id=case_id,
+            event_id=str(envelope.event_id),
+            case_id=envelope.case_id,
             outcome=step.decision.outcome.value,
             rules=sorted({reason.rule.value for reason in step.decision.reasons}),
         )
-    return [] if output is None else [output]
+
+
+def _in_order(
+    envelopes: Sequence[Envelope],
+    done: Mapping[str, Processed],
+    decided: Mapping[str, OutgoingMessage | None],
+) -> list[OutgoingMessage]:
+    """Each event's message in the batch's order: as stored for one processed before (none if
+    none was made, or its case was erased: see forget_erased_cases), else as just decided."""
+    outputs = []
+    for envelope in envelopes:
+        event_id = str(envelope.event_id)
+        if event_id in done:
+            resent = done[event_id].outputs()
+            what = "decision re-sent" if resent else "already processed, nothing to re-send"
+            log.info(what, event_id=event_id, case_id=envelope.case_id)
+            outputs.extend(resent)
+        elif (output := decided.get(event_id)) is not None:
+            outputs.append(output)
+    return outputs
 
 
 @HANDLERS.handles(ForgetErasedCases)
@@ -235,7 +326,7 @@ async def _policy_asked(version: str | None, deps: PolicyDependencies) -> Policy
 
 async def replay(request: ReplayCase, deps: PolicyDependencies) -> list[Replayed]:
     """Every decision the events yield, in order, under the version asked for, starting from an
-    empty history and through the same steps as `decide_intake_event`, so a decision can be
+    empty history and through the same steps as `decide_intake_events`, so a decision can be
     re-derived in court: include every event the original decision saw (e.g. the subject's
     earlier cases) to re-derive it."""
     policy = await deps.versions.policy(request.policy_version)
@@ -245,7 +336,7 @@ async def replay(request: ReplayCase, deps: PolicyDependencies) -> list[Replayed
         key = subject_key(envelope.subject_id, envelope.case_id)
         state = states.get(key, SubjectState())
         try:
-            event = await _read(deps.reader, envelope, state)
+            event = await _read(deps.reader, envelope, state.case(envelope.case_id).consultation)
         except UnevaluableEventError as error:
             raise UnevaluableEventError(f"events[{index}]: {error}", f"events[{index}]") from None
         if event is None:
@@ -267,19 +358,20 @@ async def policy_version(version: str, deps: PolicyDependencies) -> StoredPolicy
     return stored
 
 
-async def _read(reader: EventReader, envelope: Envelope, state: SubjectState) -> CaseEvent | None:
-    """The event to advance on; a fact check comes with its case's consultation opened again,
-    which the state keeps sealed, so that the case can be re-decided on the facts now known."""
+async def _read(
+    reader: EventReader, envelope: Envelope, sealed: SealedConsultation | None
+) -> CaseEvent | None:
+    """The event to advance on; a fact check comes with its case's consultation opened again
+    (`sealed`, as the state it advances on keeps it), so that the case can be re-decided on the
+    facts now known."""
     event = await reader.read(envelope)
-    if isinstance(event, FactChecked):
-        sealed = state.case(envelope.case_id).consultation
-        if sealed is not None:
-            try:
-                facts = await reader.consultation(envelope.case_id, sealed)
-            except UnevaluableEventError:
-                # Erased since (its key is gone): the findings are kept, nothing is re-decided.
-                return event
-            event = dataclasses.replace(event, consultation=facts)
+    if isinstance(event, FactChecked) and sealed is not None:
+        try:
+            facts = await reader.consultation(envelope.case_id, sealed)
+        except UnevaluableEventError:
+            # Erased since (its key is gone): the findings are kept, nothing is re-decided.
+            return event
+        event = dataclasses.replace(event, consultation=facts)
     return event
 
 

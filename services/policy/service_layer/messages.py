@@ -1,4 +1,4 @@
-"""What policy's handlers are handed (an intake event to decide; privacy's erasures and key
+"""What policy's handlers are handed (intake events to decide; privacy's erasures and key
 epoch closes to act on; the API's evaluations and replays) and what they answer."""
 
 from collections.abc import Sequence
@@ -10,12 +10,13 @@ from shared.envelope import Envelope
 
 
 @dataclass(frozen=True, slots=True)
-class DecideIntakeEvent:
-    """An intake event of a type policy reads (checked against the contracts on arrival):
-    decide it, exactly once. Its payload is opened by the handler, after it has made sure
-    the event was not handled before (an erased case's content no longer opens)."""
+class DecideIntakeEvents:
+    """Intake events as polled (each partition's in order), of types policy reads (checked
+    against the contracts on arrival): decide each exactly once, in one go. Their payloads are
+    opened by the handler, after it has made sure which were not handled before (an erased
+    case's content no longer opens). One event alone is a batch of one."""
 
-    envelope: Envelope
+    envelopes: Sequence[Envelope]
 
 
 @dataclass(frozen=True, slots=True)

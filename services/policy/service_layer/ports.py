@@ -1,7 +1,7 @@
 """What policy's handlers need from the outside: the decision store on a transaction, the reader
 of intake's events, the policy versions this service has run, and the data-key cache."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -40,29 +40,54 @@ class Processed:
         return [] if self.output is None else [self.output]
 
 
+@dataclass(frozen=True, slots=True)
+class DecidedInput:
+    """What deciding one input yielded, to be recorded under its event id."""
+
+    event_id: str
+    subject_key: str
+    output: OutgoingMessage | None
+
+
+@dataclass(frozen=True, slots=True)
+class NextState:
+    """A subject's state to write over the one read as `loaded`."""
+
+    subject_key: str
+    loaded: StoredState
+    state: SubjectState
+
+
 class DecisionStore(Protocol):
     """Processed inputs, subject states and erasure markers, on one unit of work's transaction.
 
     Keyed writes only: an input's event id is a primary key, a state is replaced by
     compare-and-set on its version, so two instances racing on one input or one subject can
-    never both win."""
+    never both win. Reads and writes take a batch's keys at once: one statement each."""
 
     async def processed(self, event_id: str) -> Processed | None:
         """The record of `event_id` if it was processed."""
 
+    async def processed_among(self, event_ids: Collection[str]) -> dict[str, Processed]:
+        """The records of those of `event_ids` that were processed, by event id."""
+
     async def state(self, subject_key: str, erasure_keys: Sequence[str] = ()) -> StoredState:
         """The subject's state to build on, `erased` if any of `erasure_keys` was erased."""
 
-    async def any_erased(self, erasure_keys: Sequence[str]) -> bool: ...
+    async def states(self, subject_keys: Collection[str]) -> dict[str, StoredState]:
+        """The state of each of `subject_keys` (an empty one, version 0, where none is stored),
+        never `erased`: that is per event (`erased_among`)."""
 
-    async def record(self, event_id: str, subject_key: str, output: OutgoingMessage | None) -> bool:
-        """Mark `event_id` processed with the message it yielded; False, writing nothing, if it
-        was recorded first (by another instance, racing)."""
+    async def erased_among(self, erasure_keys: Collection[str]) -> frozenset[str]:
+        """Those of `erasure_keys` that were erased."""
 
-    async def replace_state(
-        self, subject_key: str, loaded: StoredState, state: SubjectState
-    ) -> None:
-        """Replace the state read as `loaded` by `state`; StateConflictError if it moved on."""
+    async def record_all(self, outcomes: Sequence[DecidedInput]) -> None:
+        """Mark each input processed with the message it yielded; StateConflictError, the
+        transaction spoilt, if any was recorded first (by another instance, racing)."""
+
+    async def replace_states(self, states: Sequence[NextState]) -> None:
+        """Replace each state read as `loaded` by its next one; StateConflictError if any moved
+        on (created or changed since it was read)."""
 
     async def forget(self, erasure: ForgetErasedCases) -> None:
         """Drop the erased cases' states (the subjects' whole states when `complete`) and the

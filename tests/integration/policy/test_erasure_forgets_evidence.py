@@ -59,7 +59,7 @@ def consumed(topic: str, envelope: Envelope) -> ConsumedMessage:
 
 
 async def decided(service: PolicyService, envelope: Envelope) -> list[OutgoingMessage]:
-    return await consumers.decide(consumed("caselog.intake", envelope), service.deps)
+    return await consumers.decide([consumed("caselog.intake", envelope)], service.deps)
 
 
 async def every_byte(engine: AsyncEngine) -> str:

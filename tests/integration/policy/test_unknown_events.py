@@ -48,7 +48,7 @@ async def test_unknown_intake_events_reach_the_decision_consumers_dlq_with_the_r
     await assert_unknown_events_dead_lettered(
         consumer_bus,
         "policy",
-        lambda bus, group, topic: bus.transform(group, [topic], decide),
+        lambda bus, group, topic: bus.transform_batch(group, [topic], decide),
         "consultation.received",
         UnevaluableEventError,
     )

@@ -25,7 +25,7 @@ from services.policy.service_layer.errors import (
 )
 from services.policy.service_layer.handlers import HANDLERS
 from services.policy.service_layer.messages import (
-    DecideIntakeEvent,
+    DecideIntakeEvents,
     EmptyKeyCache,
     EvaluateConsultation,
     ForgetErasedCases,
@@ -58,7 +58,7 @@ async def seal(service: PolicyService, body: str = "", **ids: Any) -> Envelope:
 
 
 async def decided(service: PolicyService, envelope: Envelope) -> list[OutgoingMessage]:
-    return await consumers.decide(consumed(envelope), service.deps)
+    return await consumers.decide([consumed(envelope)], service.deps)
 
 
 async def erase(service: PolicyService, envelope: Envelope) -> None:
@@ -116,16 +116,20 @@ async def test_the_engine_runs_on_a_thread_of_its_own_not_the_event_loop(
 ) -> None:
     threads = []
 
-    def advance(*args: Any) -> Any:
+    def advance_in_turn(*args: Any) -> Any:
         threads.append(threading.current_thread())
-        return real_advance(*args)
+        return real_advance_in_turn(*args)
 
-    real_advance = advancing.advance  # what handlers calls as `advance`
-    monkeypatch.setattr(handlers, "advance", advance)
+    real_advance_in_turn = advancing.advance_in_turn  # what handlers calls by that name
+    monkeypatch.setattr(handlers, "advance_in_turn", advance_in_turn)
+    events = [await seal(service, THREAT), await seal(service, case_id="case-2")]
 
-    [output] = await decided(service, await seal(service, THREAT))
+    outputs = await consumers.decide([consumed(event) for event in events], service.deps)
 
-    assert output.value
+    assert [decode_envelope(o.value).causation_id for o in outputs] == [
+        str(e.event_id) for e in events
+    ]
+    assert len(threads) == 1, "one engine call for the whole batch"
     [thread] = threads
     assert thread is not threading.current_thread()
     assert thread.name.startswith("policy-decisions")
@@ -137,7 +141,7 @@ async def test_a_redelivered_input_resends_the_same_bytes_and_counts_once(
     event = await seal(service)
 
     first = await decided(service, event)
-    again = await HANDLERS.handle(DecideIntakeEvent(event), service.deps)
+    again = await HANDLERS.handle(DecideIntakeEvents([event]), service.deps)
 
     assert first == again
     async with service.deps.unit_of_work() as work:
@@ -197,7 +201,7 @@ async def test_the_bus_dead_letters_it_with_the_reason_in_a_header(
     bad = consumed(event.model_copy(update={"schema_version": 7}))
 
     async def transform(message: ConsumedMessage) -> list[OutgoingMessage]:
-        return await consumers.decide(message, service.deps)
+        return await consumers.decide([message], service.deps)
 
     [letter] = await attempt_transform(bad, transform, DeliveryPolicy(), "caselog-policy")
 
@@ -398,7 +402,7 @@ async def test_a_decision_on_a_subject_erased_after_its_state_was_read_is_retrie
     racing = dataclasses.replace(service.deps, reader=ErasedWhileReading(service))
 
     with pytest.raises(StateConflictError):
-        await HANDLERS.handle(DecideIntakeEvent(event), racing)
+        await HANDLERS.handle(DecideIntakeEvents([event]), racing)
     assert await processed(service, event) is None
     assert await state_keys(service) == set()
 

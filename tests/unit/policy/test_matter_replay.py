@@ -41,7 +41,7 @@ async def published(deps: PolicyDependencies, events: list[Envelope]) -> dict[st
     """The decision payloads the consumer publishes, by the event they decide."""
     sent = {}
     for event in events:
-        for output in await consumers.decide(consumed(event), deps):
+        for output in await consumers.decide([consumed(event)], deps):
             decision = json.loads(output.value)
             sent[decision["causation_id"]] = decision["payload"]
     return sent
