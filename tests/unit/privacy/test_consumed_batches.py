@@ -1,0 +1,37 @@
+"""A polled batch handled as one (issue 20) ends as its events handled one by one, on SQLite."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from services.privacy.bootstrap import Privacy
+from shared.settings import CaselogSettings
+from tests.unit.privacy import batches
+from tests.unit.privacy.conftest import Clock, RecordingBus, started
+
+
+@pytest.fixture
+async def twin(
+    settings: CaselogSettings, bus: RecordingBus, clock: Clock, tmp_path: Path
+) -> AsyncIterator[Privacy]:
+    """A second privacy: the same key store, signing key and clock, a database of its own."""
+    own = settings.model_copy(
+        update={"database_url": f"sqlite+aiosqlite:///{tmp_path}/twin.sqlite3"}
+    )
+    async with started(own, bus, clock) as service:
+        yield service
+
+
+async def test_a_batch_applies_as_its_events_one_by_one(privacy: Privacy, twin: Privacy) -> None:
+    await batches.check_batch_applies_as_one_by_one(alone=privacy, together=twin)
+
+
+async def test_a_redelivered_batch_changes_nothing(twin: Privacy) -> None:
+    await batches.check_redelivered_batch_changes_nothing(twin)
+
+
+async def test_a_poison_event_in_a_batch_is_dead_lettered_alone(
+    privacy: Privacy, twin: Privacy
+) -> None:
+    await batches.check_poison_event_is_dead_lettered_alone(alone=privacy, together=twin)
