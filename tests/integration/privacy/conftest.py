@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-pytest.register_assert_rewrite("tests.unit.privacy.batches")
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.register_assert_rewrite("tests.unit.privacy.batches")
-
 from services.privacy.bootstrap import Privacy, bootstrap
 from services.privacy.entrypoints.consumer import consume
 from shared.bus.memory import MemoryBus
