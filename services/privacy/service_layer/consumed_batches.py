@@ -14,7 +14,6 @@ from services.privacy.domain import views
 from services.privacy.service_layer import changes as c
 from services.privacy.service_layer.consumed import (
     acknowledgement_changes,
-    bind_covered_receipts,
     decision_changes,
     intake_changes,
     intake_event_arrived,
@@ -108,8 +107,8 @@ async def _together(deps: PrivacyDependencies, events: Sequence[Consumed]) -> No
         await uow.commit()
     for envelope, erased_by in late:
         await shred_late_event(deps, envelope, erased_by)
-    if any(isinstance(event, RecordsAcknowledged) for event in events):
-        await bind_covered_receipts(deps)
+    # No receipt waited for a checkpoint (`_binding_pending`), so none is bound now; one
+    # issued meanwhile is bound by the next acknowledgement, as one by one.
 
 
 def _event_id(event: Consumed) -> str | None:
