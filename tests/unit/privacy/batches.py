@@ -93,6 +93,23 @@ async def scenario(privacy: Privacy) -> tuple[Read, str]:
     return read, late.subject_id
 
 
+async def consultations(privacy: Privacy, count: int) -> Read:
+    """What privacy reads of `count` consultations in a backlog: each received, decided, and
+    both events acknowledged by records."""
+    topics, personal = privacy.topics, privacy.personal
+    read: Read = []
+    for number in range(count):
+        case = await sample_case(personal.codec, personal.subjects, closed_at=None)
+        received = case.envelopes[0]
+        read += [
+            (topics.intake, received),
+            (topics.policy, decided(received, "policy.decided", "accept")),
+            (topics.records, acknowledged(2 * number + 1, 2 * number + 1)),
+            (topics.records, acknowledged(2 * number + 2, 2 * number + 2)),
+        ]
+    return read
+
+
 async def prepare(privacy: Privacy, erased_subject: str) -> None:
     """The subject erased before the batch is read (as privacy's own event left it)."""
     async with privacy.deps.unit_of_work() as unit:

@@ -4,8 +4,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from services.privacy.bootstrap import Privacy
+from services.privacy.entrypoints.consumer import consume_all
 from shared.settings import CaselogSettings
 from tests.unit.privacy import batches
 from tests.unit.privacy.conftest import Clock, RecordingBus, started
@@ -35,3 +37,27 @@ async def test_a_poison_event_in_a_batch_is_dead_lettered_alone(
     privacy: Privacy, twin: Privacy
 ) -> None:
     await batches.check_poison_event_is_dead_lettered_alone(alone=privacy, together=twin)
+
+
+async def test_a_batch_takes_as_many_statements_at_any_size(twin: Privacy) -> None:
+    """A few per table, not a few per event (issue 20)."""
+    statements: list[str] = []
+
+    def counted(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    await consume_all(twin, await batches.consultations(twin, 1))  # the checkpoint row is there
+    engine = twin.infrastructure.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        counts = []
+        for size in (2, 20):
+            read = await batches.consultations(twin, size)
+            statements.clear()
+            await consume_all(twin, read)
+            counts.append(len(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+
+    assert counts[0] == counts[1]
+    assert counts[1] <= 12
