@@ -40,20 +40,9 @@ async def events_consumed(message: EventsConsumed, deps: PrivacyDependencies) ->
         if own:
             own_events = [event for event in events if isinstance(event, OwnEventsArrived)]
             await apply_own_events(deps, [e for event in own_events for e in event.envelopes])
-        elif len(events) == 1 or await _binding_pending(deps, events):
+        elif len(events) == 1 or not await _together(deps, events):
             for event in events:
                 await _alone(event, deps)
-        else:
-            await _together(deps, events)
-
-
-async def _binding_pending(deps: PrivacyDependencies, events: Sequence[Consumed]) -> bool:
-    """Whether a receipt waits for a checkpoint that one of these acknowledgements may bring.
-    Then each acknowledgement goes alone: the receipt is bound to the first checkpoint that
-    includes its events, as it would be one by one (rare: an erasure's first seconds)."""
-    if not any(isinstance(event, RecordsAcknowledged) for event in events):
-        return False
-    return bool(await deps.store.unbound_receipts())
 
 
 async def _alone(event: Consumed, deps: PrivacyDependencies) -> None:
@@ -68,13 +57,22 @@ async def _alone(event: Consumed, deps: PrivacyDependencies) -> None:
             await apply_own_events(deps, event.envelopes)
 
 
-async def _together(deps: PrivacyDependencies, events: Sequence[Consumed]) -> None:
+async def _together(deps: PrivacyDependencies, events: Sequence[Consumed]) -> bool:
     """Intake's, policy's and records' events in one unit of work. Reads: the erased subjects
     and the decisions on close requests, each in one query; writes: the event ids applied in
-    one, then their changes (adapters.batch_writes)."""
+    one, then their changes (adapters.batch_writes).
+
+    False, and nothing done, while a receipt waits for a checkpoint that an acknowledgement
+    here may bring: then each goes alone, so the receipt is bound to the first checkpoint that
+    includes its events, as one by one (rare: an erasure's first seconds)."""
     late: list[tuple[Envelope, str]] = []
     async with deps.unit_of_work() as uow:
         store = uow.store
+        if (
+            any(isinstance(e, RecordsAcknowledged) for e in events)
+            and await store.unbound_receipts()
+        ):
+            return False
         subjects = {
             event.envelope.subject_id
             for event in events
@@ -107,8 +105,9 @@ async def _together(deps: PrivacyDependencies, events: Sequence[Consumed]) -> No
         await uow.commit()
     for envelope, erased_by in late:
         await shred_late_event(deps, envelope, erased_by)
-    # No receipt waited for a checkpoint (`_binding_pending`), so none is bound now; one
-    # issued meanwhile is bound by the next acknowledgement, as one by one.
+    # No receipt waited for a checkpoint, so none is bound now; one issued meanwhile is bound
+    # by the next acknowledgement, as one by one.
+    return True
 
 
 def _event_id(event: Consumed) -> str | None:
