@@ -7,10 +7,13 @@ import pytest
 from sqlalchemy import event
 
 from services.privacy.bootstrap import Privacy
+from services.privacy.domain.requests import Regime
 from services.privacy.entrypoints.consumer import consume_all
+from services.privacy.service_layer.messages import EraseSubject, Identities
 from shared.settings import CaselogSettings
 from tests.unit.privacy import batches
-from tests.unit.privacy.conftest import Clock, RecordingBus, started
+from tests.unit.privacy.conftest import Clock, RecordingBus, received, started
+from tests.unit.privacy.samples import PHONE
 
 
 @pytest.fixture
@@ -61,3 +64,30 @@ async def test_a_batch_takes_as_many_statements_at_any_size(twin: Privacy) -> No
 
     assert counts[0] == counts[1]
     assert counts[1] <= 12
+
+
+async def test_a_waiting_receipt_is_bound_to_the_first_checkpoint_of_a_batch_that_covers_it(
+    privacy: Privacy, bus: RecordingBus
+) -> None:
+    """As one by one: the acknowledgements then go alone, not the batch's largest log."""
+    await received(privacy)
+    signed = await privacy.handle(
+        EraseSubject(Identities(phone=PHONE), Regime.GDPR, "officer-1", reference="DSR-7")
+    )
+    erased = [str(e.event_id) for e in bus.envelopes("subject.erased")]
+    positions = [
+        batches.acknowledged(
+            20 + at, 4, position=10 + at, event_id=event_id, event_type="subject.erased"
+        )
+        for at, event_id in enumerate(erased)
+    ]
+    covering = [batches.acknowledged(30, 30, checkpoint_note=note) for note in ("first", "later")]
+    covering[1].payload["tree_size"] = covering[1].payload["checkpoint_size"] = 31
+
+    topic = privacy.topics.records
+    await consume_all(privacy, [(topic, e) for e in [*positions, *covering]])
+
+    receipt = await privacy.store.receipt(signed.receipt["request_id"])
+    assert receipt is not None
+    checkpoint = receipt.receipt["records_checkpoint"]
+    assert (checkpoint["bound"], checkpoint["note"]) == (True, "first")
