@@ -65,7 +65,6 @@ async def _together(deps: PrivacyDependencies, events: Sequence[Consumed]) -> bo
     False, and nothing done, while a receipt waits for a checkpoint that an acknowledgement
     here may bring: then each goes alone, so the receipt is bound to the first checkpoint that
     includes its events, as one by one (rare: an erasure's first seconds)."""
-    late: list[tuple[Envelope, str]] = []
     async with deps.unit_of_work() as uow:
         store = uow.store
         if (
@@ -73,34 +72,10 @@ async def _together(deps: PrivacyDependencies, events: Sequence[Consumed]) -> bo
             and await store.unbound_receipts()
         ):
             return False
-        subjects = {
-            event.envelope.subject_id
-            for event in events
-            if isinstance(event, IntakeEventArrived) and event.envelope.subject_id
-        }
-        erased = await store.erasures_of(subjects) if subjects else {}
-        applying: list[Consumed] = []
-        for event in events:
-            subject = event.envelope.subject_id if isinstance(event, IntakeEventArrived) else None
-            erased_by = erased.get(subject) if subject else None
-            if isinstance(event, IntakeEventArrived) and erased_by is not None:
-                late.append((event.envelope, erased_by))
-            else:
-                applying.append(event)
+        late, applying = await _late_events(store, events)
         new = await store.first_seen([_event_id(event) for event in applying])
         fresh = [event for event, first in zip(applying, new, strict=True) if first]
-        decisions = await _Decisions.read(store, fresh)
-        found: list[c.Change] = []
-        for event in fresh:
-            match event:
-                case IntakeEventArrived(envelope):
-                    found += await intake_changes(decisions, envelope)
-                case PolicyEventArrived(envelope):
-                    decided = decision_changes(envelope)
-                    decisions.kept(envelope, decided)
-                    found += decided
-                case RecordsAcknowledged(envelope):
-                    found += acknowledgement_changes(envelope)
+        found = await _changes(fresh, await _Decisions.read(store, fresh))
         await store.apply_together(found)
         await uow.commit()
     for envelope, erased_by in late:
@@ -108,6 +83,45 @@ async def _together(deps: PrivacyDependencies, events: Sequence[Consumed]) -> bo
     # No receipt waited for a checkpoint, so none is bound now; one issued meanwhile is bound
     # by the next acknowledgement, as one by one.
     return True
+
+
+async def _late_events(
+    store: PrivacyStoreWrites, events: Sequence[Consumed]
+) -> tuple[list[tuple[Envelope, str]], list[Consumed]]:
+    """The intake events of subjects erased before they arrived (with the erasing request),
+    and the events to apply. Nothing in the run erases a subject, so one read answers all."""
+    subjects = {
+        event.envelope.subject_id
+        for event in events
+        if isinstance(event, IntakeEventArrived) and event.envelope.subject_id
+    }
+    erased = await store.erasures_of(subjects) if subjects else {}
+    late: list[tuple[Envelope, str]] = []
+    applying: list[Consumed] = []
+    for event in events:
+        subject = event.envelope.subject_id if isinstance(event, IntakeEventArrived) else None
+        erased_by = erased.get(subject) if subject else None
+        if isinstance(event, IntakeEventArrived) and erased_by is not None:
+            late.append((event.envelope, erased_by))
+        else:
+            applying.append(event)
+    return late, applying
+
+
+async def _changes(fresh: Sequence[Consumed], decisions: "_Decisions") -> list[c.Change]:
+    """What the new events change, in order, each read as if the ones before were applied."""
+    found: list[c.Change] = []
+    for event in fresh:
+        match event:
+            case IntakeEventArrived(envelope):
+                found += await intake_changes(decisions, envelope)
+            case PolicyEventArrived(envelope):
+                decided = decision_changes(envelope)
+                decisions.kept(envelope, decided)
+                found += decided
+            case RecordsAcknowledged(envelope):
+                found += acknowledgement_changes(envelope)
+    return found
 
 
 def _event_id(event: Consumed) -> str | None:
