@@ -1,7 +1,7 @@
 """Applying case changes: the case row, its kept envelopes, anonymization and erasure (for
 many cases at once: a few statements per request, not a few per case)."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -11,7 +11,7 @@ from services.privacy.adapters.tables import cases, erased_subjects, kept_events
 from services.privacy.domain.cases import Disposition
 from services.privacy.service_layer import changes
 from shared.crypto.tables import insert_all_unless_present, insert_unless_present
-from shared.envelope import encode_envelope
+from shared.envelope import Envelope, encode_envelope
 from shared.sql_types import as_utc
 
 Write = Callable[[AsyncConnection, Any], Awaitable[None]]
@@ -83,20 +83,26 @@ async def event_kept(connection: AsyncConnection, change: changes.EventKept) -> 
         cases.c.case_id == envelope.case_id
     )
     row = (await connection.execute(state)).first()
-    if row is not None and (row.key_destroyed_at or row.disposition != Disposition.KEPT.value):
+    if row is not None and is_shredded(row._mapping):
         return  # a redelivered event of a shredded case: nothing of it is kept again
-    await insert_unless_present(
-        connection,
-        kept_events,
-        {
-            "event_id": str(envelope.event_id),
-            "case_id": envelope.case_id,
-            "type": envelope.type,
-            "occurred_at": envelope.occurred_at,
-            "causation_id": envelope.causation_id,
-            "envelope": encode_envelope(envelope).decode(),
-        },
-    )
+    await insert_unless_present(connection, kept_events, kept_row(envelope))
+
+
+def kept_row(envelope: Envelope) -> dict[str, Any]:
+    """The row that keeps `envelope` as received (its personal fields are ciphertext)."""
+    return {
+        "event_id": str(envelope.event_id),
+        "case_id": envelope.case_id,
+        "type": envelope.type,
+        "occurred_at": envelope.occurred_at,
+        "causation_id": envelope.causation_id,
+        "envelope": encode_envelope(envelope).decode(),
+    }
+
+
+def is_shredded(row: Mapping[Any, Any]) -> bool:
+    """Whether the case row says its key is gone (nothing of its events is kept again)."""
+    return bool(row["key_destroyed_at"] or row["disposition"] != Disposition.KEPT.value)
 
 
 async def case_anonymized(connection: AsyncConnection, change: changes.CaseAnonymized) -> None:
@@ -146,8 +152,17 @@ async def recordings_expired(
 
 async def _ensure(connection: AsyncConnection, case_id: str, subject_id: str | None = None) -> None:
     # Privacy's own events may be read before the intake events of their case (two topics).
-    row = {"case_id": case_id, "subject_id": subject_id, "has_recording": False}
-    await insert_unless_present(connection, cases, {**row, "disposition": Disposition.KEPT.value})
+    await insert_unless_present(connection, cases, new_case_row(case_id, subject_id))
+
+
+def new_case_row(case_id: str, subject_id: str | None) -> dict[str, Any]:
+    """A case's row when privacy first hears of it: kept, nothing known yet but its subject."""
+    return {
+        "case_id": case_id,
+        "subject_id": subject_id,
+        "has_recording": False,
+        "disposition": Disposition.KEPT.value,
+    }
 
 
 async def _drop_events(connection: AsyncConnection, case_id: str) -> None:
@@ -175,15 +190,7 @@ async def apply_batched(connection: AsyncConnection, batch: Sequence[changes.Cha
     for start in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[start : start + _CHUNK]
         # Privacy's own events may be read before the intake events of their case (two topics).
-        rows = [
-            {
-                "case_id": case_id,
-                "subject_id": None,
-                "has_recording": False,
-                "disposition": Disposition.KEPT.value,
-            }
-            for case_id in chunk
-        ]
+        rows = [new_case_row(case_id, None) for case_id in chunk]
         await insert_all_unless_present(connection, cases, rows)
         await connection.execute(delete(kept_events).where(kept_events.c.case_id.in_(chunk)))
     if erased:

@@ -146,15 +146,17 @@ async def copies_expired(connection: AsyncConnection, change: changes.CopiesExpi
 
 async def checkpoint_seen(connection: AsyncConnection, change: changes.CheckpointSeen) -> None:
     seen = change.checkpoint
-    size = seen.tree_size or 0
-    row = {"slot": 1, "tree_size": size, "document": seen.model_dump_json()}
-    if not await insert_unless_present(connection, checkpoint, row):
-        # Acknowledgements of several partitions arrive in any order: keep the largest log.
-        await connection.execute(
-            update(checkpoint)
-            .where(checkpoint.c.slot == 1, checkpoint.c.tree_size < size)
-            .values(tree_size=size, document=seen.model_dump_json())
-        )
+    size, document = seen.tree_size or 0, seen.model_dump_json()
+    # Acknowledgements of several partitions arrive in any order: keep the largest log. The
+    # log grows, so the update nearly always finds its row: one statement.
+    grown = await connection.execute(
+        update(checkpoint)
+        .where(checkpoint.c.slot == 1, checkpoint.c.tree_size < size)
+        .values(tree_size=size, document=document)
+    )
+    if grown.rowcount == 0:  # no row yet, or a smaller log than the one kept
+        row = {"slot": 1, "tree_size": size, "document": document}
+        await insert_unless_present(connection, checkpoint, row)
 
 
 async def receipt_tracked(connection: AsyncConnection, change: changes.ReceiptTracked) -> None:

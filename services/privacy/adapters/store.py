@@ -15,7 +15,7 @@ from typing import Any, Self
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.privacy.adapters import case_writes, record_writes
+from services.privacy.adapters import batch_writes, case_writes, record_writes
 from services.privacy.adapters.case_writes import BATCHED, apply_batched
 from services.privacy.adapters.tables import (
     cases,
@@ -64,7 +64,7 @@ class SqlPrivacyStore:
 
     async def apply_each(self, events: Sequence[tuple[str | None, Sequence[Change]]]) -> list[bool]:
         connection = self._in_unit_of_work()
-        applied = await _first_seen(connection, [event_id for event_id, _ in events])
+        applied = await self.first_seen([event_id for event_id, _ in events])
         todo = [
             change
             for (_, found), new in zip(events, applied, strict=True)
@@ -79,6 +79,12 @@ class SqlPrivacyStore:
                 for change in run:
                     await APPLY[type(change)](connection, change)
         return applied
+
+    async def first_seen(self, event_ids: Sequence[str | None]) -> list[bool]:
+        return await _first_seen(self._in_unit_of_work(), list(event_ids))
+
+    async def apply_together(self, found: Sequence[Change]) -> None:
+        await batch_writes.apply_together(self._in_unit_of_work(), found)
 
     async def case(self, case_id: str) -> CaseRecord | None:
         rows = await self._rows(select(cases).where(cases.c.case_id == case_id))
@@ -107,6 +113,24 @@ class SqlPrivacyStore:
         query = select(kept_events.c.envelope).where(kept_events.c.causation_id == event_id)
         rows = await self._rows(query)
         return decode_envelope(rows[0].envelope.encode()) if rows else None
+
+    async def decisions_caused_by(self, event_ids: Collection[str]) -> dict[str, Envelope]:
+        kept = kept_events.c
+        query = select(kept.causation_id, kept.envelope).where(
+            kept.causation_id.in_(list(event_ids))
+        )
+        found: dict[str, Envelope] = {}
+        for row in await self._rows(query):
+            if row.causation_id not in found:
+                found[row.causation_id] = decode_envelope(row.envelope.encode())
+        return found
+
+    async def erasures_of(self, subject_ids: Collection[str]) -> dict[str, str]:
+        erased = erased_subjects.c
+        query = select(erased.subject_id, erased.request_id).where(
+            erased.subject_id.in_(list(subject_ids))
+        )
+        return {row.subject_id: str(row.request_id) for row in await self._rows(query)}
 
     async def erasure_of(self, subject_id: str) -> str | None:
         query = select(erased_subjects.c.request_id).where(

@@ -33,6 +33,12 @@ class CaseRecord(BaseModel):
     def shredded(self) -> bool:
         return self.key_destroyed_at is not None
 
+    @property
+    def keeps_events(self) -> bool:
+        """Whether privacy still keeps events of this case (not anonymized, erased or
+        shredded): a later event of it is kept too."""
+        return self.disposition is Disposition.KEPT and not self.shredded
+
 
 class CopyMeta(BaseModel):
     """An anonymized copy's retention facts (its content is in `AnonymizedCopy`)."""

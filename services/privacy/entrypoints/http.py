@@ -16,7 +16,11 @@ from services.privacy.domain.errors import (
     PrivacyError,
 )
 from services.privacy.entrypoints import holds, keys, requests, retention, subjects
-from services.privacy.entrypoints.consumer import consumed_topics, privacy_handler
+from services.privacy.entrypoints.consumer import (
+    CONSUMER_DELIVERY,
+    consumed_topics,
+    privacy_handler,
+)
 from services.privacy.service_layer.ports import Clock
 from shared.bus.interface import Consumer
 from shared.bus.runner import supervised
@@ -60,10 +64,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def running() -> AsyncIterator[None]:
         def subscribe() -> Consumer:
-            return privacy.infrastructure.bus.subscribe(
+            return privacy.infrastructure.bus.subscribe_batch(
                 privacy.consumer_group,
                 consumed_topics(privacy.topics),
                 privacy_handler(privacy),
+                CONSUMER_DELIVERY,
             )
 
         async with privacy.running(), supervised(subscribe, count=1):

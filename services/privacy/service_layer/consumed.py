@@ -3,7 +3,7 @@ closure), policy's decisions (closure accepted or refused, hold recommendations)
 acknowledgements (the checkpoint, where each `subject.erased` went). Each event once per id."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -17,11 +17,18 @@ from services.privacy.service_layer.messages import (
     PolicyEventArrived,
     RecordsAcknowledged,
 )
-from services.privacy.service_layer.ports import PrivacyDependencies, PrivacyStoreWrites
+from services.privacy.service_layer.ports import PrivacyDependencies
 from services.privacy.service_layer.receipts import bind_receipts
 from shared.envelope import Envelope
 
 log = structlog.get_logger(__name__)
+
+
+class Decisions(Protocol):
+    """Where the decision policy took on a close request is found (the store, or a batch's
+    view of it)."""
+
+    async def decision_caused_by(self, event_id: str) -> Envelope | None: ...
 
 
 async def intake_event_arrived(message: IntakeEventArrived, deps: PrivacyDependencies) -> None:
@@ -30,37 +37,53 @@ async def intake_event_arrived(message: IntakeEventArrived, deps: PrivacyDepende
     async with deps.unit_of_work() as uow:
         erased_by = await uow.store.erasure_of(subject) if subject else None
         if erased_by is None:
-            found: list[c.Change] = [c.CaseSeen(envelope.case_id, subject), c.EventKept(envelope)]
-            if envelope.type == views.CONSULTATION_RECEIVED:
-                found.append(c.CaseOpened(envelope.case_id, envelope.occurred_at))
-            elif envelope.type == views.RECORDING_ATTACHED:
-                found.append(c.RecordingAttached(envelope.case_id))
-            elif envelope.type == views.CLOSURE_REQUESTED:
-                found += await _closure(uow.store, envelope)
+            found = await intake_changes(uow.store, envelope)
             await uow.store.apply(str(envelope.event_id), found)
             await uow.commit()
             return
-    # Arrived after the subject's erasure (the bus is asynchronous): shred it too, outside
-    # the unit of work (the key store is another database).
+    await shred_late_event(deps, envelope, erased_by)
+
+
+async def shred_late_event(deps: PrivacyDependencies, envelope: Envelope, erased_by: str) -> None:
+    """An intake event that arrived after its subject's erasure (the bus is asynchronous):
+    its case is shredded too, outside any unit of work (the key store is another database)."""
     await deps.keys.destroy(
         envelope.case_id, actor="privacy", reason=f"late event after erasure {erased_by}"
     )
     log.info("late event of an erased subject shredded", case_id=envelope.case_id)
 
 
+async def intake_changes(decisions: Decisions, envelope: Envelope) -> list[c.Change]:
+    """What an intake event of a subject not erased changes."""
+    found: list[c.Change] = [c.CaseSeen(envelope.case_id, envelope.subject_id)]
+    found.append(c.EventKept(envelope))
+    if envelope.type == views.CONSULTATION_RECEIVED:
+        found.append(c.CaseOpened(envelope.case_id, envelope.occurred_at))
+    elif envelope.type == views.RECORDING_ATTACHED:
+        found.append(c.RecordingAttached(envelope.case_id))
+    elif envelope.type == views.CLOSURE_REQUESTED:
+        found += await _closure(decisions, envelope)
+    return found
+
+
 async def policy_event_arrived(message: PolicyEventArrived, deps: PrivacyDependencies) -> None:
     envelope = message.envelope
     async with deps.unit_of_work() as uow:
-        await uow.store.apply(str(envelope.event_id), _decided(envelope))
+        await uow.store.apply(str(envelope.event_id), decision_changes(envelope))
         await uow.commit()
 
 
 async def records_acknowledged(message: RecordsAcknowledged, deps: PrivacyDependencies) -> None:
-    """The acknowledgement kept; then the receipts whose events the latest records checkpoint
-    now includes are re-signed."""
+    """The acknowledgement kept; then the receipts it lets be bound to the log are."""
     async with deps.unit_of_work() as uow:
-        await uow.store.apply(None, _acknowledged(message.envelope))
+        await uow.store.apply(None, acknowledgement_changes(message.envelope))
         await uow.commit()
+    await bind_covered_receipts(deps)
+
+
+async def bind_covered_receipts(deps: PrivacyDependencies) -> None:
+    """After an acknowledgement is kept: the receipts whose events the latest records
+    checkpoint now includes are re-signed."""
     bound = await bind_receipts(deps.store, deps.signer)
     if bound:
         async with deps.unit_of_work() as uow:
@@ -68,19 +91,19 @@ async def records_acknowledged(message: RecordsAcknowledged, deps: PrivacyDepend
             await uow.commit()
 
 
-async def _closure(store: PrivacyStoreWrites, envelope: Envelope) -> list[c.Change]:
+async def _closure(decisions: Decisions, envelope: Envelope) -> list[c.Change]:
     """Closed from the server's time, never the client's `requested_at` (the envelope's
     `occurred_at`): a backdated request must not make the case due early. Until policy's
     decision is read, the time intake recorded the request; then the decision's own."""
     reason = _text(envelope.payload.get("reason"))
-    decided = await store.decision_caused_by(str(envelope.event_id))
+    decided = await decisions.decision_caused_by(str(envelope.event_id))
     if decided is not None and _outcome(decided.payload) != "accept":
         return []  # policy refused this close request before we saw it
     closed_at = envelope.recorded_at if decided is None else decided.recorded_at
     return [c.CaseClosed(envelope.case_id, closed_at, reason, str(envelope.event_id))]
 
 
-def _decided(envelope: Envelope) -> list[c.Change]:
+def decision_changes(envelope: Envelope) -> list[c.Change]:
     found: list[c.Change] = [c.CaseSeen(envelope.case_id, envelope.subject_id)]
     if not views.is_decision(envelope.type):
         return found
@@ -107,7 +130,7 @@ def _decided(envelope: Envelope) -> list[c.Change]:
     return found
 
 
-def _acknowledged(envelope: Envelope) -> list[c.Change]:
+def acknowledgement_changes(envelope: Envelope) -> list[c.Change]:
     """Records' acknowledgement: the log's size and latest signed checkpoint at that moment,
     and where a `subject.erased` event went (so its receipt can be bound to the log)."""
     if envelope.type != views.RECORDS_ACKNOWLEDGED:

@@ -7,6 +7,7 @@ from typing import Any
 from services.privacy.service_layer import (
     access,
     consumed,
+    consumed_batches,
     copies,
     epochs,
     erasure,
@@ -44,6 +45,7 @@ _TABLE: tuple[tuple[type[Any], Handler[Any, PrivacyDependencies, Any]], ...] = (
     (m.PolicyEventArrived, consumed.policy_event_arrived),
     (m.RecordsAcknowledged, consumed.records_acknowledged),
     (m.OwnEventsArrived, own_events.own_events_arrived),
+    (m.EventsConsumed, consumed_batches.events_consumed),
 )
 for _message_type, _handler in _TABLE:
     HANDLERS.handles(_message_type)(_handler)

@@ -248,3 +248,14 @@ class OwnEventsArrived(Message[None]):
 @dataclass(frozen=True, slots=True)
 class RecordsAcknowledged(Message[None]):
     envelope: Envelope
+
+
+Consumed = IntakeEventArrived | PolicyEventArrived | OwnEventsArrived | RecordsAcknowledged
+
+
+@dataclass(frozen=True, slots=True)
+class EventsConsumed(Message[None]):
+    """A polled batch of the above, in the order read: handled as one (each event once per
+    id), with the outcome of handling each in turn."""
+
+    events: Sequence[Consumed]

@@ -61,8 +61,14 @@ class PrivacyStore(Protocol):
 
     async def decision_caused_by(self, event_id: str) -> Envelope | None: ...
 
+    async def decisions_caused_by(self, event_ids: Collection[str]) -> dict[str, Envelope]:
+        """`decision_caused_by` of each of `event_ids` that has one, in one read."""
+
     async def erasure_of(self, subject_id: str) -> str | None:
         """The request that erased this subject, if one did."""
+
+    async def erasures_of(self, subject_ids: Collection[str]) -> dict[str, str]:
+        """`erasure_of` of each of `subject_ids` that was erased, in one read."""
 
     async def holds(self, *, active_only: bool) -> list[Hold]: ...
 
@@ -114,6 +120,15 @@ class PrivacyStoreWrites(PrivacyStore, Protocol):
 
     async def apply_each(self, events: Sequence[tuple[str | None, Sequence[Change]]]) -> list[bool]:
         """`apply` for each event's changes; which of them went in."""
+
+    async def first_seen(self, event_ids: Sequence[str | None]) -> list[bool]:
+        """Records the event ids as applied, in one write; for each, whether it is new (None
+        always is; an id given twice is new the first time only)."""
+
+    async def apply_together(self, found: Sequence[Change]) -> None:
+        """The changes of several new events (checked by `first_seen`), in order, with the
+        outcome of applying them one by one, in a few statements per table. Only what other
+        services' events change (adapters.batch_writes.TOGETHER)."""
 
 
 class UnitOfWork(shared.handling.UnitOfWork, Protocol):
