@@ -3,10 +3,11 @@ latest decision's outcome, rules, articles and actions (never the evidence, whic
 customer). A read model of caselog.policy of its own, apart from the ledger it never changes."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, MetaData, String, Table, Text, select, update
+from sqlalchemy import Column, MetaData, String, Table, Text, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.database import insert_or_ignore
@@ -52,21 +53,32 @@ class SqlDecisionStatuses:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._insert = insert_or_ignore(engine.dialect.name, decision_status, ("case_id",))
+        # Bound by name, so that one compiled statement serves every row of a batch.
+        self._newer = (
+            update(decision_status)
+            .where(
+                decision_status.c.case_id == bindparam("new_case_id"),
+                decision_status.c.decided_at < bindparam("new_decided_at"),
+            )
+            .values({c.name: bindparam(f"new_{c.name}") for c in decision_status.columns})
+        )
 
     async def create_tables(self) -> None:
         async with self._engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
 
-    async def keep(self, status: DecisionStatus) -> None:
-        row = {column.name: getattr(status, column.name) for column in decision_status.columns}
-        row.update({name: json.dumps(list(getattr(status, name))) for name in _LISTS})
-        newer = update(decision_status).where(
-            decision_status.c.case_id == status.case_id,
-            decision_status.c.decided_at < status.decided_at,
-        )
+    async def keep_all(self, statuses: Sequence[DecisionStatus]) -> None:
+        """Each status kept if it is its case's newest, in one transaction for the batch: a new
+        case's row inserted, an older row replaced (a later status of the same case in the
+        batch, or one already kept, wins whatever the order)."""
+        if not statuses:
+            return
+        rows = [_row(status) for status in statuses]
         async with self._engine.begin() as connection:
-            await connection.execute(self._insert, [row])
-            await connection.execute(newer.values(row))
+            await connection.execute(self._insert, rows)
+            await connection.execute(
+                self._newer, [{**{f"new_{k}": v for k, v in row.items()}} for row in rows]
+            )
 
     async def latest(self, case_id: str) -> DecisionStatus | None:
         query = select(decision_status).where(decision_status.c.case_id == case_id)
@@ -82,3 +94,11 @@ class SqlDecisionStatuses:
         query = decision_status.delete().where(decision_status.c.case_id.in_(case_ids))
         async with self._engine.begin() as connection:
             await connection.execute(query)
+
+
+def _row(status: DecisionStatus) -> dict[str, object]:
+    row: dict[str, object] = {
+        column.name: getattr(status, column.name) for column in decision_status.columns
+    }
+    row.update({name: json.dumps(list(getattr(status, name))) for name in _LISTS})
+    return row

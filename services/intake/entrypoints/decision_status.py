@@ -2,7 +2,7 @@
 case's latest (`GET /v1/cases/{id}`). Decoded through the contracts (`INTAKE_READS_DECISIONS`):
 a type or version intake does not know is dead-lettered with the reason, never dropped."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,27 +39,31 @@ INTAKE_READS_DECISIONS = ConsumerReads(
 
 def decision_status_handler(
     statuses: SqlDecisionStatuses,
-) -> Callable[[ConsumedMessage], Awaitable[None]]:
-    """The bus handler: keep the decision if it is the case's newest. Idempotent."""
+) -> Callable[[Sequence[ConsumedMessage]], Awaitable[None]]:
+    """The bus's batch handler: keep each decision if it is its case's newest, the batch's in
+    one transaction. Idempotent."""
 
-    async def handle_message(message: ConsumedMessage) -> None:
-        envelope = decode_envelope(message.value)
-        read = INTAKE_READS_DECISIONS.decode(envelope)
-        if not isinstance(read, _DecisionRead):
-            return
-        await statuses.keep(
-            DecisionStatus(
-                case_id=envelope.case_id,
-                decision_id=str(envelope.event_id),
-                decision_type=envelope.type,
-                caused_by=envelope.causation_id,
-                outcome=read.outcome,
-                rules=tuple(reason.rule for reason in read.reasons),
-                articles=tuple(dict.fromkeys(reason.article for reason in read.reasons)),
-                actions=read.actions,
-                policy_version=read.policy_version,
-                decided_at=envelope.recorded_at,
-            )
-        )
+    async def handle_batch(batch: Sequence[ConsumedMessage]) -> None:
+        kept = [status for message in batch if (status := _status(message)) is not None]
+        await statuses.keep_all(kept)
 
-    return handle_message
+    return handle_batch
+
+
+def _status(message: ConsumedMessage) -> DecisionStatus | None:
+    envelope = decode_envelope(message.value)
+    read = INTAKE_READS_DECISIONS.decode(envelope)
+    if not isinstance(read, _DecisionRead):
+        return None
+    return DecisionStatus(
+        case_id=envelope.case_id,
+        decision_id=str(envelope.event_id),
+        decision_type=envelope.type,
+        caused_by=envelope.causation_id,
+        outcome=read.outcome,
+        rules=tuple(reason.rule for reason in read.reasons),
+        articles=tuple(dict.fromkeys(reason.article for reason in read.reasons)),
+        actions=read.actions,
+        policy_version=read.policy_version,
+        decided_at=envelope.recorded_at,
+    )

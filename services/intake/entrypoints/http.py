@@ -69,7 +69,7 @@ def create_app(
         def decision_statuses() -> Consumer:
             handler = decision_status_handler(intake.decisions)
             group = settings.intake_decision_status_group
-            return bus.subscribe(group, [settings.topics.policy], handler)
+            return bus.subscribe_batch(group, [settings.topics.policy], handler)
 
         def writebacks() -> Consumer:
             handler = decision_handler(intake.writeback)

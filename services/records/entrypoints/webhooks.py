@@ -4,7 +4,7 @@ manual redelivery; and the payload schemas, for any signed-in role (they hold no
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -189,13 +189,13 @@ async def delivering(
     """While the app runs: its own consumer group queues deliveries from the policy and privacy
     topics (so a slow subscriber never holds up the log), and a loop delivers what is due."""
 
-    async def queue(message: ConsumedMessage) -> None:
-        await service.enqueue(decode_envelope(message.value))
+    async def queue(batch: Sequence[ConsumedMessage]) -> None:
+        await service.enqueue_all([decode_envelope(message.value) for message in batch])
 
     await service_store.create_tables()
     group = settings.records_webhook_consumer_group
     topics = (settings.topics.policy, settings.topics.privacy)
-    async with supervised(lambda: bus.subscribe(group, topics, queue), 1):
+    async with supervised(lambda: bus.subscribe_batch(group, topics, queue), 1):
         loop = asyncio.create_task(service.run(settings.records_webhook_poll_interval_s))
         try:
             yield

@@ -10,7 +10,7 @@ import base64
 import json
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -93,27 +93,34 @@ class WebhookService:
         await self.subscription(subscription_id)
         return await self.store.deliveries_of(subscription_id)
 
-    async def enqueue(self, envelope: Envelope) -> int:
-        """A delivery for each enabled subscription that wants the event; an event seen again
-        (the bus redelivers) queues nothing new. Returns how many were queued."""
-        kind = SOURCE_TYPES.get(envelope.type)
-        payload = webhook_payload(envelope)
-        if kind is None or payload is None:
+    async def enqueue_all(self, envelopes: Sequence[Envelope]) -> int:
+        """A delivery for each enabled subscription that wants each event, the subscriptions
+        read once for the batch; an event seen again (the bus redelivers) queues nothing new.
+        Returns how many were queued."""
+        wanted = [
+            (envelope, kind, payload)
+            for envelope in envelopes
+            if (kind := SOURCE_TYPES.get(envelope.type)) is not None
+            and (payload := webhook_payload(envelope)) is not None
+        ]
+        if not wanted:
             return 0
-        body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+        subscriptions = await self.store.all_subscriptions()
         queued = 0
-        for subscription in await self.store.all_subscriptions():
-            if not subscription.wants(kind):
-                continue
-            delivery = Delivery(
-                delivery_id=str(uuid.uuid4()),
-                subscription_id=subscription.subscription_id,
-                message_id=f"msg_{envelope.event_id}",
-                event_type=payload["type"],
-                body=body,
-                next_attempt_at=self.clock(),
-            )
-            queued += await self.store.add_delivery(delivery)
+        for envelope, kind, payload in wanted:
+            body = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+            for subscription in subscriptions:
+                if not subscription.wants(kind):
+                    continue
+                delivery = Delivery(
+                    delivery_id=str(uuid.uuid4()),
+                    subscription_id=subscription.subscription_id,
+                    message_id=f"msg_{envelope.event_id}",
+                    event_type=payload["type"],
+                    body=body,
+                    next_attempt_at=self.clock(),
+                )
+                queued += await self.store.add_delivery(delivery)
         return queued
 
     async def redeliver(self, subscription_id: str, delivery_id: str) -> Delivery:
