@@ -1,7 +1,7 @@
 """The per-case DEK store: create-or-get under the open key epoch, cached reads, destruction
 (crypto-shredding) with the database's freed copies flushed, and closing key epochs."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from shared.crypto.epochs import Epoch, EpochClosure
 from shared.crypto.errors import CryptoError, UnknownKekError
 from shared.crypto.kek import EpochKeyring, Keyring
 from shared.crypto.key_cache import KeyCache
-from shared.crypto.key_rows import key_row, new_key_row, unwrapped_key
+from shared.crypto.key_rows import in_chunks, key_row, key_rows, new_key_row, unwrapped_key
 from shared.crypto.rotation import BATCH_SIZE, close_epoch
 from shared.crypto.shred_hygiene import flush_freed_copies
 from shared.crypto.tables import CryptoTables
@@ -124,6 +124,22 @@ class KeyStore:
             key = await self._unwrapped(connection, case_id, row)
         self._cache.remember(case_id, key, generation)
         return key
+
+    async def prefetch(self, case_ids: Collection[str]) -> None:
+        """Cache the keys of the cases not cached yet, read in one query per chunk: a batch's
+        decryptions then find them (one read for the batch, not one per event). Cases without
+        a key, or whose key was destroyed, are left for `get` to refuse."""
+        missing = [case_id for case_id in dict.fromkeys(case_ids) if not self._cache.get(case_id)]
+        if not missing:
+            return
+        generation = self._cache.generation
+        async with self._engine.connect() as connection:
+            for chunk in in_chunks(missing):
+                rows = await key_rows(connection, self._table, chunk)
+                for case_id, row in rows.items():
+                    if row.destroyed_at is None:
+                        key = await self._unwrapped(connection, case_id, row)
+                        self._cache.remember(case_id, key, generation)
 
     async def destroy(self, case_id: str, *, actor: str, reason: str) -> Tombstone:
         """Shred the case's DEK; idempotent, and a case that never had one can get none later.

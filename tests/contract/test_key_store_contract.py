@@ -5,6 +5,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -453,3 +454,34 @@ async def test_a_shred_leaves_no_freed_copy_to_the_database_s_own_cleanup(
                 await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             ).one()
             assert (busy, wal_frames) == (0, 0)
+
+
+async def test_prefetch_reads_a_batchs_keys_at_once_and_leaves_destroyed_ones_refused(
+    engine: AsyncEngine, other_engine: AsyncEngine, tables: CryptoTables, keyring: FileKeyring
+) -> None:
+    writer = KeyStore(engine, tables, keyring)
+    made = {f"case-{i}": await writer.create_or_get(f"case-{i}") for i in range(5)}
+    await writer.destroy("case-4", actor="test", reason="prefetch")
+    reader = KeyStore(other_engine, tables, keyring)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sqlalchemy_event.listen(other_engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await reader.prefetch([*made, "case-never"])
+        prefetched = len(statements)
+        keys = {case_id: await reader.get(case_id) for case_id in list(made)[:4]}
+    finally:
+        sqlalchemy_event.remove(other_engine.sync_engine, "before_cursor_execute", count)
+
+    assert prefetched == 1, statements  # one query for the batch
+    assert len(statements) == 1, "the keys were cached: get() read nothing more"
+    assert {case_id: key.kid for case_id, key in keys.items()} == {
+        case_id: key.kid for case_id, key in list(made.items())[:4]
+    }
+    with pytest.raises(KeyDestroyedError):
+        await reader.get("case-4")
+    with pytest.raises(KeyNotFoundError):
+        await reader.get("case-never")

@@ -154,6 +154,8 @@ async def decide_intake_events(
         fresh = _first_of_each([e for e in envelopes if str(e.event_id) not in done])
         loaded = await reading.decisions.states({_key(e) for e in fresh})
         erased = await reading.decisions.erased_among({k for e in fresh for k in _erasable(e)})
+    # The batch's case keys in one read, not one per event (the profile's top cost).
+    await deps.cached_keys.prefetch({envelope.case_id for envelope in fresh})
     read = await _turns(deps.reader, fresh, loaded, erased)
     states = {key: stored.state for key, stored in loaded.items()}
     turns = [turn for _, turn in read]

@@ -1,5 +1,7 @@
 """An in-memory key source for codec tests: one DEK per case in a dict."""
 
+from collections.abc import Collection
+
 from shared.crypto.data_key import DataKey, new_key_id, new_key_material
 from shared.crypto.errors import KeyDestroyedError, KeyNotFoundError
 
@@ -13,6 +15,7 @@ class FakeKeys:
         # What a consumer asked the cache to drop: cases, and how often everything.
         self.evicted: list[str] = []
         self.emptied = 0
+        self.prefetched: list[set[str]] = []
 
     async def create_or_get(self, case_id: str) -> DataKey:
         if case_id in self.destroyed:
@@ -35,3 +38,6 @@ class FakeKeys:
 
     def forget_cached_keys(self) -> None:
         self.emptied += 1
+
+    async def prefetch(self, case_ids: Collection[str]) -> None:
+        self.prefetched.append(set(case_ids))
